@@ -1,0 +1,1 @@
+"""rlmigrate.codemod."""

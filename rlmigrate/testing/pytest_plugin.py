@@ -1,0 +1,1 @@
+"""pytest plugin entry point for rlmigrate.testing (fixtures are registered here)."""
