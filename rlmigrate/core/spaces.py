@@ -1,0 +1,159 @@
+"""Gymnasium spaces <-> JSON-safe dicts, and batch-vs-space checks.
+
+The dict layout is RLlib's (``ray.rllib.utils.serialization``): ``{"space": "box", "low":
+<b64 np.save>, "high": ..., "shape": [...], "dtype": "<f4"}`` and friends, so specs written
+by RLlib load here and ours load there. ``space_from_dict`` also accepts plain JSON lists or
+scalars for ``low``/``high``/``nvec``, which is what humans write by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+__all__ = ["space_to_dict", "space_from_dict", "describe_space", "flat_obs_check"]
+
+
+def _encode_array(array: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _decode_array(value: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(value, str):
+        # allow_pickle=False: a spec file must never be able to run code.
+        array = np.load(io.BytesIO(base64.b64decode(value)), allow_pickle=False)
+    else:
+        array = np.asarray(value)
+    return array.astype(dtype) if dtype is not None else array
+
+
+def space_to_dict(space: gym.Space) -> dict[str, Any]:
+    """Serialise a gymnasium space (nested Dict/Tuple included) into a JSON-safe dict.
+
+    Raises:
+        TypeError: for a space type without a JSON form, naming the space.
+    """
+    if isinstance(space, gym.spaces.Box):
+        return {
+            "space": "box",
+            "low": _encode_array(space.low),
+            "high": _encode_array(space.high),
+            "shape": list(space.shape),
+            "dtype": space.dtype.str,
+        }
+    if isinstance(space, gym.spaces.Discrete):
+        return {"space": "discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        return {"space": "multi-discrete", "nvec": _encode_array(space.nvec), "dtype": space.dtype.str}
+    if isinstance(space, gym.spaces.MultiBinary):
+        n = space.n
+        return {"space": "multi-binary", "n": [int(x) for x in n] if np.ndim(n) else int(n)}
+    if isinstance(space, gym.spaces.Tuple):
+        return {"space": "tuple", "spaces": [space_to_dict(s) for s in space.spaces]}
+    if isinstance(space, gym.spaces.Dict):
+        return {"space": "dict", "spaces": {k: space_to_dict(s) for k, s in space.spaces.items()}}
+    if isinstance(space, gym.spaces.Text):
+        return {
+            "space": "text",
+            "min_length": int(space.min_length),
+            "max_length": int(space.max_length),
+            "charset": "".join(sorted(space.character_set)),
+        }
+    raise TypeError(f"cannot serialise space {space!r}: no JSON form for {type(space).__name__}")
+
+
+def space_from_dict(data: dict[str, Any]) -> gym.Space:
+    """Inverse of :func:`space_to_dict`.
+
+    Raises:
+        ValueError: for a dict without a known ``"space"`` kind, naming what came.
+    """
+    if not isinstance(data, dict) or "space" not in data:
+        raise ValueError(f"a space dict needs a 'space' key, got {data!r}")
+    kind = data["space"]
+    if kind == "box":
+        dtype = np.dtype(data.get("dtype", "float32"))
+        shape = tuple(data["shape"]) if data.get("shape") is not None else None
+        low = _decode_array(data["low"], dtype)
+        high = _decode_array(data["high"], dtype)
+        if shape is not None and low.ndim == 0:
+            low = np.full(shape, low, dtype=dtype)
+            high = np.full(shape, high, dtype=dtype)
+        return gym.spaces.Box(low=low, high=high, dtype=dtype)
+    if kind == "discrete":
+        return gym.spaces.Discrete(int(data["n"]), start=int(data.get("start", 0)))
+    if kind == "multi-discrete":
+        dtype = np.dtype(data.get("dtype", "int64"))
+        return gym.spaces.MultiDiscrete(_decode_array(data["nvec"], dtype), dtype=dtype)
+    if kind == "multi-binary":
+        return gym.spaces.MultiBinary(data["n"])
+    if kind == "tuple":
+        return gym.spaces.Tuple([space_from_dict(s) for s in data["spaces"]])
+    if kind == "dict":
+        return gym.spaces.Dict({k: space_from_dict(s) for k, s in data["spaces"].items()})
+    if kind == "text":
+        return gym.spaces.Text(
+            max_length=int(data["max_length"]),
+            min_length=int(data.get("min_length", 1)),
+            charset=data.get("charset") or None,
+        )
+    raise ValueError(
+        f"unknown space kind {kind!r}; expected one of box, discrete, multi-discrete, "
+        "multi-binary, tuple, dict, text"
+    )
+
+
+def describe_space(space: gym.Space) -> str:
+    """A short human-readable form for error messages, e.g. ``Box(-1.0, 1.0, (4,), float32)``."""
+    return repr(space)
+
+
+def flat_obs_check(space: gym.Space, obs: Any, *, batched: bool, where: str = "observation") -> None:
+    """Check that ``obs`` (a numpy struct) matches ``space`` in structure, shape and dtype kind.
+
+    This is a cheap structural check (no per-element bound checks): it catches the common
+    mistakes (wrong width, missing Dict key, unbatched input) with a message that names the
+    space, the expected shape and what came, without slowing the acting hot path.
+
+    Args:
+        space: the module's observation space.
+        obs: the observation (``batched=False``) or a batch ``(B, ...)`` (``batched=True``).
+        batched: whether ``obs`` carries a leading batch dim.
+        where: a path used in messages (``observation['pos']``).
+
+    Raises:
+        ValueError: when structure or shape does not fit.
+    """
+    if isinstance(space, gym.spaces.Dict):
+        if not isinstance(obs, dict):
+            raise ValueError(f"{where}: expected a dict for {describe_space(space)}, got {type(obs).__name__}")
+        missing = [k for k in space.spaces if k not in obs]
+        if missing:
+            raise ValueError(f"{where}: missing key(s) {missing} for {describe_space(space)}; got keys {sorted(obs)}")
+        for key, sub in space.spaces.items():
+            flat_obs_check(sub, obs[key], batched=batched, where=f"{where}[{key!r}]")
+        return
+    if isinstance(space, gym.spaces.Tuple):
+        if not isinstance(obs, (tuple, list)) or len(obs) != len(space.spaces):
+            raise ValueError(
+                f"{where}: expected a tuple of {len(space.spaces)} items for {describe_space(space)}, got {type(obs).__name__}"
+                + (f" of {len(obs)}" if isinstance(obs, (tuple, list)) else "")
+            )
+        for i, (sub, item) in enumerate(zip(space.spaces, obs)):
+            flat_obs_check(sub, item, batched=batched, where=f"{where}[{i}]")
+        return
+    shape = tuple(getattr(space, "shape", None) or ())
+    array = np.asarray(obs) if not hasattr(obs, "shape") else obs
+    got = tuple(array.shape)
+    expected_rank = len(shape) + (1 if batched else 0)
+    if len(got) != expected_rank or tuple(got[1:] if batched else got) != shape:
+        expected = ("(B, " + ", ".join(map(str, shape)) + ")") if batched else str(shape)
+        if batched and not shape:
+            expected = "(B,)"
+        raise ValueError(f"{where}: expected shape {expected} for {describe_space(space)}, got {got}")
