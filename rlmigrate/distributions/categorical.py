@@ -1,0 +1,127 @@
+"""Categorical distribution over ``n`` discrete actions (for ``Discrete(n)`` spaces)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import gymnasium as gym
+import torch
+import torch.nn.functional as F
+
+from rlmigrate.distributions.base import (
+    SampleShape,
+    TorchDistribution,
+    as_sample_shape,
+    check_logits,
+    check_space,
+)
+
+if TYPE_CHECKING:
+    from rlmigrate.distributions.deterministic import TorchDeterministic
+
+
+class TorchCategorical(TorchDistribution):
+    """Categorical over the last dimension of ``logits``/``probs`` ``(B, n)``.
+
+    Actions are indices ``0..n-1`` (int64, ``(B,)``), also for a ``Discrete(n, start=s)``
+    space: adding ``start`` is the acting layer's job, as on RLlib.
+
+    Args:
+        logits: unnormalised log-probabilities ``(B, n)``.
+        probs: probabilities ``(B, n)`` (normalised by torch). Give exactly one of the two.
+
+    Example:
+        >>> import torch
+        >>> dist = TorchCategorical(logits=torch.tensor([[0.0, 2.0, 1.0]]))
+        >>> dist.to_deterministic().sample()
+        tensor([1])
+    """
+
+    def __init__(
+        self, logits: torch.Tensor | None = None, probs: torch.Tensor | None = None
+    ) -> None:
+        if (logits is None) == (probs is None):
+            raise ValueError(
+                "TorchCategorical expected exactly one of logits or probs; got "
+                + ("both" if logits is not None else "neither")
+            )
+        super().__init__(logits=logits, probs=probs)
+
+    def _get_torch_distribution(
+        self, logits: torch.Tensor | None = None, probs: torch.Tensor | None = None
+    ) -> torch.distributions.Categorical:
+        given = logits if logits is not None else probs
+        name = "logits" if logits is not None else "probs"
+        if not isinstance(given, torch.Tensor) or given.dim() == 0:
+            shape = tuple(given.shape) if isinstance(given, torch.Tensor) else type(given).__name__
+            raise ValueError(f"TorchCategorical expected {name} of shape (B, ..., n); got {shape}")
+        return torch.distributions.Categorical(logits=logits, probs=probs, validate_args=False)
+
+    @property
+    def logits(self) -> torch.Tensor:
+        """Normalised log-probabilities ``(B, n)`` (available whichever argument was given)."""
+        return self._dist.logits
+
+    @property
+    def probs(self) -> torch.Tensor:
+        """Probabilities ``(B, n)`` (available whichever argument was given)."""
+        return self._dist.probs
+
+    @property
+    def num_categories(self) -> int:
+        """``n``, the number of actions."""
+        return int(self._dist.param_shape[-1])
+
+    def rsample(self, *, sample_shape: SampleShape = None) -> torch.Tensor:
+        """Straight-through one-hot sample ``sample_shape + (B, n)``.
+
+        The forward value is an exact one-hot of a sampled index; the backward pass uses the
+        gradient of ``probs``. Works from logits too (RLlib's version read ``self.probs``, which
+        is ``None`` when built from logits, and crashed).
+        """
+        index = self._dist.sample(as_sample_shape(sample_shape))
+        probs = self.probs
+        one_hot = F.one_hot(index, self.num_categories).to(probs.dtype)
+        return one_hot + probs - probs.detach()
+
+    @staticmethod
+    def required_input_dim(space: gym.Space, **kwargs: Any) -> int:
+        """``space.n`` for a ``Discrete`` space."""
+        check_space(space, gym.spaces.Discrete, "TorchCategorical")
+        return int(space.n)
+
+    @classmethod
+    def from_logits(
+        cls, logits: torch.Tensor, temperature: float = 1.0, **kwargs: Any
+    ) -> TorchCategorical:
+        """Build from logits ``(B, n)``, divided by ``temperature`` (> 0; 1.0 = unchanged).
+
+        Raises:
+            ValueError: ``temperature`` is not a positive number.
+        """
+        check_logits(logits, cls.__name__)
+        temperature = check_temperature(temperature, f"{cls.__name__}.from_logits")
+        if temperature != 1.0:
+            logits = logits / temperature
+        return cls(logits=logits, **kwargs)
+
+    def to_deterministic(self) -> TorchDeterministic:
+        """A point mass on the most likely action: int64 ``(B,)``."""
+        from rlmigrate.distributions.deterministic import TorchDeterministic
+
+        deterministic = TorchDeterministic(loc=torch.argmax(self.logits, dim=-1))
+        deterministic._event_ndim = 0  # scalar actions: logp/flat widths know (B, T) from (B, A)
+        return deterministic
+
+
+def check_temperature(temperature: Any, where: str) -> float:
+    """Return ``temperature`` as a float, or raise ValueError unless it is positive and finite."""
+    try:
+        value = float(temperature)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"{where} expected a positive float temperature; got {temperature!r}"
+        ) from err
+    if not 0.0 < value < float("inf"):  # also rejects NaN
+        raise ValueError(f"{where} expected a positive, finite temperature; got {temperature!r}")
+    return value
