@@ -1,0 +1,115 @@
+"""The default legacy fully connected model (``FullyConnectedNetwork``).
+
+Layer attribute names match RLlib's so ``get_weights()`` keys recorded from Ray load directly:
+``_hidden_layers.{i}._model.0.*``, ``_logits._model.0.*``, ``_append_free_log_std.log_std``,
+``_value_branch_separate.{i}._model.0.*`` and ``_value_branch._model.0.*``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+from shim.models.misc import AppendBiasLayer, SlimFC, normc_initializer
+from shim.models.torch_modelv2 import TorchModelV2
+
+
+class FullyConnectedNetwork(TorchModelV2, nn.Module):
+    """MLP policy ``fcnet_hiddens + post_fcnet_hiddens`` with a logits layer and a value head.
+
+    Config keys read: ``fcnet_hiddens``, ``fcnet_activation``, ``post_fcnet_hiddens``,
+    ``post_fcnet_activation`` (used when ``fcnet_hiddens`` is empty), ``no_final_linear``,
+    ``vf_share_layers``, ``free_log_std``. With ``num_outputs=None`` the model outputs its last
+    hidden layer and sets ``self.num_outputs`` to its width.
+    """
+
+    def __init__(
+        self,
+        obs_space: gym.Space,
+        action_space: gym.Space,
+        num_outputs: int | None,
+        model_config: dict,
+        name: str,
+    ) -> None:
+        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
+        nn.Module.__init__(self)
+
+        hiddens = list(model_config.get("fcnet_hiddens", [])) + list(
+            model_config.get("post_fcnet_hiddens", [])
+        )
+        activation = model_config.get("fcnet_activation")
+        if not model_config.get("fcnet_hiddens", []):
+            activation = model_config.get("post_fcnet_activation")
+        no_final_linear = model_config.get("no_final_linear")
+        self.vf_share_layers = model_config.get("vf_share_layers")
+        self.free_log_std = model_config.get("free_log_std")
+        if self.free_log_std:
+            if not num_outputs or num_outputs % 2 != 0:
+                raise ValueError(
+                    f"free_log_std needs an even num_outputs (mean and log_std halves), got {num_outputs}"
+                )
+            num_outputs = num_outputs // 2
+
+        in_size = int(np.prod(obs_space.shape))
+        prev = in_size
+        layers: list[nn.Module] = []
+        self._logits = None
+        for size in hiddens[:-1]:
+            layers.append(SlimFC(prev, size, initializer=normc_initializer(1.0), activation_fn=activation))
+            prev = size
+        if no_final_linear and num_outputs:
+            layers.append(
+                SlimFC(prev, num_outputs, initializer=normc_initializer(1.0), activation_fn=activation)
+            )
+            prev = num_outputs
+        else:
+            if hiddens:
+                layers.append(
+                    SlimFC(prev, hiddens[-1], initializer=normc_initializer(1.0), activation_fn=activation)
+                )
+                prev = hiddens[-1]
+            if num_outputs:
+                self._logits = SlimFC(prev, num_outputs, initializer=normc_initializer(0.01))
+            else:
+                self.num_outputs = ([in_size] + hiddens[-1:])[-1]
+        if self.free_log_std and self._logits:
+            self._append_free_log_std = AppendBiasLayer(num_outputs)
+        self._hidden_layers = nn.Sequential(*layers)
+
+        self._value_branch_separate = None
+        if not self.vf_share_layers:
+            vf_prev = in_size
+            vf_layers: list[nn.Module] = []
+            for size in hiddens:
+                vf_layers.append(
+                    SlimFC(vf_prev, size, initializer=normc_initializer(1.0), activation_fn=activation)
+                )
+                vf_prev = size
+            self._value_branch_separate = nn.Sequential(*vf_layers)
+        self._value_branch = SlimFC(prev, 1, initializer=normc_initializer(0.01))
+        self._features: torch.Tensor | None = None
+        self._last_flat_in: torch.Tensor | None = None
+
+    def forward(
+        self, input_dict: dict, state: list[Any], seq_lens: Any
+    ) -> tuple[torch.Tensor, list[Any]]:
+        """``obs_flat (B, N)`` -> ``logits (B, num_outputs)``; state passes through."""
+        obs = input_dict["obs_flat"].float()
+        self._last_flat_in = obs.reshape(obs.shape[0], -1)
+        self._features = self._hidden_layers(self._last_flat_in)
+        logits = self._logits(self._features) if self._logits else self._features
+        if self.free_log_std:
+            logits = self._append_free_log_std(logits)
+        return logits, state
+
+    def value_function(self) -> torch.Tensor:
+        """``(B,)`` values of the last forward pass."""
+        if self._features is None:
+            raise RuntimeError("FullyConnectedNetwork.value_function() called before forward()")
+        if self._value_branch_separate:
+            return self._value_branch(self._value_branch_separate(self._last_flat_in)).squeeze(1)
+        return self._value_branch(self._features).squeeze(1)
