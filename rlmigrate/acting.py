@@ -69,12 +69,19 @@ def _map_struct(fn: Any, value: Any) -> Any:
 
 
 def _is_single(space: gym.Space, obs: Any) -> bool:
-    """True if ``obs`` is one observation of ``space`` (no batch dim)."""
-    try:
-        flat_obs_check(space, obs, batched=False)
-        return True
-    except ValueError:
-        return False
+    """True if ``obs`` looks like one observation of ``space`` (no batch dim).
+
+    Decided on rank alone (of the first leaf for Dict/Tuple), so it costs nothing on the
+    hot path; the full structural check then runs once, batched or not.
+    """
+    if isinstance(space, gym.spaces.Dict):
+        if not isinstance(obs, Mapping) or not space.spaces:
+            return False
+        key = next(iter(space.spaces))
+        return key in obs and _is_single(space.spaces[key], obs[key])
+    if isinstance(space, gym.spaces.Tuple):
+        return isinstance(obs, (tuple, list)) and bool(obs) and _is_single(space.spaces[0], obs[0])
+    return np.ndim(obs) == len(getattr(space, "shape", None) or ())
 
 
 def _batch_initial_state(module: Any, batch_size: int) -> Any:
@@ -143,10 +150,10 @@ def compute_actions(
     batch_in = dict(obs) if isinstance(obs, Mapping) and Columns.OBS in obs else {Columns.OBS: obs}
     observations = batch_in[Columns.OBS]
     single = space is not None and _is_single(space, observations)
+    if space is not None:
+        flat_obs_check(space, observations, batched=not single)
     if single:
         observations = _map_struct(lambda x: np.asarray(x)[None], observations)
-    elif space is not None:
-        flat_obs_check(space, observations, batched=True)
     batch: dict[str, Any] = {Columns.OBS: to_tensor_struct(observations)}
     batch_size = _batch_size(batch[Columns.OBS])
 

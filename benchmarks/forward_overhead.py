@@ -1,0 +1,101 @@
+"""forward_inference and compute_actions vs the raw torch floor (issue: runtime core).
+
+Module: obs Box(16,), Discrete(4) actions, a 2x256 tanh MLP + linear logits layer.
+Floors, measured in the same run, on the same weights:
+  * forward floor: ``with torch.no_grad(): net(obs_tensor)`` (the same nn.Sequential);
+  * acting floor: numpy obs -> tensor -> no_grad net -> torch Categorical sample -> numpy.
+Targets: forward_inference <= 1.2x the floor at batch 1 and <= 1.05x at 1024;
+compute_actions <= 1.5x the acting floor at batch 1.
+
+Run: ``.venv/bin/python benchmarks/forward_overhead.py``
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+from rich.console import Console
+from rich.table import Table
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import time_calls  # noqa: E402
+
+from rlmigrate import Columns, TorchRLModule, compute_actions  # noqa: E402
+
+OBS_DIM, NUM_ACTIONS = 16, 4
+
+
+class MLPModule(TorchRLModule):
+    def setup(self) -> None:
+        self.net = nn.Sequential(
+            nn.Linear(OBS_DIM, 256), nn.Tanh(), nn.Linear(256, 256), nn.Tanh(), nn.Linear(256, NUM_ACTIONS)
+        )
+
+    def _forward(self, batch, **kwargs):
+        return {Columns.ACTION_DIST_INPUTS: self.net(batch[Columns.OBS])}
+
+
+def main() -> int:
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    module = MLPModule(
+        observation_space=gym.spaces.Box(-1, 1, (OBS_DIM,), np.float32), action_space=gym.spaces.Discrete(NUM_ACTIONS)
+    )
+    net = module.net
+    rows = []
+    for batch_size, number in ((1, 2000), (32, 1000), (1024, 100)):
+        obs_np = np.random.default_rng(0).uniform(-1, 1, (batch_size, OBS_DIM)).astype(np.float32)
+        obs_t = torch.from_numpy(obs_np)
+
+        def floor_forward():
+            with torch.no_grad():
+                return net(obs_t)
+
+        def ours_forward():
+            return module.forward_inference({Columns.OBS: obs_t})
+
+        def floor_acting():
+            with torch.no_grad():
+                logits = net(torch.from_numpy(obs_np))
+                return torch.distributions.Categorical(logits=logits).sample().numpy()
+
+        def ours_acting():
+            return compute_actions(module, obs_np, explore=True)
+
+        t = time_calls(
+            {"floor_fwd": floor_forward, "fwd": ours_forward, "floor_act": floor_acting, "act": ours_acting},
+            number=number,
+        )
+        rows.append((batch_size, t))
+
+    table = Table(title="rlmigrate runtime overhead vs raw torch (median per call, 1 thread)")
+    for col in ("batch", "floor fwd µs", "forward_inference µs", "ratio", "target",
+                "floor act µs", "compute_actions µs", "ratio", "target"):
+        table.add_column(col, justify="right")
+    failed = False
+    for batch_size, t in rows:
+        fwd_ratio = t["fwd"] / t["floor_fwd"]
+        act_ratio = t["act"] / t["floor_act"]
+        fwd_target = 1.2 if batch_size == 1 else (1.05 if batch_size == 1024 else None)
+        act_target = 1.5 if batch_size == 1 else None
+        failed |= fwd_target is not None and fwd_ratio > fwd_target
+        failed |= act_target is not None and act_ratio > act_target
+        table.add_row(
+            str(batch_size),
+            f"{t['floor_fwd'] * 1e6:.1f}", f"{t['fwd'] * 1e6:.1f}", f"{fwd_ratio:.3f}x",
+            f"<= {fwd_target}x" if fwd_target else "-",
+            f"{t['floor_act'] * 1e6:.1f}", f"{t['act'] * 1e6:.1f}", f"{act_ratio:.3f}x",
+            f"<= {act_target}x" if act_target else "-",
+        )
+    Console().print(table)
+    print("all targets met" if not failed else "SOME TARGETS MISSED (see table)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
