@@ -340,7 +340,4 @@ __all__ = [
     "CNNEncoderConfig",
     "RecurrentEncoderConfig",
     "ActorCriticEncoderConfig",
-    "OneHotEncoderConfig",
-    "FlattenEncoderConfig",
-    "MultiInputEncoderConfig",
 ]

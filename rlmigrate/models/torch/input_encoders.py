@@ -73,20 +73,29 @@ class TorchFlattenEncoder(nn.Module):
         return {ENCODER_OUT: obs.reshape(*batch_shape, -1).to(torch.float32)}
 
 
+def _module_key(name: str) -> str:
+    """``name`` unless it shadows an ``nn.ModuleDict`` attribute (``"eval"``, ``"to"``, ...)."""
+    return name + "_" if hasattr(nn.ModuleDict, name) else name
+
+
 class TorchMultiInputEncoder(nn.Module):
     """``{OBS: nested obs with leaves (B, ...)}`` → ``{ENCODER_OUT: (B, latent)}``.
 
     Attributes:
-        leaf_encoders: ``nn.ModuleDict`` keyed by leaf name (``"img"``, ``"0/pos"``).
+        leaf_encoders: ``nn.ModuleDict`` keyed by leaf name (``"img"``, ``"0/pos"``; a name
+            that shadows a ModuleDict attribute such as ``"eval"`` gets a trailing ``_``).
         net: the fusion MLP (identity when the config has no MLP layers).
     """
 
     def __init__(self, config: MultiInputEncoderConfig) -> None:
         super().__init__()
         self.config = config
-        self._leaves = [(path, path_name(path)) for path, _ in leaf_spaces(config.observation_space)]
+        leaves = [(path, path_name(path)) for path, _ in leaf_spaces(config.observation_space)]
+        self._leaves = [(path, _module_key(name)) for path, name in leaves]
+        if len({key for _, key in self._leaves}) != len(self._leaves):
+            raise ValueError(f"observation leaves {[n for _, n in leaves]} give clashing module names")
         self.leaf_encoders = nn.ModuleDict(
-            {name: config.leaf_configs[name].build(framework="torch") for _, name in self._leaves}
+            {key: config.leaf_configs[name].build(framework="torch") for (_, name), (_, key) in zip(leaves, self._leaves)}
         )
         self.net = TorchMLP(**config.mlp_kwargs()) if config.has_mlp else nn.Identity()
 
