@@ -1,1 +1,65 @@
-"""rlmigrate.codemod.rules."""
+"""The rule registry: every rule class, in application order, and code selection.
+
+Selection works like Ruff's: ``select``/``ignore`` take full codes (``RLM012``) or prefixes
+(``RLM0``, ``RLM06``); ``ALL`` selects everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.rules.rlm001_torch_model_v2 import TorchModelV2ToRLModule
+from rlmigrate.codemod.rules.rlm002_value_function import ValueFunctionToComputeValues
+from rlmigrate.codemod.rules.rlm010_recurrent_network import RecurrentNetworkToStatefulModule
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    TorchModelV2ToRLModule,
+    ValueFunctionToComputeValues,
+    RecurrentNetworkToStatefulModule,
+)
+
+
+class UnknownRuleError(ValueError):
+    """A code or prefix given to --select/--ignore/rules matches no rule."""
+
+
+def rules_by_code() -> dict[str, type[Rule]]:
+    """``{code: rule class}`` for every registered rule."""
+    return {rule.code: rule for rule in ALL_RULES}
+
+
+def get_rule(code: str) -> type[Rule]:
+    """The rule with ``code`` (case-insensitive).
+
+    Raises:
+        UnknownRuleError: no such rule; the message lists the known codes.
+    """
+    found = rules_by_code().get(code.upper())
+    if found is None:
+        raise UnknownRuleError(f"unknown rule {code!r}; known: {', '.join(sorted(rules_by_code()))}")
+    return found
+
+
+def _expand(patterns: Iterable[str]) -> set[str]:
+    codes = set()
+    for raw in patterns:
+        pattern = raw.strip().upper()
+        if not pattern:
+            continue
+        if pattern == "ALL":
+            codes |= set(rules_by_code())
+            continue
+        matched = {code for code in rules_by_code() if code.startswith(pattern)}
+        if not matched:
+            raise UnknownRuleError(
+                f"{raw!r} matches no rule code; known: {', '.join(sorted(rules_by_code()))}"
+            )
+        codes |= matched
+    return codes
+
+
+def select_codes(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> frozenset[str]:
+    """The codes a run applies: ``select`` (default all) minus ``ignore``."""
+    chosen = _expand(select) if select else set(rules_by_code())
+    return frozenset(chosen - _expand(ignore or ()))

@@ -1,0 +1,100 @@
+"""Per-file state shared by the rules of one run: metadata lookups, findings, imports.
+
+The engine resolves libcst metadata (scopes, qualified names) once per file and hands every
+rule the same :class:`FileContext`. Rules report findings against *original* nodes (positions
+are resolved lazily, only if something was reported) and ask for new-stack names through
+:meth:`FileContext.need`, which records the import the target needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst._metadata_dependent import LazyValue
+from libcst.metadata import QualifiedNameProvider, ScopeProvider
+
+from rlmigrate.codemod.legacy_api import is_tf_path, legacy_symbol
+from rlmigrate.codemod.targets import Target
+
+
+@dataclass
+class RawFinding:
+    """A finding before positions are known: the original node it points at."""
+
+    node: cst.CSTNode
+    code: str
+    status: str
+    message: str
+
+
+@dataclass
+class FileContext:
+    """State of one file's rewrite.
+
+    Attributes:
+        target: where new-stack names are imported from.
+        selected: the rule codes this run applies (others neither change nor report).
+        metadata: the resolved metadata mapping (provider → node → value).
+        findings: raw findings in report order.
+        imports: new-stack symbols the rewritten code refers to.
+        facts: module-level facts collected before the transform (see ``facts.py``).
+        shared: a scratch space for analyses several rules reuse (keyed by the rule that
+            computes them).
+    """
+
+    target: Target
+    selected: frozenset[str]
+    metadata: Mapping[Any, Mapping[cst.CSTNode, Any]] = field(default_factory=dict)
+    findings: list[RawFinding] = field(default_factory=list)
+    imports: set[str] = field(default_factory=set)
+    facts: Any = None
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def is_selected(self, code: str) -> bool:
+        """Whether rule ``code`` runs (reports and rewrites) in this run."""
+        return code in self.selected
+
+    def report(self, node: cst.CSTNode, code: str, status: str, message: str) -> None:
+        """Record a finding at ``node`` (an original node) if ``code`` is selected."""
+        if self.is_selected(code):
+            self.findings.append(RawFinding(node, code, status, message))
+
+    def need(self, symbol: str) -> cst.Name:
+        """Record that the output uses new-stack ``symbol``; returns a Name node for it."""
+        self.target.module_for(symbol)  # fail early on an unknown name
+        self.imports.add(symbol)
+        return cst.Name(symbol)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names of ``node`` (an original Name/Attribute/Call), possibly empty."""
+        found = _value(self.metadata.get(QualifiedNameProvider, {}).get(node))
+        return {qn.name for qn in found} if found else set()
+
+    def legacy_symbols(self, node: cst.CSTNode) -> set[str]:
+        """Names of legacy-package symbols that ``node`` refers to (e.g. ``{"TorchModelV2"}``)."""
+        out = set()
+        for name in self.qualified_names(node):
+            symbol = legacy_symbol(name)
+            if symbol:
+                out.add(symbol)
+        return out
+
+    def legacy_tf(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` refers to a TensorFlow legacy symbol."""
+        return any(legacy_symbol(n) and is_tf_path(n) for n in self.qualified_names(node))
+
+    def refers_to(self, node: cst.CSTNode, qualified: str) -> bool:
+        """Whether ``node`` resolves to the exact qualified name ``qualified``."""
+        return qualified in self.qualified_names(node)
+
+    def scope_of(self, node: cst.CSTNode) -> Any:
+        """The libcst scope that ``node`` (an original node) is in, or None."""
+        return _value(self.metadata.get(ScopeProvider, {}).get(node))
+
+
+def _value(found: Any) -> Any:
+    """Unwrap libcst's lazily computed metadata values."""
+    return found() if isinstance(found, LazyValue) else found

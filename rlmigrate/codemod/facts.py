@@ -1,0 +1,114 @@
+"""Module-level facts gathered before the rules run (cheap: top-level statements only).
+
+They gate the expensive part (metadata resolution) — a file that imports nothing from a legacy
+package and has no ``"custom_model"`` key is left alone — and give rules the top-level
+functions and classes by name (policy builders refer to functions defined elsewhere in the
+file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
+from rlmigrate.codemod.nodes import dotted_name
+
+
+@dataclass(frozen=True)
+class LegacyImport:
+    """One imported name from a legacy package (as ``RemoveImportsVisitor`` wants it)."""
+
+    module: str
+    obj: str | None
+    asname: str | None
+    local: str
+
+
+@dataclass
+class ModuleFacts:
+    """Top-level facts of one module."""
+
+    legacy_imports: list[LegacyImport] = field(default_factory=list)
+    imports_ray: bool = False
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+
+    @property
+    def uses_legacy_packages(self) -> bool:
+        """An import from ``ray.rllib``/``shim`` (or of ``ray`` itself) exists."""
+        return bool(self.legacy_imports) or self.imports_ray
+
+
+def _is_legacy_module(name: str) -> bool:
+    return any(name == p.rstrip(".") or name.startswith(p) for p in LEGACY_PACKAGES)
+
+
+def _statements(body: list[cst.BaseStatement] | tuple) -> Iterator[cst.CSTNode]:
+    """Top-level statements, descending into if/try/with blocks (not into defs)."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+        elif isinstance(stmt, (cst.If, cst.Try, cst.With, cst.TryStar)):
+            yield stmt
+            for block in _blocks(stmt):
+                yield from _statements(block)
+        else:
+            yield stmt
+
+
+def _blocks(stmt: cst.CSTNode) -> Iterator[list[cst.BaseStatement]]:
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        yield list(body.body)
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:
+        if isinstance(orelse, cst.If):
+            if isinstance(orelse.body, cst.IndentedBlock):
+                yield list(orelse.body.body)
+            orelse = orelse.orelse
+        else:
+            if isinstance(orelse.body, cst.IndentedBlock):
+                yield list(orelse.body.body)
+            orelse = None
+    for handler in getattr(stmt, "handlers", ()) or ():
+        if isinstance(handler.body, cst.IndentedBlock):
+            yield list(handler.body.body)
+    final = getattr(stmt, "finalbody", None)
+    if final is not None and isinstance(final.body, cst.IndentedBlock):
+        yield list(final.body.body)
+
+
+def collect_facts(module: cst.Module) -> ModuleFacts:
+    """Collect :class:`ModuleFacts` from ``module``'s top-level statements."""
+    facts = ModuleFacts()
+    for node in _statements(list(module.body)):
+        if isinstance(node, cst.ImportFrom) and node.relative == () and node.module is not None:
+            name = dotted_name(node.module)
+            if name and _is_legacy_module(name) and not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    obj = dotted_name(alias.name)
+                    asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
+                    if obj:
+                        facts.legacy_imports.append(LegacyImport(name, obj, asname, asname or obj))
+            elif name and _is_legacy_module(name):
+                facts.imports_ray = True
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                name = dotted_name(alias.name)
+                if not name:
+                    continue
+                if name == "ray" or name == "shim":
+                    facts.imports_ray = True
+                elif _is_legacy_module(name):
+                    asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
+                    facts.legacy_imports.append(
+                        LegacyImport(name, None, asname, asname or name.split(".")[0])
+                    )
+        elif isinstance(node, cst.FunctionDef):
+            facts.functions[node.name.value] = node
+        elif isinstance(node, cst.ClassDef):
+            facts.classes[node.name.value] = node
+    return facts

@@ -1,0 +1,161 @@
+"""Small builders and readers of libcst nodes shared by the rules.
+
+Templates are parsed with libcst's own parser (``parse_expression`` / ``parse_statement``),
+never assembled as text and spliced into the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import libcst as cst
+
+
+def string_value(node: cst.CSTNode | None) -> str | None:
+    """The Python value of a plain string literal node, else None (f-strings, concatenations)."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def column(attr: str) -> cst.Attribute:
+    """``Columns.<attr>`` (the caller records the ``Columns`` import)."""
+    return cst.Attribute(value=cst.Name("Columns"), attr=cst.Name(attr))
+
+
+def self_attr(attr: str, self_name: str = "self") -> cst.Attribute:
+    """``self.<attr>``."""
+    return cst.Attribute(value=cst.Name(self_name), attr=cst.Name(attr))
+
+
+def dict_of(items: Sequence[tuple[cst.BaseExpression, cst.BaseExpression]]) -> cst.Dict:
+    """A one-line dict literal ``{k: v, ...}``."""
+    return cst.Dict([cst.DictElement(key, value) for key, value in items])
+
+
+def call(func: cst.BaseExpression, *args: cst.BaseExpression, **kwargs: cst.BaseExpression) -> cst.Call:
+    """``func(*args, **kwargs)`` with default spacing."""
+    arg_nodes = [cst.Arg(a) for a in args]
+    arg_nodes += [
+        cst.Arg(value, keyword=cst.Name(key), equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ))
+        for key, value in kwargs.items()
+    ]
+    return cst.Call(func=func, args=arg_nodes)
+
+
+def kwarg(key: str, value: cst.BaseExpression) -> cst.Arg:
+    """A keyword argument ``key=value`` without spaces around ``=``."""
+    return cst.Arg(
+        value,
+        keyword=cst.Name(key),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+
+
+def statement(code: str) -> cst.BaseStatement:
+    """Parse one statement from template ``code``."""
+    return cst.parse_statement(code)
+
+
+def expression(code: str) -> cst.BaseExpression:
+    """Parse one expression from template ``code``."""
+    return cst.parse_expression(code)
+
+
+def assign(name: str, value: cst.BaseExpression) -> cst.SimpleStatementLine:
+    """``name = value`` as a statement line."""
+    return cst.SimpleStatementLine(
+        [cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=value)]
+    )
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted_name(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None
+
+
+def is_self_attr(node: cst.CSTNode, self_name: str, attr: str | None = None) -> bool:
+    """``node`` is ``self.<attr>`` (any attr when ``attr`` is None)."""
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == self_name
+        and (attr is None or node.attr.value == attr)
+    )
+
+
+def docstring_count(body: Sequence[cst.BaseStatement]) -> int:
+    """1 if ``body`` starts with a docstring statement, else 0."""
+    if body and isinstance(body[0], cst.SimpleStatementLine):
+        first = body[0].body[0] if body[0].body else None
+        if isinstance(first, cst.Expr) and isinstance(
+            first.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            return 1
+    return 0
+
+
+def insert_after_docstring(
+    block: cst.BaseSuite, statements: Iterable[cst.BaseStatement]
+) -> cst.BaseSuite:
+    """``block`` with ``statements`` inserted after its docstring (or at the top)."""
+    statements = list(statements)
+    if not statements:
+        return block
+    if not isinstance(block, cst.IndentedBlock):
+        block = cst.IndentedBlock(body=[cst.SimpleStatementLine(list(block.body))])
+    body = list(block.body)
+    at = docstring_count(body)
+    return block.with_changes(body=body[:at] + statements + body[at:])
+
+
+def ensure_body(block: cst.BaseSuite) -> cst.BaseSuite:
+    """A block that is never empty (adds ``pass`` where every statement was removed)."""
+    if isinstance(block, cst.IndentedBlock) and not block.body:
+        return block.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+    return block
+
+
+def params(*names: str, defaults: dict[str, str] | None = None, star_kwargs: str | None = None) -> cst.Parameters:
+    """A parameter list ``(names..., key=default..., **star_kwargs)``."""
+    defaults = defaults or {}
+    plain = [cst.Param(cst.Name(n)) for n in names]
+    plain += [
+        cst.Param(
+            cst.Name(n),
+            default=expression(d),
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+            ),
+        )
+        for n, d in defaults.items()
+    ]
+    star = cst.Param(cst.Name(star_kwargs)) if star_kwargs else None
+    return cst.Parameters(params=plain, star_kwarg=star)
+
+
+def walk(node: cst.CSTNode, *, into_functions: bool = True) -> Iterable[cst.CSTNode]:
+    """Every node under ``node`` (pre-order), optionally not descending into nested defs."""
+    stack = [node]
+    first = True
+    while stack:
+        current = stack.pop()
+        yield current
+        if (
+            not into_functions
+            and not first
+            and isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
+        ):
+            continue
+        first = False
+        stack.extend(reversed(current.children))

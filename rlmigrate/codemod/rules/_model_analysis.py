@@ -1,0 +1,428 @@
+"""Analysis of a legacy model class (``TorchModelV2`` / ``RecurrentNetwork`` subclass).
+
+One pass over the original ``ClassDef`` answers everything the converting rules (RLM001,
+RLM002, RLM010) and the reporting rules (RLM06x) need: which methods exist, what the
+constructor parameters mean, which attributes ``value_function`` reads from the forward pass,
+and what blocks a mechanical conversion (with the code that reports it). The result is cached
+per class in the file context, so every rule sees the same answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.legacy_api import (
+    BUILTIN_MODELS,
+    GENERIC_MODEL_BASES,
+    LEGACY_MODEL_MEMBERS,
+    MODEL_BASES,
+    RECURRENT_BASES,
+    TF_MODEL_BASES,
+)
+from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
+
+FEEDFORWARD = "feedforward"
+RECURRENT = "recurrent"
+TF = "tf"
+GENERIC = "generic"
+BUILTIN_SUBCLASS = "builtin_subclass"
+
+CTOR_ROLES = ("obs_space", "action_space", "num_outputs", "model_config", "name")
+NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+OBS_KEYS = {"obs": "obs", "obs_flat": "obs_flat", "OBS": "obs", "CUR_OBS": "obs"}
+
+# Codes of the reporting rules (kept here so analysis and rules agree).
+VIEW_REQUIREMENTS = "RLM061"
+CUSTOM_LOSS = "RLM062"
+MODEL_METRICS = "RLM063"
+LEGACY_ATTRIBUTE = "RLM064"
+SEQ_LENS = "RLM065"
+
+
+@dataclass
+class Blocker:
+    """A construct that keeps the class from being converted mechanically."""
+
+    node: cst.CSTNode
+    code: str
+    message: str
+
+
+@dataclass
+class ModelAnalysis:
+    """What a legacy model class contains (all nodes are original nodes)."""
+
+    node: cst.ClassDef
+    kind: str | None
+    self_name: str = "self"
+    legacy_bases: list[cst.Arg] = field(default_factory=list)
+    dropped_bases: list[cst.Arg] = field(default_factory=list)
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    blockers: list[Blocker] = field(default_factory=list)
+    # constructor
+    ctor_params: dict[str, cst.Param] = field(default_factory=dict)  # role -> param
+    custom_params: list[cst.Param] = field(default_factory=list)
+    star_kwargs: cst.Param | None = None
+    used_ctor_names: set[str] = field(default_factory=set)
+    removed_statements: set[cst.CSTNode] = field(default_factory=set)
+    # forward
+    forward_name: str = "forward"
+    input_name: str | None = None  # input_dict (feedforward) / inputs (recurrent)
+    state_name: str | None = None
+    obs_subscripts: dict[cst.Subscript, str] = field(default_factory=dict)
+    state_used: bool = False
+    returns: dict[str, list[cst.Return]] = field(default_factory=dict)
+    # value function
+    cached_attrs: list[str] = field(default_factory=list)
+    cached_reads: set[cst.Attribute] = field(default_factory=set)
+    # attributes
+    renamed_attrs: dict[cst.Attribute, str] = field(default_factory=dict)
+    reads_num_outputs: bool = False
+    removed_decorators: set[cst.Decorator] = field(default_factory=set)
+
+    @property
+    def convertible(self) -> bool:
+        """No blocker and a kind the converting rules handle."""
+        return self.kind in (FEEDFORWARD, RECURRENT) and not self.blockers
+
+
+def classify(ctx: FileContext, node: cst.ClassDef) -> tuple[str | None, list[cst.Arg]]:
+    """The kind of legacy model ``node`` is (None if none) and the base args that say so."""
+    kind = None
+    legacy: list[cst.Arg] = []
+    for arg in node.bases:
+        symbols = ctx.legacy_symbols(arg.value)
+        if not symbols:
+            continue
+        tf = ctx.legacy_tf(arg.value)
+        if tf and symbols & (RECURRENT_BASES | TF_MODEL_BASES | MODEL_BASES):
+            kind = TF
+        elif symbols & TF_MODEL_BASES:
+            kind = TF
+        elif symbols & RECURRENT_BASES:
+            kind = kind or RECURRENT
+            kind = RECURRENT if kind != TF else kind
+        elif symbols & MODEL_BASES:
+            kind = kind if kind in (RECURRENT, TF) else FEEDFORWARD
+        elif symbols & BUILTIN_MODELS:
+            kind = BUILTIN_SUBCLASS
+        elif symbols & GENERIC_MODEL_BASES:
+            kind = kind or GENERIC
+        else:
+            continue
+        legacy.append(arg)
+    return kind, legacy
+
+
+def analyze(ctx: FileContext, node: cst.ClassDef) -> ModelAnalysis:
+    """Analyse ``node`` once per file (cached in ``ctx.shared``)."""
+    cache: dict[cst.ClassDef, ModelAnalysis] = ctx.shared.setdefault("model_analysis", {})
+    if node not in cache:
+        cache[node] = _Analyzer(ctx, node).run()
+    return cache[node]
+
+
+class _Analyzer:
+    def __init__(self, ctx: FileContext, node: cst.ClassDef) -> None:
+        self.ctx = ctx
+        kind, legacy = classify(ctx, node)
+        self.a = ModelAnalysis(node=node, kind=kind, legacy_bases=legacy)
+
+    def block(self, node: cst.CSTNode, code: str, message: str) -> None:
+        self.a.blockers.append(Blocker(node, code, message))
+
+    def run(self) -> ModelAnalysis:
+        a = self.a
+        if a.kind not in (FEEDFORWARD, RECURRENT):
+            return a
+        for arg in a.node.bases:
+            if self.ctx.qualified_names(arg.value) & NN_MODULE:
+                a.dropped_bases.append(arg)
+        if a.node.keywords:
+            self.block(a.node, "RLM001", "class keywords (metaclass=...) are not converted")
+        body = a.node.body.body if isinstance(a.node.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                a.methods[stmt.name.value] = stmt
+        a.forward_name = "forward_rnn" if a.kind == RECURRENT else "forward"
+        self._attributes()
+        self._decorators()
+        if "__init__" in a.methods:
+            self._constructor(a.methods["__init__"])
+        if a.kind == RECURRENT and "forward" in a.methods:
+            self.block(a.methods["forward"], "RLM010",
+                       "RecurrentNetwork subclass overrides forward(); port it by hand")
+        forward = a.methods.get(a.forward_name)
+        if forward is None:
+            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
+        else:
+            self._forward(forward)
+        if a.kind == FEEDFORWARD and "get_initial_state" in a.methods:
+            self.block(a.methods["get_initial_state"], "RLM001",
+                       "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
+                       "port it as a stateful RLModule by hand")
+        if "value_function" in a.methods:
+            self._value_function(a.methods["value_function"])
+        for name in ("get_initial_state",):
+            if name in a.methods:
+                a.returns[name] = _own_returns(a.methods[name])
+        return a
+
+    # -- attributes -----------------------------------------------------------------------
+    def _attributes(self) -> None:
+        a = self.a
+        stores: set[cst.CSTNode] = set()
+        assigned: set[str] = set()
+        reads: list[cst.Attribute] = []
+        for method in a.methods.values():
+            self_name = _self_name(method)
+            if self_name is None:
+                continue
+            for node in walk(method):
+                for target in _store_targets(node):
+                    for t in walk(target):
+                        if is_self_attr(t, self_name):
+                            stores.add(t)
+                            assigned.add(t.attr.value)
+                if is_self_attr(node, self_name):
+                    reads.append(node)
+        for node in reads:
+            name = node.attr.value
+            if name == "view_requirements":
+                self.block(node, VIEW_REQUIREMENTS,
+                           "view_requirements have no RLModule counterpart: move the extra "
+                           "inputs into ConnectorV2 pieces (env-to-module / learner)")
+            elif name in LEGACY_MODEL_MEMBERS and name not in assigned:
+                self.block(node, LEGACY_ATTRIBUTE,
+                           f"self.{name} is provided by the legacy ModelV2 base and does not "
+                           "exist on RLModule")
+            elif name.startswith("_") and not name.startswith("__") and name not in assigned:
+                self.block(node, LEGACY_ATTRIBUTE,
+                           f"self.{name} is read but never assigned in this class: it is a "
+                           "private attribute of the legacy base class")
+            elif name == "obs_space" and node not in stores:
+                a.renamed_attrs[node] = "observation_space"
+            elif name == "num_outputs" and "num_outputs" not in assigned:
+                a.reads_num_outputs = True
+            elif name == "value_function" and a.kind is not None:
+                pass
+
+    def _decorators(self) -> None:
+        for method in self.a.methods.values():
+            for deco in method.decorators:
+                target = deco.decorator
+                if isinstance(target, cst.Call) and self.ctx.legacy_symbols(target.func) & {"override"}:
+                    self.a.removed_decorators.add(deco)
+
+    # -- constructor ----------------------------------------------------------------------
+    def _constructor(self, init: cst.FunctionDef) -> None:
+        a = self.a
+        p = init.params
+        positional = list(p.posonly_params) + list(p.params)
+        if not positional:
+            self.block(init, "RLM001", "__init__ has no self parameter")
+            return
+        a.self_name = positional[0].name.value
+        rest = positional[1:]
+        for role, param in zip(CTOR_ROLES, rest):
+            a.ctor_params[role] = param
+        a.custom_params = rest[len(CTOR_ROLES):] + list(p.kwonly_params)
+        if isinstance(p.star_arg, cst.Param):
+            self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config")
+        a.star_kwargs = p.star_kwarg
+        for stmt in walk(init, into_functions=False):
+            if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
+                if self._is_super_init(stmt.value, a.self_name):
+                    a.removed_statements.add(stmt)
+            elif isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt) and not any(
+                stmt is s.value for s in a.removed_statements if isinstance(s, cst.Expr)
+            ):
+                pass
+        removed_names = {
+            n for s in a.removed_statements for n in walk(s) if isinstance(n, cst.Name)
+        }
+        for param in rest + list(p.kwonly_params) + ([p.star_kwarg] if isinstance(p.star_kwarg, cst.Param) else []):
+            refs = _references(self.ctx, param)
+            if any(ref not in removed_names for ref in refs):
+                a.used_ctor_names.add(param.name.value)
+        for stmt in walk(init, into_functions=False):
+            if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
+                if not any(isinstance(s, cst.Expr) and s.value is stmt for s in a.removed_statements):
+                    self.block(stmt, "RLM001", "calls the legacy base class inside __init__")
+
+    def _is_super_init(self, node: cst.Call, self_name: str) -> bool:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            return False
+        owner = func.value
+        if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+            return True
+        return bool(
+            self.ctx.legacy_symbols(owner) or self.ctx.qualified_names(owner) & NN_MODULE
+        )
+
+    def _is_legacy_base_call(self, node: cst.Call) -> bool:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            owner = func.value
+            if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+                return True
+            return bool(self.ctx.legacy_symbols(owner) & (MODEL_BASES | RECURRENT_BASES | GENERIC_MODEL_BASES))
+        return False
+
+    # -- forward --------------------------------------------------------------------------
+    def _forward(self, forward: cst.FunctionDef) -> None:
+        a = self.a
+        positional = list(forward.params.posonly_params) + list(forward.params.params)
+        if len(positional) != 4 or forward.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(forward.params.star_arg, cst.Param):
+            self.block(forward, "RLM001",
+                       f"{a.forward_name}() must take (self, inputs, state, seq_lens)")
+            return
+        a.input_name = positional[1].name.value
+        a.state_name = positional[2].name.value
+        seq_param = positional[3]
+        for ref in _references(self.ctx, seq_param):
+            self.block(ref, SEQ_LENS,
+                       "seq_lens is used: RLModules get (B, T, ...) batches with zero-padding "
+                       "done by connectors; port the sequence arithmetic by hand")
+        for stmt in walk(forward):
+            if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
+                self.block(stmt, "RLM001", "calls the legacy base class inside forward")
+        returns = _own_returns(forward)
+        a.returns[a.forward_name] = returns
+        for ret in returns:
+            value = ret.value
+            if not (isinstance(value, cst.Tuple) and len(value.elements) == 2) or any(
+                isinstance(e, cst.StarredElement) for e in value.elements
+            ):
+                self.block(ret, "RLM001", f"{a.forward_name}() must return (outputs, state)")
+        state_refs = _references(self.ctx, positional[2])
+        returned_state = {
+            r.value.elements[1].value for r in returns
+            if isinstance(r.value, cst.Tuple) and len(r.value.elements) == 2
+        }
+        if a.kind == FEEDFORWARD:
+            for ref in state_refs:
+                if ref not in returned_state:
+                    self.block(ref, "RLM001",
+                               "forward() reads the RNN state but the class is not a "
+                               "RecurrentNetwork; port the state handling by hand")
+            for value in returned_state:
+                if not (isinstance(value, cst.Name) and value.value == a.state_name) and not (
+                    isinstance(value, cst.List) and not value.elements
+                ):
+                    self.block(value, "RLM001",
+                               "forward() returns a new state: port it as a stateful module")
+        else:
+            a.state_used = bool(state_refs)
+        if a.kind == FEEDFORWARD:
+            input_refs = _references(self.ctx, positional[1])
+            subscripts = {
+                n.value: n for n in walk(forward)
+                if isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name)
+                and n.value.value == a.input_name
+            }
+            for ref in input_refs:
+                sub = subscripts.get(ref)
+                key = _obs_key(self.ctx, sub) if sub is not None else None
+                if key is None:
+                    self.block(ref, "RLM001",
+                               f"{a.input_name} is used other than as {a.input_name}[\"obs\"] / "
+                               f"[\"obs_flat\"] (prev_actions, is_training, ... come from "
+                               "connectors or the forward method on the new stack)")
+                else:
+                    a.obs_subscripts[sub] = key
+        if a.kind == FEEDFORWARD and a.input_name != "batch":
+            self._check_free_name(forward, "batch")
+
+    def _check_free_name(self, func: cst.FunctionDef, name: str) -> None:
+        for node in walk(func):
+            for target in _store_targets(node):
+                if isinstance(target, cst.Name) and target.value == name:
+                    self.block(target, "RLM001",
+                               f"{func.name.value}() assigns a local named {name!r}, the name "
+                               "the converted batch parameter takes")
+
+    # -- value function -------------------------------------------------------------------
+    def _value_function(self, vf: cst.FunctionDef) -> None:
+        a = self.a
+        positional = list(vf.params.posonly_params) + list(vf.params.params)
+        if len(positional) != 1 or vf.params.kwonly_params or isinstance(vf.params.star_arg, cst.Param):
+            self.block(vf, "RLM002", "value_function() takes arguments besides self")
+            return
+        self_name = positional[0].name.value
+        forward = a.methods.get(a.forward_name)
+        assigned_in_forward: set[str] = set()
+        if forward is not None:
+            fwd_self = _self_name(forward) or "self"
+            for node in walk(forward):
+                for target in _store_targets(node):
+                    for t in walk(target):
+                        if is_self_attr(t, fwd_self):
+                            assigned_in_forward.add(t.attr.value)
+        for node in walk(vf):
+            if is_self_attr(node, self_name) and node.attr.value in assigned_in_forward:
+                a.cached_reads.add(node)
+                if node.attr.value not in a.cached_attrs:
+                    a.cached_attrs.append(node.attr.value)
+        for other, method in a.methods.items():
+            if other == "value_function":
+                continue
+            for node in walk(method):
+                if is_self_attr(node, _self_name(method) or "self", "value_function"):
+                    self.block(node, "RLM002",
+                               "value_function() is called from another method; call "
+                               "compute_values(batch) there by hand")
+
+
+def _obs_key(ctx: FileContext, sub: cst.Subscript) -> str | None:
+    if len(sub.slice) != 1 or not isinstance(sub.slice[0].slice, cst.Index):
+        return None
+    key_node = sub.slice[0].slice.value
+    key = string_value(key_node)
+    if key is None:
+        symbols = ctx.legacy_symbols(key_node)
+        key = next(iter(symbols)) if len(symbols) == 1 else None
+    return OBS_KEYS.get(key) if key else None
+
+
+def _self_name(method: cst.FunctionDef) -> str | None:
+    positional = list(method.params.posonly_params) + list(method.params.params)
+    if any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+        for d in method.decorators
+    ):
+        return None
+    return positional[0].name.value if positional else None
+
+
+def _store_targets(node: cst.CSTNode) -> list[cst.CSTNode]:
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        return [node.target]
+    if isinstance(node, (cst.For, cst.CompFor)):
+        return [node.target]
+    if isinstance(node, cst.WithItem) and node.asname is not None:
+        return [node.asname.name]
+    return []
+
+
+def _own_returns(func: cst.FunctionDef) -> list[cst.Return]:
+    return [n for n in walk(func.body, into_functions=False) if isinstance(n, cst.Return)]
+
+
+def _references(ctx: FileContext, param: cst.Param) -> list[Any]:
+    scope = ctx.scope_of(param.name)
+    if scope is None:
+        return []
+    nodes = []
+    for assignment in scope.assignments[param.name.value]:
+        if getattr(assignment, "node", None) is not param:
+            continue
+        nodes.extend(access.node for access in assignment.references)
+    return nodes

@@ -1,0 +1,303 @@
+"""The transformer behind RLM001 (TorchModelV2) and RLM010 (RecurrentNetwork).
+
+It rewrites one analysed class in place, node by node, so comments and formatting of the code
+it does not touch survive: the class keeps its name, its docstring, its attribute names (the
+legacy ``state_dict`` loads unchanged) and every statement except the legacy base-class calls.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import libcst as cst
+
+from rlmigrate.codemod import nodes as N
+from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
+from rlmigrate.codemod.rules._model_analysis import (
+    CTOR_ROLES,
+    FEEDFORWARD,
+    RECURRENT,
+    ModelAnalysis,
+    analyze,
+    classify,
+)
+from rlmigrate.codemod.rules.base import Rule
+
+VALUE_RULE = "RLM002"
+
+
+class _ModelConverter(Rule):
+    """Shared behaviour; subclasses set ``kind`` (which legacy base they convert)."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self._stack: list[ModelAnalysis | None] = []
+
+    # -- helpers --------------------------------------------------------------------------
+    def _current(self) -> ModelAnalysis | None:
+        return self._stack[-1] if self._stack else None
+
+    def _convert_value(self, a: ModelAnalysis) -> bool:
+        return "value_function" in a.methods and self.ctx.is_selected(VALUE_RULE)
+
+    def _embedding_expr(self, a: ModelAnalysis) -> cst.BaseExpression:
+        if len(a.cached_attrs) == 1:
+            return N.self_attr(a.cached_attrs[0], a.self_name)
+        return N.dict_of(
+            [(cst.SimpleString(f'"{attr}"'), N.self_attr(attr, a.self_name)) for attr in a.cached_attrs]
+        )
+
+    def _num_outputs_expr(self, self_name: str) -> cst.BaseExpression:
+        if self.ctx.target.has_default_dist_helper:
+            self.ctx.need("get_default_dist_cls")
+            return N.expression(
+                f"get_default_dist_cls({self_name}.action_space)"
+                f".required_input_dim({self_name}.action_space)"
+            )
+        return N.expression(
+            f"{self_name}.get_inference_action_dist_cls().required_input_dim({self_name}.action_space)"
+        )
+
+    # -- class ----------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        kind, _ = classify(self.ctx, node)
+        if kind != self.kind:
+            self._stack.append(None)
+            return
+        a = analyze(self.ctx, node)
+        self._stack.append(a if a.convertible else None)
+        if not a.convertible:
+            own = [b for b in a.blockers if b.code == self.code]
+            for blocker in own:
+                self.report(blocker.node, MANUAL, blocker.message)
+            for blocker in a.blockers:
+                if blocker.code == VALUE_RULE:
+                    self.report(blocker.node, MANUAL, blocker.message, code=VALUE_RULE)
+            others = sorted({b.code for b in a.blockers if b.code not in (self.code, VALUE_RULE)})
+            reason = f" (see {', '.join(others)})" if others else ""
+            self.report(node, MANUAL,
+                        f"{node.name.value} left unchanged: it uses legacy constructs that "
+                        f"need a human{reason}")
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        a = self._stack.pop()
+        if a is None or a.node is not original:
+            return updated
+        bases = [cst.Arg(self.ctx.need("TorchRLModule"))]
+        if self._convert_value(a):
+            bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))
+        drop = set(map(id, a.legacy_bases + a.dropped_bases))
+        for orig, upd in zip(original.bases, updated.bases):
+            if id(orig) not in drop:
+                bases.append(upd.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        self.ctx.need("Columns")
+        status = REVIEW if self.kind == RECURRENT else CONVERTED
+        detail = "stateful module; state list → dict keyed \"0\", \"1\", ...; outputs are (B, T, ...)" \
+            if self.kind == RECURRENT else "setup(), _forward()"
+        self.report(original, status,
+                    f"{original.name.value}: {self._base_label()} → TorchRLModule ({detail})")
+        return updated.with_changes(bases=bases)
+
+    def _base_label(self) -> str:
+        return "RecurrentNetwork" if self.kind == RECURRENT else "TorchModelV2"
+
+    # -- methods --------------------------------------------------------------------------
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        a = self._current()
+        if a is None or a.methods.get(original.name.value) is not original:
+            return updated
+        decorators = [
+            upd for orig, upd in zip(original.decorators, updated.decorators)
+            if orig not in a.removed_decorators
+        ]
+        updated = updated.with_changes(decorators=decorators)
+        name = original.name.value
+        if name == "__init__":
+            return self._setup(a, updated)
+        if name == a.forward_name:
+            return self._forward(a, updated)
+        if name == "value_function" and self._convert_value(a):
+            return self._compute_values(a, original, updated)
+        return updated
+
+    def _setup(self, a: ModelAnalysis, updated: cst.FunctionDef) -> cst.FunctionDef:
+        s = a.self_name
+        bindings: list[cst.BaseStatement] = []
+        local_num_outputs = None
+        for role in CTOR_ROLES:
+            param = a.ctor_params.get(role)
+            if param is None or param.name.value not in a.used_ctor_names:
+                continue
+            local = param.name.value
+            if role == "obs_space":
+                value = N.expression(f"{s}.observation_space")
+            elif role == "action_space":
+                value = N.expression(f"{s}.action_space")
+            elif role == "num_outputs":
+                value = self._num_outputs_expr(s)
+                local_num_outputs = local
+            elif role == "model_config":
+                value = N.expression(f"{s}.model_config")
+            else:
+                value = N.expression(f"type({s}).__name__")
+                self.report(param, REVIEW,
+                            f"the legacy model name argument {local!r} has no RLModule "
+                            "counterpart; it is bound to the class name")
+            bindings.append(N.assign(local, value))
+        for param in a.custom_params:
+            local = param.name.value
+            if local not in a.used_ctor_names:
+                continue
+            key = cst.SimpleString(f'"{local}"')
+            if param.default is not None:
+                value = N.call(N.expression(f"{s}.model_config.get"), key, param.default)
+            else:
+                value = cst.Subscript(
+                    value=N.expression(f"{s}.model_config"),
+                    slice=[cst.SubscriptElement(cst.Index(key))],
+                )
+            bindings.append(N.assign(local, value))
+        if isinstance(a.star_kwargs, cst.Param) and a.star_kwargs.name.value in a.used_ctor_names:
+            bindings.append(N.assign(a.star_kwargs.name.value, N.expression(f"dict({s}.model_config)")))
+        if a.reads_num_outputs:
+            value = cst.Name(local_num_outputs) if local_num_outputs else self._num_outputs_expr(s)
+            bindings.append(cst.SimpleStatementLine([
+                cst.Assign(targets=[cst.AssignTarget(N.self_attr("num_outputs", s))], value=value)
+            ]))
+        body = N.insert_after_docstring(updated.body, bindings)
+        return updated.with_changes(
+            name=cst.Name("setup"), params=N.params(s), body=N.ensure_body(body),
+            returns=None,
+        )
+
+    def _forward(self, a: ModelAnalysis, updated: cst.FunctionDef) -> cst.FunctionDef:
+        s = a.self_name
+        bindings: list[cst.BaseStatement] = []
+        if self.kind == RECURRENT:
+            self.ctx.need("Columns")
+            bindings.append(N.assign(
+                a.input_name or "inputs",
+                N.expression("batch[Columns.OBS].flatten(start_dim=2).float()"),
+            ))
+            if a.state_used and a.state_name:
+                bindings.append(N.assign(a.state_name, N.expression(
+                    "[batch[Columns.STATE_IN][str(i)] for i in range(len(batch[Columns.STATE_IN]))]"
+                )))
+        body = N.insert_after_docstring(updated.body, bindings)
+        return updated.with_changes(
+            name=cst.Name("_forward"), params=N.params(s, "batch", star_kwargs="kwargs"),
+            body=body, returns=None,
+        )
+
+    def _compute_values(
+        self, a: ModelAnalysis, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        s = a.self_name
+        prelude: list[cst.BaseStatement] = []
+        if a.cached_attrs:
+            self.ctx.need("Columns")
+            prelude.append(N.statement(
+                "if embeddings is None:\n"
+                f"    embeddings = {s}._forward(batch)[Columns.EMBEDDINGS]\n"
+            ))
+            if self.kind == RECURRENT:
+                self.report(original, REVIEW,
+                            "value_function() → compute_values(batch, embeddings=None); it returns "
+                            "what value_function returned (often (B*T,)), where the new stack "
+                            "expects (B, T)", code=VALUE_RULE)
+            else:
+                self.report(original, CONVERTED,
+                            "value_function() → compute_values(batch, embeddings=None): "
+                            f"recomputes {', '.join('self.' + c for c in a.cached_attrs)} from the "
+                            "batch when no embeddings are given", code=VALUE_RULE)
+        else:
+            self.report(original, REVIEW,
+                        "value_function() reads nothing computed in forward(); check that "
+                        "compute_values(batch) computes the value of this batch", code=VALUE_RULE)
+        body = N.insert_after_docstring(updated.body, prelude)
+        return updated.with_changes(
+            name=cst.Name("compute_values"),
+            params=N.params(s, "batch", defaults={"embeddings": "None"}),
+            body=body, returns=None,
+        )
+
+    # -- expressions ----------------------------------------------------------------------
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.BaseExpression) -> cst.BaseExpression:
+        a = self._current()
+        if a is None or original not in a.obs_subscripts:
+            return updated
+        self.ctx.need("Columns")
+        obs = N.expression("batch[Columns.OBS]")
+        if a.obs_subscripts[original] == "obs_flat":
+            return N.expression("batch[Columns.OBS].flatten(start_dim=1)")
+        return obs
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.BaseExpression) -> cst.BaseExpression:
+        a = self._current()
+        if a is None:
+            return updated
+        if original in a.renamed_attrs and isinstance(updated, cst.Attribute):
+            return updated.with_changes(attr=cst.Name(a.renamed_attrs[original]))
+        if original in a.cached_reads and self._convert_value(a):
+            if len(a.cached_attrs) == 1:
+                return cst.Name("embeddings")
+            return cst.Subscript(
+                value=cst.Name("embeddings"),
+                slice=[cst.SubscriptElement(cst.Index(cst.SimpleString(f'"{original.attr.value}"')))],
+            )
+        return updated
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        a = self._current()
+        if a is None:
+            return updated
+        if original in a.returns.get(a.forward_name, ()):
+            assert isinstance(updated.value, cst.Tuple)
+            outputs = updated.value.elements[0].value
+            items = [(N.column("ACTION_DIST_INPUTS"), outputs)]
+            if self.kind == RECURRENT:
+                items.append((N.column("STATE_OUT"), _state_dict(updated.value.elements[1].value)))
+            if self._convert_value(a) and a.cached_attrs:
+                items.append((N.column("EMBEDDINGS"), self._embedding_expr(a)))
+            return updated.with_changes(value=N.dict_of(items))
+        if self.kind == RECURRENT and original in a.returns.get("get_initial_state", ()):
+            if updated.value is not None:
+                return updated.with_changes(value=_state_dict(updated.value))
+        return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        a = self._current()
+        if a is None or not a.removed_statements:
+            return updated
+        kept = [
+            upd for orig, upd in zip(original.body, updated.body)
+            if orig not in a.removed_statements
+        ]
+        if len(kept) == len(updated.body):
+            return updated
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(body=kept)
+
+
+def _state_dict(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A legacy state list → the new-stack state dict keyed "0", "1", ..."""
+    if isinstance(value, (cst.List, cst.Tuple)) and not any(
+        isinstance(e, cst.StarredElement) for e in value.elements
+    ):
+        return N.dict_of(
+            [(cst.SimpleString(f'"{i}"'), e.value) for i, e in enumerate(value.elements)]
+        )
+    comp = N.expression("{str(i): s for i, s in enumerate(STATE)}")
+    assert isinstance(comp, cst.DictComp)
+    return comp.with_changes(
+        for_in=comp.for_in.with_changes(iter=comp.for_in.iter.with_changes(args=[cst.Arg(value)]))
+    )
+
+
+__all__ = ["_ModelConverter", "FEEDFORWARD", "RECURRENT"]

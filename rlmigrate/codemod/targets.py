@@ -1,0 +1,62 @@
+"""Where migrated code imports the new-stack names from, per ``--target``.
+
+``rlmigrate`` (default) imports everything from the flat ``rlmigrate`` package; ``ray``
+imports from Ray RLlib 2.40's module paths so the result trains on Ray's new stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TARGETS = ("rlmigrate", "ray")
+
+_RAY_DISTS = "ray.rllib.models.torch.torch_distributions"
+
+_RAY_MODULES = {
+    "TorchRLModule": "ray.rllib.core.rl_module.torch.torch_rl_module",
+    "Columns": "ray.rllib.core.columns",
+    "ValueFunctionAPI": "ray.rllib.core.rl_module.apis",
+    "RLModuleSpec": "ray.rllib.core.rl_module.rl_module",
+    "MultiRLModuleSpec": "ray.rllib.core.rl_module.multi_rl_module",
+    "TorchCategorical": _RAY_DISTS,
+    "TorchDiagGaussian": _RAY_DISTS,
+    "TorchSquashedGaussian": _RAY_DISTS,
+    "TorchDeterministic": _RAY_DISTS,
+    "TorchMultiCategorical": _RAY_DISTS,
+    "TorchMultiDistribution": _RAY_DISTS,
+    "TorchDistribution": _RAY_DISTS,
+    "Distribution": "ray.rllib.models.distributions",
+}
+
+KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An import target: the module that provides each new-stack name."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS}; got {self.name!r}")
+
+    def module_for(self, symbol: str) -> str:
+        """The module to import ``symbol`` from.
+
+        Raises:
+            KeyError: ``symbol`` is not a new-stack name the codemod emits, or has no home on
+                this target (``get_default_dist_cls`` exists only in rlmigrate).
+        """
+        if symbol not in KNOWN_NAMES:
+            raise KeyError(f"unknown new-stack name {symbol!r}; known: {sorted(KNOWN_NAMES)}")
+        if self.name == "rlmigrate":
+            return "rlmigrate"
+        if symbol not in _RAY_MODULES:
+            raise KeyError(f"{symbol!r} has no Ray RLlib counterpart for --target ray")
+        return _RAY_MODULES[symbol]
+
+    @property
+    def has_default_dist_helper(self) -> bool:
+        """Whether ``get_default_dist_cls`` can be imported (rlmigrate only)."""
+        return self.name == "rlmigrate"
