@@ -9,7 +9,7 @@ Meant to be run as a subprocess from rlmigrate's own venv (which has no Ray), e.
 
 A spec has the layout described in ``cases.py`` (space records from ``jsonio.py``). Only the
 JSON document goes to stdout; Ray's logging and warnings go to stderr. Timings use one torch
-thread (``torch.set_num_threads(1)``) and report the median (and 10th/90th percentiles) of
+thread (``torch.set_num_threads(1)``) and report the median (and min, 10th/90th percentiles) of
 ``n`` timed calls after ``warmup`` untimed ones, in microseconds.
 """
 
@@ -45,6 +45,7 @@ def _percentiles_us(call: Callable[[], Any], n: int, warmup: int) -> dict[str, f
     samples /= 1e3
     return {
         "median": float(np.median(samples)),
+        "min": float(np.min(samples)),
         "p10": float(np.percentile(samples, 10)),
         "p90": float(np.percentile(samples, 90)),
     }
@@ -60,7 +61,8 @@ def bench_spec(spec: dict[str, Any], *, case: str | None = None, n: int = 300, w
         batch: batch size ``B`` of the batched ``compute_actions`` measurements.
 
     Returns:
-        JSON-able dict; ``timings_us[<call>] = {"median", "p10", "p90"}`` in microseconds.
+        JSON-able dict; ``timings_us[<call>] = {"median", "min", "p10", "p90"}`` in
+        microseconds (``min`` is the least disturbed by other load on a shared machine).
         Calls: ``compute_single_action_explore_false`` / ``_true`` (one unbatched obs),
         ``compute_actions_b1_explore_false``, ``compute_actions_b<batch>_explore_false`` /
         ``_true``, and ``model_forward_b1`` (the ModelV2 ``__call__`` plus
@@ -99,7 +101,7 @@ def bench_spec(spec: dict[str, Any], *, case: str | None = None, n: int = 300, w
         "format_version": FORMAT_VERSION,
         "case": case,
         "unit": "microseconds",
-        "statistic": f"median (and p10/p90) of n={n} calls after {warmup} warmup calls",
+        "statistic": f"median (and min/p10/p90) of n={n} calls after {warmup} warmup calls",
         "torch_num_threads": torch.get_num_threads(),
         "batch_size": batch,
         "timings_us": timings,

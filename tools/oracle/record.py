@@ -246,6 +246,7 @@ def record_case(case: str, spec: dict[str, Any], out_dir: Path) -> dict[str, Any
         "compute_single_action": {"explore_false": single_false, "explore_true": single_true},
         "compute_log_likelihoods": {
             "actions": "compute_actions.explore_false.actions",
+            "return_type": type(policy.compute_log_likelihoods(det_actions, obs, state_batches=states or None)).__name__,
             "in_training_true": array_record(_log_likelihoods(policy, det_actions, obs, states, in_training=True)),
             "in_training_false": array_record(_log_likelihoods(policy, det_actions, obs, states, in_training=False)),
         },
