@@ -353,7 +353,7 @@ def _check_fits(module: RLModule, state: dict[str, np.ndarray], where: str) -> N
 
     problems = [
         f"{key}: module {own[key]}, checkpoint {tuple(value.shape)}"
-        for key, value in state.items()
+        for key, value in sorted(state.items())
         if key in own and own[key] != tuple(value.shape)
     ]
     missing = sorted(k for k in own if k not in state and not critic_only(k))
