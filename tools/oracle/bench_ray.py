@@ -26,10 +26,9 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import cases
 import numpy as np
 import torch
-
-import cases
 
 FORMAT_VERSION = 1
 
@@ -51,7 +50,14 @@ def _percentiles_us(call: Callable[[], Any], n: int, warmup: int) -> dict[str, f
     }
 
 
-def bench_spec(spec: dict[str, Any], *, case: str | None = None, n: int = 300, warmup: int = 30, batch: int = 32) -> dict[str, Any]:
+def bench_spec(
+    spec: dict[str, Any],
+    *,
+    case: str | None = None,
+    n: int = 300,
+    warmup: int = 30,
+    batch: int = 32,
+) -> dict[str, Any]:
     """Build the spec's policy and time its legacy calls.
 
     Args:
@@ -83,15 +89,29 @@ def bench_spec(spec: dict[str, Any], *, case: str | None = None, n: int = 300, w
     def forward_floor() -> None:
         with torch.no_grad():
             input_dict = {"obs": obs_t}
-            policy.model(input_dict, [torch.from_numpy(s) for s in states_1 or []], torch.ones(1, dtype=torch.int32))
+            policy.model(
+                input_dict,
+                [torch.from_numpy(s) for s in states_1 or []],
+                torch.ones(1, dtype=torch.int32),
+            )
             policy.model.value_function()
 
     calls: dict[str, Callable[[], Any]] = {
-        "compute_single_action_explore_false": lambda: policy.compute_single_action(obs[0], state=single_state, explore=False),
-        "compute_single_action_explore_true": lambda: policy.compute_single_action(obs[0], state=single_state, explore=True),
-        "compute_actions_b1_explore_false": lambda: policy.compute_actions(obs_1, state_batches=states_1, explore=False),
-        f"compute_actions_b{batch}_explore_false": lambda: policy.compute_actions(obs, state_batches=states_b, explore=False),
-        f"compute_actions_b{batch}_explore_true": lambda: policy.compute_actions(obs, state_batches=states_b, explore=True),
+        "compute_single_action_explore_false": lambda: policy.compute_single_action(
+            obs[0], state=single_state, explore=False
+        ),
+        "compute_single_action_explore_true": lambda: policy.compute_single_action(
+            obs[0], state=single_state, explore=True
+        ),
+        "compute_actions_b1_explore_false": lambda: policy.compute_actions(
+            obs_1, state_batches=states_1, explore=False
+        ),
+        f"compute_actions_b{batch}_explore_false": lambda: policy.compute_actions(
+            obs, state_batches=states_b, explore=False
+        ),
+        f"compute_actions_b{batch}_explore_true": lambda: policy.compute_actions(
+            obs, state_batches=states_b, explore=True
+        ),
         "model_forward_b1": forward_floor,
     }
     timings = {name: _percentiles_us(call, n, warmup) for name, call in calls.items()}
@@ -105,8 +125,18 @@ def bench_spec(spec: dict[str, Any], *, case: str | None = None, n: int = 300, w
         "torch_num_threads": torch.get_num_threads(),
         "batch_size": batch,
         "timings_us": timings,
-        "versions": {"ray": ray.__version__, "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()},
-        "machine": {"cpu_count": os.cpu_count(), "loadavg_1m_5m_15m": list(os.getloadavg()), "platform": platform.platform(), "processor": platform.processor()},
+        "versions": {
+            "ray": ray.__version__,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "loadavg_1m_5m_15m": list(os.getloadavg()),
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+        },
         "policy_class": type(policy).__name__,
         "model_class": type(policy.model).__name__,
         "spec": spec,
@@ -129,9 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--case", choices=sorted(cases.CASES), help="a recorded case from cases.py")
     which.add_argument("--spec", help="a case spec as JSON text, or @path to a JSON file")
-    parser.add_argument("--n", type=int, default=300, help="timed calls per measurement (default 300)")
+    parser.add_argument(
+        "--n", type=int, default=300, help="timed calls per measurement (default 300)"
+    )
     parser.add_argument("--warmup", type=int, default=30, help="untimed calls first (default 30)")
-    parser.add_argument("--batch", type=int, default=32, help="batch size of compute_actions (default 32)")
+    parser.add_argument(
+        "--batch", type=int, default=32, help="batch size of compute_actions (default 32)"
+    )
     args = parser.parse_args(argv)
     spec = cases.CASES[args.case] if args.case else _load_spec(args.spec)
     warnings.filterwarnings("ignore")

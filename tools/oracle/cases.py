@@ -19,6 +19,7 @@ import copy
 import random
 from typing import Any
 
+import custom_model
 import numpy as np
 import torch
 from jsonio import space_from_json
@@ -26,8 +27,6 @@ from ray.rllib.algorithms.ppo.ppo import PPOConfig
 from ray.rllib.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy
 from ray.rllib.models import MODEL_DEFAULTS, ModelCatalog
 from ray.rllib.policy.torch_policy_v2 import TorchPolicyV2
-
-import custom_model
 
 
 def _box(low: float, high: float, shape: list[int]) -> dict[str, Any]:
@@ -143,7 +142,12 @@ class BareTorchPolicy(TorchPolicyV2):
 
 
 #: The only non-model keys a bare TorchPolicyV2 needs outside an Algorithm (found by trial).
-BARE_POLICY_CONFIG: dict[str, Any] = {"num_gpus": 0, "_fake_gpus": False, "lr": 5e-5, "explore": True}
+BARE_POLICY_CONFIG: dict[str, Any] = {
+    "num_gpus": 0,
+    "_fake_gpus": False,
+    "lr": 5e-5,
+    "explore": True,
+}
 
 
 def full_model_config(spec: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +162,12 @@ def full_model_config(spec: dict[str, Any]) -> dict[str, Any]:
 def policy_config(spec: dict[str, Any]) -> dict[str, Any]:
     """The config dict handed to the policy constructor (PPOTorchPolicy merges PPO defaults in)."""
     if spec["policy"] == "ppo":
-        return {"model": full_model_config(spec), "framework": "torch", "num_gpus": 0, "seed": spec["seed"]}
+        return {
+            "model": full_model_config(spec),
+            "framework": "torch",
+            "num_gpus": 0,
+            "seed": spec["seed"],
+        }
     if spec["policy"] == "bare":
         return {"model": full_model_config(spec), **BARE_POLICY_CONFIG}
     raise ValueError(f"case spec 'policy': expected 'ppo' or 'bare', got {spec['policy']!r}")
@@ -194,7 +203,9 @@ def build_policy(spec: dict[str, Any]) -> tuple[Any, Any]:
     return policy, preprocessor
 
 
-def sample_observations(spec: dict[str, Any], preprocessor: Any, batch: int, rng: np.random.Generator) -> tuple[Any, np.ndarray]:
+def sample_observations(
+    spec: dict[str, Any], preprocessor: Any, batch: int, rng: np.random.Generator
+) -> tuple[Any, np.ndarray]:
     """Seeded observations ``(raw, flat)``; raw is a dict of ``(B, ...)`` arrays for Dict spaces.
 
     Box components are uniform in their bounds, Discrete components uniform integers.
@@ -203,7 +214,9 @@ def sample_observations(spec: dict[str, Any], preprocessor: Any, batch: int, rng
     record = spec["observation_space"]
     if record["space"] == "dict":
         raw = {key: _sample(sub, batch, rng) for key, sub in record["spaces"].items()}
-        flat = np.stack([preprocessor.transform({k: v[i] for k, v in raw.items()}) for i in range(batch)])
+        flat = np.stack(
+            [preprocessor.transform({k: v[i] for k, v in raw.items()}) for i in range(batch)]
+        )
         return raw, flat.astype(np.float32)
     raw = _sample(record, batch, rng)
     if preprocessor is None:

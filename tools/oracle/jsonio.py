@@ -53,10 +53,14 @@ def array_from_record(record: dict[str, Any]) -> np.ndarray:
         ValueError: the decoded values do not have the declared shape.
     """
     if "values" not in record:
-        raise KeyError(f"array record has no 'values' (keys: {sorted(record)}); it is metadata only")
+        raise KeyError(
+            f"array record has no 'values' (keys: {sorted(record)}); it is metadata only"
+        )
     array = np.asarray(record["values"], dtype=np.dtype(record["dtype"]))
     if list(array.shape) != list(record["shape"]):
-        raise ValueError(f"array record declares shape {record['shape']}, values have shape {list(array.shape)}")
+        raise ValueError(
+            f"array record declares shape {record['shape']}, values have shape {list(array.shape)}"
+        )
     return array
 
 
@@ -81,7 +85,10 @@ def space_to_json(space: Any) -> dict[str, Any]:
             record["start"] = int(space.start)
         return record
     if kind == "Dict":
-        return {"space": "dict", "spaces": {key: space_to_json(sub) for key, sub in space.spaces.items()}}
+        return {
+            "space": "dict",
+            "spaces": {key: space_to_json(sub) for key, sub in space.spaces.items()},
+        }
     raise TypeError(f"space_to_json: expected a Box, Discrete or Dict space, got {kind}: {space!r}")
 
 
@@ -104,8 +111,12 @@ def space_from_json(record: dict[str, Any]) -> Any:
     if kind == "dict":
         from collections import OrderedDict
 
-        return gym.spaces.Dict(OrderedDict((k, space_from_json(v)) for k, v in record["spaces"].items()))
-    raise ValueError(f"space_from_json: expected space 'box', 'discrete' or 'dict', got {kind!r} in {record!r}")
+        return gym.spaces.Dict(
+            OrderedDict((k, space_from_json(v)) for k, v in record["spaces"].items())
+        )
+    raise ValueError(
+        f"space_from_json: expected space 'box', 'discrete' or 'dict', got {kind!r} in {record!r}"
+    )
 
 
 def jsonable(value: Any) -> Any:

@@ -26,7 +26,9 @@ _ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0), None: lam
 
 
 def _linear(weights: Weights, prefix: str, x: np.ndarray) -> np.ndarray:
-    return x @ weights[f"{prefix}.weight"].astype(np.float64).T + weights[f"{prefix}.bias"].astype(np.float64)
+    return x @ weights[f"{prefix}.weight"].astype(np.float64).T + weights[f"{prefix}.bias"].astype(
+        np.float64
+    )
 
 
 def _indexed(weights: Weights, prefix: str) -> list[int]:
@@ -40,7 +42,9 @@ def _slim_stack(weights: Weights, prefix: str, x: np.ndarray, activation: str | 
     return x
 
 
-def fcnet(weights: Weights, obs: np.ndarray, model_config: Mapping) -> tuple[np.ndarray, np.ndarray]:
+def fcnet(
+    weights: Weights, obs: np.ndarray, model_config: Mapping
+) -> tuple[np.ndarray, np.ndarray]:
     """Ray 2.10 torch FullyConnectedNetwork (no free_log_std, no no_final_linear): ``(logits, value)``."""
     if model_config.get("free_log_std") or model_config.get("no_final_linear"):
         raise NotImplementedError("fcnet: free_log_std / no_final_linear are not modelled here")
@@ -48,11 +52,17 @@ def fcnet(weights: Weights, obs: np.ndarray, model_config: Mapping) -> tuple[np.
     flat = obs.reshape(obs.shape[0], -1).astype(np.float64)
     features = _slim_stack(weights, "_hidden_layers", flat, activation)
     logits = _linear(weights, "_logits._model.0", features)
-    trunk = features if model_config["vf_share_layers"] else _slim_stack(weights, "_value_branch_separate", flat, activation)
+    trunk = (
+        features
+        if model_config["vf_share_layers"]
+        else _slim_stack(weights, "_value_branch_separate", flat, activation)
+    )
     return logits, _linear(weights, "_value_branch._model.0", trunk)[:, 0]
 
 
-def lstm_step(weights: Weights, x: np.ndarray, h: np.ndarray, c: np.ndarray, prefix: str = "lstm") -> tuple[np.ndarray, np.ndarray]:
+def lstm_step(
+    weights: Weights, x: np.ndarray, h: np.ndarray, c: np.ndarray, prefix: str = "lstm"
+) -> tuple[np.ndarray, np.ndarray]:
     """One ``nn.LSTM`` step (T=1) with torch's gate layout ``[i, f, g, o]``: returns ``(h', c')``."""
     gates = (
         x @ weights[f"{prefix}.weight_ih_l0"].astype(np.float64).T
@@ -66,30 +76,42 @@ def lstm_step(weights: Weights, x: np.ndarray, h: np.ndarray, c: np.ndarray, pre
     return sigmoid(o) * np.tanh(c_new), c_new
 
 
-def lstm_wrapper(weights: Weights, obs: np.ndarray, state: list[np.ndarray], model_config: Mapping) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def lstm_wrapper(
+    weights: Weights, obs: np.ndarray, state: list[np.ndarray], model_config: Mapping
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """``use_lstm=True`` over FCNet, one time step, no prev action/reward: ``(logits, value, [h, c])``."""
     if model_config.get("lstm_use_prev_action") or model_config.get("lstm_use_prev_reward"):
         raise NotImplementedError("lstm_wrapper: prev action/reward inputs are not modelled here")
     flat = obs.reshape(obs.shape[0], -1).astype(np.float64)
     features = _slim_stack(weights, "_hidden_layers", flat, model_config["fcnet_activation"])
     h, c = lstm_step(weights, features, state[0], state[1])
-    return _linear(weights, "_logits_branch._model.0", h), _linear(weights, "_value_branch._model.0", h)[:, 0], [h, c]
+    return (
+        _linear(weights, "_logits_branch._model.0", h),
+        _linear(weights, "_value_branch._model.0", h)[:, 0],
+        [h, c],
+    )
 
 
-def value_branch_mlp(weights: Weights, obs: np.ndarray, custom_model_config: Mapping) -> tuple[np.ndarray, np.ndarray]:
+def value_branch_mlp(
+    weights: Weights, obs: np.ndarray, custom_model_config: Mapping
+) -> tuple[np.ndarray, np.ndarray]:
     """``custom_model.ValueBranchMLP``: ``(logits, value)``."""
     activation = custom_model_config.get("activation", "tanh")
     flat = obs.reshape(obs.shape[0], -1).astype(np.float64)
 
     def mlp(prefix: str, depth: int) -> np.ndarray:
         x = flat
-        for layer in range(depth):  # nn.Sequential(Linear, act, Linear, act, ...): Linears at 0, 2, ...
+        for layer in range(
+            depth
+        ):  # nn.Sequential(Linear, act, Linear, act, ...): Linears at 0, 2, ...
             x = _ACTIVATIONS[activation](_linear(weights, f"{prefix}.{2 * layer}", x))
         return x
 
     features = mlp("policy_net", len(custom_model_config["hiddens"]))
     value_features = mlp("value_net", len(custom_model_config["vf_hiddens"]))
-    return _linear(weights, "logits", features), _linear(weights, "value_head", value_features)[:, 0]
+    return _linear(weights, "logits", features), _linear(weights, "value_head", value_features)[
+        :, 0
+    ]
 
 
 def categorical_logp(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:

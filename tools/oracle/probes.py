@@ -12,10 +12,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import cases
 import numpy as np
 from jsonio import space_from_json
-
-import cases
 
 
 def outcome(call: Callable[[], Any]) -> dict[str, Any]:
@@ -67,13 +66,19 @@ def construction_probes(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["policy"] == "bare":
         for key in cases.BARE_POLICY_CONFIG:
             reduced = {k: v for k, v in full.items() if k != key}
-            probes[f"without_{key}"] = outcome(lambda reduced=reduced: _build_and_act(spec, reduced))
+            probes[f"without_{key}"] = outcome(
+                lambda reduced=reduced: _build_and_act(spec, reduced)
+            )
     return probes
 
 
 def recurrent_without_state_errors(policy: Any, obs: np.ndarray) -> dict[str, Any]:
     """Recurrent policies called without state inputs (RLLIB_REFERENCE §5 says both raise)."""
     return {
-        "compute_actions_without_state_batches": outcome(lambda: policy.compute_actions(obs, explore=False)),
-        "compute_single_action_without_state": outcome(lambda: policy.compute_single_action(obs[0], explore=False)),
+        "compute_actions_without_state_batches": outcome(
+            lambda: policy.compute_actions(obs, explore=False)
+        ),
+        "compute_single_action_without_state": outcome(
+            lambda: policy.compute_single_action(obs[0], explore=False)
+        ),
     }

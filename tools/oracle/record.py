@@ -21,16 +21,15 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import cases
 import gymnasium
 import numpy as np
 import ray
 import torch
 from jsonio import array_meta, array_record, jsonable, space_to_json
+from probes import construction_probes, recurrent_without_state_errors
 from ray.rllib.models.modelv2 import restore_original_dimensions
 from safetensors.numpy import save_file
-
-import cases
-from probes import construction_probes, recurrent_without_state_errors
 
 FORMAT_VERSION = 1
 BATCH = 5
@@ -71,7 +70,9 @@ def _call_record(result: tuple, *, with_values: bool) -> dict[str, Any]:
     }
 
 
-def _explore_record(policy: Any, obs: np.ndarray, states: list[np.ndarray], seed: int) -> dict[str, Any]:
+def _explore_record(
+    policy: Any, obs: np.ndarray, states: list[np.ndarray], seed: int
+) -> dict[str, Any]:
     """explore=True: dtypes/shapes everywhere; values of the deterministic keys; checks."""
     torch.manual_seed(seed)
     result = policy.compute_actions(obs, state_batches=states or None, explore=True)
@@ -86,22 +87,36 @@ def _explore_record(policy: Any, obs: np.ndarray, states: list[np.ndarray], seed
     prob = np.asarray(extra["action_prob"], dtype=np.float64)
     recomputed = _log_likelihoods(policy, actions, obs, states, in_training=True)
     record["checks"] = {
-        "action_prob_equals_exp_action_logp_max_abs_diff": float(np.max(np.abs(prob - np.exp(logp)))),
-        "action_logp_vs_compute_log_likelihoods_max_abs_diff": float(np.max(np.abs(recomputed - logp))),
+        "action_prob_equals_exp_action_logp_max_abs_diff": float(
+            np.max(np.abs(prob - np.exp(logp)))
+        ),
+        "action_logp_vs_compute_log_likelihoods_max_abs_diff": float(
+            np.max(np.abs(recomputed - logp))
+        ),
     }
     return record
 
 
-def _log_likelihoods(policy: Any, actions: Any, obs: np.ndarray, states: list[np.ndarray], *, in_training: bool) -> np.ndarray:
-    out = policy.compute_log_likelihoods(actions, obs, state_batches=states or None, in_training=in_training)
+def _log_likelihoods(
+    policy: Any, actions: Any, obs: np.ndarray, states: list[np.ndarray], *, in_training: bool
+) -> np.ndarray:
+    out = policy.compute_log_likelihoods(
+        actions, obs, state_batches=states or None, in_training=in_training
+    )
     return out.detach().cpu().numpy() if hasattr(out, "detach") else np.asarray(out)
 
 
-def _single_record(policy: Any, obs: np.ndarray, states: list[np.ndarray], explore: bool) -> dict[str, Any]:
+def _single_record(
+    policy: Any, obs: np.ndarray, states: list[np.ndarray], explore: bool
+) -> dict[str, Any]:
     state = [s[0] for s in states] if states else None
     result = policy.compute_single_action(obs[0], state=state, explore=explore)
     record = _call_record(result, with_values=not explore)
-    record["called_with"] = {"obs": "inputs.obs[0]", "state": "[s[0] for s in inputs.state_in]" if states else None, "explore": explore}
+    record["called_with"] = {
+        "obs": "inputs.obs[0]",
+        "state": "[s[0] for s in inputs.state_in]" if states else None,
+        "explore": explore,
+    }
     return record
 
 
@@ -136,14 +151,20 @@ def _weights(policy: Any, case: str, out_dir: Path) -> dict[str, Any]:
     path = out_dir / f"{case}.weights.safetensors"
     # One metadata key only: safetensors writes metadata in hash order, and re-recording should
     # give byte-identical files.
-    save_file(arrays, str(path), metadata={"source": f"ray {ray.__version__} Policy.get_weights(), case {case}"})
+    save_file(
+        arrays,
+        str(path),
+        metadata={"source": f"ray {ray.__version__} Policy.get_weights(), case {case}"},
+    )
     path.chmod(0o644)
     return {
         "file": path.name,
         "perturbation": PERTURBATION,
         "returned_type": type(weights).__name__,
         "value_type": sorted({type(v).__name__ for v in weights.values()}),
-        "keys_in_order": [{"name": k, "shape": list(v.shape), "dtype": str(v.dtype)} for k, v in weights.items()],
+        "keys_in_order": [
+            {"name": k, "shape": list(v.shape), "dtype": str(v.dtype)} for k, v in weights.items()
+        ],
     }
 
 
@@ -176,20 +197,28 @@ def _view_requirements(policy: Any) -> dict[str, Any]:
     return out
 
 
-def _preprocessor_record(policy: Any, preprocessor: Any, spec: dict[str, Any], flat: np.ndarray) -> dict[str, Any]:
+def _preprocessor_record(
+    policy: Any, preprocessor: Any, spec: dict[str, Any], flat: np.ndarray
+) -> dict[str, Any]:
     """Layout of the flattening preprocessor and what ``restore_original_dimensions`` rebuilds."""
     layout, offset = [], 0
     for key, child in zip(spec["observation_space"]["spaces"], preprocessor.preprocessors):
         size = int(child.size)
-        layout.append({"key": key, "offset": offset, "size": size, "preprocessor": type(child).__name__})
+        layout.append(
+            {"key": key, "offset": offset, "size": size, "preprocessor": type(child).__name__}
+        )
         offset += size
-    restored = restore_original_dimensions(torch.from_numpy(flat), policy.observation_space, "torch")
+    restored = restore_original_dimensions(
+        torch.from_numpy(flat), policy.observation_space, "torch"
+    )
     return {
         "class": type(preprocessor).__name__,
         "shape": list(preprocessor.shape),
         "layout": layout,
         "policy_observation_space": space_to_json(policy.observation_space),
-        "policy_observation_space_has_original_space": hasattr(policy.observation_space, "original_space"),
+        "policy_observation_space_has_original_space": hasattr(
+            policy.observation_space, "original_space"
+        ),
         "restored_obs": {key: array_record(value) for key, value in restored.items()},
         "restored_obs_type": type(restored).__name__,
     }
@@ -202,7 +231,9 @@ def record_case(case: str, spec: dict[str, Any], out_dir: Path) -> dict[str, Any
     rng = np.random.default_rng(spec["seed"])
     raw, obs = cases.sample_observations(spec, preprocessor, BATCH, rng)
     initial = policy.get_initial_state()
-    states = [(0.5 * rng.standard_normal((BATCH, *np.shape(s)))).astype(np.float32) for s in initial]
+    states = [
+        (0.5 * rng.standard_normal((BATCH, *np.shape(s)))).astype(np.float32) for s in initial
+    ]
 
     timesteps = [("start", policy.global_timestep)]
     deterministic = policy.compute_actions(obs, state_batches=states or None, explore=False)
@@ -228,27 +259,52 @@ def record_case(case: str, spec: dict[str, Any], out_dir: Path) -> dict[str, Any
         "policy": {
             "class": type(policy).__name__,
             "kind": spec["policy"],
-            "config_passed": jsonable({k: v for k, v in cases.policy_config(spec).items() if k != "model"}),
-            "config_effective": {k: jsonable(policy.config.get(k)) for k in ("explore", "normalize_actions", "clip_actions", "exploration_config", "lr", "num_gpus", "_fake_gpus", "framework")},
+            "config_passed": jsonable(
+                {k: v for k, v in cases.policy_config(spec).items() if k != "model"}
+            ),
+            "config_effective": {
+                k: jsonable(policy.config.get(k))
+                for k in (
+                    "explore",
+                    "normalize_actions",
+                    "clip_actions",
+                    "exploration_config",
+                    "lr",
+                    "num_gpus",
+                    "_fake_gpus",
+                    "framework",
+                )
+            },
             "exploration_class": type(policy.exploration).__name__,
             "is_recurrent": bool(policy.is_recurrent()),
             "num_state_tensors": int(policy.num_state_tensors()),
             "initial_state_type": type(initial).__name__,
             "initial_state": [array_record(s) for s in initial],
             "max_seq_len": int(policy.max_seq_len),
-            "global_timestep_trace": [{"after": call, "global_timestep": int(t)} for call, t in timesteps],
+            "global_timestep_trace": [
+                {"after": call, "global_timestep": int(t)} for call, t in timesteps
+            ],
             "view_requirements": _view_requirements(policy),
         },
         "model": _model_record(policy, spec),
         "weights": _weights(policy, case, out_dir),
         "inputs": {"obs": array_record(obs), "state_in": [array_record(s) for s in states]},
-        "compute_actions": {"explore_false": _call_record(deterministic, with_values=True), "explore_true": explore},
+        "compute_actions": {
+            "explore_false": _call_record(deterministic, with_values=True),
+            "explore_true": explore,
+        },
         "compute_single_action": {"explore_false": single_false, "explore_true": single_true},
         "compute_log_likelihoods": {
             "actions": "compute_actions.explore_false.actions",
-            "return_type": type(policy.compute_log_likelihoods(det_actions, obs, state_batches=states or None)).__name__,
-            "in_training_true": array_record(_log_likelihoods(policy, det_actions, obs, states, in_training=True)),
-            "in_training_false": array_record(_log_likelihoods(policy, det_actions, obs, states, in_training=False)),
+            "return_type": type(
+                policy.compute_log_likelihoods(det_actions, obs, state_batches=states or None)
+            ).__name__,
+            "in_training_true": array_record(
+                _log_likelihoods(policy, det_actions, obs, states, in_training=True)
+            ),
+            "in_training_false": array_record(
+                _log_likelihoods(policy, det_actions, obs, states, in_training=False)
+            ),
         },
         "construction": construction_probes(spec),
     }
@@ -270,9 +326,15 @@ def write_case(case: str, out_dir: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", help=f"cases to record (default: all): {', '.join(cases.CASES)}")
-    parser.add_argument("--out", type=Path, default=FIXTURE_DIR, help="output folder (default: fixtures/oracle)")
-    parser.add_argument("--no-timings", action="store_true", help="skip timings.json even when recording every case")
+    parser.add_argument(
+        "cases", nargs="*", help=f"cases to record (default: all): {', '.join(cases.CASES)}"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=FIXTURE_DIR, help="output folder (default: fixtures/oracle)"
+    )
+    parser.add_argument(
+        "--no-timings", action="store_true", help="skip timings.json even when recording every case"
+    )
     args = parser.parse_args(argv)
     unknown = [c for c in args.cases if c not in cases.CASES]
     if unknown:
