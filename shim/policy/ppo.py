@@ -1,0 +1,87 @@
+"""PPO's legacy policy pieces: ``ValueNetworkMixin`` (``vf_preds`` extra fetch) and
+``PPOTorchPolicy``.
+
+RLlib's ``PPOTorchPolicy`` returned ``vf_preds`` from ``model.value_function()`` with every
+action computation (both explore values); a bare ``TorchPolicyV2`` does not. To get the PPO
+behaviour, use ``PPOTorchPolicy`` or mix ``ValueNetworkMixin`` into your own policy class.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import torch
+
+from shim.models.model_defaults import merge_model_config
+from shim.policy.sample_batch import SampleBatch
+from shim.policy.torch_policy_v2 import TorchPolicyV2
+
+__all__ = ["ValueNetworkMixin", "PPOTorchPolicy", "PPO_DEFAULT_CONFIG"]
+
+#: The PPO-specific config keys (RLlib 2.10 PPOConfig defaults).
+PPO_DEFAULT_CONFIG: dict[str, Any] = {
+    "lr": 5e-5,
+    "use_critic": True,
+    "use_gae": True,
+    "lambda": 1.0,
+    "kl_coeff": 0.2,
+    "kl_target": 0.01,
+    "clip_param": 0.3,
+    "vf_clip_param": 10.0,
+    "vf_loss_coeff": 1.0,
+    "entropy_coeff": 0.0,
+    "model": {"vf_share_layers": False},
+}
+
+
+class ValueNetworkMixin:
+    """Adds ``vf_preds`` (``model.value_function()`` of the forward pass just run) to the
+    extra fetches of a TorchPolicyV2 subclass; list it before ``TorchPolicyV2`` in the bases.
+    """
+
+    def extra_action_out(
+        self, input_dict: Mapping, state_batches: list[Any], model: Any, action_dist: Any
+    ) -> dict[str, Any]:
+        return {SampleBatch.VF_PREDS: model.value_function()}
+
+
+class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
+    """The legacy PPO torch policy: PPO config defaults (``vf_share_layers=False``), ``vf_preds``
+    in every action computation, and the clipped-surrogate ``loss``.
+    """
+
+    def __init__(self, observation_space: gym.Space, action_space: gym.Space, config: Mapping | None = None) -> None:
+        given = dict(config or {})
+        merged = copy.deepcopy(PPO_DEFAULT_CONFIG)
+        model = merge_model_config(merged.pop("model"))
+        model.update(given.pop("model", None) or {})
+        merged.update(given)
+        merged["model"] = model
+        self.kl_coeff = merged["kl_coeff"]
+        self.kl_target = merged["kl_target"]
+        self.entropy_coeff = merged["entropy_coeff"]
+        TorchPolicyV2.__init__(self, observation_space, action_space, merged, max_seq_len=model["max_seq_len"])
+
+    def loss(self, model: Any, dist_class: Any, train_batch: SampleBatch) -> torch.Tensor:
+        """Clipped surrogate + clipped value loss + KL penalty - entropy bonus (feed-forward batches).
+
+        Needs ``obs``, ``actions``, ``action_logp``, ``action_dist_inputs``, ``advantages`` and
+        ``value_targets`` columns.
+        """
+        logits, _ = model(train_batch)
+        curr = dist_class(logits, model)
+        prev = dist_class(train_batch[SampleBatch.ACTION_DIST_INPUTS], model)
+        ratio = torch.exp(curr.logp(train_batch[SampleBatch.ACTIONS]) - train_batch[SampleBatch.ACTION_LOGP])
+        advantages = train_batch["advantages"]
+        clip = self.config["clip_param"]
+        surrogate = torch.min(advantages * ratio, advantages * torch.clamp(ratio, 1 - clip, 1 + clip))
+        kl = prev.kl(curr).mean() if self.kl_coeff else torch.tensor(0.0)
+        entropy = curr.entropy().mean()
+        total = -surrogate.mean() + self.kl_coeff * kl - self.entropy_coeff * entropy
+        if self.config.get("use_critic", True):
+            vf_error = (model.value_function() - train_batch["value_targets"]) ** 2
+            total = total + self.config["vf_loss_coeff"] * torch.clamp(vf_error, 0, self.config["vf_clip_param"]).mean()
+        return total
