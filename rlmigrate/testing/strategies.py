@@ -42,7 +42,15 @@ __all__ = [
 ]
 
 #: Leaf and container kinds understood by :func:`spaces` (``kinds=``).
-SPACE_KINDS: tuple[str, ...] = ("box", "int_box", "discrete", "multi_discrete", "multi_binary", "dict", "tuple")
+SPACE_KINDS: tuple[str, ...] = (
+    "box",
+    "int_box",
+    "discrete",
+    "multi_discrete",
+    "multi_binary",
+    "dict",
+    "tuple",
+)
 #: Kinds understood by :func:`action_spaces` (what the default distributions support).
 ACTION_SPACE_KINDS: tuple[str, ...] = ("discrete", "box", "multi_discrete", "dict", "tuple")
 
@@ -54,23 +62,33 @@ _INT_DTYPES = (np.int64, np.int32, np.int8, np.uint8)
 UNBOUNDED_MAGNITUDE = 100.0
 
 
-def _check_kinds(kinds: Iterable[str] | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+def _check_kinds(
+    kinds: Iterable[str] | None, allowed: tuple[str, ...], what: str
+) -> tuple[str, ...]:
     if kinds is None:
         return allowed
     kinds = tuple(kinds)
     unknown = [k for k in kinds if k not in allowed]
     if unknown or not kinds:
-        raise ValueError(f"{what}: unknown kind(s) {unknown or kinds!r}; expected a non-empty subset of {allowed}")
+        raise ValueError(
+            f"{what}: unknown kind(s) {unknown or kinds!r}; expected a non-empty subset of {allowed}"
+        )
     return kinds
 
 
-def _shapes(max_rank: int, max_leaf_size: int, min_rank: int = 1) -> st.SearchStrategy[tuple[int, ...]]:
+def _shapes(
+    max_rank: int, max_leaf_size: int, min_rank: int = 1
+) -> st.SearchStrategy[tuple[int, ...]]:
     """Shapes of rank ``min_rank..max_rank`` whose element count is at most ``max_leaf_size``."""
 
     def build(rank: int) -> st.SearchStrategy[tuple[int, ...]]:
-        return hnp.array_shapes(min_dims=rank, max_dims=rank, min_side=1, max_side=max_leaf_size).filter(
-            lambda shape: math.prod(shape) <= max_leaf_size
-        ) if rank else st.just(())
+        return (
+            hnp.array_shapes(
+                min_dims=rank, max_dims=rank, min_side=1, max_side=max_leaf_size
+            ).filter(lambda shape: math.prod(shape) <= max_leaf_size)
+            if rank
+            else st.just(())
+        )
 
     return st.integers(min_rank, max_rank).flatmap(build)
 
@@ -127,7 +145,9 @@ def box_spaces(
     return gym.spaces.Box(-np.inf, finite, shape=shape, dtype=dtype)
 
 
-def _leaf(kind: str, max_rank: int, max_leaf_size: int, dtypes: Iterable[Any] | None) -> st.SearchStrategy:
+def _leaf(
+    kind: str, max_rank: int, max_leaf_size: int, dtypes: Iterable[Any] | None
+) -> st.SearchStrategy:
     if kind == "box":
         return box_spaces(max_rank=max_rank, max_leaf_size=max_leaf_size, dtypes=dtypes)
     if kind == "int_box":
@@ -181,7 +201,9 @@ def spaces(
     leaves = [k for k in kinds if k in _LEAF_KINDS]
     containers = [k for k in kinds if k in ("dict", "tuple")]
     if not leaves:
-        raise ValueError(f"spaces(kinds={kinds!r}) needs at least one leaf kind out of {_LEAF_KINDS}")
+        raise ValueError(
+            f"spaces(kinds={kinds!r}) needs at least one leaf kind out of {_LEAF_KINDS}"
+        )
     leaf = st.one_of(*[_leaf(k, max_rank, max_leaf_size, dtypes) for k in leaves])
     if not containers or max_depth <= 0:
         return leaf
@@ -189,9 +211,15 @@ def spaces(
     def extend(children: st.SearchStrategy[gym.Space]) -> st.SearchStrategy[gym.Space]:
         options = []
         if "dict" in containers:
-            options.append(st.dictionaries(_KEYS, children, min_size=1, max_size=max_children).map(gym.spaces.Dict))
+            options.append(
+                st.dictionaries(_KEYS, children, min_size=1, max_size=max_children).map(
+                    gym.spaces.Dict
+                )
+            )
         if "tuple" in containers:
-            options.append(st.lists(children, min_size=1, max_size=max_children).map(gym.spaces.Tuple))
+            options.append(
+                st.lists(children, min_size=1, max_size=max_children).map(gym.spaces.Tuple)
+            )
         return st.one_of(*options)
 
     strategy = leaf
@@ -222,15 +250,27 @@ def action_spaces(
     size = max(2, max_leaf_size)
     leaves = []
     if "discrete" in kinds:
-        leaves.append(st.builds(lambda n, s: gym.spaces.Discrete(n, start=s), st.integers(2, size), st.integers(-2, 2)))
+        leaves.append(
+            st.builds(
+                lambda n, s: gym.spaces.Discrete(n, start=s),
+                st.integers(2, size),
+                st.integers(-2, 2),
+            )
+        )
     if "box" in kinds:
-        leaves.append(box_spaces(max_rank=1, max_leaf_size=size, dtypes=(np.float32,), bounded=True))
+        leaves.append(
+            box_spaces(max_rank=1, max_leaf_size=size, dtypes=(np.float32,), bounded=True)
+        )
     if "multi_discrete" in kinds:
         leaves.append(
-            hnp.arrays(np.int64, st.integers(1, size), elements=st.integers(2, size)).map(gym.spaces.MultiDiscrete)
+            hnp.arrays(np.int64, st.integers(1, size), elements=st.integers(2, size)).map(
+                gym.spaces.MultiDiscrete
+            )
         )
     if not leaves:
-        raise ValueError(f"action_spaces(kinds={kinds!r}) needs at least one of discrete, box, multi_discrete")
+        raise ValueError(
+            f"action_spaces(kinds={kinds!r}) needs at least one of discrete, box, multi_discrete"
+        )
     leaf = st.one_of(*leaves)
     containers = [k for k in kinds if k in ("dict", "tuple")]
     if not containers or max_depth <= 0:
@@ -240,9 +280,15 @@ def action_spaces(
         children = strategy
         options = []
         if "dict" in containers:
-            options.append(st.dictionaries(_KEYS, children, min_size=1, max_size=max_children).map(gym.spaces.Dict))
+            options.append(
+                st.dictionaries(_KEYS, children, min_size=1, max_size=max_children).map(
+                    gym.spaces.Dict
+                )
+            )
         if "tuple" in containers:
-            options.append(st.lists(children, min_size=1, max_size=max_children).map(gym.spaces.Tuple))
+            options.append(
+                st.lists(children, min_size=1, max_size=max_children).map(gym.spaces.Tuple)
+            )
         strategy = st.one_of(leaf, *options)
     return strategy
 
@@ -264,17 +310,31 @@ def _box_values(space: gym.spaces.Box, shape: tuple[int, ...]) -> st.SearchStrat
     width = {2: 16, 4: 32, 8: 64}[dtype.itemsize]
     # Infinite bounds become finite ones UNBOUNDED_MAGNITUDE away from the other bound (or 0).
     finite_low, finite_high = np.isfinite(low), np.isfinite(high)
-    lo_eff = np.where(finite_low, low, np.where(finite_high, np.minimum(high, 0.0) - UNBOUNDED_MAGNITUDE, -UNBOUNDED_MAGNITUDE))
-    hi_eff = np.where(finite_high, high, np.where(finite_low, np.maximum(low, 0.0) + UNBOUNDED_MAGNITUDE, UNBOUNDED_MAGNITUDE))
+    lo_eff = np.where(
+        finite_low,
+        low,
+        np.where(finite_high, np.minimum(high, 0.0) - UNBOUNDED_MAGNITUDE, -UNBOUNDED_MAGNITUDE),
+    )
+    hi_eff = np.where(
+        finite_high,
+        high,
+        np.where(finite_low, np.maximum(low, 0.0) + UNBOUNDED_MAGNITUDE, UNBOUNDED_MAGNITUDE),
+    )
     lo_eff = lo_eff.astype(dtype)
     hi_eff = hi_eff.astype(dtype)
     lo, hi = lo_eff.min(), hi_eff.max()
     if np.all(lo_eff == lo) and np.all(hi_eff == hi):
         # Uniform bounds: draw elements directly, so shrinking goes to 0 (or the nearest bound).
-        elements = st.floats(float(lo), float(hi), width=width, allow_nan=False, allow_infinity=False)
+        elements = st.floats(
+            float(lo), float(hi), width=width, allow_nan=False, allow_infinity=False
+        )
         return hnp.arrays(dtype, shape, elements=elements)
     unit = hnp.arrays(np.float64, shape, elements=st.floats(0.0, 1.0))
-    return unit.map(lambda u: np.clip((lo_eff + u * (hi_eff.astype(np.float64) - lo_eff)).astype(dtype), lo_eff, hi_eff))
+    return unit.map(
+        lambda u: np.clip(
+            (lo_eff + u * (hi_eff.astype(np.float64) - lo_eff)).astype(dtype), lo_eff, hi_eff
+        )
+    )
 
 
 def _leaf_observations(space: gym.Space, lead: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
@@ -286,7 +346,9 @@ def _leaf_observations(space: gym.Space, lead: tuple[int, ...]) -> st.SearchStra
     if isinstance(space, gym.spaces.MultiDiscrete):
         nvec = np.asarray(space.nvec)
         start = np.asarray(getattr(space, "start", np.zeros_like(nvec)))
-        unit = hnp.arrays(np.float64, lead + nvec.shape, elements=st.floats(0.0, 1.0, exclude_max=True))
+        unit = hnp.arrays(
+            np.float64, lead + nvec.shape, elements=st.floats(0.0, 1.0, exclude_max=True)
+        )
         return unit.map(lambda u: (start + np.floor(u * nvec)).astype(space.dtype))
     if isinstance(space, gym.spaces.MultiBinary):
         return hnp.arrays(space.dtype, lead + tuple(space.shape), elements=st.integers(0, 1))
@@ -316,12 +378,16 @@ def observations(
             raise ValueError("observations(): time= needs a batch_size (got batch_size=None)")
         return _struct_observations(space, ())
     sizes = batch_size if isinstance(batch_size, st.SearchStrategy) else st.just(int(batch_size))
-    return sizes.flatmap(lambda b: _struct_observations(space, (b,) if time is None else (b, int(time))))
+    return sizes.flatmap(
+        lambda b: _struct_observations(space, (b,) if time is None else (b, int(time)))
+    )
 
 
 def _struct_observations(space: gym.Space, lead: tuple[int, ...]) -> st.SearchStrategy[Any]:
     if isinstance(space, gym.spaces.Dict):
-        return st.fixed_dictionaries({k: _struct_observations(s, lead) for k, s in space.spaces.items()})
+        return st.fixed_dictionaries(
+            {k: _struct_observations(s, lead) for k, s in space.spaces.items()}
+        )
     if isinstance(space, gym.spaces.Tuple):
         return st.tuples(*[_struct_observations(s, lead) for s in space.spaces])
     if not lead:
@@ -344,7 +410,9 @@ def initial_state_batch(module: Any, batch_size: int) -> Any:
     import torch
 
     def tile(value: Any) -> Any:
-        tensor = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        tensor = torch.as_tensor(
+            np.asarray(value) if not isinstance(value, torch.Tensor) else value
+        )
         return tensor.unsqueeze(0).expand((batch_size,) + tuple(tensor.shape)).clone()
 
     return _map_struct(tile, module.get_initial_state())
@@ -389,10 +457,19 @@ def batches(
         if not stateful:
             return obs.map(lambda o: _finish({Columns.OBS: o}, as_tensors))
         if state == "initial":
-            return obs.map(lambda o: _finish({Columns.OBS: o, Columns.STATE_IN: initial_state_batch(module, b)}, as_tensors))
-        template = _map_struct(lambda v: np.asarray(v.detach().cpu() if hasattr(v, "detach") else v), module.get_initial_state())
+            return obs.map(
+                lambda o: _finish(
+                    {Columns.OBS: o, Columns.STATE_IN: initial_state_batch(module, b)}, as_tensors
+                )
+            )
+        template = _map_struct(
+            lambda v: np.asarray(v.detach().cpu() if hasattr(v, "detach") else v),
+            module.get_initial_state(),
+        )
         states = _state_strategy(template, b)
-        return st.tuples(obs, states).map(lambda p: _finish({Columns.OBS: p[0], Columns.STATE_IN: p[1]}, as_tensors))
+        return st.tuples(obs, states).map(
+            lambda p: _finish({Columns.OBS: p[0], Columns.STATE_IN: p[1]}, as_tensors)
+        )
 
     return sizes.flatmap(for_size)
 
@@ -401,7 +478,9 @@ def _state_strategy(template: Any, b: int) -> st.SearchStrategy[Any]:
     if isinstance(template, Mapping):
         return st.fixed_dictionaries({k: _state_strategy(v, b) for k, v in template.items()})
     if isinstance(template, (tuple, list)):
-        return st.tuples(*[_state_strategy(v, b) for v in template]).map(type(template) if isinstance(template, list) else tuple)
+        return st.tuples(*[_state_strategy(v, b) for v in template]).map(
+            type(template) if isinstance(template, list) else tuple
+        )
     array = np.asarray(template)
     dtype = array.dtype if np.issubdtype(array.dtype, np.floating) else np.dtype(np.float32)
     width = {2: 16, 4: 32, 8: 64}[dtype.itemsize]
@@ -410,7 +489,10 @@ def _state_strategy(template: Any, b: int) -> st.SearchStrategy[Any]:
 
 def _finish(batch: dict[str, Any], as_tensors: bool) -> dict[str, Any]:
     if not as_tensors:
-        return {k: _map_struct(lambda v: v.detach().cpu().numpy() if hasattr(v, "detach") else v, x) for k, x in batch.items()}
+        return {
+            k: _map_struct(lambda v: v.detach().cpu().numpy() if hasattr(v, "detach") else v, x)
+            for k, x in batch.items()
+        }
     from rlmigrate.acting import to_tensor_struct
 
     return {k: to_tensor_struct(v) for k, v in batch.items()}

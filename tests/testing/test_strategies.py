@@ -84,19 +84,37 @@ def test_depth_zero_gives_leaves_only(space):
 @pytest.mark.parametrize(
     "predicate",
     [
-        pytest.param(lambda s: isinstance(s, gym.spaces.Box) and np.all(np.isinf(s.low)), id="unbounded-box"),
         pytest.param(
-            lambda s: isinstance(s, gym.spaces.Box) and np.isfinite(s.low).all() and np.isinf(s.high).all(),
+            lambda s: isinstance(s, gym.spaces.Box) and np.all(np.isinf(s.low)), id="unbounded-box"
+        ),
+        pytest.param(
+            lambda s: (
+                isinstance(s, gym.spaces.Box)
+                and np.isfinite(s.low).all()
+                and np.isinf(s.high).all()
+            ),
             id="half-bounded-box",
         ),
-        pytest.param(lambda s: isinstance(s, gym.spaces.Box) and np.issubdtype(s.dtype, np.integer), id="int-box"),
-        pytest.param(lambda s: isinstance(s, gym.spaces.Box) and s.dtype == np.float64, id="float64-box"),
-        pytest.param(lambda s: isinstance(s, gym.spaces.Box) and len(s.shape) == 3, id="rank-3-box"),
-        pytest.param(lambda s: isinstance(s, gym.spaces.Discrete) and s.start != 0, id="discrete-start"),
+        pytest.param(
+            lambda s: isinstance(s, gym.spaces.Box) and np.issubdtype(s.dtype, np.integer),
+            id="int-box",
+        ),
+        pytest.param(
+            lambda s: isinstance(s, gym.spaces.Box) and s.dtype == np.float64, id="float64-box"
+        ),
+        pytest.param(
+            lambda s: isinstance(s, gym.spaces.Box) and len(s.shape) == 3, id="rank-3-box"
+        ),
+        pytest.param(
+            lambda s: isinstance(s, gym.spaces.Discrete) and s.start != 0, id="discrete-start"
+        ),
         pytest.param(lambda s: isinstance(s, gym.spaces.MultiDiscrete), id="multi-discrete"),
         pytest.param(lambda s: isinstance(s, gym.spaces.MultiBinary), id="multi-binary"),
         pytest.param(
-            lambda s: isinstance(s, gym.spaces.Dict) and any(isinstance(c, gym.spaces.Tuple) for c in s.spaces.values()),
+            lambda s: (
+                isinstance(s, gym.spaces.Dict)
+                and any(isinstance(c, gym.spaces.Tuple) for c in s.spaces.values())
+            ),
             id="dict-of-tuple",
         ),
     ],
@@ -122,7 +140,12 @@ def test_action_spaces_are_supported_by_the_default_distributions(space):
 
     for leaf in _leaves(space):
         if isinstance(leaf, gym.spaces.Box):
-            assert leaf.shape and len(leaf.shape) == 1 and np.isfinite(leaf.low).all() and np.isfinite(leaf.high).all()
+            assert (
+                leaf.shape
+                and len(leaf.shape) == 1
+                and np.isfinite(leaf.low).all()
+                and np.isfinite(leaf.high).all()
+            )
         else:
             assert isinstance(leaf, (gym.spaces.Discrete, gym.spaces.MultiDiscrete))
     dist_cls = get_default_dist_cls(space)
@@ -142,9 +165,9 @@ def test_single_observations_lie_in_their_space(pair):
 
 @FAST
 @given(
-    st.tuples(spaces(max_depth=1), st.integers(1, 5), st.one_of(st.none(), st.integers(1, 3))).flatmap(
-        lambda p: observations(p[0], batch_size=p[1], time=p[2]).map(lambda o: (*p, o))
-    )
+    st.tuples(
+        spaces(max_depth=1), st.integers(1, 5), st.one_of(st.none(), st.integers(1, 3))
+    ).flatmap(lambda p: observations(p[0], batch_size=p[1], time=p[2]).map(lambda o: (*p, o)))
 )
 def test_batched_observations_have_leading_dims_and_every_row_is_in_the_space(case):
     space, b, t, obs = case
@@ -159,7 +182,9 @@ def test_batched_observations_have_leading_dims_and_every_row_is_in_the_space(ca
 
 
 @FAST
-@given(box_spaces(bounded=False).flatmap(lambda s: observations(s, batch_size=3).map(lambda o: (s, o))))
+@given(
+    box_spaces(bounded=False).flatmap(lambda s: observations(s, batch_size=3).map(lambda o: (s, o)))
+)
 def test_unbounded_box_observations_are_finite(pair):
     space, obs = pair
     assert np.isfinite(obs).all() and obs.dtype == space.dtype
@@ -199,7 +224,10 @@ class _Lstm(TorchRLModule):
     def _forward(self, batch, **kwargs):
         state = batch[Columns.STATE_IN]
         out, (h, c) = self.lstm(batch[Columns.OBS], (state["h"][None], state["c"][None]))
-        return {Columns.ACTION_DIST_INPUTS: self.out(out), Columns.STATE_OUT: {"h": h[0], "c": c[0]}}
+        return {
+            Columns.ACTION_DIST_INPUTS: self.out(out),
+            Columns.STATE_OUT: {"h": h[0], "c": c[0]},
+        }
 
 
 _OBS = gym.spaces.Box(-1.0, 1.0, (3,), dtype=np.float32)

@@ -1,0 +1,301 @@
+"""The per-example work of :func:`assert_equivalent`: run both sides, compare, explain.
+
+:class:`Checker` steps both sides over one batch of observations ``(B, T, ...)`` (each side
+threads its own recurrent state), compares every requested quantity with
+:func:`~rlmigrate.testing.compare.compare_values`, keeps the worst differences for the
+report, and turns the first out-of-tolerance difference into an :class:`EquivalenceError`
+that shows the input. :func:`screen` runs all examples in one batched pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from rlmigrate.testing.compare import Difference, EquivalenceError, compare_values
+from rlmigrate.testing.sampling import sample_observations
+from rlmigrate.testing.sides import QUANTITIES, Side, flatten_leaves
+
+__all__ = ["Checker", "screen", "time_slice"]
+
+
+def time_slice(obs: Any, t: int) -> Any:
+    if isinstance(obs, Mapping):
+        return {k: time_slice(v, t) for k, v in obs.items()}
+    if isinstance(obs, (tuple, list)):
+        return type(obs)(time_slice(v, t) for v in obs)
+    return obs[:, t]
+
+
+def _format_value(value: Any, indent: str = "    ") -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k!r}: {_format_value(v, indent)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_format_value(v, indent) for v in value) + ")"
+    text = np.array2string(np.asarray(value), precision=8, threshold=64, separator=", ")
+    return text.replace("\n", "\n" + indent)
+
+
+class Checker:
+    """Runs one example on both sides and tracks the worst differences."""
+
+    def __init__(
+        self,
+        legacy: Side,
+        migrated: Side,
+        *,
+        compare: tuple[str, ...],
+        explore: bool,
+        atol: float,
+        rtol: float,
+        seed: int,
+    ) -> None:
+        self.legacy, self.migrated = legacy, migrated
+        self.compare, self.explore, self.atol, self.rtol, self.seed = (
+            compare,
+            explore,
+            atol,
+            rtol,
+            seed,
+        )
+        self.max_abs = {q: 0.0 for q in compare}
+        self.max_rel = {q: 0.0 for q in compare}
+        self.present: dict[str, bool] = {}
+        self.examples = self.steps = self.ties = self.rows = 0
+        self.input_label = "smallest input found (shrunk by hypothesis)"
+
+    # -------------------------------------------------------------- one quantity
+    def _check(self, quantity: str, left: dict, right: dict, context: dict, *, phase: str) -> None:
+        if quantity not in self.compare:
+            return
+        a, b = left.get(quantity), right.get(quantity)
+        a = None if (isinstance(a, list) and not a) else a
+        b = None if (isinstance(b, list) and not b) else b
+        if a is None and b is None:
+            self.present.setdefault(quantity, False)
+            return
+        if a is None or b is None:
+            side = self.legacy if a is None else self.migrated
+            other = self.migrated if a is None else self.legacy
+            raise self._error(
+                Difference(
+                    quantity,
+                    f"missing on {side.label} ({side.description}) but produced by {other.label}",
+                ),
+                context,
+                phase,
+            )
+        self.present[quantity] = True
+        result = compare_values(quantity, a, b, atol=self.atol, rtol=self.rtol)
+        if result.difference is not None and quantity == "actions" and not self.explore:
+            if self._is_tie(a, b, result.difference):
+                self.ties += len(result.difference.bad_rows)
+                return
+        if result.difference is not None:
+            raise self._error(result.difference, context, phase)
+        self.max_abs[quantity] = max(self.max_abs[quantity], result.max_abs)
+        self.max_rel[quantity] = max(self.max_rel[quantity], result.max_rel)
+
+    def _is_tie(self, legacy_actions: Any, migrated_actions: Any, difference: Difference) -> bool:
+        """Deterministic actions differ, but the legacy distribution rates both choices the
+        same (an argmax tie within tolerance): not a migration error."""
+        own = self.legacy.logp_of(legacy_actions)
+        other = self.legacy.logp_of(migrated_actions)
+        if own is None or other is None or difference.bad_rows is None:
+            return False
+        rows = difference.bad_rows
+        own, other = (
+            np.asarray(own, dtype=np.float64)[rows],
+            np.asarray(other, dtype=np.float64)[rows],
+        )
+        return bool(np.all(np.abs(own - other) <= self.atol + self.rtol * np.abs(own)))
+
+    def _error(self, difference: Difference, context: dict, phase: str) -> EquivalenceError:
+        lines = [
+            f"{self.migrated.label} ({self.migrated.description}) differs from {self.legacy.label} "
+            f"({self.legacy.description}) in {difference.quantity!r} at {phase} (explore={self.explore}): "
+            f"{difference.reason}"
+        ]
+        if difference.where is not None:
+            leaf, index = difference.where
+            lines.append(
+                f"  max abs diff {difference.max_abs:.6g}, max rel diff {difference.max_rel:.6g}; worst at "
+                f"{'array ' + str(leaf) + ' ' if leaf else ''}index {index}: legacy {difference.legacy_value!r} "
+                f"vs migrated {difference.migrated_value!r}"
+            )
+        lines.append(f"  tolerance: atol={self.atol:g}, rtol={self.rtol:g}")
+        lines.append(f"  {self.input_label}:")
+        for key, value in context.items():
+            lines.append(f"    {key} = {_format_value(value, '      ')}")
+        return EquivalenceError("\n".join(lines), difference=difference, example=context)
+
+    def _call(self, side: Side, fn: Callable[[], Any], context: dict, phase: str) -> Any:
+        try:
+            return fn()
+        except EquivalenceError:
+            raise
+        except Exception as err:  # a crash on one side is a (shrinkable) difference too
+            raise self._error(
+                Difference("forward", f"{side.label} raised {type(err).__name__}: {err}"),
+                context,
+                phase,
+            ) from err
+
+    def _step(
+        self, side: Side, obs: Any, state: list, seed: int, context: dict, phase: str
+    ) -> dict:
+        return self._call(
+            side, lambda: side.step(obs, state, explore=self.explore, seed=seed), context, phase
+        )
+
+    # -------------------------------------------------------------- one example
+    def starting_states(
+        self, b: int, random_state: list[np.ndarray] | None, context: dict
+    ) -> tuple[list, list]:
+        """Each side's initial state (compared) or the shared random one."""
+        if random_state is not None:
+            context["state_in"] = random_state
+            return list(random_state), list(random_state)
+        state_l = self._call(
+            self.legacy, lambda: self.legacy.initial_state(b), context, "initial state"
+        )
+        state_m = self._call(
+            self.migrated, lambda: self.migrated.initial_state(b), context, "initial state"
+        )
+        if state_l or state_m:
+            self._check(
+                "state", {"state": state_l}, {"state": state_m}, context, phase="the initial state"
+            )
+        return state_l, state_m
+
+    def run(
+        self,
+        obs: Any,
+        steps: int,
+        seed: int,
+        start_l: list,
+        start_m: list,
+        context: dict,
+        stateful: bool,
+        *,
+        examples: int = 1,
+    ) -> None:
+        """Step both sides ``steps`` times over ``obs`` ``(B, T, ...)``, threading each side's
+        state, comparing every quantity; then (recurrent) the whole sequence in one pass."""
+        self.examples += examples
+        self.rows += int(np.asarray(flatten_leaves(obs)[0]).shape[0]) if examples else 0
+        state_l, state_m = list(start_l), list(start_m)
+        for t in range(steps):
+            phase = f"step {t + 1} of {steps}" if stateful else "the acting step"
+            obs_t = time_slice(obs, t)
+            step_seed = self.seed + seed + t
+            left = self._step(self.legacy, obs_t, state_l, step_seed, context, phase)
+            right = self._step(self.migrated, obs_t, state_m, step_seed, context, phase)
+            self.steps += 1
+            for quantity in QUANTITIES:
+                self._check(quantity, left, right, context, phase=phase)
+            state_l, state_m = left["state"] or state_l, right["state"] or state_m
+        if stateful and steps > 1:
+            phase = f"the one-pass sequence of {steps} steps"
+            left = self._call(
+                self.legacy, lambda: self.legacy.sequence(obs, start_l), context, phase
+            )
+            right = self._call(
+                self.migrated, lambda: self.migrated.sequence(obs, start_m), context, phase
+            )
+            if left is not None and right is not None:
+                for quantity in ("action_dist_inputs", "values", "state"):
+                    self._check(quantity, left, right, context, phase=phase)
+
+    def run_example(
+        self,
+        b: int,
+        steps: int,
+        seed: int,
+        obs: Any,
+        random_state: list[np.ndarray] | None,
+        stateful: bool,
+    ) -> None:
+        """One hypothesis example: context for messages, starting states, then :meth:`run`."""
+        context: dict[str, Any] = {"batch_size": b, "obs": obs if stateful else time_slice(obs, 0)}
+        if stateful:
+            context["steps"] = steps
+        if self.explore:
+            context["torch_seed"] = self.seed + seed
+        start_l, start_m = self.starting_states(b, random_state, context)
+        self.run(obs, steps, seed, start_l, start_m, context, stateful)
+
+
+def _concat(parts: list[Any]) -> Any:
+    first = parts[0]
+    if isinstance(first, Mapping):
+        return {k: _concat([p[k] for p in parts]) for k in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(_concat([p[i] for p in parts]) for i in range(len(first)))
+    return np.concatenate(parts, axis=0)
+
+
+def _rows(value: Any, rows: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _rows(v, rows) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_rows(v, rows) for v in value)
+    return value[rows]
+
+
+def screen(
+    checker: Checker,
+    space: gym.Space,
+    *,
+    examples: int,
+    sizes: tuple[int, int],
+    max_steps: int,
+    template: list[np.ndarray],
+    stateful: bool,
+    seed: int,
+) -> None:
+    """All examples in one batched pass (rows are independent in an acting pass), plus the
+    first row alone (catches code that only breaks at ``B == 1``, e.g. a bare ``squeeze()``).
+
+    Examples are drawn like the hypothesis strategy draws them (batch size, a random or the
+    initial start state for recurrent models) but with numpy, from ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(sizes[0], sizes[1] + 1, size=examples)
+    total = int(counts.sum())
+    steps = max_steps if stateful else 1
+    obs = sample_observations(space, (total, steps), rng)
+    context: dict[str, Any] = {"batch_size": total, "steps": steps, "examples": examples}
+    step_seed = int(rng.integers(0, 2**20))
+    start_l, start_m = checker.starting_states(total, None, context)
+    if stateful and template:
+        random_rows = np.repeat(rng.random(examples) < 0.5, counts)
+        noise = [
+            rng.uniform(-1.0, 1.0, size=(total,) + leaf.shape[1:]).astype(np.float32)
+            for leaf in template
+        ]
+        if len(start_l) == len(noise) and len(start_m) == len(noise):
+
+            def mix(own: np.ndarray, new: np.ndarray) -> np.ndarray:
+                rows = random_rows.reshape((-1,) + (1,) * (own.ndim - 1))
+                return np.where(rows, new, own).astype(own.dtype)
+
+            start_l = [mix(a, n) for a, n in zip(start_l, noise)]
+            start_m = [mix(a, n) for a, n in zip(start_m, noise)]
+    context.update(obs=obs, state_in=start_l)
+    checker.input_label = "input (the batched screen; not shrunk)"
+    checker.run(obs, steps, step_seed, start_l, start_m, context, stateful, examples=examples)
+    first = {"batch_size": 1, "obs": _rows(obs, slice(0, 1))}
+    checker.run(
+        _rows(obs, slice(0, 1)),
+        steps,
+        step_seed,
+        [a[:1] for a in start_l],
+        [a[:1] for a in start_m],
+        first,
+        stateful,
+        examples=0,
+    )

@@ -1,0 +1,139 @@
+"""Numeric comparison of one quantity between the legacy and the migrated side.
+
+Values are compared leaf by leaf (structs flattened in order) in float64 with numpy's
+``isclose`` rule, ``|migrated - legacy| <= atol + rtol * |legacy|``; NaN equals NaN only at
+the same position. Shapes must agree up to size-1 axes (a ``(B, 1)`` value head against a
+``(B,)`` one is the same number; a ``(B, 2)`` against ``(B, 3)`` is not).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from rlmigrate.testing.sides import flatten_leaves
+
+__all__ = ["Difference", "Comparison", "EquivalenceError", "compare_values"]
+
+
+@dataclasses.dataclass
+class Difference:
+    """Why one quantity differs.
+
+    Attributes:
+        quantity: ``"action_dist_inputs"``, ``"actions"``, ``"logp"``, ``"values"`` or ``"state"``.
+        reason: one line: ``"values differ"``, ``"shape mismatch ..."``, ``"missing on migrated"``.
+        max_abs / max_rel: largest absolute / relative difference (``inf`` for structural ones).
+        where: ``(leaf index, element index)`` of the largest violation.
+        legacy_value / migrated_value: the two numbers there.
+    """
+
+    quantity: str
+    reason: str
+    max_abs: float = float("inf")
+    max_rel: float = float("inf")
+    where: tuple[int, tuple[int, ...]] | None = None
+    legacy_value: float | None = None
+    migrated_value: float | None = None
+    bad_rows: np.ndarray | None = None
+
+
+class EquivalenceError(AssertionError):
+    """Legacy and migrated disagree (or cannot be compared). The message says how.
+
+    Attributes:
+        difference: the :class:`~rlmigrate.testing.compare.Difference` (None for set-up errors).
+        example: the (shrunk) input that shows it, as a dict.
+    """
+
+    def __init__(
+        self, message: str, *, difference: Difference | None = None, example: dict | None = None
+    ) -> None:
+        super().__init__(message)
+        self.difference = difference
+        self.example = example
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Result of comparing one quantity: the differences seen and, if out of tolerance, why."""
+
+    max_abs: float
+    max_rel: float
+    difference: Difference | None
+
+
+def _as_array(value: Any) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise TypeError(f"cannot compare a value of type {type(value).__name__}")
+    return array.astype(np.float64, copy=False)
+
+
+def _squeezed_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(d for d in shape if d != 1)
+
+
+def compare_values(
+    quantity: str, legacy: Any, migrated: Any, *, atol: float, rtol: float
+) -> Comparison:
+    """Compare ``legacy`` with ``migrated`` (numpy arrays or structs of them)."""
+    left, right = flatten_leaves(legacy), flatten_leaves(migrated)
+    if len(left) != len(right):
+        return Comparison(
+            float("inf"),
+            float("inf"),
+            Difference(
+                quantity,
+                f"structure mismatch: legacy has {len(left)} array(s), migrated {len(right)}",
+            ),
+        )
+    worst_abs = worst_rel = 0.0
+    failure: Difference | None = None
+    for leaf, (a, b) in enumerate(zip(left, right)):
+        a, b = _as_array(a), _as_array(b)
+        if a.shape != b.shape:
+            if a.size != b.size or _squeezed_shape(a.shape) != _squeezed_shape(b.shape):
+                return Comparison(
+                    float("inf"),
+                    float("inf"),
+                    Difference(
+                        quantity,
+                        f"shape mismatch in array {leaf}: legacy {a.shape} vs migrated {b.shape}",
+                    ),
+                )
+            b = b.reshape(a.shape)
+        both_nan = np.isnan(a) & np.isnan(b)
+        diff = np.where(both_nan, 0.0, np.abs(a - b))
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        scale = np.abs(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(diff == 0, 0.0, diff / np.where(scale > 0, scale, np.nan))
+        rel = np.where(np.isnan(rel), np.inf, rel)
+        if diff.size:
+            worst_abs = max(worst_abs, float(diff.max()))
+            worst_rel = max(worst_rel, float(rel.max()))
+        violation = diff - (atol + rtol * scale)
+        if diff.size and failure is None and (violation > 0).any():
+            index = np.unravel_index(int(np.argmax(violation)), violation.shape)
+            bad = violation > 0
+            rows = (
+                np.nonzero(bad.reshape(bad.shape[0], -1).any(axis=1))[0]
+                if bad.ndim
+                else np.array([0])
+            )
+            failure = Difference(
+                quantity,
+                "values differ",
+                max_abs=float(diff.max()),
+                max_rel=float(rel.max()),
+                where=(leaf, tuple(int(i) for i in index)),
+                legacy_value=float(a[index]),
+                migrated_value=float(b[index]),
+                bad_rows=rows,
+            )
+    if failure is not None:
+        failure.max_abs, failure.max_rel = worst_abs, worst_rel
+    return Comparison(worst_abs, worst_rel, failure)

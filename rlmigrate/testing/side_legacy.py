@@ -1,0 +1,186 @@
+"""The legacy side: a ``ModelV2`` called exactly as the legacy Policy called it.
+
+Per step: raw observations ``(B, ...)`` → the catalog's preprocessor (one-hot, Dict/Tuple
+flattening; ``obs_space.original_space`` keeps the raw space) → ``model({"obs": ...,
+"is_training": False}, state, seq_lens=ones(B))`` → ``(outputs (B, W), state_out)``, then
+``model.value_function()`` → ``(B,)``. The action distribution is the one
+``ModelCatalog.get_action_dist(action_space, model_config)`` picks (``custom_action_dist``
+included), built legacy style as ``dist_cls(outputs, model)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from rlmigrate.testing.sides import (
+    Side,
+    StepOutput,
+    as_numpy,
+    flatten_leaves,
+    logp_or_none,
+    require_spaces,
+    seeded,
+)
+
+__all__ = ["LegacyModelSide"]
+
+
+class LegacyModelSide(Side):
+    """A torch ``ModelV2`` instance plus its preprocessor and legacy distribution class."""
+
+    def __init__(
+        self, model: Any, *, label: str, raw_space: gym.Space, dist_cls: Any, model_config: dict
+    ) -> None:
+        from shim.models.catalog import ModelCatalog
+
+        self.model = model
+        self.label = label
+        self.description = f"ModelV2 {type(model).__name__}"
+        self.observation_space = raw_space
+        self.action_space = model.action_space
+        self.dist_cls = dist_cls
+        self.preprocessor = ModelCatalog.get_preprocessor_for_space(raw_space, model_config)
+        self._last_dist: Any = None
+        if isinstance(model, torch.nn.Module):
+            model.eval()  # the legacy Policy put the model in eval mode to act
+
+    @classmethod
+    def build(
+        cls,
+        obj: Any,
+        *,
+        label: str,
+        observation_space: gym.Space | None,
+        action_space: gym.Space | None,
+        model_config: dict | None,
+    ) -> LegacyModelSide:
+        """From a ModelV2 class (built through the catalog) or instance (its own spaces)."""
+        from shim.models.catalog import ModelCatalog
+        from shim.models.model_defaults import merge_model_config
+
+        config = merge_model_config(model_config)
+        if isinstance(obj, type):
+            require_spaces(f"legacy model {obj.__name__}", observation_space, action_space)
+            config["custom_model"] = obj
+            preprocessor = ModelCatalog.get_preprocessor_for_space(observation_space, config)
+            dist_cls, num_outputs = ModelCatalog.get_action_dist(
+                action_space, config, framework="torch"
+            )
+            model = ModelCatalog.get_model_v2(
+                preprocessor.observation_space,
+                action_space,
+                int(num_outputs),
+                config,
+                framework="torch",
+                name=obj.__name__,
+            )
+            raw = observation_space
+        else:
+            model = obj
+            raw = getattr(model.obs_space, "original_space", model.obs_space)
+            if observation_space is not None and observation_space != raw:
+                raise ValueError(
+                    f"{label}: observation_space {observation_space} differs from the model's own "
+                    f"{raw} ({type(model).__name__}.obs_space)"
+                )
+            if action_space is not None and action_space != model.action_space:
+                raise ValueError(
+                    f"{label}: action_space {action_space} differs from the model's own {model.action_space}"
+                )
+            config = merge_model_config(model.model_config)
+            dist_cls, _ = ModelCatalog.get_action_dist(
+                model.action_space, config, framework="torch"
+            )
+        return cls(model, label=label, raw_space=raw, dist_cls=dist_cls, model_config=config)
+
+    # ------------------------------------------------------------------ protocol
+    def weights_owner(self) -> Any:
+        return self.model
+
+    def state_template(self) -> Any:
+        return list(self.model.get_initial_state())
+
+    def initial_state(self, batch_size: int) -> list[np.ndarray]:
+        return [
+            np.repeat(np.asarray(as_numpy(s))[None], batch_size, axis=0)
+            for s in self.model.get_initial_state()
+        ]
+
+    def _preprocess(self, obs: Any) -> torch.Tensor:
+        flat = self.preprocessor.transform_batch(obs)
+        tensor = torch.from_numpy(np.ascontiguousarray(flat))
+        return tensor.float() if tensor.dtype == torch.float64 else tensor
+
+    def _call(
+        self, flat_obs: torch.Tensor, state: list[np.ndarray], seq_lens: torch.Tensor
+    ) -> tuple[Any, list, Any]:
+        state_in = [torch.as_tensor(s) for s in state]
+        with torch.no_grad():
+            outputs, state_out = self.model(
+                {"obs": flat_obs, "is_training": False}, state_in, seq_lens
+            )
+            values = logp_or_none(self.model.value_function)
+        return outputs, state_out, values
+
+    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+        flat = self._preprocess(obs)
+        batch_size = flat.shape[0]
+        with seeded(seed):
+            outputs, state_out, values = self._call(
+                flat, state, torch.ones(batch_size, dtype=torch.int32)
+            )
+            dist = self.dist_cls(outputs, self.model)
+            with torch.no_grad():
+                actions = dist.sample() if explore else dist.deterministic_sample()
+                logp = logp_or_none(dist.sampled_action_logp)
+        self._last_dist = dist
+        return {
+            "action_dist_inputs": as_numpy(outputs),
+            "actions": as_numpy(actions),
+            "logp": as_numpy(logp),
+            "values": as_numpy(values),
+            "state": [as_numpy(s) for s in state_out] if state else [],
+        }
+
+    def logp_of(self, actions: Any) -> np.ndarray | None:
+        if self._last_dist is None:
+            return None
+        tensor_actions = _to_action_tensors(actions)
+        with torch.no_grad():
+            return as_numpy(logp_or_none(lambda: self._last_dist.logp(tensor_actions)))
+
+    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+        if not state:
+            return None
+        leaves = flatten_leaves(obs)
+        batch_size, steps = np.asarray(leaves[0]).shape[:2]
+        # (B, T, ...) → (B*T, ...) batch-major, as the legacy sequence batches were laid out
+        folded = _map_leaves(
+            lambda a: np.asarray(a).reshape((batch_size * steps,) + np.asarray(a).shape[2:]), obs
+        )
+        flat = self._preprocess(folded)
+        outputs, state_out, values = self._call(
+            flat, state, torch.full((batch_size,), steps, dtype=torch.int32)
+        )
+        outputs = as_numpy(outputs)
+        return {
+            "action_dist_inputs": outputs.reshape((batch_size, steps) + outputs.shape[1:]),
+            "values": None if values is None else as_numpy(values).reshape(batch_size, steps),
+            "state": [as_numpy(s) for s in state_out],
+        }
+
+
+def _map_leaves(fn: Any, value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _map_leaves(fn, v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_map_leaves(fn, v) for v in value)
+    return fn(value)
+
+
+def _to_action_tensors(actions: Any) -> Any:
+    return _map_leaves(lambda a: torch.as_tensor(np.asarray(a)), actions)

@@ -1,0 +1,234 @@
+"""The migrated side (an RLModule) and the policy side (a shim ``Policy``).
+
+RLModule, per step: ``{OBS: (B, ...)}`` (``(B, 1, ...)`` plus ``STATE_IN`` when stateful) →
+``forward_exploration`` / ``forward_inference``; actions are the module's own ``actions``
+or come from ``get_*_action_dist_cls().from_logits(...)`` (``to_deterministic()`` when not
+exploring), exactly as ``rlmigrate.compute_actions`` does; values from
+``compute_values(batch)`` (``ValueFunctionAPI``) or the module's ``vf_preds`` output.
+
+Policy, per step: ``compute_actions(obs_batch, state_batches, explore=...)`` →
+``(actions, state_outs, extra_fetches)``; dist inputs, logp and values come from the extra
+fetches (``explore=False`` logp from ``compute_log_likelihoods``, since the legacy policy
+reports 0 there).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from rlmigrate.core.columns import Columns
+from rlmigrate.testing.sides import (
+    Side,
+    StepOutput,
+    as_numpy,
+    as_tensors,
+    flatten_leaves,
+    logp_or_none,
+    map_struct,
+    require_spaces,
+    seeded,
+    unflatten_like,
+)
+
+__all__ = ["ModuleSide", "PolicySide"]
+
+
+def _drop_time(value: Any) -> Any:
+    return map_struct(
+        lambda t: t[:, 0] if isinstance(t, torch.Tensor) and t.ndim >= 2 and t.shape[1] == 1 else t,
+        value,
+    )
+
+
+class ModuleSide(Side):
+    """An RLModule (single-agent) driven like an env runner would drive it."""
+
+    def __init__(self, module: Any, *, label: str) -> None:
+        self.module = module
+        self.label = label
+        self.description = f"RLModule {type(module).__name__}"
+        self.observation_space = module.observation_space
+        self.action_space = module.action_space
+        self.stateful = bool(module.is_stateful())
+        self._template = module.get_initial_state() if self.stateful else {}
+        self._last_dist: Any = None
+        self._has_values = callable(getattr(module, "compute_values", None))
+
+    @classmethod
+    def build(
+        cls,
+        obj: Any,
+        *,
+        label: str,
+        observation_space: gym.Space | None,
+        action_space: gym.Space | None,
+        model_config: dict | None,
+    ) -> ModuleSide:
+        """From an RLModule class (built with the spaces and config) or instance."""
+        if isinstance(obj, type):
+            require_spaces(f"module {obj.__name__}", observation_space, action_space)
+            obj = obj(
+                observation_space=observation_space,
+                action_space=action_space,
+                model_config=dict(model_config or {}),
+            )
+        else:
+            for name, given, own in (
+                ("observation_space", observation_space, obj.observation_space),
+                ("action_space", action_space, obj.action_space),
+            ):
+                if given is not None and own is not None and given != own:
+                    raise ValueError(f"{label}: {name} {given} differs from the module's own {own}")
+        return cls(obj, label=label)
+
+    # ------------------------------------------------------------------ protocol
+    def weights_owner(self) -> Any:
+        return self.module
+
+    def state_template(self) -> Any:
+        return self._template
+
+    def initial_state(self, batch_size: int) -> list[np.ndarray]:
+        return [
+            np.repeat(np.asarray(as_numpy(s))[None], batch_size, axis=0)
+            for s in flatten_leaves(self._template)
+        ]
+
+    def _batch(self, obs: Any, state: list[np.ndarray], *, add_time: bool) -> dict[str, Any]:
+        tensors = as_tensors(obs)
+        batch: dict[str, Any] = {
+            Columns.OBS: map_struct(lambda t: t.unsqueeze(1), tensors) if add_time else tensors
+        }
+        if self.stateful:
+            batch[Columns.STATE_IN] = as_tensors(unflatten_like(self._template, list(state)))
+        return batch
+
+    def _values(self, batch: dict[str, Any], out: dict[str, Any]) -> Any:
+        if Columns.VF_PREDS in out:
+            return out[Columns.VF_PREDS]
+        if not self._has_values:
+            return None
+        with torch.no_grad():
+            return self.module.compute_values(batch, embeddings=out.get(Columns.EMBEDDINGS))
+
+    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+        batch = self._batch(obs, state, add_time=self.stateful)
+        module = self.module
+        with seeded(seed):
+            out = dict(
+                module.forward_exploration(batch) if explore else module.forward_inference(batch)
+            )
+            values = self._values(batch, out)
+            state_out = out.pop(Columns.STATE_OUT, None)
+            if self.stateful:
+                out = {k: _drop_time(v) for k, v in out.items()}
+                values = None if values is None else _drop_time(values)
+            inputs = out.get(Columns.ACTION_DIST_INPUTS)
+            dist = None
+            if inputs is not None:
+                getter = (
+                    module.get_exploration_action_dist_cls
+                    if explore
+                    else module.get_inference_action_dist_cls
+                )
+                dist_cls = getter()
+                dist = dist_cls.from_logits(inputs) if dist_cls is not None else None
+            with torch.no_grad():
+                if Columns.ACTIONS in out:
+                    actions = out[Columns.ACTIONS]
+                elif dist is not None:
+                    actions = dist.sample() if explore else dist.to_deterministic().sample()
+                else:
+                    actions = None
+                logp = out.get(Columns.ACTION_LOGP)
+                if logp is None and dist is not None and actions is not None:
+                    logp = logp_or_none(lambda: dist.logp(actions))
+        self._last_dist = dist
+        return {
+            "action_dist_inputs": as_numpy(inputs),
+            "actions": as_numpy(actions),
+            "logp": as_numpy(logp),
+            "values": as_numpy(values),
+            "state": [as_numpy(s) for s in flatten_leaves(state_out)]
+            if state_out is not None
+            else [],
+        }
+
+    def logp_of(self, actions: Any) -> np.ndarray | None:
+        if self._last_dist is None:
+            return None
+        tensors = map_struct(lambda a: torch.as_tensor(np.asarray(a)), actions)
+        with torch.no_grad():
+            return as_numpy(logp_or_none(lambda: self._last_dist.logp(tensors)))
+
+    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+        if not self.stateful:
+            return None
+        batch = self._batch(obs, state, add_time=False)
+        out = dict(self.module.forward_inference(batch))
+        values = self._values(batch, out)
+        return {
+            "action_dist_inputs": as_numpy(out.get(Columns.ACTION_DIST_INPUTS)),
+            "values": as_numpy(values),
+            "state": [as_numpy(s) for s in flatten_leaves(out.get(Columns.STATE_OUT))],
+        }
+
+
+class PolicySide(Side):
+    """A shim (or any legacy-API) Policy, driven through ``compute_actions``."""
+
+    def __init__(self, policy: Any, *, label: str) -> None:
+        self.policy = policy
+        self.label = label
+        self.description = f"Policy {type(policy).__name__}"
+        self.observation_space = policy.observation_space
+        self.action_space = policy.action_space
+        self._last: tuple[Any, list[np.ndarray]] | None = None
+
+    def weights_owner(self) -> Any:
+        return self.policy
+
+    def state_template(self) -> Any:
+        return list(self.policy.get_initial_state())
+
+    def initial_state(self, batch_size: int) -> list[np.ndarray]:
+        return [
+            np.repeat(np.asarray(as_numpy(s))[None], batch_size, axis=0)
+            for s in flatten_leaves(self.policy.get_initial_state())
+        ]
+
+    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+        with seeded(seed):
+            actions, state_outs, extra = self.policy.compute_actions(
+                obs, state_batches=list(state) if state else None, explore=explore
+            )
+        self._last = (obs, list(state))
+        logp = extra.get(Columns.ACTION_LOGP) if explore else None
+        if not explore:
+            logp = self.logp_of(actions)
+        values = extra.get(Columns.VF_PREDS)
+        return {
+            "action_dist_inputs": as_numpy(extra.get(Columns.ACTION_DIST_INPUTS)),
+            "actions": as_numpy(actions),
+            "logp": as_numpy(logp),
+            "values": as_numpy(values),
+            "state": [as_numpy(s) for s in flatten_leaves(state_outs)]
+            if state_outs is not None
+            else [],
+        }
+
+    def logp_of(self, actions: Any) -> np.ndarray | None:
+        if self._last is None or not hasattr(self.policy, "compute_log_likelihoods"):
+            return None
+        obs, state = self._last
+        return as_numpy(
+            logp_or_none(
+                lambda: self.policy.compute_log_likelihoods(
+                    actions, obs, state_batches=state or None, in_training=False
+                )
+            )
+        )

@@ -1,0 +1,277 @@
+"""One protocol for both sides of an equivalence check.
+
+A legacy ``ModelV2``, a shim ``Policy`` and an RLModule answer the same question in three
+different ways. Each is wrapped here into a :class:`Side`: something that takes one step of
+observations ``(B, ...)`` (raw, in the environment's space) and the previous recurrent
+state, and returns the comparable quantities as numpy:
+
+* ``action_dist_inputs`` ``(B, W)``: the model output / ``Columns.ACTION_DIST_INPUTS``;
+* ``actions``: the deterministic action (``explore=False``) or a sample drawn right after
+  ``torch.manual_seed(seed)`` (``explore=True``), struct-shaped like the action space;
+* ``logp`` ``(B,)``: the log-likelihood of those actions under the (non-deterministic)
+  action distribution, so that ``explore=False`` still compares the distributions;
+* ``values`` ``(B,)``: ``value_function()`` after the call / ``compute_values(batch)``;
+* ``state``: the state out, as a flat list of ``(B, ...)`` arrays (dict states flattened in
+  insertion order, legacy list states in list order).
+
+Legacy models are called the way the legacy Policy called them: observations go through the
+catalog's preprocessor (one-hot, Dict/Tuple flattening), then
+``model(input_dict, state, seq_lens)`` and ``model.value_function()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+__all__ = ["Side", "StepOutput", "as_side", "flatten_leaves", "unflatten_like", "seeded"]
+
+StepOutput = dict[str, Any]
+#: quantity names the sides produce
+QUANTITIES = ("action_dist_inputs", "actions", "logp", "values", "state")
+
+
+# --------------------------------------------------------------------------- structs
+def flatten_leaves(value: Any) -> list[Any]:
+    """Leaves of a nested dict/tuple/list in order (dict insertion order)."""
+    if isinstance(value, Mapping):
+        return [leaf for v in value.values() for leaf in flatten_leaves(v)]
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in flatten_leaves(v)]
+    return [value]
+
+
+def unflatten_like(template: Any, leaves: list[Any]) -> Any:
+    """Inverse of :func:`flatten_leaves` for ``template``'s structure."""
+    it = iter(leaves)
+
+    def build(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            return {k: build(v) for k, v in node.items()}
+        if isinstance(node, (tuple, list)):
+            return type(node)(build(v) for v in node)
+        return next(it)
+
+    return build(template)
+
+
+def _numpy(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, Mapping):
+        return {k: _numpy(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_numpy(v) for v in value)
+    return np.asarray(value)
+
+
+def _tensor(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _tensor(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_tensor(v) for v in value)
+    tensor = (
+        value if isinstance(value, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(value))
+    )
+    return (
+        tensor.float() if tensor.is_floating_point() and tensor.dtype != torch.float32 else tensor
+    )
+
+
+def _map(fn: Callable[[Any], Any], value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _map(fn, v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_map(fn, v) for v in value)
+    return fn(value)
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Seed torch (CPU), numpy and ``random`` for the block; the callers' RNG state is restored.
+
+    Uses the CPU generator directly: ``torch.manual_seed`` also queues a lazy CUDA seeding
+    that records a stack trace on every call, which costs milliseconds.
+    """
+    generator = torch.default_generator
+    torch_state = generator.get_state()
+    np_state = np.random.get_state()
+    py_state = random.getstate()
+    generator.manual_seed(seed)
+    np.random.seed(seed % (2**32))
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        generator.set_state(torch_state)
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+
+
+def _logp_or_none(fn: Callable[[], Any]) -> Any:
+    """Some distributions (deterministic ones) have no meaningful logp: that is 'missing'."""
+    try:
+        return fn()
+    except (NotImplementedError, ValueError, TypeError, AttributeError, AssertionError):
+        return None
+
+
+# --------------------------------------------------------------------------- protocol
+class Side:
+    """A model under test, normalised. Subclasses implement :meth:`step` and friends.
+
+    Attributes:
+        label: "legacy" or "migrated" (for messages).
+        description: what was wrapped, e.g. ``"ModelV2 MyModel"``.
+        observation_space: the raw (environment) observation space.
+        action_space: the action space.
+    """
+
+    label: str
+    description: str
+    observation_space: gym.Space
+    action_space: gym.Space
+
+    def initial_state(self, batch_size: int) -> list[np.ndarray]:
+        """The initial state tiled to ``(B, ...)``, flattened; ``[]`` when stateless."""
+        raise NotImplementedError
+
+    def state_template(self) -> Any:
+        """The structure :meth:`step` expects its state in (list for legacy, dict for modules)."""
+        raise NotImplementedError
+
+    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+        """One acting step: ``obs`` ``(B, ...)`` raw numpy, ``state`` flat list of ``(B, ...)``."""
+        raise NotImplementedError
+
+    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+        """A whole sequence in one pass: ``obs`` ``(B, T, ...)`` → ``action_dist_inputs``
+        ``(B, T, W)``, ``values`` ``(B, T)``, ``state`` after T steps. None if unsupported."""
+        return None
+
+    def logp_of(self, actions: Any) -> np.ndarray | None:
+        """logp of ``actions`` under the distribution of the most recent :meth:`step` (ties)."""
+        return None
+
+    def weights_owner(self) -> Any:
+        """The object whose weights :func:`transfer_weights` reads or writes."""
+        raise NotImplementedError
+
+
+def _is_policy(obj: Any) -> bool:
+    return (
+        hasattr(obj, "compute_actions")
+        and hasattr(obj, "get_weights")
+        and not isinstance(obj, type)
+    )
+
+
+def _is_rl_module(obj: Any) -> bool:
+    from rlmigrate.core.rl_module import RLModule
+
+    return isinstance(obj, RLModule)
+
+
+def _is_modelv2(obj: Any) -> bool:
+    try:
+        from shim.models.modelv2 import ModelV2
+    except ImportError:  # pragma: no cover - the shim ships with rlmigrate
+        return False
+    return isinstance(obj, ModelV2) or (isinstance(obj, type) and issubclass(obj, ModelV2))
+
+
+def as_side(
+    obj: Any,
+    *,
+    label: str,
+    observation_space: gym.Space | None,
+    action_space: gym.Space | None,
+    model_config: dict | None,
+    migrated_model_config: dict | None = None,
+) -> Side:
+    """Wrap a legacy ModelV2 class/instance, a shim Policy, or an RLModule class/instance.
+
+    Classes are built with the given spaces and config: a ModelV2 class through
+    ``shim.ModelCatalog.get_model_v2`` (``custom_model_config`` entries as kwargs, the
+    observation space preprocessed as the legacy Policy did), an RLModule class with
+    ``(observation_space=, action_space=, model_config=)`` where ``model_config`` is the legacy
+    config with ``custom_model_config`` merged in (the codemod moves those kwargs there)
+    unless ``migrated_model_config`` is given.
+
+    Raises:
+        TypeError: ``obj`` is none of these, naming what came.
+        ValueError: a class was given without the spaces needed to build it.
+    """
+    from rlmigrate.testing.side_legacy import LegacyModelSide
+    from rlmigrate.testing.side_module import ModuleSide, PolicySide
+
+    if _is_modelv2(obj):
+        return LegacyModelSide.build(
+            obj,
+            label=label,
+            observation_space=observation_space,
+            action_space=action_space,
+            model_config=model_config,
+        )
+    if _is_rl_module(obj) or (isinstance(obj, type) and _is_rl_module_class(obj)):
+        return ModuleSide.build(
+            obj,
+            label=label,
+            observation_space=observation_space,
+            action_space=action_space,
+            model_config=migrated_model_config
+            if migrated_model_config is not None
+            else _module_config(model_config),
+        )
+    if _is_policy(obj):
+        return PolicySide(obj, label=label)
+    raise TypeError(
+        f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
+        "instance, a shim Policy, or an RLModule class or instance"
+    )
+
+
+def _is_rl_module_class(cls: type) -> bool:
+    from rlmigrate.core.rl_module import RLModule
+
+    return issubclass(cls, RLModule)
+
+
+def _module_config(model_config: dict | None) -> dict:
+    config = dict(model_config or {})
+    custom = config.pop("custom_model_config", None) or {}
+    config.pop("custom_model", None)
+    config.update(custom)
+    return config
+
+
+def require_spaces(what: str, observation_space: Any, action_space: Any) -> None:
+    if observation_space is None or action_space is None:
+        raise ValueError(
+            f"building {what} needs observation_space= and action_space= "
+            f"(got observation_space={observation_space!r}, action_space={action_space!r})"
+        )
+
+
+def as_numpy(value: Any) -> Any:
+    return _numpy(value)
+
+
+def as_tensors(value: Any) -> Any:
+    return _tensor(value)
+
+
+def map_struct(fn: Callable[[Any], Any], value: Any) -> Any:
+    return _map(fn, value)
+
+
+def logp_or_none(fn: Callable[[], Any]) -> Any:
+    return _logp_or_none(fn)
