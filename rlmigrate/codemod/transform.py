@@ -76,6 +76,37 @@ class _Combined(cst.CSTTransformer):
         return result
 
 
+class _DropShadowedImports(cst.CSTTransformer):
+    """Drops legacy imports whose local name the rewrite re-imports from the target.
+
+    (``TorchCategorical`` from ``ray.rllib.models.torch.torch_action_dist`` and the new-stack
+    ``TorchCategorical`` share a name, so "unused" cannot tell them apart.)
+    """
+
+    def __init__(self, imports: set) -> None:  # type: ignore[type-arg]
+        super().__init__()
+        self.pairs = {(imp.module, imp.obj, imp.asname) for imp in imports}
+
+    def leave_ImportFrom(self, original, updated):  # type: ignore[no-untyped-def]
+        from rlmigrate.codemod.nodes import dotted_name
+
+        if updated.module is None or isinstance(updated.names, cst.ImportStar):
+            return updated
+        module = dotted_name(updated.module)
+        kept = [
+            alias for alias in updated.names
+            if (module, dotted_name(alias.name),
+                alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None)
+            not in self.pairs
+        ]
+        if len(kept) == len(updated.names):
+            return updated
+        if not kept:
+            return cst.RemoveFromParent()
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=kept)
+
+
 def _needs_analysis(facts: ModuleFacts, text: str) -> bool:
     return facts.uses_legacy_packages or "custom_model" in text
 
@@ -138,6 +169,9 @@ def _fix_imports(
                 RemoveImportsVisitor.remove_unused_import(codemod_ctx, imp.module, imp.obj, imp.asname)
     if ctx.is_selected(IMPORTS_RULE) and codemod_ctx.scratch.get(RemoveImportsVisitor.CONTEXT_KEY):
         new_module = RemoveImportsVisitor(codemod_ctx).transform_module(new_module)
+    shadowed = {imp for imp in facts.legacy_imports if imp.local in ctx.imports and imp.obj}
+    if shadowed:
+        new_module = new_module.visit(_DropShadowedImports(shadowed))
     for symbol in sorted(ctx.imports):
         AddImportsVisitor.add_needed_import(codemod_ctx, ctx.target.module_for(symbol), symbol)
     if ctx.imports:

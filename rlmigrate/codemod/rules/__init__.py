@@ -12,11 +12,43 @@ from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.rules.rlm001_torch_model_v2 import TorchModelV2ToRLModule
 from rlmigrate.codemod.rules.rlm002_value_function import ValueFunctionToComputeValues
 from rlmigrate.codemod.rules.rlm010_recurrent_network import RecurrentNetworkToStatefulModule
+from rlmigrate.codemod.rules.rlm020_register_custom_model import RegisterCustomModel
+from rlmigrate.codemod.rules.rlm021_custom_model_config import CustomModelConfigToSpec
+from rlmigrate.codemod.rules.rlm022_multi_agent_policies import MultiAgentPoliciesToMultiSpec
+from rlmigrate.codemod.rules.rlm030_policy_builder import PolicyBuilderToModule
+from rlmigrate.codemod.rules.rlm031_torch_policy_v2 import TorchPolicyV2ToModule
+from rlmigrate.codemod.rules.rlm032_policy_learner_hooks import PolicyLearnerHooks
+from rlmigrate.codemod.rules.rlm040_custom_distribution import CustomDistributionNeedsPort
+from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistributionToNewStack
+from rlmigrate.codemod.rules.rlm050_legacy_imports import RemoveUnusedLegacyImports
+from rlmigrate.codemod.rules.rlm060_tf_model import TFModelNeedsPort
+from rlmigrate.codemod.rules.rlm061_view_requirements import ViewRequirementsNeedConnectors
+from rlmigrate.codemod.rules.rlm062_custom_loss import CustomLossNeedsLearner
+from rlmigrate.codemod.rules.rlm063_model_metrics import ModelMetricsNeedLearner
+from rlmigrate.codemod.rules.rlm064_legacy_attribute import LegacyAttributeNeedsPort
+from rlmigrate.codemod.rules.rlm065_seq_lens import SeqLensNeedsPort
+from rlmigrate.codemod.rules.rlm066_builtin_model_subclass import BuiltinModelSubclassNeedsPort
 
 ALL_RULES: tuple[type[Rule], ...] = (
     TorchModelV2ToRLModule,
     ValueFunctionToComputeValues,
     RecurrentNetworkToStatefulModule,
+    RegisterCustomModel,
+    CustomModelConfigToSpec,
+    MultiAgentPoliciesToMultiSpec,
+    PolicyBuilderToModule,
+    TorchPolicyV2ToModule,
+    PolicyLearnerHooks,
+    CustomDistributionNeedsPort,
+    BuiltinDistributionToNewStack,
+    RemoveUnusedLegacyImports,
+    TFModelNeedsPort,
+    ViewRequirementsNeedConnectors,
+    CustomLossNeedsLearner,
+    ModelMetricsNeedLearner,
+    LegacyAttributeNeedsPort,
+    SeqLensNeedsPort,
+    BuiltinModelSubclassNeedsPort,
 )
 
 

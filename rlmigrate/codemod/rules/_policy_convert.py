@@ -1,0 +1,278 @@
+"""Turning legacy policy hooks into a generated RLModule subclass (RLM030, RLM031).
+
+The hooks (``make_model`` / ``make_model_and_action_dist`` / ``action_sampler_fn`` /
+``action_distribution_fn``) are copied into a new class ``<Policy>RLModule`` that extends the
+model class the policy builds; the legacy policy itself is left in place (its loss and other
+learner hooks still need a human, see RLM032), so nothing that imports it breaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from rlmigrate.codemod import nodes as N
+from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.nodes import string_value, walk
+
+MODEL_HOOKS = ("make_model", "make_model_and_action_dist")
+ACTION_HOOKS = ("action_sampler_fn", "action_distribution_fn")
+LEARNER_HOOKS = {
+    "loss": "Learner.compute_loss_for_module(module_id, config, batch, fwd_out)",
+    "loss_fn": "Learner.compute_loss_for_module(module_id, config, batch, fwd_out)",
+    "postprocess_trajectory": "a learner connector piece (e.g. GAE) in the learner pipeline",
+    "postprocess_fn": "a learner connector piece (e.g. GAE) in the learner pipeline",
+    "stats_fn": "Learner metrics: self.metrics.log_value(...) in compute_loss_for_module",
+    "stats": "Learner metrics: self.metrics.log_value(...) in compute_loss_for_module",
+    "optimizer": "Learner.configure_optimizers_for_module(module_id, config)",
+    "optimizer_fn": "Learner.configure_optimizers_for_module(module_id, config)",
+    "extra_grad_process": "Learner.postprocess_gradients (grad clipping via config)",
+    "extra_grad_process_fn": "Learner.postprocess_gradients (grad clipping via config)",
+    "extra_action_out": "extra keys in the module's forward outputs",
+    "extra_action_out_fn": "extra keys in the module's forward outputs",
+}
+OBS_NAMES = ("obs_batch", "input_dict", "obs")
+
+
+@dataclass
+class PolicyHooks:
+    """The hook functions of one legacy policy (original nodes)."""
+
+    name: str
+    anchor: cst.CSTNode
+    hooks: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    is_method: bool = False
+
+
+@dataclass
+class GeneratedModule:
+    """The class to insert, or why none can be generated."""
+
+    node: cst.ClassDef | None = None
+    problem: str | None = None
+    problem_node: cst.CSTNode | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _params(func: cst.FunctionDef) -> list[cst.Param]:
+    p = func.params
+    return list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+
+
+def _refs(ctx: FileContext, param: cst.Param) -> list[cst.CSTNode]:
+    scope = ctx.scope_of(param.name)
+    if scope is None:
+        return []
+    out = []
+    for assignment in scope.assignments[param.name.value]:
+        if getattr(assignment, "node", None) is param:
+            out.extend(access.node for access in assignment.references)
+    return out
+
+
+def _own_returns(func: cst.FunctionDef) -> list[cst.Return]:
+    return [n for n in walk(func.body, into_functions=False) if isinstance(n, cst.Return)]
+
+
+def model_class_of(ctx: FileContext, func: cst.FunctionDef, tuple_index: int | None) -> cst.Name | None:
+    """The class a ``make_model*`` hook instantiates (a class defined in this module)."""
+    assigned: dict[str, cst.BaseExpression] = {}
+    for node in walk(func.body, into_functions=False):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            assigned[node.targets[0].target.value] = node.value
+    for ret in _own_returns(func):
+        value = ret.value
+        if tuple_index is not None:
+            if not (isinstance(value, cst.Tuple) and len(value.elements) > tuple_index):
+                return None
+            value = value.elements[tuple_index].value
+        if isinstance(value, cst.Name) and value.value in assigned:
+            value = assigned[value.value]
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ctx.facts.classes:
+            return cst.Name(value.func.value)
+        return None
+    return None
+
+
+def dist_class_of(func: cst.FunctionDef, index: int) -> cst.BaseExpression | None:
+    """The dist class a hook returns at tuple position ``index`` (same Name in every return)."""
+    found = None
+    for ret in _own_returns(func):
+        if not (isinstance(ret.value, cst.Tuple) and len(ret.value.elements) > index):
+            return None
+        value = ret.value.elements[index].value
+        if not isinstance(value, (cst.Name, cst.Attribute)):
+            return None
+        if found is not None and not found.deep_equals(value):
+            return None
+        found = value
+    return found
+
+
+class _HookBody(cst.CSTTransformer):
+    """Rewrites a copied hook body to run inside the module (``model`` → ``self``)."""
+
+    def __init__(self, ctx: FileContext, kind: str, model_refs: set, obs_refs: set, returns: set) -> None:
+        super().__init__()
+        self.ctx, self.kind = ctx, kind
+        self.model_refs, self.obs_refs, self.returns = model_refs, obs_refs, returns
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if original.func in self.model_refs:
+            self.ctx.need("Columns")
+            return N.expression("(self._forward(batch)[Columns.ACTION_DIST_INPUTS], [])")
+        func = original.func
+        if isinstance(func, cst.Attribute) and func.value in self.model_refs and func.attr.value == "value_function":
+            return N.expression("self.compute_values(batch)")
+        return updated
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.BaseExpression) -> cst.BaseExpression:
+        if original.value in self.obs_refs and len(original.slice) == 1:
+            index = original.slice[0].slice
+            if isinstance(index, cst.Index):
+                key = string_value(index.value) or next(iter(self.ctx.legacy_symbols(index.value)), None)
+                if key in ("obs", "OBS", "CUR_OBS"):
+                    self.ctx.need("Columns")
+                    return N.expression("batch[Columns.OBS]")
+        return updated
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        if original in self.model_refs:
+            return cst.Name("self")
+        if original in self.obs_refs:
+            return cst.Name("batch")
+        return updated
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if original not in self.returns or not isinstance(updated.value, cst.Tuple):
+            return updated
+        elements = [e.value for e in updated.value.elements]
+        if self.kind == "action_sampler_fn":
+            names = ["ACTIONS", "ACTION_LOGP", "ACTION_DIST_INPUTS"]
+        else:
+            names = ["ACTION_DIST_INPUTS"]
+        items = []
+        for attr, value in zip(names, elements):
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            self.ctx.need("Columns")
+            items.append((N.column(attr), value))
+        return updated.with_changes(value=N.dict_of(items))
+
+
+def convert_action_hook(ctx: FileContext, func: cst.FunctionDef, kind: str, is_method: bool) -> tuple[cst.FunctionDef | None, str | None, cst.CSTNode | None]:
+    """The hook as a module method ``_<kind>(self, batch, **kwargs)``, or a problem."""
+    params = _params(func)
+    if len(params) < 3:
+        return None, f"{func.name.value}() does not take (policy, model, obs_batch, ...)", func
+    policy_p, model_p = params[0], params[1]
+    rest = params[2:]
+    obs_p = next((p for p in rest if p.name.value in OBS_NAMES), rest[0])
+    for ref in _refs(ctx, policy_p):
+        return None, f"{func.name.value}() uses the policy object ({policy_p.name.value}); port it by hand", ref
+    by_name = {p.name.value: p for p in rest}
+    for blocked in ("state_batches", "seq_lens"):
+        if blocked in by_name:
+            for ref in _refs(ctx, by_name[blocked]):
+                return None, f"{func.name.value}() uses {blocked}: stateful policies need a hand port", ref
+    if isinstance(func.params.star_arg, cst.Param):
+        return None, f"{func.name.value}(*args) cannot be converted", func
+    returns = _own_returns(func)
+    expected = {"action_sampler_fn": (2, 3, 4), "action_distribution_fn": (3,)}[kind]
+    for ret in returns:
+        if not (isinstance(ret.value, cst.Tuple) and len(ret.value.elements) in expected):
+            return None, f"{func.name.value}() must return a {expected[-1]}-tuple", ret
+    model_refs = set(_refs(ctx, model_p))
+    obs_refs = set(_refs(ctx, obs_p))
+    body = func.body.visit(_HookBody(ctx, kind, model_refs, obs_refs, set(returns)))
+    prelude = []
+    for name, default in (("explore", "True"), ("timestep", "None"), ("is_training", "False")):
+        if name in by_name and _refs(ctx, by_name[name]):
+            prelude.append(N.statement(f'{name} = kwargs.get("{name}", {default})\n'))
+    kwargs_name = func.params.star_kwarg.name.value if isinstance(func.params.star_kwarg, cst.Param) else None
+    if kwargs_name and kwargs_name != "kwargs":
+        prelude.insert(0, N.statement(f"{kwargs_name} = kwargs\n"))
+    body = N.insert_after_docstring(body, prelude)
+    method = cst.FunctionDef(
+        name=cst.Name("_" + kind.removesuffix("_fn")),
+        params=N.params("self", "batch", star_kwargs="kwargs"),
+        body=body,
+        leading_lines=[cst.EmptyLine(indent=False)],
+    )
+    return method, None, None
+
+
+def generate_module(ctx: FileContext, hooks: PolicyHooks) -> GeneratedModule:
+    """Build ``class <name>RLModule(<model class>)`` from the policy's hooks."""
+    out = GeneratedModule()
+    model_cls = dist_cls = None
+    if "make_model_and_action_dist" in hooks.hooks:
+        func = hooks.hooks["make_model_and_action_dist"]
+        model_cls = model_class_of(ctx, func, 0)
+        dist_cls = dist_class_of(func, 1)
+        if dist_cls is None:
+            out.problem, out.problem_node = "make_model_and_action_dist() returns a dist class that is not a plain name", func
+            return out
+    elif "make_model" in hooks.hooks:
+        model_cls = model_class_of(ctx, hooks.hooks["make_model"], None)
+    if model_cls is None:
+        out.problem = ("no module class: the policy does not build a model class defined in "
+                       "this file (make_model / make_model_and_action_dist)")
+        out.problem_node = hooks.anchor
+        return out
+    methods: list[cst.BaseStatement] = []
+    entry = None
+    for kind in ACTION_HOOKS:
+        func = hooks.hooks.get(kind)
+        if func is None:
+            continue
+        method, problem, where = convert_action_hook(ctx, func, kind, hooks.is_method)
+        if problem:
+            out.problem, out.problem_node = problem, where
+            return out
+        methods.append(method)
+        entry = method.name.value
+        if kind == "action_distribution_fn":
+            hook_dist = dist_class_of(func, 1)
+            if hook_dist is None:
+                out.problem, out.problem_node = "action_distribution_fn() returns a dist class that is not a plain name", func
+                return out
+            dist_cls = hook_dist
+        break
+    if entry is not None:
+        methods.append(N.statement(
+            "def _forward_exploration(self, batch, **kwargs):\n"
+            f'    return self.{entry}(batch, explore=True, timestep=kwargs.get("t"), is_training=False)\n'
+        ).with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+        methods.append(N.statement(
+            "def _forward_inference(self, batch, **kwargs):\n"
+            f"    return self.{entry}(batch, explore=False, timestep=None, is_training=False)\n"
+        ).with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+    if dist_cls is not None:
+        for getter in ("inference", "exploration", "train"):
+            stmt = N.statement(f"def get_{getter}_action_dist_cls(self):\n    return DIST\n")
+            assert isinstance(stmt, cst.FunctionDef)
+            ret_line = stmt.body.body[0]
+            ret = ret_line.body[0].with_changes(value=dist_cls)
+            stmt = stmt.with_changes(
+                body=stmt.body.with_changes(body=[ret_line.with_changes(body=[ret])]),
+                leading_lines=[cst.EmptyLine(indent=False)],
+            )
+            methods.append(stmt)
+        out.notes.append("num_outputs of the model comes from the default distribution of the "
+                         "action space; check that it matches the policy's dist class")
+    if not methods:
+        methods.append(N.statement("pass\n"))
+    doc_hooks = ", ".join(sorted(hooks.hooks))
+    doc = N.statement(f'"""RLModule of the legacy policy {hooks.name} (from {doc_hooks})."""\n')
+    first = methods[0]
+    if isinstance(first, cst.FunctionDef):
+        methods[0] = first.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+    out.node = cst.ClassDef(
+        name=cst.Name(f"{hooks.name}RLModule"),
+        bases=[cst.Arg(model_cls)],
+        body=cst.IndentedBlock(body=[doc, *methods]),
+        leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)],
+    )
+    return out

@@ -1,0 +1,70 @@
+"""RLM031: TorchPolicyV2 subclasses' model hooks become an RLModule subclass."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from rlmigrate.codemod.findings import MANUAL, REVIEW
+from rlmigrate.codemod.rules._policy_convert import generate_module
+from rlmigrate.codemod.rules._policy_rules import class_hooks, is_torch_policy
+from rlmigrate.codemod.rules.base import Rule
+
+
+class TorchPolicyV2ToModule(Rule):
+    """Generate ``<Policy>RLModule`` from a ``TorchPolicyV2`` subclass's model hooks.
+
+    What it does:
+        Like RLM030, for the methods ``make_model``, ``make_model_and_action_dist``,
+        ``action_sampler_fn`` and ``action_distribution_fn`` of a ``TorchPolicyV2`` (or
+        ``TorchPolicy``) subclass: ``class <Policy>RLModule(<model class>)`` is inserted after
+        the policy class, with ``_forward_exploration`` / ``_forward_inference`` and the
+        ``get_*_action_dist_cls()`` getters (from the dist class that
+        ``make_model_and_action_dist`` or ``action_distribution_fn`` returns). The policy class
+        stays unchanged.
+    Why:
+        The new stack has no Policy: the module acts, the Learner trains.
+    Before:
+        class MyPolicy(TorchPolicyV2):
+            def make_model_and_action_dist(self):
+                model = MyModel(self.observation_space, self.action_space, 2, self.config["model"], "m")
+                return model, TorchCategorical
+    After:
+        class MyPolicyRLModule(MyModel):
+            def get_inference_action_dist_cls(self):
+                return TorchCategorical
+            ...
+    Fix safety:
+        review: ``num_outputs`` of the module comes from the default distribution of the
+        action space, not from the policy's dist class; hooks that use the policy (``self``)
+        are reported as manual.
+    """
+
+    code = "RLM031"
+    name = "torch-policy-v2"
+    title = "TorchPolicyV2 subclass hooks → RLModule subclass"
+    fix_safety = "review"
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self._depth = 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement | cst.FlattenSentinel:
+        self._depth -= 1
+        if self._depth != 0 or not is_torch_policy(self.ctx, original):
+            return updated
+        hooks = class_hooks(original)
+        name = original.name.value
+        if not hooks.hooks or f"{name}RLModule" in self.ctx.facts.classes:
+            return updated
+        generated = generate_module(self.ctx, hooks)
+        if generated.node is None:
+            self.report(generated.problem_node or original, MANUAL,
+                        f"{name}: no RLModule generated: {generated.problem}")
+            return updated
+        notes = "; ".join(generated.notes)
+        self.report(original, REVIEW, f"{name} → {name}RLModule generated from "
+                    f"{', '.join(sorted(hooks.hooks))}" + (f" ({notes})" if notes else ""))
+        return cst.FlattenSentinel([updated, generated.node])

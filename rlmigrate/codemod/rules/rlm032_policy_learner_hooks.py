@@ -1,0 +1,56 @@
+"""RLM032: policy loss / postprocess / stats / optimizer hooks are reported with their Learner API."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from rlmigrate.codemod.findings import MANUAL
+from rlmigrate.codemod.rules._policy_convert import LEARNER_HOOKS
+from rlmigrate.codemod.rules._policy_rules import builder_call, is_torch_policy
+from rlmigrate.codemod.rules.base import Rule
+
+
+class PolicyLearnerHooks(Rule):
+    """Report a legacy policy's training hooks, each with the Learner API it maps to.
+
+    What it does:
+        For builder calls (``loss_fn=``, ``postprocess_fn=``, ``stats_fn=``, ``optimizer_fn=``,
+        ``extra_grad_process_fn=``, ``extra_action_out_fn=``) and ``TorchPolicyV2`` methods
+        (``loss``, ``postprocess_trajectory``, ``stats_fn``, ``optimizer``,
+        ``extra_grad_process``, ``extra_action_out``) it reports a manual finding naming the
+        new-stack place: ``Learner.compute_loss_for_module``, a learner connector,
+        ``Learner`` metrics, ``Learner.configure_optimizers_for_module``,
+        ``Learner.postprocess_gradients``, extra forward outputs. The code stays in place.
+    Why:
+        Training moved from the Policy to the Learner; these hooks need a person to decide how
+        they fit the Learner of the algorithm being used.
+    Before:
+        MyPolicy = build_policy_class(name="MyPolicy", framework="torch", loss_fn=my_loss)
+    After:
+        MyPolicy = build_policy_class(name="MyPolicy", framework="torch", loss_fn=my_loss)  # reported
+    Fix safety:
+        manual.
+    """
+
+    code = "RLM032"
+    name = "policy-learner-hooks"
+    title = "policy loss/postprocess/stats/optimizer hooks → Learner API"
+    fix_safety = "manual"
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        found = builder_call(self.ctx, node)
+        if found is None:
+            return
+        name, call = found
+        for arg in call.args:
+            if arg.keyword and arg.keyword.value in LEARNER_HOOKS:
+                self.report(arg, MANUAL, f"{name}: {arg.keyword.value} left in place; on the new "
+                            f"stack it belongs in {LEARNER_HOOKS[arg.keyword.value]}")
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not is_torch_policy(self.ctx, node) or not isinstance(node.body, cst.IndentedBlock):
+            return
+        for stmt in node.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_HOOKS:
+                self.report(stmt, MANUAL, f"{node.name.value}.{stmt.name.value}() left in place; "
+                            f"on the new stack it belongs in {LEARNER_HOOKS[stmt.name.value]}")
