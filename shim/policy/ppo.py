@@ -19,7 +19,15 @@ from shim.models.model_defaults import merge_model_config
 from shim.policy.sample_batch import SampleBatch
 from shim.policy.torch_policy_v2 import TorchPolicyV2
 
-__all__ = ["ValueNetworkMixin", "PPOTorchPolicy", "PPO_DEFAULT_CONFIG"]
+__all__ = [
+    "ValueNetworkMixin",
+    "PPOTorchPolicy",
+    "PPO_DEFAULT_CONFIG",
+    "PPOConfig",
+    "LearningRateSchedule",
+    "EntropyCoeffSchedule",
+    "KLCoeffMixin",
+]
 
 #: The PPO-specific config keys (RLlib 2.10 PPOConfig defaults).
 PPO_DEFAULT_CONFIG: dict[str, Any] = {
@@ -85,3 +93,75 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
             vf_error = (model.value_function() - train_batch["value_targets"]) ** 2
             total = total + self.config["vf_loss_coeff"] * torch.clamp(vf_error, 0, self.config["vf_clip_param"]).mean()
         return total
+
+
+class LearningRateSchedule:
+    """Legacy mixin: keeps ``cur_lr`` (constant here; schedules belong to the Learner now)."""
+
+    def __init__(self, lr: float, lr_schedule: Any = None) -> None:
+        self.cur_lr = lr
+
+
+class EntropyCoeffSchedule:
+    """Legacy mixin: keeps ``entropy_coeff`` (constant here)."""
+
+    def __init__(self, entropy_coeff: float, entropy_coeff_schedule: Any = None) -> None:
+        self.entropy_coeff = entropy_coeff
+
+
+class KLCoeffMixin:
+    """Legacy mixin: keeps ``kl_coeff`` / ``kl_target`` and adapts the coefficient."""
+
+    def __init__(self, config: Mapping) -> None:
+        self.kl_coeff = config["kl_coeff"]
+        self.kl_target = config["kl_target"]
+
+    def update_kl(self, sampled_kl: float) -> float:
+        if sampled_kl > 2.0 * self.kl_target:
+            self.kl_coeff *= 1.5
+        elif sampled_kl < 0.5 * self.kl_target:
+            self.kl_coeff *= 0.5
+        return self.kl_coeff
+
+
+class PPOConfig:
+    """Just enough of RLlib's ``PPOConfig`` for legacy files that read its defaults
+    (``PPOConfig().model``, ``.to_dict()``) or chain setters; there is no Algorithm to build.
+    """
+
+    def __init__(self) -> None:
+        defaults = copy.deepcopy(PPO_DEFAULT_CONFIG)
+        self.model = merge_model_config(defaults.pop("model"))
+        self._config: dict[str, Any] = {"framework": "torch", "explore": True, **defaults}
+
+    def _update(self, **kwargs: Any) -> PPOConfig:
+        if "model" in kwargs:
+            self.model.update(kwargs.pop("model") or {})
+        self._config.update(kwargs)
+        return self
+
+    def training(self, **kwargs: Any) -> PPOConfig:
+        return self._update(**kwargs)
+
+    def framework(self, framework: str = "torch", **kwargs: Any) -> PPOConfig:
+        return self._update(framework=framework)
+
+    def exploration(self, **kwargs: Any) -> PPOConfig:
+        return self._update(**kwargs)
+
+    def environment(self, env: Any = None, **kwargs: Any) -> PPOConfig:
+        return self._update(env=env, **kwargs)
+
+    def rollouts(self, **kwargs: Any) -> PPOConfig:
+        return self._update(**kwargs)
+
+    env_runners = resources = debugging = reporting = rollouts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**copy.deepcopy(self._config), "model": copy.deepcopy(self.model)}
+
+    def build(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "The shim has no Algorithm; build a policy with PPOTorchPolicy(obs_space, act_space, "
+            "config.to_dict()) or train an RLModule with Ray's new stack"
+        )
