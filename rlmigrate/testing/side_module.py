@@ -185,7 +185,10 @@ class PolicySide(Side):
         self.policy = policy
         self.label = label
         self.description = f"Policy {type(policy).__name__}"
-        self.observation_space = policy.observation_space
+        # a ModelV2-based policy holds the flattened Box; its original_space is the raw one
+        self.observation_space = getattr(
+            policy.observation_space, "original_space", policy.observation_space
+        )
         self.action_space = policy.action_space
         self._last: tuple[Any, list[np.ndarray]] | None = None
 

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from shim.models.recurrent_net import RecurrentNetwork
+from ray.rllib.models.torch.recurrent_net import RecurrentNetwork
 
 
 class LegacyLSTM(RecurrentNetwork, nn.Module):

@@ -3,7 +3,7 @@
 import torch
 import torch.nn as nn
 
-from shim.models.torch_modelv2 import TorchModelV2
+from ray.rllib.models.torch.torch_modelv2 import TorchModelV2
 
 
 class LegacyMLP(TorchModelV2, nn.Module):

@@ -1,0 +1,114 @@
+"""Load ``FILE:Class`` references for ``rlmigrate verify`` and the end-to-end tests.
+
+A legacy file is executed with ``shim.ray_compat`` aliases active, so its unmodified
+``from ray.rllib... import TorchModelV2`` lines resolve to the shim. Each file is loaded as a
+fresh module under a private name (two files may both be called ``model.py``), with its own
+directory first on ``sys.path`` for the time of the load, so sibling imports work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+__all__ = ["ReferenceError_", "load_file", "load_reference", "parse_reference"]
+
+
+class ReferenceError_(ValueError):  # noqa: N801 - avoid shadowing the builtin ReferenceError
+    """A ``FILE:Class`` reference that cannot be resolved (message names file and class)."""
+
+
+def parse_reference(reference: str) -> tuple[Path, str | None]:
+    """``"path/to/file.py:Class"`` → ``(Path, "Class")``; ``"file.py"`` → ``(Path, None)``.
+
+    Raises:
+        ReferenceError_: no file part, or the file does not exist.
+    """
+    path_text, sep, name = reference.rpartition(":")
+    if not sep or not path_text or (len(path_text) == 1 and path_text.isalpha()):
+        path_text, name = reference, ""
+    path = Path(path_text)
+    if not path.is_file():
+        raise ReferenceError_(
+            f"{reference!r}: no such file {str(path)!r} (expected FILE.py:ClassName)"
+        )
+    return path, (name or None)
+
+
+@contextlib.contextmanager
+def _legacy_imports(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    from shim import ray_compat
+
+    try:
+        context = ray_compat.installed()
+        context.__enter__()
+    except ray_compat.RealRayInstalledError:
+        yield  # Ray itself is here: the file imports the real thing
+        return
+    try:
+        yield
+    finally:
+        # Uninstalled again (unless it was on before): modules already imported keep their
+        # shim objects; only an import of ray.rllib inside a function body would now fail.
+        context.__exit__(None, None, None)
+
+
+def load_file(path: Path, *, legacy: bool) -> ModuleType:
+    """Execute ``path`` as a fresh module (``legacy=True``: with the ray.rllib aliases).
+
+    Raises:
+        ReferenceError_: the file raised while importing (the message names file and error).
+    """
+    path = path.resolve()
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
+    name = f"_rlmigrate_verify_{path.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ReferenceError_(f"{str(path)!r} cannot be imported as a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        with _legacy_imports(legacy):
+            spec.loader.exec_module(module)
+    except Exception as err:
+        sys.modules.pop(name, None)
+        raise ReferenceError_(
+            f"importing {str(path)!r} failed: {type(err).__name__}: {err}"
+        ) from err
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(path.parent))
+    return module
+
+
+def load_reference(reference: str, *, legacy: bool) -> tuple[Any, ModuleType]:
+    """Resolve ``FILE:Class`` to ``(class, module)``.
+
+    Raises:
+        ReferenceError_: missing file, import error, or no such class (the message lists the
+            classes the file defines).
+    """
+    path, name = parse_reference(reference)
+    module = load_file(path, legacy=legacy)
+    classes = sorted(
+        k
+        for k, v in vars(module).items()
+        if isinstance(v, type) and v.__module__ == module.__name__
+    )
+    if name is None:
+        raise ReferenceError_(
+            f"{reference!r}: name the class as FILE:Class; {path} defines {classes}"
+        )
+    if not hasattr(module, name):
+        raise ReferenceError_(f"{reference!r}: {path} has no {name!r}; it defines {classes}")
+    return getattr(module, name), module
