@@ -50,7 +50,6 @@ def test_report_lists_quantities_absent_on_both_sides(mlp_pair):
 
 
 def test_instances_policies_and_modules_on_either_side(mlp_pair):
-    from shim.models.catalog import ModelCatalog
     from shim.models.model_defaults import merge_model_config
     from shim.policy.policy import Policy
 

@@ -3,7 +3,6 @@
 import numpy as np
 import torch
 import torch.nn as nn
-
 from ray.rllib.models.torch.recurrent_net import RecurrentNetwork
 
 

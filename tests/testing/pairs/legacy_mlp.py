@@ -2,7 +2,6 @@
 
 import torch
 import torch.nn as nn
-
 from ray.rllib.models.torch.torch_modelv2 import TorchModelV2
 
 
