@@ -1,0 +1,97 @@
+"""Every ``python`` code block of every page under ``docs/`` runs, top to bottom.
+
+One test per page; the blocks of a page share one namespace (later blocks use names from
+earlier ones). A block runs in a fresh temporary working directory. Blocks are skipped when
+their info string says so (```` ```python no-run ```` or ```` ```python skip ````); other
+languages (``bash``, ``text``, ``json``, ...) never run. Blocks written as doctests (lines
+starting with ``>>> ``) are checked with :mod:`doctest`, output included.
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)(?P<info>[^\n`]*)$")
+_RUNNABLE = {"python", "py", "python3", "pycon"}
+_SKIP_WORDS = {"no-run", "norun", "skip", "no_run"}
+
+
+def extract_blocks(text: str) -> list[tuple[int, str, str]]:
+    """``(first line number, info string, code)`` for every fenced block of ``text``."""
+    blocks = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        fence, indent, info = match["fence"], match["indent"], match["info"].strip()
+        body, start = [], i + 1
+        i += 1
+        while i < len(lines) and not (
+            lines[i].strip().startswith(fence[0] * len(fence)) and lines[i].strip().strip(fence[0]) == ""
+        ):
+            line = lines[i]
+            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+            i += 1
+        blocks.append((start + 1, info, "\n".join(body) + "\n"))
+        i += 1
+    return blocks
+
+
+def runnable(info: str) -> bool:
+    words = info.replace("{", " ").replace("}", " ").replace(",", " ").split()
+    return bool(words) and words[0].lower() in _RUNNABLE and not (_SKIP_WORDS & {w.lower() for w in words[1:]})
+
+
+def _pages() -> list[Path]:
+    return sorted(p for p in DOCS.rglob("*.md") if any(runnable(info) for _, info, _ in extract_blocks(p.read_text())))
+
+
+def _run_doctest(code: str, namespace: dict, name: str, line: int) -> None:
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(code, namespace, name, name, line)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    failures: list[str] = []
+    runner.run(test, out=failures.append)
+    if runner.failures:
+        pytest.fail(f"{name}:{line}: doctest failed\n" + "".join(failures), pytrace=False)
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_code_blocks_run(page: Path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # The page runs as an importable module, like user code would (classes defined on the
+    # page can then be named in checkpoints, dataclasses resolve their module, ...).
+    page_module = types.ModuleType(f"docs_page_{page.stem}")
+    monkeypatch.setitem(sys.modules, page_module.__name__, page_module)
+    namespace = page_module.__dict__
+    relative = str(page.relative_to(DOCS.parent))
+    for line, info, code in extract_blocks(page.read_text()):
+        if not runnable(info):
+            continue
+        if code.lstrip().startswith(">>>"):
+            _run_doctest(code, namespace, relative, line)
+            continue
+        try:
+            exec(compile(code, f"{relative}:{line}", "exec"), namespace)  # noqa: S102 - our own docs
+        except Exception as err:  # report page and line of the failing block
+            raise AssertionError(f"{relative}, block at line {line} failed: {type(err).__name__}: {err}") from err
+
+
+def test_block_extraction_and_skip_markers():
+    text = "x\n```python\na = 1\n```\n```python no-run\nboom()\n```\n```bash\nls\n```\n  ```py\n  b = 2\n  ```\n"
+    blocks = extract_blocks(text)
+    assert [(info, code) for _, info, code in blocks] == [
+        ("python", "a = 1\n"), ("python no-run", "boom()\n"), ("bash", "ls\n"), ("py", "b = 2\n")
+    ]
+    assert [runnable(info) for _, info, _ in blocks] == [True, False, False, True]
+    assert blocks[0][0] == 3  # the first code line
