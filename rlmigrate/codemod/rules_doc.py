@@ -1,0 +1,44 @@
+"""Generate ``docs/rules.md`` from the rule docstrings (``python -m rlmigrate.codemod.rules_doc``).
+
+A test regenerates the page and fails when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rlmigrate.codemod.findings import ENGINE_CODES
+from rlmigrate.codemod.rules import ALL_RULES
+
+
+def render_rules_markdown() -> str:
+    """The whole rules page as Markdown."""
+    out = [
+        "# Codemod rules",
+        "",
+        "Generated from the rule docstrings by `python -m rlmigrate.codemod.rules_doc > docs/rules.md`;",
+        "do not edit by hand. `rlmigrate rules CODE` prints the same text.",
+        "",
+        "| code | name | fix safety | title |",
+        "|---|---|---|---|",
+    ]
+    for rule in ALL_RULES:
+        out.append(f"| [{rule.code}](#{rule.code.lower()}) | `{rule.name}` | {rule.fix_safety} | {rule.title} |")
+    out.append("")
+    for rule in ALL_RULES:
+        sections = rule.doc_sections()
+        out += [f"## {rule.code}", "", f"**{rule.title}** (`{rule.name}`, fix safety: {rule.fix_safety})", "",
+                sections["summary"], ""]
+        for name in ("What it does", "Why"):
+            out += [f"### {name}", "", sections[name], ""]
+        for name in ("Before", "After"):
+            out += [f"### {name}", "", "```python", sections[name], "```", ""]
+        out += ["### Fix safety", "", sections["Fix safety"], ""]
+    out += ["## Engine codes", "", "Reported with status `error`; the file is left untouched.", "",
+            "| code | meaning |", "|---|---|"]
+    out += [f"| {code} | {text} |" for code, text in ENGINE_CODES.items()]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_rules_markdown())
