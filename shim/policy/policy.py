@@ -489,7 +489,7 @@ class Policy:
         if not state_batches:
             if expected == 0:
                 return []
-            return [torch.from_numpy(np.ascontiguousarray(np.broadcast_to(s, (batch,) + s.shape))) for s in self._initial_state]
+            return [torch.from_numpy(np.repeat(s[None], batch, axis=0)) for s in self._initial_state]
         state_batches = list(state_batches)
         if len(state_batches) != expected:
             raise ValueError(
