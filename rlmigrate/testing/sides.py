@@ -30,7 +30,15 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-__all__ = ["Side", "StepOutput", "as_side", "flatten_leaves", "unflatten_like", "seeded"]
+__all__ = [
+    "SideBuildError",
+    "Side",
+    "StepOutput",
+    "as_side",
+    "flatten_leaves",
+    "unflatten_like",
+    "seeded",
+]
 
 StepOutput = dict[str, Any]
 #: quantity names the sides produce
@@ -124,6 +132,10 @@ def _logp_or_none(fn: Callable[[], Any]) -> Any:
         return None
 
 
+class SideBuildError(ValueError):
+    """A class given to the kit could not be built with the spaces and config given."""
+
+
 # --------------------------------------------------------------------------- protocol
 class Side:
     """A model under test, normalised. Subclasses implement :meth:`step` and friends.
@@ -197,9 +209,10 @@ def as_side(
     model_config: dict | None,
     migrated_model_config: dict | None = None,
 ) -> Side:
-    """Wrap a legacy ModelV2 class/instance, a shim Policy, or an RLModule class/instance.
+    """Wrap a legacy ModelV2 class/instance, a shim Policy class/instance, or an RLModule class/instance.
 
-    Classes are built with the given spaces and config: a ModelV2 class through
+    Classes are built with the given spaces and config: a Policy class as
+    ``cls(observation_space, action_space, {"model": model_config})``, a ModelV2 class through
     ``shim.ModelCatalog.get_model_v2`` (``custom_model_config`` entries as kwargs, the
     observation space preprocessed as the legacy Policy did), an RLModule class with
     ``(observation_space=, action_space=, model_config=)`` where ``model_config`` is the legacy
@@ -209,7 +222,37 @@ def as_side(
     Raises:
         TypeError: ``obj`` is none of these, naming what came.
         ValueError: a class was given without the spaces needed to build it.
+        SideBuildError: building a class raised (the message names class, spaces and error).
     """
+    try:
+        return _as_side(
+            obj,
+            label=label,
+            observation_space=observation_space,
+            action_space=action_space,
+            model_config=model_config,
+            migrated_model_config=migrated_model_config,
+        )
+    except (TypeError, ValueError):
+        raise
+    except Exception as err:
+        name = getattr(obj, "__name__", type(obj).__name__)
+        raise SideBuildError(
+            f"{label}: building {name} with observation_space={observation_space}, "
+            f"action_space={action_space} failed: {type(err).__name__}: {err}"
+        ) from err
+
+
+def _as_side(
+    obj: Any,
+    *,
+    label: str,
+    observation_space: gym.Space | None,
+    action_space: gym.Space | None,
+    model_config: dict | None,
+    migrated_model_config: dict | None = None,
+) -> Side:
+    """:func:`as_side` without the error wrapping."""
     from rlmigrate.testing.side_legacy import LegacyModelSide
     from rlmigrate.testing.side_module import ModuleSide, PolicySide
 
@@ -233,6 +276,11 @@ def as_side(
         )
     if _is_policy(obj):
         return PolicySide(obj, label=label)
+    if isinstance(obj, type) and hasattr(obj, "compute_actions") and hasattr(obj, "get_weights"):
+        require_spaces(f"policy {obj.__name__}", observation_space, action_space)
+        return PolicySide(
+            obj(observation_space, action_space, {"model": dict(model_config or {})}), label=label
+        )
     raise TypeError(
         f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
         "instance, a shim Policy, or an RLModule class or instance"

@@ -1,0 +1,170 @@
+"""``rlmigrate verify``: verdicts and exit codes, spaces from flags / cases file / the legacy
+file's own config, and usage errors that say what was expected."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rlmigrate.cli import main
+
+PAIRS = Path(__file__).parent / "pairs"
+LEGACY = f"{PAIRS / 'legacy_mlp.py'}:LegacyMLP"
+MIGRATED = f"{PAIRS / 'migrated_mlp.py'}:MigratedMLP"
+SPACES = ["--obs-space", "Box(-1, 1, (5,))", "--action-space", "Discrete(3)"]
+
+
+def test_equivalent_pair_exits_0_with_a_verdict_table(capsys):
+    assert main(["verify", LEGACY, MIGRATED, *SPACES, "--examples", "50"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "EQUIVALENT over 50 examples" in out
+        and "action_dist_inputs" in out
+        and "absent on both sides" in out
+    )
+
+
+def test_json_output_and_explore(capsys):
+    assert main(["verify", LEGACY, MIGRATED, *SPACES, "--explore", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "equivalent" and result["report"]["explore"] is True
+    assert result["report"]["examples"] == 100 and set(result["report"]["compared"]) >= {
+        "actions",
+        "logp",
+    }
+
+
+def test_a_wrong_migration_exits_1_and_shows_the_difference(tmp_path, capsys):
+    mutant = tmp_path / "mutant.py"
+    mutant.write_text(
+        (PAIRS / "migrated_mlp.py")
+        .read_text()
+        .replace("nn.Tanh(), nn.Linear(hidden, hidden)", "nn.ReLU(), nn.Linear(hidden, hidden)")
+    )
+    assert main(["verify", LEGACY, f"{mutant}:MigratedMLP", *SPACES]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERENT" in out and "DIFFERS" in out and "smallest input found" in out
+    assert main(["verify", LEGACY, f"{mutant}:MigratedMLP", *SPACES, "--format", "json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert (
+        result["verdict"] == "different"
+        and result["difference"]["quantity"] == "action_dist_inputs"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["nope.py:A", MIGRATED, *SPACES], "no such file 'nope.py'"),
+        (
+            [LEGACY.replace("LegacyMLP", "Missing"), MIGRATED, *SPACES],
+            "has no 'Missing'; it defines \\['LegacyMLP'\\]",
+        ),
+        (
+            [LEGACY, MIGRATED, "--obs-space", "Box(-1, 1", "--action-space", "Discrete(3)"],
+            "--obs-space: cannot read space",
+        ),
+        (
+            [LEGACY, MIGRATED, *SPACES, "--model-config", "{hidden: 3}"],
+            "--model-config: not valid JSON",
+        ),
+        ([LEGACY, MIGRATED], "no --observation-space or --action-space given"),
+        ([LEGACY, MIGRATED, *SPACES, "--examples", "0"], "--examples must be >= 1"),
+        (
+            [
+                LEGACY,
+                MIGRATED,
+                "--obs-space",
+                "Dict(a=Discrete(2))",
+                "--action-space",
+                "Discrete(3)",
+            ],
+            "cannot build or compare",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_and_say_what_was_expected(argv, message, capsys):
+    assert main(["verify", *argv]) == 2
+    assert pytest.importorskip("re").search(message, capsys.readouterr().err), message
+
+
+def test_spaces_and_config_come_from_the_legacy_files_config(tmp_path, capsys):
+    legacy = tmp_path / "legacy_cartpole.py"
+    legacy.write_text(
+        (PAIRS / "legacy_mlp.py").read_text()
+        + '\nconfig = {"env": "CartPole-v1", "model": {"custom_model": "mlp", "custom_model_config": {"hidden": 8}}}\n'
+    )
+    assert main(["verify", f"{legacy}:LegacyMLP", MIGRATED, "--examples", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "EQUIVALENT" in out and "obs Box([-4.8" in out and "Discrete(2)" in out  # CartPole-v1
+    # hidden=8 reached both sides: a mismatch would be a shape error in the weight transfer
+
+
+def test_spaces_and_configs_from_a_cases_file(tmp_path, capsys):
+    shutil.copy(PAIRS / "legacy_mlp.py", tmp_path / "mlp.py")
+    cases = {
+        "mlp.py": {
+            "status": "converted",
+            "classes": [
+                {
+                    "legacy": "LegacyMLP",
+                    "migrated": "MigratedMLP",
+                    "observation_space": {
+                        "space": "box",
+                        "low": -2.0,
+                        "high": 2.0,
+                        "shape": [7],
+                        "dtype": "float32",
+                    },
+                    "action_space": {"space": "discrete", "n": 4},
+                    "model_config": {},
+                    "custom_model_config": {"hidden": 6},
+                    "migrated_model_config": {"hidden": 6},
+                }
+            ],
+        }
+    }
+    (tmp_path / "CASES.json").write_text(json.dumps(cases))
+    argv = [
+        "verify",
+        f"{tmp_path / 'mlp.py'}:LegacyMLP",
+        MIGRATED,
+        "--cases",
+        str(tmp_path / "CASES.json"),
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "equivalent"
+    assert main([*argv[:-2], "--action-space", "Discrete(2)"]) == 0  # a flag beats the cases file
+    capsys.readouterr()
+    argv[2] = f"{tmp_path / 'mlp.py'}:Other"
+    assert main(argv) == 2
+
+
+def test_the_installed_command_runs():
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rlmigrate.cli",
+            "verify",
+            LEGACY,
+            MIGRATED,
+            *SPACES,
+            "--examples",
+            "10",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "equivalent"
