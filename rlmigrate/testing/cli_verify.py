@@ -185,7 +185,8 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Any]:
 
     try:
         legacy_cls, legacy_module = load_reference(args.legacy, legacy=True)
-        migrated_cls, _ = load_reference(args.migrated, legacy=False)
+        # a migrated file may keep legacy parts the codemod left for review: aliases for both
+        migrated_cls, _ = load_reference(args.migrated, legacy=True)
         legacy_path, legacy_name = parse_reference(args.legacy)
     except ReferenceError_ as err:
         raise UsageError(str(err)) from err

@@ -171,11 +171,25 @@ class ModuleSide(Side):
         batch = self._batch(obs, state, add_time=False)
         out = dict(self.module.forward_inference(batch))
         values = self._values(batch, out)
+        batch_size, steps = np.asarray(flatten_leaves(obs)[0]).shape[:2]
         return {
-            "action_dist_inputs": as_numpy(out.get(Columns.ACTION_DIST_INPUTS)),
-            "values": as_numpy(values),
+            "action_dist_inputs": _with_time(
+                as_numpy(out.get(Columns.ACTION_DIST_INPUTS)), batch_size, steps
+            ),
+            "values": _with_time(as_numpy(values), batch_size, steps),
             "state": [as_numpy(s) for s in flatten_leaves(out.get(Columns.STATE_OUT))],
         }
+
+
+def _with_time(value: Any, batch_size: int, steps: int) -> Any:
+    """``(B*T, ...)`` → ``(B, T, ...)`` (modules that fold time into the batch, as legacy code did)."""
+    if (
+        value is None
+        or value.shape[:2] == (batch_size, steps)
+        or value.shape[0] != batch_size * steps
+    ):
+        return value
+    return value.reshape((batch_size, steps) + value.shape[1:])
 
 
 class PolicySide(Side):
@@ -210,9 +224,11 @@ class PolicySide(Side):
                 obs, state_batches=list(state) if state else None, explore=explore
             )
         self._last = (obs, list(state))
-        logp = extra.get(Columns.ACTION_LOGP) if explore else None
+        logp = extra.get(Columns.ACTION_LOGP)
         if not explore:
-            logp = self.logp_of(actions)
+            # a greedy legacy policy reports logp 0 (StochasticSampling); ask the distribution
+            # instead, unless the policy has none (an action_sampler_fn reports its own logp)
+            logp = self.logp_of(actions) if self.logp_of(actions) is not None else logp
         values = extra.get(Columns.VF_PREDS)
         return {
             "action_dist_inputs": as_numpy(extra.get(Columns.ACTION_DIST_INPUTS)),
