@@ -30,6 +30,7 @@ from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ACTOR, CRITIC, ENCODER_OUT
 from rlmigrate.core.torch_rl_module import TorchRLModule
 from rlmigrate.models.configs import RecurrentEncoderConfig
+from rlmigrate.modules._fast_path import fast_actor_forward
 
 __all__ = ["PPOTorchRLModule", "DefaultPPOTorchRLModule", "IMPALATorchRLModule"]
 
@@ -93,7 +94,15 @@ class PPOTorchRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         return encoded, output
 
     def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """``{ACTION_DIST_INPUTS: (B, [T,] W)[, STATE_OUT]}`` (no values, no actions)."""
+        """``{ACTION_DIST_INPUTS: (B, [T,] W)[, STATE_OUT]}`` (no values, no actions).
+
+        Plain MLP modules take a fused path here (same layers, same results; see
+        ``rlmigrate/modules/_fast_path.py``): it halves the Python overhead at batch 1.
+        """
+        if not self._stateful:
+            fast = fast_actor_forward(self, batch)
+            if fast is not None:
+                return fast
         encoded, output = self._encode(batch)
         output[Columns.ACTION_DIST_INPUTS] = self.pi(encoded[ENCODER_OUT][ACTOR])
         return output

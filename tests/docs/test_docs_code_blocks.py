@@ -1,9 +1,11 @@
 """Every ``python`` code block of every page under ``docs/`` runs, top to bottom.
 
 One test per page; the blocks of a page share one namespace (later blocks use names from
-earlier ones). A block runs in a fresh temporary working directory. Blocks are skipped when
-their info string says so (```` ```python no-run ```` or ```` ```python skip ````); other
-languages (``bash``, ``text``, ``json``, ...) never run. Blocks written as doctests (lines
+earlier ones). A page runs in a fresh temporary working directory. A block is skipped when
+its info string says so (```` ```python no-run ```` or ```` ```python skip ````) or the line
+before its fence is ``<!-- no-run -->``; a page containing ``<!-- docs-test: no-run -->``
+is skipped whole (for illustrative before/after snippets). Other languages (``bash``,
+``text``, ``json``, ...) never run. Blocks written as doctests (lines
 starting with ``>>> ``) are checked with :mod:`doctest`, output included.
 """
 
@@ -23,8 +25,15 @@ _RUNNABLE = {"python", "py", "python3", "pycon"}
 _SKIP_WORDS = {"no-run", "norun", "skip", "no_run"}
 
 
+_PAGE_SKIP = "<!-- docs-test: no-run -->"
+_BLOCK_SKIP = "<!-- no-run -->"
+
+
 def extract_blocks(text: str) -> list[tuple[int, str, str]]:
-    """``(first line number, info string, code)`` for every fenced block of ``text``."""
+    """``(first line number, info string, code)`` for every fenced block of ``text``.
+
+    A block preceded by the ``<!-- no-run -->`` line gets ``no-run`` added to its info.
+    """
     blocks = []
     lines = text.splitlines()
     i = 0
@@ -34,6 +43,8 @@ def extract_blocks(text: str) -> list[tuple[int, str, str]]:
             i += 1
             continue
         fence, indent, info = match["fence"], match["indent"], match["info"].strip()
+        if i > 0 and lines[i - 1].strip() == _BLOCK_SKIP:
+            info = f"{info} no-run"
         body, start = [], i + 1
         i += 1
         while i < len(lines) and not (
@@ -53,7 +64,12 @@ def runnable(info: str) -> bool:
 
 
 def _pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if any(runnable(info) for _, info, _ in extract_blocks(p.read_text())))
+    return sorted(
+        page
+        for page in DOCS.rglob("*.md")
+        if _PAGE_SKIP not in (text := page.read_text())
+        and any(runnable(info) for _, info, _ in extract_blocks(text))
+    )
 
 
 def _run_doctest(code: str, namespace: dict, name: str, line: int) -> None:
@@ -88,10 +104,14 @@ def test_page_code_blocks_run(page: Path, tmp_path, monkeypatch):
 
 
 def test_block_extraction_and_skip_markers():
-    text = "x\n```python\na = 1\n```\n```python no-run\nboom()\n```\n```bash\nls\n```\n  ```py\n  b = 2\n  ```\n"
+    text = (
+        "x\n```python\na = 1\n```\n```python no-run\nboom()\n```\n```bash\nls\n```\n  ```py\n  b = 2\n  ```\n"
+        "<!-- no-run -->\n```python\nboom()\n```\n"
+    )
     blocks = extract_blocks(text)
     assert [(info, code) for _, info, code in blocks] == [
-        ("python", "a = 1\n"), ("python no-run", "boom()\n"), ("bash", "ls\n"), ("py", "b = 2\n")
+        ("python", "a = 1\n"), ("python no-run", "boom()\n"), ("bash", "ls\n"), ("py", "b = 2\n"),
+        ("python no-run", "boom()\n"),
     ]
-    assert [runnable(info) for _, info, _ in blocks] == [True, False, False, True]
+    assert [runnable(info) for _, info, _ in blocks] == [True, False, False, True, False]
     assert blocks[0][0] == 3  # the first code line

@@ -14,12 +14,13 @@ import torch.nn as nn
 
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ACTOR, CRITIC, ENCODER_OUT
+from rlmigrate.models.torch.versioning import StructureVersioned
 
 if TYPE_CHECKING:
     from rlmigrate.models.configs import ActorCriticEncoderConfig
 
 
-class TorchActorCriticEncoder(nn.Module):
+class TorchActorCriticEncoder(StructureVersioned):
     """Stateless actor-critic encoder.
 
     With ``inference_only`` and ``shared=False`` no critic encoder is built (it holds no

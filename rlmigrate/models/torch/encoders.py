@@ -15,12 +15,13 @@ import torch.nn as nn
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ENCODER_OUT
 from rlmigrate.models.torch.primitives import TorchCNN, TorchMLP
+from rlmigrate.models.torch.versioning import StructureVersioned
 
 if TYPE_CHECKING:
     from rlmigrate.models.configs import CNNEncoderConfig, MLPEncoderConfig
 
 
-class TorchMLPEncoder(nn.Module):
+class TorchMLPEncoder(StructureVersioned):
     """``{OBS: (B, n)} -> {ENCODER_OUT: (B, latent)}``; also accepts ``(B, T, n)``.
 
     Example:

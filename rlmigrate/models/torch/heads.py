@@ -13,12 +13,13 @@ import torch
 import torch.nn as nn
 
 from rlmigrate.models.torch.primitives import TorchMLP
+from rlmigrate.models.torch.versioning import StructureVersioned
 
 if TYPE_CHECKING:
     from rlmigrate.models.configs import FreeLogStdMLPHeadConfig, MLPHeadConfig
 
 
-class TorchMLPHead(nn.Module):
+class TorchMLPHead(StructureVersioned):
     """``(..., latent) -> (..., out)``; with ``clip_log_std`` the second half of the
     output (the Gaussian log-stds) is clamped to ``±log_std_clip_param``.
 
@@ -39,7 +40,10 @@ class TorchMLPHead(nn.Module):
         )
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        out = self.net(inputs)
+        return self.postprocess(self.net(inputs))
+
+    def postprocess(self, out: torch.Tensor) -> torch.Tensor:
+        """Clip the log-std half of the MLP output (when ``clip_log_std``)."""
         if not self.clip_log_std:
             return out
         means, log_stds = torch.chunk(out, 2, dim=-1)

@@ -19,11 +19,12 @@ from rlmigrate.models.torch.utils import (
     same_padding,
     valid_padding,
 )
+from rlmigrate.models.torch.versioning import StructureVersioned
 
 Initializer = str | Callable[..., Any] | None
 
 
-class TorchMLP(nn.Module):
+class TorchMLP(StructureVersioned):
     """Dense layers ``input_dim -> hidden_layer_dims... -> [output_dim]``.
 
     Hidden layers share one activation (and optional LayerNorm before it); an optional
