@@ -55,17 +55,18 @@ class TorchCategorical(TorchDistribution):
         if not isinstance(given, torch.Tensor) or given.dim() == 0:
             shape = tuple(given.shape) if isinstance(given, torch.Tensor) else type(given).__name__
             raise ValueError(f"TorchCategorical expected {name} of shape (B, ..., n); got {shape}")
+        self._given_logits, self._given_probs = logits, probs
         return torch.distributions.Categorical(logits=logits, probs=probs, validate_args=False)
 
     @property
     def logits(self) -> torch.Tensor:
-        """Normalised log-probabilities ``(B, n)`` (available whichever argument was given)."""
-        return self._dist.logits
+        """The logits as given ``(B, n)``; if built from probs, their log (never None)."""
+        return self._given_logits if self._given_logits is not None else self._dist.logits
 
     @property
     def probs(self) -> torch.Tensor:
-        """Probabilities ``(B, n)`` (available whichever argument was given)."""
-        return self._dist.probs
+        """The probs as given ``(B, n)``; if built from logits, their softmax (never None)."""
+        return self._given_probs if self._given_probs is not None else self._dist.probs
 
     @property
     def num_categories(self) -> int:
@@ -80,9 +81,10 @@ class TorchCategorical(TorchDistribution):
         is ``None`` when built from logits, and crashed).
         """
         index = self._dist.sample(as_sample_shape(sample_shape))
-        probs = self.probs
+        probs = self._dist.probs  # normalised, whichever argument was given
         one_hot = F.one_hot(index, self.num_categories).to(probs.dtype)
-        return one_hot + probs - probs.detach()
+        # `probs - probs.detach()` is exactly 0 forward, so the value stays an exact one-hot.
+        return one_hot + (probs - probs.detach())
 
     @staticmethod
     def required_input_dim(space: gym.Space, **kwargs: Any) -> int:
@@ -109,7 +111,10 @@ class TorchCategorical(TorchDistribution):
         """A point mass on the most likely action: int64 ``(B,)``."""
         from rlmigrate.distributions.deterministic import TorchDeterministic
 
-        deterministic = TorchDeterministic(loc=torch.argmax(self.logits, dim=-1))
+        # argmax over what was given (raw logits, not torch's normalised ones), as RLlib does:
+        # normalising can round near-ties into exact ties and flip the chosen index.
+        given = self._given_probs if self._given_probs is not None else self._given_logits
+        deterministic = TorchDeterministic(loc=torch.argmax(given, dim=-1))
         deterministic._event_ndim = 0  # scalar actions: logp/flat widths know (B, T) from (B, A)
         return deterministic
 

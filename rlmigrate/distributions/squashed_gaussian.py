@@ -65,8 +65,8 @@ class TorchSquashedGaussian(TorchDistribution):
             raise TypeError(f"{owner} expected loc as a torch.Tensor; got {type(loc).__name__}")
         self.loc = loc
         self.scale = as_float_like(scale, loc, "scale", owner)
-        self.low = as_float_like(low, loc, "low", owner)
-        self.high = as_float_like(high, loc, "high", owner)
+        self.low = _bound_like(low, loc, "low", owner, inward=+1.0)
+        self.high = _bound_like(high, loc, "high", owner, inward=-1.0)
         _check_bounds(self.low, self.high, owner)
         return torch.distributions.Normal(self.loc, self.scale, validate_args=False)
 
@@ -164,6 +164,23 @@ class TorchSquashedGaussian(TorchDistribution):
         deterministic = TorchDeterministic(loc=self._squash(self.loc))
         deterministic._event_ndim = 1
         return deterministic
+
+
+def _bound_like(
+    value: Any, loc: torch.Tensor, name: str, owner: str, inward: float
+) -> torch.Tensor:
+    """``value`` in ``loc``'s dtype, rounded towards the interior if the cast moved it outward.
+
+    A float64 bound (a gymnasium Box's, or a Python float) cast to float32 can land just outside
+    the original bound; rounding inward keeps every sample inside the space the bound came from.
+    """
+    exact = as_float_like(value, loc.to(torch.float64), name, owner)
+    cast = exact.to(loc.dtype)
+    outward = (cast.double() - exact) * inward < 0
+    if bool(outward.any()):
+        towards = torch.full_like(cast, inward * float("inf"))
+        cast = torch.where(outward, torch.nextafter(cast, towards), cast)
+    return cast
 
 
 def _check_bounds(low: torch.Tensor, high: torch.Tensor, owner: str) -> None:
