@@ -54,10 +54,22 @@ class TorchCategorical(TorchDistributionWrapper):
                 raise ValueError(f"TorchCategorical temperature must be > 0, got {temperature}")
             inputs = torch.as_tensor(inputs) / temperature
         super().__init__(inputs, model)
-        self.dist = torch.distributions.Categorical(logits=self.inputs)
+        self._dist: torch.distributions.Categorical | None = None
+
+    @property
+    def dist(self) -> torch.distributions.Categorical:  # type: ignore[override]
+        """The torch Categorical, built on first use (acting greedily never needs it)."""
+        if self._dist is None:
+            self._dist = torch.distributions.Categorical(logits=self.inputs, validate_args=False)
+        return self._dist
+
+    @dist.setter
+    def dist(self, value: torch.distributions.Categorical) -> None:
+        self._dist = value
 
     def deterministic_sample(self) -> torch.Tensor:
-        self.last_sample = self.dist.probs.argmax(dim=1)
+        # argmax of the logits == argmax of the probabilities (softmax is monotonic).
+        self.last_sample = self.inputs.argmax(dim=1)
         return self.last_sample
 
     @staticmethod
@@ -88,7 +100,7 @@ class TorchMultiCategorical(TorchDistributionWrapper):
                 f"TorchMultiCategorical: input_lens {list(lens)} sum to {sum(lens)}, but inputs have "
                 f"shape {tuple(self.inputs.shape)}"
             )
-        self.cats = [torch.distributions.Categorical(logits=part) for part in self.inputs.split(lens, dim=1)]
+        self.cats = [torch.distributions.Categorical(logits=part, validate_args=False) for part in self.inputs.split(lens, dim=1)]
         self.action_space = action_space
 
     def _shape_sample(self, sample: torch.Tensor) -> torch.Tensor:

@@ -32,7 +32,7 @@ class TorchDiagGaussian(TorchDistributionWrapper):
         super().__init__(inputs, model)
         mean, log_std = torch.chunk(self.inputs, 2, dim=1)
         self.log_std = log_std
-        self.dist = torch.distributions.Normal(mean, torch.exp(log_std))
+        self.dist = torch.distributions.Normal(mean, torch.exp(log_std), validate_args=False)
         self.zero_action_dim = action_space is not None and action_space.shape == ()
 
     def sample(self) -> torch.Tensor:
@@ -65,7 +65,7 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
         mean, log_std = torch.chunk(self.inputs, 2, dim=-1)
         log_std = torch.clamp(log_std, MIN_LOG_NN_OUTPUT, MAX_LOG_NN_OUTPUT)
         std = torch.exp(log_std)
-        self.dist = torch.distributions.Normal(mean, std)
+        self.dist = torch.distributions.Normal(mean, std, validate_args=False)
         if not np.all(np.less(low, high)):
             raise ValueError(f"TorchSquashedGaussian needs low < high, got low={low}, high={high}")
         self.low = low

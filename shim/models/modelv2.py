@@ -141,7 +141,7 @@ class ModelV2:
                 f"{type(self).__name__}.forward() must return the state as a list; got "
                 f"{type(state_out).__name__}: {state_out!r}"
             )
-        self._last_output = outputs
+        self.__dict__["_last_output"] = outputs  # skips nn.Module.__setattr__ on the hot path
         return outputs, (state_out if len(state_out) > 0 else (state or []))
 
     def last_output(self) -> Any:

@@ -5,7 +5,7 @@ Kept deliberately lean: one pass over each structure, no deep copies, vectorised
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -13,6 +13,8 @@ import numpy as np
 import torch
 
 _INT_KINDS = "iu"
+_F32 = np.dtype(np.float32)
+_I32 = np.dtype(np.int32)
 
 
 def to_tensor(value: Any) -> Any:
@@ -41,7 +43,12 @@ def to_numpy(value: Any, reduce_type: bool = True) -> Any:
     This is what RLlib's ``convert_to_numpy`` did to every legacy ``compute_actions`` result,
     which is why Discrete actions come back as int32.
     """
-    if isinstance(value, torch.Tensor):
+    if type(value) is torch.Tensor:
+        try:
+            array = value.numpy()
+        except (RuntimeError, TypeError):  # requires grad, or not on the CPU
+            array = value.detach().cpu().numpy()
+    elif isinstance(value, torch.Tensor):
         array = value.detach().cpu().numpy()
     elif isinstance(value, Mapping):
         return {k: to_numpy(v, reduce_type) for k, v in value.items()}
@@ -54,10 +61,12 @@ def to_numpy(value: Any, reduce_type: bool = True) -> Any:
     else:
         return value
     if reduce_type:
-        kind = array.dtype.kind
-        if kind == "f" and array.dtype != np.float32:
+        dtype = array.dtype
+        if dtype is _F32 or dtype is _I32:
+            return array
+        if dtype.kind == "f":
             array = array.astype(np.float32)
-        elif kind in _INT_KINDS and array.dtype != np.int32 and array.dtype.itemsize >= 4:
+        elif dtype.kind in _INT_KINDS and dtype.itemsize >= 4:
             array = array.astype(np.int32)
     return array
 
@@ -92,48 +101,92 @@ def check_batch_in_space(space: gym.Space, batch: Any, where: str = "obs_batch",
 
     Checks structure, per-item shape, numeric dtype and (when ``bounds``) Box/Discrete/
     MultiDiscrete/MultiBinary ranges, vectorised over the batch. The message names the space,
-    the expected shape and what came, and the first offending row.
+    the expected shape and what came, and the first offending row. For repeated checks of
+    one space build the checker once with :func:`make_batch_checker`.
     """
+    make_batch_checker(space, bounds=bounds)(batch, where)
+
+
+BatchChecker = Callable[[Any, str], None]
+
+
+def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker:
+    """A function ``check(batch, where)`` validating batches of ``space`` (see
+    :func:`check_batch_in_space`); bounds and shapes are prepared once, so a call costs a few
+    vectorised comparisons."""
     if isinstance(space, gym.spaces.Dict):
-        if not isinstance(batch, Mapping):
-            raise ValueError(f"{where}: expected a dict of batched arrays for {space}, got {type(batch).__name__}")
-        missing = [k for k in space.spaces if k not in batch]
-        if missing:
-            raise ValueError(f"{where}: missing key(s) {missing} for {space}; got keys {sorted(batch)}")
-        for key, sub in space.spaces.items():
-            check_batch_in_space(sub, batch[key], f"{where}[{key!r}]", bounds=bounds)
-        return
+        children = {key: make_batch_checker(sub, bounds=bounds) for key, sub in space.spaces.items()}
+
+        def check_dict(batch: Any, where: str = "obs_batch") -> None:
+            if not isinstance(batch, Mapping):
+                raise ValueError(f"{where}: expected a dict of batched arrays for {space}, got {type(batch).__name__}")
+            missing = [k for k in children if k not in batch]
+            if missing:
+                raise ValueError(f"{where}: missing key(s) {missing} for {space}; got keys {sorted(batch)}")
+            for key, child in children.items():
+                child(batch[key], f"{where}[{key!r}]")
+
+        return check_dict
     if isinstance(space, gym.spaces.Tuple):
-        if not isinstance(batch, (tuple, list)) or len(batch) != len(space.spaces):
-            raise ValueError(f"{where}: expected a tuple of {len(space.spaces)} batched arrays for {space}")
-        for i, (sub, item) in enumerate(zip(space.spaces, batch)):
-            check_batch_in_space(sub, item, f"{where}[{i}]", bounds=bounds)
-        return
-    array = batch.detach().cpu().numpy() if isinstance(batch, torch.Tensor) else np.asarray(batch)
+        items = [make_batch_checker(sub, bounds=bounds) for sub in space.spaces]
+
+        def check_tuple(batch: Any, where: str = "obs_batch") -> None:
+            if not isinstance(batch, (tuple, list)) or len(batch) != len(items):
+                raise ValueError(f"{where}: expected a tuple of {len(items)} batched arrays for {space}")
+            for i, (child, item) in enumerate(zip(items, batch)):
+                child(item, f"{where}[{i}]")
+
+        return check_tuple
     shape = tuple(space.shape or ())
-    if array.ndim != len(shape) + 1 or tuple(array.shape[1:]) != shape:
-        raise ValueError(
-            f"{where}: expected shape (B, {', '.join(map(str, shape))}{',' if len(shape) == 1 else ''}) "
-            f"for {space}, got {array.shape}"
-        )
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{where}: expected a numeric array for {space}, got dtype {array.dtype}")
-    if not bounds or array.size == 0:
-        return
-    if isinstance(space, gym.spaces.Box):
-        bad = (array < space.low) | (array > space.high)
-        if array.dtype.kind == "f":
-            bad |= np.isnan(array)
-    elif isinstance(space, gym.spaces.Discrete):
-        bad = (array < space.start) | (array >= space.start + space.n) | (array != np.floor(array))
-    elif isinstance(space, gym.spaces.MultiDiscrete):
-        start = getattr(space, "start", 0)
-        bad = (array < start) | (array >= start + space.nvec)
-    elif isinstance(space, gym.spaces.MultiBinary):
-        bad = (array != 0) & (array != 1)
-    else:
-        return
-    if bad.any():
-        flat = bad.reshape(bad.shape[0], -1).any(axis=1)
-        row = int(np.argmax(flat))
-        raise ValueError(f"{where}: row {row} = {array[row].tolist()!r} is outside {space}")
+    low = high = None
+    if bounds and isinstance(space, gym.spaces.Box):
+        finite_low, finite_high = np.isfinite(space.low).any(), np.isfinite(space.high).any()
+        low = space.low if finite_low else None
+        high = space.high if finite_high else None
+        # Uniform bounds (the common case): compare the batch min/max with two scalars.
+        if low is not None and np.all(space.low == space.low.flat[0]):
+            low = float(space.low.flat[0])
+        if high is not None and np.all(space.high == space.high.flat[0]):
+            high = float(space.high.flat[0])
+    expected = f"(B, {', '.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
+
+    def check_leaf(batch: Any, where: str = "obs_batch") -> None:
+        if isinstance(batch, torch.Tensor):
+            array = batch.detach().cpu().numpy()
+        else:
+            array = batch if type(batch) is np.ndarray else np.asarray(batch)
+        if array.shape[1:] != shape or array.ndim != len(shape) + 1:
+            raise ValueError(f"{where}: expected shape {expected} for {space}, got {array.shape}")
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"{where}: expected a numeric array for {space}, got dtype {array.dtype}")
+        if not bounds or array.size == 0:
+            return
+        if isinstance(space, gym.spaces.Box):
+            if array.dtype.kind == "f" and low is None and high is None:
+                ok = not np.isnan(array).any()
+            else:
+                ok = (
+                    low is None or (array.min() >= low if type(low) is float else np.greater_equal(array, low).all())
+                ) and (
+                    high is None or (array.max() <= high if type(high) is float else np.less_equal(array, high).all())
+                )
+                if ok and array.dtype.kind == "f" and (low is None or high is None):
+                    ok = not np.isnan(array).any()
+            if ok:
+                return
+            bad = ~((array >= space.low) & (array <= space.high))
+        elif isinstance(space, gym.spaces.Discrete):
+            bad = (array < space.start) | (array >= space.start + space.n) | (array != np.floor(array))
+        elif isinstance(space, gym.spaces.MultiDiscrete):
+            start = getattr(space, "start", 0)
+            bad = (array < start) | (array >= start + space.nvec)
+        elif isinstance(space, gym.spaces.MultiBinary):
+            bad = (array != 0) & (array != 1)
+        else:
+            return
+        if bad.any():
+            flat = bad.reshape(bad.shape[0], -1).any(axis=1)
+            row = int(np.argmax(flat))
+            raise ValueError(f"{where}: row {row} = {array[row].tolist()!r} is outside {space}")
+
+    return check_leaf

@@ -20,6 +20,8 @@ from shim._tree import flatten, get_base_struct_from_space, unflatten_as
 from shim.policy.schedules import PiecewiseSchedule, Schedule, schedule_from_config
 
 FLOAT_MIN = -3.4e38
+#: Modules whose distribution classes return ``(B,)`` logp (RLlib's zeros_like shortcut is safe).
+_BATCH_LOGP_MODULES = frozenset({"shim.models.action_dist", "shim.models.action_dist_continuous", "shim.dist_bridge"})
 
 __all__ = [
     "Exploration",
@@ -143,6 +145,11 @@ class StochasticSampling(Exploration):
             actions = action_distribution.sample()
             return actions, action_distribution.sampled_action_logp()
         actions = action_distribution.deterministic_sample()
+        if type(action_distribution).__module__ in _BATCH_LOGP_MODULES:
+            # Known families score a batch as (B,) in the inputs' dtype: skip computing it.
+            inputs = action_distribution.inputs
+            dtype = inputs.dtype if inputs.is_floating_point() else torch.float32
+            return actions, torch.zeros((inputs.shape[0],), dtype=dtype, device=inputs.device)
         return actions, torch.zeros_like(action_distribution.sampled_action_logp())
 
 

@@ -31,7 +31,7 @@ from shim.models.preprocessors import get_preprocessor, needs_flattening
 from shim.policy import policy_io
 from shim.policy.conversion import (
     batch_size_of,
-    check_batch_in_space,
+    make_batch_checker,
     stack_observations,
     to_numpy,
     to_tensor,
@@ -136,6 +136,7 @@ class Policy:
         self.agent_connectors = None
         self.action_connectors = None
         self._obs_preprocessor: Any = None
+        self._obs_checker: Any = None
         self._initial_state: list[np.ndarray] = []
         self._state_template: Any = None
         self.view_requirements = self._get_default_view_requirements()
@@ -252,8 +253,15 @@ class Policy:
         input_dict = SampleBatch({SampleBatch.OBS: obs, "is_training": False})
         self._add_prev(input_dict, prev_action_batch, prev_reward_batch, info_batch)
         states = self._prepare_states(state_batches, batch)
-        seq_lens = torch.ones(batch, dtype=torch.int32)
-        return self._compute(input_dict, states, seq_lens, explore, timestep, batch)
+        return self._compute(input_dict, states, self._ones(batch), explore, timestep, batch)
+
+    def _ones(self, batch: int) -> torch.Tensor:
+        """``seq_lens`` of ones ``(B,)`` int32 (cached per batch size; treat as read-only)."""
+        cache = self.__dict__.setdefault("_ones_cache", {})
+        ones = cache.get(batch)
+        if ones is None:
+            ones = cache[batch] = torch.ones(batch, dtype=torch.int32)
+        return ones
 
     def compute_actions_from_input_dict(
         self,
@@ -286,7 +294,7 @@ class Policy:
                 sample[key] = value if key == SampleBatch.INFOS else to_tensor(value)
         states = self._prepare_states(state_list, batch)
         if states and seq_lens is None:
-            seq_lens = torch.ones(batch, dtype=torch.int32)
+            seq_lens = self._ones(batch)
         elif seq_lens is not None:
             seq_lens = torch.as_tensor(np.asarray(seq_lens))
         return self._compute(sample, states, seq_lens, explore, timestep, batch)
@@ -310,6 +318,8 @@ class Policy:
         Dict/Tuple observations are given as one dict/tuple. Actions are not unsquashed or
         clipped (as in RLlib's Policy; only the Algorithm did that).
         """
+        if input_dict is None and prev_action is None and prev_reward is None and info is None:
+            return self._single_fast(obs, state, explore, timestep)
         if input_dict is None:
             input_dict = {SampleBatch.OBS: obs}
             for i, item in enumerate(state or []):
@@ -334,6 +344,17 @@ class Policy:
             batched, explore=explore, timestep=timestep, episodes=[episode] if episode is not None else None
         )
         return _unbatch(actions), [s[0] for s in state_out], _unbatch(extra)
+
+    def _single_fast(self, obs: Any, state: Any, explore: bool | None, timestep: int | None) -> tuple[Any, list[np.ndarray], dict[str, Any]]:
+        """``compute_single_action`` for the common call (obs [+ state]): no input-dict detour."""
+        batched = _add_batch_dim(obs)
+        prepared = self._prepare_obs(batched)
+        states = self._prepare_states([_add_batch_dim(s) for s in state] if state else None, 1)
+        seq_lens = self._ones(1) if states else None
+        input_dict = SampleBatch({SampleBatch.OBS: prepared, "is_training": False})
+        actions, state_out, extra = self._compute(input_dict, states, seq_lens, explore, timestep, 1)
+        actions = actions[0] if type(actions) is np.ndarray else _unbatch(actions)
+        return actions, [s[0] for s in state_out], {k: (v[0] if type(v) is np.ndarray else _unbatch(v)) for k, v in extra.items()}
 
     def compute_log_likelihoods(
         self,
@@ -457,23 +478,35 @@ class Policy:
     # ------------------------------------------------------------------ input handling
     def _prepare_obs(self, obs_batch: Any) -> Any:
         """Validated observation batch as torch (flattened when the model needs it)."""
-        obs = stack_observations(obs_batch)
-        check = self.config.get("shim_check_observations", True)
+        obs = obs_batch if type(obs_batch) is np.ndarray else stack_observations(obs_batch)
+        check = self._obs_checker
+        if check is None:
+            check = self._build_obs_checker()
         prep = self._obs_preprocessor
         if prep is None:
-            if check:
-                check_batch_in_space(self.observation_space, obs, "obs_batch")
+            if check is not _NO_CHECK:
+                check(obs, "obs_batch")
+            if type(obs) is np.ndarray and obs.dtype == np.float32 and obs.flags.c_contiguous:
+                return torch.from_numpy(obs)
             return to_tensor(obs)
-        original = self.observation_space.original_space
         flat_width = prep.size
         if not isinstance(obs, (Mapping, tuple)):
             array = obs.detach().cpu().numpy() if isinstance(obs, torch.Tensor) else np.asarray(obs)
             if array.ndim == 2 and array.shape[1] == flat_width and array.dtype.kind == "f":
                 return to_tensor(array)  # already flattened (preprocessed) observations
             obs = array
-        if check:
-            check_batch_in_space(original, obs, "obs_batch")
+        if check is not _NO_CHECK:
+            check(obs, "obs_batch")
         return torch.from_numpy(np.ascontiguousarray(prep.transform_batch(obs), dtype=np.float32))
+
+    def _build_obs_checker(self) -> Any:
+        """The observation checker for this policy's (original) space, built once."""
+        if not self.config.get("shim_check_observations", True):
+            self._obs_checker = _NO_CHECK
+        else:
+            space = self.observation_space
+            self._obs_checker = make_batch_checker(getattr(space, "original_space", space) if self._obs_preprocessor else space)
+        return self._obs_checker
 
     def _add_prev(self, input_dict: SampleBatch, prev_actions: Any, prev_rewards: Any, infos: Any) -> None:
         if prev_actions is not None:
@@ -619,6 +652,13 @@ class Policy:
             f"{type(self).__name__} does not train; train RLModules with a Learner, or use "
             "TorchPolicyV2 with a loss()"
         )
+
+
+def _no_check(batch: Any, where: str = "") -> None:
+    return None
+
+
+_NO_CHECK = _no_check
 
 
 def _add_time_axis(value: Any) -> Any:

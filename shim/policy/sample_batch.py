@@ -106,7 +106,10 @@ class SampleBatch(dict):
     def copy(self, shallow: bool = False) -> SampleBatch:
         """A new SampleBatch; arrays are copied unless ``shallow``."""
         if shallow:
-            return SampleBatch(dict(self))
+            new = SampleBatch.__new__(SampleBatch)
+            dict.update(new, self)
+            new.accessed_keys, new.added_keys, new.deleted_keys = set(), set(), set()
+            return new
         return SampleBatch(
             {k: (v.copy() if hasattr(v, "copy") and not isinstance(v, dict) else v) for k, v in self.items()}
         )

@@ -218,8 +218,12 @@ class TorchPolicyV2(Policy):
         return actions, list(state_out or []), extra
 
     def _make_dist(self, dist_class: Any, dist_inputs: Any) -> Any:
+        if dist_class is self.dist_class and self.__dict__.get("_legacy_dist_ok"):
+            return dist_class(dist_inputs, self.model)
         target = dist_class.func if isinstance(dist_class, functools.partial) else dist_class
         if isinstance(target, type) and issubclass(target, TorchDistributionWrapper):
+            if dist_class is self.dist_class:
+                self._legacy_dist_ok = True
             return dist_class(dist_inputs, self.model)
         if isinstance(target, type) and hasattr(target, "from_logits"):
             return NewStackAsLegacy(dist_class, dist_inputs, self.model)

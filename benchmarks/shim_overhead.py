@@ -1,0 +1,150 @@
+"""Shim overhead: legacy ``Policy`` calls on the shim vs. a raw torch floor (and vs. Ray 2.10).
+
+Case: the oracle's ``fc_discrete`` (PPO, Box(4) obs, Discrete(2), default FCNet 256x256 tanh,
+``vf_share_layers=False``). Every shim call is timed next to a *floor* doing the same torch
+work the legacy policy must do and nothing else: numpy -> tensor, the policy MLP, the value
+MLP (``vf_preds`` is fetched), one sample (a Categorical draw when exploring, the argmax when
+not), tensors -> numpy. Ratios are shim / floor; target <= 1.5x at batch 1.
+
+If ``tools/oracle/.venv`` exists, the same calls run on Ray 2.10's legacy policy in a
+subprocess (``tools/oracle/bench_ray.py``) and the shim's speed-up is printed (target >= 3x);
+otherwise the figures recorded in ``fixtures/oracle/timings.json`` are shown, labelled as such.
+
+Run: ``.venv/bin/python benchmarks/shim_overhead.py [--n 300] [--warmup 30] [--no-ray]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from shim.policy.ppo import PPOTorchPolicy  # noqa: E402
+
+BATCH = 32
+
+
+def timeit_us(call: Callable[[], Any], n: int, warmup: int) -> dict[str, float]:
+    """Median and min (microseconds) of ``n`` calls after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        call()
+    samples = np.empty(n)
+    for i in range(n):
+        start = time.perf_counter_ns()
+        call()
+        samples[i] = (time.perf_counter_ns() - start) / 1e3
+    return {"median": float(np.median(samples)), "min": float(np.min(samples))}
+
+
+def build_policy() -> PPOTorchPolicy:
+    obs_space = gym.spaces.Box(-3.0, 3.0, (4,), np.float32)
+    torch.manual_seed(0)
+    return PPOTorchPolicy(obs_space, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [256, 256]}})
+
+
+def floor_call(policy: PPOTorchPolicy, obs: np.ndarray, explore: bool, single: bool) -> Callable[[], Any]:
+    """The same torch work as the legacy policy: policy + value MLP, one sample, numpy out."""
+    model = policy.model
+    hidden, logits_layer = model._hidden_layers, model._logits
+    value_hidden, value_head = model._value_branch_separate, model._value_branch
+    batch = obs[None] if single else obs
+
+    def call() -> Any:
+        with torch.no_grad():
+            x = torch.from_numpy(batch)
+            logits = logits_layer(hidden(x))
+            value = value_head(value_hidden(x)).squeeze(1)
+            if explore:
+                action = torch.distributions.Categorical(logits=logits, validate_args=False).sample()
+            else:
+                action = logits.argmax(1)
+            return action.numpy(), value.numpy(), logits.numpy()
+
+    return call
+
+
+def shim_timings(n: int, warmup: int) -> dict[str, dict[str, dict[str, float]]]:
+    policy = build_policy()
+    rng = np.random.default_rng(0)
+    obs = rng.uniform(-3, 3, (BATCH, 4)).astype(np.float32)
+    rows = {
+        "compute_single_action_explore_false": (lambda: policy.compute_single_action(obs[0], explore=False), floor_call(policy, obs[0], False, True)),
+        "compute_single_action_explore_true": (lambda: policy.compute_single_action(obs[0], explore=True), floor_call(policy, obs[0], True, True)),
+        "compute_actions_b1_explore_false": (lambda: policy.compute_actions(obs[:1], explore=False), floor_call(policy, obs[:1], False, False)),
+        f"compute_actions_b{BATCH}_explore_false": (lambda: policy.compute_actions(obs, explore=False), floor_call(policy, obs, False, False)),
+        f"compute_actions_b{BATCH}_explore_true": (lambda: policy.compute_actions(obs, explore=True), floor_call(policy, obs, True, False)),
+    }
+    results = {}
+    for name, (shim_call, floor) in rows.items():
+        # Interleave to share machine noise fairly between the two.
+        floor_t = timeit_us(floor, n, warmup)
+        shim_t = timeit_us(shim_call, n, warmup)
+        floor_t2 = timeit_us(floor, n, 0)
+        floor_t = {k: min(floor_t[k], floor_t2[k]) for k in floor_t}
+        results[name] = {"shim": shim_t, "floor": floor_t}
+    return results
+
+
+def ray_timings(n: int, warmup: int) -> tuple[dict[str, Any] | None, str]:
+    python = ROOT / "tools" / "oracle" / ".venv" / "bin" / "python"
+    script = ROOT / "tools" / "oracle" / "bench_ray.py"
+    if python.exists() and script.exists():
+        try:
+            out = subprocess.run(
+                [str(python), str(script), "--case", "fc_discrete", "--n", str(n), "--warmup", str(warmup)],
+                capture_output=True, text=True, check=True, timeout=900, cwd=str(script.parent),
+            )
+            return json.loads(out.stdout)["timings_us"], "measured now (Ray 2.10, tools/oracle/.venv)"
+        except (subprocess.SubprocessError, json.JSONDecodeError, KeyError) as err:
+            print(f"[Ray 2.10 run failed: {err}; falling back to the recorded figures]", file=sys.stderr)
+    recorded = ROOT / "fixtures" / "oracle" / "timings.json"
+    if recorded.exists():
+        return json.loads(recorded.read_text())["timings_us"], "RECORDED earlier (fixtures/oracle/timings.json), not this run"
+    return None, "unavailable"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=300, help="timed calls per row (default 300)")
+    parser.add_argument("--warmup", type=int, default=30, help="untimed calls first (default 30)")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray 2.10 subprocess")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+
+    shim = shim_timings(args.n, args.warmup)
+    print(f"shim overhead vs raw torch floor (fc_discrete: PPO 256x256, Box(4)->Discrete(2)); "
+          f"torch threads=1, n={args.n}, cpus={os.cpu_count()}, load={os.getloadavg()[0]:.2f}")
+    print(f"{'call':40s} {'shim us':>9s} {'floor us':>9s} {'ratio':>6s} {'ratio(min)':>10s}")
+    for name, row in shim.items():
+        ratio = row["shim"]["median"] / row["floor"]["median"]
+        ratio_min = row["shim"]["min"] / row["floor"]["min"]
+        print(f"{name:40s} {row['shim']['median']:9.1f} {row['floor']['median']:9.1f} {ratio:6.2f} {ratio_min:10.2f}")
+    print("target: ratio <= 1.5 at batch 1 (compute_single_action, compute_actions_b1)")
+
+    ray, label = (None, "skipped (--no-ray)") if args.no_ray else ray_timings(args.n, args.warmup)
+    print(f"\nRay 2.10 legacy Policy, same calls: {label}")
+    if ray:
+        print(f"{'call':40s} {'ray us':>9s} {'shim us':>9s} {'speed-up':>8s}")
+        for name, row in shim.items():
+            if name in ray:
+                speedup = ray[name]["median"] / row["shim"]["median"]
+                print(f"{name:40s} {ray[name]['median']:9.1f} {row['shim']['median']:9.1f} {speedup:7.2f}x")
+        print("target: shim >= 3x faster than Ray 2.10")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
