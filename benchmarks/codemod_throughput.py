@@ -96,14 +96,14 @@ def main() -> None:
         legacy_ratio = statistics.median(ratios)
 
         # 2. skipped file: engine (stat + read + prefilter) vs bare parse of the same file
-        sample = ordinary[:200]
+        sample = ordinary[:100]
         bare_skip = best_of(lambda: [cst.parse_module(p.read_text()).code for p in sample])
         engine_skip = best_of(lambda: [process_file(p, root, check) for p in sample])
         skip_ratio = engine_skip / bare_skip
 
         # 3. whole tree, -j 1 vs -j 2
-        t1 = best_of(lambda: run([root], check, jobs=1), repeat=2)
-        t2 = best_of(lambda: run([root], check, jobs=2), repeat=2)
+        t1 = best_of(lambda: run([root], check, jobs=1), repeat=1)
+        t2 = best_of(lambda: run([root], check, jobs=2), repeat=1)
         speedup = t1 / t2
 
     rows = [

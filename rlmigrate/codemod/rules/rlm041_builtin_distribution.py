@@ -40,7 +40,21 @@ class BuiltinDistributionToNewStack(Rule):
     title = "legacy torch distribution → new-stack distribution class"
     fix_safety = "review"
 
+    def _candidate(self, node: cst.Name) -> bool:
+        # Cheap gate before the (lazy, costly) qualified-name lookup.
+        names = self.ctx.shared.get("dist_names")
+        if names is None:
+            names = {imp.local for imp in self.ctx.facts.legacy_imports} | {
+                imp.obj for imp in self.ctx.facts.legacy_imports if imp.obj}
+            self.ctx.shared["dist_names"] = names
+        return node.value in names and (
+            node.value in BUILTIN_DIST_MAP or node.value in BUILTIN_DIST_MANUAL
+            or any(i.local == node.value and i.obj in {*BUILTIN_DIST_MAP, *BUILTIN_DIST_MANUAL}
+                   for i in self.ctx.facts.legacy_imports))
+
     def _mapped(self, node: cst.CSTNode) -> str | None:
+        if not isinstance(node, cst.Name) or not self._candidate(node):
+            return None
         symbols = self.ctx.legacy_symbols(node)
         for symbol in symbols:
             if symbol in BUILTIN_DIST_MAP:
@@ -48,6 +62,8 @@ class BuiltinDistributionToNewStack(Rule):
         return None
 
     def visit_Name(self, node: cst.Name) -> None:
+        if not self._candidate(node):
+            return
         for symbol in self.ctx.legacy_symbols(node):
             if symbol in BUILTIN_DIST_MANUAL and self.ctx.scope_of(node) is not None:
                 if self.ctx.qualified_names(node) and not _is_import_name(node):

@@ -33,6 +33,8 @@ class ViewRequirementsNeedConnectors(_ModelBlockerReporter):
     fix_safety = "manual"
 
     def visit_Call(self, node: cst.Call) -> None:
-        if "ViewRequirement" in self.ctx.legacy_symbols(node.func):
+        func = node.func
+        terminal = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if terminal == "ViewRequirement" and "ViewRequirement" in self.ctx.legacy_symbols(func):
             self.report(node, MANUAL, "ViewRequirement has no RLModule counterpart: express the "
                         "extra input as a ConnectorV2 piece")
