@@ -211,7 +211,17 @@ class TorchMultiActionDistribution(TorchDistributionWrapper):
             return 1
         if isinstance(dist, TorchMultiCategorical) and dist.action_space is not None:
             return int(np.prod(dist.action_space.shape))
+        if isinstance(dist, TorchDiagGaussian):
+            return 1 if dist.zero_action_dim else int(dist.inputs.shape[1]) // 2
+        if isinstance(dist, (TorchSquashedGaussian, TorchBeta)):
+            return int(dist.inputs.shape[1]) // 2
+        if isinstance(dist, (TorchDeterministic, TorchDirichlet)):
+            return int(dist.inputs.shape[1])
+        # Unknown family: look at a greedy sample without disturbing its last sample.
+        last = getattr(dist, "last_sample", None)
         sample = dist.deterministic_sample()
+        if hasattr(dist, "last_sample"):
+            dist.last_sample = last
         return 1 if sample.dim() == 1 else int(sample.shape[1])
 
     def logp(self, x: Any) -> torch.Tensor:

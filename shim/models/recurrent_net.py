@@ -73,7 +73,8 @@ class RecurrentNetwork(TorchModelV2):
         self, input_dict: dict, state: list[torch.Tensor], seq_lens: Any
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         global _warned
-        if not _warned:
+        builtin = any(c.__module__ == "shim.models.lstm_wrapper" for c in type(self).__mro__)
+        if not _warned and not builtin:  # warn users' own RNN models, not use_lstm=True
             _warned = True
             warnings.warn(
                 "RecurrentNetwork is a legacy API; migrate it with `rlmigrate rewrite` to a "
