@@ -84,15 +84,20 @@ def batch_size_of(value: Any) -> int:
 
 
 def stack_observations(obs_batch: Any) -> Any:
-    """A list of per-item observations (arrays, dicts or tuples) -> one batched struct."""
+    """A list of per-item observations (arrays, dicts or tuples) -> one batched struct.
+
+    Dicts and tuples are already batched structs (one array per component) and stay as they are.
+    """
     if isinstance(obs_batch, list) and obs_batch and isinstance(obs_batch[0], Mapping):
         return {k: stack_observations([o[k] for o in obs_batch]) for k in obs_batch[0]}
     if isinstance(obs_batch, list) and obs_batch and isinstance(obs_batch[0], tuple):
         return tuple(stack_observations([o[i] for o in obs_batch]) for i in range(len(obs_batch[0])))
-    if isinstance(obs_batch, (list, tuple)) and not (obs_batch and isinstance(obs_batch[0], torch.Tensor)):
+    if isinstance(obs_batch, tuple):
+        return obs_batch  # a Tuple-space batch: one batched array per component
+    if isinstance(obs_batch, list) and obs_batch and isinstance(obs_batch[0], torch.Tensor):
+        return torch.stack(obs_batch)
+    if isinstance(obs_batch, list):
         return np.asarray(obs_batch)
-    if isinstance(obs_batch, (list, tuple)):
-        return torch.stack(list(obs_batch))
     return obs_batch
 
 
