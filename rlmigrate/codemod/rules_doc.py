@@ -16,6 +16,9 @@ def render_rules_markdown() -> str:
     out = [
         "# Codemod rules",
         "",
+        "<!-- docs-test: no-run -->",
+        "<!-- Before/After snippets are fragments (legacy names undefined); a codemod test compiles each. -->",
+        "",
         "Generated from the rule docstrings by `python -m rlmigrate.codemod.rules_doc > docs/rules.md`;",
         "do not edit by hand. `rlmigrate rules CODE` prints the same text.",
         "",

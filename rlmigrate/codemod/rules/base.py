@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import textwrap
 from typing import ClassVar
 
 import libcst as cst
@@ -88,9 +89,15 @@ class Rule(cst.CSTTransformer):
         for line in text.splitlines():
             header = line.rstrip(":")
             if line.endswith(":") and header in DOC_SECTIONS:
-                sections[current] = inspect.cleandoc("\n".join(lines))
+                sections[current] = _dedent_block(lines)
                 current, lines = header, []
             else:
                 lines.append(line)
-        sections[current] = inspect.cleandoc("\n".join(lines))
+        sections[current] = _dedent_block(lines)
         return sections
+
+
+def _dedent_block(lines: list[str]) -> str:
+    """Common indentation removed from *all* lines (``inspect.cleandoc`` would treat the first
+    line apart and flatten a code block's class line against its indented body)."""
+    return textwrap.dedent("\n".join(lines)).strip("\n")

@@ -23,10 +23,14 @@ class MultiAgentPoliciesToMultiSpec(Rule):
         On the new stack every policy id is a module id of a ``MultiRLModule``; the spaces
         and the module class live in its spec.
     Before:
-        "policies": {"p0": (None, obs, act, {"model": {"custom_model": "m"}})},
+        config = {
+            "policies": {"p0": (None, obs, act, {"model": {"custom_model": "m"}})},
+        }
     After:
-        "policies": {"p0"},
-        "rl_module_spec": MultiRLModuleSpec(rl_module_specs={"p0": RLModuleSpec(module_class=M, observation_space=obs, action_space=act)}),
+        config = {
+            "policies": {"p0"},
+            "rl_module_spec": MultiRLModuleSpec(rl_module_specs={"p0": RLModuleSpec(module_class=M, observation_space=obs, action_space=act)}),
+        }
     Fix safety:
         review: the config consumer must read ``rl_module_spec``. Entries with a custom policy
         class, per-policy config keys other than ``"model"`` or non-literal specs leave the

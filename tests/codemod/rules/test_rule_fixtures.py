@@ -61,3 +61,10 @@ def test_docs_rules_page_is_fresh():
     assert page.read_text() == render_rules_markdown(), (
         "docs/rules.md is stale: run `python -m rlmigrate.codemod.rules_doc > docs/rules.md`"
     )
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_doc_before_and_after_snippets_are_valid_python(rule):
+    sections = rule.doc_sections()
+    for name in ("Before", "After"):
+        compile(sections[name], f"<{rule.code} {name}>", "exec")
