@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,17 @@ from hypothesis import strategies as st
 from rlmigrate import BCTorchRLModule, Catalog
 
 
-@settings(max_examples=5, deadline=None)
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    # The training loop is tiny; on a loaded 2-core machine torch's intra-op threads fight
+    # other processes and each step becomes ~300x slower. One thread keeps it ~1 ms/step.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@settings(max_examples=3, deadline=None)
 @given(seed=st.integers(0, 10_000), n_actions=st.integers(2, 5))
 def test_behaviour_cloning_lowers_the_loss(seed, n_actions):
     generator = torch.Generator().manual_seed(seed)
@@ -31,7 +42,7 @@ def test_behaviour_cloning_lowers_the_loss(seed, n_actions):
         return -dist_cls.from_logits(logits).logp(actions).mean()
 
     first = loss_fn().item()
-    for _ in range(60):
+    for _ in range(40):
         optimizer.zero_grad()
         loss = loss_fn()
         loss.backward()
