@@ -69,23 +69,23 @@ def unflatten_like(template: Any, leaves: list[Any]) -> Any:
     return build(template)
 
 
-def _numpy(value: Any) -> Any:
+def as_numpy(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
     if isinstance(value, Mapping):
-        return {k: _numpy(v) for k, v in value.items()}
+        return {k: as_numpy(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
-        return type(value)(_numpy(v) for v in value)
+        return type(value)(as_numpy(v) for v in value)
     return np.asarray(value)
 
 
-def _tensor(value: Any) -> Any:
+def as_tensors(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: _tensor(v) for k, v in value.items()}
+        return {k: as_tensors(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
-        return type(value)(_tensor(v) for v in value)
+        return type(value)(as_tensors(v) for v in value)
     tensor = (
         value if isinstance(value, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(value))
     )
@@ -94,11 +94,11 @@ def _tensor(value: Any) -> Any:
     )
 
 
-def _map(fn: Callable[[Any], Any], value: Any) -> Any:
+def map_struct(fn: Callable[[Any], Any], value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: _map(fn, v) for k, v in value.items()}
+        return {k: map_struct(fn, v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
-        return type(value)(_map(fn, v) for v in value)
+        return type(value)(map_struct(fn, v) for v in value)
     return fn(value)
 
 
@@ -124,7 +124,7 @@ def seeded(seed: int):
         random.setstate(py_state)
 
 
-def _logp_or_none(fn: Callable[[], Any]) -> Any:
+def logp_or_none(fn: Callable[[], Any]) -> Any:
     """Some distributions (deterministic ones) have no meaningful logp: that is 'missing'."""
     try:
         return fn()
@@ -307,19 +307,3 @@ def require_spaces(what: str, observation_space: Any, action_space: Any) -> None
             f"building {what} needs observation_space= and action_space= "
             f"(got observation_space={observation_space!r}, action_space={action_space!r})"
         )
-
-
-def as_numpy(value: Any) -> Any:
-    return _numpy(value)
-
-
-def as_tensors(value: Any) -> Any:
-    return _tensor(value)
-
-
-def map_struct(fn: Callable[[Any], Any], value: Any) -> Any:
-    return _map(fn, value)
-
-
-def logp_or_none(fn: Callable[[], Any]) -> Any:
-    return _logp_or_none(fn)
