@@ -1,0 +1,46 @@
+"""FILE:Class references: parsing, sibling imports, legacy ray.rllib imports, and errors that
+name the file, the class and what the file defines."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from rlmigrate.testing.loading import ReferenceError_, load_reference, parse_reference
+
+
+def test_a_legacy_file_imports_ray_rllib_through_the_shim_and_the_aliases_go_away(tmp_path):
+    (tmp_path / "helper.py").write_text("HIDDEN = 7\n")
+    (tmp_path / "model.py").write_text(
+        "from helper import HIDDEN\n"
+        "from ray.rllib.models.torch.torch_modelv2 import TorchModelV2\n"
+        "class M(TorchModelV2):\n    size = HIDDEN\n"
+    )
+    cls, module = load_reference(f"{tmp_path / 'model.py'}:M", legacy=True)
+    assert cls.size == 7 and cls.__mro__[1].__module__.startswith("shim.")
+    assert "ray" not in sys.modules and str(tmp_path) not in sys.path
+
+
+def test_two_files_with_the_same_name_stay_apart(tmp_path):
+    for folder, value in (("a", 1), ("b", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "model.py").write_text(f"class M:\n    v = {value}\n")
+    a, _ = load_reference(f"{tmp_path / 'a' / 'model.py'}:M", legacy=False)
+    b, _ = load_reference(f"{tmp_path / 'b' / 'model.py'}:M", legacy=False)
+    assert (a.v, b.v) == (1, 2)
+
+
+def test_errors_name_file_class_and_cause(tmp_path):
+    (tmp_path / "m.py").write_text("class A:\n    pass\nclass B:\n    pass\n")
+    (tmp_path / "broken.py").write_text("import does_not_exist\n")
+    with pytest.raises(ReferenceError_, match=r"has no 'C'; it defines \['A', 'B'\]"):
+        load_reference(f"{tmp_path / 'm.py'}:C", legacy=False)
+    with pytest.raises(ReferenceError_, match="name the class as FILE:Class"):
+        load_reference(str(tmp_path / "m.py"), legacy=False)
+    with pytest.raises(
+        ReferenceError_, match="ModuleNotFoundError: No module named 'does_not_exist'"
+    ):
+        load_reference(f"{tmp_path / 'broken.py'}:X", legacy=False)
+    with pytest.raises(ReferenceError_, match="no such file"):
+        parse_reference("missing.py:X")
