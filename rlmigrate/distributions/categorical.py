@@ -86,6 +86,18 @@ class TorchCategorical(TorchDistribution):
         # `probs - probs.detach()` is exactly 0 forward, so the value stays an exact one-hot.
         return one_hot + (probs - probs.detach())
 
+    def logp(self, value: torch.Tensor) -> torch.Tensor:
+        """Log-probability of integer actions ``(B,)`` -> ``(B,)``.
+
+        For actions shaped like the batch (the acting case) this gathers from torch's
+        normalised logits directly: same numbers as ``Categorical.log_prob``, without its
+        broadcasting step, which costs as much as the gather at batch 1.
+        """
+        logits = self._dist.logits
+        if value.shape == logits.shape[:-1]:
+            return logits.gather(-1, value.long().unsqueeze(-1)).squeeze(-1)
+        return self._dist.log_prob(value)
+
     @staticmethod
     def required_input_dim(space: gym.Space, **kwargs: Any) -> int:
         """``space.n`` for a ``Discrete`` space."""
