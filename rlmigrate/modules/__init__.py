@@ -1,1 +1,4 @@
-"""rlmigrate.modules."""
+"""Default RLModules: PPO (also IMPALA), APPO, BC, and a shared-encoder MultiRLModule.
+
+Public names are reached through the flat API: ``from rlmigrate import PPOTorchRLModule``.
+"""
