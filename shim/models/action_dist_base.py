@@ -78,7 +78,7 @@ class TorchDistributionWrapper(ActionDistribution):
 
     dist: torch.distributions.Distribution
 
-    def __init__(self, inputs: Any, model: Any) -> None:
+    def __init__(self, inputs: Any, model: Any = None) -> None:
         if not isinstance(inputs, torch.Tensor):
             inputs = torch.from_numpy(np.asarray(inputs))
             parameters = getattr(model, "parameters", None)
