@@ -25,7 +25,7 @@ Example:
     >>> from rlmigrate import PPOTorchRLModule, RLModule
     >>> module = PPOTorchRLModule(observation_space=gym.spaces.Box(-1, 1, (4,)),
     ...                           action_space=gym.spaces.Discrete(2), model_config={"fcnet_hiddens": [8]})
-    >>> path = module.save_to_path()
+    >>> path = module.save_to_path("my_checkpoint")
     >>> restored = RLModule.from_checkpoint(path)
 """
 
