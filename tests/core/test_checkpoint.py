@@ -68,8 +68,14 @@ def test_directory_holds_json_metadata_and_safetensors_only(tmp_path):
 
 
 def test_save_to_path_without_path_makes_a_fresh_directory():
+    import shutil
+
     a, b = ppo().save_to_path(), ppo().save_to_path()
-    assert a != b and Path(a, "metadata.json").is_file()
+    try:
+        assert a != b and Path(a, "metadata.json").is_file()
+    finally:
+        shutil.rmtree(a, ignore_errors=True)
+        shutil.rmtree(b, ignore_errors=True)
 
 
 def test_restore_into_an_existing_module_copies_the_weights(tmp_path):
