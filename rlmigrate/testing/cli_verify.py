@@ -334,7 +334,7 @@ def _print_text(args: argparse.Namespace, inputs: dict[str, Any], result: dict[s
         )
     else:
         console.print(f"[bold red]DIFFERENT[/] ({spaces}) after {result['seconds']:.2f} s")
-        console.print(result["message"], markup=False, highlight=False)
+        console.print(result["message"], markup=False, highlight=False, soft_wrap=True)
 
 
 def space_to_text_safe(fn: Any, space: Any) -> str:
