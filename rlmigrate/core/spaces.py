@@ -50,7 +50,11 @@ def space_to_dict(space: gym.Space) -> dict[str, Any]:
     if isinstance(space, gym.spaces.Discrete):
         return {"space": "discrete", "n": int(space.n), "start": int(space.start)}
     if isinstance(space, gym.spaces.MultiDiscrete):
-        return {"space": "multi-discrete", "nvec": _encode_array(space.nvec), "dtype": space.dtype.str}
+        data = {"space": "multi-discrete", "nvec": _encode_array(space.nvec), "dtype": space.dtype.str}
+        start = getattr(space, "start", None)  # gymnasium >= 1.0
+        if start is not None and np.any(start):
+            data["start"] = _encode_array(start)
+        return data
     if isinstance(space, gym.spaces.MultiBinary):
         n = space.n
         return {"space": "multi-binary", "n": [int(x) for x in n] if np.ndim(n) else int(n)}
@@ -90,7 +94,10 @@ def space_from_dict(data: dict[str, Any]) -> gym.Space:
         return gym.spaces.Discrete(int(data["n"]), start=int(data.get("start", 0)))
     if kind == "multi-discrete":
         dtype = np.dtype(data.get("dtype", "int64"))
-        return gym.spaces.MultiDiscrete(_decode_array(data["nvec"], dtype), dtype=dtype)
+        nvec = _decode_array(data["nvec"], dtype)
+        if "start" in data:
+            return gym.spaces.MultiDiscrete(nvec, dtype=dtype, start=_decode_array(data["start"], dtype))
+        return gym.spaces.MultiDiscrete(nvec, dtype=dtype)
     if kind == "multi-binary":
         return gym.spaces.MultiBinary(data["n"])
     if kind == "tuple":

@@ -63,3 +63,10 @@ def test_wrong_width_and_missing_key_messages():
         flat_obs_check(space, {"pos": np.zeros((5, 2))}, batched=True)
     with pytest.raises(ValueError, match="expected a tuple of 2"):
         flat_obs_check(gym.spaces.Tuple([space, space]), [1], batched=True)
+
+
+def test_multi_discrete_start_survives_the_round_trip():
+    space = gym.spaces.MultiDiscrete([3, 2], start=[1, -2])
+    back = space_from_dict(json.loads(json.dumps(space_to_dict(space))))
+    assert back == space
+    np.testing.assert_array_equal(back.start, [1, -2])
