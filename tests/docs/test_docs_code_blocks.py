@@ -63,10 +63,13 @@ def runnable(info: str) -> bool:
     return bool(words) and words[0].lower() in _RUNNABLE and not (_SKIP_WORDS & {w.lower() for w in words[1:]})
 
 
+README = DOCS.parent / "README.md"
+
+
 def _pages() -> list[Path]:
     return sorted(
         page
-        for page in DOCS.rglob("*.md")
+        for page in [*DOCS.rglob("*.md"), README]
         if _PAGE_SKIP not in (text := page.read_text())
         and any(runnable(info) for _, info, _ in extract_blocks(text))
     )
@@ -82,7 +85,7 @@ def _run_doctest(code: str, namespace: dict, name: str, line: int) -> None:
         pytest.fail(f"{name}:{line}: doctest failed\n" + "".join(failures), pytrace=False)
 
 
-@pytest.mark.parametrize("page", _pages(), ids=lambda p: str(p.relative_to(DOCS)))
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: str(p.relative_to(DOCS.parent)))
 def test_page_code_blocks_run(page: Path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     # The page runs as an importable module, like user code would (classes defined on the
