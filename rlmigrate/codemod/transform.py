@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
@@ -130,7 +130,7 @@ def rewrite_source(
     if not _needs_analysis(facts, text):
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    metadata = wrapper.resolve_many([ScopeProvider, QualifiedNameProvider])
+    metadata = wrapper.resolve_many([ScopeProvider])
     ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts)
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:

@@ -30,7 +30,7 @@ import textwrap
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import QualifiedNameProvider, ScopeProvider
+from libcst.metadata import ScopeProvider
 
 from rlmigrate.codemod.context import FileContext
 
@@ -42,7 +42,7 @@ _CODE_RE = re.compile(r"^RLM\d{3}$")
 class Rule(cst.CSTTransformer):
     """Base class of every codemod rule (see the module docstring for the contract)."""
 
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
 
     code: ClassVar[str] = ""
     name: ClassVar[str] = ""
