@@ -23,6 +23,7 @@ __all__ = [
     "TARGET_NETWORK_ACTION_DIST_INPUTS",
     "make_target_network",
     "update_target_network",
+    "non_inference_prefixes",
 ]
 
 TARGET_NETWORK_ACTION_DIST_INPUTS = "target_network_action_dist_inputs"
@@ -48,6 +49,17 @@ class InferenceOnlyAPI(abc.ABC):
     @abc.abstractmethod
     def get_non_inference_attributes(self) -> list[str]:
         """Attribute paths (dotted for nested, e.g. ``"encoder.critic_encoder"``) acting does not use."""
+
+
+def non_inference_prefixes(module: Any) -> tuple[str, ...]:
+    """``module``'s critic-only attribute paths; ``()`` unless it is an :class:`InferenceOnlyAPI`.
+
+    State keys equal to a prefix or under ``prefix + "."`` are dropped from inference-only
+    states and are not required when checking that a checkpoint fits a module.
+    """
+    if not isinstance(module, InferenceOnlyAPI):
+        return ()
+    return tuple(module.get_non_inference_attributes())
 
 
 class TargetNetworkAPI(abc.ABC):

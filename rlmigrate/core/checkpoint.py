@@ -31,22 +31,37 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors import SafetensorError
-from safetensors.numpy import load as safetensors_load
-from safetensors.numpy import save as safetensors_save
 
+from rlmigrate.core.checkpoint_classes import (
+    _allowed_prefixes,
+    _construct,
+    _module_ctor_kwargs,
+    _resolve_class,
+)
+from rlmigrate.core.checkpoint_files import (
+    _SPACE_KEYS,
+    FORMAT,
+    FORMAT_VERSION,
+    METADATA_FILE,
+    STATE_FILE,
+    CheckpointError,
+    _jsonable,
+    _read_metadata,
+    _read_state,
+    _sub_directory,
+    _write_metadata,
+    _write_state,
+)
 from rlmigrate.core.rl_module import RLModule
+from rlmigrate.core.spec import class_path
 
 __all__ = [
     "CheckpointError",
@@ -59,64 +74,8 @@ __all__ = [
     "load_module",
 ]
 
-FORMAT = "rlmigrate-rl-module"
-FORMAT_VERSION = 1
-METADATA_FILE = "metadata.json"
-STATE_FILE = "module_state.safetensors"
-_TRUSTED_PREFIX = "rlmigrate"
-_SPACE_KEYS = ("observation_space", "action_space")
-
-
-class CheckpointError(ValueError):
-    """A checkpoint directory is missing, malformed, tampered with, or does not fit."""
-
-
-# ------------------------------------------------------------------------------ JSON helpers
-def _jsonable(value: Any, where: str) -> Any:
-    """``value`` as plain JSON types; a callable or object raises naming ``where``."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Mapping):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise CheckpointError(f"{where} has a non-str key {key!r}; checkpoints store JSON")
-            out[key] = _jsonable(item, f"{where}[{key!r}]")
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    import dataclasses
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value), where)
-    raise CheckpointError(
-        f"{where} is a {type(value).__name__} ({value!r}); checkpoints store constructor "
-        f"arguments as JSON: use names (e.g. 'relu', 'xavier_uniform_') instead of objects"
-    )
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
 
 # ------------------------------------------------------------------------------ saving
-def _class_path(cls: type) -> str:
-    from rlmigrate.core.spec import class_path
-
-    return class_path(cls)
-
-
 def _state_arrays(module: RLModule, where: str) -> dict[str, np.ndarray]:
     state = module.get_state()
     arrays = {}
@@ -148,8 +107,8 @@ def _ctor_metadata(module: RLModule, where: str) -> dict[str, Any]:
         else:
             stored[key] = _jsonable(value, f"{where}: ctor argument {key!r}")
     return {
-        "module_class": _class_path(type(module)),
-        "catalog_class": _class_path(catalog) if catalog is not None else None,
+        "module_class": class_path(type(module)),
+        "catalog_class": class_path(catalog) if catalog is not None else None,
         "ctor_kwargs": stored,
         "inference_only": bool(module.inference_only),
     }
@@ -171,12 +130,10 @@ def _save_into(module: RLModule, directory: Path, where: str) -> None:
             _save_into(sub, directory / module_id, f"{where}[{module_id!r}]")
             metadata["modules"][module_id] = module_id
     else:
-        arrays = _state_arrays(module, where)
-        blob = safetensors_save(arrays, metadata={"format": FORMAT})
-        _write_atomic(directory / STATE_FILE, blob)
+        files = _write_state(directory, _state_arrays(module, where))
         metadata.update(kind="single", **_ctor_metadata(module, where))
-        metadata["files"] = {STATE_FILE: {"sha256": _sha256(blob), "size": len(blob)}}
-    _write_atomic(directory / METADATA_FILE, json.dumps(metadata, indent=1, sort_keys=True).encode())
+        metadata["files"] = files
+    _write_metadata(directory, metadata)
 
 
 def save_module(module: RLModule, path: str | os.PathLike | None = None) -> str:
@@ -194,120 +151,6 @@ def save_module(module: RLModule, path: str | os.PathLike | None = None) -> str:
     directory = Path(path) if path is not None else Path(tempfile.gettempdir()) / f"rlmigrate-{uuid.uuid4().hex}"
     _save_into(module, directory, type(module).__name__)
     return str(directory)
-
-
-# ------------------------------------------------------------------------------ reading
-def _read_metadata(directory: Path) -> dict[str, Any]:
-    if not directory.is_dir():
-        raise FileNotFoundError(f"checkpoint directory {str(directory)!r} does not exist")
-    meta_path = directory / METADATA_FILE
-    if not meta_path.is_file():
-        legacy = [n for n in ("class_and_ctor_args.pkl", "module_state.pt", "module_state.pkl", "rl_module_metadata.json") if (directory / n).exists()]
-        hint = (
-            f"; it holds RLlib pickle files {legacy}, which rlmigrate never loads (they can run "
-            f"code): export the weights with RLlib's get_state() and save them with rlmigrate"
-            if legacy else ""
-        )
-        raise CheckpointError(f"{str(meta_path)!r} is missing: not an rlmigrate module checkpoint{hint}")
-    try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{str(meta_path)!r} is not valid JSON: {err}") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        got = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
-        raise CheckpointError(f"{str(meta_path)!r}: expected format {FORMAT!r}, got {got!r}")
-    if metadata.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{str(meta_path)!r}: format_version {metadata.get('format_version')!r} is not supported "
-            f"(this rlmigrate reads {FORMAT_VERSION})"
-        )
-    required = {"kind", "module_class", "ctor_kwargs"}
-    if metadata.get("kind") == "single":
-        required |= {"files"}
-    elif metadata.get("kind") == "multi":
-        required |= {"modules"}
-    else:
-        raise CheckpointError(f"{str(meta_path)!r}: 'kind' must be 'single' or 'multi', got {metadata.get('kind')!r}")
-    missing = sorted(required - set(metadata))
-    if missing:
-        raise CheckpointError(f"{str(meta_path)!r} lacks keys {missing}")
-    if not isinstance(metadata["ctor_kwargs"], dict):
-        raise CheckpointError(f"{str(meta_path)!r}: 'ctor_kwargs' must be an object")
-    return metadata
-
-
-def _read_state(directory: Path, metadata: dict[str, Any]) -> dict[str, np.ndarray]:
-    entry = metadata["files"].get(STATE_FILE) if isinstance(metadata["files"], dict) else None
-    if not isinstance(entry, dict) or "sha256" not in entry:
-        raise CheckpointError(f"{str(directory / METADATA_FILE)!r} has no sha256 for {STATE_FILE!r}")
-    file = directory / STATE_FILE
-    if not file.is_file():
-        raise CheckpointError(f"weights file {str(file)!r} is missing")
-    blob = file.read_bytes()
-    if entry.get("size") is not None and len(blob) != entry["size"]:
-        raise CheckpointError(f"weights file {str(file)!r} is {len(blob)} bytes, metadata says {entry['size']} (truncated?)")
-    if _sha256(blob) != entry["sha256"]:
-        raise CheckpointError(f"weights file {str(file)!r} does not match its sha256 in metadata.json (corrupt or tampered)")
-    try:
-        return safetensors_load(blob)
-    except (SafetensorError, ValueError, OSError) as err:
-        raise CheckpointError(f"weights file {str(file)!r} is not valid safetensors: {err}") from None
-
-
-def _sub_directory(directory: Path, name: Any) -> Path:
-    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
-        raise CheckpointError(f"{str(directory / METADATA_FILE)!r} names an invalid module directory {name!r}")
-    return directory / name
-
-
-# ------------------------------------------------------------------------------ classes
-def _allowed(module_name: str, allowed: Iterable[str]) -> bool:
-    return any(module_name == prefix or module_name.startswith(prefix + ".") for prefix in allowed)
-
-
-def _resolve_class(path: Any, base: type, allowed: tuple[str, ...], what: str) -> type:
-    """Import the class at ``path`` only from allowed modules; it must subclass ``base``."""
-    if not isinstance(path, str) or not path:
-        raise CheckpointError(f"{what} class path must be a non-empty str, got {path!r}")
-    parts = path.split(".")
-    for split in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:split])
-        if not _allowed(module_name, allowed):
-            continue
-        try:
-            obj: Any = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        try:
-            for attr in parts[split:]:
-                obj = getattr(obj, attr)
-        except AttributeError:
-            continue
-        if isinstance(obj, type) and issubclass(obj, base):
-            return obj
-        raise CheckpointError(f"{what} {path!r} is {obj!r}, not a subclass of {base.__name__}")
-    raise CheckpointError(
-        f"{what} {path!r} is not importable from an allowed module ({list(allowed)}); classes "
-        f"outside rlmigrate are imported only when the caller allows them: pass "
-        f"module_class=<the class> or allowed_modules=[{path.rsplit('.', 1)[0]!r}]"
-    )
-
-
-def _module_ctor_kwargs(metadata: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
-    from rlmigrate.core.spaces import space_from_dict
-    from rlmigrate.models.catalog import Catalog
-
-    kwargs = dict(metadata["ctor_kwargs"])
-    try:
-        for key in _SPACE_KEYS:
-            if kwargs.get(key) is not None:
-                kwargs[key] = space_from_dict(kwargs[key])
-    except (ValueError, KeyError, TypeError) as err:
-        raise CheckpointError(f"bad space in checkpoint metadata: {err}") from None
-    if metadata["kind"] == "single":
-        catalog = metadata.get("catalog_class")
-        kwargs["catalog_class"] = _resolve_class(catalog, Catalog, allowed, "catalog_class") if catalog else None
-    return kwargs
 
 
 # ------------------------------------------------------------------------------ plan + apply
@@ -337,16 +180,12 @@ def _read_plan(directory: Path) -> _Plan:
     return plan
 
 
-def _non_inference_prefixes(module: RLModule) -> tuple[str, ...]:
-    from rlmigrate.core.apis import InferenceOnlyAPI
-
-    return tuple(module.get_non_inference_attributes()) if isinstance(module, InferenceOnlyAPI) else ()
-
-
 def _check_fits(module: RLModule, state: dict[str, np.ndarray], where: str) -> None:
     """Refuse (listing keys) states whose shapes or key sets do not fit ``module``."""
+    from rlmigrate.core.apis import non_inference_prefixes  # lazy: apis imports torch
+
     own = {key: tuple(np.shape(value)) for key, value in module.get_state().items()}
-    prefixes = _non_inference_prefixes(module)
+    prefixes = non_inference_prefixes(module)
 
     def critic_only(key: str) -> bool:
         return any(key == p or key.startswith(p + ".") for p in prefixes)
@@ -453,13 +292,7 @@ def load_module(
 
     if kwargs:
         raise TypeError(f"load_module() got unexpected keyword arguments {sorted(kwargs)}")
-    if isinstance(allowed_modules, str):
-        allowed_modules = [allowed_modules]
-    allowed = (_TRUSTED_PREFIX, *allowed_modules)
-    if module_class is not None:
-        if not (isinstance(module_class, type) and issubclass(module_class, RLModule)):
-            raise CheckpointError(f"module_class must be an RLModule subclass, got {module_class!r}")
-        allowed = (*allowed, module_class.__module__)
+    allowed = _allowed_prefixes(allowed_modules, module_class)
     base = expected_base or RLModule
     plan = _read_plan(Path(path))
     metadata = plan.metadata
@@ -487,23 +320,3 @@ def load_module(
     _check_plan_fits(module, plan, cls.__name__)
     _apply(module, plan)
     return module
-
-
-def _construct(cls: type, ctor_kwargs: dict[str, Any]) -> RLModule:
-    try:
-        return cls(**ctor_kwargs)
-    except TypeError:
-        # RLlib 2.10-style modules take one positional RLModuleConfig.
-        from rlmigrate.core.rl_module import RLModuleConfig
-
-        if "rl_module_specs" in ctor_kwargs:
-            raise
-        config = RLModuleConfig(
-            observation_space=ctor_kwargs.get("observation_space"),
-            action_space=ctor_kwargs.get("action_space"),
-            inference_only=bool(ctor_kwargs.get("inference_only")),
-            learner_only=bool(ctor_kwargs.get("learner_only")),
-            model_config_dict=ctor_kwargs.get("model_config"),
-            catalog_class=ctor_kwargs.get("catalog_class"),
-        )
-        return cls(config)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlmigrate.core.apis import InferenceOnlyAPI
+from rlmigrate.core.apis import InferenceOnlyAPI, non_inference_prefixes
 from rlmigrate.core.rl_module import RLModule
 
 __all__ = ["TorchRLModule", "TorchCompileConfig"]
@@ -139,11 +139,6 @@ class TorchRLModule(nn.Module, RLModule):
         return self.get_inference_action_dist_cls()
 
     # ----------------------------------------------------------------- state
-    def _non_inference_prefixes(self) -> tuple[str, ...]:
-        if not isinstance(self, InferenceOnlyAPI):
-            return ()
-        return tuple(self.get_non_inference_attributes())
-
     def get_state(
         self,
         components: Any = None,
@@ -157,7 +152,7 @@ class TorchRLModule(nn.Module, RLModule):
             raise ValueError(f"{type(self).__name__} has no sub-components to select")
         state = {key: value.detach().cpu().numpy() for key, value in self.state_dict().items()}
         if inference_only:
-            prefixes = self._non_inference_prefixes()
+            prefixes = non_inference_prefixes(self)
             state = {
                 key: value
                 for key, value in state.items()
