@@ -21,6 +21,8 @@ from shim.policy.view_requirement import ViewRequirement
 
 __all__ = ["ModelV2", "restore_original_dimensions", "flatten"]
 
+_NULL_CONTEXT = contextlib.nullcontext()  # reusable: entering it does nothing
+
 
 def flatten(obs: torch.Tensor, framework: str = "torch") -> torch.Tensor:
     """``(B, ...)`` -> ``(B, prod(...))``."""
@@ -110,17 +112,23 @@ class ModelV2:
         restored = input_dict.copy(shallow=True) if isinstance(input_dict, SampleBatch) else SampleBatch(input_dict)
         if not state:
             state = []
-            i = 0
-            while f"state_in_{i}" in input_dict:
-                state.append(input_dict[f"state_in_{i}"])
-                i += 1
+            if "state_in_0" in input_dict:
+                i = 0
+                while f"state_in_{i}" in input_dict:
+                    state.append(input_dict[f"state_in_{i}"])
+                    i += 1
         if seq_lens is None:
             seq_lens = input_dict.get(SampleBatch.SEQ_LENS)
         obs = input_dict[SampleBatch.OBS]
         if self.model_config.get("_disable_preprocessor_api"):
             restored["obs_flat"] = obs
         else:
-            restored[SampleBatch.OBS] = restore_original_dimensions(obs, self.obs_space, "torch")
+            if (
+                hasattr(self.obs_space, "original_space")
+                or isinstance(self.obs_space, (gym.spaces.Dict, gym.spaces.Tuple))
+                or isinstance(obs, (dict, list, tuple))
+            ):
+                restored[SampleBatch.OBS] = restore_original_dimensions(obs, self.obs_space, "torch")
             if isinstance(obs, (dict, list, tuple)):
                 original = getattr(self.obs_space, "original_space", self.obs_space)
                 restored["obs_flat"] = flatten_to_tensor(obs, original)
@@ -150,7 +158,7 @@ class ModelV2:
 
     def context(self) -> contextlib.AbstractContextManager:
         """Context manager wrapped around ``forward`` (default: does nothing)."""
-        return contextlib.nullcontext()
+        return _NULL_CONTEXT
 
     def is_time_major(self) -> bool:
         """True when sequence tensors are ``(T, B, ...)`` (``model_config["_time_major"]``)."""

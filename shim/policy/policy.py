@@ -391,7 +391,7 @@ class Policy:
         with torch.no_grad():
             actions, state_out, extra = self._compute_action_helper(input_dict, states, seq_lens, explore, timestep)
         self.global_timestep += batch
-        return to_numpy(actions), [to_numpy(s) for s in state_out], to_numpy(extra)
+        return to_numpy(actions), [to_numpy(s) for s in state_out], _extra_to_numpy(extra)
 
     def _compute_action_helper(
         self, input_dict: SampleBatch, state_batches: list[torch.Tensor], seq_lens: Any, explore: bool, timestep: int
@@ -652,6 +652,20 @@ class Policy:
             f"{type(self).__name__} does not train; train RLModules with a Learner, or use "
             "TorchPolicyV2 with a loss()"
         )
+
+
+def _extra_to_numpy(extra: dict[str, Any]) -> dict[str, Any]:
+    """Extra fetches -> numpy; float32 CPU tensors (nearly all of them) take the short path."""
+    out = {}
+    for key, value in extra.items():
+        if type(value) is torch.Tensor and value.dtype is torch.float32:
+            try:
+                out[key] = value.numpy()
+                continue
+            except (RuntimeError, TypeError):
+                pass
+        out[key] = to_numpy(value)
+    return out
 
 
 def _no_check(batch: Any, where: str = "") -> None:

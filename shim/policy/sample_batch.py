@@ -52,6 +52,9 @@ class SampleBatch(dict):
     INFOS_PLACEHOLDER = "infos_placeholder"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not kwargs:  # the hot path: SampleBatch({...})
+            dict.__init__(self, *args)
+            return
         is_training = kwargs.pop("_is_training", None)
         seq_lens = kwargs.pop("seq_lens", kwargs.pop("_seq_lens", None))
         kwargs.pop("_time_major", None)
@@ -62,9 +65,14 @@ class SampleBatch(dict):
             self[self.SEQ_LENS] = seq_lens
         if is_training is not None:
             self["is_training"] = is_training
-        self.accessed_keys: set[str] = set()
-        self.added_keys: set[str] = set()
-        self.deleted_keys: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        # Tracking sets are created on first use, keeping batch construction cheap.
+        if name in ("accessed_keys", "added_keys", "deleted_keys"):
+            value: set[str] = set()
+            object.__setattr__(self, name, value)
+            return value
+        raise AttributeError(f"'SampleBatch' object has no attribute {name!r}")
 
     @property
     def is_training(self) -> bool:
@@ -108,7 +116,6 @@ class SampleBatch(dict):
         if shallow:
             new = SampleBatch.__new__(SampleBatch)
             dict.update(new, self)
-            new.accessed_keys, new.added_keys, new.deleted_keys = set(), set(), set()
             return new
         return SampleBatch(
             {k: (v.copy() if hasattr(v, "copy") and not isinstance(v, dict) else v) for k, v in self.items()}

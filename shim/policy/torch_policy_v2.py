@@ -213,9 +213,9 @@ class TorchPolicyV2(Policy):
         if dist_inputs is not None:
             extra[SampleBatch.ACTION_DIST_INPUTS] = dist_inputs
         if logp is not None:
-            extra[SampleBatch.ACTION_PROB] = torch.exp(logp.float())
+            extra[SampleBatch.ACTION_PROB] = torch.exp(logp if logp.dtype == torch.float32 else logp.float())
             extra[SampleBatch.ACTION_LOGP] = logp
-        return actions, list(state_out or []), extra
+        return actions, (state_out if type(state_out) is list else list(state_out or [])), extra
 
     def _make_dist(self, dist_class: Any, dist_inputs: Any) -> Any:
         if dist_class is self.dist_class and self.__dict__.get("_legacy_dist_ok"):
