@@ -55,6 +55,7 @@ class TorchCategorical(TorchDistributionWrapper):
             inputs = torch.as_tensor(inputs) / temperature
         super().__init__(inputs, model)
         self._dist: torch.distributions.Categorical | None = None
+        self._normalized: torch.Tensor | None = None
 
     @property
     def dist(self) -> torch.distributions.Categorical:  # type: ignore[override]
@@ -71,6 +72,27 @@ class TorchCategorical(TorchDistributionWrapper):
         # argmax of the logits == argmax of the probabilities (softmax is monotonic).
         self.last_sample = self.inputs.argmax(dim=1)
         return self.last_sample
+
+    # Sampling and scoring below do exactly what torch's Categorical does (same normalised
+    # logits, same softmax, same multinomial draw from the same RNG), without building the
+    # distribution object on the hot path; seeded draws match RLlib's bit for bit.
+    def _normalized_logits(self) -> torch.Tensor:
+        if self._normalized is None:
+            self._normalized = self.inputs - self.inputs.logsumexp(dim=-1, keepdim=True)
+        return self._normalized
+
+    def sample(self) -> torch.Tensor:
+        probs = torch.softmax(self._normalized_logits(), dim=-1)
+        draws = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, True).T
+        self.last_sample = draws.reshape(probs.shape[:-1])
+        return self.last_sample
+
+    def logp(self, actions: torch.Tensor) -> torch.Tensor:
+        logits = self._normalized_logits()
+        actions = torch.as_tensor(actions)
+        if actions.shape == logits.shape[:-1]:
+            return logits.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
+        return self.dist.log_prob(actions)
 
     @staticmethod
     def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:

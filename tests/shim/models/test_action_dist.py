@@ -46,6 +46,20 @@ def test_categorical_matches_torch_and_argmax(x: np.ndarray) -> None:
     assert TorchCategorical.required_model_output_shape(gym.spaces.Discrete(x.shape[1]), {}) == x.shape[1]
 
 
+@settings(max_examples=20, deadline=None)
+@given(x=st.integers(1, 6).flatmap(lambda b: st.integers(2, 5).flatmap(lambda n: logits(b, n))), seed=st.integers(0, 2**31))
+def test_categorical_sampling_is_bit_identical_to_torch_under_a_seed(x: np.ndarray, seed: int) -> None:
+    inputs = torch.as_tensor(x)
+    torch.manual_seed(seed)
+    reference = torch.distributions.Categorical(logits=inputs)
+    expected = reference.sample()
+    torch.manual_seed(seed)
+    dist = TorchCategorical(inputs, None)
+    got = dist.sample()
+    assert torch.equal(got, expected)
+    assert torch.equal(dist.sampled_action_logp(), reference.log_prob(expected))
+
+
 def test_categorical_temperature_does_not_mutate_the_callers_tensor() -> None:
     inputs = torch.tensor([[1.0, 2.0, 3.0]])
     before = inputs.clone()

@@ -175,3 +175,17 @@ def test_adapter_module_policy_matches_ray(oracle_case: Any) -> None:
         np.testing.assert_allclose(extra["vf_preds"], oracle_case.array(record["extra_fetches"]["vf_preds"]), atol=ATOL)
     for got, rec in zip(state_out, record["state_out"]):
         np.testing.assert_allclose(got, oracle_case.array(rec), atol=ATOL)
+
+
+def test_seeded_exploration_draws_match_ray_bit_for_bit(oracle_case: Any, oracle_policy: Any) -> None:
+    """Ray's explore=True call was recorded after torch.manual_seed(seed + 1); the shim draws
+    from the same torch RNG in the same order, so the sampled actions are the same draws
+    (identical for discrete actions; Gaussian samples within float32 rounding)."""
+    record = oracle_case.data["compute_actions"]["explore_true"]
+    torch.manual_seed(oracle_case.data["seed"] + 1)
+    actions, _, extra = oracle_policy.compute_actions(oracle_case.obs, _state(oracle_case), explore=True)
+    if actions.dtype.kind == "i":
+        np.testing.assert_array_equal(actions, oracle_case.array(record["actions"]))
+    else:
+        np.testing.assert_allclose(actions, oracle_case.array(record["actions"]), atol=ATOL)
+    np.testing.assert_allclose(extra["action_logp"], oracle_case.array(record["extra_fetches"]["action_logp"]), atol=ATOL)
