@@ -26,6 +26,7 @@ from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import Finding
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.targets import Target
+from rlmigrate.codemod.traversal import CombinedRules
 
 IMPORTS_RULE = "RLM050"
 
@@ -45,35 +46,6 @@ class TransformOutcome:
     def changed(self, original: str) -> bool:
         """Whether the text differs from ``original``."""
         return self.text != original
-
-
-class _Combined(cst.CSTTransformer):
-    """Calls each rule's hooks in order during one traversal."""
-
-    def __init__(self, rules: Sequence[Rule]) -> None:
-        super().__init__()
-        self.rules = list(rules)
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        for rule in self.rules:
-            rule.on_visit(node)
-        return True
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        for rule in self.rules:
-            rule.on_visit_attribute(node, attribute)
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        for rule in self.rules:
-            rule.on_leave_attribute(original_node, attribute)
-
-    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
-        result = updated_node
-        for rule in self.rules:
-            result = rule.on_leave(original_node, result)
-            if not isinstance(result, cst.CSTNode):
-                return result
-        return result
 
 
 class _DropShadowedImports(cst.CSTTransformer):
@@ -135,7 +107,7 @@ def rewrite_source(
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
-    new_module = wrapper.module.visit(_Combined(rules))
+    new_module = wrapper.module.visit(CombinedRules(rules))
     if new_module.deep_equals(module) and not ctx.imports:
         new_module = module
     elif new_module is not module:
