@@ -52,10 +52,14 @@ def timeit_us(call: Callable[[], Any], n: int, warmup: int) -> dict[str, float]:
 def build_policy() -> PPOTorchPolicy:
     obs_space = gym.spaces.Box(-3.0, 3.0, (4,), np.float32)
     torch.manual_seed(0)
-    return PPOTorchPolicy(obs_space, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [256, 256]}})
+    return PPOTorchPolicy(
+        obs_space, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [256, 256]}}
+    )
 
 
-def floor_call(policy: PPOTorchPolicy, obs: np.ndarray, explore: bool, single: bool) -> Callable[[], Any]:
+def floor_call(
+    policy: PPOTorchPolicy, obs: np.ndarray, explore: bool, single: bool
+) -> Callable[[], Any]:
     """The same torch work as the legacy policy: policy + value MLP, one sample, numpy out."""
     model = policy.model
     hidden, logits_layer = model._hidden_layers, model._logits
@@ -68,7 +72,9 @@ def floor_call(policy: PPOTorchPolicy, obs: np.ndarray, explore: bool, single: b
             logits = logits_layer(hidden(x))
             value = value_head(value_hidden(x)).squeeze(1)
             if explore:
-                action = torch.distributions.Categorical(logits=logits, validate_args=False).sample()
+                action = torch.distributions.Categorical(
+                    logits=logits, validate_args=False
+                ).sample()
             else:
                 action = logits.argmax(1)
             return action.numpy(), value.numpy(), logits.numpy()
@@ -81,11 +87,26 @@ def shim_timings(n: int, warmup: int) -> dict[str, dict[str, dict[str, float]]]:
     rng = np.random.default_rng(0)
     obs = rng.uniform(-3, 3, (BATCH, 4)).astype(np.float32)
     rows = {
-        "compute_single_action_explore_false": (lambda: policy.compute_single_action(obs[0], explore=False), floor_call(policy, obs[0], False, True)),
-        "compute_single_action_explore_true": (lambda: policy.compute_single_action(obs[0], explore=True), floor_call(policy, obs[0], True, True)),
-        "compute_actions_b1_explore_false": (lambda: policy.compute_actions(obs[:1], explore=False), floor_call(policy, obs[:1], False, False)),
-        f"compute_actions_b{BATCH}_explore_false": (lambda: policy.compute_actions(obs, explore=False), floor_call(policy, obs, False, False)),
-        f"compute_actions_b{BATCH}_explore_true": (lambda: policy.compute_actions(obs, explore=True), floor_call(policy, obs, True, False)),
+        "compute_single_action_explore_false": (
+            lambda: policy.compute_single_action(obs[0], explore=False),
+            floor_call(policy, obs[0], False, True),
+        ),
+        "compute_single_action_explore_true": (
+            lambda: policy.compute_single_action(obs[0], explore=True),
+            floor_call(policy, obs[0], True, True),
+        ),
+        "compute_actions_b1_explore_false": (
+            lambda: policy.compute_actions(obs[:1], explore=False),
+            floor_call(policy, obs[:1], False, False),
+        ),
+        f"compute_actions_b{BATCH}_explore_false": (
+            lambda: policy.compute_actions(obs, explore=False),
+            floor_call(policy, obs, False, False),
+        ),
+        f"compute_actions_b{BATCH}_explore_true": (
+            lambda: policy.compute_actions(obs, explore=True),
+            floor_call(policy, obs, True, False),
+        ),
     }
     results = {}
     for name, (shim_call, floor) in rows.items():
@@ -104,15 +125,35 @@ def ray_timings(n: int, warmup: int) -> tuple[dict[str, Any] | None, str]:
     if python.exists() and script.exists():
         try:
             out = subprocess.run(
-                [str(python), str(script), "--case", "fc_discrete", "--n", str(n), "--warmup", str(warmup)],
-                capture_output=True, text=True, check=True, timeout=900, cwd=str(script.parent),
+                [
+                    str(python),
+                    str(script),
+                    "--case",
+                    "fc_discrete",
+                    "--n",
+                    str(n),
+                    "--warmup",
+                    str(warmup),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=900,
+                cwd=str(script.parent),
             )
-            return json.loads(out.stdout)["timings_us"], "measured now (Ray 2.10, tools/oracle/.venv)"
+            return json.loads(out.stdout)[
+                "timings_us"
+            ], "measured now (Ray 2.10, tools/oracle/.venv)"
         except (subprocess.SubprocessError, json.JSONDecodeError, KeyError) as err:
-            print(f"[Ray 2.10 run failed: {err}; falling back to the recorded figures]", file=sys.stderr)
+            print(
+                f"[Ray 2.10 run failed: {err}; falling back to the recorded figures]",
+                file=sys.stderr,
+            )
     recorded = ROOT / "fixtures" / "oracle" / "timings.json"
     if recorded.exists():
-        return json.loads(recorded.read_text())["timings_us"], "RECORDED earlier (fixtures/oracle/timings.json), not this run"
+        return json.loads(recorded.read_text())[
+            "timings_us"
+        ], "RECORDED earlier (fixtures/oracle/timings.json), not this run"
     return None, "unavailable"
 
 
@@ -125,13 +166,17 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
 
     shim = shim_timings(args.n, args.warmup)
-    print(f"shim overhead vs raw torch floor (fc_discrete: PPO 256x256, Box(4)->Discrete(2)); "
-          f"torch threads=1, n={args.n}, cpus={os.cpu_count()}, load={os.getloadavg()[0]:.2f}")
+    print(
+        f"shim overhead vs raw torch floor (fc_discrete: PPO 256x256, Box(4)->Discrete(2)); "
+        f"torch threads=1, n={args.n}, cpus={os.cpu_count()}, load={os.getloadavg()[0]:.2f}"
+    )
     print(f"{'call':40s} {'shim us':>9s} {'floor us':>9s} {'ratio':>6s} {'ratio(min)':>10s}")
     for name, row in shim.items():
         ratio = row["shim"]["median"] / row["floor"]["median"]
         ratio_min = row["shim"]["min"] / row["floor"]["min"]
-        print(f"{name:40s} {row['shim']['median']:9.1f} {row['floor']['median']:9.1f} {ratio:6.2f} {ratio_min:10.2f}")
+        print(
+            f"{name:40s} {row['shim']['median']:9.1f} {row['floor']['median']:9.1f} {ratio:6.2f} {ratio_min:10.2f}"
+        )
     print("target: ratio <= 1.5 at batch 1 (compute_single_action, compute_actions_b1)")
 
     ray, label = (None, "skipped (--no-ray)") if args.no_ray else ray_timings(args.n, args.warmup)
@@ -142,8 +187,12 @@ def main(argv: list[str] | None = None) -> int:
             if name in ray:
                 speedup = ray[name]["median"] / row["shim"]["median"]
                 speedup_min = ray[name]["min"] / row["shim"]["min"]
-                print(f"{name:40s} {ray[name]['median']:9.1f} {row['shim']['median']:9.1f} {speedup:7.2f}x {speedup_min:7.2f}x")
-        print("medians; '(min)' compares the fastest calls, the least disturbed by other load on a shared machine")
+                print(
+                    f"{name:40s} {ray[name]['median']:9.1f} {row['shim']['median']:9.1f} {speedup:7.2f}x {speedup_min:7.2f}x"
+                )
+        print(
+            "medians; '(min)' compares the fastest calls, the least disturbed by other load on a shared machine"
+        )
         print("target: shim >= 3x faster than Ray 2.10")
     return 0
 

@@ -17,8 +17,20 @@ ALIASES: dict[str, tuple[list[str], dict[str, Any]]] = {
     "ray.tune.registry": ([_U], {}),
     "ray.rllib": ([], {}),
     # models
-    "ray.rllib.models": ([f"{_M}.catalog", f"{_M}.modelv2", f"{_M}.action_dist_base", f"{_M}.preprocessors", f"{_M}.model_defaults"], {}),
-    "ray.rllib.models.catalog": ([f"{_M}.catalog", f"{_M}.model_defaults", f"{_M}.preprocessors"], {}),
+    "ray.rllib.models": (
+        [
+            f"{_M}.catalog",
+            f"{_M}.modelv2",
+            f"{_M}.action_dist_base",
+            f"{_M}.preprocessors",
+            f"{_M}.model_defaults",
+        ],
+        {},
+    ),
+    "ray.rllib.models.catalog": (
+        [f"{_M}.catalog", f"{_M}.model_defaults", f"{_M}.preprocessors"],
+        {},
+    ),
     "ray.rllib.models.modelv2": ([f"{_M}.modelv2", f"{_M}.preprocessors"], {}),
     "ray.rllib.models.action_dist": ([f"{_M}.action_dist_base"], {}),
     "ray.rllib.models.preprocessors": ([f"{_M}.preprocessors"], {}),
@@ -32,7 +44,10 @@ ALIASES: dict[str, tuple[list[str], dict[str, Any]]] = {
     "ray.rllib.models.torch.misc": ([f"{_M}.misc"], {}),
     "ray.rllib.models.torch.torch_action_dist": ([f"{_M}.action_dist"], {}),
     # policy
-    "ray.rllib.policy": ([f"{_P}.policy", f"{_P}.torch_policy_v2", f"{_P}.policy_template", f"{_P}.sample_batch"], {}),
+    "ray.rllib.policy": (
+        [f"{_P}.policy", f"{_P}.torch_policy_v2", f"{_P}.policy_template", f"{_P}.sample_batch"],
+        {},
+    ),
     "ray.rllib.policy.policy": ([f"{_P}.policy"], {}),
     "ray.rllib.policy.torch_policy_v2": ([f"{_P}.torch_policy_v2"], {}),
     "ray.rllib.policy.torch_policy": ([f"{_P}.torch_policy_v2"], {}),

@@ -62,7 +62,9 @@ class _LegacyModelMixin:
     legacy_model: ModelV2
     _raw_obs_space: gym.Space
 
-    def _fold(self, batch: Mapping[str, Any]) -> tuple[SampleBatch, list[Any], Any, tuple[int, int] | None]:
+    def _fold(
+        self, batch: Mapping[str, Any]
+    ) -> tuple[SampleBatch, list[Any], Any, tuple[int, int] | None]:
         """RLModule batch -> (legacy input dict, state list, seq_lens, (B, T) or None)."""
         obs = batch[Columns.OBS]
         stateful = Columns.STATE_IN in batch
@@ -77,7 +79,9 @@ class _LegacyModelMixin:
         for key in (SampleBatch.PREV_ACTIONS, SampleBatch.PREV_REWARDS):
             if key in batch:
                 value = batch[key]
-                input_dict[key] = value.reshape((-1,) + tuple(value.shape[2:])) if stateful else value
+                input_dict[key] = (
+                    value.reshape((-1,) + tuple(value.shape[2:])) if stateful else value
+                )
         state: list[Any] = []
         seq_lens = None
         if stateful:
@@ -118,31 +122,50 @@ class ModelV2RLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
     """
 
     def setup(self) -> None:
-        instance = self.model_config.get("_legacy_model") if isinstance(self.model_config, Mapping) else None
-        legacy_config = merge_model_config({k: v for k, v in dict(self.model_config).items() if k != "_legacy_model" and k != "_legacy_dist_class"})
+        instance = (
+            self.model_config.get("_legacy_model")
+            if isinstance(self.model_config, Mapping)
+            else None
+        )
+        legacy_config = merge_model_config(
+            {
+                k: v
+                for k, v in dict(self.model_config).items()
+                if k != "_legacy_model" and k != "_legacy_dist_class"
+            }
+        )
         self._raw_obs_space = self.observation_space
         if instance is None:
             dist_cls, num_outputs = ModelCatalog.get_action_dist(self.action_space, legacy_config)
             instance = ModelCatalog.get_model_v2(
-                _flattened_space(self.observation_space, legacy_config), self.action_space, num_outputs,
-                legacy_config, framework="torch",
+                _flattened_space(self.observation_space, legacy_config),
+                self.action_space,
+                num_outputs,
+                legacy_config,
+                framework="torch",
             )
         else:
             dist_cls = self.model_config.get("_legacy_dist_class")
             if dist_cls is None:
                 dist_cls, _ = ModelCatalog.get_action_dist(self.action_space, legacy_config)
             legacy_obs = getattr(instance, "obs_space", self.observation_space)
-            if getattr(legacy_obs, "original_space", None) is None and needs_flattening(self.observation_space):
+            if getattr(legacy_obs, "original_space", None) is None and needs_flattening(
+                self.observation_space
+            ):
                 raise ValueError(
                     f"legacy model {type(instance).__name__} was built for {legacy_obs}, but the module's "
                     f"observation space {self.observation_space} needs flattening; build the model on "
                     "ModelCatalog.get_preprocessor_for_space(space).observation_space"
                 )
         if not isinstance(instance, ModelV2) or not isinstance(instance, torch.nn.Module):
-            raise ValueError(f"ModelV2RLModule needs a torch ModelV2 (TorchModelV2 + nn.Module), got {type(instance).__name__}")
+            raise ValueError(
+                f"ModelV2RLModule needs a torch ModelV2 (TorchModelV2 + nn.Module), got {type(instance).__name__}"
+            )
         self.legacy_model = instance
         self.legacy_dist_class = dist_cls
-        self.action_dist_cls = legacy_to_new_stack(dist_cls, self.action_space, getattr(instance, "num_outputs", None))
+        self.action_dist_cls = legacy_to_new_stack(
+            dist_cls, self.action_space, getattr(instance, "num_outputs", None)
+        )
         self._last_obs: Any = None
         self._last_shape: tuple[int, int] | None = None
 
@@ -177,18 +200,31 @@ class ModelV2RLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
 
     # ------------------------------------------------------------------ state
     def get_initial_state(self) -> dict[str, Any]:
-        return {str(i): torch.as_tensor(s) for i, s in enumerate(self.legacy_model.get_initial_state())}
+        return {
+            str(i): torch.as_tensor(s) for i, s in enumerate(self.legacy_model.get_initial_state())
+        }
 
-    def get_state(self, components: Any = None, *, not_components: Any = None, inference_only: bool = False, **kwargs: Any) -> dict[str, Any]:
+    def get_state(
+        self,
+        components: Any = None,
+        *,
+        not_components: Any = None,
+        inference_only: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """The legacy ``get_weights()`` dict (no ``legacy_model.`` prefix)."""
-        state = super().get_state(components, not_components=not_components, inference_only=inference_only)
+        state = super().get_state(
+            components, not_components=not_components, inference_only=inference_only
+        )
         prefix = "legacy_" + _MODEL_PREFIX
-        return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Loads legacy ``get_weights()`` keys (prefixed keys are accepted too)."""
         prefix = "legacy_" + _MODEL_PREFIX
-        super().set_state({(k if k.startswith(prefix) else prefix + k): v for k, v in state.items()})
+        super().set_state(
+            {(k if k.startswith(prefix) else prefix + k): v for k, v in state.items()}
+        )
 
     def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict]:
         args, kwargs = super().get_ctor_args_and_kwargs()
@@ -207,7 +243,14 @@ class ModelV2RLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
 class _PolicyStandIn:
     """What legacy hook functions read from ``policy``: spaces, config, model, dist class."""
 
-    def __init__(self, observation_space: gym.Space, action_space: gym.Space, config: Mapping, model: Any = None, dist_class: Any = None) -> None:
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        config: Mapping,
+        model: Any = None,
+        dist_class: Any = None,
+    ) -> None:
         self.observation_space = observation_space
         self.action_space = action_space
         self.config = dict(config)
@@ -219,19 +262,30 @@ class _PolicyStandIn:
         self.exploration = None
 
 
-def _call_hook(fn: Callable, owner: Any, model: Any, input_dict: Any, state: list[Any], **kwargs: Any) -> Any:
+def _call_hook(
+    fn: Callable, owner: Any, model: Any, input_dict: Any, state: list[Any], **kwargs: Any
+) -> Any:
     bound = getattr(fn, "__self__", None) is not None
     args = (model,) if bound else (owner, model)
     try:
         return fn(*args, obs_batch=input_dict, state_batches=state, **kwargs)
     except TypeError as err:
         text = str(err)
-        if "obs_batch" not in text and "unexpected keyword" not in text and "positional" not in text:
+        if (
+            "obs_batch" not in text
+            and "unexpected keyword" not in text
+            and "positional" not in text
+        ):
             raise
         try:
             return fn(*args, input_dict=input_dict, state_batches=state, **kwargs)
         except TypeError:
-            return fn(*args, input_dict, state, **{k: v for k, v in kwargs.items() if k in ("explore", "timestep")})
+            return fn(
+                *args,
+                input_dict,
+                state,
+                **{k: v for k, v in kwargs.items() if k in ("explore", "timestep")},
+            )
 
 
 class LegacyHooksRLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
@@ -255,13 +309,23 @@ class LegacyHooksRLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
         self._last_obs: Any = None
         self._last_shape: tuple[int, int] | None = None
 
-    def _run(self, batch: dict[str, Any], explore: bool, t: Any, is_training: bool) -> dict[str, Any]:
+    def _run(
+        self, batch: dict[str, Any], explore: bool, t: Any, is_training: bool
+    ) -> dict[str, Any]:
         input_dict, state, seq_lens, shape = self._fold(batch)
         self._last_obs, self._last_shape = batch[Columns.OBS], shape
         timestep = int(t) if t is not None else 0
         out: dict[str, Any] = {}
         if self._sampler is not None and not (is_training and self._dist_fn is not None):
-            result = _call_hook(self._sampler, self._owner, self.legacy_model, input_dict, state, explore=explore, timestep=timestep)
+            result = _call_hook(
+                self._sampler,
+                self._owner,
+                self.legacy_model,
+                input_dict,
+                state,
+                explore=explore,
+                timestep=timestep,
+            )
             actions, logp, dist_inputs, state_out = (tuple(result) + (None, None))[:4]
             out[Columns.ACTIONS] = _map(lambda x: _unfold(torch.as_tensor(x), shape), actions)
             if logp is not None:
@@ -270,8 +334,15 @@ class LegacyHooksRLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
                 out[Columns.ACTION_DIST_INPUTS] = _unfold(dist_inputs, shape)
         elif self._dist_fn is not None:
             dist_inputs, dist_class, state_out = _call_hook(
-                self._dist_fn, self._owner, self.legacy_model, input_dict, state,
-                seq_lens=seq_lens, explore=explore, timestep=timestep, is_training=is_training,
+                self._dist_fn,
+                self._owner,
+                self.legacy_model,
+                input_dict,
+                state,
+                seq_lens=seq_lens,
+                explore=explore,
+                timestep=timestep,
+                is_training=is_training,
             )
             if dist_class is not None and dist_class is not self.legacy_dist_class:
                 self.legacy_dist_class = dist_class
@@ -306,64 +377,124 @@ class LegacyHooksRLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
         return _unfold(self.legacy_model.value_function(), self._last_shape)
 
     def get_initial_state(self) -> dict[str, Any]:
-        return {str(i): torch.as_tensor(s) for i, s in enumerate(self.legacy_model.get_initial_state())}
+        return {
+            str(i): torch.as_tensor(s) for i, s in enumerate(self.legacy_model.get_initial_state())
+        }
 
     def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict]:
-        raise ValueError("LegacyHooksRLModule holds live legacy functions; checkpoint its weights with get_state()")
+        raise ValueError(
+            "LegacyHooksRLModule holds live legacy functions; checkpoint its weights with get_state()"
+        )
 
 
 # ---------------------------------------------------------------------- constructors
-def _default_model(observation_space: gym.Space, action_space: gym.Space, config: Mapping) -> tuple[ModelV2, Any]:
+def _default_model(
+    observation_space: gym.Space, action_space: gym.Space, config: Mapping
+) -> tuple[ModelV2, Any]:
     model_config = merge_model_config(config.get("model"))
     dist_cls, width = ModelCatalog.get_action_dist(action_space, model_config)
-    model = ModelCatalog.get_model_v2(_flattened_space(observation_space, model_config), action_space, width, model_config, framework="torch")
+    model = ModelCatalog.get_model_v2(
+        _flattened_space(observation_space, model_config),
+        action_space,
+        width,
+        model_config,
+        framework="torch",
+    )
     return model, dist_cls
 
 
-def module_from_make_model(make_model: Callable, observation_space: gym.Space, action_space: gym.Space, config: Mapping | None = None) -> ModelV2RLModule:
+def module_from_make_model(
+    make_model: Callable,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    config: Mapping | None = None,
+) -> ModelV2RLModule:
     """RLModule from legacy ``make_model(policy, obs_space, action_space, config) -> ModelV2``."""
-    config = {"model": merge_model_config((config or {}).get("model")), **{k: v for k, v in (config or {}).items() if k != "model"}}
-    owner = _PolicyStandIn(_flattened_space(observation_space, config["model"]), action_space, config)
+    config = {
+        "model": merge_model_config((config or {}).get("model")),
+        **{k: v for k, v in (config or {}).items() if k != "model"},
+    }
+    owner = _PolicyStandIn(
+        _flattened_space(observation_space, config["model"]), action_space, config
+    )
     model = make_model(owner, owner.observation_space, action_space, owner.config)
     dist_cls, _ = ModelCatalog.get_action_dist(action_space, config["model"])
     return ModelV2RLModule.from_model(model, dist_cls, observation_space=observation_space)
 
 
-def module_from_make_model_and_action_dist(fn: Callable, observation_space: gym.Space, action_space: gym.Space, config: Mapping | None = None) -> ModelV2RLModule:
+def module_from_make_model_and_action_dist(
+    fn: Callable,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    config: Mapping | None = None,
+) -> ModelV2RLModule:
     """RLModule from legacy ``make_model_and_action_dist(policy, obs_space, action_space, config)``."""
-    config = {"model": merge_model_config((config or {}).get("model")), **{k: v for k, v in (config or {}).items() if k != "model"}}
-    owner = _PolicyStandIn(_flattened_space(observation_space, config["model"]), action_space, config)
+    config = {
+        "model": merge_model_config((config or {}).get("model")),
+        **{k: v for k, v in (config or {}).items() if k != "model"},
+    }
+    owner = _PolicyStandIn(
+        _flattened_space(observation_space, config["model"]), action_space, config
+    )
     model, dist_cls = fn(owner, owner.observation_space, action_space, owner.config)
     return ModelV2RLModule.from_model(model, dist_cls, observation_space=observation_space)
 
 
-def _hooks_module(observation_space: gym.Space, action_space: gym.Space, config: Mapping | None, model: Any, **hooks: Any) -> LegacyHooksRLModule:
+def _hooks_module(
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    config: Mapping | None,
+    model: Any,
+    **hooks: Any,
+) -> LegacyHooksRLModule:
     config = dict(config or {})
     if model is None:
         model, dist_cls = _default_model(observation_space, action_space, config)
     else:
-        dist_cls, _ = ModelCatalog.get_action_dist(action_space, merge_model_config(config.get("model")))
+        dist_cls, _ = ModelCatalog.get_action_dist(
+            action_space, merge_model_config(config.get("model"))
+        )
     owner = _PolicyStandIn(model.obs_space, action_space, config, model=model, dist_class=dist_cls)
     return LegacyHooksRLModule(
-        observation_space=observation_space, action_space=action_space,
+        observation_space=observation_space,
+        action_space=action_space,
         model_config={"model": model, "owner": owner, "dist_class": dist_cls, **hooks},
     )
 
 
-def module_from_action_distribution_fn(fn: Callable, observation_space: gym.Space, action_space: gym.Space, config: Mapping | None = None, *, model: ModelV2 | None = None) -> LegacyHooksRLModule:
+def module_from_action_distribution_fn(
+    fn: Callable,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    config: Mapping | None = None,
+    *,
+    model: ModelV2 | None = None,
+) -> LegacyHooksRLModule:
     """RLModule from legacy ``action_distribution_fn(policy, model, obs_batch, state_batches, ...)
     -> (dist_inputs, dist_class, state_out)`` (default catalog model unless ``model`` is given)."""
     return _hooks_module(observation_space, action_space, config, model, action_distribution_fn=fn)
 
 
 def module_from_action_sampler_fn(
-    fn: Callable, observation_space: gym.Space, action_space: gym.Space, config: Mapping | None = None,
-    *, model: ModelV2 | None = None, action_distribution_fn: Callable | None = None,
+    fn: Callable,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    config: Mapping | None = None,
+    *,
+    model: ModelV2 | None = None,
+    action_distribution_fn: Callable | None = None,
 ) -> LegacyHooksRLModule:
     """RLModule from legacy ``action_sampler_fn(policy, model, obs_batch, state_batches, explore,
     timestep) -> (actions, logp[, dist_inputs], state_out)``: its forward passes return ``actions``
     (and ``action_logp``) exactly as the legacy code sampled them."""
-    return _hooks_module(observation_space, action_space, config, model, action_sampler_fn=fn, action_distribution_fn=action_distribution_fn)
+    return _hooks_module(
+        observation_space,
+        action_space,
+        config,
+        model,
+        action_sampler_fn=fn,
+        action_distribution_fn=action_distribution_fn,
+    )
 
 
 def module_from_policy(policy: Any) -> TorchRLModule:
@@ -372,11 +503,19 @@ def module_from_policy(policy: Any) -> TorchRLModule:
         return policy.model
     space = getattr(policy.observation_space, "original_space", policy.observation_space)
     sampler = policy.action_sampler_fn if getattr(policy, "_sampler_overridden", False) else None
-    dist_fn = policy.action_distribution_fn if getattr(policy, "_dist_fn_overridden", False) else None
+    dist_fn = (
+        policy.action_distribution_fn if getattr(policy, "_dist_fn_overridden", False) else None
+    )
     if sampler is None and dist_fn is None:
         return ModelV2RLModule.from_model(policy.model, policy.dist_class, observation_space=space)
     return LegacyHooksRLModule(
-        observation_space=space, action_space=policy.action_space,
-        model_config={"model": policy.model, "owner": policy, "dist_class": policy.dist_class,
-                      "action_sampler_fn": sampler, "action_distribution_fn": dist_fn},
+        observation_space=space,
+        action_space=policy.action_space,
+        model_config={
+            "model": policy.model,
+            "owner": policy,
+            "dist_class": policy.dist_class,
+            "action_sampler_fn": sampler,
+            "action_distribution_fn": dist_fn,
+        },
     )

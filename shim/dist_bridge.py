@@ -48,7 +48,9 @@ class NewStackAsLegacy:
 
     def sampled_action_logp(self) -> torch.Tensor:
         if self.last_sample is None:
-            raise ValueError("sampled_action_logp() needs a prior sample() or deterministic_sample()")
+            raise ValueError(
+                "sampled_action_logp() needs a prior sample() or deterministic_sample()"
+            )
         return self.dist.logp(self.last_sample)
 
     def logp(self, actions: Any) -> torch.Tensor:
@@ -98,18 +100,26 @@ class LegacyDistribution(Distribution):
     @classmethod
     def from_logits(cls, logits: torch.Tensor, **kwargs: Any) -> LegacyDistribution:
         if cls.legacy_cls is None:
-            raise TypeError("LegacyDistribution is abstract; use wrap_legacy_dist_class(legacy_cls)")
+            raise TypeError(
+                "LegacyDistribution is abstract; use wrap_legacy_dist_class(legacy_cls)"
+            )
         return cls(cls.legacy_cls(logits, None, **kwargs))
 
     def sample(self, *, sample_shape: Any = None, **kwargs: Any) -> Any:
         if sample_shape:
-            raise ValueError("legacy distributions draw one sample per row; sample_shape is not supported")
+            raise ValueError(
+                "legacy distributions draw one sample per row; sample_shape is not supported"
+            )
         with torch.no_grad():
-            return self.legacy.deterministic_sample() if self._deterministic else self.legacy.sample()
+            return (
+                self.legacy.deterministic_sample() if self._deterministic else self.legacy.sample()
+            )
 
     def rsample(self, *, sample_shape: Any = None, **kwargs: Any) -> Any:
         if sample_shape:
-            raise ValueError("legacy distributions draw one sample per row; sample_shape is not supported")
+            raise ValueError(
+                "legacy distributions draw one sample per row; sample_shape is not supported"
+            )
         return self.legacy.deterministic_sample() if self._deterministic else self.legacy.sample()
 
     def logp(self, value: Any, **kwargs: Any) -> torch.Tensor:
@@ -128,21 +138,31 @@ class LegacyDistribution(Distribution):
     def required_input_dim(cls, space: gym.Space | None = None, **kwargs: Any) -> int:  # type: ignore[override]
         if cls.input_dim is not None:
             return int(cls.input_dim)
-        target = cls.legacy_cls.func if isinstance(cls.legacy_cls, functools.partial) else cls.legacy_cls
+        target = (
+            cls.legacy_cls.func if isinstance(cls.legacy_cls, functools.partial) else cls.legacy_cls
+        )
         return int(np.sum(target.required_model_output_shape(space, {})))
 
     def to_deterministic(self) -> LegacyDistribution:
         return type(self)(self.legacy, deterministic=True)
 
 
-def wrap_legacy_dist_class(legacy_cls: Any, input_dim: int | None = None) -> type[LegacyDistribution]:
+def wrap_legacy_dist_class(
+    legacy_cls: Any, input_dim: int | None = None
+) -> type[LegacyDistribution]:
     """A :class:`LegacyDistribution` subclass computing through ``legacy_cls`` (class or partial)."""
     target = legacy_cls.func if isinstance(legacy_cls, functools.partial) else legacy_cls
     name = f"Legacy{target.__name__}"
-    return type(name, (LegacyDistribution,), {"legacy_cls": legacy_cls, "input_dim": input_dim, "__module__": __name__})
+    return type(
+        name,
+        (LegacyDistribution,),
+        {"legacy_cls": legacy_cls, "input_dim": input_dim, "__module__": __name__},
+    )
 
 
-def legacy_to_new_stack(legacy_cls: Any, action_space: gym.Space, input_dim: int | None = None) -> type[Distribution]:
+def legacy_to_new_stack(
+    legacy_cls: Any, action_space: gym.Space, input_dim: int | None = None
+) -> type[Distribution]:
     """The new-stack class equivalent to a legacy class/partial for ``action_space``.
 
     Exact equivalents: Categorical (temperature 1), DiagGaussian (non-scalar Box),
@@ -159,7 +179,11 @@ def legacy_to_new_stack(legacy_cls: Any, action_space: gym.Space, input_dim: int
     keywords = legacy_cls.keywords if isinstance(legacy_cls, functools.partial) else {}
     if target is legacy.TorchCategorical and not keywords:
         return TorchCategorical
-    if target is legacy.TorchDiagGaussian and isinstance(action_space, gym.spaces.Box) and action_space.shape != ():
+    if (
+        target is legacy.TorchDiagGaussian
+        and isinstance(action_space, gym.spaces.Box)
+        and action_space.shape != ()
+    ):
         return TorchDiagGaussian
     if target is legacy.TorchDeterministic and not keywords:
         return TorchDeterministic
@@ -168,5 +192,7 @@ def legacy_to_new_stack(legacy_cls: Any, action_space: gym.Space, input_dim: int
         and isinstance(action_space, gym.spaces.MultiDiscrete)
         and keywords.get("action_space") is None
     ):
-        return TorchMultiCategorical.get_partial_dist_cls(input_lens=[int(n) for n in keywords["input_lens"]])
+        return TorchMultiCategorical.get_partial_dist_cls(
+            input_lens=[int(n) for n in keywords["input_lens"]]
+        )
     return wrap_legacy_dist_class(legacy_cls, input_dim)

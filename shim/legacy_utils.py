@@ -25,13 +25,37 @@ LARGE_INTEGER = 100_000_000
 DEPRECATED_VALUE = -1
 
 __all__ = [
-    "override", "DeveloperAPI", "PublicAPI", "OldAPIStack", "ExperimentalAPI",
-    "OverrideToImplementCustomLogic", "OverrideToImplementCustomLogic_CallToSuperRecommended",
-    "is_overridden", "try_import_torch", "try_import_tf", "try_import_jax", "try_import_tfp",
-    "convert_to_numpy", "convert_to_torch_tensor", "sequence_mask", "one_hot", "softmax",
-    "force_list", "Deprecated", "deprecation_warning", "Postprocessing", "discount_cumsum",
-    "compute_advantages", "register_env", "FLOAT_MIN", "FLOAT_MAX", "SMALL_NUMBER",
-    "LARGE_INTEGER", "MIN_LOG_NN_OUTPUT", "MAX_LOG_NN_OUTPUT", "DEPRECATED_VALUE",
+    "override",
+    "DeveloperAPI",
+    "PublicAPI",
+    "OldAPIStack",
+    "ExperimentalAPI",
+    "OverrideToImplementCustomLogic",
+    "OverrideToImplementCustomLogic_CallToSuperRecommended",
+    "is_overridden",
+    "try_import_torch",
+    "try_import_tf",
+    "try_import_jax",
+    "try_import_tfp",
+    "convert_to_numpy",
+    "convert_to_torch_tensor",
+    "sequence_mask",
+    "one_hot",
+    "softmax",
+    "force_list",
+    "Deprecated",
+    "deprecation_warning",
+    "Postprocessing",
+    "discount_cumsum",
+    "compute_advantages",
+    "register_env",
+    "FLOAT_MIN",
+    "FLOAT_MAX",
+    "SMALL_NUMBER",
+    "LARGE_INTEGER",
+    "MIN_LOG_NN_OUTPUT",
+    "MAX_LOG_NN_OUTPUT",
+    "DEPRECATED_VALUE",
 ]
 
 
@@ -42,7 +66,9 @@ def override(parent_cls: type) -> Callable[[Any], Any]:
     def decorator(method: Any) -> Any:
         name = getattr(method, "__name__", None)
         if name and isinstance(parent_cls, type) and not hasattr(parent_cls, name):
-            raise NameError(f"@override({parent_cls.__name__}): {parent_cls.__name__} has no method {name!r}")
+            raise NameError(
+                f"@override({parent_cls.__name__}): {parent_cls.__name__} has no method {name!r}"
+            )
         return method
 
     return decorator
@@ -55,7 +81,9 @@ def _passthrough(obj: Any = None, *args: Any, **kwargs: Any) -> Any:
 
 
 DeveloperAPI = PublicAPI = OldAPIStack = ExperimentalAPI = _passthrough
-OverrideToImplementCustomLogic = OverrideToImplementCustomLogic_CallToSuperRecommended = _passthrough
+OverrideToImplementCustomLogic = OverrideToImplementCustomLogic_CallToSuperRecommended = (
+    _passthrough
+)
 
 
 def is_overridden(obj: Any) -> bool:
@@ -84,7 +112,9 @@ def try_import_jax(error: bool = False) -> tuple[None, None]:
 
 def try_import_tfp(error: bool = False) -> None:
     if error:
-        raise ImportError("The shim runs torch models only; tensorflow_probability is not available")
+        raise ImportError(
+            "The shim runs torch models only; tensorflow_probability is not available"
+        )
     return None
 
 
@@ -109,7 +139,9 @@ def convert_to_torch_tensor(x: Any, device: Any = None, pin_memory: bool = False
     return move(x)
 
 
-def sequence_mask(lengths: torch.Tensor, maxlen: int | None = None, dtype: Any = None, time_major: bool = False) -> torch.Tensor:
+def sequence_mask(
+    lengths: torch.Tensor, maxlen: int | None = None, dtype: Any = None, time_major: bool = False
+) -> torch.Tensor:
     """``(B, T)`` bool mask, True where ``t < lengths[b]``."""
     lengths = torch.as_tensor(lengths)
     maxlen = int(lengths.max()) if maxlen is None else int(maxlen)
@@ -142,14 +174,22 @@ def force_list(value: Any) -> list[Any]:
 
 
 # ----------------------------------------------------------------------- deprecation
-def deprecation_warning(old: str, new: str | None = None, *, help: str | None = None, error: bool = False) -> None:
-    message = f"`{old}` has been deprecated." + (f" Use `{new}` instead." if new else "") + (f" {help}" if help else "")
+def deprecation_warning(
+    old: str, new: str | None = None, *, help: str | None = None, error: bool = False
+) -> None:
+    message = (
+        f"`{old}` has been deprecated."
+        + (f" Use `{new}` instead." if new else "")
+        + (f" {help}" if help else "")
+    )
     if error:
         raise ValueError(message)
     warnings.warn(message, DeprecationWarning, stacklevel=2)
 
 
-def Deprecated(old: str | None = None, *, new: str | None = None, help: str | None = None, error: bool = True) -> Callable[[Any], Any]:  # noqa: N802
+def Deprecated(
+    old: str | None = None, *, new: str | None = None, help: str | None = None, error: bool = True
+) -> Callable[[Any], Any]:  # noqa: N802
     """Decorator: calling the decorated object warns (or raises when ``error``)."""
 
     def decorator(obj: Any) -> Any:
@@ -183,19 +223,30 @@ def discount_cumsum(x: np.ndarray, gamma: float) -> np.ndarray:
 
 
 def compute_advantages(
-    rollout: dict, last_r: float, gamma: float = 0.9, lambda_: float = 1.0, use_gae: bool = True, use_critic: bool = True
+    rollout: dict,
+    last_r: float,
+    gamma: float = 0.9,
+    lambda_: float = 1.0,
+    use_gae: bool = True,
+    use_critic: bool = True,
 ) -> dict:
     """Adds ``advantages`` and ``value_targets`` (GAE or discounted returns) to ``rollout``."""
     rewards = np.asarray(rollout["rewards"], dtype=np.float32)
     if use_gae:
-        vpred = np.concatenate([np.asarray(rollout["vf_preds"], dtype=np.float32), [np.float32(last_r)]])
+        vpred = np.concatenate(
+            [np.asarray(rollout["vf_preds"], dtype=np.float32), [np.float32(last_r)]]
+        )
         delta = rewards + gamma * vpred[1:] - vpred[:-1]
         rollout[Postprocessing.ADVANTAGES] = discount_cumsum(delta, gamma * lambda_)
-        rollout[Postprocessing.VALUE_TARGETS] = (rollout[Postprocessing.ADVANTAGES] + vpred[:-1]).astype(np.float32)
+        rollout[Postprocessing.VALUE_TARGETS] = (
+            rollout[Postprocessing.ADVANTAGES] + vpred[:-1]
+        ).astype(np.float32)
     else:
         returns = discount_cumsum(np.concatenate([rewards, [np.float32(last_r)]]), gamma)[:-1]
         if use_critic:
-            rollout[Postprocessing.ADVANTAGES] = returns - np.asarray(rollout["vf_preds"], dtype=np.float32)
+            rollout[Postprocessing.ADVANTAGES] = returns - np.asarray(
+                rollout["vf_preds"], dtype=np.float32
+            )
             rollout[Postprocessing.VALUE_TARGETS] = returns
         else:
             rollout[Postprocessing.ADVANTAGES] = returns

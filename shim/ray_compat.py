@@ -26,7 +26,14 @@ from typing import Any
 
 from shim import _ray_aliases
 
-__all__ = ["install", "uninstall", "installed", "is_installed", "RealRayInstalledError", "provided_modules"]
+__all__ = [
+    "install",
+    "uninstall",
+    "installed",
+    "is_installed",
+    "RealRayInstalledError",
+    "provided_modules",
+]
 
 
 class RealRayInstalledError(RuntimeError):
@@ -43,7 +50,9 @@ class _AliasLoader(importlib.abc.Loader):
 
 def _make_alias_module(name: str) -> types.ModuleType:
     sources, extras = _ray_aliases.ALIASES[name]
-    module = types.ModuleType(name, f"shim.ray_compat alias of {name} (sources: {', '.join(sources) or 'none'})")
+    module = types.ModuleType(
+        name, f"shim.ray_compat alias of {name} (sources: {', '.join(sources) or 'none'})"
+    )
     module.__path__ = []  # every alias may have aliased sub-modules
     module.__shim_alias__ = True  # type: ignore[attr-defined]
     module.__dict__.update(extras)
@@ -70,7 +79,9 @@ def _make_alias_module(name: str) -> types.ModuleType:
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname != "ray" and not fullname.startswith("ray."):
             return None
         if fullname in _ray_aliases.ALIASES:
@@ -128,7 +139,11 @@ def uninstall() -> None:
     """Removes the finder and every alias module from ``sys.modules`` (idempotent)."""
     while _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
-    for name in [n for n, m in sys.modules.items() if (n == "ray" or n.startswith("ray.")) and getattr(m, "__shim_alias__", False)]:
+    for name in [
+        n
+        for n, m in sys.modules.items()
+        if (n == "ray" or n.startswith("ray.")) and getattr(m, "__shim_alias__", False)
+    ]:
         del sys.modules[name]
 
 

@@ -95,7 +95,9 @@ class TorchCategorical(TorchDistributionWrapper):
         return self.dist.log_prob(actions)
 
     @staticmethod
-    def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
         return int(action_space.n)
 
 
@@ -115,14 +117,19 @@ class TorchMultiCategorical(TorchDistributionWrapper):
     ) -> None:
         super().__init__(inputs, model)
         if input_lens is None:
-            raise ValueError("TorchMultiCategorical needs input_lens (one logits width per category)")
+            raise ValueError(
+                "TorchMultiCategorical needs input_lens (one logits width per category)"
+            )
         lens = tuple(int(n) for n in np.asarray(input_lens).reshape(-1))
         if sum(lens) != self.inputs.shape[1]:
             raise ValueError(
                 f"TorchMultiCategorical: input_lens {list(lens)} sum to {sum(lens)}, but inputs have "
                 f"shape {tuple(self.inputs.shape)}"
             )
-        self.cats = [torch.distributions.Categorical(logits=part, validate_args=False) for part in self.inputs.split(lens, dim=1)]
+        self.cats = [
+            torch.distributions.Categorical(logits=part, validate_args=False)
+            for part in self.inputs.split(lens, dim=1)
+        ]
         self.action_space = action_space
 
     def _shape_sample(self, sample: torch.Tensor) -> torch.Tensor:
@@ -161,7 +168,9 @@ class TorchMultiCategorical(TorchDistributionWrapper):
         return self.multi_kl(other).sum(dim=1)
 
     @staticmethod
-    def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
         if isinstance(action_space, gym.spaces.Box):
             if not np.issubdtype(action_space.dtype, np.integer):
                 raise ValueError(f"TorchMultiCategorical needs an integer Box, got {action_space}")
@@ -192,7 +201,9 @@ class TorchDeterministic(TorchDistributionWrapper):
         return torch.zeros((self.inputs.shape[0],), dtype=torch.float32, device=self.inputs.device)
 
     @staticmethod
-    def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
         return int(np.prod(action_space.shape, dtype=np.int64))
 
 
@@ -267,18 +278,24 @@ class TorchMultiActionDistribution(TorchDistributionWrapper):
     def kl(self, other: ActionDistribution) -> torch.Tensor:
         return functools.reduce(
             operator.add,
-            [d.kl(o) for d, o in zip(self.flat_child_distributions, other.flat_child_distributions)],  # type: ignore[attr-defined]
+            [
+                d.kl(o)
+                for d, o in zip(self.flat_child_distributions, other.flat_child_distributions)
+            ],  # type: ignore[attr-defined]
         )
 
     def entropy(self) -> torch.Tensor:
         return functools.reduce(operator.add, [d.entropy() for d in self.flat_child_distributions])
 
     def sample(self) -> Any:
-        return unflatten_as(self.action_space_struct, [d.sample() for d in self.flat_child_distributions])
+        return unflatten_as(
+            self.action_space_struct, [d.sample() for d in self.flat_child_distributions]
+        )
 
     def deterministic_sample(self) -> Any:
         return unflatten_as(
-            self.action_space_struct, [d.deterministic_sample() for d in self.flat_child_distributions]
+            self.action_space_struct,
+            [d.deterministic_sample() for d in self.flat_child_distributions],
         )
 
     def sampled_action_logp(self) -> torch.Tensor:
@@ -286,5 +303,7 @@ class TorchMultiActionDistribution(TorchDistributionWrapper):
             operator.add, [d.sampled_action_logp() for d in self.flat_child_distributions]
         )
 
-    def required_model_output_shape(self, action_space: gym.Space, model_config: dict | None = None) -> int:  # type: ignore[override]
+    def required_model_output_shape(
+        self, action_space: gym.Space, model_config: dict | None = None
+    ) -> int:  # type: ignore[override]
         return int(np.sum(self.input_lens))

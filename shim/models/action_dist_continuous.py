@@ -28,7 +28,9 @@ class TorchDiagGaussian(TorchDistributionWrapper):
     Samples are ``(B, A)``, squeezed to ``(B,)`` when the action space has shape ``()``.
     """
 
-    def __init__(self, inputs: Any, model: Any = None, *, action_space: gym.Space | None = None) -> None:
+    def __init__(
+        self, inputs: Any, model: Any = None, *, action_space: gym.Space | None = None
+    ) -> None:
         super().__init__(inputs, model)
         mean, log_std = torch.chunk(self.inputs, 2, dim=1)
         self.log_std = log_std
@@ -53,14 +55,18 @@ class TorchDiagGaussian(TorchDistributionWrapper):
         return super().kl(other).sum(-1)
 
     @staticmethod
-    def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
         return 2 * _box_width(action_space)
 
 
 class TorchSquashedGaussian(TorchDistributionWrapper):
     """tanh-squashed Gaussian on ``[low, high]``; log_std clamped to ``[-5, 2]``."""
 
-    def __init__(self, inputs: Any, model: Any = None, low: float = -1.0, high: float = 1.0) -> None:
+    def __init__(
+        self, inputs: Any, model: Any = None, low: float = -1.0, high: float = 1.0
+    ) -> None:
         super().__init__(inputs, model)
         mean, log_std = torch.chunk(self.inputs, 2, dim=-1)
         log_std = torch.clamp(log_std, MIN_LOG_NN_OUTPUT, MAX_LOG_NN_OUTPUT)
@@ -91,7 +97,9 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
         """One reparameterised sample and its log-likelihood (RLlib's SAC helper)."""
         z = self.dist.rsample()
         actions = self._squash(z)
-        logp = torch.sum(self.dist.log_prob(z) - torch.log(1 - actions * actions + SMALL_NUMBER), dim=-1)
+        logp = torch.sum(
+            self.dist.log_prob(z) - torch.log(1 - actions * actions + SMALL_NUMBER), dim=-1
+        )
         return actions, logp
 
     def entropy(self) -> torch.Tensor:
@@ -109,7 +117,9 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
         return torch.atanh(torch.clamp(normed, -1.0 + SMALL_NUMBER, 1.0 - SMALL_NUMBER))
 
     @staticmethod
-    def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
         return 2 * _box_width(action_space)
 
 
@@ -149,7 +159,9 @@ class TorchBeta(TorchDistributionWrapper):
         return (values - self.low) / (self.high - self.low)
 
     @staticmethod
-    def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
         return 2 * _box_width(action_space)
 
 
@@ -173,5 +185,7 @@ class TorchDirichlet(TorchDistributionWrapper):
         return self.dist.log_prob(x)
 
     @staticmethod
-    def required_model_output_shape(action_space: gym.Space, model_config: dict | None = None) -> int:
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
         return _box_width(action_space)

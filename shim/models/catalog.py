@@ -65,7 +65,9 @@ class ModelCatalog:
     def register_custom_model(model_name: str, model_class: type) -> None:
         """Registers ``model_class`` (a ModelV2 subclass) as ``model_config["custom_model"]=model_name``."""
         if not isinstance(model_name, str) or not model_name:
-            raise ValueError(f"register_custom_model: name must be a non-empty str, got {model_name!r}")
+            raise ValueError(
+                f"register_custom_model: name must be a non-empty str, got {model_name!r}"
+            )
         _CUSTOM_MODELS[model_name] = model_class
 
     @staticmethod
@@ -126,7 +128,9 @@ class ModelCatalog:
                     f"Unknown custom_action_dist {custom!r}; registered: {sorted(_CUSTOM_ACTION_DISTS)} "
                     "(register it with ModelCatalog.register_custom_action_dist)"
                 )
-            return ModelCatalog._get_multi_action_distribution(dist_cls, action_space, rest, framework)
+            return ModelCatalog._get_multi_action_distribution(
+                dist_cls, action_space, rest, framework
+            )
         if (
             isinstance(dist_type, type)
             and issubclass(dist_type, ActionDistribution)
@@ -139,7 +143,9 @@ class ModelCatalog:
                 num_cats = int(np.prod(action_space.shape))
                 lens = [high - low + 1] * num_cats
                 return (
-                    functools.partial(TorchMultiCategorical, input_lens=lens, action_space=action_space),
+                    functools.partial(
+                        TorchMultiCategorical, input_lens=lens, action_space=action_space
+                    ),
                     num_cats * (high - low + 1),
                 )
             if len(action_space.shape) > 1:
@@ -171,7 +177,9 @@ class ModelCatalog:
                 int(np.sum(action_space.nvec)),
             )
         else:
-            raise NotImplementedError(f"No legacy action distribution for {action_space} (dist_type={dist_type!r})")
+            raise NotImplementedError(
+                f"No legacy action distribution for {action_space} (dist_type={dist_type!r})"
+            )
         return dist_cls, int(dist_cls.required_model_output_shape(action_space, config))
 
     @staticmethod
@@ -179,7 +187,10 @@ class ModelCatalog:
         dist_class: type, action_space: gym.Space, config: dict, framework: str | None
     ) -> tuple[Any, int]:
         if isinstance(dist_class, type) and issubclass(dist_class, TorchMultiActionDistribution):
-            children = [ModelCatalog.get_action_dist(s, config, framework=framework) for s in flatten_space(action_space)]
+            children = [
+                ModelCatalog.get_action_dist(s, config, framework=framework)
+                for s in flatten_space(action_space)
+            ]
             input_lens = [int(width) for _, width in children]
             return (
                 functools.partial(
@@ -268,9 +279,13 @@ class ModelCatalog:
                     "Custom ModelV2 %s should accept its custom_model_config entries as **kwargs",
                     model_cls.__name__,
                 )
-                return model_cls(obs_space, action_space, num_outputs, model_config, name, **model_kwargs)
+                return model_cls(
+                    obs_space, action_space, num_outputs, model_config, name, **model_kwargs
+                )
 
-        v2_class = default_model or ModelCatalog._get_v2_model_class(obs_space, model_config, framework)
+        v2_class = default_model or ModelCatalog._get_v2_model_class(
+            obs_space, model_config, framework
+        )
         v2_class = ModelCatalog._wrap_recurrent(v2_class, model_config)
         v2_class = ModelCatalog._wrap_if_needed(v2_class, model_interface)
         return v2_class(obs_space, action_space, num_outputs, model_config, name, **model_kwargs)
@@ -302,14 +317,18 @@ class ModelCatalog:
         return wrapper
 
     @staticmethod
-    def _get_v2_model_class(input_space: gym.Space, model_config: dict, framework: str | None = "torch") -> type:
+    def _get_v2_model_class(
+        input_space: gym.Space, model_config: dict, framework: str | None = "torch"
+    ) -> type:
         from shim.models.complex_input_net import ComplexInputNetwork
         from shim.models.fcnet import FullyConnectedNetwork
         from shim.models.visionnet import VisionNetwork
 
         original = getattr(input_space, "original_space", input_space)
         if isinstance(original, (gym.spaces.Tuple, gym.spaces.Dict)):
-            if any(isinstance(s, gym.spaces.Box) and len(s.shape) >= 2 for s in flatten_space(original)):
+            if any(
+                isinstance(s, gym.spaces.Box) and len(s.shape) >= 2 for s in flatten_space(original)
+            ):
                 return ComplexInputNetwork
         if isinstance(input_space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)):
             return FullyConnectedNetwork
@@ -325,7 +344,9 @@ class ModelCatalog:
     @staticmethod
     def _validate_config(config: dict) -> None:
         if config.get("use_lstm") and config.get("use_attention"):
-            raise ValueError("Only one of use_lstm and use_attention may be True in the model config")
+            raise ValueError(
+                "Only one of use_lstm and use_attention may be True in the model config"
+            )
         if config.get("custom_preprocessor"):
             raise NotImplementedError(
                 "custom_preprocessor is not supported by the shim; use a gymnasium ObservationWrapper"
@@ -333,13 +354,19 @@ class ModelCatalog:
 
     # ------------------------------------------------------------------ preprocessors
     @staticmethod
-    def get_preprocessor(env: gym.Env, options: dict | None = None, include_multi_binary: bool = False) -> Preprocessor:
+    def get_preprocessor(
+        env: gym.Env, options: dict | None = None, include_multi_binary: bool = False
+    ) -> Preprocessor:
         """The preprocessor instance for ``env.observation_space``."""
-        return ModelCatalog.get_preprocessor_for_space(env.observation_space, options, include_multi_binary)
+        return ModelCatalog.get_preprocessor_for_space(
+            env.observation_space, options, include_multi_binary
+        )
 
     @staticmethod
     def get_preprocessor_for_space(
-        observation_space: gym.Space, options: dict | None = None, include_multi_binary: bool = False
+        observation_space: gym.Space,
+        options: dict | None = None,
+        include_multi_binary: bool = False,
     ) -> Preprocessor:
         """The preprocessor instance for ``observation_space`` (one-hot, flattening or no-op)."""
         options = options or MODEL_DEFAULTS

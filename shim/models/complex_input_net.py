@@ -44,7 +44,9 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
             self.original_space if model_config.get("_disable_preprocessor_api") else obs_space
         )
         nn.Module.__init__(self)
-        TorchModelV2.__init__(self, self.original_space, action_space, num_outputs, model_config, name)
+        TorchModelV2.__init__(
+            self, self.original_space, action_space, num_outputs, model_config, name
+        )
         self.flattened_input_space = flatten_space(self.original_space)
         self.cnns = nn.ModuleDict()
         self.one_hot = nn.ModuleDict()
@@ -60,29 +62,46 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
             key = str(index)
             if isinstance(component, gym.spaces.Box) and len(component.shape) == 3:
                 config = {
-                    "conv_filters": model_config.get("conv_filters") or get_filter_config(component.shape),
+                    "conv_filters": model_config.get("conv_filters")
+                    or get_filter_config(component.shape),
                     "conv_activation": model_config.get("conv_activation"),
                     "post_fcnet_hiddens": [],
                 }
                 self.cnns[key] = ModelCatalog.get_model_v2(
-                    component, action_space, num_outputs=None, model_config=config,
-                    framework="torch", name=f"cnn_{key}",
+                    component,
+                    action_space,
+                    num_outputs=None,
+                    model_config=config,
+                    framework="torch",
+                    name=f"cnn_{key}",
                 )
                 concat_size += self.cnns[key].num_outputs
                 self.add_module(f"cnn_{key}", self.cnns[key])
             elif isinstance(component, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)):
-                size = int(component.n) if isinstance(component, gym.spaces.Discrete) else int(np.sum(component.nvec))
+                size = (
+                    int(component.n)
+                    if isinstance(component, gym.spaces.Discrete)
+                    else int(np.sum(component.nvec))
+                )
                 self.one_hot[key] = ModelCatalog.get_model_v2(
-                    gym.spaces.Box(-1.0, 1.0, (size,), np.float32), action_space, num_outputs=None,
-                    model_config=dict(mlp_config), framework="torch", name=f"one_hot_{key}",
+                    gym.spaces.Box(-1.0, 1.0, (size,), np.float32),
+                    action_space,
+                    num_outputs=None,
+                    model_config=dict(mlp_config),
+                    framework="torch",
+                    name=f"one_hot_{key}",
                 )
                 concat_size += self.one_hot[key].num_outputs
                 self.add_module(f"one_hot_{key}", self.one_hot[key])
             else:
                 size = int(np.prod(component.shape))
                 self.flatten[key] = ModelCatalog.get_model_v2(
-                    gym.spaces.Box(-1.0, 1.0, (size,), np.float32), action_space, num_outputs=None,
-                    model_config=dict(mlp_config), framework="torch", name=f"flatten_{key}",
+                    gym.spaces.Box(-1.0, 1.0, (size,), np.float32),
+                    action_space,
+                    num_outputs=None,
+                    model_config=dict(mlp_config),
+                    framework="torch",
+                    name=f"flatten_{key}",
                 )
                 self.flatten_dims[key] = size
                 concat_size += self.flatten[key].num_outputs
@@ -94,23 +113,35 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
         }
         self.post_fc_stack = ModelCatalog.get_model_v2(
             gym.spaces.Box(float("-inf"), float("inf"), shape=(concat_size,), dtype=np.float32),
-            self.action_space, None, post_config, framework="torch", name="post_fc_stack",
+            self.action_space,
+            None,
+            post_config,
+            framework="torch",
+            name="post_fc_stack",
         )
         self.logits_layer = None
         self.value_layer = None
         self._value_out: torch.Tensor | None = None
         if num_outputs:
-            self.logits_layer = SlimFC(self.post_fc_stack.num_outputs, num_outputs, initializer=normc_initializer(0.01))
-            self.value_layer = SlimFC(self.post_fc_stack.num_outputs, 1, initializer=normc_initializer(0.01))
+            self.logits_layer = SlimFC(
+                self.post_fc_stack.num_outputs, num_outputs, initializer=normc_initializer(0.01)
+            )
+            self.value_layer = SlimFC(
+                self.post_fc_stack.num_outputs, 1, initializer=normc_initializer(0.01)
+            )
         else:
             self.num_outputs = concat_size
 
-    def forward(self, input_dict: dict, state: list[Any], seq_lens: Any) -> tuple[torch.Tensor, list[Any]]:
+    def forward(
+        self, input_dict: dict, state: list[Any], seq_lens: Any
+    ) -> tuple[torch.Tensor, list[Any]]:
         """Structured obs -> concatenated leaf features -> ``logits (B, num_outputs)``."""
         if SampleBatch.OBS in input_dict and "obs_flat" in input_dict:
             original_obs = input_dict[SampleBatch.OBS]
         else:
-            original_obs = restore_original_dimensions(input_dict[SampleBatch.OBS], self.processed_obs_space)
+            original_obs = restore_original_dimensions(
+                input_dict[SampleBatch.OBS], self.processed_obs_space
+            )
         outs = []
         for index, component in enumerate(flatten(original_obs)):
             key = str(index)

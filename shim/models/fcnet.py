@@ -59,17 +59,26 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
         layers: list[nn.Module] = []
         self._logits = None
         for size in hiddens[:-1]:
-            layers.append(SlimFC(prev, size, initializer=normc_initializer(1.0), activation_fn=activation))
+            layers.append(
+                SlimFC(prev, size, initializer=normc_initializer(1.0), activation_fn=activation)
+            )
             prev = size
         if no_final_linear and num_outputs:
             layers.append(
-                SlimFC(prev, num_outputs, initializer=normc_initializer(1.0), activation_fn=activation)
+                SlimFC(
+                    prev, num_outputs, initializer=normc_initializer(1.0), activation_fn=activation
+                )
             )
             prev = num_outputs
         else:
             if hiddens:
                 layers.append(
-                    SlimFC(prev, hiddens[-1], initializer=normc_initializer(1.0), activation_fn=activation)
+                    SlimFC(
+                        prev,
+                        hiddens[-1],
+                        initializer=normc_initializer(1.0),
+                        activation_fn=activation,
+                    )
                 )
                 prev = hiddens[-1]
             if num_outputs:
@@ -86,7 +95,9 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
             vf_layers: list[nn.Module] = []
             for size in hiddens:
                 vf_layers.append(
-                    SlimFC(vf_prev, size, initializer=normc_initializer(1.0), activation_fn=activation)
+                    SlimFC(
+                        vf_prev, size, initializer=normc_initializer(1.0), activation_fn=activation
+                    )
                 )
                 vf_prev = size
             self._value_branch_separate = nn.Sequential(*vf_layers)

@@ -74,7 +74,10 @@ class LSTMWrapper(RecurrentNetwork, nn.Module):
         self.lstm = nn.LSTM(lstm_in, self.cell_size, batch_first=not self.time_major)
         self.num_outputs = num_outputs
         self._logits_branch = SlimFC(
-            self.cell_size, self.num_outputs, activation_fn=None, initializer=nn.init.xavier_uniform_
+            self.cell_size,
+            self.num_outputs,
+            activation_fn=None,
+            initializer=nn.init.xavier_uniform_,
         )
         self._value_branch = SlimFC(
             self.cell_size, 1, activation_fn=None, initializer=nn.init.xavier_uniform_
@@ -89,7 +92,9 @@ class LSTMWrapper(RecurrentNetwork, nn.Module):
             )
         self._features: torch.Tensor | None = None
 
-    def forward(self, input_dict: dict, state: list[torch.Tensor], seq_lens: Any) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def forward(
+        self, input_dict: dict, state: list[torch.Tensor], seq_lens: Any
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Wrapped features ``(B*T, F)`` (+ prev action/reward) -> LSTM -> logits ``(B*T, num_outputs)``."""
         if seq_lens is None:
             raise ValueError("LSTMWrapper.forward needs seq_lens ((B,) sequence lengths)")
@@ -105,7 +110,11 @@ class LSTMWrapper(RecurrentNetwork, nn.Module):
                 prev_a = torch.as_tensor(prev_a).float()
             extra.append(torch.reshape(prev_a, [-1, self.action_dim]))
         if self.use_prev_reward:
-            extra.append(torch.reshape(torch.as_tensor(input_dict[SampleBatch.PREV_REWARDS]).float(), [-1, 1]))
+            extra.append(
+                torch.reshape(
+                    torch.as_tensor(input_dict[SampleBatch.PREV_REWARDS]).float(), [-1, 1]
+                )
+            )
         if extra:
             wrapped_out = torch.cat([wrapped_out] + extra, dim=1)
         input_dict["obs_flat"] = wrapped_out

@@ -158,7 +158,9 @@ class SlimFC(nn.Module):
         if use_bias:
             nn.init.constant_(linear.bias, bias_init)
         layers: list[nn.Module] = [linear]
-        activation = get_activation_fn(activation_fn) if isinstance(activation_fn, str) else activation_fn
+        activation = (
+            get_activation_fn(activation_fn) if isinstance(activation_fn, str) else activation_fn
+        )
         if activation is not None:
             layers.append(activation())
         self._model = nn.Sequential(*layers)
@@ -205,7 +207,9 @@ class SlimConv2d(nn.Module):
         nn.init.constant_(conv.bias, bias_init)
         layers.append(conv)
         if isinstance(activation_fn, str):
-            activation_fn = nn.ReLU if activation_fn == "default" else get_activation_fn(activation_fn)
+            activation_fn = (
+                nn.ReLU if activation_fn == "default" else get_activation_fn(activation_fn)
+            )
         if activation_fn is not None:
             layers.append(activation_fn())
         self._model = nn.Sequential(*layers)

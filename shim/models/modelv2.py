@@ -109,7 +109,11 @@ class ModelV2:
         Raises:
             ValueError: ``forward`` did not return a 2-tuple, or its state is not a list.
         """
-        restored = input_dict.copy(shallow=True) if isinstance(input_dict, SampleBatch) else SampleBatch(input_dict)
+        restored = (
+            input_dict.copy(shallow=True)
+            if isinstance(input_dict, SampleBatch)
+            else SampleBatch(input_dict)
+        )
         if not state:
             state = []
             if "state_in_0" in input_dict:
@@ -128,7 +132,9 @@ class ModelV2:
                 or isinstance(self.obs_space, (gym.spaces.Dict, gym.spaces.Tuple))
                 or isinstance(obs, (dict, list, tuple))
             ):
-                restored[SampleBatch.OBS] = restore_original_dimensions(obs, self.obs_space, "torch")
+                restored[SampleBatch.OBS] = restore_original_dimensions(
+                    obs, self.obs_space, "torch"
+                )
             if isinstance(obs, (dict, list, tuple)):
                 original = getattr(self.obs_space, "original_space", self.obs_space)
                 restored["obs_flat"] = flatten_to_tensor(obs, original)

@@ -31,7 +31,9 @@ class Preprocessor:
     def __init__(self, obs_space: gym.Space, options: dict | None = None) -> None:
         self._obs_space = obs_space
         self._options = dict(options or {})
-        self.shape: tuple[int, ...] = tuple(int(d) for d in self._init_shape(obs_space, self._options))
+        self.shape: tuple[int, ...] = tuple(
+            int(d) for d in self._init_shape(obs_space, self._options)
+        )
         self._size = int(np.prod(self.shape))
 
     def _init_shape(self, obs_space: gym.Space, options: dict) -> tuple[int, ...]:
@@ -256,8 +258,10 @@ def _unpack(obs: Any, space: gym.Space) -> Any:
             raise ValueError(
                 f"Expected flattened obs shape [..., {width}] for {space}, got {tuple(obs.shape)}"
             )
-        children = list(space.spaces.items()) if isinstance(space, gym.spaces.Dict) else list(
-            enumerate(space.spaces)
+        children = (
+            list(space.spaces.items())
+            if isinstance(space, gym.spaces.Dict)
+            else list(enumerate(space.spaces))
         )
         offset = 0
         unpacked: list[tuple[Any, Any]] = []

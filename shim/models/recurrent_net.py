@@ -49,7 +49,9 @@ def add_time_dimension(
     elif max_seq_len is not None:
         time = int(max_seq_len)
         if rows % time != 0:
-            raise ValueError(f"add_time_dimension: {rows} rows is not a multiple of max_seq_len={time}")
+            raise ValueError(
+                f"add_time_dimension: {rows} rows is not a multiple of max_seq_len={time}"
+            )
         batch = rows // time
     else:
         raise ValueError("add_time_dimension needs seq_lens or max_seq_len")

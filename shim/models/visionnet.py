@@ -38,13 +38,17 @@ def _conv_stack(
     layers: list[nn.Module] = []
     for out_channels, kernel, stride in filters[:-1]:
         padding, out_size = same_padding(in_size, kernel, stride)
-        layers.append(SlimConv2d(in_channels, out_channels, kernel, stride, padding, activation_fn=activation))
+        layers.append(
+            SlimConv2d(in_channels, out_channels, kernel, stride, padding, activation_fn=activation)
+        )
         in_channels = out_channels
         in_size = list(out_size)
     out_channels, kernel, stride = filters[-1]
     if last_out_channels is not None:
         out_channels = last_out_channels
-    layers.append(SlimConv2d(in_channels, out_channels, kernel, stride, None, activation_fn=activation))
+    layers.append(
+        SlimConv2d(in_channels, out_channels, kernel, stride, None, activation_fn=activation)
+    )
     return layers, out_channels, in_size
 
 
@@ -74,7 +78,9 @@ class VisionNetwork(TorchModelV2, nn.Module):
         if len(filters) == 0:
             raise ValueError("VisionNetwork: `conv_filters` must have at least one entry")
         if len(obs_space.shape) != 3:
-            raise ValueError(f"VisionNetwork expects (H, W, C) observations, got shape {obs_space.shape}")
+            raise ValueError(
+                f"VisionNetwork expects (H, W, C) observations, got shape {obs_space.shape}"
+            )
         post_hiddens = list(model_config.get("post_fcnet_hiddens", []))
         post_activation = get_activation_fn(model_config.get("post_fcnet_activation"))
         no_final_linear = self.model_config.get("no_final_linear")
@@ -84,28 +90,46 @@ class VisionNetwork(TorchModelV2, nn.Module):
         self._logits = None
         if no_final_linear and num_outputs:
             last_channels = filters[-1][0] if post_hiddens else num_outputs
-            layers, out_channels, _ = _conv_stack(obs_space.shape, filters, activation, last_channels)
+            layers, out_channels, _ = _conv_stack(
+                obs_space.shape, filters, activation, last_channels
+            )
             sizes = post_hiddens[:-1] + ([num_outputs] if post_hiddens else [])
             for size in sizes:
-                layers.append(SlimFC(out_channels, size, initializer=normc_initializer(1.0), activation_fn=post_activation))
+                layers.append(
+                    SlimFC(
+                        out_channels,
+                        size,
+                        initializer=normc_initializer(1.0),
+                        activation_fn=post_activation,
+                    )
+                )
                 out_channels = size
         else:
             layers, out_channels, in_size = _conv_stack(obs_space.shape, filters, activation)
             if num_outputs:
                 _, kernel, stride = filters[-1]
                 kernel = [kernel, kernel] if isinstance(kernel, int) else kernel
-                in_size = [np.ceil((in_size[0] - kernel[0]) / stride), np.ceil((in_size[1] - kernel[1]) / stride)]
+                in_size = [
+                    np.ceil((in_size[0] - kernel[0]) / stride),
+                    np.ceil((in_size[1] - kernel[1]) / stride),
+                ]
                 padding, _ = same_padding(in_size, [1, 1], [1, 1])
                 if post_hiddens:
                     layers.append(nn.Flatten())
                     prev = out_channels
                     for i, size in enumerate(post_hiddens + [num_outputs]):
                         act = post_activation if i < len(post_hiddens) - 1 else None
-                        layers.append(SlimFC(prev, size, initializer=normc_initializer(1.0), activation_fn=act))
+                        layers.append(
+                            SlimFC(
+                                prev, size, initializer=normc_initializer(1.0), activation_fn=act
+                            )
+                        )
                         prev = size
                     self._logits = layers.pop()
                 else:
-                    self._logits = SlimConv2d(out_channels, num_outputs, [1, 1], 1, padding, activation_fn=None)
+                    self._logits = SlimConv2d(
+                        out_channels, num_outputs, [1, 1], 1, padding, activation_fn=None
+                    )
             else:
                 self.last_layer_is_flattened = True
                 layers.append(nn.Flatten())
@@ -125,7 +149,9 @@ class VisionNetwork(TorchModelV2, nn.Module):
             self._value_branch_separate = nn.Sequential(*vf_layers)
         self._features: torch.Tensor | None = None
 
-    def forward(self, input_dict: dict, state: list[Any], seq_lens: Any) -> tuple[torch.Tensor, list[Any]]:
+    def forward(
+        self, input_dict: dict, state: list[Any], seq_lens: Any
+    ) -> tuple[torch.Tensor, list[Any]]:
         """``obs (B, H, W, C)`` -> ``logits (B, num_outputs)``."""
         self._features = torch.as_tensor(input_dict["obs"]).float().permute(0, 3, 1, 2)
         conv_out = self._convs(self._features)

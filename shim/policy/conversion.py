@@ -91,7 +91,9 @@ def stack_observations(obs_batch: Any) -> Any:
     if isinstance(obs_batch, list) and obs_batch and isinstance(obs_batch[0], Mapping):
         return {k: stack_observations([o[k] for o in obs_batch]) for k in obs_batch[0]}
     if isinstance(obs_batch, list) and obs_batch and isinstance(obs_batch[0], tuple):
-        return tuple(stack_observations([o[i] for o in obs_batch]) for i in range(len(obs_batch[0])))
+        return tuple(
+            stack_observations([o[i] for o in obs_batch]) for i in range(len(obs_batch[0]))
+        )
     if isinstance(obs_batch, tuple):
         return obs_batch  # a Tuple-space batch: one batched array per component
     if isinstance(obs_batch, list) and obs_batch and isinstance(obs_batch[0], torch.Tensor):
@@ -101,7 +103,9 @@ def stack_observations(obs_batch: Any) -> Any:
     return obs_batch
 
 
-def check_batch_in_space(space: gym.Space, batch: Any, where: str = "obs_batch", *, bounds: bool = True) -> None:
+def check_batch_in_space(
+    space: gym.Space, batch: Any, where: str = "obs_batch", *, bounds: bool = True
+) -> None:
     """Raises ValueError when a batch ``(B, ...)`` does not fit ``space``.
 
     Checks structure, per-item shape, numeric dtype and (when ``bounds``) Box/Discrete/
@@ -120,14 +124,20 @@ def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker
     :func:`check_batch_in_space`); bounds and shapes are prepared once, so a call costs a few
     vectorised comparisons."""
     if isinstance(space, gym.spaces.Dict):
-        children = {key: make_batch_checker(sub, bounds=bounds) for key, sub in space.spaces.items()}
+        children = {
+            key: make_batch_checker(sub, bounds=bounds) for key, sub in space.spaces.items()
+        }
 
         def check_dict(batch: Any, where: str = "obs_batch") -> None:
             if not isinstance(batch, Mapping):
-                raise ValueError(f"{where}: expected a dict of batched arrays for {space}, got {type(batch).__name__}")
+                raise ValueError(
+                    f"{where}: expected a dict of batched arrays for {space}, got {type(batch).__name__}"
+                )
             missing = [k for k in children if k not in batch]
             if missing:
-                raise ValueError(f"{where}: missing key(s) {missing} for {space}; got keys {sorted(batch)}")
+                raise ValueError(
+                    f"{where}: missing key(s) {missing} for {space}; got keys {sorted(batch)}"
+                )
             for key, child in children.items():
                 child(batch[key], f"{where}[{key!r}]")
 
@@ -137,7 +147,9 @@ def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker
 
         def check_tuple(batch: Any, where: str = "obs_batch") -> None:
             if not isinstance(batch, (tuple, list)) or len(batch) != len(items):
-                raise ValueError(f"{where}: expected a tuple of {len(items)} batched arrays for {space}")
+                raise ValueError(
+                    f"{where}: expected a tuple of {len(items)} batched arrays for {space}"
+                )
             for i, (child, item) in enumerate(zip(items, batch)):
                 child(item, f"{where}[{i}]")
 
@@ -163,7 +175,9 @@ def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker
         if array.shape[1:] != shape or array.ndim != len(shape) + 1:
             raise ValueError(f"{where}: expected shape {expected} for {space}, got {array.shape}")
         if array.dtype.kind not in "biuf":
-            raise ValueError(f"{where}: expected a numeric array for {space}, got dtype {array.dtype}")
+            raise ValueError(
+                f"{where}: expected a numeric array for {space}, got dtype {array.dtype}"
+            )
         if not bounds or array.size == 0:
             return
         if isinstance(space, gym.spaces.Box):
@@ -177,9 +191,19 @@ def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker
                 ok = not np.isnan(array).any()
             else:
                 ok = (
-                    low is None or (array.min() >= low if type(low) is float else np.greater_equal(array, low).all())
+                    low is None
+                    or (
+                        array.min() >= low
+                        if type(low) is float
+                        else np.greater_equal(array, low).all()
+                    )
                 ) and (
-                    high is None or (array.max() <= high if type(high) is float else np.less_equal(array, high).all())
+                    high is None
+                    or (
+                        array.max() <= high
+                        if type(high) is float
+                        else np.less_equal(array, high).all()
+                    )
                 )
                 if ok and array.dtype.kind == "f" and (low is None or high is None):
                     ok = not np.isnan(array).any()
@@ -187,7 +211,11 @@ def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker
                 return
             bad = ~((array >= space.low) & (array <= space.high))
         elif isinstance(space, gym.spaces.Discrete):
-            bad = (array < space.start) | (array >= space.start + space.n) | (array != np.floor(array))
+            bad = (
+                (array < space.start)
+                | (array >= space.start + space.n)
+                | (array != np.floor(array))
+            )
         elif isinstance(space, gym.spaces.MultiDiscrete):
             start = getattr(space, "start", 0)
             bad = (array < start) | (array >= start + space.nvec)

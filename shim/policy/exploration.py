@@ -21,7 +21,9 @@ from shim.policy.schedules import PiecewiseSchedule, Schedule, schedule_from_con
 
 FLOAT_MIN = -3.4e38
 #: Modules whose distribution classes return ``(B,)`` logp (RLlib's zeros_like shortcut is safe).
-_BATCH_LOGP_MODULES = frozenset({"shim.models.action_dist", "shim.models.action_dist_continuous", "shim.dist_bridge"})
+_BATCH_LOGP_MODULES = frozenset(
+    {"shim.models.action_dist", "shim.models.action_dist_continuous", "shim.dist_bridge"}
+)
 
 __all__ = [
     "Exploration",
@@ -77,19 +79,44 @@ class Exploration:
         self.framework = framework
         self.device = torch.device("cpu")
         if kwargs:
-            raise TypeError(f"{type(self).__name__} got unexpected exploration_config keys {sorted(kwargs)}")
+            raise TypeError(
+                f"{type(self).__name__} got unexpected exploration_config keys {sorted(kwargs)}"
+            )
 
-    def before_compute_actions(self, *, timestep: int | None = None, explore: bool | None = None, tf_sess: Any = None, **kwargs: Any) -> None:
+    def before_compute_actions(
+        self,
+        *,
+        timestep: int | None = None,
+        explore: bool | None = None,
+        tf_sess: Any = None,
+        **kwargs: Any,
+    ) -> None:
         """Hook called before each forward pass (default: nothing)."""
 
-    def get_exploration_action(self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True) -> tuple[Any, torch.Tensor]:
+    def get_exploration_action(
+        self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True
+    ) -> tuple[Any, torch.Tensor]:
         """``(actions (B, ...), logp (B,))`` for the given distribution."""
         raise NotImplementedError
 
-    def on_episode_start(self, policy: Any = None, *, environment: Any = None, episode: Any = None, tf_sess: Any = None) -> None:
+    def on_episode_start(
+        self,
+        policy: Any = None,
+        *,
+        environment: Any = None,
+        episode: Any = None,
+        tf_sess: Any = None,
+    ) -> None:
         """Episode hook (default: nothing)."""
 
-    def on_episode_end(self, policy: Any = None, *, environment: Any = None, episode: Any = None, tf_sess: Any = None) -> None:
+    def on_episode_end(
+        self,
+        policy: Any = None,
+        *,
+        environment: Any = None,
+        episode: Any = None,
+        tf_sess: Any = None,
+    ) -> None:
         """Episode hook (default: nothing)."""
 
     def postprocess_trajectory(self, policy: Any, sample_batch: Any, tf_sess: Any = None) -> Any:
@@ -115,10 +142,14 @@ class Random(Exploration):
         super().__init__(action_space, **kwargs)
         self.action_space_struct = get_base_struct_from_space(action_space)
 
-    def get_exploration_action(self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True) -> tuple[Any, torch.Tensor]:
+    def get_exploration_action(
+        self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True
+    ) -> tuple[Any, torch.Tensor]:
         batch = _batch_size(action_distribution)
         if explore:
-            actions = _stack_samples(self.action_space, [self.action_space.sample() for _ in range(batch)])
+            actions = _stack_samples(
+                self.action_space, [self.action_space.sample() for _ in range(batch)]
+            )
         else:
             actions = action_distribution.deterministic_sample()
         return actions, torch.zeros((batch,), dtype=torch.float32)
@@ -131,17 +162,23 @@ class StochasticSampling(Exploration):
         random_timesteps: act uniformly at random while ``timestep < random_timesteps``.
     """
 
-    def __init__(self, action_space: gym.Space, *, random_timesteps: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self, action_space: gym.Space, *, random_timesteps: int = 0, **kwargs: Any
+    ) -> None:
         super().__init__(action_space, **kwargs)
         self.random_timesteps = int(random_timesteps)
         self.random_exploration = Random(action_space, framework=self.framework, model=self.model)
         self.last_timestep = 0
 
-    def get_exploration_action(self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True) -> tuple[Any, torch.Tensor]:
+    def get_exploration_action(
+        self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True
+    ) -> tuple[Any, torch.Tensor]:
         self.last_timestep = timestep if timestep is not None else self.last_timestep + 1
         if explore:
             if self.last_timestep < self.random_timesteps:
-                return self.random_exploration.get_exploration_action(action_distribution=action_distribution, explore=True)
+                return self.random_exploration.get_exploration_action(
+                    action_distribution=action_distribution, explore=True
+                )
             actions = action_distribution.sample()
             return actions, action_distribution.sampled_action_logp()
         actions = action_distribution.deterministic_sample()
@@ -173,7 +210,9 @@ class EpsilonGreedy(Exploration):
         **kwargs: Any,
     ) -> None:
         super().__init__(action_space, **kwargs)
-        self.epsilon_schedule: Schedule = schedule_from_config(epsilon_schedule) or PiecewiseSchedule(
+        self.epsilon_schedule: Schedule = schedule_from_config(
+            epsilon_schedule
+        ) or PiecewiseSchedule(
             endpoints=[
                 (0, initial_epsilon),
                 (warmup_timesteps, initial_epsilon),
@@ -184,7 +223,9 @@ class EpsilonGreedy(Exploration):
         self.action_space_struct = get_base_struct_from_space(action_space)
         self.last_timestep = 0
 
-    def get_exploration_action(self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True) -> tuple[Any, torch.Tensor]:
+    def get_exploration_action(
+        self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True
+    ) -> tuple[Any, torch.Tensor]:
         from shim.models.action_dist import TorchMultiActionDistribution
 
         self.last_timestep = timestep if timestep is not None else self.last_timestep + 1
@@ -202,7 +243,9 @@ class EpsilonGreedy(Exploration):
                     for leaf, value in zip(leaves, flatten(self.action_space.sample())):
                         leaf[row] = torch.as_tensor(value)
             return unflatten_as(self.action_space_struct, leaves), logp
-        valid = torch.where(q_values <= FLOAT_MIN, torch.zeros_like(q_values), torch.ones_like(q_values))
+        valid = torch.where(
+            q_values <= FLOAT_MIN, torch.zeros_like(q_values), torch.ones_like(q_values)
+        )
         random_actions = torch.multinomial(valid, 1).squeeze(1)
         take_random = torch.empty((batch,)).uniform_() < epsilon
         return torch.where(take_random, random_actions, exploit), logp
@@ -243,7 +286,10 @@ class GaussianNoise(Exploration):
         self.random_exploration = Random(action_space, framework=self.framework, model=self.model)
         self.stddev = float(stddev)
         self.scale_schedule: Schedule = schedule_from_config(scale_schedule) or PiecewiseSchedule(
-            endpoints=[(random_timesteps, initial_scale), (random_timesteps + scale_timesteps, final_scale)],
+            endpoints=[
+                (random_timesteps, initial_scale),
+                (random_timesteps + scale_timesteps, final_scale),
+            ],
             outside_value=final_scale,
         )
         self.last_timestep = 0
@@ -253,10 +299,14 @@ class GaussianNoise(Exploration):
     def _noise(self, det_actions: torch.Tensor, scale: float) -> torch.Tensor:
         return scale * torch.normal(mean=torch.zeros(det_actions.shape), std=self.stddev)
 
-    def get_exploration_action(self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True) -> tuple[Any, torch.Tensor]:
+    def get_exploration_action(
+        self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True
+    ) -> tuple[Any, torch.Tensor]:
         self.last_timestep = timestep if timestep is not None else self.last_timestep + 1
         if explore and self.last_timestep < self.random_timesteps:
-            actions, _ = self.random_exploration.get_exploration_action(action_distribution=action_distribution, explore=True)
+            actions, _ = self.random_exploration.get_exploration_action(
+                action_distribution=action_distribution, explore=True
+            )
         elif explore:
             det = action_distribution.deterministic_sample()
             noisy = det + self._noise(det, self.scale_schedule(self.last_timestep))
@@ -311,13 +361,17 @@ class OrnsteinUhlenbeckNoise(GaussianNoise):
         self.ou_sigma = float(ou_sigma)
         self.ou_base_scale = float(ou_base_scale)
         self.ou_state = torch.zeros(int(np.prod(action_space.shape)), dtype=torch.float32)
-        span = torch.as_tensor(action_space.high - action_space.low, dtype=torch.float32).reshape(-1)
+        span = torch.as_tensor(action_space.high - action_space.low, dtype=torch.float32).reshape(
+            -1
+        )
         self._span = torch.where(torch.isinf(span), torch.ones_like(span), span)
 
     def _noise(self, det_actions: torch.Tensor, scale: float) -> torch.Tensor:
         gaussian = scale * torch.normal(mean=torch.zeros(self.ou_state.shape), std=1.0)
         self.ou_state += self.ou_theta * -self.ou_state + self.ou_sigma * gaussian
-        return (scale * self.ou_base_scale * self.ou_state * self._span).reshape(det_actions.shape[1:])
+        return (scale * self.ou_base_scale * self.ou_state * self._span).reshape(
+            det_actions.shape[1:]
+        )
 
     def get_state(self, sess: Any = None) -> dict[str, Any]:
         state = super().get_state()
@@ -358,7 +412,11 @@ def _resolve_type(kind: Any) -> type[Exploration]:
 
 
 def make_exploration(
-    exploration_config: dict | None, action_space: gym.Space, *, policy_config: dict | None = None, model: Any = None
+    exploration_config: dict | None,
+    action_space: gym.Space,
+    *,
+    policy_config: dict | None = None,
+    model: Any = None,
 ) -> Exploration:
     """Builds the exploration object from ``{"type": ..., **kwargs}`` (default StochasticSampling)."""
     config = dict(exploration_config or {"type": "StochasticSampling"})

@@ -81,7 +81,8 @@ def _import_allowed(path: str, allowed: tuple[str, ...]) -> type:
         candidates.append(candidates[-1].rpartition(".")[0])
     for name in candidates:
         trusted = name in sys.modules or any(
-            (name + ".").startswith(prefix if prefix.endswith(".") else prefix + ".") for prefix in allowed
+            (name + ".").startswith(prefix if prefix.endswith(".") else prefix + ".")
+            for prefix in allowed
         )
         if not trusted:
             continue
@@ -98,7 +99,7 @@ def _import_allowed(path: str, allowed: tuple[str, ...]) -> type:
             return obj
     raise PolicyCheckpointError(
         f"class {path!r} is not importable from an allowed module (already imported, under "
-        f"{list(_TRUSTED)}, or allowed_modules={list(allowed[len(_TRUSTED):])}); import its module "
+        f"{list(_TRUSTED)}, or allowed_modules={list(allowed[len(_TRUSTED) :])}); import its module "
         f"first or pass allowed_modules=[{module_name!r}]"
     )
 
@@ -129,12 +130,16 @@ def policy_spec_to_dict(policy: Policy) -> dict[str, Any]:
     }
 
 
-def _spec_parts(spec: Mapping[str, Any], allowed: tuple[str, ...]) -> tuple[type, gym.Space, gym.Space, dict]:
+def _spec_parts(
+    spec: Mapping[str, Any], allowed: tuple[str, ...]
+) -> tuple[type, gym.Space, gym.Space, dict]:
     from shim.policy.policy import Policy
 
     cls = _import_allowed(spec["policy_class"], allowed)
     if not issubclass(cls, Policy):
-        raise PolicyCheckpointError(f"policy_class {spec['policy_class']!r} is not a shim Policy subclass")
+        raise PolicyCheckpointError(
+            f"policy_class {spec['policy_class']!r} is not a shim Policy subclass"
+        )
     obs_space = space_from_dict(spec["observation_space"])
     if spec.get("observation_space_is_flattened"):
         from shim.models.preprocessors import get_preprocessor
@@ -153,7 +158,9 @@ def policy_from_state(
 
     if module is not None or cls is Policy:
         if module is None:
-            raise PolicyCheckpointError("this policy acts with an RLModule; pass module=... (or load a checkpoint)")
+            raise PolicyCheckpointError(
+                "this policy acts with an RLModule; pass module=... (or load a checkpoint)"
+            )
         policy = cls(obs_space, act_space, config, module=module)
     else:
         policy = cls(obs_space, act_space, config)
@@ -162,16 +169,26 @@ def policy_from_state(
 
 
 def export_policy_checkpoint(
-    policy: Policy, export_dir: str | os.PathLike, *, policy_state: Mapping | None = None, checkpoint_format: str = "safetensors"
+    policy: Policy,
+    export_dir: str | os.PathLike,
+    *,
+    policy_state: Mapping | None = None,
+    checkpoint_format: str = "safetensors",
 ) -> str:
     """Writes ``policy`` (or ``policy_state``) to ``export_dir``; returns the directory."""
     if checkpoint_format not in ("safetensors", "cloudpickle", "msgpack"):
-        raise PolicyCheckpointError(f"checkpoint_format must be 'safetensors', got {checkpoint_format!r}")
+        raise PolicyCheckpointError(
+            f"checkpoint_format must be 'safetensors', got {checkpoint_format!r}"
+        )
     directory = Path(export_dir)
     directory.mkdir(parents=True, exist_ok=True)
     state = dict(policy_state or policy.get_state())
     weights = {k: np.ascontiguousarray(np.asarray(v)) for k, v in state["weights"].items()}
-    blob = safetensors_save(weights) if weights else safetensors_save({"__empty__": np.zeros(0, np.float32)})
+    blob = (
+        safetensors_save(weights)
+        if weights
+        else safetensors_save({"__empty__": np.zeros(0, np.float32)})
+    )
     (directory / WEIGHTS_FILE).write_bytes(blob)
     module_dir = None
     if getattr(policy, "_is_module", False) and type(policy).__name__ == "Policy":
@@ -194,8 +211,14 @@ def export_policy_checkpoint(
     (directory / STATE_FILE).write_text(json.dumps(record, indent=1))
     (directory / CHECKPOINT_FILE).write_text(
         json.dumps(
-            {"type": "Policy", "checkpoint_version": "1.1", "format": FORMAT, "state_file": STATE_FILE,
-             "ray_version": None, "ray_commit": None},
+            {
+                "type": "Policy",
+                "checkpoint_version": "1.1",
+                "format": FORMAT,
+                "state_file": STATE_FILE,
+                "ray_version": None,
+                "ray_commit": None,
+            },
             indent=1,
         )
     )
@@ -205,12 +228,18 @@ def export_policy_checkpoint(
 def _load_one(directory: Path, allowed: tuple[str, ...]) -> Policy:
     state_path = directory / STATE_FILE
     if not state_path.is_file():
-        pickles = [p.name for p in directory.glob("policy_state.*") if p.suffix in (".pkl", ".msgpck")]
+        pickles = [
+            p.name for p in directory.glob("policy_state.*") if p.suffix in (".pkl", ".msgpck")
+        ]
         hint = (
             f"; it holds RLlib files {pickles}, which the shim never unpickles: load the weights in "
-            "Ray with policy.get_weights() and export them with the shim" if pickles else ""
+            "Ray with policy.get_weights() and export them with the shim"
+            if pickles
+            else ""
         )
-        raise PolicyCheckpointError(f"{str(state_path)!r} is missing: not a shim policy checkpoint{hint}")
+        raise PolicyCheckpointError(
+            f"{str(state_path)!r} is missing: not a shim policy checkpoint{hint}"
+        )
     record = json.loads(state_path.read_text())
     if record.get("format") != FORMAT or record.get("format_version") != FORMAT_VERSION:
         raise PolicyCheckpointError(
@@ -219,7 +248,9 @@ def _load_one(directory: Path, allowed: tuple[str, ...]) -> Policy:
         )
     blob = (directory / record["weights_file"]).read_bytes()
     if hashlib.sha256(blob).hexdigest() != record["weights_sha256"]:
-        raise PolicyCheckpointError(f"{str(directory / record['weights_file'])!r}: sha256 does not match the record")
+        raise PolicyCheckpointError(
+            f"{str(directory / record['weights_file'])!r}: sha256 does not match the record"
+        )
     weights = {k: v for k, v in safetensors_load(blob).items() if k != "__empty__"}
     module = None
     if record.get("module_checkpoint"):
@@ -228,7 +259,9 @@ def _load_one(directory: Path, allowed: tuple[str, ...]) -> Policy:
         module_dir = directory / record["module_checkpoint"]
         prefixes = [p for p in allowed if p not in _TRUSTED]
         class_path = json.loads((module_dir / "metadata.json").read_text()).get("module_class", "")
-        if class_path.rpartition(".")[0] in sys.modules:  # already imported: loading runs no new code
+        if (
+            class_path.rpartition(".")[0] in sys.modules
+        ):  # already imported: loading runs no new code
             prefixes.append(class_path.rpartition(".")[0])
         module = load_module(module_dir, allowed_modules=prefixes)
     state = {
@@ -238,7 +271,7 @@ def _load_one(directory: Path, allowed: tuple[str, ...]) -> Policy:
         "policy_spec": record["policy_spec"],
         "_exploration_state": _decode(record.get("exploration_state", {}), allowed),
     }
-    return policy_from_state(state, module=module, allowed_modules=allowed[len(_TRUSTED):])
+    return policy_from_state(state, module=module, allowed_modules=allowed[len(_TRUSTED) :])
 
 
 def load_policy_checkpoint(

@@ -61,7 +61,9 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
     in every action computation, and the clipped-surrogate ``loss``.
     """
 
-    def __init__(self, observation_space: gym.Space, action_space: gym.Space, config: Mapping | None = None) -> None:
+    def __init__(
+        self, observation_space: gym.Space, action_space: gym.Space, config: Mapping | None = None
+    ) -> None:
         given = dict(config or {})
         merged = copy.deepcopy(PPO_DEFAULT_CONFIG)
         model = merge_model_config(merged.pop("model"))
@@ -71,7 +73,9 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
         self.kl_coeff = merged["kl_coeff"]
         self.kl_target = merged["kl_target"]
         self.entropy_coeff = merged["entropy_coeff"]
-        TorchPolicyV2.__init__(self, observation_space, action_space, merged, max_seq_len=model["max_seq_len"])
+        TorchPolicyV2.__init__(
+            self, observation_space, action_space, merged, max_seq_len=model["max_seq_len"]
+        )
 
     def loss(self, model: Any, dist_class: Any, train_batch: SampleBatch) -> torch.Tensor:
         """Clipped surrogate + clipped value loss + KL penalty - entropy bonus (feed-forward batches).
@@ -82,16 +86,24 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
         logits, _ = model(train_batch)
         curr = dist_class(logits, model)
         prev = dist_class(train_batch[SampleBatch.ACTION_DIST_INPUTS], model)
-        ratio = torch.exp(curr.logp(train_batch[SampleBatch.ACTIONS]) - train_batch[SampleBatch.ACTION_LOGP])
+        ratio = torch.exp(
+            curr.logp(train_batch[SampleBatch.ACTIONS]) - train_batch[SampleBatch.ACTION_LOGP]
+        )
         advantages = train_batch["advantages"]
         clip = self.config["clip_param"]
-        surrogate = torch.min(advantages * ratio, advantages * torch.clamp(ratio, 1 - clip, 1 + clip))
+        surrogate = torch.min(
+            advantages * ratio, advantages * torch.clamp(ratio, 1 - clip, 1 + clip)
+        )
         kl = prev.kl(curr).mean() if self.kl_coeff else torch.tensor(0.0)
         entropy = curr.entropy().mean()
         total = -surrogate.mean() + self.kl_coeff * kl - self.entropy_coeff * entropy
         if self.config.get("use_critic", True):
             vf_error = (model.value_function() - train_batch["value_targets"]) ** 2
-            total = total + self.config["vf_loss_coeff"] * torch.clamp(vf_error, 0, self.config["vf_clip_param"]).mean()
+            total = (
+                total
+                + self.config["vf_loss_coeff"]
+                * torch.clamp(vf_error, 0, self.config["vf_clip_param"]).mean()
+            )
         return total
 
 

@@ -118,7 +118,10 @@ class SampleBatch(dict):
             dict.update(new, self)
             return new
         return SampleBatch(
-            {k: (v.copy() if hasattr(v, "copy") and not isinstance(v, dict) else v) for k, v in self.items()}
+            {
+                k: (v.copy() if hasattr(v, "copy") and not isinstance(v, dict) else v)
+                for k, v in self.items()
+            }
         )
 
     def get_single_step_input_dict(self, *args: Any, **kwargs: Any) -> SampleBatch:

@@ -34,7 +34,11 @@ class LinearSchedule(Schedule):
     """``initial_p`` at 0 to ``final_p`` at ``schedule_timesteps``, constant afterwards."""
 
     def __init__(
-        self, schedule_timesteps: int, final_p: float, initial_p: float = 1.0, framework: str | None = None
+        self,
+        schedule_timesteps: int,
+        final_p: float,
+        initial_p: float = 1.0,
+        framework: str | None = None,
     ) -> None:
         self.schedule_timesteps = int(schedule_timesteps)
         self.final_p = float(final_p)
@@ -64,7 +68,9 @@ class PiecewiseSchedule(Schedule):
     ) -> None:
         times = [e[0] for e in endpoints]
         if times != sorted(times):
-            raise ValueError(f"PiecewiseSchedule endpoints must be in ascending time order, got {list(endpoints)}")
+            raise ValueError(
+                f"PiecewiseSchedule endpoints must be in ascending time order, got {list(endpoints)}"
+            )
         self.endpoints = [(float(t), float(v)) for t, v in endpoints]
         self.interpolation = interpolation
         self.outside_value = outside_value
@@ -75,7 +81,9 @@ class PiecewiseSchedule(Schedule):
             if left_t <= t < right_t:
                 return self.interpolation(left, right, (t - left_t) / (right_t - left_t))
         if self.outside_value is None:
-            raise ValueError(f"PiecewiseSchedule: t={t} is outside the endpoints and no outside_value is set")
+            raise ValueError(
+                f"PiecewiseSchedule: t={t} is outside the endpoints and no outside_value is set"
+            )
         return float(self.outside_value)
 
 
@@ -89,7 +97,11 @@ def schedule_from_config(config: Any) -> Schedule | None:
         kwargs = dict(config)
         kind = kwargs.pop("type", "PiecewiseSchedule")
         name = kind if isinstance(kind, str) else getattr(kind, "__name__", "")
-        classes = {"PiecewiseSchedule": PiecewiseSchedule, "LinearSchedule": LinearSchedule, "ConstantSchedule": ConstantSchedule}
+        classes = {
+            "PiecewiseSchedule": PiecewiseSchedule,
+            "LinearSchedule": LinearSchedule,
+            "ConstantSchedule": ConstantSchedule,
+        }
         if name.rsplit(".", 1)[-1] not in classes:
             raise ValueError(f"Unknown schedule type {kind!r}; expected one of {sorted(classes)}")
         return classes[name.rsplit(".", 1)[-1]](**kwargs)

@@ -106,7 +106,9 @@ class TorchPolicyV2(Policy):
             )
         if make_model:
             model = self.make_model()
-            dist_class, _ = ModelCatalog.get_action_dist(self.action_space, self.config["model"], framework="torch")
+            dist_class, _ = ModelCatalog.get_action_dist(
+                self.action_space, self.config["model"], framework="torch"
+            )
         elif make_both:
             model, dist_class = self.make_model_and_action_dist()
         else:
@@ -182,24 +184,40 @@ class TorchPolicyV2(Policy):
 
     # ------------------------------------------------------------------ action computation
     def _compute_action_helper(
-        self, input_dict: SampleBatch, state_batches: list[torch.Tensor], seq_lens: Any, explore: bool, timestep: int
+        self,
+        input_dict: SampleBatch,
+        state_batches: list[torch.Tensor],
+        seq_lens: Any,
+        explore: bool,
+        timestep: int,
     ) -> tuple[Any, list[Any], dict[str, Any]]:
         if self._is_module:
-            return Policy._compute_action_helper(self, input_dict, state_batches, seq_lens, explore, timestep)
+            return Policy._compute_action_helper(
+                self, input_dict, state_batches, seq_lens, explore, timestep
+            )
         model = self.model
         if model.training:
             model.eval()
         if self._sampler_overridden:
             action_dist = None
             actions, logp, dist_inputs, state_out = self.action_sampler_fn(
-                model, obs_batch=input_dict, state_batches=state_batches, explore=explore, timestep=timestep
+                model,
+                obs_batch=input_dict,
+                state_batches=state_batches,
+                explore=explore,
+                timestep=timestep,
             )
         else:
             self.exploration.before_compute_actions(explore=explore, timestep=timestep)  # type: ignore[union-attr]
             if self._dist_fn_overridden:
                 dist_inputs, dist_class, state_out = self.action_distribution_fn(
-                    model, obs_batch=input_dict, state_batches=state_batches, seq_lens=seq_lens,
-                    explore=explore, timestep=timestep, is_training=False,
+                    model,
+                    obs_batch=input_dict,
+                    state_batches=state_batches,
+                    seq_lens=seq_lens,
+                    explore=explore,
+                    timestep=timestep,
+                    is_training=False,
                 )
             else:
                 dist_class = self.dist_class
@@ -213,7 +231,9 @@ class TorchPolicyV2(Policy):
         if dist_inputs is not None:
             extra[SampleBatch.ACTION_DIST_INPUTS] = dist_inputs
         if logp is not None:
-            extra[SampleBatch.ACTION_PROB] = torch.exp(logp if logp.dtype == torch.float32 else logp.float())
+            extra[SampleBatch.ACTION_PROB] = torch.exp(
+                logp if logp.dtype == torch.float32 else logp.float()
+            )
             extra[SampleBatch.ACTION_LOGP] = logp
         return actions, (state_out if type(state_out) is list else list(state_out or [])), extra
 
@@ -251,7 +271,14 @@ class TorchPolicyV2(Policy):
         """
         if self._is_module:
             return Policy.compute_log_likelihoods(
-                self, actions, obs_batch, state_batches, prev_action_batch, prev_reward_batch, actions_normalized, in_training
+                self,
+                actions,
+                obs_batch,
+                state_batches,
+                prev_action_batch,
+                prev_reward_batch,
+                actions_normalized,
+                in_training,
             )
         if self._sampler_overridden and not self._dist_fn_overridden:
             raise ValueError(
@@ -270,8 +297,12 @@ class TorchPolicyV2(Policy):
             self.exploration.before_compute_actions(explore=False)  # type: ignore[union-attr]
             if self._dist_fn_overridden:
                 dist_inputs, dist_class, _ = self.action_distribution_fn(
-                    self.model, obs_batch=input_dict, state_batches=states, seq_lens=seq_lens,
-                    explore=False, is_training=False,
+                    self.model,
+                    obs_batch=input_dict,
+                    state_batches=states,
+                    seq_lens=seq_lens,
+                    explore=False,
+                    is_training=False,
                 )
             else:
                 dist_class = self.dist_class
@@ -288,22 +319,33 @@ class TorchPolicyV2(Policy):
 
         Recurrent sequence padding is not done here: pass batches already shaped for the model.
         """
-        batch = SampleBatch({k: (v if k == SampleBatch.INFOS else to_tensor(v)) for k, v in postprocessed_batch.items()})
+        batch = SampleBatch(
+            {
+                k: (v if k == SampleBatch.INFOS else to_tensor(v))
+                for k, v in postprocessed_batch.items()
+            }
+        )
         batch.set_training(True)
         self.model.train()
         losses = self.loss(self.model, self.dist_class, batch)
         losses = list(losses) if isinstance(losses, (list, tuple)) else [losses]
-        losses = self.model.custom_loss(losses, batch) if hasattr(self.model, "custom_loss") else losses
+        losses = (
+            self.model.custom_loss(losses, batch) if hasattr(self.model, "custom_loss") else losses
+        )
         losses = list(losses) if isinstance(losses, (list, tuple)) else [losses]
         if len(losses) != len(self._optimizers):
-            raise ValueError(f"loss() returned {len(losses)} losses for {len(self._optimizers)} optimizers")
+            raise ValueError(
+                f"loss() returned {len(losses)} losses for {len(self._optimizers)} optimizers"
+            )
         info: dict[str, Any] = {}
         for optimizer, loss in zip(self._optimizers, losses):
             optimizer.zero_grad()
             loss.backward(retain_graph=True)
             info.update(self.extra_grad_process(optimizer, loss))
         info.update(self.stats_fn(batch))
-        grads = [p.grad.detach().clone() if p.grad is not None else None for p in self.model.parameters()]
+        grads = [
+            p.grad.detach().clone() if p.grad is not None else None for p in self.model.parameters()
+        ]
         fetches = self.extra_compute_grad_fetches()
         return grads, {**fetches, "learner_stats": {**fetches.get("learner_stats", {}), **info}}
 
@@ -330,6 +372,13 @@ class TorchPolicyV2(Policy):
         with torch.no_grad():
             if self._is_module and isinstance(self.model, ValueFunctionAPI):
                 return float(self.model.compute_values({SampleBatch.OBS: obs})[0])
-            states = [to_tensor(np.asarray(input_dict[f"state_in_{i}"])[None]) for i in range(self.num_state_tensors())]
-            self.model(SampleBatch({SampleBatch.OBS: obs}), states or self._prepare_states(None, 1), torch.ones(1, dtype=torch.int32))
+            states = [
+                to_tensor(np.asarray(input_dict[f"state_in_{i}"])[None])
+                for i in range(self.num_state_tensors())
+            ]
+            self.model(
+                SampleBatch({SampleBatch.OBS: obs}),
+                states or self._prepare_states(None, 1),
+                torch.ones(1, dtype=torch.int32),
+            )
             return float(self.model.value_function()[0])

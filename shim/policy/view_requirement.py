@@ -51,7 +51,9 @@ class ViewRequirement:
         if isinstance(shift, str):
             start, sep, stop = shift.partition(":")
             if not sep:
-                raise ValueError(f"ViewRequirement shift string must look like '-N:M', got {shift!r}")
+                raise ValueError(
+                    f"ViewRequirement shift string must look like '-N:M', got {shift!r}"
+                )
             return np.arange(int(start), int(stop) + 1)
         if isinstance(shift, (list, tuple)):
             return np.asarray(shift, dtype=np.int64)

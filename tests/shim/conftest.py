@@ -25,7 +25,12 @@ def _space(record: dict[str, Any]) -> Any:
     kind = record["space"]
     if kind == "box":
         dtype = np.dtype(record["dtype"])
-        return gym.spaces.Box(np.asarray(record["low"], dtype), np.asarray(record["high"], dtype), tuple(record["shape"]), dtype)
+        return gym.spaces.Box(
+            np.asarray(record["low"], dtype),
+            np.asarray(record["high"], dtype),
+            tuple(record["shape"]),
+            dtype,
+        )
     if kind == "discrete":
         return gym.spaces.Discrete(int(record["n"]), start=int(record.get("start", 0)))
     if kind == "dict":
@@ -53,7 +58,9 @@ class OracleCase:
         self.obs = _array(self.data["inputs"]["obs"])
         self.state_in = [_array(s) for s in self.data["inputs"]["state_in"]]
         self.obs_raw = (
-            {k: _array(v) for k, v in self.data["inputs"]["obs_raw"].items()} if "obs_raw" in self.data["inputs"] else None
+            {k: _array(v) for k, v in self.data["inputs"]["obs_raw"].items()}
+            if "obs_raw" in self.data["inputs"]
+            else None
         )
 
     @property
@@ -96,7 +103,9 @@ def load_legacy(ray_aliases: None) -> Any:
 
     def load(name: str) -> Any:
         if name not in cache:
-            spec = importlib.util.spec_from_file_location(f"shim_legacy_{name}", LEGACY_MODELS_DIR / f"{name}.py")
+            spec = importlib.util.spec_from_file_location(
+                f"shim_legacy_{name}", LEGACY_MODELS_DIR / f"{name}.py"
+            )
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module
             spec.loader.exec_module(module)

@@ -32,18 +32,28 @@ ACT = gym.spaces.Discrete(2)
 
 def lstm_module(**extra: Any) -> ModelV2RLModule:
     torch.manual_seed(0)
-    return ModelV2RLModule(observation_space=BOX, action_space=ACT, model_config={"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4, **extra})
+    return ModelV2RLModule(
+        observation_space=BOX,
+        action_space=ACT,
+        model_config={"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4, **extra},
+    )
 
 
 def test_module_outputs_values_and_legacy_weight_keys() -> None:
-    module = ModelV2RLModule(observation_space=BOX, action_space=ACT, model_config={"fcnet_hiddens": [8], "vf_share_layers": False})
+    module = ModelV2RLModule(
+        observation_space=BOX,
+        action_space=ACT,
+        model_config={"fcnet_hiddens": [8], "vf_share_layers": False},
+    )
     assert isinstance(module, RLModule) and isinstance(module, ValueFunctionAPI)
     assert list(module.get_state())[0] == "_logits._model.0.weight"
     batch = {"obs": torch.zeros(5, 3)}
     out = module.forward_inference(batch)
     assert out["action_dist_inputs"].shape == (5, 2)
     assert module.compute_values(batch).shape == (5,)
-    torch.testing.assert_close(module.compute_values({"obs": torch.ones(5, 3)}), module.legacy_model.value_function())
+    torch.testing.assert_close(
+        module.compute_values({"obs": torch.ones(5, 3)}), module.legacy_model.value_function()
+    )
     assert module.get_inference_action_dist_cls() is NewCategorical
 
 
@@ -61,7 +71,9 @@ def test_recurrent_module_uses_sequences_and_a_state_dict() -> None:
     step_state = state
     for i in range(t):
         step = module.forward_inference({"obs": obs[:, i : i + 1], "state_in": step_state})
-        torch.testing.assert_close(step["action_dist_inputs"][:, 0], out["action_dist_inputs"][:, i], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            step["action_dist_inputs"][:, 0], out["action_dist_inputs"][:, i], atol=1e-5, rtol=1e-5
+        )
         step_state = step["state_out"]
     torch.testing.assert_close(step_state["0"], out["state_out"]["0"], atol=1e-5, rtol=1e-5)
 
@@ -85,7 +97,9 @@ def test_from_model_wraps_an_instance_and_refuses_to_checkpoint_it(tmp_path: Pat
 
 def test_dict_observations_are_flattened_for_the_model() -> None:
     space = gym.spaces.Dict({"k": gym.spaces.Discrete(3), "v": BOX})
-    module = ModelV2RLModule(observation_space=space, action_space=ACT, model_config={"fcnet_hiddens": [4]})
+    module = ModelV2RLModule(
+        observation_space=space, action_space=ACT, model_config={"fcnet_hiddens": [4]}
+    )
     assert module.legacy_model.obs_space.shape == (6,)
     out = module.forward_exploration({"obs": {"k": torch.tensor([0, 2]), "v": torch.zeros(2, 3)}})
     assert out["action_dist_inputs"].shape == (2, 2)
@@ -101,7 +115,9 @@ def test_legacy_dist_maps_to_an_equivalent_new_stack_class(space: gym.Space, see
     legacy_dist = legacy_cls(logits, None)
     new_dist = new_cls.from_logits(logits)
     actions = legacy_dist.sample()
-    torch.testing.assert_close(new_dist.logp(actions), legacy_dist.logp(actions), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        new_dist.logp(actions), legacy_dist.logp(actions), atol=1e-5, rtol=1e-5
+    )
     greedy = new_dist.to_deterministic().sample()
     legacy_greedy = legacy_dist.deterministic_sample()
     for got, want in zip(_leaves(greedy), _leaves(legacy_greedy)):
@@ -129,17 +145,27 @@ def test_unmappable_legacy_dist_is_wrapped() -> None:
 
 def test_hook_constructors() -> None:
     def make_both(policy: Any, obs_space: gym.Space, action_space: gym.Space, config: dict) -> Any:
-        model = ModelCatalog.get_model_v2(obs_space, action_space, 2, merge_model_config({"fcnet_hiddens": [4]}))
+        model = ModelCatalog.get_model_v2(
+            obs_space, action_space, 2, merge_model_config({"fcnet_hiddens": [4]})
+        )
         return model, legacy.TorchCategorical
 
     module = module_from_make_model_and_action_dist(make_both, BOX, ACT)
-    assert module.forward_inference({"obs": torch.zeros(2, 3)})["action_dist_inputs"].shape == (2, 2)
+    assert module.forward_inference({"obs": torch.zeros(2, 3)})["action_dist_inputs"].shape == (
+        2,
+        2,
+    )
 
     def dist_fn(policy: Any, model: Any, obs_batch: Any, state_batches: Any, **kwargs: Any) -> Any:
         logits, state = model(obs_batch, state_batches, kwargs.get("seq_lens"))
         return logits, legacy.TorchCategorical, state
 
-    from_dist_fn = module_from_action_distribution_fn(dist_fn, BOX, ACT, {"model": {"fcnet_hiddens": [4]}})
+    from_dist_fn = module_from_action_distribution_fn(
+        dist_fn, BOX, ACT, {"model": {"fcnet_hiddens": [4]}}
+    )
     out = from_dist_fn.forward_exploration({"obs": torch.zeros(2, 3)})
-    assert set(out) == {"action_dist_inputs"} and from_dist_fn.get_exploration_action_dist_cls().legacy_cls is legacy.TorchCategorical
+    assert (
+        set(out) == {"action_dist_inputs"}
+        and from_dist_fn.get_exploration_action_dist_cls().legacy_cls is legacy.TorchCategorical
+    )
     assert from_dist_fn.compute_values({"obs": torch.zeros(2, 3)}).shape == (2,)

@@ -56,12 +56,17 @@ def test_fixture_imports_through_ray_compat(name: str, ray_aliases: None) -> Non
 
 
 MODEL_CLASSES = [
-    (file, entry) for file, case in CASES.items() if isinstance(case, dict)
-    for entry in case.get("classes", []) if entry.get("kind") == "model"
+    (file, entry)
+    for file, case in CASES.items()
+    if isinstance(case, dict)
+    for entry in case.get("classes", [])
+    if entry.get("kind") == "model"
 ]
 
 
-@pytest.mark.parametrize(("file", "entry"), MODEL_CLASSES, ids=[f"{f}:{e['legacy']}" for f, e in MODEL_CLASSES])
+@pytest.mark.parametrize(
+    ("file", "entry"), MODEL_CLASSES, ids=[f"{f}:{e['legacy']}" for f, e in MODEL_CLASSES]
+)
 def test_fixture_models_act_through_shim_policy(file: str, entry: dict, ray_aliases: None) -> None:
     if not _compiles(LEGACY / file):
         pytest.skip("deliberately broken fixture")
@@ -72,7 +77,11 @@ def test_fixture_models_act_through_shim_policy(file: str, entry: dict, ray_alia
     cls = getattr(module, entry["legacy"])
     obs_space = space_from_dict(entry["observation_space"])
     act_space = space_from_dict(entry["action_space"])
-    model = {**entry.get("model_config", {}), "custom_model": cls, "custom_model_config": entry.get("custom_model_config", {})}
+    model = {
+        **entry.get("model_config", {}),
+        "custom_model": cls,
+        "custom_model_config": entry.get("custom_model_config", {}),
+    }
     torch.manual_seed(0)
     policy = TorchPolicyV2(obs_space, act_space, {"model": model})
     obs_space.seed(0)

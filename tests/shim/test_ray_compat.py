@@ -20,8 +20,11 @@ def _run(code: str, *extra_path: str) -> subprocess.CompletedProcess:
     """Run in a fresh interpreter so aliases installed here never leak into other tests."""
     env_path = ":".join([str(ROOT), *extra_path])
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"}, timeout=300,
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"},
+        timeout=300,
     )
 
 
@@ -100,8 +103,14 @@ def test_uninstall_removes_aliases_and_context_manager_scopes_them() -> None:
 def test_provided_modules_cover_the_common_legacy_imports() -> None:
     provided = set(ray_compat.provided_modules())
     assert {
-        "ray.rllib.models.torch.torch_modelv2", "ray.rllib.models.torch.recurrent_net", "ray.rllib.policy.policy",
-        "ray.rllib.policy.torch_policy_v2", "ray.rllib.utils.annotations", "ray.rllib.utils.framework",
-        "ray.rllib.utils.typing", "ray.rllib.policy.sample_batch", "ray.rllib.models.torch.misc",
+        "ray.rllib.models.torch.torch_modelv2",
+        "ray.rllib.models.torch.recurrent_net",
+        "ray.rllib.policy.policy",
+        "ray.rllib.policy.torch_policy_v2",
+        "ray.rllib.utils.annotations",
+        "ray.rllib.utils.framework",
+        "ray.rllib.utils.typing",
+        "ray.rllib.policy.sample_batch",
+        "ray.rllib.models.torch.misc",
     } <= provided
     assert importlib.util.find_spec("ray") is None or ray_compat.is_installed()

@@ -13,7 +13,9 @@ class ActionMaskModel(TorchModelV2, nn.Module):
     def __init__(self, obs_space, action_space, num_outputs, model_config, name, **kwargs):
         orig_space = getattr(obs_space, "original_space", obs_space)
         assert isinstance(orig_space, gym.spaces.Dict) and "action_mask" in orig_space.spaces
-        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name, **kwargs)
+        TorchModelV2.__init__(
+            self, obs_space, action_space, num_outputs, model_config, name, **kwargs
+        )
         nn.Module.__init__(self)
         self.internal_model = FullyConnectedNetwork(
             orig_space["observations"], action_space, num_outputs, model_config, name + "_internal"

@@ -24,5 +24,6 @@ def _template_sampler(policy, model, obs_batch, state_batches, explore=None, tim
     return actions, torch.zeros(actions.shape[0]), state_out
 
 
-TemplateSamplerPolicy = build_policy_class("TemplateSamplerPolicy", framework="torch", loss_fn=None,
-                                           action_sampler_fn=_template_sampler)
+TemplateSamplerPolicy = build_policy_class(
+    "TemplateSamplerPolicy", framework="torch", loss_fn=None, action_sampler_fn=_template_sampler
+)

@@ -39,16 +39,27 @@ def test_categorical_matches_torch_and_argmax(x: np.ndarray) -> None:
     greedy = dist.deterministic_sample()
     assert greedy.dtype == torch.int64 and greedy.shape == (x.shape[0],)
     torch.testing.assert_close(dist.sampled_action_logp(), reference.log_prob(greedy))
-    assert torch.all(reference.probs.gather(1, greedy[:, None]).squeeze(1) >= reference.probs.max(1).values - 1e-6)
+    assert torch.all(
+        reference.probs.gather(1, greedy[:, None]).squeeze(1)
+        >= reference.probs.max(1).values - 1e-6
+    )
     sample = dist.sample()
     torch.testing.assert_close(dist.logp(sample), reference.log_prob(sample))
     torch.testing.assert_close(dist.entropy(), reference.entropy())
-    assert TorchCategorical.required_model_output_shape(gym.spaces.Discrete(x.shape[1]), {}) == x.shape[1]
+    assert (
+        TorchCategorical.required_model_output_shape(gym.spaces.Discrete(x.shape[1]), {})
+        == x.shape[1]
+    )
 
 
 @settings(max_examples=20, deadline=None)
-@given(x=st.integers(1, 6).flatmap(lambda b: st.integers(2, 5).flatmap(lambda n: logits(b, n))), seed=st.integers(0, 2**31))
-def test_categorical_sampling_is_bit_identical_to_torch_under_a_seed(x: np.ndarray, seed: int) -> None:
+@given(
+    x=st.integers(1, 6).flatmap(lambda b: st.integers(2, 5).flatmap(lambda n: logits(b, n))),
+    seed=st.integers(0, 2**31),
+)
+def test_categorical_sampling_is_bit_identical_to_torch_under_a_seed(
+    x: np.ndarray, seed: int
+) -> None:
     inputs = torch.as_tensor(x)
     torch.manual_seed(seed)
     reference = torch.distributions.Categorical(logits=inputs)
@@ -93,8 +104,14 @@ def test_diag_gaussian_scalar_box_squeezes_samples() -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(x=st.integers(1, 4).flatmap(lambda b: logits(b, 4)), low=st.floats(-3, 0), span=st.floats(0.5, 4))
-def test_squashed_gaussian_stays_in_bounds_and_logp_inverts(x: np.ndarray, low: float, span: float) -> None:
+@given(
+    x=st.integers(1, 4).flatmap(lambda b: logits(b, 4)),
+    low=st.floats(-3, 0),
+    span=st.floats(0.5, 4),
+)
+def test_squashed_gaussian_stays_in_bounds_and_logp_inverts(
+    x: np.ndarray, low: float, span: float
+) -> None:
     dist = TorchSquashedGaussian(torch.as_tensor(x), None, low=low, high=low + span)
     for actions in (dist.sample(), dist.deterministic_sample()):
         assert torch.all(actions >= low) and torch.all(actions <= low + span)
@@ -113,7 +130,9 @@ def test_beta_and_dirichlet_and_deterministic() -> None:
     assert dirichlet.logp(torch.full((2, 3), 1 / 3)).shape == (2,)
     det = TorchDeterministic(torch.ones(4, 2), None)
     torch.testing.assert_close(det.sample(), torch.ones(4, 2))
-    assert det.sampled_action_logp().dtype == torch.float32 and det.sampled_action_logp().shape == (4,)
+    assert det.sampled_action_logp().dtype == torch.float32 and det.sampled_action_logp().shape == (
+        4,
+    )
 
 
 def test_multi_categorical_over_multidiscrete_and_int_box() -> None:
@@ -129,7 +148,9 @@ def test_multi_categorical_over_multidiscrete_and_int_box() -> None:
     torch.testing.assert_close(dist.logp(sample), expected)
     assert TorchMultiCategorical.required_model_output_shape(space, {}) == 5
     int_box = gym.spaces.Box(0, 2, (2, 2), np.int64)
-    box_dist = TorchMultiCategorical(torch.randn(3, 12), None, input_lens=[3] * 4, action_space=int_box)
+    box_dist = TorchMultiCategorical(
+        torch.randn(3, 12), None, input_lens=[3] * 4, action_space=int_box
+    )
     assert box_dist.sample().shape == (3, 2, 2)
     assert box_dist.logp(box_dist.deterministic_sample()).shape == (3,)
     with pytest.raises(ValueError, match="input_lens"):
@@ -140,11 +161,15 @@ def test_multi_action_distribution_structure_and_logp_sum() -> None:
     space = gym.spaces.Dict({"a": gym.spaces.Discrete(3), "b": gym.spaces.Box(-1, 1, (2,))})
     children = [TorchCategorical, functools.partial(TorchDiagGaussian, action_space=space["b"])]
     inputs = torch.randn(4, 7)
-    dist = TorchMultiActionDistribution(inputs, None, child_distributions=children, input_lens=[3, 4], action_space=space)
+    dist = TorchMultiActionDistribution(
+        inputs, None, child_distributions=children, input_lens=[3, 4], action_space=space
+    )
     sample = dist.sample()
     assert list(sample) == ["a", "b"] and sample["a"].shape == (4,) and sample["b"].shape == (4, 2)
     parts = inputs.split([3, 4], dim=1)
-    expected = TorchCategorical(parts[0]).logp(sample["a"]) + TorchDiagGaussian(parts[1], None).logp(sample["b"])
+    expected = TorchCategorical(parts[0]).logp(sample["a"]) + TorchDiagGaussian(
+        parts[1], None
+    ).logp(sample["b"])
     torch.testing.assert_close(dist.logp(sample), expected)
     flat = torch.cat([sample["a"].float()[:, None], sample["b"]], dim=1)
     torch.testing.assert_close(dist.logp(flat), expected)

@@ -25,7 +25,15 @@ from shim.models.visionnet import VisionNetwork
 
 
 class KwargsModel(TorchModelV2, nn.Module):
-    def __init__(self, obs_space: gym.Space, action_space: gym.Space, num_outputs: int, model_config: dict, name: str, width: int = 3) -> None:
+    def __init__(
+        self,
+        obs_space: gym.Space,
+        action_space: gym.Space,
+        num_outputs: int,
+        model_config: dict,
+        name: str,
+        width: int = 3,
+    ) -> None:
         TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
         nn.Module.__init__(self)
         self.width = width
@@ -38,7 +46,14 @@ class KwargsModel(TorchModelV2, nn.Module):
 
 
 class OldStyleModel(KwargsModel):
-    def __init__(self, obs_space: gym.Space, action_space: gym.Space, num_outputs: int, model_config: dict, name: str) -> None:
+    def __init__(
+        self,
+        obs_space: gym.Space,
+        action_space: gym.Space,
+        num_outputs: int,
+        model_config: dict,
+        name: str,
+    ) -> None:
         super().__init__(obs_space, action_space, num_outputs, model_config, name)
 
 
@@ -67,7 +82,11 @@ def test_action_dist_width_matches_what_the_dist_consumes(space: gym.Space) -> N
         (gym.spaces.Box(-1, 1, (3,), np.float32), legacy.TorchDiagGaussian, 6),
         (gym.spaces.MultiDiscrete([2, 3]), legacy.TorchMultiCategorical, 5),
         (gym.spaces.Box(0, 2, (2,), np.int64), legacy.TorchMultiCategorical, 6),
-        (gym.spaces.Tuple([gym.spaces.Discrete(2), gym.spaces.Box(-1, 1, (2,))]), legacy.TorchMultiActionDistribution, 6),
+        (
+            gym.spaces.Tuple([gym.spaces.Discrete(2), gym.spaces.Box(-1, 1, (2,))]),
+            legacy.TorchMultiActionDistribution,
+            6,
+        ),
     ],
 )
 def test_default_action_dist_per_space(space: gym.Space, family: type, width: int) -> None:
@@ -76,14 +95,19 @@ def test_default_action_dist_per_space(space: gym.Space, family: type, width: in
 
 
 def test_deterministic_dist_type_and_unsupported_box() -> None:
-    assert ModelCatalog.get_action_dist(BOX4, {}, dist_type="deterministic") == (legacy.TorchDeterministic, 4)
+    assert ModelCatalog.get_action_dist(BOX4, {}, dist_type="deterministic") == (
+        legacy.TorchDeterministic,
+        4,
+    )
     with pytest.raises(UnsupportedSpaceException, match=r"\(2, 2\)"):
         ModelCatalog.get_action_dist(gym.spaces.Box(-1, 1, (2, 2)), {})
 
 
 def test_custom_action_dist_by_name_and_unknown_name_lists_registered() -> None:
     ModelCatalog.register_custom_action_dist("catalog_test_dist", legacy.TorchCategorical)
-    dist_cls, dim = ModelCatalog.get_action_dist(gym.spaces.Discrete(3), {"custom_action_dist": "catalog_test_dist"})
+    dist_cls, dim = ModelCatalog.get_action_dist(
+        gym.spaces.Discrete(3), {"custom_action_dist": "catalog_test_dist"}
+    )
     assert dist_cls is legacy.TorchCategorical and dim == 3
     with pytest.raises(ValueError, match="catalog_test_dist") as err:
         ModelCatalog.get_action_dist(gym.spaces.Discrete(3), {"custom_action_dist": "nope"})
@@ -92,34 +116,65 @@ def test_custom_action_dist_by_name_and_unknown_name_lists_registered() -> None:
 
 def test_unknown_custom_model_lists_registered_names() -> None:
     with pytest.raises(ValueError) as err:
-        ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, {"custom_model": "no_such_model"})
+        ModelCatalog.get_model_v2(
+            BOX4, gym.spaces.Discrete(2), 2, {"custom_model": "no_such_model"}
+        )
     message = str(err.value)
-    assert "'no_such_model'" in message and "catalog_test_kwargs" in message and "catalog_test_old" in message
+    assert (
+        "'no_such_model'" in message
+        and "catalog_test_kwargs" in message
+        and "catalog_test_old" in message
+    )
 
 
 def test_custom_model_config_arrives_as_kwargs_and_old_style_still_builds() -> None:
-    config = merge_model_config({"custom_model": "catalog_test_kwargs", "custom_model_config": {"width": 7}})
+    config = merge_model_config(
+        {"custom_model": "catalog_test_kwargs", "custom_model_config": {"width": 7}}
+    )
     model = ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, config)
     assert model.width == 7 and model.model_config is config
-    old = ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, {"custom_model": "catalog_test_old", "custom_model_config": {"width": 7}})
+    old = ModelCatalog.get_model_v2(
+        BOX4,
+        gym.spaces.Discrete(2),
+        2,
+        {"custom_model": "catalog_test_old", "custom_model_config": {"width": 7}},
+    )
     assert isinstance(old, OldStyleModel) and old.width == 3
 
 
 def test_custom_model_as_class_and_dotted_path() -> None:
-    model = ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, {"custom_model": KwargsModel})
+    model = ModelCatalog.get_model_v2(
+        BOX4, gym.spaces.Discrete(2), 2, {"custom_model": KwargsModel}
+    )
     assert isinstance(model, KwargsModel)
-    dotted = ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, {"custom_model": "shim.models.fcnet.FullyConnectedNetwork", "fcnet_hiddens": [4]})
+    dotted = ModelCatalog.get_model_v2(
+        BOX4,
+        gym.spaces.Discrete(2),
+        2,
+        {"custom_model": "shim.models.fcnet.FullyConnectedNetwork", "fcnet_hiddens": [4]},
+    )
     assert isinstance(dotted, FullyConnectedNetwork)
     with pytest.raises(ValueError, match="ModelV2 subclass"):
-        ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, {"custom_model": "collections.OrderedDict"})
+        ModelCatalog.get_model_v2(
+            BOX4, gym.spaces.Discrete(2), 2, {"custom_model": "collections.OrderedDict"}
+        )
 
 
 def test_default_model_choice_by_observation_space() -> None:
     act = gym.spaces.Discrete(2)
     cfg = merge_model_config({"fcnet_hiddens": [8]})
     assert type(ModelCatalog.get_model_v2(BOX4, act, 2, cfg)) is FullyConnectedNetwork
-    assert type(ModelCatalog.get_model_v2(gym.spaces.Box(0, 1, (10, 10, 3)), act, 2, merge_model_config({}))) is VisionNetwork
-    image_dict = gym.spaces.Dict({"img": gym.spaces.Box(0, 1, (10, 10, 3)), "x": gym.spaces.Discrete(3)})
+    assert (
+        type(
+            ModelCatalog.get_model_v2(
+                gym.spaces.Box(0, 1, (10, 10, 3)), act, 2, merge_model_config({})
+            )
+        )
+        is VisionNetwork
+    )
+    image_dict = gym.spaces.Dict(
+        {"img": gym.spaces.Box(0, 1, (10, 10, 3)), "x": gym.spaces.Discrete(3)}
+    )
     flat = ModelCatalog.get_preprocessor_for_space(image_dict).observation_space
     assert type(ModelCatalog.get_model_v2(flat, act, 2, cfg)) is ComplexInputNetwork
 
@@ -129,7 +184,9 @@ def test_use_lstm_wraps_with_rllib_naming() -> None:
     model = ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, cfg)
     assert type(model).__name__ == "FullyConnectedNetwork_as_LSTMWrapper"
     assert isinstance(model, LSTMWrapper) and isinstance(model, FullyConnectedNetwork)
-    custom = ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, {**cfg, "custom_model": "catalog_test_kwargs"})
+    custom = ModelCatalog.get_model_v2(
+        BOX4, gym.spaces.Discrete(2), 2, {**cfg, "custom_model": "catalog_test_kwargs"}
+    )
     assert type(custom).__name__ == "KwargsModel_as_LSTMWrapper"
     with pytest.raises(ValueError, match="use_lstm and use_attention"):
         ModelCatalog.get_model_v2(BOX4, gym.spaces.Discrete(2), 2, {**cfg, "use_attention": True})

@@ -71,12 +71,20 @@ def test_visionnet_bad_filters_name_the_shape() -> None:
 
 
 def test_complex_input_net_double_registers_like_rllib() -> None:
-    space = gym.spaces.Dict({"img": gym.spaces.Box(0, 1, (10, 10, 3)), "k": gym.spaces.Discrete(4), "v": gym.spaces.Box(-1, 1, (2,))})
+    space = gym.spaces.Dict(
+        {
+            "img": gym.spaces.Box(0, 1, (10, 10, 3)),
+            "k": gym.spaces.Discrete(4),
+            "v": gym.spaces.Box(-1, 1, (2,)),
+        }
+    )
     flat = ModelCatalog.get_preprocessor_for_space(space).observation_space
     model = build(flat, ACT, fcnet_hiddens=[8])
     keys = list(model.state_dict())
     assert any(k.startswith("cnns.0.") for k in keys) and any(k.startswith("cnn_0.") for k in keys)
-    assert any(k.startswith("one_hot_1.") for k in keys) and any(k.startswith("flatten_2.") for k in keys)
+    assert any(k.startswith("one_hot_1.") for k in keys) and any(
+        k.startswith("flatten_2.") for k in keys
+    )
     prep = ModelCatalog.get_preprocessor_for_space(space)
     obs = torch.as_tensor(np.stack([prep.transform(space.sample()) for _ in range(3)]))
     logits, _ = model({"obs": obs})
@@ -84,11 +92,27 @@ def test_complex_input_net_double_registers_like_rllib() -> None:
 
 
 def test_lstm_wrapper_prev_action_and_reward_inputs() -> None:
-    model = build(BOX, ACT, fcnet_hiddens=[8], use_lstm=True, lstm_cell_size=4, lstm_use_prev_action=True, lstm_use_prev_reward=True)
+    model = build(
+        BOX,
+        ACT,
+        fcnet_hiddens=[8],
+        use_lstm=True,
+        lstm_cell_size=4,
+        lstm_use_prev_action=True,
+        lstm_use_prev_reward=True,
+    )
     assert model.lstm.input_size == 8 + 3 + 1
     assert {"prev_actions", "prev_rewards"} <= set(model.view_requirements)
     state = [s.expand(2, -1) for s in model.get_initial_state()]
-    out, state_out = model({"obs": torch.zeros(2, 5), "prev_actions": torch.tensor([0, 2]), "prev_rewards": torch.tensor([1.0, 0.0])}, state, torch.ones(2, dtype=torch.int32))
+    out, state_out = model(
+        {
+            "obs": torch.zeros(2, 5),
+            "prev_actions": torch.tensor([0, 2]),
+            "prev_rewards": torch.tensor([1.0, 0.0]),
+        },
+        state,
+        torch.ones(2, dtype=torch.int32),
+    )
     assert out.shape == (2, 3) and [s.shape for s in state_out] == [(2, 4), (2, 4)]
     assert model.value_function().shape == (2,)
 

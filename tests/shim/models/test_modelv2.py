@@ -86,7 +86,9 @@ def test_state_in_keys_and_seq_lens_are_collected_from_the_input_dict() -> None:
     assert model.seen["seq_lens"] is seq_lens
 
 
-@pytest.mark.parametrize("bad", [torch.zeros(2, 2), (torch.zeros(2, 2),), (torch.zeros(2, 2), [], 3)])
+@pytest.mark.parametrize(
+    "bad", [torch.zeros(2, 2), (torch.zeros(2, 2),), (torch.zeros(2, 2), [], 3)]
+)
 def test_forward_must_return_a_pair(bad: Any) -> None:
     model = Recorder(gym.spaces.Box(-1, 1, (3,)), result=bad)
     with pytest.raises(ValueError, match="tuple"):
@@ -115,12 +117,19 @@ def test_disable_preprocessor_api_passes_obs_through() -> None:
     assert model.seen["input_dict"]["obs_flat"] is obs
 
 
-COMPOSITE = spaces(kinds=("box", "discrete", "multi_discrete", "dict", "tuple"), max_depth=2, max_leaf_size=4, max_rank=2)
+COMPOSITE = spaces(
+    kinds=("box", "discrete", "multi_discrete", "dict", "tuple"),
+    max_depth=2,
+    max_leaf_size=4,
+    max_rank=2,
+)
 
 
 @settings(max_examples=25, deadline=None)
 @given(data=st.data(), space=COMPOSITE)
-def test_restored_obs_round_trips_the_flattening_preprocessor(data: st.DataObject, space: gym.Space) -> None:
+def test_restored_obs_round_trips_the_flattening_preprocessor(
+    data: st.DataObject, space: gym.Space
+) -> None:
     """Flattened obs come back in the original structure (discrete leaves one-hot)."""
     prep = ModelCatalog.get_preprocessor_for_space(space)
     batch = data.draw(observations(space, batch_size=3))
@@ -146,7 +155,9 @@ def test_restored_obs_round_trips_the_flattening_preprocessor(data: st.DataObjec
             parts = [np.eye(n)[np.asarray(raw)[:, i]] for i, n in enumerate(sub.nvec)]
             np.testing.assert_allclose(restored.numpy(), np.concatenate(parts, axis=1))
         else:
-            np.testing.assert_allclose(restored.numpy(), np.asarray(raw, dtype=np.float32).reshape(restored.shape))
+            np.testing.assert_allclose(
+                restored.numpy(), np.asarray(raw, dtype=np.float32).reshape(restored.shape)
+            )
 
     if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple)):
         compare(seen["obs"], batch, space)
@@ -158,7 +169,9 @@ def test_structured_obs_get_a_flat_obs_flat() -> None:
     model = Recorder(prep.observation_space)
     raw = {"a": np.array([0, 2]), "b": np.array([[0.5, -0.5], [0.1, 0.2]], np.float32)}
     model({"obs": {"a": torch.as_tensor(raw["a"]), "b": torch.as_tensor(raw["b"])}})
-    np.testing.assert_allclose(model.seen["input_dict"]["obs_flat"].numpy(), prep.transform_batch(raw))
+    np.testing.assert_allclose(
+        model.seen["input_dict"]["obs_flat"].numpy(), prep.transform_batch(raw)
+    )
 
 
 def test_base_defaults() -> None:

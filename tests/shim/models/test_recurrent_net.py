@@ -17,13 +17,17 @@ from shim.models.recurrent_net import RecurrentNetwork, add_time_dimension
 
 @settings(max_examples=40, deadline=None)
 @given(b=st.integers(1, 4), t=st.integers(1, 5), f=st.integers(1, 3), time_major=st.booleans())
-def test_add_time_dimension_is_a_reshape_of_padded_rows(b: int, t: int, f: int, time_major: bool) -> None:
+def test_add_time_dimension_is_a_reshape_of_padded_rows(
+    b: int, t: int, f: int, time_major: bool
+) -> None:
     rows = torch.arange(b * t * f, dtype=torch.float32).reshape(b * t, f)
     seq_lens = torch.full((b,), t)
     out = add_time_dimension(rows, seq_lens=seq_lens, framework="torch", time_major=time_major)
     expected = rows.reshape(b, t, f)
     torch.testing.assert_close(out, expected.transpose(0, 1) if time_major else expected)
-    np.testing.assert_array_equal(add_time_dimension(rows.numpy(), max_seq_len=t, framework="np"), expected.numpy())
+    np.testing.assert_array_equal(
+        add_time_dimension(rows.numpy(), max_seq_len=t, framework="np"), expected.numpy()
+    )
 
 
 def test_add_time_dimension_rejects_uneven_rows() -> None:

@@ -26,11 +26,22 @@ BOX = gym.spaces.Box(-1.0, 2.0, (2,), np.float32)
 
 @settings(max_examples=50, deadline=None)
 @given(
-    initial=st.floats(0.5, 1.0), final=st.floats(0.0, 0.5), warmup=st.integers(0, 100),
-    span=st.integers(1, 1000), times=st.lists(st.integers(0, 2000), min_size=2, max_size=10),
+    initial=st.floats(0.5, 1.0),
+    final=st.floats(0.0, 0.5),
+    warmup=st.integers(0, 100),
+    span=st.integers(1, 1000),
+    times=st.lists(st.integers(0, 2000), min_size=2, max_size=10),
 )
-def test_epsilon_schedule_is_monotone_and_bounded(initial: float, final: float, warmup: int, span: int, times: list[int]) -> None:
-    exploration = EpsilonGreedy(DISCRETE, initial_epsilon=initial, final_epsilon=final, warmup_timesteps=warmup, epsilon_timesteps=span)
+def test_epsilon_schedule_is_monotone_and_bounded(
+    initial: float, final: float, warmup: int, span: int, times: list[int]
+) -> None:
+    exploration = EpsilonGreedy(
+        DISCRETE,
+        initial_epsilon=initial,
+        final_epsilon=final,
+        warmup_timesteps=warmup,
+        epsilon_timesteps=span,
+    )
     values = [exploration.epsilon_schedule(t) for t in sorted(times)]
     assert all(a >= b - 1e-12 for a, b in zip(values, values[1:]))
     assert all(final - 1e-12 <= v <= initial + 1e-12 for v in values)
@@ -44,16 +55,22 @@ def test_epsilon_greedy_never_picks_masked_actions(mask: list[bool], seed: int) 
     torch.manual_seed(seed)
     q = torch.where(torch.tensor(mask), torch.randn(4), torch.tensor(-3.4e38)).repeat(64, 1)
     exploration = EpsilonGreedy(DISCRETE, initial_epsilon=1.0, final_epsilon=1.0)
-    actions, logp = exploration.get_exploration_action(action_distribution=TorchCategorical(q), timestep=0, explore=True)
+    actions, logp = exploration.get_exploration_action(
+        action_distribution=TorchCategorical(q), timestep=0, explore=True
+    )
     assert all(mask[a] for a in actions.tolist())
     assert logp.dtype == torch.float32 and torch.all(logp == 0)
-    greedy, _ = exploration.get_exploration_action(action_distribution=TorchCategorical(q), timestep=0, explore=False)
+    greedy, _ = exploration.get_exploration_action(
+        action_distribution=TorchCategorical(q), timestep=0, explore=False
+    )
     torch.testing.assert_close(greedy, q.argmax(1))
 
 
 def test_epsilon_greedy_state_round_trip() -> None:
     exploration = EpsilonGreedy(DISCRETE, epsilon_timesteps=100, final_epsilon=0.0)
-    exploration.get_exploration_action(action_distribution=TorchCategorical(torch.zeros(1, 4)), timestep=50)
+    exploration.get_exploration_action(
+        action_distribution=TorchCategorical(torch.zeros(1, 4)), timestep=50
+    )
     state = exploration.get_state()
     assert state["last_timestep"] == 50 and state["cur_epsilon"] == pytest.approx(0.5)
     other = EpsilonGreedy(DISCRETE, epsilon_timesteps=100, final_epsilon=0.0)
@@ -74,7 +91,14 @@ def test_stochastic_sampling_random_phase_and_no_explore() -> None:
 
 
 def test_gaussian_noise_is_clipped_and_scaled_by_schedule() -> None:
-    exploration = GaussianNoise(BOX, random_timesteps=0, stddev=10.0, initial_scale=1.0, final_scale=0.0, scale_timesteps=100)
+    exploration = GaussianNoise(
+        BOX,
+        random_timesteps=0,
+        stddev=10.0,
+        initial_scale=1.0,
+        final_scale=0.0,
+        scale_timesteps=100,
+    )
     det = TorchDeterministic(torch.full((500, 2), 0.5))
     actions, logp = exploration.get_exploration_action(action_distribution=det, timestep=0)
     low, high = torch.as_tensor(BOX.low), torch.as_tensor(BOX.high)
@@ -95,7 +119,9 @@ def test_ou_noise_is_correlated_and_stateful() -> None:
     other = OrnsteinUhlenbeckNoise(BOX, random_timesteps=0)
     other.set_state(state)
     np.testing.assert_array_equal(other.ou_state.numpy(), state["ou_state"])
-    greedy, _ = exploration.get_exploration_action(action_distribution=det, timestep=9, explore=False)
+    greedy, _ = exploration.get_exploration_action(
+        action_distribution=det, timestep=9, explore=False
+    )
     torch.testing.assert_close(greedy, torch.zeros(1, 2))
 
 
@@ -108,8 +134,19 @@ def test_random_exploration_samples_the_space() -> None:
 
 
 def test_make_exploration_resolves_names_and_refuses_unknown() -> None:
-    assert type(make_exploration({"type": "EpsilonGreedy", "initial_epsilon": 0.3}, DISCRETE)) is EpsilonGreedy
-    assert type(make_exploration({"type": "ray.rllib.utils.exploration.stochastic_sampling.StochasticSampling"}, DISCRETE)) is StochasticSampling
+    assert (
+        type(make_exploration({"type": "EpsilonGreedy", "initial_epsilon": 0.3}, DISCRETE))
+        is EpsilonGreedy
+    )
+    assert (
+        type(
+            make_exploration(
+                {"type": "ray.rllib.utils.exploration.stochastic_sampling.StochasticSampling"},
+                DISCRETE,
+            )
+        )
+        is StochasticSampling
+    )
     assert type(make_exploration(None, DISCRETE)) is StochasticSampling
     with pytest.raises(ValueError, match="Unsupported exploration type 'Curiosity'"):
         make_exploration({"type": "Curiosity"}, DISCRETE)
@@ -119,7 +156,9 @@ def test_make_exploration_resolves_names_and_refuses_unknown() -> None:
 
 def test_schedule_config_and_errors() -> None:
     assert schedule_from_config(0.3)(123) == 0.3
-    piecewise = schedule_from_config({"type": "PiecewiseSchedule", "endpoints": [(0, 1.0), (10, 0.0)], "outside_value": 0.0})
+    piecewise = schedule_from_config(
+        {"type": "PiecewiseSchedule", "endpoints": [(0, 1.0), (10, 0.0)], "outside_value": 0.0}
+    )
     assert piecewise(5) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="ascending"):
         PiecewiseSchedule([(10, 1.0), (0, 0.0)])

@@ -15,7 +15,9 @@ import torch
 ATOL = 1e-5
 
 
-def _assert_call_matches(result: tuple, record: dict[str, Any], case: Any, *, values: bool = True) -> None:
+def _assert_call_matches(
+    result: tuple, record: dict[str, Any], case: Any, *, values: bool = True
+) -> None:
     actions, state_out, extra = result
     recorded_actions = record["actions"]
     assert np.asarray(actions).dtype == np.dtype(recorded_actions["dtype"])
@@ -55,7 +57,9 @@ def test_weights_keys_and_shapes_match_ray(oracle_case: Any, oracle_policy: Any)
 def test_model_structure_matches_ray(oracle_case: Any, oracle_policy: Any) -> None:
     model = oracle_case.data["model"]
     assert type(oracle_policy.model).__name__ == model["class"]
-    assert [c.__name__ for c in type(oracle_policy.model).__mro__][: len(model["mro"]) - 2] == model["mro"][:-2]
+    assert [c.__name__ for c in type(oracle_policy.model).__mro__][
+        : len(model["mro"]) - 2
+    ] == model["mro"][:-2]
     assert oracle_policy.model.num_outputs == model["num_outputs"]
     assert list(oracle_policy.model.state_dict()) == model["state_dict_keys"]
     dist = oracle_policy.dist_class
@@ -67,9 +71,13 @@ def test_compute_actions_explore_false_matches_ray(oracle_case: Any, oracle_poli
     _assert_call_matches(result, oracle_case.data["compute_actions"]["explore_false"], oracle_case)
 
 
-def test_compute_actions_explore_true_matches_ray_structure_and_logp(oracle_case: Any, oracle_policy: Any) -> None:
+def test_compute_actions_explore_true_matches_ray_structure_and_logp(
+    oracle_case: Any, oracle_policy: Any
+) -> None:
     record = oracle_case.data["compute_actions"]["explore_true"]
-    actions, state_out, extra = oracle_policy.compute_actions(oracle_case.obs, _state(oracle_case), explore=True)
+    actions, state_out, extra = oracle_policy.compute_actions(
+        oracle_case.obs, _state(oracle_case), explore=True
+    )
     _assert_call_matches((actions, state_out, extra), record, oracle_case)
     # The random draw itself cannot match; its logp under the recorded inputs must.
     logp = oracle_policy.compute_log_likelihoods(actions, oracle_case.obs, _state(oracle_case))
@@ -96,9 +104,13 @@ def test_compute_log_likelihoods_matches_ray(oracle_case: Any, oracle_policy: An
     record = oracle_case.data["compute_log_likelihoods"]
     actions = oracle_case.array(oracle_case.data["compute_actions"]["explore_false"]["actions"])
     for flag in (True, False):
-        logp = oracle_policy.compute_log_likelihoods(actions, oracle_case.obs, _state(oracle_case), in_training=flag)
+        logp = oracle_policy.compute_log_likelihoods(
+            actions, oracle_case.obs, _state(oracle_case), in_training=flag
+        )
         assert isinstance(logp, torch.Tensor)
-        np.testing.assert_allclose(logp.numpy(), oracle_case.array(record[f"in_training_{str(flag).lower()}"]), atol=ATOL)
+        np.testing.assert_allclose(
+            logp.numpy(), oracle_case.array(record[f"in_training_{str(flag).lower()}"]), atol=ATOL
+        )
 
 
 def test_recurrent_api_matches_ray(oracle_case: Any, oracle_policy: Any) -> None:
@@ -133,21 +145,31 @@ def test_state_view_requirements_match_ray(oracle_case: Any, oracle_policy: Any)
     for key, rec in recorded.items():
         if key.startswith("state_"):
             got = oracle_policy.view_requirements[key]
-            assert (got.data_col, got.shift, got.batch_repeat_value) == (rec["data_col"], rec["shift"], rec["batch_repeat_value"])
+            assert (got.data_col, got.shift, got.batch_repeat_value) == (
+                rec["data_col"],
+                rec["shift"],
+                rec["batch_repeat_value"],
+            )
             assert got.used_for_compute_actions is rec["used_for_compute_actions"]
 
 
-def test_raw_dict_observations_and_restored_obs_match_ray(oracle_case: Any, oracle_policy: Any) -> None:
+def test_raw_dict_observations_and_restored_obs_match_ray(
+    oracle_case: Any, oracle_policy: Any
+) -> None:
     """Dict obs: raw dicts are flattened like Ray's preprocessor; the model sees the same obs."""
     if oracle_case.obs_raw is None:
         pytest.skip("only the dict_obs case records raw observations")
     from shim.models.preprocessors import restore_original_dimensions
 
     record = oracle_case.data["compute_actions"]["explore_false"]
-    _assert_call_matches(oracle_policy.compute_actions(oracle_case.obs_raw, explore=False), record, oracle_case)
+    _assert_call_matches(
+        oracle_policy.compute_actions(oracle_case.obs_raw, explore=False), record, oracle_case
+    )
     prep = oracle_case.data["preprocessor"]
     assert list(oracle_policy.observation_space.shape) == prep["shape"]
-    restored = restore_original_dimensions(torch.as_tensor(oracle_case.obs), oracle_policy.observation_space)
+    restored = restore_original_dimensions(
+        torch.as_tensor(oracle_case.obs), oracle_policy.observation_space
+    )
     assert type(restored).__name__ == prep["restored_obs_type"]
     assert list(restored) == list(prep["restored_obs"])
     for key, rec in prep["restored_obs"].items():
@@ -160,7 +182,8 @@ def test_adapter_module_policy_matches_ray(oracle_case: Any) -> None:
     from shim.policy.policy import Policy
 
     module = ModelV2RLModule(
-        observation_space=oracle_case.observation_space, action_space=oracle_case.action_space,
+        observation_space=oracle_case.observation_space,
+        action_space=oracle_case.action_space,
         model_config=oracle_case.data["model"]["config"],
     )
     module.set_state(oracle_case.weights)
@@ -170,22 +193,32 @@ def test_adapter_module_policy_matches_ray(oracle_case: Any) -> None:
     actions, state_out, extra = policy.compute_actions(obs, _state(oracle_case), explore=False)
     np.testing.assert_allclose(actions, oracle_case.array(record["actions"]), atol=ATOL)
     for key in ("action_dist_inputs", "action_logp", "action_prob"):
-        np.testing.assert_allclose(extra[key], oracle_case.array(record["extra_fetches"][key]), atol=ATOL)
+        np.testing.assert_allclose(
+            extra[key], oracle_case.array(record["extra_fetches"][key]), atol=ATOL
+        )
     if "vf_preds" in record["extra_fetches"]:  # the module's value function is the PPO one
-        np.testing.assert_allclose(extra["vf_preds"], oracle_case.array(record["extra_fetches"]["vf_preds"]), atol=ATOL)
+        np.testing.assert_allclose(
+            extra["vf_preds"], oracle_case.array(record["extra_fetches"]["vf_preds"]), atol=ATOL
+        )
     for got, rec in zip(state_out, record["state_out"]):
         np.testing.assert_allclose(got, oracle_case.array(rec), atol=ATOL)
 
 
-def test_seeded_exploration_draws_match_ray_bit_for_bit(oracle_case: Any, oracle_policy: Any) -> None:
+def test_seeded_exploration_draws_match_ray_bit_for_bit(
+    oracle_case: Any, oracle_policy: Any
+) -> None:
     """Ray's explore=True call was recorded after torch.manual_seed(seed + 1); the shim draws
     from the same torch RNG in the same order, so the sampled actions are the same draws
     (identical for discrete actions; Gaussian samples within float32 rounding)."""
     record = oracle_case.data["compute_actions"]["explore_true"]
     torch.manual_seed(oracle_case.data["seed"] + 1)
-    actions, _, extra = oracle_policy.compute_actions(oracle_case.obs, _state(oracle_case), explore=True)
+    actions, _, extra = oracle_policy.compute_actions(
+        oracle_case.obs, _state(oracle_case), explore=True
+    )
     if actions.dtype.kind == "i":
         np.testing.assert_array_equal(actions, oracle_case.array(record["actions"]))
     else:
         np.testing.assert_allclose(actions, oracle_case.array(record["actions"]), atol=ATOL)
-    np.testing.assert_allclose(extra["action_logp"], oracle_case.array(record["extra_fetches"]["action_logp"]), atol=ATOL)
+    np.testing.assert_allclose(
+        extra["action_logp"], oracle_case.array(record["extra_fetches"]["action_logp"]), atol=ATOL
+    )

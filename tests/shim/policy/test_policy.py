@@ -17,13 +17,23 @@ from shim._tree import flatten, flatten_space
 from shim.policy.policy import Policy
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-OBS_SPACES = spaces(kinds=("box", "discrete", "dict", "tuple"), max_depth=1, max_leaf_size=4, max_rank=1, dtypes=(np.float32,))
+OBS_SPACES = spaces(
+    kinds=("box", "discrete", "dict", "tuple"),
+    max_depth=1,
+    max_leaf_size=4,
+    max_rank=1,
+    dtypes=(np.float32,),
+)
 BOX = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 
 
 def ppo_policy(obs_space: gym.Space, act_space: gym.Space, **model: Any) -> Policy:
     torch.manual_seed(0)
-    module = PPOTorchRLModule(observation_space=obs_space, action_space=act_space, model_config={"fcnet_hiddens": [8], **model})
+    module = PPOTorchRLModule(
+        observation_space=obs_space,
+        action_space=act_space,
+        model_config={"fcnet_hiddens": [8], **model},
+    )
     return Policy.from_module(module)
 
 
@@ -31,7 +41,9 @@ def assert_actions_fit(space: gym.Space, actions: Any, batch: int) -> None:
     for leaf_space, leaf in zip(flatten_space(space), flatten(actions)):
         leaf = np.asarray(leaf)
         assert leaf.shape == (batch,) + tuple(leaf_space.shape)
-        if isinstance(leaf_space, gym.spaces.Discrete):  # like RLlib: indices 0..n-1, start not added
+        if isinstance(
+            leaf_space, gym.spaces.Discrete
+        ):  # like RLlib: indices 0..n-1, start not added
             assert leaf.dtype == np.int32 and np.all((leaf >= 0) & (leaf < leaf_space.n))
         elif isinstance(leaf_space, gym.spaces.MultiDiscrete):
             assert np.all((leaf >= 0) & (leaf < leaf_space.nvec))
@@ -40,8 +52,15 @@ def assert_actions_fit(space: gym.Space, actions: Any, batch: int) -> None:
 
 
 @SETTINGS
-@given(data=st.data(), obs_space=OBS_SPACES, act_space=action_spaces(max_depth=1), explore=st.booleans())
-def test_compute_actions_contract_over_generated_spaces(data: st.DataObject, obs_space: gym.Space, act_space: gym.Space, explore: bool) -> None:
+@given(
+    data=st.data(),
+    obs_space=OBS_SPACES,
+    act_space=action_spaces(max_depth=1),
+    explore=st.booleans(),
+)
+def test_compute_actions_contract_over_generated_spaces(
+    data: st.DataObject, obs_space: gym.Space, act_space: gym.Space, explore: bool
+) -> None:
     policy = ppo_policy(obs_space, act_space)
     batch = data.draw(st.integers(1, 4))
     obs = data.draw(observations(obs_space, batch_size=batch))
@@ -70,7 +89,9 @@ def test_compute_single_action_unbatches(data: st.DataObject, obs_space: gym.Spa
     assert state == [] and all(np.shape(v) in ((), (3,)) for v in extra.values())
     batched, _, batched_extra = policy.compute_actions(_stack1(obs), explore=False)
     assert int(action) == int(batched[0])
-    np.testing.assert_allclose(extra["action_dist_inputs"], batched_extra["action_dist_inputs"][0], atol=1e-6)
+    np.testing.assert_allclose(
+        extra["action_dist_inputs"], batched_extra["action_dist_inputs"][0], atol=1e-6
+    )
 
 
 def _stack1(obs: Any) -> Any:
@@ -90,11 +111,17 @@ def test_state_threading_through_a_stateful_module() -> None:
     _, s1, e1 = policy.compute_actions(obs, explore=False)
     _, s2, e2 = policy.compute_actions(obs, s1, explore=False)
     assert [s.shape for s in s1] == [(3, 1, 4), (3, 1, 4)]
-    assert not np.allclose(s1[0], s2[0]) and not np.allclose(e1["action_dist_inputs"], e2["action_dist_inputs"])
+    assert not np.allclose(s1[0], s2[0]) and not np.allclose(
+        e1["action_dist_inputs"], e2["action_dist_inputs"]
+    )
     _, s_single, e_single = policy.compute_single_action(obs[0], [s[0] for s in s1], explore=False)
     np.testing.assert_allclose(s_single[0], s2[0][0], atol=1e-6)
-    np.testing.assert_allclose(e_single["action_dist_inputs"], e2["action_dist_inputs"][0], atol=1e-6)
-    _, _, from_dict = policy.compute_actions_from_input_dict({"obs": obs, "state_in_0": s1[0], "state_in_1": s1[1]}, explore=False)
+    np.testing.assert_allclose(
+        e_single["action_dist_inputs"], e2["action_dist_inputs"][0], atol=1e-6
+    )
+    _, _, from_dict = policy.compute_actions_from_input_dict(
+        {"obs": obs, "state_in_0": s1[0], "state_in_1": s1[1]}, explore=False
+    )
     np.testing.assert_allclose(from_dict["action_dist_inputs"], e2["action_dist_inputs"], atol=1e-6)
 
 
@@ -129,7 +156,9 @@ def test_wrong_number_or_shape_of_state_tensors_is_refused() -> None:
     obs = np.zeros((2, 3), np.float32)
     with pytest.raises(ValueError, match=r"expected 2 state tensor\(s\).*got 1"):
         policy.compute_actions(obs, [np.zeros((2, 1, 4), np.float32)])
-    with pytest.raises(ValueError, match=r"state_batches\[1\]: expected shape \(2, 1, 4\), got \(2, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"state_batches\[1\]: expected shape \(2, 1, 4\), got \(2, 4\)"
+    ):
         policy.compute_actions(obs, [np.zeros((2, 1, 4), np.float32), np.zeros((2, 4), np.float32)])
 
 
@@ -153,21 +182,29 @@ def test_set_weights_errors_list_missing_unexpected_and_misshaped_keys() -> None
 def test_set_weights_get_weights_round_trip(seed: int) -> None:
     source = ppo_policy(BOX, gym.spaces.Box(-1, 1, (2,), np.float32))
     rng = np.random.default_rng(seed)
-    perturbed = {k: (v + rng.normal(size=v.shape)).astype(v.dtype) for k, v in source.get_weights().items()}
+    perturbed = {
+        k: (v + rng.normal(size=v.shape)).astype(v.dtype) for k, v in source.get_weights().items()
+    }
     source.set_weights(perturbed)
     target = ppo_policy(BOX, gym.spaces.Box(-1, 1, (2,), np.float32))
     target.set_weights(source.get_weights())
     for key, value in perturbed.items():
         np.testing.assert_array_equal(target.get_weights()[key], value)
     obs = rng.uniform(-1, 1, (4, 3)).astype(np.float32)
-    np.testing.assert_array_equal(source.compute_actions(obs, explore=False)[0], target.compute_actions(obs, explore=False)[0])
+    np.testing.assert_array_equal(
+        source.compute_actions(obs, explore=False)[0], target.compute_actions(obs, explore=False)[0]
+    )
 
 
 def test_get_state_set_state_round_trip() -> None:
     policy = ppo_policy(BOX, gym.spaces.Discrete(2))
     policy.compute_actions(np.zeros((5, 3), np.float32))
     state = policy.get_state()
-    assert state["global_timestep"] == 5 and set(state) >= {"weights", "policy_spec", "_exploration_state"}
+    assert state["global_timestep"] == 5 and set(state) >= {
+        "weights",
+        "policy_spec",
+        "_exploration_state",
+    }
     other = ppo_policy(BOX, gym.spaces.Discrete(2))
     other.set_state(state)
     assert other.global_timestep == 5
@@ -176,7 +213,11 @@ def test_get_state_set_state_round_trip() -> None:
 
 
 def test_config_explore_is_the_default() -> None:
-    module = PPOTorchRLModule(observation_space=BOX, action_space=gym.spaces.Discrete(2), model_config={"fcnet_hiddens": [8]})
+    module = PPOTorchRLModule(
+        observation_space=BOX,
+        action_space=gym.spaces.Discrete(2),
+        model_config={"fcnet_hiddens": [8]},
+    )
     greedy = Policy.from_module(module, {"explore": False})
     _, _, extra = greedy.compute_actions(np.zeros((3, 3), np.float32))
     assert np.all(extra["action_logp"] == 0)
@@ -196,13 +237,19 @@ class SamplesItself(TorchRLModule):
     def _forward_exploration(self, batch: dict, **kwargs: Any) -> dict:
         logits = self.net(batch["obs"])
         self.seen_t = kwargs.get("t")
-        return {"actions": torch.zeros(len(logits), dtype=torch.int64), "action_logp": torch.full((len(logits),), -0.5), "custom": logits.sum(1)}
+        return {
+            "actions": torch.zeros(len(logits), dtype=torch.int64),
+            "action_logp": torch.full((len(logits),), -0.5),
+            "custom": logits.sum(1),
+        }
 
 
 def test_module_provided_actions_pass_through() -> None:
     module = SamplesItself(observation_space=BOX, action_space=gym.spaces.Discrete(2))
     policy = Policy.from_module(module)
-    actions, _, extra = policy.compute_actions(np.zeros((2, 3), np.float32), explore=True, timestep=7)
+    actions, _, extra = policy.compute_actions(
+        np.zeros((2, 3), np.float32), explore=True, timestep=7
+    )
     assert module.seen_t == 7 and actions.tolist() == [0, 0]
     assert list(extra) == ["custom", "action_prob", "action_logp"]
     np.testing.assert_allclose(extra["action_logp"], [-0.5, -0.5])

@@ -31,7 +31,11 @@ def _same_outputs(a: Policy, b: Policy, obs: object) -> None:
 @pytest.mark.parametrize("cls", [TorchPolicyV2, PPOTorchPolicy])
 def test_legacy_policy_checkpoint_round_trip(cls: type, tmp_path: Path) -> None:
     torch.manual_seed(1)
-    policy = cls(BOX, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [8], "use_lstm": cls is PPOTorchPolicy, "lstm_cell_size": 4}})
+    policy = cls(
+        BOX,
+        gym.spaces.Discrete(2),
+        {"model": {"fcnet_hiddens": [8], "use_lstm": cls is PPOTorchPolicy, "lstm_cell_size": 4}},
+    )
     policy.compute_actions(OBS)
     path = policy.export_checkpoint(str(tmp_path / "ckpt"))
     assert json.loads((tmp_path / "ckpt" / "rllib_checkpoint.json").read_text())["type"] == "Policy"
@@ -45,12 +49,19 @@ def test_legacy_policy_checkpoint_round_trip(cls: type, tmp_path: Path) -> None:
 def test_dict_obs_policy_keeps_its_flattened_space(tmp_path: Path) -> None:
     policy = PPOTorchPolicy(DICT, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [8]}})
     restored = Policy.from_checkpoint(policy.export_checkpoint(str(tmp_path)))
-    assert restored.observation_space.shape == (6,) and restored.observation_space.original_space == DICT
+    assert (
+        restored.observation_space.shape == (6,)
+        and restored.observation_space.original_space == DICT
+    )
     _same_outputs(policy, restored, {"k": np.array([0, 2]), "v": np.zeros((2, 3), np.float32)})
 
 
 def test_rl_module_policy_round_trip_uses_the_module_checkpoint(tmp_path: Path) -> None:
-    module = PPOTorchRLModule(observation_space=BOX, action_space=gym.spaces.Discrete(2), model_config={"fcnet_hiddens": [8]})
+    module = PPOTorchRLModule(
+        observation_space=BOX,
+        action_space=gym.spaces.Discrete(2),
+        model_config={"fcnet_hiddens": [8]},
+    )
     policy = Policy.from_module(module)
     path = policy.export_checkpoint(str(tmp_path / "p"))
     assert (tmp_path / "p" / "module" / "metadata.json").is_file()
@@ -67,7 +78,9 @@ def test_multi_policy_directory(tmp_path: Path) -> None:
     both = Policy.from_checkpoint(str(tmp_path))
     assert sorted(both) == ["learner", "opponent"] and both["opponent"].action_space.n == 3
     assert list(Policy.from_checkpoint(str(tmp_path), policy_ids=["learner"])) == ["learner"]
-    with pytest.raises(PolicyCheckpointError, match=r"\['nope'\].*available: \['learner', 'opponent'\]"):
+    with pytest.raises(
+        PolicyCheckpointError, match=r"\['nope'\].*available: \['learner', 'opponent'\]"
+    ):
         Policy.from_checkpoint(str(tmp_path), policy_ids=["nope"])
 
 
@@ -78,7 +91,9 @@ def test_ray_pickle_checkpoints_are_refused_with_a_reason(tmp_path: Path) -> Non
 
 
 def test_tampered_weights_are_detected(tmp_path: Path) -> None:
-    path = TorchPolicyV2(BOX, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [4]}}).export_checkpoint(str(tmp_path))
+    path = TorchPolicyV2(
+        BOX, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [4]}}
+    ).export_checkpoint(str(tmp_path))
     weights = Path(path) / "weights.safetensors"
     weights.write_bytes(weights.read_bytes()[:-1] + b"\x00")
     with pytest.raises(PolicyCheckpointError, match="sha256"):
@@ -86,7 +101,9 @@ def test_tampered_weights_are_detected(tmp_path: Path) -> None:
 
 
 def test_classes_from_unimported_modules_are_not_imported(tmp_path: Path) -> None:
-    path = TorchPolicyV2(BOX, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [4]}}).export_checkpoint(str(tmp_path))
+    path = TorchPolicyV2(
+        BOX, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [4]}}
+    ).export_checkpoint(str(tmp_path))
     state_file = Path(path) / "policy_state.json"
     record = json.loads(state_file.read_text())
     record["policy_spec"]["policy_class"] = "some_unimported_package.evil.Policy"
@@ -96,6 +113,8 @@ def test_classes_from_unimported_modules_are_not_imported(tmp_path: Path) -> Non
 
 
 def test_unstorable_config_values_are_named(tmp_path: Path) -> None:
-    policy = TorchPolicyV2(BOX, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [4]}, "callback": lambda: None})
+    policy = TorchPolicyV2(
+        BOX, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [4]}, "callback": lambda: None}
+    )
     with pytest.raises(PolicyCheckpointError, match=r"config\['callback'\]"):
         policy.export_checkpoint(str(tmp_path))

@@ -24,7 +24,13 @@ OBS = np.linspace(-1, 1, 9, dtype=np.float32).reshape(3, 3)
 
 
 def _fcnet(policy: Any) -> FullyConnectedNetwork:
-    return FullyConnectedNetwork(policy.observation_space, policy.action_space, 3, merge_model_config({"fcnet_hiddens": [4]}), "fc")
+    return FullyConnectedNetwork(
+        policy.observation_space,
+        policy.action_space,
+        3,
+        merge_model_config({"fcnet_hiddens": [4]}),
+        "fc",
+    )
 
 
 def test_overriding_both_model_hooks_is_an_error() -> None:
@@ -51,21 +57,34 @@ def test_make_model_and_action_dist_hook() -> None:
     policy = Custom(BOX, ACT, {})
     assert policy.dist_class is Sharp and list(policy.get_weights())[0] == "_logits._model.0.weight"
     actions, _, extra = policy.compute_actions(OBS, explore=True)
-    expected = torch.distributions.Categorical(logits=torch.as_tensor(extra["action_dist_inputs"]) / 0.5)
-    np.testing.assert_allclose(extra["action_logp"], expected.log_prob(torch.as_tensor(actions).long()).numpy(), atol=1e-6)
+    expected = torch.distributions.Categorical(
+        logits=torch.as_tensor(extra["action_dist_inputs"]) / 0.5
+    )
+    np.testing.assert_allclose(
+        extra["action_logp"], expected.log_prob(torch.as_tensor(actions).long()).numpy(), atol=1e-6
+    )
 
 
 def test_action_distribution_fn_and_extra_action_out() -> None:
     calls: dict[str, Any] = {}
 
     class Dist(TorchPolicyV2):
-        def action_distribution_fn(self, model: Any, *, obs_batch: Any, state_batches: Any, **kwargs: Any) -> Any:
+        def action_distribution_fn(
+            self, model: Any, *, obs_batch: Any, state_batches: Any, **kwargs: Any
+        ) -> Any:
             calls.update(kwargs)
             logits, state = model(obs_batch, state_batches, kwargs["seq_lens"])
             return logits * 0.0, TorchCategorical, state
 
-        def extra_action_out(self, input_dict: Any, state_batches: Any, model: Any, action_dist: Any) -> dict:
-            return {"custom": torch.ones(len(input_dict["obs"])), "dist": torch.as_tensor(type(action_dist) is TorchCategorical).repeat(len(input_dict["obs"]))}
+        def extra_action_out(
+            self, input_dict: Any, state_batches: Any, model: Any, action_dist: Any
+        ) -> dict:
+            return {
+                "custom": torch.ones(len(input_dict["obs"])),
+                "dist": torch.as_tensor(type(action_dist) is TorchCategorical).repeat(
+                    len(input_dict["obs"])
+                ),
+            }
 
     policy = Dist(BOX, ACT, {"model": {"fcnet_hiddens": [4]}})
     actions, _, extra = policy.compute_actions(OBS, explore=False, timestep=11)
@@ -78,7 +97,9 @@ def test_action_distribution_fn_and_extra_action_out() -> None:
 
 def test_invalid_dist_class_is_named() -> None:
     class Bad(TorchPolicyV2):
-        def action_distribution_fn(self, model: Any, *, obs_batch: Any, state_batches: Any, **kwargs: Any) -> Any:
+        def action_distribution_fn(
+            self, model: Any, *, obs_batch: Any, state_batches: Any, **kwargs: Any
+        ) -> Any:
             return torch.zeros(len(obs_batch["obs"]), 3), dict, []
 
     with pytest.raises(ValueError, match="TorchDistributionWrapper"):
@@ -87,11 +108,15 @@ def test_invalid_dist_class_is_named() -> None:
 
 def test_action_sampler_fn_skips_exploration_and_blocks_log_likelihoods() -> None:
     class Sampler(TorchPolicyV2):
-        def action_sampler_fn(self, model: Any, *, obs_batch: Any, state_batches: Any, **kwargs: Any) -> Any:
+        def action_sampler_fn(
+            self, model: Any, *, obs_batch: Any, state_batches: Any, **kwargs: Any
+        ) -> Any:
             batch = len(obs_batch["obs"])
             return torch.full((batch,), 2), torch.full((batch,), -1.0), None, []
 
-    policy = Sampler(BOX, ACT, {"exploration_config": {"type": "EpsilonGreedy", "initial_epsilon": 1.0}})
+    policy = Sampler(
+        BOX, ACT, {"exploration_config": {"type": "EpsilonGreedy", "initial_epsilon": 1.0}}
+    )
     actions, _, extra = policy.compute_actions(OBS, explore=True)
     assert actions.tolist() == [2, 2, 2] and list(extra) == ["action_prob", "action_logp"]
     with pytest.raises(ValueError, match="action_sampler_fn"):
@@ -99,7 +124,18 @@ def test_action_sampler_fn_skips_exploration_and_blocks_log_likelihoods() -> Non
 
 
 def test_epsilon_greedy_config_drives_the_legacy_path() -> None:
-    policy = TorchPolicyV2(BOX, ACT, {"model": {"fcnet_hiddens": [4]}, "exploration_config": {"type": "EpsilonGreedy", "initial_epsilon": 0.0, "final_epsilon": 0.0}})
+    policy = TorchPolicyV2(
+        BOX,
+        ACT,
+        {
+            "model": {"fcnet_hiddens": [4]},
+            "exploration_config": {
+                "type": "EpsilonGreedy",
+                "initial_epsilon": 0.0,
+                "final_epsilon": 0.0,
+            },
+        },
+    )
     actions, _, extra = policy.compute_actions(OBS, explore=True)
     np.testing.assert_array_equal(actions, extra["action_dist_inputs"].argmax(1))
     assert np.all(extra["action_logp"] == 0)
@@ -118,12 +154,23 @@ def test_value_network_mixin_adds_vf_preds() -> None:
 
 def test_ppo_policy_defaults_and_learn_on_batch_changes_weights() -> None:
     torch.manual_seed(0)
-    policy = PPOTorchPolicy(BOX, gym.spaces.Box(-1, 1, (2,), np.float32), {"model": {"fcnet_hiddens": [8]}, "lr": 1e-2})
+    policy = PPOTorchPolicy(
+        BOX, gym.spaces.Box(-1, 1, (2,), np.float32), {"model": {"fcnet_hiddens": [8]}, "lr": 1e-2}
+    )
     assert policy.config["model"]["vf_share_layers"] is False and policy.config["clip_param"] == 0.3
-    assert isinstance(policy.dist_class, functools.partial) and policy.dist_class.func is TorchDiagGaussian
+    assert (
+        isinstance(policy.dist_class, functools.partial)
+        and policy.dist_class.func is TorchDiagGaussian
+    )
     actions, _, extra = policy.compute_actions(OBS, explore=True)
-    batch = {"obs": OBS, "actions": actions, "action_logp": extra["action_logp"], "action_dist_inputs": extra["action_dist_inputs"],
-             "advantages": np.ones(3, np.float32), "value_targets": np.ones(3, np.float32)}
+    batch = {
+        "obs": OBS,
+        "actions": actions,
+        "action_logp": extra["action_logp"],
+        "action_dist_inputs": extra["action_dist_inputs"],
+        "advantages": np.ones(3, np.float32),
+        "value_targets": np.ones(3, np.float32),
+    }
     before = {k: v.copy() for k, v in policy.get_weights().items()}
     fetches = policy.learn_on_batch(batch)
     assert "learner_stats" in fetches and fetches["model"] == {} and policy.num_grad_updates == 1
@@ -152,24 +199,41 @@ def test_build_policy_class_template() -> None:
 
     def make_model(policy: Any, obs_space: Any, action_space: Any, config: dict) -> Any:
         events.append("make_model")
-        return ModelCatalog.get_model_v2(obs_space, action_space, 3, merge_model_config({"fcnet_hiddens": [4]}))
+        return ModelCatalog.get_model_v2(
+            obs_space, action_space, 3, merge_model_config({"fcnet_hiddens": [4]})
+        )
 
     def extra_out(policy: Any, input_dict: Any, state: Any, model: Any, dist: Any) -> dict:
         return {"vf_preds": model.value_function()}
 
     MyPolicy = build_policy_class(
-        "MyPolicy", framework="torch", loss_fn=lambda p, m, d, b: torch.tensor(0.0),
-        get_default_config=lambda: {"custom_key": 7}, make_model=make_model,
-        extra_action_out_fn=extra_out, after_init=after_init, mixins=[Mixin],
+        "MyPolicy",
+        framework="torch",
+        loss_fn=lambda p, m, d, b: torch.tensor(0.0),
+        get_default_config=lambda: {"custom_key": 7},
+        make_model=make_model,
+        extra_action_out_fn=extra_out,
+        after_init=after_init,
+        mixins=[Mixin],
     )
     policy = MyPolicy(BOX, ACT, {})
-    assert MyPolicy.__name__ == "MyPolicy" and isinstance(policy, TorchPolicyV2) and policy.mixin_ready
+    assert (
+        MyPolicy.__name__ == "MyPolicy" and isinstance(policy, TorchPolicyV2) and policy.mixin_ready
+    )
     assert events == ["make_model", "after_init:7"]
     _, _, extra = policy.compute_actions(OBS)
     assert list(extra)[0] == "vf_preds"
     Renamed = MyPolicy.with_updates(name="Renamed")
     assert Renamed.__name__ == "Renamed" and isinstance(Renamed(BOX, ACT, {}), TorchPolicyV2)
-    Old = build_torch_policy("Old", loss_fn=None, action_distribution_fn=lambda policy, model, obs, **kw: (torch.zeros(len(obs), 3), TorchCategorical, []))
+    Old = build_torch_policy(
+        "Old",
+        loss_fn=None,
+        action_distribution_fn=lambda policy, model, obs, **kw: (
+            torch.zeros(len(obs), 3),
+            TorchCategorical,
+            [],
+        ),
+    )
     actions, _, extra = Old(BOX, ACT, {}).compute_actions(OBS, explore=False)
     assert actions.tolist() == [0, 0, 0]
     with pytest.raises(ValueError, match="torch"):
@@ -183,9 +247,12 @@ def test_make_model_returning_an_rl_module_uses_the_module_path() -> None:
 
     class ModulePolicy(TorchPolicyV2):
         def make_model(self) -> Any:
-            return PPOTorchRLModule(observation_space=self.observation_space, action_space=self.action_space, model_config={"fcnet_hiddens": [4]})
+            return PPOTorchRLModule(
+                observation_space=self.observation_space,
+                action_space=self.action_space,
+                model_config={"fcnet_hiddens": [4]},
+            )
 
     policy = ModulePolicy(BOX, ACT, {})
     actions, _, extra = policy.compute_actions(OBS, explore=False)
     assert list(extra) == ["vf_preds", "action_dist_inputs", "action_prob", "action_logp"]
-
