@@ -244,10 +244,15 @@ class Policy(PolicyInputsMixin, ModuleActingMixin, PolicyStateMixin):
             ValueError: observations outside the space, or the wrong number/shape of states.
         """
         obs = self._prepare_obs(obs_batch)
-        batch = batch_size_of(obs)
+        batch = int(obs.shape[0]) if type(obs) is torch.Tensor else batch_size_of(obs)
         input_dict = SampleBatch({SampleBatch.OBS: obs, "is_training": False})
-        self._add_prev(input_dict, prev_action_batch, prev_reward_batch, info_batch)
-        states = self._prepare_states(state_batches, batch)
+        if prev_action_batch is not None or prev_reward_batch is not None or info_batch is not None:
+            self._add_prev(input_dict, prev_action_batch, prev_reward_batch, info_batch)
+        states = (
+            self._prepare_states(state_batches, batch)
+            if state_batches or self._initial_state
+            else []
+        )
         return self._compute(input_dict, states, self._ones(batch), explore, timestep, batch)
 
     def compute_actions_from_input_dict(

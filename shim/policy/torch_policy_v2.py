@@ -25,6 +25,7 @@ from shim.models.action_dist import TorchDistributionWrapper
 from shim.models.catalog import ModelCatalog
 from shim.models.modelv2 import ModelV2
 from shim.policy.conversion import batch_size_of, stack_observations, to_numpy, to_tensor
+from shim.policy.exploration import Exploration
 from shim.policy.policy import Policy
 from shim.policy.sample_batch import SampleBatch
 
@@ -88,6 +89,15 @@ class TorchPolicyV2(Policy):
             self.view_requirements.update(getattr(model, "view_requirements", {}) or {})
             self._update_state_view_requirements()
             self.exploration = self._create_exploration()
+        hook = getattr(self.exploration, "before_compute_actions", None)
+        # Skip calling the base class's no-op hook on every step.
+        self._before_hook = (
+            hook
+            if hook is not None
+            and type(self.exploration).before_compute_actions
+            is not Exploration.before_compute_actions
+            else None
+        )
         self._sampler_overridden = _overridden(self, "action_sampler_fn")
         self._dist_fn_overridden = _overridden(self, "action_distribution_fn")
         self._optimizers = self.optimizer()
@@ -208,7 +218,8 @@ class TorchPolicyV2(Policy):
                 timestep=timestep,
             )
         else:
-            self.exploration.before_compute_actions(explore=explore, timestep=timestep)  # type: ignore[union-attr]
+            if self._before_hook is not None:
+                self._before_hook(explore=explore, timestep=timestep)
             if self._dist_fn_overridden:
                 dist_inputs, dist_class, state_out = self.action_distribution_fn(
                     model,
