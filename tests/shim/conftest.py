@@ -75,16 +75,16 @@ class OracleCase:
     array = staticmethod(_array)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_aliases() -> Iterator[None]:
-    """shim.ray_compat installed for the session (the default env has no Ray)."""
+    """shim.ray_compat installed for one test module, removed after it (the default env has no Ray)."""
     from shim import ray_compat
 
     with ray_compat.installed():
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def oracle_custom_model(ray_aliases: None) -> Any:
     """tools/oracle/custom_model.py imported unmodified through ray_compat and registered."""
     path = ROOT / "tools" / "oracle" / "custom_model.py"
@@ -96,7 +96,7 @@ def oracle_custom_model(ray_aliases: None) -> Any:
     return module
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def load_legacy(ray_aliases: None) -> Any:
     """Imports ``tests/shim/legacy_models/<name>.py`` unmodified (through ray_compat)."""
     cache: dict[str, Any] = {}
