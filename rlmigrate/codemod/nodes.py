@@ -6,6 +6,7 @@ never assembled as text and spliced into the source.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
@@ -158,4 +159,82 @@ def walk(node: cst.CSTNode, *, into_functions: bool = True) -> Iterable[cst.CSTN
         ):
             continue
         first = False
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))
+
+
+class _FieldOrderRecorder(cst.CSTVisitor):
+    """Records the order in which libcst visits a node's fields (its lexical order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.fields.append(attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+# node type -> (fields in visiting order, other dataclass fields)
+_FIELD_ORDER: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _record_fields(node: cst.CSTNode) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    recorder = _FieldOrderRecorder()
+    node._visit_and_replace_children(recorder)
+    order = tuple(recorder.fields)
+    rest = tuple(f.name for f in dataclasses.fields(node) if f.name not in order)
+    _FIELD_ORDER[type(node)] = (order, rest)
+    return order, rest
+
+
+def _holds_nodes(value: object) -> bool:
+    kind = type(value)
+    if value is None or kind is str or kind is bool or isinstance(value, cst.MaybeSentinel):
+        return False
+    if kind is tuple or kind is list:
+        return any(isinstance(v, cst.CSTNode) for v in value)  # type: ignore[attr-defined]
+    return isinstance(value, cst.CSTNode)
+
+
+def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
+    """The names of ``node``'s child-bearing fields, in lexical (visiting) order.
+
+    libcst visits a node's fields in the order the source has them, and nearly always every
+    field, present or not, so one recording per node type serves every node of that type. A
+    few types visit a field only when it is set (``FormattedStringExpression.format_spec``);
+    a node that holds children in a field the recording lacks is recorded again.
+    """
+    found = _FIELD_ORDER.get(type(node))
+    if found is None:
+        found = _record_fields(node)
+    order, rest = found
+    if rest and any(_holds_nodes(getattr(node, name)) for name in rest):
+        order, _ = _record_fields(node)
+    return order
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``node.children`` without its cost.
+
+    libcst's ``children`` rebuilds (and re-validates) the node to collect them; this reads the
+    fields directly, in the same lexical order.
+    """
+    out: list[cst.CSTNode] = []
+    for name in child_fields(node):
+        value = getattr(node, name)
+        if value is None or value is _DEFAULT:
+            continue
+        kind = type(value)
+        if kind is tuple or kind is list:
+            out.extend(value)  # a visited sequence holds only nodes
+        else:
+            out.append(value)
+    return out
+
+
+_DEFAULT = cst.MaybeSentinel.DEFAULT

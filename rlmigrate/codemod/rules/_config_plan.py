@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
-from rlmigrate.codemod.nodes import string_value
+from rlmigrate.codemod.nodes import children, string_value
 
 CUSTOM_KEYS = ("custom_model", "custom_model_config", "custom_action_dist")
 
@@ -87,7 +87,7 @@ def _walk_with_parent(root: cst.CSTNode):  # type: ignore[no-untyped-def]
     while stack:
         node, parent = stack.pop()
         yield node, parent
-        stack.extend((child, node) for child in reversed(node.children))
+        stack.extend((child, node) for child in reversed(children(node)))
 
 
 def config_plan(ctx: FileContext, module: cst.Module) -> ConfigPlan:
