@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import Finding
+from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
@@ -46,37 +45,6 @@ class TransformOutcome:
     def changed(self, original: str) -> bool:
         """Whether the text differs from ``original``."""
         return self.text != original
-
-
-class _DropShadowedImports(cst.CSTTransformer):
-    """Drops legacy imports whose local name the rewrite re-imports from the target.
-
-    (``TorchCategorical`` from ``ray.rllib.models.torch.torch_action_dist`` and the new-stack
-    ``TorchCategorical`` share a name, so "unused" cannot tell them apart.)
-    """
-
-    def __init__(self, imports: set) -> None:  # type: ignore[type-arg]
-        super().__init__()
-        self.pairs = {(imp.module, imp.obj, imp.asname) for imp in imports}
-
-    def leave_ImportFrom(self, original, updated):  # type: ignore[no-untyped-def]
-        from rlmigrate.codemod.nodes import dotted_name
-
-        if updated.module is None or isinstance(updated.names, cst.ImportStar):
-            return updated
-        module = dotted_name(updated.module)
-        kept = [
-            alias for alias in updated.names
-            if (module, dotted_name(alias.name),
-                alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None)
-            not in self.pairs
-        ]
-        if len(kept) == len(updated.names):
-            return updated
-        if not kept:
-            return cst.RemoveFromParent()
-        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated.with_changes(names=kept)
 
 
 def _needs_analysis(facts: ModuleFacts, text: str) -> bool:
@@ -132,20 +100,20 @@ def rewrite_source(
 def _fix_imports(
     new_module: cst.Module, ctx: FileContext, facts: ModuleFacts, metadata, original: cst.Module  # type: ignore[no-untyped-def]
 ) -> cst.Module:
-    codemod_ctx = CodemodContext()
+    """Drop legacy imports the rewrite made unused (RLM050), then add the target's names."""
     if ctx.is_selected(IMPORTS_RULE):
         scope = metadata[ScopeProvider].get(original)
-        for imp in facts.legacy_imports:
-            used = scope is not None and any(a.references for a in scope.assignments[imp.local])
-            if used:
-                RemoveImportsVisitor.remove_unused_import(codemod_ctx, imp.module, imp.obj, imp.asname)
-    if ctx.is_selected(IMPORTS_RULE) and codemod_ctx.scratch.get(RemoveImportsVisitor.CONTEXT_KEY):
-        new_module = RemoveImportsVisitor(codemod_ctx).transform_module(new_module)
-    shadowed = {imp for imp in facts.legacy_imports if imp.local in ctx.imports and imp.obj}
-    if shadowed:
-        new_module = new_module.visit(_DropShadowedImports(shadowed))
-    for symbol in sorted(ctx.imports):
-        AddImportsVisitor.add_needed_import(codemod_ctx, ctx.target.module_for(symbol), symbol)
-    if ctx.imports:
-        new_module = AddImportsVisitor(codemod_ctx).transform_module(new_module)
-    return new_module
+        used_before = [
+            ImportKey(imp.module, imp.obj, imp.asname) for imp in facts.legacy_imports
+            if scope is not None and any(a.references for a in scope.assignments[imp.local])
+        ]
+        new_module = remove_unused(new_module, used_before)
+    shadowed = [
+        ImportKey(imp.module, imp.obj, imp.asname)
+        for imp in facts.legacy_imports if imp.local in ctx.imports and imp.obj
+    ]
+    new_module = drop_shadowed(new_module, shadowed)
+    wanted: dict[str, set[str]] = {}
+    for symbol in ctx.imports:
+        wanted.setdefault(ctx.target.module_for(symbol), set()).add(symbol)
+    return add_imports(new_module, wanted)
