@@ -26,7 +26,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from rlmigrate.codemod.nodes import child_fields, dotted_name, string_value
+from rlmigrate.codemod.nodes import (
+    child_fields,
+    dotted_name,
+    leading_blank_lines,
+    string_value,
+    with_blank_lines,
+)
 
 #: Parent type -> fields whose Name children bind or label rather than refer to a name.
 _NOT_REFERENCES: dict[type, frozenset[str]] = {
@@ -116,17 +122,13 @@ def _exported(node: cst.Assign | cst.AugAssign | cst.AnnAssign) -> set[str]:
 
 
 # -- the statements the engine edits -------------------------------------------------------
-# Whether a removed statement hands its leading blank lines to the next statement.
-CARRY_BLANK_LINES = False
-
-
 def _rewrite_blocks(
     body: tuple[cst.BaseStatement, ...], edit_line: _LineEdit
 ) -> tuple[cst.BaseStatement, ...] | None:
     """``body`` with ``edit_line`` applied to every import line, here and in nested blocks
     (None when nothing changed). An emptied block prints as ``pass`` (libcst does that)."""
     out: list[cst.BaseStatement] = []
-    carried: tuple[cst.EmptyLine, ...] = ()
+    carried: tuple[cst.EmptyLine, ...] = ()  # blank lines of removed statements
     changed = False
     for stmt in body:
         new: cst.BaseStatement | None = stmt
@@ -138,23 +140,15 @@ def _rewrite_blocks(
             new = _rewrite_suites(stmt, edit_line)
         if new is None:
             changed = True
-            if CARRY_BLANK_LINES:
-                carried += tuple(line for line in stmt.leading_lines if line.comment is None)
+            if out:  # the gap to a statement above; a block's first line has none
+                carried = max(carried, leading_blank_lines(stmt), key=len)
             continue
         if carried:
-            new = _receive_blank_lines(new, carried)
+            new = with_blank_lines(new, carried)
             carried = ()
         changed = changed or new is not stmt
         out.append(new)
     return tuple(out) if changed else None
-
-
-def _receive_blank_lines(stmt: cst.BaseStatement, blank: tuple[cst.EmptyLine, ...]) -> cst.BaseStatement:
-    """``stmt`` keeps the blank lines a removed statement above it had (unless it has its own)."""
-    own = stmt.leading_lines
-    if own and own[0].comment is None:
-        return stmt
-    return stmt.with_changes(leading_lines=(*blank, *own))
 
 
 def _rewrite_suites(stmt: cst.CSTNode, edit_line: _LineEdit) -> cst.CSTNode:

@@ -238,3 +238,28 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
+
+
+def leading_blank_lines(stmt: cst.CSTNode) -> tuple[cst.EmptyLine, ...]:
+    """The blank lines (no comment) that open ``stmt``'s leading lines."""
+    lines = getattr(stmt, "leading_lines", ())
+    count = 0
+    for line in lines:
+        if line.comment is not None:
+            break
+        count += 1
+    return tuple(lines[:count])
+
+
+def with_blank_lines(stmt: cst.CSTNode, blank: tuple[cst.EmptyLine, ...]) -> cst.CSTNode:
+    """``stmt`` opened by at least ``len(blank)`` blank lines (its comment lines stay).
+
+    Used when the statement above is removed: ``blank`` are that statement's own blank lines
+    (so their indentation is right), and the gap keeps the larger of the two.
+    """
+    if not hasattr(stmt, "leading_lines"):
+        return stmt
+    missing = len(blank) - len(leading_blank_lines(stmt))
+    if missing <= 0:
+        return stmt
+    return stmt.with_changes(leading_lines=(*blank[:missing], *stmt.leading_lines))

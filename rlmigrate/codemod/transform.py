@@ -75,10 +75,8 @@ def rewrite_source(
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
-    new_module = wrapper.module.visit(CombinedRules(rules))
-    if new_module.deep_equals(module) and not ctx.imports:
-        new_module = module
-    elif new_module is not module:
+    new_module = CombinedRules(rules).transform(module)
+    if new_module is not module or ctx.imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
     new_text = new_module.code
     if new_text != text:

@@ -1,28 +1,39 @@
 """One traversal that runs every selected rule's ``visit_*`` / ``leave_*`` hooks.
 
 Rules are libcst transformers, but the engine does not let each of them walk the module: a
-single :class:`CombinedRules` transformer calls, for each node, the hooks the rules define for
-that node's type, in rule order. The hooks of a node type are looked up once per traversal
-(a dispatch table), not with one ``getattr`` per rule and node as libcst's own
-``CSTTransformer.on_visit`` does; on a legacy fixture that lookup was most of the traversal's
-cost (19 rules x 4 lookups x every node).
+single :class:`CombinedRules` walks it once and calls, for each node, the hooks the rules
+define for that node's type, in rule order. Two things make it cheap:
 
-Semantics kept from chaining the rules' ``on_visit`` / ``on_leave``: every rule sees every node
-(a ``visit_*`` returning False does not hide the children from other rules), and the leave
-hooks of a node run in rule order, each on the result of the previous one, stopping when one
-removes the node (``RemovalSentinel``) or flattens it (``FlattenSentinel``).
+* the hooks of a node type are looked up once per traversal (a dispatch table), not with a
+  ``getattr`` per rule and node as libcst's ``CSTTransformer.on_visit`` does (that lookup
+  was most of the rule pass: 19 rules x 4 lookups x every node);
+* :meth:`CombinedRules.transform` rebuilds only the nodes on the path to a change. libcst's
+  ``node.visit`` reconstructs (and re-validates) every node of the module even when nothing
+  changes; here an untouched subtree is returned as the same object, so "nothing changed"
+  is an identity test and unchanged code costs no allocation.
+
+Semantics kept from libcst's visit: fields in lexical order; every rule sees every node (a
+``visit_*`` returning False does not hide children from other rules); leave hooks run in rule
+order, each on the result of the previous, until one removes the node (``RemovalSentinel``)
+or flattens it (``FlattenSentinel``); removed or emptied statements leave their block, a
+flattened one splices in. One deliberate difference: a statement removed from a block hands
+its leading blank lines to the next statement (the larger gap survives), so removing the
+import under a module docstring no longer glues the docstring to the next line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import libcst as cst
 
+from rlmigrate.codemod.nodes import child_fields, leading_blank_lines, with_blank_lines
 from rlmigrate.codemod.rules.base import Rule
 
+_DEFAULT = cst.MaybeSentinel.DEFAULT
 _VisitHook = Callable[[cst.CSTNode], Any]
 _LeaveHook = Callable[[cst.CSTNode, Any], Any]
 
@@ -62,6 +73,70 @@ class CombinedRules(cst.CSTTransformer):
             )
         return hooks
 
+    # -- the driver ---------------------------------------------------------------------
+    def transform(self, node: cst.CSTNode) -> Any:
+        """Run every hook over ``node``'s tree; returns the new node (``node`` itself when
+        nothing changed), or a ``RemovalSentinel`` / ``FlattenSentinel`` from a leave hook."""
+        for hook in self._visit_hooks(type(node)):
+            hook(node)
+        changes: dict[str, Any] = {}
+        for name in child_fields(node):
+            value = getattr(node, name)
+            if value is None or value is _DEFAULT:
+                continue
+            kind = type(value)
+            if kind is tuple or kind is list:
+                new_items = self._transform_sequence(value, body=name == "body" and isinstance(
+                    node, (cst.Module, cst.IndentedBlock)))
+                if new_items is not None:
+                    changes[name] = new_items
+                continue
+            result = self.transform(value)
+            if result is value:
+                continue
+            if isinstance(result, cst.FlattenSentinel):
+                raise TypeError(f"{type(node).__name__}.{name} cannot hold a sequence of nodes")
+            if isinstance(result, cst.RemovalSentinel):
+                result = _removed_value(node, name)
+            changes[name] = result
+        updated = node.with_changes(**changes) if changes else node
+        for hook in self._leave_hooks(type(node)):
+            updated = hook(node, updated)
+            if not isinstance(updated, cst.CSTNode):
+                return updated
+        return updated
+
+    def _transform_sequence(self, items: Sequence[cst.CSTNode], *, body: bool) -> tuple | None:
+        """The transformed items (None when none changed). In a statement ``body``, a statement
+        that became empty is dropped like a removed one, and removed statements pass their
+        leading blank lines on."""
+        out: list[cst.CSTNode] = []
+        changed = False
+        carried: tuple[cst.EmptyLine, ...] = ()
+        for item in items:
+            result = self.transform(item)
+            if result is item:
+                if carried:
+                    result = with_blank_lines(item, carried)
+                    carried = ()
+                out.append(result)
+                continue
+            changed = True
+            produced = list(result) if isinstance(result, cst.FlattenSentinel) else (
+                [] if isinstance(result, cst.RemovalSentinel) else [result])
+            if body:
+                produced = [n for n in produced if item._is_removable() or not n._is_removable()]
+                if not produced:
+                    if out:  # the gap to a statement above; a block's first line has none
+                        carried = max(carried, leading_blank_lines(item), key=len)
+                    continue
+                if carried:
+                    produced[0] = with_blank_lines(produced[0], carried)
+                    carried = ()
+            out.extend(produced)
+        return tuple(out) if changed else None
+
+    # -- libcst's visitor protocol (kept so ``module.visit(CombinedRules(...))`` works) ----
     def on_visit(self, node: cst.CSTNode) -> bool:
         for hook in self._visit_hooks(type(node)):
             hook(node)
@@ -102,3 +177,18 @@ def _defines_attribute_hooks(cls: type) -> bool:
         name.startswith(("visit_", "leave_")) and name.count("_") >= 2 and _overrides(cls, name)
         for name in dir(cls)
     )
+
+
+@functools.lru_cache(maxsize=None)
+def _field_defaults(kind: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(kind)}
+
+
+def _removed_value(parent: cst.CSTNode, name: str) -> Any:
+    """What a removed child becomes: None / ``MaybeSentinel.DEFAULT`` for an optional field
+    (as libcst's ``visit_optional`` / ``visit_sentinel``); a required one cannot go."""
+    default = _field_defaults(type(parent)).get(name, dataclasses.MISSING)
+    if default is None or default is _DEFAULT:
+        return default
+    raise TypeError(f"a {type(getattr(parent, name)).__name__} cannot be removed from "
+                    f"{type(parent).__name__}.{name}")
