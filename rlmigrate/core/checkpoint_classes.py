@@ -8,7 +8,6 @@ subclass the expected base (``RLModule`` or ``Catalog``). Nothing else here touc
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -42,21 +41,16 @@ def _resolve_class(path: Any, base: type, allowed: tuple[str, ...], what: str) -
     """Import the class at ``path`` only from allowed modules; it must subclass ``base``."""
     if not isinstance(path, str) or not path:
         raise CheckpointError(f"{what} class path must be a non-empty str, got {path!r}")
-    parts = path.split(".")
-    for split in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:split])
-        if not _allowed(module_name, allowed):
-            continue
-        try:
-            obj: Any = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        try:
-            for attr in parts[split:]:
-                obj = getattr(obj, attr)
-        except AttributeError:
-            continue
-        if isinstance(obj, type) and issubclass(obj, base):
+    from rlmigrate.core.spec import import_class
+
+    try:
+        obj = import_class(path, module_allowed=lambda name: _allowed(name, allowed))
+    except TypeError as error:
+        raise CheckpointError(f"{what} {error}") from None
+    except ValueError:
+        obj = None
+    if obj is not None:
+        if issubclass(obj, base):
             return obj
         raise CheckpointError(f"{what} {path!r} is {obj!r}, not a subclass of {base.__name__}")
     raise CheckpointError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -34,15 +35,23 @@ def class_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def import_class(path: str) -> type:
+def import_class(path: str, *, module_allowed: Callable[[str], bool] | None = None) -> type:
     """Resolve a dotted class path written by :func:`class_path` (nested classes included).
 
+    Args:
+        path: ``package.module.Class`` (or ``package.module.Outer.Inner``).
+        module_allowed: if given, only module names it accepts are imported (importing runs
+            a module's top-level code; checkpoints use this to stay inside an allow-list).
+
     Raises:
-        ValueError: if no importable module prefix or attribute chain matches ``path``.
+        ValueError: if no (allowed) importable module prefix and attribute chain matches ``path``.
+        TypeError: if the object found is not a class.
     """
     parts = path.split(".")
     for split in range(len(parts) - 1, 0, -1):
         module_name = ".".join(parts[:split])
+        if module_allowed is not None and not module_allowed(module_name):
+            continue
         try:
             obj: Any = importlib.import_module(module_name)
         except ImportError:
@@ -51,10 +60,10 @@ def import_class(path: str) -> type:
             for attr in parts[split:]:
                 obj = getattr(obj, attr)
         except AttributeError:
-            break
-        if isinstance(obj, type):
-            return obj
-        break
+            continue
+        if not isinstance(obj, type):
+            raise TypeError(f"{path!r} names {obj!r}, which is not a class")
+        return obj
     raise ValueError(f"cannot import class {path!r}: no importable module.Class matches")
 
 
