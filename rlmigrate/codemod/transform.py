@@ -5,10 +5,11 @@ Order of work for a file that passed the byte prefilter:
 1. parse with libcst (a ``ParserSyntaxError`` goes back to the engine);
 2. collect top-level facts; a module that imports no legacy package and holds no
    ``"custom_model"`` key stops here, unchanged;
-3. resolve scopes and qualified names once, run every selected rule in one combined
-   traversal, then add the new-stack imports (``AddImportsVisitor``) and drop legacy imports
-   that became unused (``RemoveImportsVisitor``);
-4. positions are resolved only when something was reported; the output must ``compile()``.
+3. resolve scopes once (qualified names are asked of a node's scope on demand), run every
+   selected rule in one combined traversal (``traversal.py``), then drop legacy imports that
+   became unused and add the new-stack imports (``imports.py``, targeted statement edits);
+4. the output must ``compile()`` (checked once); positions are computed only when something
+   was reported, and only for the reported nodes (``positions.py``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
+from rlmigrate.codemod.positions import start_positions
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
@@ -86,10 +88,10 @@ def rewrite_source(
             raise InvalidOutputError(f"{path}:{err.lineno}: rewritten code does not compile: {err.msg}") from err
     findings: list[Finding] = []
     if ctx.findings:
-        positions = wrapper.resolve(PositionProvider)
+        positions = start_positions(module, [raw.node for raw in ctx.findings])
         for raw in ctx.findings:
-            pos = positions.get(raw.node)
-            line, col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
+            line, col = positions.get(raw.node, (1, 0))
+            col += 1
             findings.append(Finding(path, line, col, raw.code, raw.status, raw.message))
         findings = sorted(set(findings))
     return TransformOutcome(text=new_text, findings=findings, analysed=True)
