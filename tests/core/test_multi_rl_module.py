@@ -8,7 +8,7 @@ from torch import nn
 
 from rlmigrate import Columns, MultiRLModule, MultiRLModuleSpec, RLModuleSpec, TorchRLModule
 
-from .conftest import ACT_SPACE, OBS_SPACE, ModernModule
+from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule
 
 OBS = torch.ones(2, 4)
 

@@ -11,7 +11,7 @@ import torch
 from rlmigrate import RLModule, RLModuleConfig, TorchRLModule
 from rlmigrate.core.columns import Columns
 
-from .conftest import ACT_SPACE, OBS_SPACE, ModernModule, OldStyleModule
+from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule, OldStyleModule
 
 
 class Recorder(RLModule):

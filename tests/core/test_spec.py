@@ -12,7 +12,7 @@ from rlmigrate import MultiRLModuleSpec, RLModuleSpec
 from rlmigrate.core.spec import import_class
 from rlmigrate.testing.strategies import spaces
 
-from .conftest import ACT_SPACE, OBS_SPACE, ModernModule, OldStyleModule
+from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule, OldStyleModule
 
 
 def _spec(**kw) -> RLModuleSpec:

@@ -9,7 +9,7 @@ from torch import nn
 
 from rlmigrate import Columns, InferenceOnlyAPI, TorchCompileConfig, TorchRLModule
 
-from .conftest import ACT_SPACE, OBS_SPACE, ModernModule
+from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule
 
 
 class DropoutModule(TorchRLModule):
