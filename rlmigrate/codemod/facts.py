@@ -19,7 +19,7 @@ from rlmigrate.codemod.nodes import dotted_name
 
 @dataclass(frozen=True)
 class LegacyImport:
-    """One imported name from a legacy package (as ``RemoveImportsVisitor`` wants it)."""
+    """One imported name from a legacy package (``from module import obj as asname``)."""
 
     module: str
     obj: str | None

@@ -11,8 +11,8 @@ class RemoveUnusedLegacyImports(Rule):
     What it does:
         After the other rules ran, every import from a legacy package (``ray.rllib.*`` or
         ``shim.*``) whose name was used in the original file and is unused in the rewritten one
-        is removed with libcst's ``RemoveImportsVisitor``; the new-stack names the rewrite
-        uses are added with ``AddImportsVisitor`` from the ``--target`` (``from rlmigrate
+        is removed (an edit of that import statement, as libcst nodes); the new-stack names the
+        rewrite uses are added from the ``--target`` (``from rlmigrate
         import ...``, or Ray 2.40's ``ray.rllib.core...`` paths).
     Why:
         A migrated module must import without Ray's legacy stack; imports that are still used
