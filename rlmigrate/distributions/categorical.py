@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
@@ -20,11 +21,55 @@ if TYPE_CHECKING:
     from rlmigrate.distributions.deterministic import TorchDeterministic
 
 
+def normalize_logits(logits: torch.Tensor) -> torch.Tensor:
+    """``logits - logsumexp(logits)`` over the last dim, ``(B, ..., n)`` -> same shape.
+
+    The very expression ``torch.distributions.Categorical(logits=...)`` stores as its
+    ``.logits``, so everything derived from it (probs, draws, logp) has the same bits.
+    """
+    return logits - logits.logsumexp(dim=-1, keepdim=True)
+
+
+def sample_normalized_logits(normalized: torch.Tensor) -> torch.Tensor:
+    """One draw per row from normalised logits ``(B, ..., n)`` -> int64 actions ``(B, ...)``.
+
+    Why: building ``torch.distributions.Categorical`` and calling ``.sample()`` costs several
+    times the network's own forward pass at batch 1 (argument broadcasting, shape bookkeeping
+    and ``torch.multinomial``'s checks, which read tensors back with ``.item()``).
+
+    Exact: ``Categorical.sample()`` takes ``probs = softmax(normalised logits)`` and calls
+    ``torch.multinomial(probs_2d, 1, True)``; ATen draws a single sample with replacement by
+    the Gumbel-max trick, ``argmax(probs / q)`` with ``q = empty_like(probs).exponential_(1)``
+    from the default generator. We run those same kernels on the same tensors, so the draws
+    are bit-identical and the RNG advances exactly as much (pinned against torch by
+    ``tests/distributions/test_categorical_exact.py`` over many seeds, shapes and dtypes).
+    ``multinomial``'s validity checks reduce to one here: a softmax is non-negative and sums
+    to ~1 unless a logit is NaN or infinite, which makes the probabilities NaN.
+
+    Raises:
+        RuntimeError: the probabilities contain NaN (NaN/inf logits), the error type torch
+            raises for them, naming the logits shape.
+    """
+    probs = torch.softmax(normalized, dim=-1)
+    if math.isnan(probs.sum()):
+        raise RuntimeError(
+            "TorchCategorical.sample expected finite logits (B, ..., n); got NaN or infinite "
+            f"values in logits of shape {tuple(normalized.shape)}"
+        )
+    flat = probs.reshape(-1, probs.shape[-1])
+    noise = torch.empty_like(flat).exponential_(1)
+    return (flat / noise).argmax(dim=-1).reshape(probs.shape[:-1])
+
+
 class TorchCategorical(TorchDistribution):
     """Categorical over the last dimension of ``logits``/``probs`` ``(B, n)``.
 
     Actions are indices ``0..n-1`` (int64, ``(B,)``), also for a ``Discrete(n, start=s)``
     space: adding ``start`` is the acting layer's job, as on RLlib.
+
+    Built from logits, sampling and scoring run on the normalised logits directly (see
+    :func:`sample_normalized_logits`); the ``torch.distributions.Categorical`` behind
+    ``entropy``/``kl``/``rsample`` and broadcast ``logp`` is built on first use only.
 
     Args:
         logits: unnormalised log-probabilities ``(B, n)``.
@@ -45,18 +90,35 @@ class TorchCategorical(TorchDistribution):
                 "TorchCategorical expected exactly one of logits or probs; got "
                 + ("both" if logits is not None else "neither")
             )
-        super().__init__(logits=logits, probs=probs)
+        given = logits if logits is not None else probs
+        if not isinstance(given, torch.Tensor) or given.dim() == 0:
+            name = "logits" if logits is not None else "probs"
+            shape = tuple(given.shape) if isinstance(given, torch.Tensor) else type(given).__name__
+            raise ValueError(f"TorchCategorical expected {name} of shape (B, ..., n); got {shape}")
+        self._given_logits, self._given_probs = logits, probs
+        self._torch_dist: torch.distributions.Categorical | None = None
+        self._normalized: torch.Tensor | None = None
 
     def _get_torch_distribution(
         self, logits: torch.Tensor | None = None, probs: torch.Tensor | None = None
     ) -> torch.distributions.Categorical:
-        given = logits if logits is not None else probs
-        name = "logits" if logits is not None else "probs"
-        if not isinstance(given, torch.Tensor) or given.dim() == 0:
-            shape = tuple(given.shape) if isinstance(given, torch.Tensor) else type(given).__name__
-            raise ValueError(f"TorchCategorical expected {name} of shape (B, ..., n); got {shape}")
-        self._given_logits, self._given_probs = logits, probs
         return torch.distributions.Categorical(logits=logits, probs=probs, validate_args=False)
+
+    @property
+    def _dist(self) -> torch.distributions.Categorical:  # type: ignore[override]
+        """torch's Categorical for the given argument, built on first use."""
+        if self._torch_dist is None:
+            self._torch_dist = self._get_torch_distribution(self._given_logits, self._given_probs)
+        return self._torch_dist
+
+    def _normalized_logits(self) -> torch.Tensor:
+        """torch's normalised logits ``(B, n)``: from given logits without building the dist."""
+        if self._normalized is None:
+            if self._given_logits is not None:
+                self._normalized = normalize_logits(self._given_logits)
+            else:
+                self._normalized = self._dist.logits
+        return self._normalized
 
     @property
     def logits(self) -> torch.Tensor:
@@ -66,12 +128,23 @@ class TorchCategorical(TorchDistribution):
     @property
     def probs(self) -> torch.Tensor:
         """The probs as given ``(B, n)``; if built from logits, their softmax (never None)."""
-        return self._given_probs if self._given_probs is not None else self._dist.probs
+        if self._given_probs is not None:
+            return self._given_probs
+        return torch.softmax(self._normalized_logits(), dim=-1)  # = torch's Categorical.probs
 
     @property
     def num_categories(self) -> int:
         """``n``, the number of actions."""
-        return int(self._dist.param_shape[-1])
+        given = self._given_logits if self._given_logits is not None else self._given_probs
+        return int(given.shape[-1])
+
+    def sample(self, *, sample_shape: SampleShape = None) -> torch.Tensor:
+        """Draw int64 actions ``sample_shape + (B,)``, as ``Categorical.sample`` would."""
+        shape = as_sample_shape(sample_shape)
+        if not shape and self._given_logits is not None:
+            # Integer draws carry no gradient, so no `torch.no_grad()` block is needed.
+            return sample_normalized_logits(self._normalized_logits())
+        return self._dist.sample(shape)
 
     def rsample(self, *, sample_shape: SampleShape = None) -> torch.Tensor:
         """Straight-through one-hot sample ``sample_shape + (B, n)``.
@@ -89,11 +162,11 @@ class TorchCategorical(TorchDistribution):
     def logp(self, value: torch.Tensor) -> torch.Tensor:
         """Log-probability of integer actions ``(B,)`` -> ``(B,)``.
 
-        For actions shaped like the batch (the acting case) this gathers from torch's
-        normalised logits directly: same numbers as ``Categorical.log_prob``, without its
-        broadcasting step, which costs as much as the gather at batch 1.
+        For actions shaped like the batch (the acting case) this gathers from the normalised
+        logits directly: the numbers ``Categorical.log_prob`` gives, without building the
+        distribution or its broadcasting step, which costs as much as the gather at batch 1.
         """
-        logits = self._dist.logits
+        logits = self._normalized_logits()
         if value.shape == logits.shape[:-1]:
             return logits.gather(-1, value.long().unsqueeze(-1)).squeeze(-1)
         return self._dist.log_prob(value)
