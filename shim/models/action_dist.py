@@ -14,6 +14,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlmigrate.distributions.categorical import normalize_logits, sample_normalized_logits
 from shim._tree import flatten, get_base_struct_from_space, unflatten_as
 from shim.models.action_dist_base import ActionDistribution, TorchDistributionWrapper
 from shim.models.action_dist_continuous import (
@@ -73,18 +74,17 @@ class TorchCategorical(TorchDistributionWrapper):
         self.last_sample = self.inputs.argmax(dim=1)
         return self.last_sample
 
-    # Sampling and scoring below do exactly what torch's Categorical does (same normalised
-    # logits, same softmax, same multinomial draw from the same RNG), without building the
+    # Sampling and scoring below compute exactly what torch's Categorical does (the same
+    # normalised logits and softmax, multinomial's one-draw kernels on the same RNG; see
+    # rlmigrate.distributions.categorical.sample_normalized_logits) without building the
     # distribution object on the hot path; seeded draws match RLlib's bit for bit.
     def _normalized_logits(self) -> torch.Tensor:
         if self._normalized is None:
-            self._normalized = self.inputs - self.inputs.logsumexp(dim=-1, keepdim=True)
+            self._normalized = normalize_logits(self.inputs)
         return self._normalized
 
     def sample(self) -> torch.Tensor:
-        probs = torch.softmax(self._normalized_logits(), dim=-1)
-        draws = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, True).T
-        self.last_sample = draws.reshape(probs.shape[:-1])
+        self.last_sample = sample_normalized_logits(self._normalized_logits())
         return self.last_sample
 
     def logp(self, actions: torch.Tensor) -> torch.Tensor:
