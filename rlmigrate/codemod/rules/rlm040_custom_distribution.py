@@ -1,51 +1,204 @@
-"""RLM040: custom legacy action distribution classes are reported for a port."""
+"""RLM040: custom legacy action distributions become ``TorchDistribution`` subclasses."""
 
 from __future__ import annotations
 
 import libcst as cst
 
-from rlmigrate.codemod.findings import MANUAL
-from rlmigrate.codemod.legacy_api import DIST_ABSTRACT_BASES, DIST_WRAPPER_BASES
+from rlmigrate.codemod.findings import MANUAL, REVIEW
+from rlmigrate.codemod.imports import names_in_use
+from rlmigrate.codemod.rules._dist_convert import (
+    DistAnalysis,
+    analyze,
+    converted_class,
+    is_legacy_distribution,
+)
+from rlmigrate.codemod.rules._dist_wiring import dist_wiring, is_register_call, wire_setup
 from rlmigrate.codemod.rules.base import Rule
 
 
-class CustomDistributionNeedsPort(Rule):
-    """Report subclasses of ``TorchDistributionWrapper`` / ``ActionDistribution``.
+class CustomDistributionToTorchDistribution(Rule):
+    """Convert mechanical ``TorchDistributionWrapper`` subclasses; wire them into the module.
 
     What it does:
-        Finds custom legacy action distribution classes and reports each, with the mapping of
-        its methods: ``__init__(inputs, model)`` → ``_get_torch_distribution(...)`` plus a
-        ``from_logits`` classmethod, ``required_model_output_shape`` →
-        ``required_input_dim(space, **kwargs)``, ``deterministic_sample`` →
-        ``to_deterministic()``, ``sampled_action_logp`` → ``logp(actions)``. The class is left
-        unchanged.
+        A ``TorchDistributionWrapper`` subclass whose ``__init__(self, inputs, model=None,
+        **defaults)`` only calls ``super().__init__(<expression of inputs>, model)`` and sets
+        ``self.dist = torch.distributions.<X>(...self.inputs...)`` becomes a ``TorchDistribution``
+        subclass of the same name: ``_get_torch_distribution(self, logits, **kwargs)`` builds the
+        same torch distribution; ``from_logits(cls, logits, <the extra parameters, same
+        defaults>, **kwargs)`` applies the same input transform; ``deterministic_sample()``
+        (``return <expr>``, optionally via ``self.last_sample``) becomes ``to_deterministic()``
+        returning ``TorchDeterministic(loc=<expr>)`` (``self.dist`` → ``self._dist``); the static
+        ``required_model_output_shape(action_space, model_config)`` becomes
+        ``required_input_dim(space, **kwargs)`` with ``model_config =
+        kwargs.get("model_config", {})``. Any other method (custom ``logp``/``entropy``/``kl``/
+        ``sample``), class attribute, extra ``__init__`` statement, ``ActionDistribution``
+        subclass or TF wrapper is left unchanged and reported as manual with the reason.
+
+        Wiring: when a model-config dict in the same file names a converted model (``"custom_model"``)
+        together with ``"custom_action_dist": "<name>"``, and ``<name>`` is registered here with
+        ``register_custom_action_dist`` for a class this rule converts, the model's ``setup()``
+        starts with ``self.action_dist_cls = <Dist>`` (what the ``get_*_action_dist_cls()``
+        getters return) and its ``num_outputs`` becomes ``<Dist>.required_input_dim(
+        self.action_space, model_config=self.model_config)``. A model whose configs name
+        different, unregistered or unconverted distributions is reported for review. The
+        ``register_custom_action_dist`` lines are kept and reported: on the new stack nothing
+        reads them.
     Why:
         The constructor contract differs (``cls(inputs, model)`` vs ``cls.from_logits(logits)``)
-        and legacy classes keep mutable sampling state (``last_sample``), so a rewrite has to be
-        checked against the class's own semantics.
+        and the new stack has no ``custom_action_dist`` key (``model_config`` must stay JSON for
+        checkpoints, so the class is named by the module, not by the config). Without the wiring a
+        migrated module silently acts with the default distribution of its action space.
     Before:
         class TemperatureCategorical(TorchDistributionWrapper):
             def __init__(self, inputs, model=None, temperature=2.0):
                 super().__init__(inputs / temperature, model)
                 self.dist = torch.distributions.Categorical(logits=self.inputs)
+
+            def deterministic_sample(self):
+                self.last_sample = self.dist.probs.argmax(dim=1)
+                return self.last_sample
+
+            @staticmethod
+            def required_model_output_shape(action_space, model_config):
+                return action_space.n
     After:
-        class TemperatureCategorical(TorchDistributionWrapper):  # unchanged; reported
-            ...
+        class TemperatureCategorical(TorchDistribution):
+            def _get_torch_distribution(self, logits, **kwargs):
+                return torch.distributions.Categorical(logits=logits)
+
+            @classmethod
+            def from_logits(cls, logits, temperature=2.0, **kwargs):
+                return cls(logits / temperature)
+
+            def to_deterministic(self):
+                return TorchDeterministic(loc=self._dist.probs.argmax(dim=1))
+
+            @staticmethod
+            def required_input_dim(space, **kwargs):
+                action_space = space
+                return action_space.n
     Fix safety:
-        manual (a mechanical conversion for the ``self.dist = torch.distributions.X(...)``
-        pattern is planned).
+        review: the torch distribution, its inputs and the greedy action are carried over
+        exactly (``rlmigrate verify`` compares samples under the same seed), but comments inside
+        the rewritten methods are not kept, the legacy ``last_sample`` bookkeeping is dropped,
+        and the legacy Policy sized the model with the full legacy model config where the
+        module passes its own ``model_config``.
     """
 
     code = "RLM040"
     name = "custom-distribution"
     title = "custom legacy action distribution → TorchDistribution subclass"
-    fix_safety = "manual"
+    fix_safety = "review"
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self._module: cst.Module | None = None
+        self._classes: list[cst.ClassDef] = []
+        self._dists: dict[cst.ClassDef, DistAnalysis] = {}
+        self._wired: dict[cst.ClassDef, str] = {}
+        self._replaced_default = False
+
+    # -- analysis ---------------------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module = node
+
+    def _convertible_names(self) -> set[str]:
+        names = set()
+        for name, node in self.ctx.facts.classes.items():
+            analysis = self._dists.get(node)
+            if analysis is None and is_legacy_distribution(self.ctx, node)[0]:
+                analysis = self._dists[node] = analyze(self.ctx, node)
+            if analysis is not None and analysis.convertible:
+                names.add(name)
+        return names
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        for arg in node.bases:
-            symbols = self.ctx.legacy_symbols(arg.value)
-            if symbols & (DIST_WRAPPER_BASES | DIST_ABSTRACT_BASES):
-                self.report(node, MANUAL, f"{node.name.value}: port to a TorchDistribution subclass "
-                            "(_get_torch_distribution, from_logits, required_input_dim, "
-                            "to_deterministic)")
-                return
+        self._classes.append(node)
+        if not is_legacy_distribution(self.ctx, node)[0]:
+            return
+        a = self._dists.get(node)
+        if a is None:
+            a = self._dists[node] = analyze(self.ctx, node)
+        if not a.convertible:
+            reasons = "; ".join(message for _, message in a.blockers)
+            self.report(node, MANUAL, f"{node.name.value} left unchanged: {reasons}; port it to a "
+                        "TorchDistribution subclass (_get_torch_distribution, from_logits, "
+                        "required_input_dim, to_deterministic)")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if is_register_call(self.ctx, node):
+            wiring = self._wiring()
+            used = wiring is not None and any(
+                self._registered_name(node) == n for n in wiring.config_names.values()
+            )
+            detail = ("the migrated module sets self.action_dist_cls instead; delete it once no "
+                      "legacy config uses the name") if used else (
+                      "the new stack does not read it: set self.action_dist_cls in the module's "
+                      "setup() (or override get_*_action_dist_cls())")
+            self.report(node, REVIEW, f"register_custom_action_dist kept: {detail}")
+
+    @staticmethod
+    def _registered_name(node: cst.Call) -> str | None:
+        from rlmigrate.codemod.nodes import string_value
+
+        return string_value(node.args[0].value) if node.args else None
+
+    def _wiring(self):  # type: ignore[no-untyped-def]
+        if self._module is None:
+            return None
+        return dist_wiring(self.ctx, self._module, self._convertible_names())
+
+    # -- rewriting --------------------------------------------------------------------------
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        if original.name.value != "__init__" or updated.name.value != "setup" or not self._classes:
+            return updated
+        owner = self._classes[-1]
+        body = owner.body.body if isinstance(owner.body, cst.IndentedBlock) else ()
+        if original not in body:
+            return updated
+        wiring = self._wiring()
+        if wiring is None:
+            return updated
+        model = owner.name.value
+        if model in wiring.problems:
+            self.report(owner, REVIEW, f"{model} is configured with a custom_action_dist but acts "
+                        f"with the default distribution: {wiring.problems[model]}; set "
+                        "self.action_dist_cls in setup() to a new-stack port")
+            return updated
+        dist = wiring.wired.get(model)
+        if dist is None:
+            return updated
+        new, replaced = wire_setup(updated, dist)
+        self._replaced_default |= replaced > 0
+        self._wired[owner] = dist
+        return new
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._classes.pop()
+        if original in self._wired:
+            dist = self._wired[original]
+            name = self.ctx.shared["dist_wiring"].config_names.get(original.name.value)
+            origin = f"custom_action_dist {name!r}" if name else "custom_action_dist"
+            self.report(original, REVIEW,
+                        f"{original.name.value}: self.action_dist_cls = {dist} in setup() (its "
+                        f"config's {origin}); num_outputs = {dist}.required_input_dim(...)")
+        a = self._dists.get(original)
+        if a is None or not a.convertible:
+            return updated
+        self.report(original, REVIEW,
+                    f"{original.name.value}: TorchDistributionWrapper → TorchDistribution "
+                    "(_get_torch_distribution, from_logits"
+                    + (", to_deterministic" if a.det_expr is not None else "")
+                    + (", required_input_dim" if a.shape_method is not None else "") + ")")
+        return converted_class(self.ctx, a, updated)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self._replaced_default and "get_default_dist_cls" not in names_in_use(updated):
+            self.ctx.imports.discard("get_default_dist_cls")
+        return updated
+
+
+# The registry (rules/__init__.py) imports the rule under its first name.
+CustomDistributionNeedsPort = CustomDistributionToTorchDistribution
