@@ -6,10 +6,17 @@ flattening; ``obs_space.original_space`` keeps the raw space) → ``model({"obs"
 ``model.value_function()`` → ``(B,)``. The action distribution is the one
 ``ModelCatalog.get_action_dist(action_space, model_config)`` picks (``custom_action_dist``
 included), built legacy style as ``dist_cls(outputs, model)``.
+
+A ``custom_action_dist`` name is looked up in the shim's registry, which is process-global: a
+migrated file that still carries its ``register_custom_action_dist(name, Cls)`` line, loaded
+after the legacy file, re-registers the name with the *new-stack* class. The legacy Policy
+never saw that class, so the name is then resolved to the legacy class of the same name in
+the legacy model's own module (an error if there is none).
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -66,6 +73,7 @@ class LegacyModelSide(Side):
         if isinstance(obj, type):
             require_spaces(f"legacy model {obj.__name__}", observation_space, action_space)
             config["custom_model"] = obj
+            config = _legacy_custom_dist(config, obj)
             preprocessor = ModelCatalog.get_preprocessor_for_space(observation_space, config)
             dist_cls, num_outputs = ModelCatalog.get_action_dist(
                 action_space, config, framework="torch"
@@ -91,7 +99,7 @@ class LegacyModelSide(Side):
                 raise ValueError(
                     f"{label}: action_space {action_space} differs from the model's own {model.action_space}"
                 )
-            config = merge_model_config(model.model_config)
+            config = _legacy_custom_dist(merge_model_config(model.model_config), type(model))
             dist_cls, _ = ModelCatalog.get_action_dist(
                 model.action_space, config, framework="torch"
             )
@@ -172,6 +180,41 @@ class LegacyModelSide(Side):
             "values": None if values is None else as_numpy(values).reshape(batch_size, steps),
             "state": [as_numpy(s) for s in state_out],
         }
+
+
+def _legacy_custom_dist(config: dict, model_cls: type) -> dict:
+    """``config`` with a ``custom_action_dist`` name resolved to the *legacy* class.
+
+    The name stays as it is when the registry holds a legacy ``ActionDistribution``. When it
+    holds anything else (a migrated file re-registered the name with its new-stack port), the
+    legacy class of the same ``__name__`` in ``model_cls``'s module is used instead.
+
+    Raises:
+        ValueError: the registered class is not a legacy distribution and ``model_cls``'s
+            module defines no legacy distribution of that name.
+    """
+    name = config.get("custom_action_dist")
+    if not isinstance(name, str) or not name:
+        return config
+    from shim.models.action_dist_base import ActionDistribution
+    from shim.models.catalog import ModelCatalog
+
+    registered = ModelCatalog.registered_action_dists().get(name)
+    if registered is None or (
+        isinstance(registered, type) and issubclass(registered, ActionDistribution)
+    ):
+        return config  # unknown names are get_action_dist's error to raise
+    module = sys.modules.get(model_cls.__module__)
+    legacy = getattr(module, getattr(registered, "__name__", ""), None) if module else None
+    if not (isinstance(legacy, type) and issubclass(legacy, ActionDistribution)):
+        raise ValueError(
+            f"custom_action_dist {name!r} is registered as {registered!r}, which is not a legacy "
+            f"ActionDistribution, and {model_cls.__module__} defines no legacy distribution "
+            f"named {getattr(registered, '__name__', '?')!r} (expected the class the legacy file "
+            "registered; load the legacy file after the migrated one or pass the class itself "
+            "as custom_action_dist)"
+        )
+    return dict(config, custom_action_dist=legacy)
 
 
 def _map_leaves(fn: Any, value: Any) -> Any:

@@ -297,6 +297,8 @@ def _module_config(model_config: dict | None) -> dict:
     config = dict(model_config or {})
     custom = config.pop("custom_model_config", None) or {}
     config.pop("custom_model", None)
+    # the migrated module names its distribution itself (self.action_dist_cls, see RLM040)
+    config.pop("custom_action_dist", None)
     config.update(custom)
     return config
 
