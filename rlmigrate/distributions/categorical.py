@@ -56,6 +56,8 @@ def sample_normalized_logits(normalized: torch.Tensor) -> torch.Tensor:
             "TorchCategorical.sample expected finite logits (B, ..., n); got NaN or infinite "
             f"values in logits of shape {tuple(normalized.shape)}"
         )
+    if probs.dim() == 2:  # (B, n), the acting case: already the 2-D layout multinomial uses
+        return (probs / torch.empty_like(probs).exponential_(1)).argmax(dim=-1)
     flat = probs.reshape(-1, probs.shape[-1])
     noise = torch.empty_like(flat).exponential_(1)
     return (flat / noise).argmax(dim=-1).reshape(probs.shape[:-1])
