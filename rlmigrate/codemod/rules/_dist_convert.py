@@ -399,6 +399,14 @@ def build_methods(ctx: FileContext, a: DistAnalysis) -> list[cst.FunctionDef]:
         methods.append(_leading(a.det_method, _with_docstring(det, a.det_method)))
     if a.shape_method is not None:
         methods.append(_leading(a.shape_method, _shape_method(a.shape_method)))
+    else:
+        # abstract on the new stack; the legacy base raised NotImplementedError here too
+        name = a.node.name.value
+        methods.append(_method(
+            "@staticmethod\ndef required_input_dim(space, **kwargs):\n"
+            f"    raise NotImplementedError(\"{name} defines no required_model_output_shape; \"\n"
+            "                              \"size the model's outputs yourself\")\n"
+        ).with_changes(leading_lines=(cst.EmptyLine(indent=False),)))
     return methods
 
 
@@ -432,6 +440,10 @@ def converted_class(
     mapped = {id(m) for m in (a.init_method, a.det_method, a.shape_method) if m is not None}
     out: list[cst.BaseStatement] = []
     pending = list(methods)
+    if a.shape_method is None:
+        tail = [methods[-1]]
+    else:
+        tail = []
     for orig, upd in zip(original_body, body):
         if id(orig) in mapped:
             if orig is a.init_method:
@@ -443,5 +455,6 @@ def converted_class(
                 out.append(next(m for m in methods if m.name.value == "required_input_dim"))
             continue
         out.append(upd)
+    out.extend(tail)
     base = cst.Arg(ctx.need("TorchDistribution"))
     return updated.with_changes(bases=[base], body=updated.body.with_changes(body=out))
