@@ -198,7 +198,3 @@ class CustomDistributionToTorchDistribution(Rule):
         if self._replaced_default and "get_default_dist_cls" not in names_in_use(updated):
             self.ctx.imports.discard("get_default_dist_cls")
         return updated
-
-
-# The registry (rules/__init__.py) imports the rule under its first name.
-CustomDistributionNeedsPort = CustomDistributionToTorchDistribution
