@@ -161,7 +161,7 @@ class CombinedRules(cst.CSTTransformer):
                 rule.on_leave_attribute(original_node, attribute)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _overrides(cls: type, name: str) -> bool:
     """Whether rule class ``cls`` defines hook ``name`` itself (libcst's ``CSTTransformer``
     carries a do-nothing stub of every hook; calling those is pure overhead)."""
@@ -169,7 +169,7 @@ def _overrides(cls: type, name: str) -> bool:
     return own is not None and own is not getattr(cst.CSTTransformer, name, None)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _defines_attribute_hooks(cls: type) -> bool:
     """Whether a rule class has ``visit_<Node>_<attribute>`` / ``leave_<Node>_<attribute>``
     hooks (none of ours do; the traversal then skips the per-attribute calls)."""
@@ -179,7 +179,7 @@ def _defines_attribute_hooks(cls: type) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _field_defaults(kind: type) -> dict[str, Any]:
     return {f.name: f.default for f in dataclasses.fields(kind)}
 

@@ -6,8 +6,13 @@ import libcst as cst
 
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
-from rlmigrate.codemod.rules._config_plan import CUSTOM_KEYS, ModelDictPlan, PolicySpecPlan, dict_items
 from rlmigrate.codemod.nodes import string_value
+from rlmigrate.codemod.rules._config_plan import (
+    CUSTOM_KEYS,
+    ModelDictPlan,
+    PolicySpecPlan,
+    dict_items,
+)
 
 
 def model_config_node(model: cst.Dict) -> cst.Dict | None:
