@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlmigrate.distributions.diag_gaussian import normal_log_density, sample_normal
 from shim.models.action_dist_base import (
     MAX_LOG_NN_OUTPUT,
     MIN_LOG_NN_OUTPUT,
@@ -26,6 +27,10 @@ class TorchDiagGaussian(TorchDistributionWrapper):
     """Gaussian with diagonal covariance; inputs ``(B, 2A)`` = ``[mean, log_std]``.
 
     Samples are ``(B, A)``, squeezed to ``(B,)`` when the action space has shape ``()``.
+    Sampling and scoring compute exactly what torch's Normal does (the runtime's
+    ``sample_normal`` / ``normal_log_density``: same kernels, same order, same RNG use)
+    without building it; ``self.dist`` is built on first use. A subclass that assigns its own
+    ``self.dist`` gets it used everywhere, as in RLlib.
     """
 
     def __init__(
@@ -34,19 +39,41 @@ class TorchDiagGaussian(TorchDistributionWrapper):
         super().__init__(inputs, model)
         mean, log_std = torch.chunk(self.inputs, 2, dim=1)
         self.log_std = log_std
-        self.dist = torch.distributions.Normal(mean, torch.exp(log_std), validate_args=False)
+        self._mean, self._std = mean, torch.exp(log_std)
+        self._dist: torch.distributions.Normal | None = None
+        self._custom_dist = False
         self.zero_action_dim = action_space is not None and action_space.shape == ()
 
+    @property
+    def dist(self) -> torch.distributions.Distribution:  # type: ignore[override]
+        """torch's Normal over ``(B, A)``, built on first use."""
+        if self._dist is None:
+            self._dist = torch.distributions.Normal(self._mean, self._std, validate_args=False)
+        return self._dist
+
+    @dist.setter
+    def dist(self, value: torch.distributions.Distribution) -> None:
+        self._dist = value
+        self._custom_dist = True
+
     def sample(self) -> torch.Tensor:
-        sample = super().sample()
+        if self._custom_dist:
+            sample = super().sample()
+        else:
+            mean, std = self._mean, self._std
+            if mean.requires_grad or std.requires_grad:  # a draw never carries gradient
+                mean, std = mean.detach(), std.detach()
+            sample = self.last_sample = sample_normal(mean, std)
         return sample.squeeze(-1) if self.zero_action_dim else sample
 
     def deterministic_sample(self) -> torch.Tensor:
-        self.last_sample = self.dist.mean
+        self.last_sample = self.dist.mean if self._custom_dist else self._mean
         return self.last_sample
 
     def logp(self, actions: torch.Tensor) -> torch.Tensor:
-        return super().logp(actions).sum(-1)
+        if self._custom_dist:
+            return super().logp(actions).sum(-1)
+        return normal_log_density(actions, self._mean, self._std).sum(-1)
 
     def entropy(self) -> torch.Tensor:
         return super().entropy().sum(-1)

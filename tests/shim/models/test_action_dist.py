@@ -97,6 +97,43 @@ def test_diag_gaussian_sums_over_action_dims(x: np.ndarray) -> None:
     assert torch.all(dist.kl(other) >= -1e-6)
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    x=st.integers(1, 6).flatmap(lambda b: st.integers(1, 4).flatmap(lambda a: logits(b, 2 * a))),
+    seed=st.integers(0, 2**31),
+)
+def test_diag_gaussian_sampling_and_logp_are_bit_identical_to_torch_under_a_seed(
+    x: np.ndarray, seed: int
+) -> None:
+    inputs = torch.as_tensor(x)
+    mean, log_std = torch.chunk(inputs, 2, dim=1)
+    torch.manual_seed(seed)
+    reference = torch.distributions.Normal(mean, torch.exp(log_std), validate_args=False)
+    expected = reference.sample()
+    expected_next = torch.rand(2)
+    torch.manual_seed(seed)
+    dist = TorchDiagGaussian(inputs, None)
+    got = dist.sample()
+    assert torch.equal(got, expected)
+    assert torch.equal(torch.rand(2), expected_next)  # same RNG use
+    assert torch.equal(dist.sampled_action_logp(), reference.log_prob(expected).sum(-1))
+    assert torch.equal(dist.deterministic_sample(), reference.mean)
+
+
+def test_diag_gaussian_subclass_that_sets_its_own_dist_gets_it_used() -> None:
+    class FixedScale(TorchDiagGaussian):
+        def __init__(self, inputs, model=None):
+            super().__init__(inputs, model)
+            mean, _ = torch.chunk(self.inputs, 2, dim=1)
+            self.dist = torch.distributions.Normal(mean, 1e-6 * torch.ones_like(mean))
+
+    inputs = torch.tensor([[3.0, -2.0, 5.0, 5.0]])
+    dist = FixedScale(inputs)
+    torch.testing.assert_close(dist.sample(), torch.tensor([[3.0, -2.0]]), atol=1e-4, rtol=0)
+    expected = dist.dist.log_prob(torch.tensor([[3.0, -2.0]])).sum(-1)
+    torch.testing.assert_close(dist.logp(torch.tensor([[3.0, -2.0]])), expected)
+
+
 def test_diag_gaussian_scalar_box_squeezes_samples() -> None:
     dist = TorchDiagGaussian(torch.zeros(3, 2), None, action_space=gym.spaces.Box(-1, 1, ()))
     assert dist.sample().shape == (3,)
