@@ -185,8 +185,11 @@ class StochasticSampling(Exploration):
         if type(action_distribution).__module__ in _BATCH_LOGP_MODULES:
             # Known families score a batch as (B,) in the inputs' dtype: skip computing it.
             inputs = action_distribution.inputs
-            dtype = inputs.dtype if inputs.is_floating_point() else torch.float32
-            return actions, torch.zeros((inputs.shape[0],), dtype=dtype, device=inputs.device)
+            if inputs.is_floating_point():
+                return actions, inputs.new_zeros((inputs.shape[0],))
+            return actions, torch.zeros(
+                (inputs.shape[0],), dtype=torch.float32, device=inputs.device
+            )
         return actions, torch.zeros_like(action_distribution.sampled_action_logp())
 
 

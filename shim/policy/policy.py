@@ -347,7 +347,10 @@ class Policy(PolicyInputsMixin, ModuleActingMixin, PolicyStateMixin):
         """``compute_single_action`` for the common call (obs [+ state]): no input-dict detour."""
         batched = _add_batch_dim(obs)
         prepared = self._prepare_obs(batched)
-        states = self._prepare_states([_add_batch_dim(s) for s in state] if state else None, 1)
+        if state or self._initial_state:
+            states = self._prepare_states([_add_batch_dim(s) for s in state] if state else None, 1)
+        else:
+            states = []
         seq_lens = self._ones(1) if states else None
         input_dict = SampleBatch({SampleBatch.OBS: prepared, "is_training": False})
         actions, state_out, extra = self._compute(

@@ -29,6 +29,8 @@ def _unbatch(value: Any) -> Any:
 
 
 def _add_batch_dim(value: Any) -> Any:
+    if type(value) is np.ndarray:  # the usual single observation: skip the struct checks
+        return value[None]
     if isinstance(value, Mapping):
         return {k: _add_batch_dim(v) for k, v in value.items()}
     if isinstance(value, tuple):
