@@ -100,6 +100,10 @@ class TorchCategorical(TorchDistribution):
         self._given_logits, self._given_probs = logits, probs
         self._torch_dist: torch.distributions.Categorical | None = None
         self._normalized: torch.Tensor | None = None
+        # A subclass that builds its own torch distribution gets every draw and score from it.
+        self._custom_torch_dist = (
+            type(self)._get_torch_distribution is not TorchCategorical._get_torch_distribution
+        )
 
     def _get_torch_distribution(
         self, logits: torch.Tensor | None = None, probs: torch.Tensor | None = None
@@ -116,7 +120,7 @@ class TorchCategorical(TorchDistribution):
     def _normalized_logits(self) -> torch.Tensor:
         """torch's normalised logits ``(B, n)``: from given logits without building the dist."""
         if self._normalized is None:
-            if self._given_logits is not None:
+            if self._given_logits is not None and not self._custom_torch_dist:
                 self._normalized = normalize_logits(self._given_logits)
             else:
                 self._normalized = self._dist.logits
@@ -132,6 +136,8 @@ class TorchCategorical(TorchDistribution):
         """The probs as given ``(B, n)``; if built from logits, their softmax (never None)."""
         if self._given_probs is not None:
             return self._given_probs
+        if self._custom_torch_dist:
+            return self._dist.probs
         return torch.softmax(self._normalized_logits(), dim=-1)  # = torch's Categorical.probs
 
     @property
@@ -143,7 +149,7 @@ class TorchCategorical(TorchDistribution):
     def sample(self, *, sample_shape: SampleShape = None) -> torch.Tensor:
         """Draw int64 actions ``sample_shape + (B,)``, as ``Categorical.sample`` would."""
         shape = as_sample_shape(sample_shape)
-        if not shape and self._given_logits is not None:
+        if not shape and self._given_logits is not None and not self._custom_torch_dist:
             # Integer draws carry no gradient, so no `torch.no_grad()` block is needed.
             return sample_normalized_logits(self._normalized_logits())
         return self._dist.sample(shape)
@@ -168,6 +174,8 @@ class TorchCategorical(TorchDistribution):
         logits directly: the numbers ``Categorical.log_prob`` gives, without building the
         distribution or its broadcasting step, which costs as much as the gather at batch 1.
         """
+        if self._custom_torch_dist:
+            return self._dist.log_prob(value)
         logits = self._normalized_logits()
         if value.shape == logits.shape[:-1]:
             return logits.gather(-1, value.long().unsqueeze(-1)).squeeze(-1)

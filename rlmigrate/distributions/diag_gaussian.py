@@ -104,6 +104,10 @@ class TorchDiagGaussian(TorchDistribution):
         self.loc = loc
         self.scale = as_float_like(scale, loc, "scale", type(self).__name__)
         self._normal: torch.distributions.Normal | None = None
+        # A subclass that builds its own torch distribution gets every draw and score from it.
+        self._custom_torch_dist = (
+            type(self)._get_torch_distribution is not TorchDiagGaussian._get_torch_distribution
+        )
 
     def _get_torch_distribution(self, loc: torch.Tensor, scale: Any) -> torch.distributions.Normal:
         return torch.distributions.Normal(loc, scale, validate_args=False)
@@ -119,7 +123,8 @@ class TorchDiagGaussian(TorchDistribution):
         """Draw ``sample_shape + (B, A)`` actions without gradient, as ``Normal.sample`` would."""
         shape = as_sample_shape(sample_shape)
         loc, scale = self.loc, self.scale
-        if not shape and loc.shape == scale.shape and loc.dtype == scale.dtype:
+        fast = not shape and not self._custom_torch_dist
+        if fast and loc.shape == scale.shape and loc.dtype == scale.dtype:
             if loc.requires_grad or scale.requires_grad:  # a draw never carries gradient
                 loc, scale = loc.detach(), scale.detach()
             return sample_normal(loc, scale)
@@ -127,6 +132,8 @@ class TorchDiagGaussian(TorchDistribution):
 
     def logp(self, value: torch.Tensor) -> torch.Tensor:
         """Sum over action dims of the Normal log-density: ``(B, A)`` → ``(B,)``."""
+        if self._custom_torch_dist:
+            return self._dist.log_prob(value).sum(-1)
         return normal_log_density(value, self.loc, self.scale).sum(-1)
 
     def entropy(self) -> torch.Tensor:

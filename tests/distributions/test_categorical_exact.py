@@ -112,3 +112,17 @@ def test_torch_dist_is_built_only_when_needed():
     assert dist._torch_dist is None
     assert dist.entropy().shape == (3,)  # needs torch's Categorical: built on first use
     assert isinstance(dist._torch_dist, torch.distributions.Categorical)
+
+
+def test_subclass_with_its_own_torch_dist_gets_every_draw_and_score_from_it():
+    class AlwaysLast(TorchCategorical):
+        def _get_torch_distribution(self, logits=None, probs=None):
+            n = logits.shape[-1]
+            return torch.distributions.Categorical(
+                logits=torch.full_like(logits, -1e9).index_fill(-1, torch.tensor([n - 1]), 0.0)
+            )
+
+    dist = AlwaysLast.from_logits(torch.zeros(4, 3))
+    assert torch.equal(dist.sample(), torch.full((4,), 2))
+    assert torch.equal(dist.logp(torch.full((4,), 2)), torch.zeros(4))
+    assert torch.allclose(dist.probs, torch.tensor([0.0, 0.0, 1.0]).expand(4, 3))

@@ -103,3 +103,19 @@ def test_torch_dist_is_built_only_when_needed():
     assert dist._normal is None
     assert dist.entropy().shape == (3,)  # needs torch's Normal: built on first use
     assert isinstance(dist._normal, torch.distributions.Normal)
+
+
+def test_subclass_with_its_own_torch_dist_gets_every_draw_and_score_from_it():
+    class Laplacian(TorchDiagGaussian):
+        def _get_torch_distribution(self, loc, scale):
+            return torch.distributions.Laplace(loc, scale)
+
+    loc, scale = torch.zeros(2, 3), torch.ones(2, 3)
+    dist = Laplacian(loc=loc, scale=scale)
+    value = torch.full((2, 3), 0.5)
+    expected = torch.distributions.Laplace(loc, scale).log_prob(value).sum(-1)
+    assert torch.equal(dist.logp(value), expected)
+    torch.manual_seed(0)
+    expected_draw = torch.distributions.Laplace(loc, scale).sample()
+    torch.manual_seed(0)
+    assert torch.equal(dist.sample(), expected_draw)
