@@ -56,6 +56,7 @@ class TorchCategorical(TorchDistributionWrapper):
             inputs = torch.as_tensor(inputs) / temperature
         super().__init__(inputs, model)
         self._dist: torch.distributions.Categorical | None = None
+        self._custom_dist = False
         self._normalized: torch.Tensor | None = None
 
     @property
@@ -67,11 +68,16 @@ class TorchCategorical(TorchDistributionWrapper):
 
     @dist.setter
     def dist(self, value: torch.distributions.Categorical) -> None:
+        # A subclass that assigns its own `self.dist` (e.g. masked logits) gets it used
+        # everywhere, as in RLlib; the shortcuts below only stand in for the default one.
         self._dist = value
+        self._custom_dist = True
 
     def deterministic_sample(self) -> torch.Tensor:
-        # argmax of the logits == argmax of the probabilities (softmax is monotonic).
-        self.last_sample = self.inputs.argmax(dim=1)
+        if self._custom_dist:
+            self.last_sample = self.dist.probs.argmax(dim=1)
+        else:  # argmax of the logits == argmax of the probabilities (softmax is monotonic)
+            self.last_sample = self.inputs.argmax(dim=1)
         return self.last_sample
 
     # Sampling and scoring below compute exactly what torch's Categorical does (the same
@@ -84,10 +90,14 @@ class TorchCategorical(TorchDistributionWrapper):
         return self._normalized
 
     def sample(self) -> torch.Tensor:
+        if self._custom_dist:
+            return super().sample()
         self.last_sample = sample_normalized_logits(self._normalized_logits())
         return self.last_sample
 
     def logp(self, actions: torch.Tensor) -> torch.Tensor:
+        if self._custom_dist:
+            return self.dist.log_prob(actions)
         logits = self._normalized_logits()
         actions = torch.as_tensor(actions)
         if actions.shape == logits.shape[:-1]:

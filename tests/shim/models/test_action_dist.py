@@ -71,6 +71,22 @@ def test_categorical_sampling_is_bit_identical_to_torch_under_a_seed(
     assert torch.equal(dist.sampled_action_logp(), reference.log_prob(expected))
 
 
+def test_categorical_subclass_that_sets_its_own_dist_gets_it_used() -> None:
+    class MaskedCategorical(TorchCategorical):
+        def __init__(self, inputs, model=None):
+            super().__init__(inputs, model)
+            mask = torch.tensor([[0.0, -1e9, 0.0]])
+            self.dist = torch.distributions.Categorical(logits=self.inputs + mask)
+
+    inputs = torch.tensor([[0.0, 50.0, 1.0]])
+    dist = MaskedCategorical(inputs)
+    assert dist.deterministic_sample().item() == 2  # not the masked argmax of the inputs (1)
+    torch.manual_seed(0)
+    assert all(dist.sample().item() != 1 for _ in range(20))
+    expected = dist.dist.log_prob(torch.tensor([2]))
+    torch.testing.assert_close(dist.logp(torch.tensor([2])), expected)
+
+
 def test_categorical_temperature_does_not_mutate_the_callers_tensor() -> None:
     inputs = torch.tensor([[1.0, 2.0, 3.0]])
     before = inputs.clone()
