@@ -117,6 +117,13 @@ class TorchCategorical(TorchDistribution):
             self._torch_dist = self._get_torch_distribution(self._given_logits, self._given_probs)
         return self._torch_dist
 
+    @_dist.setter
+    def _dist(self, value: torch.distributions.Distribution) -> None:
+        # Code written for RLlib's classes may assign `self._dist`; it is then used everywhere.
+        self._torch_dist = value
+        self._custom_torch_dist = True
+        self._normalized = None
+
     def _normalized_logits(self) -> torch.Tensor:
         """torch's normalised logits ``(B, n)``: from given logits without building the dist."""
         if self._normalized is None:

@@ -119,6 +119,12 @@ class TorchDiagGaussian(TorchDistribution):
             self._normal = self._get_torch_distribution(self.loc, self.scale)
         return self._normal
 
+    @_dist.setter
+    def _dist(self, value: torch.distributions.Distribution) -> None:
+        # Code written for RLlib's classes may assign `self._dist`; it is then used everywhere.
+        self._normal = value
+        self._custom_torch_dist = True
+
     def sample(self, *, sample_shape: SampleShape = None) -> torch.Tensor:
         """Draw ``sample_shape + (B, A)`` actions without gradient, as ``Normal.sample`` would."""
         shape = as_sample_shape(sample_shape)

@@ -126,3 +126,12 @@ def test_subclass_with_its_own_torch_dist_gets_every_draw_and_score_from_it():
     assert torch.equal(dist.sample(), torch.full((4,), 2))
     assert torch.equal(dist.logp(torch.full((4,), 2)), torch.zeros(4))
     assert torch.allclose(dist.probs, torch.tensor([0.0, 0.0, 1.0]).expand(4, 3))
+
+
+def test_assigning_dist_as_on_rllib_makes_it_the_one_used():
+    dist = TorchCategorical.from_logits(torch.zeros(4, 3))
+    dist._dist = torch.distributions.Categorical(
+        logits=torch.tensor([0.0, -1e9, -1e9]).expand(4, 3)
+    )
+    assert torch.equal(dist.sample(), torch.zeros(4, dtype=torch.int64))
+    assert torch.equal(dist.logp(torch.zeros(4, dtype=torch.int64)), torch.zeros(4))

@@ -119,3 +119,10 @@ def test_subclass_with_its_own_torch_dist_gets_every_draw_and_score_from_it():
     expected_draw = torch.distributions.Laplace(loc, scale).sample()
     torch.manual_seed(0)
     assert torch.equal(dist.sample(), expected_draw)
+
+
+def test_assigning_dist_as_on_rllib_makes_it_the_one_used():
+    dist = TorchDiagGaussian(loc=torch.zeros(2, 3), scale=torch.ones(2, 3))
+    dist._dist = torch.distributions.Normal(torch.full((2, 3), 7.0), torch.full((2, 3), 1e-9))
+    torch.testing.assert_close(dist.sample(), torch.full((2, 3), 7.0))
+    assert dist.logp(torch.full((2, 3), 7.0)).min() > 0  # a near point mass at 7
