@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -63,6 +63,11 @@ def test_samples_lie_within_bounds(case, extra, seed):
 def test_logp_is_the_density_of_the_unit_interval_action(case, quantile):
     """exp(logp) * 2 / (high - low) equals dCDF/da, measured by a central finite difference."""
     logits, low, high = case
+    # A finite difference cannot resolve a box far narrower than its offset from 0 (e.g.
+    # [32, 32.0117]): rounding of the action itself then dominates. logp is fine there; the
+    # check is not.
+    scale = max(1.0, float(low.abs().max()), float(high.abs().max()))
+    assume(float((high - low).min()) > 1e-3 * scale)
     dist = TorchSquashedGaussian.from_logits(logits, low=low, high=high)
     mean, std = dist.loc, dist.scale
     # An action at a quantile of the distribution, away from the bounds.
