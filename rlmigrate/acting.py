@@ -27,24 +27,26 @@ import torch
 
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.deprecation import deprecated
+from rlmigrate.core.nest import map_struct
 from rlmigrate.core.spaces import flat_obs_check
 
 __all__ = ["compute_actions", "rollout", "to_tensor_struct", "to_numpy_struct"]
 
 
-def to_tensor_struct(value: Any) -> Any:
-    """numpy struct -> torch struct (floats become float32, as RLlib's NumpyToTensor)."""
-    if isinstance(value, Mapping):
-        return {k: to_tensor_struct(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(to_tensor_struct(v) for v in value) if isinstance(value, tuple) else [
-            to_tensor_struct(v) for v in value
-        ]
+def _leaf_to_tensor(value: Any) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         return value
     array = np.asarray(value)
     tensor = torch.from_numpy(np.ascontiguousarray(array))
     return tensor.float() if tensor.is_floating_point() and tensor.dtype != torch.float32 else tensor
+
+
+def to_tensor_struct(value: Any) -> Any:
+    """numpy struct -> torch struct (floats become float32, as RLlib's NumpyToTensor).
+
+    Tensors already in the struct pass through as they are.
+    """
+    return map_struct(_leaf_to_tensor, value)
 
 
 def to_numpy_struct(value: Any) -> Any:
@@ -58,14 +60,6 @@ def to_numpy_struct(value: Any) -> Any:
     if isinstance(value, list):
         return [to_numpy_struct(v) for v in value]
     return value
-
-
-def _map_struct(fn: Any, value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _map_struct(fn, v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_map_struct(fn, v) for v in value)
-    return fn(value)
 
 
 def _is_single(space: gym.Space, obs: Any) -> bool:
@@ -89,7 +83,7 @@ def _batch_initial_state(module: Any, batch_size: int) -> Any:
         tensor = torch.as_tensor(tensor)
         return tensor.unsqueeze(0).expand((batch_size,) + tuple(tensor.shape)).clone()
 
-    return _map_struct(tile, module.get_initial_state())
+    return map_struct(tile, module.get_initial_state())
 
 
 def _env_actions(space: gym.Space, actions: Any, *, clip: bool, unsquash: bool) -> Any:
@@ -153,16 +147,16 @@ def compute_actions(
     if space is not None:
         flat_obs_check(space, observations, batched=not single)
     if single:
-        observations = _map_struct(lambda x: np.asarray(x)[None], observations)
+        observations = map_struct(lambda x: np.asarray(x)[None], observations)
     batch: dict[str, Any] = {Columns.OBS: to_tensor_struct(observations)}
     batch_size = _batch_size(batch[Columns.OBS])
 
     stateful = module.is_stateful()
     if stateful:
-        batch[Columns.OBS] = _map_struct(lambda x: x.unsqueeze(1), batch[Columns.OBS])
+        batch[Columns.OBS] = map_struct(lambda x: x.unsqueeze(1), batch[Columns.OBS])
         given_state = state if state is not None else batch_in.get(Columns.STATE_IN)
         if given_state is not None and single:
-            given_state = _map_struct(lambda x: np.asarray(x)[None], given_state)
+            given_state = map_struct(lambda x: np.asarray(x)[None], given_state)
         batch[Columns.STATE_IN] = (
             to_tensor_struct(given_state) if given_state is not None else _batch_initial_state(module, batch_size)
         )
@@ -174,7 +168,7 @@ def compute_actions(
     out = dict(out)
     state_out = out.pop(Columns.STATE_OUT, None)
     if stateful:
-        out = {k: _map_struct(_drop_time_axis, v) for k, v in out.items()}
+        out = {k: map_struct(_drop_time_axis, v) for k, v in out.items()}
 
     if Columns.ACTIONS not in out:
         dist = _action_distribution(module, out, explore)
@@ -194,7 +188,7 @@ def compute_actions(
         module.action_space, result[Columns.ACTIONS], clip=clip_actions, unsquash=normalize_actions
     )
     if single:
-        result = {k: _map_struct(lambda x: x[0] if getattr(x, "ndim", 0) else x, v) for k, v in result.items()}
+        result = {k: map_struct(lambda x: x[0] if getattr(x, "ndim", 0) else x, v) for k, v in result.items()}
     return result
 
 

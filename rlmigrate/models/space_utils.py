@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import gymnasium as gym
@@ -56,15 +56,6 @@ def get_leaf(obs: Any, path: Path) -> Any:
                 f"space at path {path_name(path)!r}); found {available}"
             ) from err
     return node
-
-
-def map_structure(fn: Callable[[Any], Any], obs: Any) -> Any:
-    """Apply ``fn`` to every leaf of a nested dict/tuple/list, keeping the nesting."""
-    if isinstance(obs, dict):
-        return {key: map_structure(fn, value) for key, value in obs.items()}
-    if isinstance(obs, (tuple, list)):
-        return type(obs)(map_structure(fn, value) for value in obs)
-    return fn(obs)
 
 
 def first_leaf(obs: Any) -> Any:

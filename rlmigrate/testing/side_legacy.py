@@ -23,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlmigrate.core.nest import map_struct
 from rlmigrate.testing.sides import (
     Side,
     StepOutput,
@@ -167,7 +168,7 @@ class LegacyModelSide(Side):
         leaves = flatten_leaves(obs)
         batch_size, steps = np.asarray(leaves[0]).shape[:2]
         # (B, T, ...) → (B*T, ...) batch-major, as the legacy sequence batches were laid out
-        folded = _map_leaves(
+        folded = map_struct(
             lambda a: np.asarray(a).reshape((batch_size * steps,) + np.asarray(a).shape[2:]), obs
         )
         flat = self._preprocess(folded)
@@ -217,13 +218,5 @@ def _legacy_custom_dist(config: dict, model_cls: type) -> dict:
     return dict(config, custom_action_dist=legacy)
 
 
-def _map_leaves(fn: Any, value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _map_leaves(fn, v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_map_leaves(fn, v) for v in value)
-    return fn(value)
-
-
 def _to_action_tensors(actions: Any) -> Any:
-    return _map_leaves(lambda a: torch.as_tensor(np.asarray(a)), actions)
+    return map_struct(lambda a: torch.as_tensor(np.asarray(a)), actions)

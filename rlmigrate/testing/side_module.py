@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from rlmigrate.core.columns import Columns
+from rlmigrate.core.nest import map_struct
 from rlmigrate.testing.sides import (
     Side,
     StepOutput,
@@ -28,7 +29,6 @@ from rlmigrate.testing.sides import (
     as_tensors,
     flatten_leaves,
     logp_or_none,
-    map_struct,
     require_spaces,
     seeded,
     unflatten_like,

@@ -30,6 +30,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlmigrate.core.nest import map_struct
+
 __all__ = [
     "SideBuildError",
     "Side",
@@ -58,34 +60,21 @@ def flatten_leaves(value: Any) -> list[Any]:
 def unflatten_like(template: Any, leaves: list[Any]) -> Any:
     """Inverse of :func:`flatten_leaves` for ``template``'s structure."""
     it = iter(leaves)
-
-    def build(node: Any) -> Any:
-        if isinstance(node, Mapping):
-            return {k: build(v) for k, v in node.items()}
-        if isinstance(node, (tuple, list)):
-            return type(node)(build(v) for v in node)
-        return next(it)
-
-    return build(template)
+    return map_struct(lambda _leaf: next(it), template)
 
 
-def as_numpy(value: Any) -> Any:
-    if value is None:
-        return None
+def _leaf_as_numpy(value: Any) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
-    if isinstance(value, Mapping):
-        return {k: as_numpy(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(as_numpy(v) for v in value)
     return np.asarray(value)
 
 
-def as_tensors(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: as_tensors(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(as_tensors(v) for v in value)
+def as_numpy(value: Any) -> Any:
+    """Struct of tensors/arrays -> same struct of numpy arrays (``None`` stays ``None``)."""
+    return None if value is None else map_struct(_leaf_as_numpy, value)
+
+
+def _leaf_as_tensor(value: Any) -> torch.Tensor:
     tensor = (
         value if isinstance(value, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(value))
     )
@@ -94,12 +83,9 @@ def as_tensors(value: Any) -> Any:
     )
 
 
-def map_struct(fn: Callable[[Any], Any], value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: map_struct(fn, v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(map_struct(fn, v) for v in value)
-    return fn(value)
+def as_tensors(value: Any) -> Any:
+    """Struct of arrays/tensors -> torch tensors, every float leaf float32 (tensors included)."""
+    return map_struct(_leaf_as_tensor, value)
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from rlmigrate.core.nest import map_struct
 from rlmigrate.testing.space_strategies import (
     ACTION_SPACE_KINDS,
     SPACE_KINDS,
@@ -154,14 +155,6 @@ def _struct_observations(space: gym.Space, lead: tuple[int, ...]) -> st.SearchSt
 
 
 # --------------------------------------------------------------------------- module batches
-def _map_struct(fn: Any, value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _map_struct(fn, v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_map_struct(fn, v) for v in value)
-    return fn(value)
-
-
 def initial_state_batch(module: Any, batch_size: int) -> Any:
     """The module's initial state tiled to ``(B, ...)`` as torch tensors (same structure)."""
     import torch
@@ -172,7 +165,7 @@ def initial_state_batch(module: Any, batch_size: int) -> Any:
         )
         return tensor.unsqueeze(0).expand((batch_size,) + tuple(tensor.shape)).clone()
 
-    return _map_struct(tile, module.get_initial_state())
+    return map_struct(tile, module.get_initial_state())
 
 
 def batches(
@@ -219,7 +212,7 @@ def batches(
                     {Columns.OBS: o, Columns.STATE_IN: initial_state_batch(module, b)}, as_tensors
                 )
             )
-        template = _map_struct(
+        template = map_struct(
             lambda v: np.asarray(v.detach().cpu() if hasattr(v, "detach") else v),
             module.get_initial_state(),
         )
@@ -247,7 +240,7 @@ def _state_strategy(template: Any, b: int) -> st.SearchStrategy[Any]:
 def _finish(batch: dict[str, Any], as_tensors: bool) -> dict[str, Any]:
     if not as_tensors:
         return {
-            k: _map_struct(lambda v: v.detach().cpu().numpy() if hasattr(v, "detach") else v, x)
+            k: map_struct(lambda v: v.detach().cpu().numpy() if hasattr(v, "detach") else v, x)
             for k, x in batch.items()
         }
     from rlmigrate.acting import to_tensor_struct

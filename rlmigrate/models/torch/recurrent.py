@@ -16,7 +16,8 @@ import torch.nn as nn
 
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ENCODER_OUT
-from rlmigrate.models.space_utils import first_leaf, map_structure
+from rlmigrate.core.nest import map_struct
+from rlmigrate.models.space_utils import first_leaf
 from rlmigrate.models.torch.utils import apply_initializer
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class _TorchRecurrentEncoder(nn.Module):
         d0, d1 = leaf.shape[:2]
         if self.tokenizer is None:
             return leaf.to(torch.float32)
-        folded = map_structure(lambda x: torch.as_tensor(x).reshape(d0 * d1, *x.shape[2:]), obs)
+        folded = map_struct(lambda x: torch.as_tensor(x).reshape(d0 * d1, *x.shape[2:]), obs)
         tokens = self.tokenizer({Columns.OBS: folded})[ENCODER_OUT]
         return tokens.reshape(d0, d1, *tokens.shape[1:])
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rlmigrate.acting import to_tensor_struct
+from rlmigrate.core.nest import map_struct
 from rlmigrate.models.catalog import Catalog
-from rlmigrate.models.space_utils import map_structure
 from rlmigrate.testing.strategies import observations, spaces
 
 
@@ -45,7 +45,7 @@ def test_one_long_call_equals_step_by_step_calls(space, layer, data):
     state = _state(enc, 2)
     steps = []
     for t in range(3):
-        out = enc({"obs": map_structure(lambda x, t=t: x[:, t : t + 1], obs), "state_in": state})
+        out = enc({"obs": map_struct(lambda x, t=t: x[:, t : t + 1], obs), "state_in": state})
         steps.append(out["encoder_out"])
         state = out["state_out"]
     torch.testing.assert_close(torch.cat(steps, dim=1), whole["encoder_out"])
