@@ -109,21 +109,33 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
         self, input_dict: dict, state: list[Any], seq_lens: Any
     ) -> tuple[torch.Tensor, list[Any]]:
         """``obs_flat (B, N)`` -> ``logits (B, num_outputs)``; state passes through."""
-        obs = input_dict["obs_flat"].float()
-        flat_in = obs.reshape(obs.shape[0], -1)
-        features = self._hidden_layers(flat_in)
+        obs = input_dict["obs_flat"]
+        if obs.dtype is not torch.float32:
+            obs = obs.float()
+        flat_in = obs if obs.dim() == 2 else obs.reshape(obs.shape[0], -1)
+        # Sub-modules straight from ``_modules``: nn.Module.__getattr__ is a slow fallback.
+        modules = self._modules
+        features = modules["_hidden_layers"](flat_in)
         # Plain tensors: store without nn.Module.__setattr__'s bookkeeping (hot path).
         self.__dict__["_last_flat_in"] = flat_in
         self.__dict__["_features"] = features
-        logits = self._logits(features) if self._logits else features
+        logits_layer = modules.get("_logits")
+        if logits_layer is None:  # never set as a sub-module: the plain attribute decides
+            logits_layer = self._logits
+        logits = logits_layer(features) if logits_layer else features
         if self.free_log_std:
-            logits = self._append_free_log_std(logits)
+            logits = modules["_append_free_log_std"](logits)
         return logits, state
 
     def value_function(self) -> torch.Tensor:
         """``(B,)`` values of the last forward pass."""
-        if self._features is None:
+        features = self.__dict__.get("_features")
+        if features is None:
             raise RuntimeError("FullyConnectedNetwork.value_function() called before forward()")
-        if self._value_branch_separate:
-            return self._value_branch(self._value_branch_separate(self._last_flat_in)).squeeze(1)
-        return self._value_branch(self._features).squeeze(1)
+        modules = self._modules
+        separate = modules.get("_value_branch_separate")
+        if separate is None:  # vf_share_layers: set as a plain None attribute
+            separate = self._value_branch_separate
+        if separate:
+            return modules["_value_branch"](separate(self._last_flat_in)).squeeze(1)
+        return modules["_value_branch"](features).squeeze(1)

@@ -124,14 +124,14 @@ class ModelV2:
         if seq_lens is None:
             seq_lens = input_dict.get(SampleBatch.SEQ_LENS)
         obs = input_dict[SampleBatch.OBS]
+        # Read per call: user code may swap ``model_config`` after construction.
         if self.model_config.get("_disable_preprocessor_api"):
             restored["obs_flat"] = obs
+        elif type(obs) is torch.Tensor and not self._space_is_structured():
+            # The common case (a flat or image tensor for a Box space): nothing to restore.
+            restored["obs_flat"] = torch.flatten(obs, start_dim=1) if obs.dim() > 2 else obs
         else:
-            if (
-                hasattr(self.obs_space, "original_space")
-                or isinstance(self.obs_space, (gym.spaces.Dict, gym.spaces.Tuple))
-                or isinstance(obs, (dict, list, tuple))
-            ):
+            if isinstance(obs, (dict, list, tuple)) or self._space_is_structured():
                 restored[SampleBatch.OBS] = restore_original_dimensions(
                     obs, self.obs_space, "torch"
                 )
@@ -142,8 +142,11 @@ class ModelV2:
                 restored["obs_flat"] = torch.flatten(torch.as_tensor(obs), start_dim=1)
             else:
                 restored["obs_flat"] = obs
-        with self.context():
+        if type(self).context is ModelV2.context and "context" not in self.__dict__:
             result = self.forward(restored, state or [], seq_lens)
+        else:
+            with self.context():
+                result = self.forward(restored, state or [], seq_lens)
         if not isinstance(result, (list, tuple)) or len(result) != 2:
             raise ValueError(
                 f"{type(self).__name__}.forward() must return a tuple (outputs, state_out); "
@@ -157,6 +160,23 @@ class ModelV2:
             )
         self.__dict__["_last_output"] = outputs  # skips nn.Module.__setattr__ on the hot path
         return outputs, (state_out if len(state_out) > 0 else (state or []))
+
+    def _space_is_structured(self) -> bool:
+        """Whether ``obs`` must be restored to a Dict/Tuple structure for ``self.obs_space``.
+
+        Decided once per ``obs_space`` object (``hasattr`` on a plain Box costs an
+        AttributeError per call) and re-decided if the model's space is replaced.
+        """
+        space = self.obs_space
+        cached = self.__dict__.get("_structured_cache")
+        if cached is not None and cached[0] is space:
+            return cached[1]
+        structured = hasattr(space, "original_space") or isinstance(
+            space, (gym.spaces.Dict, gym.spaces.Tuple)
+        )
+        # Plain dict write: skips nn.Module.__setattr__ (not a parameter or sub-module).
+        self.__dict__["_structured_cache"] = (space, structured)
+        return structured
 
     def last_output(self) -> Any:
         """The ``outputs`` of the most recent ``__call__``."""

@@ -6,6 +6,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shim.models.catalog import ModelCatalog
 from shim.models.misc import (
@@ -54,6 +56,35 @@ def test_fcnet_free_log_std_and_no_final_linear() -> None:
 def test_fcnet_without_num_outputs_outputs_features() -> None:
     model = ModelCatalog.get_model_v2(BOX, ACT, None, merge_model_config({"fcnet_hiddens": [7]}))
     assert model.num_outputs == 7 and model({"obs": torch.zeros(2, 5)})[0].shape == (2, 7)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    share=st.booleans(),
+    batch=st.integers(1, 5),
+    dtype=st.sampled_from([torch.float32, torch.float64]),
+)
+def test_fcnet_outputs_and_values_compose_its_own_layers(
+    share: bool, batch: int, dtype: torch.dtype
+) -> None:
+    """forward/value_function read sub-modules from ``_modules`` directly: same result as the
+    layers composed by hand, float64 obs cast to float32."""
+    torch.manual_seed(batch)
+    model = build(BOX, ACT, fcnet_hiddens=[8, 6], vf_share_layers=share)
+    obs = torch.randn(batch, 5, dtype=dtype)
+    logits, _ = model({"obs": obs})
+    x = obs.float()
+    features = model._hidden_layers(x)
+    torch.testing.assert_close(logits, model._logits(features))
+    value_in = features if share else model._value_branch_separate(x)
+    torch.testing.assert_close(model.value_function(), model._value_branch(value_in).squeeze(1))
+
+
+def test_fcnet_uses_a_logits_layer_replaced_after_construction() -> None:
+    model = build(BOX, ACT, fcnet_hiddens=[8])
+    model._logits = SlimFC(8, 2)
+    assert model({"obs": torch.zeros(3, 5)})[0].shape == (3, 2)
+    assert "_logits._model.0.weight" in model.state_dict()
 
 
 @pytest.mark.parametrize("share", [True, False])

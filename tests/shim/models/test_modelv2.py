@@ -184,3 +184,46 @@ def test_base_defaults() -> None:
         ModelV2.value_function(model)
     with model.context():
         pass
+
+
+def test_a_custom_context_wraps_every_forward() -> None:
+    """The hot path skips the default no-op context; an overriding one must still be entered."""
+    entered: list[bool] = []
+
+    class WithContext(Recorder):
+        def context(self) -> Any:
+            class Ctx:
+                def __enter__(self) -> None:
+                    entered.append(True)
+
+                def __exit__(self, *exc: Any) -> None:
+                    return None
+
+            return Ctx()
+
+    model = WithContext(gym.spaces.Box(-1, 1, (3,)))
+    for _ in range(2):
+        model({"obs": torch.zeros(2, 3)})
+    assert entered == [True, True]
+
+
+def test_replacing_obs_space_redecides_restoration() -> None:
+    """The flat-vs-structured decision is cached per space object, not frozen forever."""
+    space = gym.spaces.Dict({"a": gym.spaces.Discrete(3), "b": gym.spaces.Box(-1, 1, (2,))})
+    prep = ModelCatalog.get_preprocessor_for_space(space)
+    model = Recorder(gym.spaces.Box(-1, 1, prep.shape))
+    flat = torch.as_tensor(prep.transform_batch({"a": np.array([1]), "b": np.zeros((1, 2))}))
+    model({"obs": flat})
+    assert model.seen["input_dict"]["obs"] is flat
+    model.obs_space = prep.observation_space
+    model({"obs": flat})
+    assert isinstance(model.seen["input_dict"]["obs"], dict)
+    assert list(model.seen["input_dict"]["obs"]) == ["a", "b"]
+
+
+def test_call_does_not_mutate_the_callers_input_dict() -> None:
+    model = Recorder(gym.spaces.Box(-1, 1, (3,)))
+    given_dict = {"obs": torch.zeros(2, 3)}
+    model(given_dict)
+    assert list(given_dict) == ["obs"]
+    assert "obs_flat" in model.seen["input_dict"]
