@@ -30,8 +30,10 @@ from rlmigrate.testing.sides import (
     as_numpy,
     flatten_leaves,
     logp_or_none,
+    logp_under,
     require_spaces,
     seeded,
+    tiled_state,
 )
 
 __all__ = ["LegacyModelSide"]
@@ -114,10 +116,7 @@ class LegacyModelSide(Side):
         return list(self.model.get_initial_state())
 
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
-        return [
-            np.repeat(np.asarray(as_numpy(s))[None], batch_size, axis=0)
-            for s in self.model.get_initial_state()
-        ]
+        return tiled_state(list(self.model.get_initial_state()), batch_size)
 
     def _preprocess(self, obs: Any) -> torch.Tensor:
         flat = self.preprocessor.transform_batch(obs)
@@ -156,11 +155,7 @@ class LegacyModelSide(Side):
         }
 
     def logp_of(self, actions: Any) -> np.ndarray | None:
-        if self._last_dist is None:
-            return None
-        tensor_actions = _to_action_tensors(actions)
-        with torch.no_grad():
-            return as_numpy(logp_or_none(lambda: self._last_dist.logp(tensor_actions)))
+        return logp_under(self._last_dist, actions)
 
     def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
         if not state:
@@ -216,7 +211,3 @@ def _legacy_custom_dist(config: dict, model_cls: type) -> dict:
             "as custom_action_dist)"
         )
     return dict(config, custom_action_dist=legacy)
-
-
-def _to_action_tensors(actions: Any) -> Any:
-    return map_struct(lambda a: torch.as_tensor(np.asarray(a)), actions)

@@ -29,8 +29,11 @@ from rlmigrate.testing.sides import (
     as_tensors,
     flatten_leaves,
     logp_or_none,
+    logp_under,
     require_spaces,
     seeded,
+    state_leaves,
+    tiled_state,
     unflatten_like,
 )
 
@@ -93,10 +96,7 @@ class ModuleSide(Side):
         return self._template
 
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
-        return [
-            np.repeat(np.asarray(as_numpy(s))[None], batch_size, axis=0)
-            for s in flatten_leaves(self._template)
-        ]
+        return tiled_state(flatten_leaves(self._template), batch_size)
 
     def _batch(self, obs: Any, state: list[np.ndarray], *, add_time: bool) -> dict[str, Any]:
         tensors = as_tensors(obs)
@@ -153,17 +153,11 @@ class ModuleSide(Side):
             "actions": as_numpy(actions),
             "logp": as_numpy(logp),
             "values": as_numpy(values),
-            "state": [as_numpy(s) for s in flatten_leaves(state_out)]
-            if state_out is not None
-            else [],
+            "state": state_leaves(state_out),
         }
 
     def logp_of(self, actions: Any) -> np.ndarray | None:
-        if self._last_dist is None:
-            return None
-        tensors = map_struct(lambda a: torch.as_tensor(np.asarray(a)), actions)
-        with torch.no_grad():
-            return as_numpy(logp_or_none(lambda: self._last_dist.logp(tensors)))
+        return logp_under(self._last_dist, actions)
 
     def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
         if not self.stateful:
@@ -213,10 +207,7 @@ class PolicySide(Side):
         return list(self.policy.get_initial_state())
 
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
-        return [
-            np.repeat(np.asarray(as_numpy(s))[None], batch_size, axis=0)
-            for s in flatten_leaves(self.policy.get_initial_state())
-        ]
+        return tiled_state(flatten_leaves(self.policy.get_initial_state()), batch_size)
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         with seeded(seed):
@@ -235,9 +226,7 @@ class PolicySide(Side):
             "actions": as_numpy(actions),
             "logp": as_numpy(logp),
             "values": as_numpy(values),
-            "state": [as_numpy(s) for s in flatten_leaves(state_outs)]
-            if state_outs is not None
-            else [],
+            "state": state_leaves(state_outs),
         }
 
     def logp_of(self, actions: Any) -> np.ndarray | None:

@@ -83,6 +83,28 @@ def _leaf_as_tensor(value: Any) -> torch.Tensor:
     )
 
 
+def logp_under(dist: Any, actions: Any) -> np.ndarray | None:
+    """``dist.logp(actions)`` ``(B,)`` as numpy, actions (a struct of arrays) made tensors first.
+
+    ``None`` when there is no distribution (nothing was sampled yet) or it cannot score.
+    """
+    if dist is None:
+        return None
+    tensors = map_struct(lambda a: torch.as_tensor(np.asarray(a)), actions)
+    with torch.no_grad():
+        return as_numpy(logp_or_none(lambda: dist.logp(tensors)))
+
+
+def tiled_state(leaves: list[Any], batch_size: int) -> list[np.ndarray]:
+    """Each initial-state leaf ``(...)`` repeated to ``(B, ...)``, as numpy (B = ``batch_size``)."""
+    return [np.repeat(np.asarray(as_numpy(s))[None], batch_size, axis=0) for s in leaves]
+
+
+def state_leaves(state_out: Any) -> list[np.ndarray]:
+    """A step's state out as the flat list of ``(B, ...)`` arrays; ``[]`` when there is none."""
+    return [] if state_out is None else [as_numpy(s) for s in flatten_leaves(state_out)]
+
+
 def as_tensors(value: Any) -> Any:
     """Struct of arrays/tensors -> torch tensors, every float leaf float32 (tensors included)."""
     return map_struct(_leaf_as_tensor, value)
