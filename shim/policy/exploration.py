@@ -134,6 +134,33 @@ class Exploration:
     def set_state(self, state: dict[str, Any], sess: Any = None) -> None:
         """Restores :meth:`get_state` output (default: nothing)."""
 
+    def _advance(self, timestep: int | None) -> int:
+        """Sets ``last_timestep`` to ``timestep``, or one past the last when not given."""
+        self.last_timestep = timestep if timestep is not None else self.last_timestep + 1
+        return self.last_timestep
+
+
+class _ScheduledExploration(Exploration):
+    """An exploration driven by one schedule of the timestep (epsilon, noise scale).
+
+    Subclasses name the attribute holding the schedule (kept under its legacy name, e.g.
+    ``epsilon_schedule``) and the key its current value has in :meth:`get_state`.
+    """
+
+    _schedule_attr: str
+    _state_key: str
+    last_timestep: int
+
+    def get_state(self, sess: Any = None) -> dict[str, Any]:
+        schedule = getattr(self, self._schedule_attr)
+        return {
+            self._state_key: np.float64(schedule(self.last_timestep)),
+            "last_timestep": np.int64(self.last_timestep),
+        }
+
+    def set_state(self, state: dict[str, Any], sess: Any = None) -> None:
+        self.last_timestep = int(state["last_timestep"])
+
 
 class Random(Exploration):
     """Uniformly random actions from the action space (ignores the model) when exploring."""
@@ -173,7 +200,7 @@ class StochasticSampling(Exploration):
     def get_exploration_action(
         self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True
     ) -> tuple[Any, torch.Tensor]:
-        self.last_timestep = timestep if timestep is not None else self.last_timestep + 1
+        self._advance(timestep)
         if explore:
             if self.last_timestep < self.random_timesteps:
                 return self.random_exploration.get_exploration_action(
@@ -193,13 +220,16 @@ class StochasticSampling(Exploration):
         return actions, torch.zeros_like(action_distribution.sampled_action_logp())
 
 
-class EpsilonGreedy(Exploration):
+class EpsilonGreedy(_ScheduledExploration):
     """Argmax of the distribution inputs (Q-values), replaced by a random valid action with prob. epsilon.
 
     Epsilon follows ``epsilon_schedule`` or a piecewise schedule: ``initial_epsilon`` until
     ``warmup_timesteps``, then linear to ``final_epsilon`` over ``epsilon_timesteps``.
     Actions whose Q-value is ``<= FLOAT_MIN`` (masked) are never drawn at random.
     """
+
+    _schedule_attr = "epsilon_schedule"
+    _state_key = "cur_epsilon"
 
     def __init__(
         self,
@@ -231,7 +261,7 @@ class EpsilonGreedy(Exploration):
     ) -> tuple[Any, torch.Tensor]:
         from shim.models.action_dist import TorchMultiActionDistribution
 
-        self.last_timestep = timestep if timestep is not None else self.last_timestep + 1
+        self._advance(timestep)
         q_values = action_distribution.inputs
         exploit = action_distribution.deterministic_sample()
         batch = int(q_values.shape[0])
@@ -253,22 +283,16 @@ class EpsilonGreedy(Exploration):
         take_random = torch.empty((batch,)).uniform_() < epsilon
         return torch.where(take_random, random_actions, exploit), logp
 
-    def get_state(self, sess: Any = None) -> dict[str, Any]:
-        return {
-            "cur_epsilon": np.float64(self.epsilon_schedule(self.last_timestep)),
-            "last_timestep": np.int64(self.last_timestep),
-        }
 
-    def set_state(self, state: dict[str, Any], sess: Any = None) -> None:
-        self.last_timestep = int(state["last_timestep"])
-
-
-class GaussianNoise(Exploration):
+class GaussianNoise(_ScheduledExploration):
     """Deterministic action + ``scale * N(0, stddev)``, clipped to the Box bounds.
 
     Random actions for the first ``random_timesteps``; ``scale`` goes linearly from
     ``initial_scale`` to ``final_scale`` over ``scale_timesteps`` after that.
     """
+
+    _schedule_attr = "scale_schedule"
+    _state_key = "cur_scale"
 
     def __init__(
         self,
@@ -305,7 +329,7 @@ class GaussianNoise(Exploration):
     def get_exploration_action(
         self, *, action_distribution: Any, timestep: int | None = None, explore: bool = True
     ) -> tuple[Any, torch.Tensor]:
-        self.last_timestep = timestep if timestep is not None else self.last_timestep + 1
+        self._advance(timestep)
         if explore and self.last_timestep < self.random_timesteps:
             actions, _ = self.random_exploration.get_exploration_action(
                 action_distribution=action_distribution, explore=True
@@ -317,15 +341,6 @@ class GaussianNoise(Exploration):
         else:
             actions = action_distribution.deterministic_sample()
         return actions, torch.zeros((actions.shape[0],), dtype=torch.float32)
-
-    def get_state(self, sess: Any = None) -> dict[str, Any]:
-        return {
-            "cur_scale": np.float64(self.scale_schedule(self.last_timestep)),
-            "last_timestep": np.int64(self.last_timestep),
-        }
-
-    def set_state(self, state: dict[str, Any], sess: Any = None) -> None:
-        self.last_timestep = int(state["last_timestep"])
 
 
 class OrnsteinUhlenbeckNoise(GaussianNoise):

@@ -66,6 +66,46 @@ def test_epsilon_greedy_never_picks_masked_actions(mask: list[bool], seed: int) 
     torch.testing.assert_close(greedy, q.argmax(1))
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    kind=st.sampled_from([GaussianNoise, OrnsteinUhlenbeckNoise]),
+    timestep=st.integers(0, 400),
+    random_timesteps=st.integers(0, 100),
+)
+def test_noise_state_reports_the_scale_schedule_and_round_trips(
+    kind: type, timestep: int, random_timesteps: int
+) -> None:
+    """``cur_scale`` is the scale schedule at ``last_timestep``; ``set_state`` restores it."""
+    config = {"random_timesteps": random_timesteps, "scale_timesteps": 200}
+    exploration = kind(BOX, **config)
+    exploration.get_exploration_action(
+        action_distribution=TorchDeterministic(torch.zeros(1, 2)), timestep=timestep
+    )
+    state = exploration.get_state()
+    assert state["last_timestep"] == timestep
+    assert state["cur_scale"] == pytest.approx(exploration.scale_schedule(timestep))
+    other = kind(BOX, **config)
+    other.set_state(state)
+    assert other.last_timestep == timestep
+    assert other.get_state()["cur_scale"] == state["cur_scale"]
+
+
+def test_timestep_advances_by_one_when_not_given() -> None:
+    for exploration in (
+        StochasticSampling(DISCRETE),
+        EpsilonGreedy(DISCRETE),
+        GaussianNoise(gym.spaces.Box(-1.0, 1.0, (4,), np.float32)),
+    ):
+        dist = (
+            TorchDeterministic(torch.zeros(1, 4))
+            if isinstance(exploration, GaussianNoise)
+            else TorchCategorical(torch.zeros(1, 4))
+        )
+        exploration.get_exploration_action(action_distribution=dist, timestep=7)
+        exploration.get_exploration_action(action_distribution=dist)
+        assert exploration.last_timestep == 8
+
+
 def test_epsilon_greedy_state_round_trip() -> None:
     exploration = EpsilonGreedy(DISCRETE, epsilon_timesteps=100, final_epsilon=0.0)
     exploration.get_exploration_action(
