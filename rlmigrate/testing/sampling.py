@@ -15,29 +15,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rlmigrate.testing.strategies import UNBOUNDED_MAGNITUDE
+from rlmigrate.testing.strategies import finite_bounds
 
 __all__ = ["sample_observations", "EDGE_PROBABILITY"]
 
 #: Share of float elements set to a bound or to zero instead of a uniform draw.
 EDGE_PROBABILITY = 0.1
-
-
-def _effective_bounds(space: gym.spaces.Box) -> tuple[np.ndarray, np.ndarray]:
-    low = np.broadcast_to(space.low, space.shape).astype(np.float64)
-    high = np.broadcast_to(space.high, space.shape).astype(np.float64)
-    finite_low, finite_high = np.isfinite(low), np.isfinite(high)
-    lo = np.where(
-        finite_low,
-        low,
-        np.where(finite_high, np.minimum(high, 0.0) - UNBOUNDED_MAGNITUDE, -UNBOUNDED_MAGNITUDE),
-    )
-    hi = np.where(
-        finite_high,
-        high,
-        np.where(finite_low, np.maximum(low, 0.0) + UNBOUNDED_MAGNITUDE, UNBOUNDED_MAGNITUDE),
-    )
-    return lo, hi
 
 
 def _box(space: gym.spaces.Box, lead: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -46,7 +29,7 @@ def _box(space: gym.spaces.Box, lead: tuple[int, ...], rng: np.random.Generator)
         low = np.broadcast_to(space.low, space.shape).astype(np.int64)
         high = np.broadcast_to(space.high, space.shape).astype(np.int64)
         return rng.integers(low, high + 1, size=shape).astype(space.dtype)
-    lo, hi = _effective_bounds(space)
+    lo, hi = finite_bounds(space)
     values = lo + rng.random(shape) * (hi - lo)
     edges = rng.random(shape)
     zero = np.clip(0.0, lo, hi)

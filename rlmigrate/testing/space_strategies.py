@@ -184,33 +184,12 @@ def spaces(
     """
     kinds = _check_kinds(kinds, SPACE_KINDS, "spaces()")
     leaves = [k for k in kinds if k in _LEAF_KINDS]
-    containers = [k for k in kinds if k in ("dict", "tuple")]
     if not leaves:
         raise ValueError(
             f"spaces(kinds={kinds!r}) needs at least one leaf kind out of {_LEAF_KINDS}"
         )
     leaf = st.one_of(*[_leaf(k, max_rank, max_leaf_size, dtypes) for k in leaves])
-    if not containers or max_depth <= 0:
-        return leaf
-
-    def extend(children: st.SearchStrategy[gym.Space]) -> st.SearchStrategy[gym.Space]:
-        options = []
-        if "dict" in containers:
-            options.append(
-                st.dictionaries(_KEYS, children, min_size=1, max_size=max_children).map(
-                    gym.spaces.Dict
-                )
-            )
-        if "tuple" in containers:
-            options.append(
-                st.lists(children, min_size=1, max_size=max_children).map(gym.spaces.Tuple)
-            )
-        return st.one_of(*options)
-
-    strategy = leaf
-    for _ in range(max_depth):
-        strategy = st.one_of(leaf, extend(strategy))
-    return strategy
+    return _nested(leaf, kinds, max_depth, max_children)
 
 
 def action_spaces(
@@ -256,23 +235,29 @@ def action_spaces(
         raise ValueError(
             f"action_spaces(kinds={kinds!r}) needs at least one of discrete, box, multi_discrete"
         )
-    leaf = st.one_of(*leaves)
+    return _nested(st.one_of(*leaves), kinds, max_depth, max_children)
+
+
+def _nested(
+    leaf: st.SearchStrategy[gym.Space], kinds: tuple[str, ...], max_depth: int, max_children: int
+) -> st.SearchStrategy[gym.Space]:
+    """``leaf`` spaces, or ``Dict``/``Tuple`` spaces of them (the container kinds named in
+    ``kinds``) nested up to ``max_depth`` levels, each with 1..``max_children`` children."""
     containers = [k for k in kinds if k in ("dict", "tuple")]
     if not containers or max_depth <= 0:
         return leaf
     strategy = leaf
     for _ in range(max_depth):
-        children = strategy
         options = []
         if "dict" in containers:
             options.append(
-                st.dictionaries(_KEYS, children, min_size=1, max_size=max_children).map(
+                st.dictionaries(_KEYS, strategy, min_size=1, max_size=max_children).map(
                     gym.spaces.Dict
                 )
             )
         if "tuple" in containers:
             options.append(
-                st.lists(children, min_size=1, max_size=max_children).map(gym.spaces.Tuple)
+                st.lists(strategy, min_size=1, max_size=max_children).map(gym.spaces.Tuple)
             )
         strategy = st.one_of(leaf, *options)
     return strategy

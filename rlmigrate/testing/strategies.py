@@ -52,6 +52,29 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- observations
+def finite_bounds(space: gym.spaces.Box) -> tuple[np.ndarray, np.ndarray]:
+    """Per-element ``(low, high)`` of a float Box, each ``space.shape`` float64, all finite.
+
+    An infinite bound becomes a finite one ``UNBOUNDED_MAGNITUDE`` away from the other bound
+    (or from 0 when both are infinite), so draws stay where float32 models stay comparable.
+    The hypothesis strategies and the fast sampler both draw from these bounds.
+    """
+    low = np.broadcast_to(space.low, space.shape).astype(np.float64)
+    high = np.broadcast_to(space.high, space.shape).astype(np.float64)
+    finite_low, finite_high = np.isfinite(low), np.isfinite(high)
+    lo = np.where(
+        finite_low,
+        low,
+        np.where(finite_high, np.minimum(high, 0.0) - UNBOUNDED_MAGNITUDE, -UNBOUNDED_MAGNITUDE),
+    )
+    hi = np.where(
+        finite_high,
+        high,
+        np.where(finite_low, np.maximum(low, 0.0) + UNBOUNDED_MAGNITUDE, UNBOUNDED_MAGNITUDE),
+    )
+    return lo, hi
+
+
 def _box_values(space: gym.spaces.Box, shape: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
     """Arrays of ``shape`` (batch dims + ``space.shape``) whose every element lies in the box."""
     dtype = space.dtype
@@ -66,20 +89,7 @@ def _box_values(space: gym.spaces.Box, shape: tuple[int, ...]) -> st.SearchStrat
             lambda u: np.clip(np.floor(low + u * (high - low + 1)), low, high).astype(dtype)
         )
     width = {2: 16, 4: 32, 8: 64}[dtype.itemsize]
-    # Infinite bounds become finite ones UNBOUNDED_MAGNITUDE away from the other bound (or 0).
-    finite_low, finite_high = np.isfinite(low), np.isfinite(high)
-    lo_eff = np.where(
-        finite_low,
-        low,
-        np.where(finite_high, np.minimum(high, 0.0) - UNBOUNDED_MAGNITUDE, -UNBOUNDED_MAGNITUDE),
-    )
-    hi_eff = np.where(
-        finite_high,
-        high,
-        np.where(finite_low, np.maximum(low, 0.0) + UNBOUNDED_MAGNITUDE, UNBOUNDED_MAGNITUDE),
-    )
-    lo_eff = lo_eff.astype(dtype)
-    hi_eff = hi_eff.astype(dtype)
+    lo_eff, hi_eff = (bound.astype(dtype) for bound in finite_bounds(space))
     lo, hi = lo_eff.min(), hi_eff.max()
     if np.all(lo_eff == lo) and np.all(hi_eff == hi):
         # Uniform bounds: draw elements directly, so shrinking goes to 0 (or the nearest bound).
