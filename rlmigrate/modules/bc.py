@@ -22,26 +22,26 @@ from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ENCODER_OUT
 from rlmigrate.core.torch_rl_module import TorchRLModule
 from rlmigrate.models.configs import MLPHeadConfig, RecurrentEncoderConfig
+from rlmigrate.modules._catalog import default_catalog_class, require_catalog
 
 __all__ = ["BCTorchRLModule"]
+
+
+def _load_catalog() -> type:
+    from rlmigrate.models.catalog import Catalog
+
+    return Catalog
 
 
 class BCTorchRLModule(TorchRLModule):
     """``{OBS[, STATE_IN]} -> {ACTION_DIST_INPUTS: (B, [T,] W)[, STATE_OUT]}`` for all passes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if not args and kwargs.get("catalog_class") is None:
-            from rlmigrate.models.catalog import Catalog
-
-            kwargs["catalog_class"] = Catalog
+        default_catalog_class(args, kwargs, _load_catalog)
         super().__init__(*args, **kwargs)
 
     def setup(self) -> None:
-        catalog = self.catalog
-        if catalog is None:
-            if self._catalog_ctor_error is not None:
-                raise self._catalog_ctor_error
-            raise ValueError(f"{type(self).__name__} needs a catalog: pass catalog_class=Catalog")
+        catalog = require_catalog(self, "catalog_class=Catalog")
         cfg = catalog.model_config_dict
         self._stateful = isinstance(catalog.encoder_config, RecurrentEncoderConfig)
         self.encoder = catalog.build_encoder(framework="torch")

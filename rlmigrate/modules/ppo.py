@@ -30,9 +30,16 @@ from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ACTOR, CRITIC, ENCODER_OUT
 from rlmigrate.core.torch_rl_module import TorchRLModule
 from rlmigrate.models.configs import RecurrentEncoderConfig
+from rlmigrate.modules._catalog import default_catalog_class, require_catalog
 from rlmigrate.modules._fast_path import fast_actor_forward
 
 __all__ = ["PPOTorchRLModule", "DefaultPPOTorchRLModule", "IMPALATorchRLModule"]
+
+
+def _load_catalog() -> type:
+    from rlmigrate.models.ppo_catalog import PPOCatalog
+
+    return PPOCatalog
 
 
 class PPOTorchRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
@@ -49,21 +56,12 @@ class PPOTorchRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if not args and kwargs.get("catalog_class") is None:
-            from rlmigrate.models.ppo_catalog import PPOCatalog
-
-            kwargs["catalog_class"] = PPOCatalog
+        default_catalog_class(args, kwargs, _load_catalog)
         super().__init__(*args, **kwargs)
 
     # ----------------------------------------------------------------- construction
     def setup(self) -> None:
-        catalog = self.catalog
-        if catalog is None:
-            if self._catalog_ctor_error is not None:
-                raise self._catalog_ctor_error
-            raise ValueError(
-                f"{type(self).__name__} needs a catalog: pass catalog_class=PPOCatalog (or a subclass)"
-            )
+        catalog = require_catalog(self, "catalog_class=PPOCatalog (or a subclass)")
         encoder_config = catalog.actor_critic_encoder_config
         self._stateful = isinstance(encoder_config.base_encoder_config, RecurrentEncoderConfig)
         self._shared = bool(encoder_config.shared)

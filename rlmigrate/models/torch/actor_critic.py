@@ -20,6 +20,20 @@ if TYPE_CHECKING:
     from rlmigrate.models.configs import ActorCriticEncoderConfig
 
 
+def _build_encoders(owner: nn.Module, config: ActorCriticEncoderConfig, *, critic: bool) -> None:
+    """Set ``owner.config`` and build ``encoder`` (shared) or ``actor_encoder`` plus, when
+    ``critic``, ``critic_encoder`` from the base config (attribute names = state-dict keys)."""
+    owner.config = config
+    base = config.base_encoder_config
+    assert base is not None
+    if config.shared:
+        owner.encoder = base.build(framework="torch")
+    else:
+        owner.actor_encoder = base.build(framework="torch")
+        if critic:
+            owner.critic_encoder = base.build(framework="torch")
+
+
 class TorchActorCriticEncoder(StructureVersioned):
     """Stateless actor-critic encoder.
 
@@ -29,15 +43,7 @@ class TorchActorCriticEncoder(StructureVersioned):
 
     def __init__(self, config: ActorCriticEncoderConfig) -> None:
         super().__init__()
-        self.config = config
-        base = config.base_encoder_config
-        assert base is not None
-        if config.shared:
-            self.encoder = base.build(framework="torch")
-        else:
-            self.actor_encoder = base.build(framework="torch")
-            if not config.inference_only:
-                self.critic_encoder = base.build(framework="torch")
+        _build_encoders(self, config, critic=not config.inference_only)
 
     def get_initial_state(self) -> dict:
         return {}
@@ -66,14 +72,7 @@ class TorchStatefulActorCriticEncoder(nn.Module):
 
     def __init__(self, config: ActorCriticEncoderConfig) -> None:
         super().__init__()
-        self.config = config
-        base = config.base_encoder_config
-        assert base is not None
-        if config.shared:
-            self.encoder = base.build(framework="torch")
-        else:
-            self.actor_encoder = base.build(framework="torch")
-            self.critic_encoder = base.build(framework="torch")
+        _build_encoders(self, config, critic=True)
 
     def get_initial_state(self) -> dict[str, Any]:
         if self.config.shared:

@@ -49,6 +49,11 @@ def _known_activation_names() -> list[str]:
     return sorted(_ACTIVATION_ALIASES) + ["linear"] + torch_names
 
 
+def _taken_as_is(spec: Any) -> bool:
+    """True for specs that need no lookup: ``None`` (nothing to build) or a callable."""
+    return spec is None or (callable(spec) and not isinstance(spec, str))
+
+
 def get_activation_fn(name: str | Callable[..., Any] | None) -> Callable[[], nn.Module] | None:
     """Turn an activation spec into a zero-argument factory of ``nn.Module`` (or None).
 
@@ -64,9 +69,7 @@ def get_activation_fn(name: str | Callable[..., Any] | None) -> Callable[[], nn.
     Raises:
         ValueError: for an unknown name; the message lists the accepted names.
     """
-    if name is None:
-        return None
-    if callable(name) and not isinstance(name, str):
+    if _taken_as_is(name):
         return name
     if not isinstance(name, str):
         raise ValueError(
@@ -105,9 +108,7 @@ def get_initializer_fn(name: str | Callable[..., Any] | None) -> Callable[..., A
     Raises:
         ValueError: for an unknown name; the message lists the accepted names.
     """
-    if name is None:
-        return None
-    if callable(name) and not isinstance(name, str):
+    if _taken_as_is(name):
         return name
     if isinstance(name, str):
         candidate_name = name if name.endswith("_") else name + "_"
