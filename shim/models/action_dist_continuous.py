@@ -88,7 +88,31 @@ class TorchDiagGaussian(TorchDistributionWrapper):
         return 2 * _box_width(action_space)
 
 
-class TorchSquashedGaussian(TorchDistributionWrapper):
+class _BoundedBoxDistribution(TorchDistributionWrapper):
+    """A ``self.dist`` over raw values mapped into ``[low, high]`` by the subclass's ``_squash``.
+
+    Inputs are ``(B, 2A)`` (two parameters per action dimension); samples ``(B, A)``.
+    """
+
+    def deterministic_sample(self) -> torch.Tensor:
+        self.last_sample = self._squash(self.dist.mean)
+        return self.last_sample
+
+    def sample(self) -> torch.Tensor:
+        self.last_sample = self._squash(self.dist.rsample())
+        return self.last_sample
+
+    def _squash(self, raw: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def required_model_output_shape(
+        action_space: gym.Space, model_config: dict | None = None
+    ) -> int:
+        return 2 * _box_width(action_space)
+
+
+class TorchSquashedGaussian(_BoundedBoxDistribution):
     """tanh-squashed Gaussian on ``[low, high]``; log_std clamped to ``[-5, 2]``."""
 
     def __init__(
@@ -105,14 +129,6 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
         self.high = high
         self.mean = mean
         self.std = std
-
-    def deterministic_sample(self) -> torch.Tensor:
-        self.last_sample = self._squash(self.dist.mean)
-        return self.last_sample
-
-    def sample(self) -> torch.Tensor:
-        self.last_sample = self._squash(self.dist.rsample())
-        return self.last_sample
 
     def logp(self, x: torch.Tensor) -> torch.Tensor:
         unsquashed = self._unsquash(x)
@@ -143,14 +159,8 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
         normed = (values - self.low) / (self.high - self.low) * 2.0 - 1.0
         return torch.atanh(torch.clamp(normed, -1.0 + SMALL_NUMBER, 1.0 - SMALL_NUMBER))
 
-    @staticmethod
-    def required_model_output_shape(
-        action_space: gym.Space, model_config: dict | None = None
-    ) -> int:
-        return 2 * _box_width(action_space)
 
-
-class TorchBeta(TorchDistributionWrapper):
+class TorchBeta(_BoundedBoxDistribution):
     """Beta on ``[low, high]``; inputs ``(B, 2A)`` pass through ``softplus(x) + 1`` -> alpha, beta."""
 
     def __init__(self, inputs: Any, model: Any = None, low: float = 0.0, high: float = 1.0) -> None:
@@ -161,14 +171,6 @@ class TorchBeta(TorchDistributionWrapper):
         self.high = high
         alpha, beta = torch.chunk(self.inputs, 2, dim=-1)
         self.dist = torch.distributions.Beta(concentration1=alpha, concentration0=beta)
-
-    def deterministic_sample(self) -> torch.Tensor:
-        self.last_sample = self._squash(self.dist.mean)
-        return self.last_sample
-
-    def sample(self) -> torch.Tensor:
-        self.last_sample = self._squash(self.dist.rsample())
-        return self.last_sample
 
     def logp(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sum(self.dist.log_prob(self._unsquash(x)), dim=-1)
@@ -184,12 +186,6 @@ class TorchBeta(TorchDistributionWrapper):
 
     def _unsquash(self, values: torch.Tensor) -> torch.Tensor:
         return (values - self.low) / (self.high - self.low)
-
-    @staticmethod
-    def required_model_output_shape(
-        action_space: gym.Space, model_config: dict | None = None
-    ) -> int:
-        return 2 * _box_width(action_space)
 
 
 class TorchDirichlet(TorchDistributionWrapper):

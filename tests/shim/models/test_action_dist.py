@@ -173,6 +173,29 @@ def test_squashed_gaussian_stays_in_bounds_and_logp_inverts(
         dist.entropy()
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    cls=st.sampled_from([TorchSquashedGaussian, TorchBeta]),
+    x=st.integers(1, 4).flatmap(lambda b: logits(b, 4)),
+    low=st.floats(-3, 0),
+    span=st.floats(0.5, 4),
+)
+def test_bounded_dists_map_their_own_torch_dist_into_the_bounds(
+    cls: type, x: np.ndarray, low: float, span: float
+) -> None:
+    """deterministic_sample squashes ``dist.mean``, sample squashes one ``dist.rsample()``
+    (same RNG use), both ``(B, A)`` and remembered as ``last_sample``; width is ``2A``."""
+    dist = cls(torch.as_tensor(x), None, low=low, high=low + span)
+    torch.testing.assert_close(dist.deterministic_sample(), dist._squash(dist.dist.mean))
+    torch.manual_seed(0)
+    sample = dist.sample()
+    assert dist.last_sample is sample and sample.shape == (x.shape[0], 2)
+    torch.manual_seed(0)
+    torch.testing.assert_close(sample, dist._squash(dist.dist.rsample()))
+    box = gym.spaces.Box(low, low + span, (2,), np.float32)
+    assert cls.required_model_output_shape(box, {}) == 4
+
+
 def test_beta_and_dirichlet_and_deterministic() -> None:
     beta = TorchBeta(torch.zeros(2, 4), None, low=-2.0, high=2.0)
     sample = beta.sample()
