@@ -403,6 +403,20 @@ def _default_model(
     return model, dist_cls
 
 
+def _legacy_owner(
+    observation_space: gym.Space, action_space: gym.Space, config: Mapping | None
+) -> _PolicyStandIn:
+    """The policy a legacy ``make_model*(policy, obs_space, action_space, config)`` expects:
+    ``config["model"]`` merged with ``MODEL_DEFAULTS``, observations flattened as Ray did."""
+    config = {
+        "model": merge_model_config((config or {}).get("model")),
+        **{k: v for k, v in (config or {}).items() if k != "model"},
+    }
+    return _PolicyStandIn(
+        _flattened_space(observation_space, config["model"]), action_space, config
+    )
+
+
 def module_from_make_model(
     make_model: Callable,
     observation_space: gym.Space,
@@ -410,15 +424,10 @@ def module_from_make_model(
     config: Mapping | None = None,
 ) -> ModelV2RLModule:
     """RLModule from legacy ``make_model(policy, obs_space, action_space, config) -> ModelV2``."""
-    config = {
-        "model": merge_model_config((config or {}).get("model")),
-        **{k: v for k, v in (config or {}).items() if k != "model"},
-    }
-    owner = _PolicyStandIn(
-        _flattened_space(observation_space, config["model"]), action_space, config
-    )
+    owner = _legacy_owner(observation_space, action_space, config)
+    model_config = owner.config["model"]  # the merged config, whatever make_model reassigns
     model = make_model(owner, owner.observation_space, action_space, owner.config)
-    dist_cls, _ = ModelCatalog.get_action_dist(action_space, config["model"])
+    dist_cls, _ = ModelCatalog.get_action_dist(action_space, model_config)
     return ModelV2RLModule.from_model(model, dist_cls, observation_space=observation_space)
 
 
@@ -429,13 +438,7 @@ def module_from_make_model_and_action_dist(
     config: Mapping | None = None,
 ) -> ModelV2RLModule:
     """RLModule from legacy ``make_model_and_action_dist(policy, obs_space, action_space, config)``."""
-    config = {
-        "model": merge_model_config((config or {}).get("model")),
-        **{k: v for k, v in (config or {}).items() if k != "model"},
-    }
-    owner = _PolicyStandIn(
-        _flattened_space(observation_space, config["model"]), action_space, config
-    )
+    owner = _legacy_owner(observation_space, action_space, config)
     model, dist_cls = fn(owner, owner.observation_space, action_space, owner.config)
     return ModelV2RLModule.from_model(model, dist_cls, observation_space=observation_space)
 
