@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.findings import MANUAL, REVIEW
 from rlmigrate.codemod.legacy_api import POLICY_BUILDERS, TORCH_POLICY_BASES
-from rlmigrate.codemod.rules._policy_convert import ACTION_HOOKS, MODEL_HOOKS, PolicyHooks
+from rlmigrate.codemod.rules._policy_convert import (
+    ACTION_HOOKS,
+    MODEL_HOOKS,
+    PolicyHooks,
+    generate_module,
+)
 
 
 def builder_call(ctx: FileContext, stmt: cst.CSTNode) -> tuple[str, cst.Call] | None:
@@ -48,3 +56,22 @@ def class_hooks(node: cst.ClassDef) -> PolicyHooks:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in MODEL_HOOKS + ACTION_HOOKS:
                 hooks.hooks[stmt.name.value] = stmt
     return hooks
+
+
+def append_generated_module(
+    rule: Any, name: str, hooks: PolicyHooks, original: cst.CSTNode, updated: cst.CSTNode
+) -> cst.CSTNode | cst.FlattenSentinel:
+    """``updated`` followed by the ``<name>RLModule`` generated from ``hooks``, reported as
+    review; ``updated`` alone when there are no hooks, the class exists already, or nothing
+    could be generated (then reported as manual, with the reason)."""
+    if not hooks.hooks or f"{name}RLModule" in rule.ctx.facts.classes:
+        return updated
+    generated = generate_module(rule.ctx, hooks)
+    if generated.node is None:
+        rule.report(generated.problem_node or original, MANUAL,
+                    f"{name}: no RLModule generated: {generated.problem}")
+        return updated
+    notes = "; ".join(generated.notes)
+    rule.report(original, REVIEW, f"{name} → {name}RLModule generated from "
+                f"{', '.join(sorted(hooks.hooks))}" + (f" ({notes})" if notes else ""))
+    return cst.FlattenSentinel([updated, generated.node])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from rlmigrate.codemod.findings import MANUAL, REVIEW
-from rlmigrate.codemod.rules._policy_convert import generate_module
-from rlmigrate.codemod.rules._policy_rules import builder_call, builder_hooks
+from rlmigrate.codemod.rules._policy_rules import (
+    append_generated_module,
+    builder_call,
+    builder_hooks,
+)
 from rlmigrate.codemod.rules.base import Rule
 
 
@@ -69,14 +71,4 @@ class PolicyBuilderToModule(Rule):
             return updated
         name, call = found
         hooks = builder_hooks(self.ctx, name, call, original)
-        if not hooks.hooks or f"{name}RLModule" in self.ctx.facts.classes:
-            return updated
-        generated = generate_module(self.ctx, hooks)
-        if generated.node is None:
-            self.report(generated.problem_node or original, MANUAL,
-                        f"{name}: no RLModule generated: {generated.problem}")
-            return updated
-        notes = "; ".join(generated.notes)
-        self.report(original, REVIEW, f"{name} → {name}RLModule generated from "
-                    f"{', '.join(sorted(hooks.hooks))}" + (f" ({notes})" if notes else ""))
-        return cst.FlattenSentinel([updated, generated.node])
+        return append_generated_module(self, name, hooks, original, updated)
