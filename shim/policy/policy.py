@@ -378,11 +378,9 @@ class Policy(PolicyInputsMixin, ModuleActingMixin, PolicyStateMixin):
         RLModule policies use ``forward_train`` + the train distribution when ``in_training``,
         else ``forward_exploration`` + the exploration distribution (RLlib 2.10 bridge).
         """
-        obs = self._prepare_obs(obs_batch)
-        batch = batch_size_of(obs)
-        input_dict = SampleBatch({SampleBatch.OBS: obs, "is_training": False})
-        self._add_prev(input_dict, prev_action_batch, prev_reward_batch, None)
-        states = self._prepare_states(state_batches, batch)
+        input_dict, states, _ = self._scoring_inputs(
+            obs_batch, state_batches, prev_action_batch, prev_reward_batch
+        )
         with torch.no_grad():
             return self._log_likelihoods(
                 to_tensor(stack_observations(actions)), input_dict, states, in_training

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from shim.policy.conversion import make_batch_checker, stack_observations, to_numpy, to_tensor
+from shim.policy.conversion import (
+    batch_size_of,
+    make_batch_checker,
+    stack_observations,
+    to_numpy,
+    to_tensor,
+)
 from shim.policy.sample_batch import SampleBatch
 
 __all__ = ["PolicyInputsMixin"]
@@ -157,3 +163,18 @@ class PolicyInputsMixin:
                 )
             tensors.append(tensor)
         return tensors
+
+    def _scoring_inputs(
+        self,
+        obs_batch: Any,
+        state_batches: list[Any] | None,
+        prev_action_batch: Any,
+        prev_reward_batch: Any,
+    ) -> tuple[SampleBatch, list[torch.Tensor], int]:
+        """``(input_dict, states, B)`` for ``compute_log_likelihoods``: checked ``(B, ...)``
+        observations, previous actions/rewards and ``(B, ...)`` states (default: initial)."""
+        obs = self._prepare_obs(obs_batch)
+        batch = batch_size_of(obs)
+        input_dict = SampleBatch({SampleBatch.OBS: obs, "is_training": False})
+        self._add_prev(input_dict, prev_action_batch, prev_reward_batch, None)
+        return input_dict, self._prepare_states(state_batches, batch), batch

@@ -24,7 +24,7 @@ from shim.dist_bridge import NewStackAsLegacy
 from shim.models.action_dist import TorchDistributionWrapper
 from shim.models.catalog import ModelCatalog
 from shim.models.modelv2 import ModelV2
-from shim.policy.conversion import batch_size_of, stack_observations, to_numpy, to_tensor
+from shim.policy.conversion import stack_observations, to_numpy, to_tensor
 from shim.policy.exploration import Exploration
 from shim.policy.policy import Policy
 from shim.policy.sample_batch import SampleBatch
@@ -296,11 +296,9 @@ class TorchPolicyV2(Policy):
                 "Cannot compute log-likelihoods with only action_sampler_fn overridden; also "
                 "override action_distribution_fn"
             )
-        obs = self._prepare_obs(obs_batch)
-        batch = batch_size_of(obs)
-        input_dict = SampleBatch({SampleBatch.OBS: obs, "is_training": False})
-        self._add_prev(input_dict, prev_action_batch, prev_reward_batch, None)
-        states = self._prepare_states(state_batches, batch)
+        input_dict, states, batch = self._scoring_inputs(
+            obs_batch, state_batches, prev_action_batch, prev_reward_batch
+        )
         seq_lens = torch.ones(batch, dtype=torch.int32)
         with torch.no_grad():
             if self.model.training:
