@@ -27,7 +27,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(PIP) install -q ruff
-	$(VENV)/bin/ruff check rlmigrate shim tests
+	$(VENV)/bin/ruff check rlmigrate shim tests benchmarks tools
 
 clean:
 	rm -rf $(VENV) build

@@ -12,7 +12,6 @@ from torch import nn
 
 from rlmigrate import Columns, RLModuleConfig, TorchRLModule, compute_actions
 from rlmigrate.acting import rollout
-
 from tests.core.conftest import ACT_SPACE, OBS_SPACE, GRUModule, ModernModule, OldStyleModule
 
 

@@ -33,8 +33,8 @@ def load(path: Path, tag: str):
 
 def space(d):
     if d["space"] == "box":
-        import numpy as np
         import gymnasium as gym
+        import numpy as np
         return gym.spaces.Box(np.float32(d["low"]), np.float32(d["high"]), tuple(d["shape"]), np.float32)
     if d["space"] == "dict":
         import gymnasium as gym

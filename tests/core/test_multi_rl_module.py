@@ -7,7 +7,6 @@ import torch
 from torch import nn
 
 from rlmigrate import Columns, MultiRLModule, MultiRLModuleSpec, RLModuleSpec, TorchRLModule
-
 from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule
 
 OBS = torch.ones(2, 4)

@@ -10,7 +10,6 @@ import torch
 
 from rlmigrate import RLModule, RLModuleConfig, TorchRLModule
 from rlmigrate.core.columns import Columns
-
 from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule, OldStyleModule
 
 

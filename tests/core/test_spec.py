@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from rlmigrate import MultiRLModuleSpec, RLModuleSpec
 from rlmigrate.core.spec import import_class
 from rlmigrate.testing.strategies import spaces
-
 from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule, OldStyleModule
 
 

@@ -8,7 +8,6 @@ import torch
 from torch import nn
 
 from rlmigrate import Columns, InferenceOnlyAPI, TorchCompileConfig, TorchRLModule
-
 from tests.core.conftest import ACT_SPACE, OBS_SPACE, ModernModule
 
 
