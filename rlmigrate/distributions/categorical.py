@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
@@ -51,7 +50,7 @@ def sample_normalized_logits(normalized: torch.Tensor) -> torch.Tensor:
             raises for them, naming the logits shape.
     """
     probs = torch.softmax(normalized, dim=-1)
-    if math.isnan(probs.sum()):
+    if bool(probs.detach().sum().isnan()):
         raise RuntimeError(
             "TorchCategorical.sample expected finite logits (B, ..., n); got NaN or infinite "
             f"values in logits of shape {tuple(normalized.shape)}"
