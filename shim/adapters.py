@@ -13,6 +13,10 @@
   ``module_from_action_distribution_fn``, ``module_from_action_sampler_fn`` and
   ``module_from_policy`` build those from legacy functions or a ``TorchPolicyV2``.
 
+This module holds :class:`ModelV2RLModule` and the batch plumbing both adapters share;
+:class:`LegacyHooksRLModule` lives in ``shim.adapter_hooks`` and the ``module_from_*``
+constructors in ``shim.adapter_constructors`` (all importable from here, resolved lazily).
+
 Example:
     >>> module = ModelV2RLModule(observation_space=obs_space, action_space=act_space,
     ...                          model_config={"custom_model": "my_model"})   # doctest: +SKIP
@@ -21,8 +25,9 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import torch
@@ -30,12 +35,22 @@ import torch
 from rlmigrate.core.apis import ValueFunctionAPI
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.torch_rl_module import TorchRLModule
-from shim.dist_bridge import legacy_to_new_stack, wrap_legacy_dist_class
+from shim.dist_bridge import legacy_to_new_stack
 from shim.models.catalog import ModelCatalog
 from shim.models.model_defaults import merge_model_config
 from shim.models.modelv2 import ModelV2
 from shim.models.preprocessors import flatten_to_tensor, get_preprocessor, needs_flattening
 from shim.policy.sample_batch import SampleBatch
+
+if TYPE_CHECKING:
+    from shim.adapter_constructors import (
+        module_from_action_distribution_fn,
+        module_from_action_sampler_fn,
+        module_from_make_model,
+        module_from_make_model_and_action_dist,
+        module_from_policy,
+    )
+    from shim.adapter_hooks import LegacyHooksRLModule
 
 __all__ = [
     "ModelV2RLModule",
@@ -240,285 +255,23 @@ class ModelV2RLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
         return args, kwargs
 
 
-class _PolicyStandIn:
-    """What legacy hook functions read from ``policy``: spaces, config, model, dist class."""
 
-    def __init__(
-        self,
-        observation_space: gym.Space,
-        action_space: gym.Space,
-        config: Mapping,
-        model: Any = None,
-        dist_class: Any = None,
-    ) -> None:
-        self.observation_space = observation_space
-        self.action_space = action_space
-        self.config = dict(config)
-        self.model = model
-        self.dist_class = dist_class
-        self.framework = "torch"
-        self.device = torch.device("cpu")
-        self.global_timestep = 0
-        self.exploration = None
+# ---------------------------------------------------------------------- lazy re-exports
+#: Names defined in the modules split off this one (they import it, so resolve them lazily).
+_MOVED = {
+    "LegacyHooksRLModule": "shim.adapter_hooks",
+    "module_from_make_model": "shim.adapter_constructors",
+    "module_from_make_model_and_action_dist": "shim.adapter_constructors",
+    "module_from_action_distribution_fn": "shim.adapter_constructors",
+    "module_from_action_sampler_fn": "shim.adapter_constructors",
+    "module_from_policy": "shim.adapter_constructors",
+}
 
 
-def _call_hook(
-    fn: Callable, owner: Any, model: Any, input_dict: Any, state: list[Any], **kwargs: Any
-) -> Any:
-    bound = getattr(fn, "__self__", None) is not None
-    args = (model,) if bound else (owner, model)
-    try:
-        return fn(*args, obs_batch=input_dict, state_batches=state, **kwargs)
-    except TypeError as err:
-        text = str(err)
-        if (
-            "obs_batch" not in text
-            and "unexpected keyword" not in text
-            and "positional" not in text
-        ):
-            raise
-        try:
-            return fn(*args, input_dict=input_dict, state_batches=state, **kwargs)
-        except TypeError:
-            return fn(
-                *args,
-                input_dict,
-                state,
-                **{k: v for k, v in kwargs.items() if k in ("explore", "timestep")},
-            )
-
-
-class LegacyHooksRLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
-    """An RLModule running legacy ``action_distribution_fn`` / ``action_sampler_fn`` code.
-
-    Built by the ``module_from_*`` functions (not from a config). When the sampler returns
-    actions, ``forward_exploration``/``forward_inference`` return ``actions`` (+ ``action_logp``);
-    otherwise ``action_dist_inputs`` with the distribution class the legacy code chose.
-    """
-
-    def setup(self) -> None:
-        hooks = self.model_config
-        self.legacy_model = hooks["model"]
-        self._owner = hooks["owner"]
-        self._sampler = hooks.get("action_sampler_fn")
-        self._dist_fn = hooks.get("action_distribution_fn")
-        self._raw_obs_space = self.observation_space
-        dist_cls = hooks.get("dist_class")
-        self.legacy_dist_class = dist_cls
-        self.action_dist_cls = wrap_legacy_dist_class(dist_cls) if dist_cls is not None else None
-        self._last_obs: Any = None
-        self._last_shape: tuple[int, int] | None = None
-
-    def _run(
-        self, batch: dict[str, Any], explore: bool, t: Any, is_training: bool
-    ) -> dict[str, Any]:
-        input_dict, state, seq_lens, shape = self._fold(batch)
-        self._last_obs, self._last_shape = batch[Columns.OBS], shape
-        timestep = int(t) if t is not None else 0
-        out: dict[str, Any] = {}
-        if self._sampler is not None and not (is_training and self._dist_fn is not None):
-            result = _call_hook(
-                self._sampler,
-                self._owner,
-                self.legacy_model,
-                input_dict,
-                state,
-                explore=explore,
-                timestep=timestep,
-            )
-            actions, logp, dist_inputs, state_out = (tuple(result) + (None, None))[:4]
-            out[Columns.ACTIONS] = _map(lambda x: _unfold(torch.as_tensor(x), shape), actions)
-            if logp is not None:
-                out[Columns.ACTION_LOGP] = _unfold(torch.as_tensor(logp), shape)
-            if dist_inputs is not None:
-                out[Columns.ACTION_DIST_INPUTS] = _unfold(dist_inputs, shape)
-        elif self._dist_fn is not None:
-            dist_inputs, dist_class, state_out = _call_hook(
-                self._dist_fn,
-                self._owner,
-                self.legacy_model,
-                input_dict,
-                state,
-                seq_lens=seq_lens,
-                explore=explore,
-                timestep=timestep,
-                is_training=is_training,
-            )
-            if dist_class is not None and dist_class is not self.legacy_dist_class:
-                self.legacy_dist_class = dist_class
-                self.action_dist_cls = wrap_legacy_dist_class(dist_class)
-            out[Columns.ACTION_DIST_INPUTS] = _unfold(dist_inputs, shape)
-        else:
-            logits, state_out = self.legacy_model(input_dict, state, seq_lens)
-            out[Columns.ACTION_DIST_INPUTS] = _unfold(logits, shape)
-        if shape is not None:
-            out[Columns.STATE_OUT] = {str(i): s for i, s in enumerate(state_out or [])}
-        return out
-
-    def _forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return self._run(batch, explore=False, t=kwargs.get("t"), is_training=False)
-
-    def _forward_exploration(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return self._run(batch, explore=True, t=kwargs.get("t"), is_training=False)
-
-    def _forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return self._run(batch, explore=True, t=kwargs.get("t"), is_training=True)
-
-    def get_inference_action_dist_cls(self) -> Any:
-        return self.action_dist_cls
-
-    get_exploration_action_dist_cls = get_train_action_dist_cls = get_inference_action_dist_cls
-
-    def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
-        if batch.get(Columns.OBS) is not self._last_obs:
-            input_dict, state, seq_lens, shape = self._fold(batch)
-            self.legacy_model(input_dict, state, seq_lens)
-            self._last_obs, self._last_shape = batch[Columns.OBS], shape
-        return _unfold(self.legacy_model.value_function(), self._last_shape)
-
-    def get_initial_state(self) -> dict[str, Any]:
-        return {
-            str(i): torch.as_tensor(s) for i, s in enumerate(self.legacy_model.get_initial_state())
-        }
-
-    def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict]:
-        raise ValueError(
-            "LegacyHooksRLModule holds live legacy functions; checkpoint its weights with get_state()"
-        )
-
-
-# ---------------------------------------------------------------------- constructors
-def _default_model(
-    observation_space: gym.Space, action_space: gym.Space, config: Mapping
-) -> tuple[ModelV2, Any]:
-    model_config = merge_model_config(config.get("model"))
-    dist_cls, width = ModelCatalog.get_action_dist(action_space, model_config)
-    model = ModelCatalog.get_model_v2(
-        _flattened_space(observation_space, model_config),
-        action_space,
-        width,
-        model_config,
-        framework="torch",
-    )
-    return model, dist_cls
-
-
-def _legacy_owner(
-    observation_space: gym.Space, action_space: gym.Space, config: Mapping | None
-) -> _PolicyStandIn:
-    """The policy a legacy ``make_model*(policy, obs_space, action_space, config)`` expects:
-    ``config["model"]`` merged with ``MODEL_DEFAULTS``, observations flattened as Ray did."""
-    config = {
-        "model": merge_model_config((config or {}).get("model")),
-        **{k: v for k, v in (config or {}).items() if k != "model"},
-    }
-    return _PolicyStandIn(
-        _flattened_space(observation_space, config["model"]), action_space, config
-    )
-
-
-def module_from_make_model(
-    make_model: Callable,
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    config: Mapping | None = None,
-) -> ModelV2RLModule:
-    """RLModule from legacy ``make_model(policy, obs_space, action_space, config) -> ModelV2``."""
-    owner = _legacy_owner(observation_space, action_space, config)
-    model_config = owner.config["model"]  # the merged config, whatever make_model reassigns
-    model = make_model(owner, owner.observation_space, action_space, owner.config)
-    dist_cls, _ = ModelCatalog.get_action_dist(action_space, model_config)
-    return ModelV2RLModule.from_model(model, dist_cls, observation_space=observation_space)
-
-
-def module_from_make_model_and_action_dist(
-    fn: Callable,
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    config: Mapping | None = None,
-) -> ModelV2RLModule:
-    """RLModule from legacy ``make_model_and_action_dist(policy, obs_space, action_space, config)``."""
-    owner = _legacy_owner(observation_space, action_space, config)
-    model, dist_cls = fn(owner, owner.observation_space, action_space, owner.config)
-    return ModelV2RLModule.from_model(model, dist_cls, observation_space=observation_space)
-
-
-def _hooks_module(
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    config: Mapping | None,
-    model: Any,
-    **hooks: Any,
-) -> LegacyHooksRLModule:
-    config = dict(config or {})
-    if model is None:
-        model, dist_cls = _default_model(observation_space, action_space, config)
-    else:
-        dist_cls, _ = ModelCatalog.get_action_dist(
-            action_space, merge_model_config(config.get("model"))
-        )
-    owner = _PolicyStandIn(model.obs_space, action_space, config, model=model, dist_class=dist_cls)
-    return LegacyHooksRLModule(
-        observation_space=observation_space,
-        action_space=action_space,
-        model_config={"model": model, "owner": owner, "dist_class": dist_cls, **hooks},
-    )
-
-
-def module_from_action_distribution_fn(
-    fn: Callable,
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    config: Mapping | None = None,
-    *,
-    model: ModelV2 | None = None,
-) -> LegacyHooksRLModule:
-    """RLModule from legacy ``action_distribution_fn(policy, model, obs_batch, state_batches, ...)
-    -> (dist_inputs, dist_class, state_out)`` (default catalog model unless ``model`` is given)."""
-    return _hooks_module(observation_space, action_space, config, model, action_distribution_fn=fn)
-
-
-def module_from_action_sampler_fn(
-    fn: Callable,
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    config: Mapping | None = None,
-    *,
-    model: ModelV2 | None = None,
-    action_distribution_fn: Callable | None = None,
-) -> LegacyHooksRLModule:
-    """RLModule from legacy ``action_sampler_fn(policy, model, obs_batch, state_batches, explore,
-    timestep) -> (actions, logp[, dist_inputs], state_out)``: its forward passes return ``actions``
-    (and ``action_logp``) exactly as the legacy code sampled them."""
-    return _hooks_module(
-        observation_space,
-        action_space,
-        config,
-        model,
-        action_sampler_fn=fn,
-        action_distribution_fn=action_distribution_fn,
-    )
-
-
-def module_from_policy(policy: Any) -> TorchRLModule:
-    """RLModule running a shim ``TorchPolicyV2``'s model and hooks (sampler / distribution fn)."""
-    if getattr(policy, "_is_module", False):
-        return policy.model
-    space = getattr(policy.observation_space, "original_space", policy.observation_space)
-    sampler = policy.action_sampler_fn if getattr(policy, "_sampler_overridden", False) else None
-    dist_fn = (
-        policy.action_distribution_fn if getattr(policy, "_dist_fn_overridden", False) else None
-    )
-    if sampler is None and dist_fn is None:
-        return ModelV2RLModule.from_model(policy.model, policy.dist_class, observation_space=space)
-    return LegacyHooksRLModule(
-        observation_space=space,
-        action_space=policy.action_space,
-        model_config={
-            "model": policy.model,
-            "owner": policy,
-            "dist_class": policy.dist_class,
-            "action_sampler_fn": sampler,
-            "action_distribution_fn": dist_fn,
-        },
-    )
+def __getattr__(name: str) -> Any:
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shim.adapters' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
