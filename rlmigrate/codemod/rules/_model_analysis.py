@@ -5,31 +5,55 @@ RLM002, RLM010) and the reporting rules (RLM06x) need: which methods exist, what
 constructor parameters mean, which attributes ``value_function`` reads from the forward pass,
 and what blocks a mechanical conversion (with the code that reports it). The result is cached
 per class in the file context, so every rule sees the same answer.
+
+The kinds, the :class:`ModelAnalysis` record and :func:`classify` live in ``_model_kinds``
+(re-exported here); this module runs the analysis pass (:func:`analyze`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.legacy_api import (
-    BUILTIN_MODELS,
     GENERIC_MODEL_BASES,
     LEGACY_MODEL_MEMBERS,
     MODEL_BASES,
     RECURRENT_BASES,
-    TF_MODEL_BASES,
 )
 from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
+from rlmigrate.codemod.rules._model_kinds import (
+    BUILTIN_SUBCLASS,
+    FEEDFORWARD,
+    GENERIC,
+    RECURRENT,
+    TF,
+    Blocker,
+    ModelAnalysis,
+    classify,
+)
 
-FEEDFORWARD = "feedforward"
-RECURRENT = "recurrent"
-TF = "tf"
-GENERIC = "generic"
-BUILTIN_SUBCLASS = "builtin_subclass"
+__all__ = [
+    "FEEDFORWARD",
+    "RECURRENT",
+    "TF",
+    "GENERIC",
+    "BUILTIN_SUBCLASS",
+    "CTOR_ROLES",
+    "NN_MODULE",
+    "OBS_KEYS",
+    "VIEW_REQUIREMENTS",
+    "CUSTOM_LOSS",
+    "MODEL_METRICS",
+    "LEGACY_ATTRIBUTE",
+    "SEQ_LENS",
+    "Blocker",
+    "ModelAnalysis",
+    "classify",
+    "analyze",
+]
 
 CTOR_ROLES = ("obs_space", "action_space", "num_outputs", "model_config", "name")
 NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
@@ -41,81 +65,6 @@ CUSTOM_LOSS = "RLM062"
 MODEL_METRICS = "RLM063"
 LEGACY_ATTRIBUTE = "RLM064"
 SEQ_LENS = "RLM065"
-
-
-@dataclass
-class Blocker:
-    """A construct that keeps the class from being converted mechanically."""
-
-    node: cst.CSTNode
-    code: str
-    message: str
-
-
-@dataclass
-class ModelAnalysis:
-    """What a legacy model class contains (all nodes are original nodes)."""
-
-    node: cst.ClassDef
-    kind: str | None
-    self_name: str = "self"
-    legacy_bases: list[cst.Arg] = field(default_factory=list)
-    dropped_bases: list[cst.Arg] = field(default_factory=list)
-    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
-    blockers: list[Blocker] = field(default_factory=list)
-    # constructor
-    ctor_params: dict[str, cst.Param] = field(default_factory=dict)  # role -> param
-    custom_params: list[cst.Param] = field(default_factory=list)
-    star_kwargs: cst.Param | None = None
-    used_ctor_names: set[str] = field(default_factory=set)
-    removed_statements: set[cst.CSTNode] = field(default_factory=set)
-    # forward
-    forward_name: str = "forward"
-    input_name: str | None = None  # input_dict (feedforward) / inputs (recurrent)
-    state_name: str | None = None
-    obs_subscripts: dict[cst.Subscript, str] = field(default_factory=dict)
-    state_used: bool = False
-    returns: dict[str, list[cst.Return]] = field(default_factory=dict)
-    # value function
-    cached_attrs: list[str] = field(default_factory=list)
-    cached_reads: set[cst.Attribute] = field(default_factory=set)
-    # attributes
-    renamed_attrs: dict[cst.Attribute, str] = field(default_factory=dict)
-    reads_num_outputs: bool = False
-    removed_decorators: set[cst.Decorator] = field(default_factory=set)
-
-    @property
-    def convertible(self) -> bool:
-        """No blocker and a kind the converting rules handle."""
-        return self.kind in (FEEDFORWARD, RECURRENT) and not self.blockers
-
-
-def classify(ctx: FileContext, node: cst.ClassDef) -> tuple[str | None, list[cst.Arg]]:
-    """The kind of legacy model ``node`` is (None if none) and the base args that say so."""
-    kind = None
-    legacy: list[cst.Arg] = []
-    for arg in node.bases:
-        symbols = ctx.legacy_symbols(arg.value)
-        if not symbols:
-            continue
-        tf = ctx.legacy_tf(arg.value)
-        if tf and symbols & (RECURRENT_BASES | TF_MODEL_BASES | MODEL_BASES):
-            kind = TF
-        elif symbols & TF_MODEL_BASES:
-            kind = TF
-        elif symbols & RECURRENT_BASES:
-            kind = kind or RECURRENT
-            kind = RECURRENT if kind != TF else kind
-        elif symbols & MODEL_BASES:
-            kind = kind if kind in (RECURRENT, TF) else FEEDFORWARD
-        elif symbols & BUILTIN_MODELS:
-            kind = BUILTIN_SUBCLASS
-        elif symbols & GENERIC_MODEL_BASES:
-            kind = kind or GENERIC
-        else:
-            continue
-        legacy.append(arg)
-    return kind, legacy
 
 
 def analyze(ctx: FileContext, node: cst.ClassDef) -> ModelAnalysis:
