@@ -57,6 +57,11 @@ class OracleCase:
         self.weights = load_file(str(ORACLE_DIR / self.data["weights"]["file"]))
         self.obs = _array(self.data["inputs"]["obs"])
         self.state_in = [_array(s) for s in self.data["inputs"]["state_in"]]
+        inputs = self.data["inputs"]
+        #: ``prev_action_batch`` / ``prev_reward_batch`` every recorded call got (models with
+        #: ``lstm_use_prev_action`` / ``lstm_use_prev_reward``); None when not recorded.
+        self.prev_actions = _array(inputs["prev_actions"]) if "prev_actions" in inputs else None
+        self.prev_rewards = _array(inputs["prev_rewards"]) if "prev_rewards" in inputs else None
         self.obs_raw = (
             {k: _array(v) for k, v in self.data["inputs"]["obs_raw"].items()}
             if "obs_raw" in self.data["inputs"]
@@ -71,6 +76,24 @@ class OracleCase:
         config = dict(self.data["policy"]["config_effective"])
         config["model"] = dict(self.data["model"]["config"])
         return config
+
+    def prev_batch(self) -> dict[str, Any]:
+        """kwargs for ``compute_actions`` / ``compute_log_likelihoods`` (empty without prev inputs)."""
+        kwargs = {}
+        if self.prev_actions is not None:
+            kwargs["prev_action_batch"] = self.prev_actions
+        if self.prev_rewards is not None:
+            kwargs["prev_reward_batch"] = self.prev_rewards
+        return kwargs
+
+    def prev_single(self) -> dict[str, Any]:
+        """kwargs for ``compute_single_action`` on row 0, as recorded."""
+        kwargs = {}
+        if self.prev_actions is not None:
+            kwargs["prev_action"] = self.prev_actions[0]
+        if self.prev_rewards is not None:
+            kwargs["prev_reward"] = self.prev_rewards[0]
+        return kwargs
 
     array = staticmethod(_array)
 

@@ -131,6 +131,36 @@ CASES: dict[str, dict[str, Any]] = {
         "policy": "ppo",
         "seed": 1008,
     },
+    "lstm_prev_action_reward": {
+        "letter": "i",
+        "description": "PPO, use_lstm (cell 8) over FCNet 16x16 with lstm_use_prev_action and lstm_use_prev_reward (one-hot prev action + prev reward concatenated to the LSTM input), Discrete(2)",
+        "observation_space": OBS_BOX4,
+        "action_space": ACT_DISCRETE2,
+        "model": {
+            "fcnet_hiddens": [16, 16],
+            "use_lstm": True,
+            "lstm_cell_size": 8,
+            "max_seq_len": 20,
+            "lstm_use_prev_action": True,
+            "lstm_use_prev_reward": True,
+        },
+        "policy": "ppo",
+        "seed": 1009,
+        # gymnasium 0.28 stores Discrete.n as numpy.int64; LSTMWrapper adds it to the LSTM input
+        # size, and torch 2.13's nn.LSTM rejects a non-int input_size (TypeError). The recorded
+        # policy therefore gets a Discrete(2) whose n is a Python int (same numbers; Ray
+        # unpatched). probes.construction_probes records the stock-space error.
+        "discrete_n_as_python_int": True,
+    },
+    "fc_free_log_std": {
+        "letter": "j",
+        "description": "PPO, Box(4) obs, Box(2) actions in [-1, 1], FCNet 16x16 with free_log_std (state-independent learned log_std appended to the mean)",
+        "observation_space": OBS_BOX4,
+        "action_space": ACT_BOX2,
+        "model": {"fcnet_hiddens": [16, 16], "free_log_std": True},
+        "policy": "ppo",
+        "seed": 1010,
+    },
 }
 
 
@@ -193,6 +223,8 @@ def build_policy(spec: dict[str, Any]) -> tuple[Any, Any]:
     custom_model.register()
     obs_space = space_from_json(spec["observation_space"])
     action_space = space_from_json(spec["action_space"])
+    if spec.get("discrete_n_as_python_int"):
+        action_space.n = int(action_space.n)
     preprocessor = None
     if spec["observation_space"]["space"] != "box":
         preprocessor = ModelCatalog.get_preprocessor_for_space(obs_space)
@@ -222,6 +254,27 @@ def sample_observations(
     if preprocessor is None:
         return raw, raw
     return raw, np.stack([preprocessor.transform(item) for item in raw]).astype(np.float32)
+
+
+def prev_input_flags(spec: dict[str, Any]) -> tuple[bool, bool]:
+    """``(prev_actions, prev_rewards)``: whether the case's model reads those input columns."""
+    model = spec.get("model", {})
+    return bool(model.get("lstm_use_prev_action")), bool(model.get("lstm_use_prev_reward"))
+
+
+def sample_prev_inputs(
+    spec: dict[str, Any], batch: int, rng: np.random.Generator
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Seeded ``(prev_action_batch, prev_reward_batch)`` for models that read them, else None.
+
+    Prev actions are drawn from the action space like observations (Discrete: int64 ``(B,)``);
+    prev rewards are ``N(0, 1)`` float32 ``(B,)``. Draws happen only for cases that use them, so
+    the other cases' random streams (and recordings) are unchanged.
+    """
+    use_action, use_reward = prev_input_flags(spec)
+    actions = _sample(spec["action_space"], batch, rng) if use_action else None
+    rewards = rng.standard_normal(batch).astype(np.float32) if use_reward else None
+    return actions, rewards
 
 
 def _sample(record: dict[str, Any], batch: int, rng: np.random.Generator) -> np.ndarray:

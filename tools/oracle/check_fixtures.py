@@ -79,7 +79,20 @@ def model_outputs(
     """Recompute ``(action_dist_inputs, value, state_out)`` for the case's model class."""
     model, config = doc["model"]["class"], doc["model"]["config"]
     if model.endswith("LSTMWrapper"):
-        return ref.lstm_wrapper(weights, obs, states, config)
+        inputs = doc["inputs"]
+        return ref.lstm_wrapper(
+            weights,
+            obs,
+            states,
+            config,
+            prev_actions=array_from_record(inputs["prev_actions"])
+            if "prev_actions" in inputs
+            else None,
+            prev_rewards=array_from_record(inputs["prev_rewards"])
+            if "prev_rewards" in inputs
+            else None,
+            action_space=doc["action_space"],
+        )
     if model == "FullyConnectedNetwork":
         return (*ref.fcnet(weights, obs, config), [])
     if model == "ValueBranchMLP":

@@ -7,8 +7,11 @@ spell out, as executable notes, what the shim has to compute from a ``get_weight
   ``_logits._model.0``; value through ``_value_branch_separate.<i>._model.0`` (when
   ``vf_share_layers`` is False) or the shared features, then ``_value_branch._model.0``.
 * ``lstm_wrapper``: ``use_lstm=True``: the wrapped FCNet's hidden layers (its ``_logits`` is
-  absent and its ``_value_branch_separate`` weights are present but unused), one LSTM step
+  absent and its ``_value_branch_separate`` weights are present but unused), optionally the
+  one-hot previous action and the previous reward concatenated to them, one LSTM step
   (``lstm.*``, torch gate order i, f, g, o), then ``_logits_branch`` / ``_value_branch`` on h.
+* ``fcnet`` with ``free_log_std``: the ``_logits`` output is the mean only; the learned
+  ``_append_free_log_std.log_std`` vector is appended to every row.
 * ``value_branch_mlp``: ``tools/oracle/custom_model.py``.
 
 All functions take float64 copies, so results differ from the float32 recordings by ~1e-6.
@@ -45,13 +48,20 @@ def _slim_stack(weights: Weights, prefix: str, x: np.ndarray, activation: str | 
 def fcnet(
     weights: Weights, obs: np.ndarray, model_config: Mapping
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ray 2.10 torch FullyConnectedNetwork (no free_log_std, no no_final_linear): ``(logits, value)``."""
-    if model_config.get("free_log_std") or model_config.get("no_final_linear"):
-        raise NotImplementedError("fcnet: free_log_std / no_final_linear are not modelled here")
+    """Ray 2.10 torch FullyConnectedNetwork (no no_final_linear): ``(logits, value)``.
+
+    With ``free_log_std`` the ``_logits`` layer gives only the first half (the mean) and the
+    state-independent ``_append_free_log_std.log_std`` vector is appended to every row.
+    """
+    if model_config.get("no_final_linear"):
+        raise NotImplementedError("fcnet: no_final_linear is not modelled here")
     activation = model_config["fcnet_activation"]
     flat = obs.reshape(obs.shape[0], -1).astype(np.float64)
     features = _slim_stack(weights, "_hidden_layers", flat, activation)
     logits = _linear(weights, "_logits._model.0", features)
+    if model_config.get("free_log_std"):
+        log_std = weights["_append_free_log_std.log_std"].astype(np.float64)
+        logits = np.concatenate([logits, np.broadcast_to(log_std, (len(logits), len(log_std)))], 1)
     trunk = (
         features
         if model_config["vf_share_layers"]
@@ -77,13 +87,38 @@ def lstm_step(
 
 
 def lstm_wrapper(
-    weights: Weights, obs: np.ndarray, state: list[np.ndarray], model_config: Mapping
+    weights: Weights,
+    obs: np.ndarray,
+    state: list[np.ndarray],
+    model_config: Mapping,
+    prev_actions: np.ndarray | None = None,
+    prev_rewards: np.ndarray | None = None,
+    action_space: Mapping | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """``use_lstm=True`` over FCNet, one time step, no prev action/reward: ``(logits, value, [h, c])``."""
-    if model_config.get("lstm_use_prev_action") or model_config.get("lstm_use_prev_reward"):
-        raise NotImplementedError("lstm_wrapper: prev action/reward inputs are not modelled here")
+    """``use_lstm=True`` over FCNet, one time step: ``(logits, value, [h, c])``.
+
+    With ``lstm_use_prev_action`` the LSTM input is the FCNet features, then the previous
+    actions (one-hot for a Discrete ``action_space``, else the flat floats), then (with
+    ``lstm_use_prev_reward``) the previous reward as one column.
+    """
     flat = obs.reshape(obs.shape[0], -1).astype(np.float64)
     features = _slim_stack(weights, "_hidden_layers", flat, model_config["fcnet_activation"])
+    if model_config.get("lstm_use_prev_action"):
+        if prev_actions is None or action_space is None:
+            raise ValueError(
+                "lstm_wrapper: lstm_use_prev_action needs prev_actions and action_space"
+            )
+        if action_space["space"] == "discrete":
+            prev = np.eye(action_space["n"])[np.asarray(prev_actions, dtype=np.int64)]
+        else:
+            prev = np.asarray(prev_actions, dtype=np.float64).reshape(len(flat), -1)
+        features = np.concatenate([features, prev], axis=1)
+    if model_config.get("lstm_use_prev_reward"):
+        if prev_rewards is None:
+            raise ValueError("lstm_wrapper: lstm_use_prev_reward needs prev_rewards")
+        features = np.concatenate(
+            [features, np.asarray(prev_rewards, dtype=np.float64).reshape(-1, 1)], axis=1
+        )
     h, c = lstm_step(weights, features, state[0], state[1])
     return (
         _linear(weights, "_logits_branch._model.0", h),

@@ -57,12 +57,17 @@ def construction_probes(spec: dict[str, Any]) -> dict[str, Any]:
     * ``model_overrides_only``: ``config["model"]`` holds only the case's overrides
       (no ``MODEL_DEFAULTS`` merge), then one ``compute_single_action``.
     * ``without_<key>`` (bare policy only): one of ``cases.BARE_POLICY_CONFIG`` dropped.
+    * ``stock_gymnasium_discrete_space`` (specs with ``discrete_n_as_python_int``): the full
+      config with gymnasium's own ``Discrete`` (``n`` a ``numpy.int64``).
     """
     full = cases.policy_config(spec)
     probes: dict[str, Any] = {}
     partial = copy.deepcopy(full)
     partial["model"] = copy.deepcopy(spec.get("model", {}))
     probes["model_overrides_only"] = outcome(lambda: _build_and_act(spec, partial))
+    if spec.get("discrete_n_as_python_int"):
+        # The case's policy was built with Discrete.n cast to int; the stock space fails.
+        probes["stock_gymnasium_discrete_space"] = outcome(lambda: _build_with(spec, full))
     if spec["policy"] == "bare":
         for key in cases.BARE_POLICY_CONFIG:
             reduced = {k: v for k, v in full.items() if k != key}
@@ -72,13 +77,37 @@ def construction_probes(spec: dict[str, Any]) -> dict[str, Any]:
     return probes
 
 
-def recurrent_without_state_errors(policy: Any, obs: np.ndarray) -> dict[str, Any]:
-    """Recurrent policies called without state inputs (RLLIB_REFERENCE §5 says both raise)."""
-    return {
+def recurrent_without_state_errors(
+    policy: Any,
+    obs: np.ndarray,
+    prev_batch: dict[str, Any] | None = None,
+    prev_single: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Recurrent policies called without state inputs (RLLIB_REFERENCE §5 says both raise).
+
+    ``prev_batch`` / ``prev_single``: the ``prev_action(_batch)`` / ``prev_reward(_batch)``
+    kwargs a model with prev inputs needs, so that only the state is missing. With them, the
+    policy is also probed with state but without the prev inputs.
+    """
+    prev_batch, prev_single = prev_batch or {}, prev_single or {}
+    probes = {
         "compute_actions_without_state_batches": outcome(
-            lambda: policy.compute_actions(obs, explore=False)
+            lambda: policy.compute_actions(obs, explore=False, **prev_batch)
         ),
         "compute_single_action_without_state": outcome(
-            lambda: policy.compute_single_action(obs[0], explore=False)
+            lambda: policy.compute_single_action(obs[0], explore=False, **prev_single)
         ),
     }
+    if prev_batch:
+        states = [
+            np.zeros((len(obs), *np.shape(s)), dtype=np.float32) for s in policy.get_initial_state()
+        ]
+        probes["compute_actions_without_prev_inputs"] = outcome(
+            lambda: policy.compute_actions(obs, state_batches=states, explore=False)
+        )
+        probes["compute_single_action_without_prev_inputs"] = outcome(
+            lambda: policy.compute_single_action(
+                obs[0], state=[s[0] for s in states], explore=False
+            )
+        )
+    return probes

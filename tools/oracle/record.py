@@ -70,12 +70,26 @@ def _call_record(result: tuple, *, with_values: bool) -> dict[str, Any]:
     }
 
 
+def _prev_kwargs(prev: dict[str, np.ndarray], row: int | None = None) -> dict[str, Any]:
+    """``prev_action_batch`` / ``prev_reward_batch`` kwargs (or, for ``row``, the single-action
+    ``prev_action`` / ``prev_reward`` of that row); empty when the case has no prev inputs."""
+    if row is None:
+        return {f"{key}_batch": value for key, value in prev.items()}
+    return {key: value[row] for key, value in prev.items()}
+
+
 def _explore_record(
-    policy: Any, obs: np.ndarray, states: list[np.ndarray], seed: int
+    policy: Any,
+    obs: np.ndarray,
+    states: list[np.ndarray],
+    seed: int,
+    prev: dict[str, np.ndarray],
 ) -> dict[str, Any]:
     """explore=True: dtypes/shapes everywhere; values of the deterministic keys; checks."""
     torch.manual_seed(seed)
-    result = policy.compute_actions(obs, state_batches=states or None, explore=True)
+    result = policy.compute_actions(
+        obs, state_batches=states or None, explore=True, **_prev_kwargs(prev)
+    )
     actions, _, extra = result
     record = _call_record(result, with_values=True)
     record["random_keys"] = list(RANDOM_KEYS)
@@ -85,7 +99,7 @@ def _explore_record(
     )
     logp = np.asarray(extra["action_logp"], dtype=np.float64)
     prob = np.asarray(extra["action_prob"], dtype=np.float64)
-    recomputed = _log_likelihoods(policy, actions, obs, states, in_training=True)
+    recomputed = _log_likelihoods(policy, actions, obs, states, prev, in_training=True)
     record["checks"] = {
         "action_prob_equals_exp_action_logp_max_abs_diff": float(
             np.max(np.abs(prob - np.exp(logp)))
@@ -98,25 +112,39 @@ def _explore_record(
 
 
 def _log_likelihoods(
-    policy: Any, actions: Any, obs: np.ndarray, states: list[np.ndarray], *, in_training: bool
+    policy: Any,
+    actions: Any,
+    obs: np.ndarray,
+    states: list[np.ndarray],
+    prev: dict[str, np.ndarray],
+    *,
+    in_training: bool,
 ) -> np.ndarray:
     out = policy.compute_log_likelihoods(
-        actions, obs, state_batches=states or None, in_training=in_training
+        actions, obs, state_batches=states or None, in_training=in_training, **_prev_kwargs(prev)
     )
     return out.detach().cpu().numpy() if hasattr(out, "detach") else np.asarray(out)
 
 
 def _single_record(
-    policy: Any, obs: np.ndarray, states: list[np.ndarray], explore: bool
+    policy: Any,
+    obs: np.ndarray,
+    states: list[np.ndarray],
+    explore: bool,
+    prev: dict[str, np.ndarray],
 ) -> dict[str, Any]:
     state = [s[0] for s in states] if states else None
-    result = policy.compute_single_action(obs[0], state=state, explore=explore)
+    result = policy.compute_single_action(
+        obs[0], state=state, explore=explore, **_prev_kwargs(prev, row=0)
+    )
     record = _call_record(result, with_values=not explore)
     record["called_with"] = {
         "obs": "inputs.obs[0]",
         "state": "[s[0] for s in inputs.state_in]" if states else None,
         "explore": explore,
     }
+    for key in prev:
+        record["called_with"][key] = f"inputs.{key}s[0]"
     return record
 
 
@@ -234,15 +262,23 @@ def record_case(case: str, spec: dict[str, Any], out_dir: Path) -> dict[str, Any
     states = [
         (0.5 * rng.standard_normal((BATCH, *np.shape(s)))).astype(np.float32) for s in initial
     ]
+    prev_actions, prev_rewards = cases.sample_prev_inputs(spec, BATCH, rng)
+    prev = {
+        key: value
+        for key, value in (("prev_action", prev_actions), ("prev_reward", prev_rewards))
+        if value is not None
+    }
 
     timesteps = [("start", policy.global_timestep)]
-    deterministic = policy.compute_actions(obs, state_batches=states or None, explore=False)
+    deterministic = policy.compute_actions(
+        obs, state_batches=states or None, explore=False, **_prev_kwargs(prev)
+    )
     timesteps.append(("compute_actions(explore=False)", policy.global_timestep))
-    explore = _explore_record(policy, obs, states, spec["seed"] + 1)
+    explore = _explore_record(policy, obs, states, spec["seed"] + 1, prev)
     timesteps.append(("compute_actions(explore=True)", policy.global_timestep))
-    single_false = _single_record(policy, obs, states, explore=False)
+    single_false = _single_record(policy, obs, states, explore=False, prev=prev)
     timesteps.append(("compute_single_action(explore=False)", policy.global_timestep))
-    single_true = _single_record(policy, obs, states, explore=True)
+    single_true = _single_record(policy, obs, states, explore=True, prev=prev)
     timesteps.append(("compute_single_action(explore=True)", policy.global_timestep))
 
     det_actions = deterministic[0]
@@ -297,22 +333,35 @@ def record_case(case: str, spec: dict[str, Any], out_dir: Path) -> dict[str, Any
         "compute_log_likelihoods": {
             "actions": "compute_actions.explore_false.actions",
             "return_type": type(
-                policy.compute_log_likelihoods(det_actions, obs, state_batches=states or None)
+                policy.compute_log_likelihoods(
+                    det_actions, obs, state_batches=states or None, **_prev_kwargs(prev)
+                )
             ).__name__,
             "in_training_true": array_record(
-                _log_likelihoods(policy, det_actions, obs, states, in_training=True)
+                _log_likelihoods(policy, det_actions, obs, states, prev, in_training=True)
             ),
             "in_training_false": array_record(
-                _log_likelihoods(policy, det_actions, obs, states, in_training=False)
+                _log_likelihoods(policy, det_actions, obs, states, prev, in_training=False)
             ),
         },
         "construction": construction_probes(spec),
     }
+    for key, value in prev.items():
+        doc["inputs"][f"{key}s"] = array_record(value)
+    if prev:
+        doc["compute_actions"]["called_with"] = {
+            "prev_action_batch": "inputs.prev_actions" if "prev_action" in prev else None,
+            "prev_reward_batch": "inputs.prev_rewards" if "prev_reward" in prev else None,
+            "note": "every recorded call (compute_actions, compute_single_action with row 0, "
+            "compute_log_likelihoods) got these prev inputs",
+        }
     if spec["observation_space"]["space"] == "dict":
         doc["inputs"]["obs_raw"] = {key: array_record(value) for key, value in raw.items()}
         doc["preprocessor"] = _preprocessor_record(policy, preprocessor, spec, obs)
     if policy.is_recurrent():
-        doc["observed_errors"] = recurrent_without_state_errors(policy, obs)
+        doc["observed_errors"] = recurrent_without_state_errors(
+            policy, obs, _prev_kwargs(prev), _prev_kwargs(prev, row=0)
+        )
     return doc
 
 

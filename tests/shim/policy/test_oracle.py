@@ -67,7 +67,9 @@ def test_model_structure_matches_ray(oracle_case: Any, oracle_policy: Any) -> No
 
 
 def test_compute_actions_explore_false_matches_ray(oracle_case: Any, oracle_policy: Any) -> None:
-    result = oracle_policy.compute_actions(oracle_case.obs, _state(oracle_case), explore=False)
+    result = oracle_policy.compute_actions(
+        oracle_case.obs, _state(oracle_case), explore=False, **oracle_case.prev_batch()
+    )
     _assert_call_matches(result, oracle_case.data["compute_actions"]["explore_false"], oracle_case)
 
 
@@ -76,17 +78,21 @@ def test_compute_actions_explore_true_matches_ray_structure_and_logp(
 ) -> None:
     record = oracle_case.data["compute_actions"]["explore_true"]
     actions, state_out, extra = oracle_policy.compute_actions(
-        oracle_case.obs, _state(oracle_case), explore=True
+        oracle_case.obs, _state(oracle_case), explore=True, **oracle_case.prev_batch()
     )
     _assert_call_matches((actions, state_out, extra), record, oracle_case)
     # The random draw itself cannot match; its logp under the recorded inputs must.
-    logp = oracle_policy.compute_log_likelihoods(actions, oracle_case.obs, _state(oracle_case))
+    logp = oracle_policy.compute_log_likelihoods(
+        actions, oracle_case.obs, _state(oracle_case), **oracle_case.prev_batch()
+    )
     np.testing.assert_allclose(extra["action_logp"], logp.numpy(), atol=ATOL)
     np.testing.assert_allclose(extra["action_prob"], np.exp(extra["action_logp"]), atol=1e-6)
 
 
 def test_explore_false_gives_logp_zero_prob_one(oracle_case: Any, oracle_policy: Any) -> None:
-    _, _, extra = oracle_policy.compute_actions(oracle_case.obs, _state(oracle_case), explore=False)
+    _, _, extra = oracle_policy.compute_actions(
+        oracle_case.obs, _state(oracle_case), explore=False, **oracle_case.prev_batch()
+    )
     assert np.all(extra["action_logp"] == 0.0) and np.all(extra["action_prob"] == 1.0)
 
 
@@ -94,7 +100,9 @@ def test_compute_single_action_matches_ray(oracle_case: Any, oracle_policy: Any)
     state = [s[0] for s in oracle_case.state_in] or None
     for mode, explore in (("explore_false", False), ("explore_true", True)):
         record = oracle_case.data["compute_single_action"][mode]
-        result = oracle_policy.compute_single_action(oracle_case.obs[0], state, explore=explore)
+        result = oracle_policy.compute_single_action(
+            oracle_case.obs[0], state, explore=explore, **oracle_case.prev_single()
+        )
         assert isinstance(result, tuple) and len(result) == 3
         _assert_call_matches(result, record, oracle_case, values=not explore)
         assert type(result[0]).__name__ == record["actions_type"]
@@ -105,7 +113,11 @@ def test_compute_log_likelihoods_matches_ray(oracle_case: Any, oracle_policy: An
     actions = oracle_case.array(oracle_case.data["compute_actions"]["explore_false"]["actions"])
     for flag in (True, False):
         logp = oracle_policy.compute_log_likelihoods(
-            actions, oracle_case.obs, _state(oracle_case), in_training=flag
+            actions,
+            oracle_case.obs,
+            _state(oracle_case),
+            in_training=flag,
+            **oracle_case.prev_batch(),
         )
         assert isinstance(logp, torch.Tensor)
         np.testing.assert_allclose(
@@ -129,10 +141,18 @@ def test_global_timestep_trace_matches_ray(oracle_case: Any, oracle_policy: Any)
     trace = oracle_case.data["policy"]["global_timestep_trace"]
     state1 = [s[0] for s in oracle_case.state_in] or None
     calls = [
-        lambda: oracle_policy.compute_actions(oracle_case.obs, _state(oracle_case), explore=False),
-        lambda: oracle_policy.compute_actions(oracle_case.obs, _state(oracle_case), explore=True),
-        lambda: oracle_policy.compute_single_action(oracle_case.obs[0], state1, explore=False),
-        lambda: oracle_policy.compute_single_action(oracle_case.obs[0], state1, explore=True),
+        lambda: oracle_policy.compute_actions(
+            oracle_case.obs, _state(oracle_case), explore=False, **oracle_case.prev_batch()
+        ),
+        lambda: oracle_policy.compute_actions(
+            oracle_case.obs, _state(oracle_case), explore=True, **oracle_case.prev_batch()
+        ),
+        lambda: oracle_policy.compute_single_action(
+            oracle_case.obs[0], state1, explore=False, **oracle_case.prev_single()
+        ),
+        lambda: oracle_policy.compute_single_action(
+            oracle_case.obs[0], state1, explore=True, **oracle_case.prev_single()
+        ),
     ]
     assert oracle_policy.global_timestep == trace[0]["global_timestep"]
     for call, step in zip(calls, trace[1:]):
@@ -142,8 +162,10 @@ def test_global_timestep_trace_matches_ray(oracle_case: Any, oracle_policy: Any)
 
 def test_state_view_requirements_match_ray(oracle_case: Any, oracle_policy: Any) -> None:
     recorded = oracle_case.data["policy"]["view_requirements"]
+    # prev_actions / prev_rewards only where the model reads them (LSTM with prev inputs).
+    check_prev = oracle_case.prev_actions is not None or oracle_case.prev_rewards is not None
     for key, rec in recorded.items():
-        if key.startswith("state_"):
+        if key.startswith("state_") or (check_prev and key.startswith("prev_")):
             got = oracle_policy.view_requirements[key]
             assert (got.data_col, got.shift, got.batch_repeat_value) == (
                 rec["data_col"],
@@ -190,7 +212,9 @@ def test_adapter_module_policy_matches_ray(oracle_case: Any) -> None:
     policy = Policy.from_module(module)
     obs = oracle_case.obs_raw if oracle_case.obs_raw is not None else oracle_case.obs
     record = oracle_case.data["compute_actions"]["explore_false"]
-    actions, state_out, extra = policy.compute_actions(obs, _state(oracle_case), explore=False)
+    actions, state_out, extra = policy.compute_actions(
+        obs, _state(oracle_case), explore=False, **oracle_case.prev_batch()
+    )
     np.testing.assert_allclose(actions, oracle_case.array(record["actions"]), atol=ATOL)
     for key in ("action_dist_inputs", "action_logp", "action_prob"):
         np.testing.assert_allclose(
@@ -213,7 +237,7 @@ def test_seeded_exploration_draws_match_ray_bit_for_bit(
     record = oracle_case.data["compute_actions"]["explore_true"]
     torch.manual_seed(oracle_case.data["seed"] + 1)
     actions, _, extra = oracle_policy.compute_actions(
-        oracle_case.obs, _state(oracle_case), explore=True
+        oracle_case.obs, _state(oracle_case), explore=True, **oracle_case.prev_batch()
     )
     if actions.dtype.kind == "i":
         np.testing.assert_array_equal(actions, oracle_case.array(record["actions"]))
