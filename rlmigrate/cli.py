@@ -13,6 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from rlmigrate.extras import command_requirement_message, missing_extra_message
+
 # (module, required) — each module defines register(subparsers).
 SUBCOMMAND_MODULES: tuple[tuple[str, bool], ...] = (
     ("rlmigrate.codemod.cli_rewrite", True),
@@ -48,11 +50,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (argparse exits 2 on usage errors)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if (message := command_requirement_message(args.subcommand)) is not None:
+        print(f"rlmigrate: error: {message}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except BrokenPipeError:  # e.g. `rlmigrate rewrite --diff . | head`
         sys.stderr.close()
         return 0
+    except ModuleNotFoundError as err:  # a codemod-only install: name the extra to install
+        message = missing_extra_message(args.subcommand, err)
+        if message is None:
+            raise
+        print(f"rlmigrate: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
