@@ -155,7 +155,9 @@ def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker
 
         return check_tuple
     shape = tuple(space.shape or ())
-    low = high = None
+    # None (unbounded), a scalar (uniform bounds) or the per-element bound arrays.
+    low: np.ndarray | float | None = None
+    high: np.ndarray | float | None = None
     if bounds and isinstance(space, gym.spaces.Box):
         finite_low, finite_high = np.isfinite(space.low).any(), np.isfinite(space.high).any()
         low = space.low if finite_low else None
