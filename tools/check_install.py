@@ -186,6 +186,26 @@ def check_pre_commit(scratch: Path, source: Path) -> None:
         "pre-commit hook passes migrated code",
         "Passed",
     )
+    # try-repo installs into a throwaway store; a project config (the way teams use the hook)
+    # installs into PRE_COMMIT_HOME, where the hook's environment can be inspected.
+    sha = run(["git", "rev-parse", "HEAD"], cwd=source).stdout.strip()
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {source}\n    rev: {sha}\n    hooks:\n      - id: rlmigrate\n"
+    )
+    expect(run([*git, "add", "-A"], cwd=project), 0, "git add (pre-commit config)")
+    run_hook = [bin_dir / "pre-commit", "run", "--files"]
+    expect(
+        run([*run_hook, "legacy_model.py"], cwd=project, env=env),
+        1,
+        "pre-commit run (project config) fails on legacy code",
+        "rlmigrate",
+    )
+    expect(
+        run([*run_hook, "migrated_model.py"], cwd=project, env=env),
+        0,
+        "pre-commit run (project config) passes migrated code",
+        "Passed",
+    )
     hook_envs = list((scratch / "pre-commit-home").rglob("site-packages"))
     if not hook_envs:
         raise CheckFailed("pre-commit made no hook environment under PRE_COMMIT_HOME")
