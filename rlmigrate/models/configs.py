@@ -206,7 +206,7 @@ class CNNEncoderConfig(ModelConfig):
         if min(dims) <= 0:
             raise ValueError(
                 f"conv_filters {self.cnn_filter_specifiers} shrink an input of "
-                f"{tuple(self.input_dims)} to nothing ({dims}); use fewer or smaller strides"
+                f"{tuple(self.input_dims or ())} to nothing ({dims}); use fewer or smaller strides"
             )
         return (math.prod(dims),) if self.flatten_at_end else dims
 
