@@ -138,3 +138,22 @@ def test_pre_commit_hook_runs_the_codemod_check():
     assert hook["entry"].split()[:3] == ["rlmigrate", "rewrite", "--check"]
     assert hook["types"] == ["python"]
     assert not hook.get("additional_dependencies")  # the base install, no torch
+
+
+def test_pytest_plugin_loads_without_the_extras():
+    # pytest loads the plugin (a pytest11 entry point) in every suite of an environment where
+    # rlmigrate is installed, codemod-only ones included.
+    code = BLOCKED_CLI.split("from rlmigrate.cli import main")[0] + (
+        "import rlmigrate.testing.pytest_plugin as plugin\n"
+        "print(sorted(plugin.__all__))\n"
+        "sys.stderr.write('BLOCKED-IMPORTS:' + ','.join(attempts) + '\\n')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code.format(blocked=sorted(EXTRA_MODULES))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rlmigrate_equivalence" in result.stdout
+    assert "BLOCKED-IMPORTS:\n" in result.stderr
