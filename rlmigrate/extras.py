@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import importlib.util
+import sys
+from typing import Any
 
 __all__ = [
     "EXTRA_FOR_COMMAND",
@@ -20,6 +22,7 @@ __all__ = [
     "REQUIRED_MODULES",
     "command_requirement_message",
     "missing_extra_message",
+    "register_unavailable",
 ]
 
 #: Top-level modules that only the extras install (a missing one means a missing extra).
@@ -79,3 +82,27 @@ def missing_extra_message(command: str | None, error: ModuleNotFoundError) -> st
     if extra != "all":
         hint += " (or 'rlmigrate[all]' for the whole toolkit)"
     return f"{what} needs {missing!r}, which is not installed: {hint}"
+
+
+def register_unavailable(subparsers: Any, module_name: str, error: ModuleNotFoundError) -> bool:
+    """Stand in for a subcommand whose module could not import an extra; False otherwise.
+
+    A subcommand module that imports torch at its top (``rlmigrate.core.cli_convert_checkpoint``)
+    must not take the codemod-only CLI down with it: its command (the module name without
+    ``cli_``, ``_`` as ``-``) stays listed and, when run, names the extra to install.
+    """
+    command = module_name.rsplit(".", 1)[-1].removeprefix("cli_").replace("_", "-")
+    message = missing_extra_message(command, error)
+    if message is None:
+        return False
+    extra = EXTRA_FOR_COMMAND.get(command, "all")
+    parser = subparsers.add_parser(
+        command, help=f"(not installed: pip install 'rlmigrate[{extra}]')", add_help=False
+    )
+    parser.set_defaults(func=lambda _args: _refuse(message), unavailable=True)
+    return True
+
+
+def _refuse(message: str) -> int:
+    print(f"rlmigrate: error: {message}", file=sys.stderr)
+    return 2

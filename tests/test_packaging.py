@@ -157,3 +157,34 @@ def test_pytest_plugin_loads_without_the_extras():
     assert result.returncode == 0, result.stderr
     assert "rlmigrate_equivalence" in result.stdout
     assert "BLOCKED-IMPORTS:\n" in result.stderr
+
+
+def test_an_optional_subcommand_importing_torch_does_not_break_the_codemod_cli(tmp_path):
+    # A subcommand module importing torch at its top (as convert-checkpoint may) stays listed
+    # and names the extra, while rewrite keeps working.
+    (tmp_path / "cli_needs_torch.py").write_text(
+        "import torch\n\ndef register(subparsers):\n    raise AssertionError('not reached')\n"
+    )
+    prelude = BLOCKED_CLI.split("from rlmigrate.cli import main")[0]
+    code = prelude + (
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import rlmigrate.cli as cli\n"
+        "cli.SUBCOMMAND_MODULES += (('cli_needs_torch', False),)\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    ).replace("{", "{{").replace("}", "}}")
+    code = code.format(blocked=sorted(EXTRA_MODULES))
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True
+        )
+
+    listed = cli("--help")
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(
+        r"needs-torch\s+\(not installed: pip install 'rlmigrate\[all\]'\)", listed.stdout
+    )
+    refused = cli("needs-torch", "--any", "args")
+    assert refused.returncode == 2
+    assert "rlmigrate needs-torch needs 'torch', which is not installed" in refused.stderr
+    assert cli("rewrite", "--check", "fixtures/expected/mlp.py").returncode == 0
