@@ -30,8 +30,9 @@ typecheck: $(STAMP)
 
 # A fresh venv with only `pip install .` (no torch) runs `rlmigrate rewrite --check` and the
 # pre-commit hook (`pre-commit try-repo`); needs a package index, skips when there is none.
+# `make check-install CHECK_INSTALL_ARGS=--full` also installs rlmigrate[all] and runs the README.
 check-install:
-	$(PYTHON) tools/check_install.py
+	$(PYTHON) tools/check_install.py $(CHECK_INSTALL_ARGS)
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done

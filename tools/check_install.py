@@ -9,7 +9,9 @@ What a team's lint job or pre-commit env gets from ``pip install rlmigrate``:
    gymnasium, hypothesis or numpy; there ``rlmigrate rewrite --check`` flags a legacy file
    (exit 1), passes a migrated one (exit 0), and ``rlmigrate verify`` names the extra to install;
 3. ``pre-commit try-repo`` runs the ``rlmigrate`` hook of ``.pre-commit-hooks.yaml`` from a git
-   copy of the checkout on a scratch repository: it fails on the legacy file, passes the other.
+   copy of the checkout on a scratch repository: it fails on the legacy file, passes the other;
+4. with ``--full``: a fresh venv installs ``torch==2.13.0`` (the local CPU build) and then
+   ``rlmigrate[all]`` from the wheel, and runs the README's Python blocks there.
 
 Needs a package index (PyPI or the local mirror pip is configured with); without one it says
 so and exits 0 (skipped). Everything happens under a temporary directory (``--keep`` keeps it).
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -215,9 +218,32 @@ def check_pre_commit(scratch: Path, source: Path) -> None:
     print(f"  ok: the hook's env holds none of {', '.join(EXTRA_ONLY)}")
 
 
+def check_full_install(scratch: Path, wheel: Path) -> None:
+    bin_dir = make_venv(scratch / "venv-full")
+    # torch first, as `make setup` does: any other resolution downloads CUDA wheels.
+    expect(run([bin_dir / "pip", "install", "-q", "torch==2.13.0"]), 0, "pip install torch==2.13.0")
+    expect(
+        run([bin_dir / "pip", "install", "-q", f"{wheel}[all]"]), 0, 'pip install "rlmigrate[all]"'
+    )
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"^```python\n(.*?)^```", readme, flags=re.MULTILINE | re.DOTALL)
+    if not blocks:
+        raise CheckFailed("README.md has no ```python block to run")
+    work = scratch / "readme"
+    work.mkdir()
+    for number, block in enumerate(blocks, start=1):
+        script = work / f"readme_{number}.py"
+        script.write_text(block)
+        expect(run([bin_dir / "python", script], cwd=work), 0, f"README python block {number}")
+    expect(run([bin_dir / "rlmigrate", "verify", "--help"]), 0, "rlmigrate verify --help (full)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--full", action="store_true", help="also install rlmigrate[all] and run the README"
+    )
     args = parser.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="rlmigrate-check-install-"))
     started = time.perf_counter()
@@ -231,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         wheel = check_dists(build_bin, source, scratch / "dist")
         check_codemod_install(scratch, wheel)
         check_pre_commit(scratch, source)
+        if args.full:
+            check_full_install(scratch, wheel)
     except CheckFailed as err:
         print(f"FAILED: {err}", file=sys.stderr)
         return 1
