@@ -97,11 +97,17 @@ def try_import_torch(error: bool = False) -> tuple[Any, Any]:
     return torch, nn
 
 
-def try_import_tf(error: bool = False) -> tuple[None, None, None]:
-    """TensorFlow is not supported by the shim: ``(None, None, None)`` like RLlib without tf."""
+def try_import_tf(error: bool = False) -> tuple[None, Any, None]:
+    """``(None, tf_stub, None)``: what Ray 2.10 returns without TensorFlow.
+
+    The stub is falsy and its ``keras.Model`` can be subclassed (so TF model classes in a
+    file next to torch ones still *define*); building one raises the port-it error (RLM060).
+    """
     if error:
         raise ImportError("The shim runs torch models only; TensorFlow is not available")
-    return None, None, None
+    from shim.ray_compat.placeholders import TFStub
+
+    return None, TFStub(), None
 
 
 def try_import_jax(error: bool = False) -> tuple[None, None]:
