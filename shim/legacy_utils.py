@@ -105,7 +105,7 @@ def try_import_tf(error: bool = False) -> tuple[None, Any, None]:
     """
     if error:
         raise ImportError("The shim runs torch models only; TensorFlow is not available")
-    from shim.ray_compat.placeholders import TFStub
+    from shim.placeholders import TFStub
 
     return None, TFStub(), None
 

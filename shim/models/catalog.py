@@ -33,6 +33,7 @@ from shim.models.model_defaults import MODEL_DEFAULTS
 from shim.models.modelv2 import ModelV2
 from shim.models.preprocessors import Preprocessor, get_preprocessor
 from shim.models.visionnet import VisionNetwork
+from shim.placeholders import is_placeholder
 
 logger = logging.getLogger(__name__)
 
@@ -271,6 +272,8 @@ class ModelCatalog:
                     "(register it with ModelCatalog.register_custom_model, or pass the class "
                     "or a dotted import path)"
                 )
+            if is_placeholder(model_cls):  # a TF / training-side Ray class: its own error
+                model_cls(obs_space, action_space, num_outputs, model_config, name)
             if not (isinstance(model_cls, type) and issubclass(model_cls, ModelV2)):
                 raise ValueError(f"custom_model must be a ModelV2 subclass, got {model_cls!r}")
             model_cls = ModelCatalog._wrap_if_needed(model_cls, model_interface)

@@ -173,7 +173,7 @@ class PPOConfig:
         return {**copy.deepcopy(self._config), "model": copy.deepcopy(self.model)}
 
     def build(self, *args: Any, **kwargs: Any) -> Any:
-        from shim.ray_compat.placeholders import TrainingSideError, training_message
+        from shim.placeholders import TrainingSideError, training_message
 
         raise TrainingSideError(
             training_message("PPOConfig.build()")

@@ -31,10 +31,10 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+from shim.placeholders import NotInShimError, PortToTorchError, TrainingSideError
 from shim.ray_compat import inventory, served
 from shim.ray_compat import numpy_aliases as _numpy_aliases
 from shim.ray_compat.modules import make_module
-from shim.ray_compat.placeholders import NotInShimError, PortToTorchError, TrainingSideError
 
 __all__ = [
     "install",

@@ -7,7 +7,7 @@ An attribute ``name`` of the served module ``path`` resolves, in order, to:
    (followed, so ``ray.rllib.SampleBatch`` is ``ray.rllib.policy.sample_batch.SampleBatch``),
    a real outside object (``typing.Dict``, ``numpy``), a literal constant, a framework handle
    (``torch``, ``nn``, ``tf``);
-3. a placeholder (:mod:`shim.ray_compat.placeholders`) for names Ray defines and the shim
+3. a placeholder (:mod:`shim.placeholders`) for names Ray defines and the shim
    does not implement: importable, raising one clear error when used;
 4. a sub-module of ``path``.
 """
@@ -20,8 +20,7 @@ import types
 import typing
 from typing import Any
 
-from shim.ray_compat import inventory, served
-from shim.ray_compat.placeholders import (
+from shim.placeholders import (
     NotInShimError,
     PortToTorchError,
     TFStub,
@@ -31,6 +30,7 @@ from shim.ray_compat.placeholders import (
     tf_message,
     training_message,
 )
+from shim.ray_compat import inventory, served
 
 __all__ = ["make_module", "resolve", "placeholder_for"]
 

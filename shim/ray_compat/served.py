@@ -28,6 +28,7 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.models.repeated_values": [f"{_M}.repeated_values"],
     "ray.rllib.models.utils": [f"{_M}.misc"],
     "ray.rllib.models.torch.torch_modelv2": [f"{_M}.torch_modelv2"],
+    "ray.rllib.models.tf.tf_modelv2": [f"{_M}.tf_modelv2"],
     "ray.rllib.models.torch.recurrent_net": [f"{_M}.recurrent_net", f"{_M}.lstm_wrapper"],
     "ray.rllib.models.torch.fcnet": [f"{_M}.fcnet"],
     "ray.rllib.models.torch.visionnet": [f"{_M}.visionnet"],

@@ -1,0 +1,158 @@
+"""Ray 2.10's import surface, walked: every module path imports through the shim or raises the
+documented UnservedPathError; every name Ray binds there resolves; the unserved list is short.
+
+The inventory (``shim/data/ray_2_10_inventory.json``) is written statically from the Ray 2.10
+wheel by ``tools/ray_inventory.py``; when the oracle venv is present the committed file is
+checked against it.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shim import ray_compat
+from shim.placeholders import is_placeholder
+from shim.ray_compat import inventory, served
+
+ROOT = Path(__file__).resolve().parents[3]
+ORACLE_SITE = ROOT / "tools" / "oracle" / ".venv" / "lib" / "python3.11" / "site-packages"
+
+#: The paths legacy torch user files import (issue 15's list); each must give real objects.
+REAL = {
+    "ray.rllib": ["SampleBatch", "Policy"],
+    "ray.rllib.models": ["ModelCatalog", "MODEL_DEFAULTS", "ModelV2", "ActionDistribution"],
+    "ray.rllib.models.torch.modules": [
+        "GRUGate",
+        "MultiHeadAttention",
+        "SkipConnection",
+        "RelativeMultiHeadAttention",
+    ],
+    "ray.rllib.models.torch.modules.noisy_layer": ["NoisyLayer"],
+    "ray.rllib.models.torch.attention_net": ["GTrXLNet", "AttentionWrapper"],
+    "ray.rllib.models.torch.recurrent_net": ["LSTMWrapper", "RecurrentNetwork"],
+    "ray.rllib.models.torch.torch_modelv2": ["TorchModelV2"],
+    "ray.rllib.models.torch.misc": ["SlimFC", "normc_initializer", "SlimConv2d"],
+    "ray.rllib.models.repeated_values": ["RepeatedValues"],
+    "ray.rllib.models.tf.tf_modelv2": ["TFModelV2"],
+    "ray.rllib.utils.annotations": ["override", "PublicAPI", "DeveloperAPI"],
+    "ray.rllib.utils.framework": ["try_import_torch", "try_import_tf", "TensorType"],
+    "ray.rllib.utils.typing": ["Dict", "List", "ModelConfigDict", "TensorType"],
+    "ray.rllib.utils.torch_utils": ["flatten_inputs_to_1d_tensor", "FLOAT_MIN", "one_hot"],
+    "ray.rllib.utils.numpy": ["one_hot", "softmax", "SMALL_NUMBER", "LARGE_INTEGER"],
+    "ray.rllib.utils.spaces.repeated": ["Repeated"],
+    "ray.rllib.utils.spaces.simplex": ["Simplex"],
+    "ray.rllib.utils.spaces.space_utils": ["flatten_space", "get_base_struct_from_space"],
+    "ray.rllib.utils.schedules": ["PiecewiseSchedule", "LinearSchedule"],
+    "ray.rllib.utils": ["force_list", "override"],
+    "ray.rllib.policy.sample_batch": ["SampleBatch", "DEFAULT_POLICY_ID"],
+    "ray.rllib.policy.torch_policy_v2": ["TorchPolicyV2"],
+    "ray.rllib.policy.view_requirement": ["ViewRequirement"],
+    "ray.rllib.evaluation.postprocessing": ["Postprocessing", "compute_advantages"],
+    "ray.rllib.algorithms.dqn.dqn_torch_model": ["DQNTorchModel"],
+    "ray.rllib.algorithms.sac.sac_torch_model": ["SACTorchModel"],
+    "ray.rllib.algorithms.ppo.ppo_torch_policy": ["PPOTorchPolicy"],
+    "ray.tune.registry": ["register_env"],
+}
+
+
+def walk() -> tuple[collections.Counter, list[str]]:
+    """Imports every inventoried path and resolves every name; returns counts and failures."""
+    counts: collections.Counter = collections.Counter()
+    failures = []
+    for path, record in inventory.modules().items():
+        try:
+            module = importlib.import_module(path)
+        except ray_compat.UnservedPathError as err:
+            assert served.unserved_reason(path) is not None, (path, err)
+            assert "Instead:" in str(err)
+            counts["unserved paths"] += 1
+            continue
+        counts["served paths"] += 1
+        counts["served paths with shim implementations"] += path in served.SOURCES
+        for name in record["names"]:
+            try:
+                value = getattr(module, name)
+            except Exception as err:  # noqa: BLE001 -- listed below, the test fails on any
+                failures.append(f"{path}.{name}: {type(err).__name__}: {err}")
+                continue
+            if is_placeholder(value):
+                counts[f"placeholder names ({value.__shim_error__.__name__})"] += 1
+            else:
+                counts["real names"] += 1
+    return counts, failures
+
+
+def test_every_path_imports_or_gives_the_documented_error(ray_aliases: None) -> None:
+    counts, failures = walk()
+    assert failures == []
+    assert counts["served paths"] + counts["unserved paths"] == len(inventory.modules())
+    assert counts["served paths"] >= 500 and counts["unserved paths"] < 200
+
+
+def test_the_unserved_list_is_short_and_says_why_and_what_instead() -> None:
+    assert sorted(served.UNSERVED) == ["ray.rllib.examples", "ray.rllib.tuned_examples"]
+    for why, instead in served.UNSERVED.values():
+        assert len(why) > 20 and len(instead) > 10
+    unserved = ray_compat.unserved_modules()
+    assert all(p.startswith(("ray.rllib.examples", "ray.rllib.tuned_examples")) for p in unserved)
+
+
+def test_the_paths_user_files_import_give_real_objects(ray_aliases: None) -> None:
+    for path, names in REAL.items():
+        module = importlib.import_module(path)
+        for name in names:
+            value = getattr(module, name)
+            assert not is_placeholder(value), f"{path}.{name} is a placeholder"
+
+
+def test_re_exports_are_the_same_object_as_their_source(ray_aliases: None) -> None:
+    import ray.rllib
+    from ray.rllib.models.torch.attention_net import GRUGate
+    from ray.rllib.models.torch.modules.gru_gate import GRUGate as Defined
+    from ray.rllib.policy.sample_batch import SampleBatch
+
+    assert ray.rllib.SampleBatch is SampleBatch and GRUGate is Defined
+
+
+def test_star_imports_bind_rays_all(ray_aliases: None) -> None:
+    namespace: dict = {}
+    exec("from ray.rllib.models.torch.modules import *", namespace)  # noqa: S102
+    assert {"GRUGate", "SkipConnection", "MultiHeadAttention"} <= set(namespace)
+
+
+def test_paths_ray_2_10_lacks_name_the_path_and_the_neighbours(ray_aliases: None) -> None:
+    with pytest.raises(ray_compat.UnservedPathError, match="ray.rllib.models.torch.nope") as err:
+        importlib.import_module("ray.rllib.models.torch.nope")
+    assert "ray.rllib.models.torch.attention_net" in str(err.value)
+    with pytest.raises(ray_compat.UnservedPathError, match="copy the example file"):
+        importlib.import_module("ray.rllib.examples.models.rnn_model")
+
+
+def test_kept_pre_2_10_paths_are_listed_and_served(ray_aliases: None) -> None:
+    from ray.rllib.policy.torch_policy_template import build_torch_policy
+
+    assert callable(build_torch_policy)
+    assert set(inventory.PRE_2_10_MODULES) <= set(served.SOURCES)
+
+
+@pytest.mark.skipif(not (ORACLE_SITE / "ray" / "rllib").is_dir(), reason="needs tools/oracle/.venv")
+def test_committed_inventory_matches_the_installed_ray_wheel() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "ray_inventory.py"),
+            "--check",
+            "--site-packages",
+            str(ORACLE_SITE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
