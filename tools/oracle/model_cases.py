@@ -19,6 +19,7 @@ import copy
 import gymnasium as gym
 import numpy as np
 from ray.rllib.algorithms.dqn.dqn_torch_model import DQNTorchModel
+from ray.rllib.algorithms.sac.sac_torch_model import SACTorchModel
 from ray.rllib.models import MODEL_DEFAULTS, ModelCatalog
 from ray.rllib.models.torch.attention_net import GTrXLNet
 from ray.rllib.models.torch.torch_modelv2 import TorchModelV2
@@ -239,7 +240,54 @@ def run_repeated_obs(model, x):
     return {"out": out, "value": model.value_function()}
 
 
+BOX_ACT = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+
+
+def build_sac_model():
+    policy_config = _config(fcnet_hiddens=[16, 16])
+    q_config = _config(fcnet_hiddens=[12])
+    return SACTorchModel(
+        OBS,
+        BOX_ACT,
+        None,
+        _config(),
+        "sac",
+        policy_model_config=policy_config,
+        q_model_config=q_config,
+        twin_q=True,
+    )
+
+
+def inputs_sac_model(rng):
+    return {
+        "obs": rng.uniform(-1, 1, (B * T, 5)).astype(np.float32),
+        "actions": rng.uniform(-1, 1, (B * T, 2)).astype(np.float32),
+    }
+
+
+def run_sac_model(model, x):
+    obs = torch.from_numpy(x["obs"])
+    model_out, _ = model({"obs": obs}, [], None)
+    dist_inputs, _ = model.get_action_model_outputs(model_out)
+    q, _ = model.get_q_values(model_out, torch.from_numpy(x["actions"]))
+    twin_q, _ = model.get_twin_q_values(model_out, torch.from_numpy(x["actions"]))
+    return {
+        "dist_inputs": dist_inputs,
+        "q": q,
+        "twin_q": twin_q,
+        "log_alpha": model.log_alpha,
+        "target_entropy": model.target_entropy,
+    }
+
+
 CASES = {
     name: (globals()[f"build_{name}"], globals()[f"inputs_{name}"], globals()[f"run_{name}"])
-    for name in ("gtrxl", "attention_wrapper", "lstm_wrapper", "dqn_subclass", "repeated_obs")
+    for name in (
+        "gtrxl",
+        "attention_wrapper",
+        "lstm_wrapper",
+        "dqn_subclass",
+        "repeated_obs",
+        "sac_model",
+    )
 }
