@@ -27,6 +27,7 @@ __all__ = [
     "placeholder",
     "TFStub",
     "tf_message",
+    "example_message",
     "training_message",
 ]
 
@@ -67,6 +68,15 @@ def not_in_shim_message(qualname: str) -> str:
         f"{qualname} exists in Ray 2.10 but is not implemented by the shim (it serves the legacy "
         "torch model/policy API). Run this code on Ray itself, or migrate it with "
         "`rlmigrate rewrite`"
+    )
+
+
+def example_message(qualname: str) -> str:
+    """The message for a name from Ray's example files (``ray.rllib.examples``)."""
+    return (
+        f"{qualname} comes from Ray's example files, which the shim does not ship. Copy that "
+        "example file into your project (it runs unmodified under shim.ray_compat) and import "
+        "it from there"
     )
 
 

@@ -25,6 +25,7 @@ from shim.placeholders import (
     PortToTorchError,
     TFStub,
     TrainingSideError,
+    example_message,
     not_in_shim_message,
     placeholder,
     tf_message,
@@ -38,9 +39,9 @@ _MISSING = object()
 _PLACEHOLDERS: dict[tuple[str, str], type] = {}
 _RESOLVING = threading.local()
 
-#: Packages whose own ``__init__`` is outside the inventory (only their rllib/tune children are
+#: Packages whose own ``__init__`` is outside the inventory (only its rllib/tune children are
 #: walked): any name on them is Ray's (``ray.init``, ``ray.ObjectRef``), so it gets a placeholder.
-PARTIAL_PACKAGES = ("ray", "ray.tune")
+PARTIAL_PACKAGES = ("ray",)
 
 #: Outside modules a Ray name may re-export that the shim imports for real.
 _REAL_EXTERNALS = (
@@ -79,7 +80,9 @@ def placeholder_for(module: str, name: str) -> type:
         qualname = f"{module}.{name}"
         kind = served.category(module, name)
         error: type[NotInShimError]
-        if kind == "tf":
+        if kind == "example":
+            error, message = NotInShimError, example_message(qualname)
+        elif kind == "tf":
             error, message = PortToTorchError, tf_message(qualname)
         elif kind == "training":
             error, message = TrainingSideError, training_message(qualname)
@@ -113,7 +116,7 @@ def _external(module: str, name: str | None) -> Any:
         return _MISSING
     try:
         target = importlib.import_module(module)
-    except ImportError:
+    except Exception:  # noqa: BLE001 -- e.g. gymnasium's DependencyNotInstalled for MuJoCo
         return _MISSING
     if name is None:
         return target
@@ -161,8 +164,9 @@ def resolve(path: str, name: str) -> Any:
         return placeholder_for(path, name)
     module = importlib.import_module(path)
     value = getattr(module, name, _MISSING)
-    if value is _MISSING and path in PARTIAL_PACKAGES:
-        value = placeholder_for(path, name)  # e.g. ``from ray.tune import result``
+    if value is _MISSING and (path in PARTIAL_PACKAGES or name.startswith("_")):
+        # ``ray.ObjectRef``; private helpers Ray re-exports (the inventory keeps public names)
+        value = placeholder_for(path, name)
     if value is _MISSING:
         raise ImportError(f"cannot import name {name!r} from {path!r} (Ray 2.10 has no such name)")
     return value

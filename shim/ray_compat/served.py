@@ -19,7 +19,9 @@ _P = "shim.policy"
 _U = "shim.legacy_utils"
 
 SOURCES: dict[str, list[str]] = {
-    "ray.tune.registry": [_U],
+    "ray.tune.registry": ["shim.tune_utils", _U],
+    "ray.tune.utils": ["shim.tune_utils"],
+    "ray.tune.utils.util": ["shim.tune_utils"],
     # models
     "ray.rllib.models.catalog": [f"{_M}.catalog", f"{_M}.model_defaults"],
     "ray.rllib.models.modelv2": [f"{_M}.modelv2", f"{_M}.preprocessors"],
@@ -90,16 +92,17 @@ SOURCES: dict[str, list[str]] = {
 
 #: Path prefix -> (why it is not served, what to use instead).
 UNSERVED: dict[str, tuple[str, str]] = {
-    "ray.rllib.examples": (
-        "Ray's example scripts and example models are not library API and are not shipped "
-        "with the shim",
-        "copy the example file you need into your project; the shim runs it unmodified",
-    ),
     "ray.rllib.tuned_examples": (
-        "tuned-example experiment scripts (training configurations), not library API",
-        "run them on Ray itself",
+        "Ray's tuned-example experiment scripts (training runs and their configs), not library "
+        "API: nothing in them is a model or policy to import",
+        "run them on Ray itself, or copy the config you need",
     ),
 }
+
+#: Ray's example files (``ray.rllib.examples.*``): their paths and names import (user files
+#: import e.g. ``RandomEnv`` or ``TorchRNNModel`` from them), but the shim does not ship
+#: Ray's example code, so using a name says to copy the example file.
+EXAMPLES = "ray.rllib.examples"
 
 #: Values for module-level variables that are framework handles in Ray's source
 #: (``torch, nn = try_import_torch()``; ``tf1, tf, tfv = try_import_tf()``).
@@ -153,7 +156,9 @@ def is_training_side(module: str, name: str = "") -> bool:
 
 
 def category(module: str, name: str) -> str:
-    """``"tf"``, ``"training"`` or ``"other"``: which placeholder ``module.name`` gets."""
+    """``"example"``, ``"tf"``, ``"training"`` or ``"other"``: which placeholder ``module.name`` gets."""
+    if module == EXAMPLES or module.startswith(EXAMPLES + "."):
+        return "example"
     if is_tensorflow(module, name):
         return "tf"
     if is_training_side(module, name):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from shim import ray_compat
-from shim.placeholders import is_placeholder
+from shim.placeholders import NotInShimError, is_placeholder
 from shim.ray_compat import inventory, served
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -96,11 +96,11 @@ def test_every_path_imports_or_gives_the_documented_error(ray_aliases: None) -> 
 
 
 def test_the_unserved_list_is_short_and_says_why_and_what_instead() -> None:
-    assert sorted(served.UNSERVED) == ["ray.rllib.examples", "ray.rllib.tuned_examples"]
+    assert sorted(served.UNSERVED) == ["ray.rllib.tuned_examples"]
     for why, instead in served.UNSERVED.values():
         assert len(why) > 20 and len(instead) > 10
     unserved = ray_compat.unserved_modules()
-    assert all(p.startswith(("ray.rllib.examples", "ray.rllib.tuned_examples")) for p in unserved)
+    assert unserved and all(p.startswith("ray.rllib.tuned_examples") for p in unserved)
 
 
 def test_the_paths_user_files_import_give_real_objects(ray_aliases: None) -> None:
@@ -130,8 +130,36 @@ def test_paths_ray_2_10_lacks_name_the_path_and_the_neighbours(ray_aliases: None
     with pytest.raises(ray_compat.UnservedPathError, match="ray.rllib.models.torch.nope") as err:
         importlib.import_module("ray.rllib.models.torch.nope")
     assert "ray.rllib.models.torch.attention_net" in str(err.value)
-    with pytest.raises(ray_compat.UnservedPathError, match="copy the example file"):
-        importlib.import_module("ray.rllib.examples.models.rnn_model")
+    with pytest.raises(ray_compat.UnservedPathError, match="run them on Ray itself"):
+        importlib.import_module("ray.rllib.tuned_examples.ppo.cartpole_ppo")
+
+
+def test_ray_example_files_import_and_say_copy_the_file_when_used(ray_aliases: None) -> None:
+    from ray.rllib.examples.env.random_env import RandomEnv
+    from ray.rllib.examples.models.rnn_model import TorchRNNModel
+
+    for name, placeholder in (("RandomEnv", RandomEnv), ("TorchRNNModel", TorchRNNModel)):
+        with pytest.raises(NotInShimError, match="Copy that example file") as err:
+            placeholder()
+        assert name in str(err.value)
+
+
+def test_tune_helpers_legacy_model_files_use_are_real(ray_aliases: None) -> None:
+    from ray.rllib.models import ModelCatalog
+    from ray.rllib.utils import merge_dicts
+    from ray.tune.registry import RLLIB_MODEL, _global_registry
+    from ray.tune.utils import deep_update
+
+    assert merge_dicts({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) == {"a": {"b": 3, "c": 2}}
+    with pytest.raises(Exception, match="Unknown config parameter `z`"):
+        deep_update({"a": 1}, {"z": 2})
+
+    class Marker:
+        pass
+
+    ModelCatalog.register_custom_model("inventory_marker", Marker)
+    assert _global_registry.get(RLLIB_MODEL, "inventory_marker") is Marker
+    assert _global_registry.contains(RLLIB_MODEL, "inventory_marker")
 
 
 def test_kept_pre_2_10_paths_are_listed_and_served(ray_aliases: None) -> None:
