@@ -202,7 +202,7 @@ def build_inventory(site: Path) -> dict[str, Any]:
 
 def _ray_version(site: Path) -> str:
     for dist in sorted(site.glob("ray-*.dist-info")):
-        return dist.name.split("-")[1]
+        return dist.name[len("ray-") : -len(".dist-info")]
     return "unknown"
 
 
