@@ -33,6 +33,7 @@ __all__ = [
     "OverrideToImplementCustomLogic",
     "OverrideToImplementCustomLogic_CallToSuperRecommended",
     "is_overridden",
+    "log_once",
     "try_import_torch",
     "try_import_tf",
     "try_import_jax",
@@ -63,8 +64,12 @@ __all__ = [
 def override(parent_cls: type) -> Callable[[Any], Any]:
     """Marks a method as overriding ``parent_cls``'s; checks that the parent has it."""
 
+    from shim.placeholders import is_placeholder
+
     def decorator(method: Any) -> Any:
         name = getattr(method, "__name__", None)
+        if is_placeholder(parent_cls):  # e.g. TF's RecurrentNetwork: nothing to check against
+            return method
         if name and isinstance(parent_cls, type) and not hasattr(parent_cls, name):
             raise NameError(
                 f"@override({parent_cls.__name__}): {parent_cls.__name__} has no method {name!r}"
@@ -84,6 +89,17 @@ DeveloperAPI = PublicAPI = OldAPIStack = ExperimentalAPI = _passthrough
 OverrideToImplementCustomLogic = OverrideToImplementCustomLogic_CallToSuperRecommended = (
     _passthrough
 )
+
+
+_LOGGED_ONCE: set[str] = set()
+
+
+def log_once(key: str) -> bool:
+    """True the first time ``key`` is seen in this process (``ray.util.log_once``)."""
+    if key in _LOGGED_ONCE:
+        return False
+    _LOGGED_ONCE.add(key)
+    return True
 
 
 def is_overridden(obj: Any) -> bool:

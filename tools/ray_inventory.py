@@ -1,7 +1,8 @@
 """Write the import surface of the installed Ray 2.10 ``ray.rllib`` as data, statically.
 
 Walks ``ray/rllib/**.py`` and ``ray/tune/**.py`` (legacy model files import tune's registry
-and utils next to their models) with :mod:`ast` -- Ray is never imported --
+and utils next to their models), plus ``ray.util``'s ``log_once`` / annotation modules, with
+:mod:`ast` -- Ray is never imported --
 and writes, for every module path, the names a user file can import from it:
 
 * ``"class"`` / ``"def"`` for top-level definitions,
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SITE = ROOT / "tools" / "oracle" / ".venv" / "lib" / "python3.11" / "site-packages"
 DEFAULT_OUT = ROOT / "shim" / "data" / "ray_2_10_inventory.json"
 ROOTS = ("ray/rllib", "ray/tune")
+#: Single files outside the roots that model files import from (``log_once``, API annotations).
+EXTRA_FILES = ("ray/util/__init__.py", "ray/util/debug.py", "ray/util/annotations.py")
 #: Paths whose names are not recorded (the shim does not serve them; see
 #: ``shim/ray_compat/served.py``'s UNSERVED): only the module path is kept.
 PATHS_ONLY = ("ray.rllib.tuned_examples",)
@@ -184,6 +187,7 @@ def scan_file(site: Path, path: Path) -> tuple[str, dict[str, Any]]:
 def build_inventory(site: Path) -> dict[str, Any]:
     """Every module under :data:`ROOTS` of ``site``, sorted by path."""
     files = [path for root in ROOTS for path in sorted((site / root).rglob("*.py"))]
+    files += [site / extra for extra in EXTRA_FILES if (site / extra).is_file()]
     modules = dict(scan_file(site, path) for path in files)
     for name, record in modules.items():
         if any(name == p or name.startswith(p + ".") for p in PATHS_ONLY):

@@ -74,6 +74,16 @@ def _unserved_error(fullname: str) -> UnservedPathError:
         message = (
             f"shim.ray_compat does not serve {fullname!r} ({prefix}.*: {why}). Instead: {instead}"
         )
+    elif not fullname.startswith(("ray.rllib.", "ray.tune.")) and fullname not in (
+        "ray.rllib",
+        "ray.tune",
+    ):
+        message = (
+            f"shim.ray_compat does not serve {fullname!r}: it is Ray core / training machinery, "
+            "outside the surface the shim serves (ray.rllib.*, ray.tune.*, and ray.util's "
+            "log_once and API annotations). Run this code on Ray itself, or keep such imports "
+            "out of model files"
+        )
     else:
         parent = fullname.rsplit(".", 1)[0]
         nearby = inventory.children(parent) if inventory.record(parent) else []

@@ -41,7 +41,7 @@ _RESOLVING = threading.local()
 
 #: Packages whose own ``__init__`` is outside the inventory (only its rllib/tune children are
 #: walked): any name on them is Ray's (``ray.init``, ``ray.ObjectRef``), so it gets a placeholder.
-PARTIAL_PACKAGES = ("ray",)
+PARTIAL_PACKAGES = ("ray", "ray.util")
 
 #: Outside modules a Ray name may re-export that the shim imports for real.
 _REAL_EXTERNALS = (

@@ -19,6 +19,9 @@ _P = "shim.policy"
 _U = "shim.legacy_utils"
 
 SOURCES: dict[str, list[str]] = {
+    "ray.util": ["shim.ray_util"],
+    "ray.util.debug": ["shim.ray_util"],
+    "ray.util.annotations": ["shim.ray_util"],
     "ray.tune.registry": ["shim.tune_utils", _U],
     "ray.tune.utils": ["shim.tune_utils"],
     "ray.tune.utils.util": ["shim.tune_utils"],
@@ -59,6 +62,8 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.algorithms.ppo.ppo_torch_policy": [f"{_P}.ppo"],
     "ray.rllib.algorithms.dqn.dqn_torch_model": [f"{_M}.dqn_torch_model"],
     "ray.rllib.algorithms.sac.sac_torch_model": [f"{_M}.sac_torch_model"],
+    # offline
+    "ray.rllib.offline.json_reader": ["shim.offline"],
     # evaluation
     "ray.rllib.evaluation.postprocessing": [_U],
     # utils

@@ -68,3 +68,21 @@ def test_flexdict_takes_new_keys_after_construction() -> None:
     assert space["pos"] is CHILD and set(space.sample()) == {"pos"}
     with pytest.raises(TypeError, match="gymnasium spaces"):
         space["bad"] = 3
+
+
+def test_json_reader_resolves_inputs_like_ray_and_reads_sample_batches(tmp_path) -> None:
+    import json
+
+    from shim.offline import JsonReader
+
+    with pytest.raises(ValueError, match="No files found"):
+        JsonReader(str(tmp_path / "*.json"))
+    record = {"type": "SampleBatch", "obs": [[0.0, 1.0], [2.0, 3.0]], "actions": [0, 1]}
+    (tmp_path / "a.json").write_text(json.dumps(record) + "\n\n" + json.dumps(record) + "\n")
+    reader = JsonReader(str(tmp_path))  # a directory means its *.json files
+    batch = reader.next()
+    assert batch["obs"].shape == (2, 2) and batch["actions"].tolist() == [0, 1]
+    assert len(reader.read_all_files()) == 2
+    (tmp_path / "b.json").write_text(json.dumps({"type": "SampleBatch", "obs": "eJw="}) + "\n")
+    with pytest.raises(NotImplementedError, match="compressed"):
+        JsonReader([str(tmp_path / "b.json")]).next()
