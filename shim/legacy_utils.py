@@ -6,6 +6,7 @@ They are what ``shim.ray_compat`` serves for ``ray.rllib.utils.*`` imports.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
 from collections.abc import Callable
@@ -44,6 +45,12 @@ __all__ = [
     "one_hot",
     "softmax",
     "force_list",
+    "force_tuple",
+    "add_mixins",
+    "NullContextManager",
+    "EnvError",
+    "MultiAgentEnvError",
+    "NotSerializable",
     "Deprecated",
     "deprecation_warning",
     "Postprocessing",
@@ -193,6 +200,40 @@ def force_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+def force_tuple(value: Any) -> tuple[Any, ...]:
+    """``force_list`` as a tuple."""
+    return tuple(force_list(value))
+
+
+def add_mixins(base: type, mixins: Any, reversed: bool = False) -> type:  # noqa: A002 -- Ray's name
+    """A new class with ``mixins`` applied in priority order (the first mixin wins)."""
+    mixins = list(mixins or [])
+    while mixins:
+        mixin = mixins.pop()
+        bases = (base, mixin) if reversed else (mixin, base)
+        base = type(base.__name__, bases, {})
+    return base
+
+
+class NullContextManager(contextlib.AbstractContextManager):
+    """A no-op context manager."""
+
+    def __exit__(self, *args: Any) -> None:
+        return None
+
+
+class EnvError(Exception):
+    """An environment is misconfigured (``ray.rllib.utils.error``)."""
+
+
+class MultiAgentEnvError(Exception):
+    """A multi-agent environment is misconfigured."""
+
+
+class NotSerializable(Exception):
+    """An object could not be serialized."""
 
 
 # ----------------------------------------------------------------------- deprecation

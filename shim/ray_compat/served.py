@@ -92,7 +92,7 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.utils.spaces.repeated": ["shim.spaces"],
     "ray.rllib.utils.spaces.simplex": ["shim.spaces"],
     "ray.rllib.utils.spaces.flexdict": ["shim.spaces"],
-    "ray.rllib.utils.error": [f"{_M}.catalog"],
+    "ray.rllib.utils.error": [f"{_M}.catalog", _U],
 }
 
 #: Path prefix -> (why it is not served, what to use instead).
