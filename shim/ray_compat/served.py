@@ -93,6 +93,7 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.utils.spaces.simplex": ["shim.spaces"],
     "ray.rllib.utils.spaces.flexdict": ["shim.spaces"],
     "ray.rllib.utils.error": [f"{_M}.catalog", _U],
+    "ray.rllib.utils.filter": ["shim.filters"],
 }
 
 #: Path prefix -> (why it is not served, what to use instead).

@@ -59,6 +59,7 @@ REAL = {
     "ray.rllib.utils.error": ["UnsupportedSpaceException", "EnvError"],
     "ray.rllib.models.utils": ["get_activation_fn", "get_filter_config", "get_initializer"],
     "ray.rllib.offline": ["JsonReader"],
+    "ray.rllib.utils.filter": ["MeanStdFilter", "NoFilter", "get_filter", "RunningStat"],
     "ray.util": ["log_once"],
     "ray.util.annotations": ["PublicAPI", "DeveloperAPI"],
     "ray.rllib.policy.sample_batch": ["SampleBatch", "DEFAULT_POLICY_ID", "concat_samples"],
