@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import numpy as np
-import tree
+import tree  # type: ignore[import-untyped]
 
 from shim.models.action_dist_base import SMALL_NUMBER
 

@@ -29,7 +29,7 @@ class Repeated(gym.Space):
         self.child_space = child_space
         self.max_len = int(max_len)
 
-    def sample(self, mask: Any = None) -> list[Any]:
+    def sample(self, mask: Any = None, probability: Any = None) -> list[Any]:
         """1..``max_len`` samples of the child space."""
         count = int(self.np_random.integers(1, self.max_len + 1))
         return [self.child_space.sample() for _ in range(count)]
@@ -64,7 +64,8 @@ class Simplex(gym.Space):
         if not isinstance(shape, (tuple, list)):
             raise TypeError(f"Simplex shape must be a tuple or list, got {shape!r}")
         super().__init__(tuple(shape), dtype)
-        self.dim = self.shape[-1]
+        self._simplex_shape: tuple[int, ...] = tuple(shape)
+        self.dim = self._simplex_shape[-1]
         if concentration is not None:
             concentration = np.asarray(concentration)
             if concentration.shape != tuple(shape)[:-1]:
@@ -76,8 +77,9 @@ class Simplex(gym.Space):
         else:
             self.concentration = np.array([1] * self.dim)
 
-    def sample(self, mask: Any = None) -> np.ndarray:
-        return np.random.dirichlet(self.concentration, size=self.shape[:-1]).astype(self.dtype)
+    def sample(self, mask: Any = None, probability: Any = None) -> np.ndarray:
+        size = self._simplex_shape[:-1]
+        return np.random.dirichlet(self.concentration, size=size).astype(self.dtype)
 
     def contains(self, x: Any) -> bool:
         x = np.asarray(x)
@@ -118,7 +120,7 @@ class FlexDict(gym.spaces.Dict):
         if not isinstance(space, gym.spaces.Space):
             raise TypeError(f"FlexDict values must be gymnasium spaces, got {space!r}")
 
-    def sample(self, mask: Any = None) -> dict:
+    def sample(self, mask: Any = None, probability: Any = None) -> dict:
         return {key: space.sample() for key, space in self.spaces.items()}
 
     def __getitem__(self, key: Any) -> gym.Space:

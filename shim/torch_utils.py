@@ -57,13 +57,12 @@ def flatten_inputs_to_1d_tensor(
     """
     flat_inputs = flatten(inputs)
     flat_spaces = flatten(spaces_struct) if spaces_struct is not None else [None] * len(flat_inputs)
-    batch = steps = None
+    if not flat_inputs:
+        raise ValueError("flatten_inputs_to_1d_tensor: the input structure has no leaves")
+    batch = int(flat_inputs[0].shape[0])
+    steps = int(flat_inputs[0].shape[1]) if time_axis else 1
     out = []
     for value, space in zip(flat_inputs, flat_spaces):
-        if batch is None:
-            batch = value.shape[0]
-            if time_axis:
-                steps = value.shape[1]
         if isinstance(space, gym.spaces.Discrete):
             if time_axis:
                 value = value.reshape(batch * steps)
@@ -90,7 +89,10 @@ def explained_variance(y: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
 def global_norm(tensors: list[torch.Tensor]) -> torch.Tensor:
     """The L2 norm of all ``tensors`` taken together."""
     norms = [torch.pow(torch.sum(torch.pow(t, 2.0)), 0.5) for t in tensors]
-    return torch.pow(sum(torch.pow(n, 2.0) for n in norms), 0.5)
+    total = torch.zeros(())
+    for norm in norms:
+        total = total + torch.pow(norm, 2.0)
+    return torch.pow(total, 0.5)
 
 
 def huber_loss(x: torch.Tensor, delta: float = 1.0) -> torch.Tensor:

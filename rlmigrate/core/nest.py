@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import gymnasium as gym
-import tree as _dm_tree
+import tree as _dm_tree  # type: ignore[import-untyped]
 
 __all__ = [
     "is_container",

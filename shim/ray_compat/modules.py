@@ -206,7 +206,7 @@ def make_module(path: str) -> types.ModuleType:
         f"shim.ray_compat: Ray 2.10's {path} (implementations: {', '.join(sources) or 'none'})",
     )
     if rec["package"]:
-        module.__path__ = []  # type: ignore[attr-defined]
+        module.__path__ = []
     module.__shim_alias__ = True  # type: ignore[attr-defined]
     module.__all__ = inventory.public_names(path)  # type: ignore[attr-defined]
 
@@ -222,5 +222,5 @@ def make_module(path: str) -> types.ModuleType:
         setattr(module, name, value)
         return value
 
-    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    setattr(module, "__getattr__", __getattr__)  # noqa: B010 -- PEP 562 module __getattr__
     return module

@@ -98,7 +98,7 @@ def install() -> None:
     if is_installed() or int(np.__version__.split(".")[0]) < 2:
         return
     _ORIGINAL["getattr"] = np.__dict__.get("__getattr__")
-    np.__getattr__ = _getattr  # type: ignore[attr-defined]
+    setattr(np, "__getattr__", _getattr)  # noqa: B010 -- a module attribute numpy reads
 
 
 def uninstall() -> None:
@@ -109,4 +109,4 @@ def uninstall() -> None:
     if original is None:
         del np.__getattr__
     else:
-        np.__getattr__ = original  # type: ignore[attr-defined]
+        setattr(np, "__getattr__", original)  # noqa: B010
