@@ -6,14 +6,29 @@ clips at ``SMALL_NUMBER``; ``one_hot`` infers the depth from the data when ``dep
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from types import MappingProxyType
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 
+from rlmigrate.core.nest import flatten
 from shim.models.action_dist_base import SMALL_NUMBER
 
-__all__ = ["fc", "relu", "sigmoid", "softmax", "one_hot", "huber_loss", "l2_loss"]
+__all__ = [
+    "fc",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "one_hot",
+    "one_hot_multidiscrete",
+    "flatten_inputs_to_1d_tensor",
+    "make_action_immutable",
+    "huber_loss",
+    "l2_loss",
+]
 
 
 def _as_numpy(data: Any, transpose: bool = False) -> Any:
@@ -78,3 +93,74 @@ def huber_loss(x: np.ndarray, delta: float = 1.0) -> np.ndarray:
 def l2_loss(x: np.ndarray) -> np.ndarray:
     """``sum(x ** 2) / 2``."""
     return np.sum(np.square(x)) / 2.0
+
+
+def one_hot_multidiscrete(x: Any, depths: list[int]) -> np.ndarray:
+    """One-hot of each column ``i`` of ``x`` with ``depths[i]``, concatenated (float32)."""
+    if isinstance(x, torch.Tensor):
+        x = x.numpy()
+    x = np.asarray(x)
+    return np.concatenate(
+        [
+            one_hot(x[i] if x.ndim == 1 else x[:, i], depth=n).astype(np.float32)
+            for i, n in enumerate(depths)
+        ],
+        axis=-1,
+    )
+
+
+def _encode_leaf(value: Any, space: Any, batch_axis: bool) -> np.ndarray:
+    if isinstance(space, gym.spaces.Discrete):
+        return one_hot(value, depth=int(space.n)).astype(np.float32)
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        columns = [value[:, i] if batch_axis else value[i] for i in range(len(space.nvec))]
+        return np.concatenate(
+            [one_hot(c, depth=int(n)).astype(np.float32) for c, n in zip(columns, space.nvec)],
+            axis=-1,
+        )
+    return np.asarray(value).astype(np.float32)
+
+
+def flatten_inputs_to_1d_tensor(
+    inputs: Any, spaces_struct: Any = None, time_axis: bool = False, batch_axis: bool = True
+) -> np.ndarray:
+    """numpy twin of :func:`shim.torch_utils.flatten_inputs_to_1d_tensor` (``(B, N)``,
+    ``(B, T, N)`` with ``time_axis``, ``(N,)`` without ``batch_axis``); leaves in dm-tree order."""
+    if time_axis and not batch_axis:
+        raise ValueError("flatten_inputs_to_1d_tensor: time_axis needs batch_axis")
+    flat_inputs = flatten(inputs)
+    flat_spaces = flatten(spaces_struct) if spaces_struct is not None else [None] * len(flat_inputs)
+    first = np.asarray(flat_inputs[0])
+    batch = first.shape[0] if batch_axis else 1
+    steps = first.shape[1] if time_axis else 1
+    out = []
+    for value, space in zip(flat_inputs, flat_spaces):
+        value = np.array([value]) if isinstance(value, float) else np.asarray(value)
+        if time_axis:
+            is_discrete = isinstance(space, gym.spaces.Discrete)
+            value = value.reshape([batch * steps] if is_discrete else [batch * steps, -1])
+            if isinstance(space, gym.spaces.MultiDiscrete):
+                value = value.reshape([batch * steps, -1])
+        encoded = _encode_leaf(value, space, batch_axis)
+        if space is None or not isinstance(space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)):
+            if time_axis:
+                encoded = encoded.reshape([batch * steps, -1])
+            elif batch_axis:
+                encoded = encoded.reshape([batch, -1])
+            else:
+                encoded = encoded.reshape([-1])
+        out.append(encoded)
+    merged = np.concatenate(out, axis=-1)
+    return merged.reshape([batch, steps, -1]) if time_axis else merged
+
+
+def make_action_immutable(obj: Any) -> Any:
+    """Arrays made read-only, dicts wrapped in ``MappingProxyType`` (as Ray hands out actions)."""
+    if isinstance(obj, np.ndarray):
+        obj.setflags(write=False)
+        return obj
+    if isinstance(obj, OrderedDict):
+        return MappingProxyType(dict(obj))
+    if isinstance(obj, dict):
+        return MappingProxyType(obj)
+    return obj

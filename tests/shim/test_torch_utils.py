@@ -56,3 +56,41 @@ def test_losses_match_their_formulas() -> None:
     assert torch.isclose(torch_utils.l2_loss(x), 0.5 * (x**2).sum())
     assert torch.isclose(torch_utils.global_norm([x, x]), (2 * (x**2).sum()).sqrt())
     assert torch_utils.explained_variance(x, x).item() == 1.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.integers(2, 5))
+def test_numpy_flatten_inputs_matches_the_torch_one(batch: int, n: int) -> None:
+    spaces = {
+        "z": gym.spaces.Discrete(n),
+        "a": gym.spaces.Box(-1, 1, (2, 2)),
+        "m": gym.spaces.MultiDiscrete([2, 3]),
+    }
+    inputs = {
+        "z": torch.randint(0, n, (batch,)),
+        "a": torch.randn(batch, 2, 2),
+        "m": torch.stack([torch.randint(0, 2, (batch,)), torch.randint(0, 3, (batch,))], 1),
+    }
+    expected = torch_utils.flatten_inputs_to_1d_tensor(inputs, spaces_struct=spaces).numpy()
+    numpy_inputs = {k: v.numpy() for k, v in inputs.items()}
+    got = numpy_utils.flatten_inputs_to_1d_tensor(numpy_inputs, spaces_struct=spaces)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    timed = numpy_utils.flatten_inputs_to_1d_tensor(
+        {k: np.repeat(v[:, None], 2, axis=1) for k, v in numpy_inputs.items()},
+        spaces_struct=spaces,
+        time_axis=True,
+    )
+    np.testing.assert_allclose(timed[:, 1], expected, atol=1e-6)
+    multi = numpy_utils.one_hot_multidiscrete(numpy_inputs["m"], [2, 3])
+    np.testing.assert_array_equal(multi, expected[:, 4:9])  # sorted keys: a (4), m (5), z
+
+
+def test_make_action_immutable() -> None:
+    import pytest
+
+    array = numpy_utils.make_action_immutable(np.zeros(2))
+    with pytest.raises(ValueError):
+        array[0] = 1.0
+    proxy = numpy_utils.make_action_immutable({"a": 1})
+    with pytest.raises(TypeError):
+        proxy["a"] = 2
