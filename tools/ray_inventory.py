@@ -39,9 +39,10 @@ DEFAULT_OUT = ROOT / "shim" / "data" / "ray_2_10_inventory.json"
 ROOTS = ("ray/rllib", "ray/tune")
 #: Single files outside the roots that model files import from (``log_once``, API annotations).
 EXTRA_FILES = ("ray/util/__init__.py", "ray/util/debug.py", "ray/util/annotations.py")
-#: Paths whose names are not recorded (the shim does not serve them; see
-#: ``shim/ray_compat/served.py``'s UNSERVED): only the module path is kept.
-PATHS_ONLY = ("ray.rllib.tuned_examples",)
+#: Paths whose names are not recorded, only the module path (the shim serves no code from
+#: them: Ray's example files get "copy the file" placeholders for any name, tuned examples
+#: are refused; see ``shim/ray_compat/served.py``).
+PATHS_ONLY = ("ray.rllib.examples", "ray.rllib.tuned_examples")
 
 Entry = Any
 

@@ -164,7 +164,9 @@ def resolve(path: str, name: str) -> Any:
         return placeholder_for(path, name)
     module = importlib.import_module(path)
     value = getattr(module, name, _MISSING)
-    if value is _MISSING and (path in PARTIAL_PACKAGES or name.startswith("_")):
+    if value is _MISSING and (
+        path in PARTIAL_PACKAGES or name.startswith("_") or served.category(path, name) == "example"
+    ):
         # ``ray.ObjectRef``; private helpers Ray re-exports (the inventory keeps public names)
         value = placeholder_for(path, name)
     if value is _MISSING:
@@ -191,8 +193,10 @@ def _lookup(path: str, name: str) -> Any:
     child = f"{path}.{name}"
     if inventory.record(child) is not None:
         return importlib.import_module(child)
-    if path in PARTIAL_PACKAGES and not name.startswith("_"):
-        return placeholder_for(path, name)
+    if (
+        path in PARTIAL_PACKAGES or served.category(path, name) == "example"
+    ) and not name.startswith("_"):
+        return placeholder_for(path, name)  # names of Ray's example files are not inventoried
     return _MISSING
 
 
