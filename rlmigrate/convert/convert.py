@@ -10,7 +10,10 @@ Two routes, chosen per policy:
   becomes rlmigrate's default :class:`~rlmigrate.modules.ppo.PPOTorchRLModule` for the same
   ``model_config``, weights renamed by :mod:`rlmigrate.convert.default_model_map`.
 
-The module's ``model_config`` is the config the legacy model saw (Ray stores the full merged
+A default module gets the model-config keys that shape RLlib's default model
+(:data:`~rlmigrate.convert.default_model_map.DEFAULT_MODULE_KEYS`; the rest of the legacy
+``MODEL_DEFAULTS`` are refused first if set, or irrelevant). A migrated class's
+``model_config`` is the config the legacy model saw (Ray stores the full merged
 ``MODEL_DEFAULTS`` in the checkpoint) with ``custom_model_config`` entries also at top level,
 because migrated ``setup()`` code reads custom kwargs from ``self.model_config``.
 Nothing is half-loaded: the new module is only returned once every tensor is in place.
@@ -25,7 +28,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlmigrate.convert.default_model_map import DefaultModelMapError, default_model_key_map
+from rlmigrate.convert.default_model_map import (
+    DEFAULT_MODULE_KEYS,
+    DefaultModelMapError,
+    default_model_key_map,
+)
 from rlmigrate.convert.ray_checkpoint import LegacyPolicyState
 
 __all__ = ["ConversionError", "ConvertedPolicy", "convert_policy", "module_model_config"]
@@ -95,6 +102,7 @@ def convert_policy(state: LegacyPolicyState, module_class: type | None = None) -
         except DefaultModelMapError as err:
             raise ConversionError(f"{where}: {err}") from err
         module_class, route = PPOTorchRLModule, "default-module"
+        config = {k: config[k] for k in DEFAULT_MODULE_KEYS if k in config}
         if config.get("use_lstm"):
             # RLlib 2.10's LSTMWrapper computes the value from the same LSTM features as the
             # logits; the new stack's PPO module shares its encoder only with vf_share_layers.

@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DefaultModelMapError", "UNSUPPORTED_KEYS", "default_model_key_map"]
+__all__ = ["DEFAULT_MODULE_KEYS", "DefaultModelMapError", "UNSUPPORTED_KEYS", "default_model_key_map"]
 
 #: model-config keys whose truthy value means the legacy model has no mapping here.
 UNSUPPORTED_KEYS = (
@@ -45,6 +45,16 @@ UNSUPPORTED_KEYS = (
     "conv_filters",
     "lstm_use_prev_action",
     "lstm_use_prev_reward",
+)
+
+#: the model-config keys a default module is built from (the rest do not shape FCNet/LSTM).
+DEFAULT_MODULE_KEYS = (
+    "fcnet_hiddens",
+    "fcnet_activation",
+    "vf_share_layers",
+    "use_lstm",
+    "lstm_cell_size",
+    "max_seq_len",
 )
 
 _LAYER = re.compile(r"^(_hidden_layers|_value_branch_separate)\.(\d+)\._model\.0\.(weight|bias)$")

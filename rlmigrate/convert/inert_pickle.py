@@ -10,7 +10,8 @@ calls whatever the pickle says to call, e.g. ``os.system``.
 :func:`load_inert` uses :class:`pickle.Unpickler` with a ``find_class`` that never imports:
 
 * only numpy's array/dtype reconstruction functions are real (the exact list is
-  :data:`REAL_GLOBALS`; they build arrays from bytes and call nothing else);
+  :data:`REAL_GLOBALS`; they build arrays from bytes and call nothing else), plus
+  ``_codecs.encode`` restricted to ``(str, "latin1")``, which protocols 2-3 use to spell bytes;
 * every other global becomes an :class:`InertGlobal`, a stand-in class named after it. Calling
   it, ``__new__``-ing it, setting its state, items or list items only *records* what the pickle
   asked for (:class:`InertObject`), so the structure around the weights survives for reading
@@ -54,7 +55,18 @@ def _numpy_globals() -> dict[tuple[str, str], Any]:
         table[(f"{prefix}.multiarray", "_reconstruct")] = core_multiarray._reconstruct
         table[(f"{prefix}.multiarray", "scalar")] = core_multiarray.scalar
         table[(f"{prefix}.numeric", "_frombuffer")] = core_numeric._frombuffer
+    table[("_codecs", "encode")] = _latin1_bytes
     return table
+
+
+def _latin1_bytes(text: object, encoding: object = "utf-8") -> bytes:
+    """Pickle protocols 2-3 spell ``bytes`` (numpy's array data) as ``_codecs.encode(s, "latin1")``.
+
+    Only that exact use is honoured: a ``str`` and the latin-1 codec, giving bytes.
+    """
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise ValueError("_codecs.encode is only honoured as encode(str, 'latin1')")
+    return text.encode("latin-1")
 
 
 #: ``(module, name)`` -> the real callable; everything else is inert.

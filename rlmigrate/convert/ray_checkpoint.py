@@ -159,7 +159,10 @@ def _read_policy_dir(directory: Path, policy_id: str) -> LegacyPolicyState:
         action_space = space_from_ray(spec.get("action_space"), "policy_spec.action_space")
     except RaySpaceError as err:
         raise LegacyCheckpointError(f"{state_path}: {err}") from err
-    config = _plain(spec.get("config") or {})
+    try:
+        config = _plain(spec.get("config") or {})
+    except RecursionError as err:
+        raise LegacyCheckpointError(f"{state_path}: field 'policy_spec.config' nested too deeply") from err
     policy_class = spec.get("policy_class")
     return LegacyPolicyState(
         policy_id=policy_id,
