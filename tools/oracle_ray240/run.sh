@@ -27,7 +27,8 @@ for case in fc_discrete fc_box lstm_discrete multi_agent; do
   done
 done
 python3 -c "import json,sys; print(json.dumps(json.loads(sys.argv[1]), indent=1, sort_keys=True))" "$converted" > "$out/check_converted.json"
-"$RAY_PY" tools/oracle_ray240/train_ppo.py "$work" > "$out/training.json" 2>"$work/train.err" || status=1
+"$RAY_PY" tools/oracle_ray240/train_ppo.py "$work" --converted "$work/converted/fc_discrete-msgpack" \
+  > "$out/training.json" 2>"$work/train.err" || status=1
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
@@ -45,6 +46,7 @@ d = training["distributed"]
 print(f"distributed (num_env_runners={d['num_env_runners']}, num_learners={d['num_learners']}): "
       f"{len(d['episode_return_mean'])} iterations completed")
 print(f"generated rl_module_spec dropped into PPOConfig: {training['spec_drop_in']}")
+print(f"PPO resumed from converted Ray 2.10 weights (load_state_path): {training.get('resume')}")
 PY
 rm -rf "$work"
 exit $status
