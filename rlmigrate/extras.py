@@ -19,6 +19,7 @@ from typing import Any
 __all__ = [
     "EXTRA_FOR_COMMAND",
     "EXTRA_MODULES",
+    "COMMAND_FOR_MODULE",
     "REQUIRED_MODULES",
     "command_requirement_message",
     "missing_extra_message",
@@ -27,7 +28,7 @@ __all__ = [
 
 #: Top-level modules that only the extras install (a missing one means a missing extra).
 EXTRA_MODULES: frozenset[str] = frozenset(
-    {"torch", "gymnasium", "numpy", "safetensors", "hypothesis", "tree", "optree"}
+    {"torch", "gymnasium", "numpy", "safetensors", "hypothesis", "tree", "msgpack"}
 )
 
 #: The smallest extra each torch-backed subcommand needs; other commands name ``all``.
@@ -36,10 +37,18 @@ EXTRA_FOR_COMMAND: dict[str, str] = {
     "convert-checkpoint": "runtime",
 }
 
-#: What each extra must make importable (checked before a command runs).
+#: The command each optional subcommand module registers (others: the module name without
+#: ``cli_``, ``_`` as ``-``).
+COMMAND_FOR_MODULE: dict[str, str] = {
+    "rlmigrate.testing.cli_verify": "verify",
+    "rlmigrate.convert.cli": "convert-checkpoint",
+}
+
+_RUNTIME = ("torch", "gymnasium", "numpy", "safetensors", "tree", "msgpack")
+#: What each extra must make importable (checked before a command runs; ``tree`` is dm-tree).
 REQUIRED_MODULES: dict[str, tuple[str, ...]] = {
-    "runtime": ("torch", "gymnasium", "numpy", "safetensors"),
-    "testing": ("torch", "gymnasium", "numpy", "safetensors", "hypothesis"),
+    "runtime": _RUNTIME,
+    "testing": (*_RUNTIME, "hypothesis"),
 }
 
 
@@ -91,7 +100,9 @@ def register_unavailable(subparsers: Any, module_name: str, error: ModuleNotFoun
     must not take the codemod-only CLI down with it: its command (the module name without
     ``cli_``, ``_`` as ``-``) stays listed and, when run, names the extra to install.
     """
-    command = module_name.rsplit(".", 1)[-1].removeprefix("cli_").replace("_", "-")
+    command = COMMAND_FOR_MODULE.get(
+        module_name, module_name.rsplit(".", 1)[-1].removeprefix("cli_").replace("_", "-")
+    )
     message = missing_extra_message(command, error)
     if message is None:
         return False

@@ -60,3 +60,18 @@ def test_commands_check_their_extra_before_running(monkeypatch):
     monkeypatch.setattr(extras, "_installed", lambda module: module != "hypothesis")
     assert "needs 'hypothesis'" in command_requirement_message("verify")
     assert command_requirement_message("convert-checkpoint") is None
+
+
+def test_command_names_match_what_the_optional_modules_register():
+    import argparse
+
+    from rlmigrate.cli import SUBCOMMAND_MODULES, build_parser
+    from rlmigrate.extras import COMMAND_FOR_MODULE
+
+    optional = {module for module, required in SUBCOMMAND_MODULES if not required}
+    assert set(COMMAND_FOR_MODULE) == optional
+    subparsers = next(
+        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    assert set(COMMAND_FOR_MODULE.values()) <= set(subparsers.choices)
+    assert set(EXTRA_FOR_COMMAND) == set(COMMAND_FOR_MODULE.values())
