@@ -152,6 +152,8 @@ def _probe(cls: type, ctor_kwargs: dict[str, Any]) -> RLModule | None:
         with warnings.catch_warnings(), torch.device("meta"):
             warnings.simplefilter("ignore")
             return _construct(cls, dict(ctor_kwargs))
+    except CheckpointError:
+        raise  # a refusal (a name outside the allow-list), not a meta-device limitation
     except Exception as error:  # noqa: BLE001 - a constructor that needs real tensors
         logger.debug("cannot probe %s on the meta device (%s); its sizes are checked after building", cls.__name__, error)
         return None
