@@ -30,7 +30,10 @@ from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ACTOR, CRITIC, ENCODER_OUT
 from rlmigrate.core.torch_rl_module import TorchRLModule
 from rlmigrate.models.configs import RecurrentEncoderConfig
-from rlmigrate.models.torch.actor_critic import TorchActorCriticEncoder, TorchStatefulActorCriticEncoder
+from rlmigrate.models.torch.actor_critic import (
+    TorchActorCriticEncoder,
+    TorchStatefulActorCriticEncoder,
+)
 from rlmigrate.modules._catalog import default_catalog_class, require_catalog
 from rlmigrate.modules._fast_path import fast_actor_forward
 

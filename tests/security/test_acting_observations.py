@@ -55,7 +55,7 @@ def test_non_finite_observation_raises_the_same_error_exploring_or_not(space, ba
     assert len(messages) == 1, messages
     assert re.search(r"row 0 .* holds NaN or inf", messages.pop())
     for explore in (True, False):
-        assert "NaN or inf" in _message(lambda: policy.compute_actions(obs, explore=explore))
+        assert "NaN or inf" in _message(lambda explore=explore: policy.compute_actions(obs, explore=explore))
 
 
 def test_check_finite_false_lets_inf_through_an_unbounded_box():

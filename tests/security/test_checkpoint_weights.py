@@ -20,7 +20,13 @@ from safetensors.numpy import load_file
 from rlmigrate import RLModule
 from rlmigrate.core.checkpoint import CheckpointError, load_module, restore_module
 from shim.policy.policy import Policy
-from tests.security.conftest import ppo_module, read_json, rewrite_module_weights, rewrite_policy_weights, write_json
+from tests.security.conftest import (
+    ppo_module,
+    read_json,
+    rewrite_module_weights,
+    rewrite_policy_weights,
+    write_json,
+)
 
 
 @pytest.fixture
