@@ -10,15 +10,18 @@ Layout of a single-module checkpoint directory::
 A MultiRLModule writes ``kind "multi"``, its own ctor kwargs and ``modules: {id: dir}`` at
 the top, and one single-module checkpoint per module id in a sub-directory of that name.
 
-Loading is safe by construction:
+Loading is safe by construction (see ``docs/guide/checkpoints.md``):
 
 * nothing is unpickled (weights are safetensors, metadata is JSON);
-* every file is checked (present, size, sha256, JSON shape) and every array is read and
-  shape-checked *before* any module is touched, so a bad checkpoint changes nothing;
-* a class named in the metadata is imported only if its dotted path is under ``rlmigrate.``
-  or under a prefix the caller allows (``allowed_modules=`` or ``module_class=``), because
-  importing a module runs its top-level code; after import it must be an ``RLModule``
-  (or, for catalogs, a ``Catalog``) subclass.
+* every path stays inside the checkpoint (no ``..``, absolute paths, symlinks out, devices);
+* every file is checked (regular file, size, sha256, JSON shape, safetensors header) and every
+  header compared with the module's parameter shapes and dtypes (a meta-device build, so sizes
+  in the metadata allocate nothing) *before* any module is built or touched; weights of another
+  dtype and NaN/inf weights are refused unless ``allow_dtype_cast`` / ``allow_non_finite``;
+* a class named in the metadata goes through the one allow-list resolver
+  (:mod:`rlmigrate.core.class_resolver`): only modules under ``rlmigrate``/``shim`` or a prefix
+  the caller allows (``allowed_modules=`` or ``module_class=``) are imported, because importing
+  runs code; it must be an ``RLModule`` (or, for catalogs, a ``Catalog``) subclass.
 
 Example:
     >>> import gymnasium as gym
