@@ -291,6 +291,10 @@ def _load_one(directory: Path, allowed: tuple[str, ...], weight_policy: WeightPo
         try:
             cls, obs_space, act_space, config = _spec_parts(record["policy_spec"], allowed)
             exploration_state = _decode(record.get("exploration_state", {}), allowed)
+            if module is None:  # sizes in the stored config: checked before a real build
+                probe = _probe_policy(cls, obs_space, act_space, config)
+                if probe is not None:
+                    check_header_fits(header, _expected_weights(probe), weights_path, cls.__name__, weight_policy)
             built = _build_policy(cls, obs_space, act_space, config, module)
         except CheckpointError as err:
             raise PolicyCheckpointError(str(err)) from None
@@ -309,6 +313,24 @@ def _load_one(directory: Path, allowed: tuple[str, ...], weight_policy: WeightPo
         }
     )
     return built
+
+
+def _probe_policy(cls: type, obs_space: gym.Space, act_space: gym.Space, config: dict) -> Policy | None:
+    """``cls`` built on torch's meta device (parameter shapes, no memory), or None when its
+    constructor needs real tensors (then the weights are checked after the real build)."""
+    import copy
+    import warnings
+
+    import torch
+
+    try:
+        with warnings.catch_warnings(), torch.device("meta"):
+            warnings.simplefilter("ignore")
+            return cls(obs_space, act_space, copy.deepcopy(config))
+    except CheckpointError:
+        raise
+    except Exception:  # noqa: BLE001 - e.g. an LSTM's numpy initial state on the meta device
+        return None
 
 
 def _build_policy(cls: type, obs_space: gym.Space, act_space: gym.Space, config: dict, module: Any) -> Policy:

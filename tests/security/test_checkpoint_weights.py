@@ -150,3 +150,11 @@ def test_policy_weights_of_the_wrong_shape_are_refused_by_file(policy_checkpoint
     rewrite_policy_weights(policy_checkpoint, arrays)
     with pytest.raises(CheckpointError, match=rf"weights\.safetensors.*shape mismatch for {key}"):
         Policy.from_checkpoint(str(policy_checkpoint))
+
+
+def test_huge_sizes_in_a_policy_config_are_refused_before_allocation(policy_checkpoint, no_large_real_allocation):
+    record = read_json(policy_checkpoint / "policy_state.json")
+    record["policy_spec"]["config"]["model"]["fcnet_hiddens"] = [40000, 40000]
+    write_json(policy_checkpoint / "policy_state.json", record)
+    with pytest.raises(CheckpointError, match=r"weights\.safetensors.*shape mismatch"):
+        Policy.from_checkpoint(str(policy_checkpoint))
