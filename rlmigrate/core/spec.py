@@ -256,6 +256,13 @@ class SingleAgentRLModuleSpec(RLModuleSpec):
 
 
 @dataclasses.dataclass
+class _MultiAgentRLModuleConfig:
+    """What a 2.10-style multi-module constructor receives: ``config.modules`` = the specs."""
+
+    modules: dict
+
+
+@dataclasses.dataclass
 class MultiRLModuleSpec:
     """Recipe for a :class:`MultiRLModule`: one :class:`RLModuleSpec` per module id.
 
@@ -313,13 +320,17 @@ class MultiRLModuleSpec:
             if module_id not in specs:
                 raise KeyError(f"module id {module_id!r} not in this spec; available: {sorted(specs)}")
             return specs[module_id].build()
-        module = self.multi_rl_module_class(
-            observation_space=self.observation_space,
-            action_space=self.action_space,
-            inference_only=self.inference_only,
-            model_config=_model_config_dict(self.model_config) if self.model_config is not None else None,
-            rl_module_specs=specs,
-        )
+        if takes_config_only(self.multi_rl_module_class):
+            # 2.10: MultiAgentRLModule(config: MultiAgentRLModuleConfig(modules={...})).
+            module = self.multi_rl_module_class(_MultiAgentRLModuleConfig(modules=specs))
+        else:
+            module = self.multi_rl_module_class(
+                observation_space=self.observation_space,
+                action_space=self.action_space,
+                inference_only=self.inference_only,
+                model_config=_model_config_dict(self.model_config) if self.model_config is not None else None,
+                rl_module_specs=specs,
+            )
         if self.load_state_path:
             module.restore_from_path(self.load_state_path)
         return module

@@ -190,3 +190,16 @@ def test_error_inside_a_constructor_during_a_checkpoint_load_is_chained_not_retr
         load_module(path, module_class=MyPPOModule)
     assert isinstance(info.value.__cause__, TypeError)
     assert built_from_config == []
+
+
+def test_2_10_style_multi_module_class_builds_through_a_multi_spec():
+    from rlmigrate import MultiRLModule
+
+    class OldMulti(MultiRLModule):
+        def __init__(self, config) -> None:
+            super().__init__(config)
+
+    multi = MultiRLModuleSpec(
+        multi_rl_module_class=OldMulti, rl_module_specs={"a": RLModuleSpec.from_module(MyPPOModule(observation_space=OBS, action_space=ACT))}
+    ).build()
+    assert type(multi) is OldMulti and isinstance(multi["a"], MyPPOModule)
