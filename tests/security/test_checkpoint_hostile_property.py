@@ -152,3 +152,46 @@ def test_hostile_policy_checkpoint_is_refused_or_loaded_exactly(base_policy_chec
             np.testing.assert_array_equal(weights[key], value)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+MULTI_EXAMPLES = 100
+
+
+@pytest.fixture(scope="module")
+def base_multi_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from rlmigrate import MultiRLModule, RLModuleSpec
+
+    spec = RLModuleSpec.from_module(ppo_module())
+    multi = MultiRLModule(rl_module_specs={"a": spec, "b": spec})
+    return Path(multi.save_to_path(tmp_path_factory.mktemp("base") / "multi"))
+
+
+@settings(max_examples=MULTI_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_multi_checkpoint_paths_are_refused_or_loaded_exactly(base_multi_checkpoint: Path, data: st.DataObject) -> None:
+    """Module directory names from random text and path tricks; sub-directories swapped for
+    symlinks that point inside or outside the checkpoint."""
+    path = _fresh_copy(base_multi_checkpoint)
+    try:
+        meta = read_json(path / "metadata.json")
+        for module_id in sorted(meta["modules"]):
+            if data.draw(st.integers(0, 2), label=f"rename {module_id}") == 0:
+                meta["modules"][module_id] = data.draw(paths, label=f"dir of {module_id}")
+        write_json(path / "metadata.json", meta)
+        link = data.draw(st.sampled_from([None, "inside", "outside"]), label="symlink b")
+        if link is not None:
+            target = path.parent / "b_moved" if link == "outside" else path / "b_real"
+            shutil.move(path / "b", target)
+            (path / "b").symlink_to(target, target_is_directory=True)
+        try:
+            module = load_module(path)
+        except CheckpointError:
+            event("refused with CheckpointError")
+            return
+        event("loaded")
+        for module_id, directory in meta["modules"].items():
+            stored = load_file(str(path / directory / "module_state.safetensors"))
+            for key, value in stored.items():
+                np.testing.assert_array_equal(module[module_id].get_state()[key], value)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
