@@ -9,9 +9,19 @@ Layout written by ``Policy.export_checkpoint(dir)``::
     weights.safetensors       get_weights()
     module/                   (RLModule-backed policies) a core module checkpoint
 
-Classes named in the files (the policy class, a ``custom_model`` class, ...) are resolved
-only when their module is already imported, lives under ``shim.``/``rlmigrate.``, or is under
-a prefix the caller allows (``allowed_modules=``), because importing runs code.
+Loading trusts nothing in the directory (see ``docs/guide/checkpoints.md``):
+
+* every dotted name (the policy class, ``{"__class__": ...}`` config values, and the
+  ``config.model.custom_model`` / ``config.exploration_config.type`` strings the policy resolves
+  while it is built) goes through the one allow-list resolver
+  (:mod:`rlmigrate.core.class_resolver`): already imported, under ``shim``/``rlmigrate``, or under
+  a prefix the caller allows (``allowed_modules=``), because importing runs code;
+* ``weights_file``, ``module_checkpoint`` and ``policies/<id>`` must be plain names of regular
+  files/directories inside the checkpoint (no ``..``, absolute paths, symlinks out, devices);
+* the weights header is compared with the model's shapes and dtypes (a meta-device build first,
+  so sizes in the stored config allocate nothing), NaN/inf and other dtypes are refused unless
+  ``allow_non_finite`` / ``allow_dtype_cast``; a malformed record is a ``PolicyCheckpointError``
+  (a ``CheckpointError``) naming the file and field.
 """
 
 from __future__ import annotations
