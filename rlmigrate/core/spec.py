@@ -60,10 +60,10 @@ def takes_config_only(cls: type) -> bool:
     constructor that names ``observation_space`` or takes ``**kwargs`` gets keywords.
     """
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = inspect.signature(cls)  # the constructor's parameters, self excluded
     except (TypeError, ValueError):  # builtins without a signature: keywords, as before
         return False
-    params = list(signature.parameters.values())[1:]  # drop self
+    params = list(signature.parameters.values())
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return False
     if any(p.name == "observation_space" for p in params):
@@ -153,6 +153,7 @@ class RLModuleSpec:
                 f"module_class={self.module_class!r}, observation_space={self.observation_space!r}, "
                 f"action_space={self.action_space!r}"
             )
+        assert self.module_class is not None  # checked above; for type checkers
         module = construct_module(
             self.module_class,
             {
@@ -320,6 +321,7 @@ class MultiRLModuleSpec:
             if module_id not in specs:
                 raise KeyError(f"module id {module_id!r} not in this spec; available: {sorted(specs)}")
             return specs[module_id].build()
+        assert self.multi_rl_module_class is not None  # set in __post_init__
         if takes_config_only(self.multi_rl_module_class):
             # 2.10: MultiAgentRLModule(config: MultiAgentRLModuleConfig(modules={...})).
             module = self.multi_rl_module_class(_MultiAgentRLModuleConfig(modules=specs))

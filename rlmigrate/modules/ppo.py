@@ -157,8 +157,8 @@ class PPOTorchRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         return vf(embeddings).squeeze(-1)
 
     def _critic_embeddings(self, batch: dict[str, Any]) -> torch.Tensor:
-        encoder = self.encoder
-        if not isinstance(encoder, (TorchActorCriticEncoder, TorchStatefulActorCriticEncoder)):
+        encoder: Any = self.encoder
+        if not isinstance(self.encoder, (TorchActorCriticEncoder, TorchStatefulActorCriticEncoder)):
             # A subclass's own encoder (setup() overridden): its full pass holds the critic output.
             return encoder(batch)[ENCODER_OUT][CRITIC]
         if self._is_recurrent():
