@@ -158,3 +158,14 @@ def test_huge_sizes_in_a_policy_config_are_refused_before_allocation(policy_chec
     write_json(policy_checkpoint / "policy_state.json", record)
     with pytest.raises(CheckpointError, match=r"weights\.safetensors.*shape mismatch"):
         Policy.from_checkpoint(str(policy_checkpoint))
+
+
+def test_restore_from_path_takes_the_same_opt_in_flags(module_checkpoint):
+    arrays = {k: v.astype(np.float16) for k, v in _weights(module_checkpoint).items()}
+    rewrite_module_weights(module_checkpoint, arrays)
+    module = ppo_module()
+    with pytest.raises(CheckpointError, match="allow_dtype_cast"):
+        module.restore_from_path(str(module_checkpoint))
+    module.restore_from_path(str(module_checkpoint), allow_dtype_cast=True)
+    key = sorted(arrays)[0]
+    np.testing.assert_array_equal(module.state_dict()[key].numpy(), arrays[key].astype(np.float32))
