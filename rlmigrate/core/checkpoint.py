@@ -58,6 +58,7 @@ from rlmigrate.core.checkpoint_files import (
     STATE_FILE,
     CheckpointError,
     _jsonable,
+    _sub_directory,
     _write_metadata,
     _write_state,
 )
@@ -201,7 +202,11 @@ def restore_module(
             raise CheckpointError(f"component={component!r} needs a MultiRLModule, got {type(module).__name__}")
         target, where = module[component], f"{type(module).__name__}[{component!r}]"
         sub_directory = directory / component
-        plan = _read_plan(sub_directory if (sub_directory / METADATA_FILE).is_file() else directory)
+        if os.path.lexists(sub_directory):  # the multi checkpoint's top directory was given
+            sub_directory = _sub_directory(directory, component, component)
+            plan = _read_plan(sub_directory)
+        else:  # the component's own directory was given (as RLlib passes it)
+            plan = _read_plan(directory)
     _check_plan_fits(target, plan, where, policy)
     _decode_plan(plan, policy)
     _apply(target, plan)

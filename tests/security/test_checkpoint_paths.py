@@ -132,3 +132,14 @@ def test_multi_module_directory_names_must_be_plain(tmp_path, name):
     write_json(path / "metadata.json", meta)
     with pytest.raises(CheckpointError, match="module directory"):
         RLModule.from_checkpoint(path)
+
+
+def test_component_directory_symlinked_out_is_refused(tmp_path):
+    multi, path = _multi(tmp_path)
+    outside = tmp_path / "outside_a"
+    shutil.move(path / "a", outside)
+    (path / "a").symlink_to(outside, target_is_directory=True)
+    before = {k: v.clone() for k, v in multi["a"].state_dict().items()}
+    with pytest.raises(CheckpointError, match="outside the checkpoint"):
+        multi.restore_from_path(str(path), component="a")
+    assert all(torch.equal(before[k], v) for k, v in multi["a"].state_dict().items())
