@@ -263,3 +263,20 @@ def with_blank_lines(stmt: cst.CSTNode, blank: tuple[cst.EmptyLine, ...]) -> cst
     if missing <= 0:
         return stmt
     return stmt.with_changes(leading_lines=(*blank[:missing], *stmt.leading_lines))
+
+
+def leading_comment_lines(stmt: cst.CSTNode) -> tuple[cst.EmptyLine, ...]:
+    """``stmt``'s leading lines from its first comment on (empty when none holds a comment)."""
+    lines = tuple(getattr(stmt, "leading_lines", ()))
+    return lines[len(leading_blank_lines(stmt)):]
+
+
+def with_carried_lines(
+    stmt: cst.CSTNode, blank: tuple[cst.EmptyLine, ...], comments: tuple[cst.EmptyLine, ...]
+) -> cst.CSTNode:
+    """``stmt`` after removed statements above it: their comment lines (``comments``, with the
+    gap ``blank`` before them) open it, so no comment goes with a removed statement; without
+    comments this is :func:`with_blank_lines`."""
+    if not comments or not hasattr(stmt, "leading_lines"):
+        return with_blank_lines(stmt, blank)
+    return stmt.with_changes(leading_lines=(*blank, *comments, *stmt.leading_lines))
