@@ -106,7 +106,7 @@ def test_any_generated_tail_after_the_class_is_kept_verbatim(seed):
 def test_comments_inside_a_regenerated_distribution_method_survive():
     source = LEGACY_SOURCES["custom_dist.py"]
     marker = "# COMMENT_D: argmax over the last axis"
-    line = next(l for l in source.splitlines() if "self.last_sample = " in l)
+    line = next(x for x in source.splitlines() if "self.last_sample = " in x)
     indent = line[: len(line) - len(line.lstrip())]
     out = rewrite(source.replace(line, f"{indent}{marker}\n{line}", 1))
     assert "def to_deterministic" in out and marker in out
