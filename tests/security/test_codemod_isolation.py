@@ -20,10 +20,14 @@ import pytest
 import rlmigrate
 from rlmigrate.codemod import engine as engine_mod
 from rlmigrate.codemod.engine import RunOptions, run
-from rlmigrate.codemod.findings import INPUT_LIMIT, RULE_CRASH, WORKER_CRASH
+
+# Literal codes, not the findings constants: the tests must also run (and fail) on the code
+# from before these codes existed.
+INPUT_LIMIT, WORKER_CRASH, RULE_CRASH = "RLM907", "RLM908", "RLM906"
 
 ROOT = Path(__file__).resolve().parents[2]
 MLP = (ROOT / "fixtures" / "legacy" / "mlp.py").read_text()
+# The child runs in (and imports from) the checkout whose rlmigrate this test imported.
 PACKAGE_ROOT = str(Path(rlmigrate.__file__).resolve().parents[1])
 LEGACY_IMPORT = "from ray.rllib.models.torch.torch_modelv2 import TorchModelV2\n"
 
@@ -32,13 +36,14 @@ def _child(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh interpreter that imports the rlmigrate under test."""
     env = {**os.environ, "PYTHONPATH": PACKAGE_ROOT}
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+                          text=True, timeout=timeout, env=env, cwd=PACKAGE_ROOT)
 
 
 def _cli_json(args: list[str], timeout: float = 60) -> tuple[int, dict]:
     env = {**os.environ, "PYTHONPATH": PACKAGE_ROOT}
     proc = subprocess.run([sys.executable, "-m", "rlmigrate.cli", *args, "--format", "json",
-                           "--no-progress"], capture_output=True, text=True, timeout=timeout, env=env)
+                           "--no-progress"], capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=PACKAGE_ROOT)
     assert proc.stdout, f"no report (exit {proc.returncode}): {proc.stderr[-500:]}"
     return proc.returncode, json.loads(proc.stdout)
 
@@ -120,13 +125,22 @@ def test_deeply_nested_valid_code_is_handled_not_reported_as_a_codemod_bug(tmp_p
     assert result.files[0].status == "converted"
 
 
-def test_nesting_past_what_python_parses_is_an_input_limit_not_a_bug(tmp_path):
+@pytest.mark.parametrize("body", [
+    "x = a" + ".b" * 100_000,  # CPython: RecursionError; libcst: minutes, then a stack overflow
+    "y = " + "-" * 100_000 + "1",  # CPython: parser stack overflow; libcst: SIGSEGV
+    "z = " + "not " * 50_000 + "1",
+], ids=["attributes", "unary", "not"])
+def test_nesting_past_what_python_parses_is_an_input_limit_not_a_bug(tmp_path, body):
     file = tmp_path / "deep.py"
-    file.write_text(LEGACY_IMPORT + "x = a" + ".b" * 3000 + "\nclass M(TorchModelV2):\n    pass\n"
-                    + "y = " + "-" * 100_000 + "1\n")
-    result = run([file], RunOptions(mode="check"), jobs=1)
-    codes = [f.code for f in result.files[0].findings if f.status == "error"]
-    assert codes == [INPUT_LIMIT] and RULE_CRASH not in codes
+    file.write_text(LEGACY_IMPORT + body + "\n")
+    proc = _child(f"""
+        import json
+        from rlmigrate.codemod.engine import RunOptions, run
+        result = run([{str(file)!r}], RunOptions(mode="check"), jobs=1)
+        print(json.dumps([f.code for f in result.files[0].findings if f.status == "error"]))
+    """, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-300:]
+    assert json.loads(proc.stdout) == [INPUT_LIMIT]
 
 
 def test_size_budget_default_stops_a_6_5_mb_file_and_skips_big_unrelated_ones(tmp_path):
