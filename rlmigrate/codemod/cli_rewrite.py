@@ -1,8 +1,8 @@
 """``rlmigrate rewrite`` and ``rlmigrate scan``: argument parsing, progress, output, exit code.
 
 Exit codes (as in DESIGN.md): 0 done; 1 ``--check`` found files to change, or ``--strict`` and
-manual items remain; 2 usage or I/O error (a missing path, an unreadable/unwritable file, a
-file that could not be processed).
+manual items remain; 2 usage or I/O error (a missing path, an unreadable/unwritable file or
+directory, a file that could not be processed or hit an input limit).
 """
 
 from __future__ import annotations
