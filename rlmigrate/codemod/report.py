@@ -147,7 +147,7 @@ def render_text(result: RunResult, *, width: int = 100, color: bool = False) -> 
         console.print(f"removed {len(result.swept_temp_files)} temporary file(s) an interrupted run "
                       "left behind:", highlight=False)
         for temp in result.swept_temp_files:
-            console.print(f"  {temp}", highlight=False, markup=False)
+            console.print(f"  {temp}", highlight=False, markup=False, soft_wrap=True)
     return buffer.getvalue()
 
 
