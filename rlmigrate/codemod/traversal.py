@@ -21,7 +21,8 @@ its leading blank lines to the next statement (the larger gap survives), so remo
 import under a module docstring no longer glues the docstring to the next line; and no comment
 line goes with a removed or replaced statement — the comment lines that opened a removed one
 open the next statement (or the block's footer), those that opened a replaced one open its
-replacement when the rule gave that none.
+replacement when the rule gave that none, and the lines that closed a rebuilt compound
+statement's block close the rebuilt block.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ class CombinedRules(cst.CSTTransformer):
                 first = produced[0]
                 if own and hasattr(first, "leading_lines") and not leading_comment_lines(first):
                     produced[0] = first.with_changes(leading_lines=(*first.leading_lines, *own))
+                produced[-1] = _with_footer_of(produced[-1], item)
                 if carried or comments:
                     produced[0] = with_carried_lines(produced[0], carried, comments)
                     carried = comments = ()
@@ -178,6 +180,17 @@ class CombinedRules(cst.CSTTransformer):
         if self._attribute_hooks:
             for rule in self.rules:
                 rule.on_leave_attribute(original_node, attribute)
+
+
+def _with_footer_of(new: cst.CSTNode, original: cst.CSTNode) -> cst.CSTNode:
+    """``new`` (a compound statement a rule rebuilt) given the comment and blank lines that
+    closed ``original``'s block, when the rebuilt block has none of its own."""
+    old_body, new_body = getattr(original, "body", None), getattr(new, "body", None)
+    if not isinstance(old_body, cst.IndentedBlock) or not old_body.footer:
+        return new
+    if not isinstance(new_body, cst.IndentedBlock) or new_body.footer:
+        return new
+    return new.with_changes(body=new_body.with_changes(footer=old_body.footer))
 
 
 @functools.cache

@@ -111,3 +111,11 @@ def test_comments_inside_a_regenerated_distribution_method_survive():
     out = rewrite(source.replace(line, f"{indent}{marker}\n{line}", 1))
     assert "def to_deterministic" in out and marker in out
     assert rewrite(out) == out
+
+
+def test_whitespace_lines_between_a_rebuilt_class_and_the_next_one_survive():
+    between = " \t\n    \t \t\t\n\n\nclass After:\n    pass\n"
+    for name, source in LEGACY_SOURCES.items():
+        out = rewrite(source + between)
+        assert out.endswith(between), name
+        assert rewrite(out) == out, name
