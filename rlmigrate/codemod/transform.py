@@ -40,6 +40,7 @@ from rlmigrate.codemod.traversal import CombinedRules
 from rlmigrate.codemod.trivia import split_trailing_trivia
 
 IMPORTS_RULE = "RLM050"
+RAY_REMOVED_RULE = "RLM059"
 
 
 class InvalidOutputError(Exception):
@@ -112,6 +113,8 @@ def rewrite_source(
     new_module = CombinedRules(rules).transform(module)
     if new_module is not module or ctx.imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
+    if target.name == "ray" and ctx.is_selected(RAY_REMOVED_RULE):
+        new_module = _guard_ray_removed(new_module, ctx, module)
     new_text = text if new_module is module else new_module.code + tail
     if new_text != text:
         if module.code != code:
@@ -154,6 +157,19 @@ def _fix_imports(
     for symbol in ctx.imports:
         wanted.setdefault(ctx.target.module_for(symbol), set()).add(symbol)
     return add_imports(new_module, wanted)
+
+
+def _guard_ray_removed(new_module: cst.Module, ctx: FileContext, original: cst.Module) -> cst.Module:
+    """``--target ray``: guard imports Ray 2.40 removed (RLM059); report at the original import."""
+    from rlmigrate.codemod.ray_removed import guard_removed_imports
+
+    new_module, guards = guard_removed_imports(new_module)
+    for guard in guards:
+        where = next(
+            (s for s in original.body if s.deep_equals(guard.statement)), original.body[0]
+        )
+        ctx.report(where, RAY_REMOVED_RULE, "review", guard.message)
+    return new_module
 
 
 def _check_nesting(code: str, path: str) -> None:
