@@ -9,9 +9,11 @@ check-install``) does the same with a real fresh venv and the pre-commit hook.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,13 +31,17 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # Runs the CLI with every extra-only package refused at import, and reports each refusal on
 # stderr (a codemod that caught the ImportError and carried on would still be caught here).
 BLOCKED_CLI = """
-import importlib.abc, sys
+import importlib.abc, os, sys
 BLOCKED = set({blocked!r})
 attempts = []
 class Refuse(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name.split(".")[0] in BLOCKED:
             attempts.append(name)
+            log = os.environ.get("RLMIGRATE_TEST_REFUSED")  # forked codemod workers too
+            if log:
+                with open(log, "a") as handle:
+                    handle.write(name + "\\n")
             raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         return None
 sys.meta_path.insert(0, Refuse())
@@ -49,14 +55,24 @@ sys.exit(code)
 
 
 def run_without_extras(*args: str) -> tuple[int, str, str, list[str]]:
-    """``(exit code, stdout, stderr, refused imports)`` of ``rlmigrate ARGS`` without extras."""
+    """``(exit code, stdout, stderr, refused imports)`` of ``rlmigrate ARGS`` without extras.
+
+    Refused imports are counted in the CLI process and in the codemod's forked workers.
+    """
     code = BLOCKED_CLI.format(blocked=sorted(EXTRA_MODULES))
-    result = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "refused.txt"
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "RLMIGRATE_TEST_REFUSED": str(log)},
+        )
+        logged = log.read_text().split() if log.exists() else []
     marker = re.search(r"BLOCKED-IMPORTS:(.*)", result.stderr)
     assert marker is not None, result.stderr
-    refused = [name for name in marker.group(1).split(",") if name]
+    refused = sorted({name for name in marker.group(1).split(",") if name} | set(logged))
     return result.returncode, result.stdout, result.stderr, refused
 
 
