@@ -134,7 +134,7 @@ def render(records: list[dict[str, Any]], chart_prefix: str) -> str:
         loads = "/".join(f"{pair[0]:.2f}" for pair in (load.get("before"), load.get("after")) if pair)
         targeted = [m for m in r["measures"] if m.get("met") is not None]
         met = sum(bool(m["met"]) for m in targeted)
-        out.append(f"| [{r['benchmark']}](#{r['benchmark'].replace('_', '-')}) | {r['date']} | "
+        out.append(f"| [{r['benchmark']}](#{r['benchmark']}) | {r['date']} | "
                    f"{machine.get('cpu_model', '?')} | {machine.get('cpu_count', '?')} | {loads or '?'} | "
                    f"{met}/{len(targeted)} met |")
     missed = missed_targets(records)
