@@ -2,8 +2,9 @@
 
 One test per page; the blocks of a page share one namespace (later blocks use names from
 earlier ones). A page runs in a fresh temporary working directory. A block is skipped when
-its info string says so (```` ```python no-run ```` or ```` ```python skip ````) or the line
-before its fence is ``<!-- no-run -->``; a page containing ``<!-- docs-test: no-run -->``
+the line before its fence is ``<!-- no-run -->`` (an info string such as
+```` ```python no-run ```` is understood too, but the docs site's Markdown does not take it
+for a fence, so pages use the marker; see ``test_fences_render_on_the_site``); a page containing ``<!-- docs-test: no-run -->``
 is skipped whole (for illustrative before/after snippets). Blocks written as doctests (lines
 starting with ``>>> ``) are checked with :mod:`doctest`, output included.
 
@@ -190,3 +191,15 @@ def test_console_commands_are_read_with_continuations_and_exit_comments():
         (["verify", "a.py:A", "b.py:B", "--obs-space", "Box(-1, 1, (8,))"], 1),
         (["rules"], 0),
     ]
+
+
+def test_fences_render_on_the_site():
+    """A fence whose info string has a second word is not a fence to the site's Markdown
+    (pymdownx.superfences): the block would show as a paragraph. Use ``<!-- no-run -->``."""
+    bad = [
+        f"{page.relative_to(DOCS.parent)}:{number}: {line.strip()}"
+        for page in [*DOCS.rglob("*.md"), README]
+        for number, line in enumerate(page.read_text().splitlines(), start=1)
+        if (match := _FENCE.match(line)) and len(match["info"].split()) > 1 and not match["info"].strip().startswith("{")
+    ]
+    assert not bad, "write <!-- no-run --> on the line before the fence instead:\n" + "\n".join(bad)
