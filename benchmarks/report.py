@@ -111,6 +111,13 @@ def group_table(measures: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def overloaded(record: dict[str, Any]) -> bool:
+    """Whether the 1-minute load average, before or after, exceeded the core count."""
+    load, cores = record["machine"].get("load_average", {}), record["machine"].get("cpu_count")
+    peaks = [pair[0] for pair in (load.get("before"), load.get("after")) if pair]
+    return bool(cores and peaks and max(peaks) > cores)
+
+
 def _load(record: dict[str, Any]) -> str:
     load = record["machine"].get("load_average", {})
     before, after = load.get("before"), load.get("after")
@@ -132,6 +139,8 @@ def render(records: list[dict[str, Any]], chart_prefix: str) -> str:
     for r in records:
         machine, load = r["machine"], r["machine"].get("load_average", {})
         loads = "/".join(f"{pair[0]:.2f}" for pair in (load.get("before"), load.get("after")) if pair)
+        if overloaded(r):
+            loads += " (more runnable work than cores: figures disturbed)"
         targeted = [m for m in r["measures"] if m.get("met") is not None]
         met = sum(bool(m["met"]) for m in targeted)
         out.append(f"| [{r['benchmark']}](#{r['benchmark']}) | {r['date']} | "

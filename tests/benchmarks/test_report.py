@@ -163,3 +163,14 @@ def test_committed_results_page_matches_the_committed_records():
     for r in records:
         for group in report.groups(r):
             assert (docs / "assets" / "benchmarks" / report.chart_name(r, group)).is_file()
+
+
+def test_a_load_above_the_core_count_is_flagged(tmp_path):
+    record = json.loads(_record(tmp_path, "b").read_text())
+    cores = record["machine"]["cpu_count"]
+    record["machine"]["load_average"] = {"before": [cores + 0.5, 1.0, 1.0], "after": [0.5, 1.0, 1.0]}
+    assert report.overloaded(record)
+    assert "figures disturbed" in report.render([record], "svg/")
+    record["machine"]["load_average"] = {"before": [cores - 0.5, 1.0, 1.0], "after": [cores, 1.0, 1.0]}
+    assert not report.overloaded(record)
+    assert "figures disturbed" not in report.render([record], "svg/")
