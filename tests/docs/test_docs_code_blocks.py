@@ -14,7 +14,8 @@ page's directory, in document order with the python blocks, and must exit 0, or 
 trailing ``# exit N`` comment names; the lines after a command are its (abridged) output and
 are not compared. Other ``$`` commands (``make``, ``pip``, ``cd``) and other languages
 (``bash``, ``text``, ``json``, ...) never run. A page that names ``fixtures/`` gets a copy
-of the repository's ``fixtures/legacy`` and ``fixtures/expected`` in its directory, so the
+of the repository's ``fixtures/legacy``, ``fixtures/expected`` and ``fixtures/ray_checkpoints``
+in its directory, so the
 commands a reader types in a clone run unchanged.
 """
 
@@ -147,7 +148,7 @@ def test_page_code_blocks_run(page: Path, tmp_path, monkeypatch):
     relative = str(page.relative_to(DOCS.parent))
     text = page.read_text()
     if "fixtures/" in text:
-        for part in ("legacy", "expected"):
+        for part in ("legacy", "expected", "ray_checkpoints"):
             shutil.copytree(ROOT / "fixtures" / part, tmp_path / "fixtures" / part)
     for line, info, code in extract_blocks(text):
         if info.split()[:1] == ["console"] and "no-run" not in info:
