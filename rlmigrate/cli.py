@@ -1,6 +1,7 @@
 """The ``rlmigrate`` command line: ``rewrite``, ``scan``, ``rules``, and plug-in subcommands.
 
-Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
+Every subcommand shares one exit-code scheme (``rlmigrate.exit_codes``; ``--help`` prints the
+table). Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
 parser and sets ``func`` (called with the parsed namespace, returns the exit code). Subcommands
 owned by other parts of the package (``verify``, ``convert-checkpoint``) are imported lazily and
 skipped when their module is not installed. Importing this module does not import torch.
@@ -12,6 +13,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from rlmigrate.exit_codes import exit_code_epilog
 
 # (module, required) — each module defines register(subparsers).
 SUBCOMMAND_MODULES: tuple[tuple[str, bool], ...] = (
@@ -29,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rlmigrate",
         description="Move RLlib legacy ModelV2/Policy code to the RLModule API and prove it.",
+        epilog=exit_code_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"rlmigrate {__version__}")
     subparsers = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
@@ -41,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(subparsers)
+    for subparser in subparsers.choices.values():
+        if subparser.epilog is None:  # every subcommand documents the same exit codes
+            subparser.epilog = exit_code_epilog()
+            subparser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 

@@ -1,6 +1,9 @@
 """Finding the Python files a run covers.
 
-Directories are walked without following symlinks; tool and build folders are skipped. A
+Directories are walked without following symlinks; what a :class:`~rlmigrate.codemod.excludes.FileFilter`
+excludes (by default the tool and build folders of ``DEFAULT_EXCLUDE``; with the CLI also
+``--exclude`` patterns and ``.gitignore`` files) is left out, except paths named explicitly
+(unless ``force_exclude``). A
 symlink (to a file or a folder) is never followed: a link that points out of the tree would let
 a rewrite escape it, and one that points inside would be processed twice and, on write, be
 replaced by a regular file. Skipped links are returned so the report can name them.
@@ -13,26 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "build",
-        "dist",
-        "__pycache__",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        "node_modules",
-        "site-packages",
-    }
-)
+from rlmigrate.codemod.excludes import DEFAULT_EXCLUDE, FileFilter, GitIgnore
+
+# Kept for callers that test a folder name; the walk itself asks the FileFilter.
+SKIP_DIRS = frozenset(p for p in DEFAULT_EXCLUDE if "*" not in p)
 
 
 class PathNotFoundError(Exception):
@@ -48,22 +35,31 @@ class Discovery:
             under (or the file's own directory for a file argument) — ``--out`` mirrors
             ``file.relative_to(root)``.
         skipped_links: symlinks that were not followed.
+        excluded: explicitly named paths left out by ``force_exclude`` (the walk's own
+            exclusions are not listed: there may be thousands).
     """
 
     files: list[tuple[Path, Path]] = field(default_factory=list)
     skipped_links: list[Path] = field(default_factory=list)
+    excluded: list[Path] = field(default_factory=list)
 
 
 def _is_python(path: Path) -> bool:
     return path.suffix in (".py", ".pyi")
 
 
-def discover(paths: Sequence[str | os.PathLike[str]]) -> Discovery:
+def discover(paths: Sequence[str | os.PathLike[str]], file_filter: FileFilter | None = None) -> Discovery:
     """Collect the Python files under ``paths``.
+
+    Args:
+        paths: files and folders.
+        file_filter: what to leave out (default: :data:`DEFAULT_EXCLUDE` folders, no
+            ``.gitignore``).
 
     Raises:
         PathNotFoundError: a given path does not exist (the message names it).
     """
+    file_filter = file_filter or FileFilter()
     found = Discovery()
     seen: set[Path] = set()
     for given in paths:
@@ -73,8 +69,12 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> Discovery:
             continue
         if not path.exists():
             raise PathNotFoundError(f"{path}: no such file or directory")
+        if file_filter.force_exclude and _force_excluded(path, file_filter):
+            found.excluded.append(path)
+            continue
         if path.is_dir():
-            for file in _walk(path, found.skipped_links):
+            gitignore = GitIgnore(path) if file_filter.respect_gitignore else None
+            for file in _walk(path, found.skipped_links, file_filter, gitignore):
                 if file not in seen:
                     seen.add(file)
                     found.files.append((file, path))
@@ -85,15 +85,44 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> Discovery:
     return found
 
 
-def _walk(root: Path, skipped_links: list[Path]) -> Iterable[Path]:
+def _force_excluded(path: Path, file_filter: FileFilter) -> bool:
+    is_dir = path.is_dir()
+    if file_filter.excluded_or_in_excluded(path, is_dir=is_dir):
+        return True
+    if file_filter.respect_gitignore:
+        return GitIgnore(path if is_dir else path.parent).ignored_or_in_ignored(path, is_dir=is_dir)
+    return False
+
+
+def _left_out(
+    child: Path, is_dir: bool, inherited: tuple[bool, bool], file_filter: FileFilter,
+    gitignore: GitIgnore | None,
+) -> bool:
+    """Whether the walk leaves ``child`` out. ``inherited``: its folder is itself (excluded,
+    ignored) — then a match only says that again and does not count (see
+    ``FileFilter.excluded_in_walk``)."""
+    if not inherited[0] and file_filter.excluded(child, is_dir=is_dir):
+        return True
+    return gitignore is not None and not inherited[1] and gitignore.ignored(child, is_dir=is_dir)
+
+
+def _walk(
+    root: Path, skipped_links: list[Path], file_filter: FileFilter, gitignore: GitIgnore | None
+) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
+        # Only a folder named on the command line can be excluded itself (the walk prunes the
+        # others); what its children inherit from it does not count.
+        inherited = (
+            file_filter.excluded(here, is_dir=True),
+            gitignore is not None and gitignore.ignored(here, is_dir=True),
+        )
         kept = []
         for name in sorted(dirnames):
             child = here / name
             if child.is_symlink():
                 skipped_links.append(child)
-            elif name not in SKIP_DIRS and not name.endswith(".egg-info"):
+            elif not _left_out(child, True, inherited, file_filter, gitignore):
                 kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
@@ -102,5 +131,7 @@ def _walk(root: Path, skipped_links: list[Path]) -> Iterable[Path]:
                 continue
             if child.is_symlink():
                 skipped_links.append(child)
+                continue
+            if _left_out(child, False, inherited, file_filter, gitignore):
                 continue
             yield child

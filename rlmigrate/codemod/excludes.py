@@ -1,0 +1,196 @@
+"""Which discovered paths a run leaves out: exclude globs and ``.gitignore`` files.
+
+Both use git's wildmatch semantics, implemented by the ``pathspec`` library (never parsed by
+hand here):
+
+* **exclude patterns** (``--exclude``, ``exclude`` / ``extend-exclude`` in ``[tool.rlmigrate]``)
+  are gitignore-style lines relative to the project root (the directory of the
+  ``pyproject.toml`` that configured the run, else the working directory): ``gen`` or ``*_pb2.py``
+  (no slash) match a file or folder of that name at any depth, ``src/legacy/old.py`` or
+  ``/tests`` (with a slash) are anchored at the root, ``build/`` matches folders only, ``**``
+  spans folders. As in Ruff, ``exclude`` replaces the default list (:data:`DEFAULT_EXCLUDE`)
+  and ``extend-exclude`` adds to it.
+* **.gitignore** files (with ``respect_gitignore``): the ones in every walked folder, in the
+  walk root's ancestors up to the repository root (the nearest folder holding ``.git``), and
+  ``.git/info/exclude``; a file's own folder's ``.gitignore`` wins over its parents' (``!``
+  negations included), as in git.
+
+Paths named on the command line are processed even when a pattern matches them, like Ruff,
+unless ``force_exclude`` is set (what a pre-commit hook wants, since it passes every staged
+file by name).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+# Folders a run never walks into unless ``exclude`` is set (then ``extend-exclude`` is the way
+# to add to this list instead of replacing it).
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "__pycache__",
+    ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "node_modules",
+    "site-packages", "*.egg-info",
+)
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    """What discovery leaves out.
+
+    Attributes:
+        exclude: gitignore-style patterns relative to ``root`` (see the module docstring).
+        root: the directory ``exclude`` patterns are relative to (None: the working directory).
+        respect_gitignore: also leave out what ``.gitignore`` files ignore.
+        force_exclude: apply the patterns to paths named on the command line too.
+    """
+
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    root: Path | None = None
+    respect_gitignore: bool = False
+    force_exclude: bool = False
+    _spec: pathspec.GitIgnoreSpec = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_spec", pathspec.GitIgnoreSpec.from_lines(self.exclude))
+
+    def excluded(self, path: Path, *, is_dir: bool) -> bool:
+        """Whether an exclude pattern matches ``path`` (a file, or a folder when ``is_dir``)."""
+        key = _key(path, self.root or Path.cwd(), is_dir)
+        return bool(key) and bool(self._spec.match_file(key))
+
+    def excluded_in_walk(self, path: Path, *, is_dir: bool) -> bool:
+        """:meth:`excluded` for an entry met while walking a folder: a match inherited from the
+        parent folder does not count (the walk prunes excluded folders, so that only happens
+        under a folder named on the command line, which is walked even when excluded)."""
+        return self.excluded(path, is_dir=is_dir) and not self.excluded(path.parent, is_dir=True)
+
+    def excluded_or_in_excluded(self, path: Path, *, is_dir: bool) -> bool:
+        """:meth:`excluded` for ``path`` or any folder above it (up to ``root``)."""
+        root = Path(os.path.abspath(self.root or Path.cwd()))
+        absolute = Path(os.path.abspath(path))
+        for folder in absolute.parents:
+            if folder == root or not _is_under(folder, root):
+                break
+            if self.excluded(folder, is_dir=True):
+                return True
+        return self.excluded(absolute, is_dir=is_dir)
+
+
+def _key(path: Path, root: Path, is_dir: bool) -> str:
+    """``path`` as a pattern subject: relative to ``root`` when under it, else the absolute
+    path without its leading slash (so unanchored patterns still match by name); ``""`` for
+    ``root`` itself, which no pattern excludes. Folders end in ``/`` (for ``build/``)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        text = absolute.relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        text = absolute.as_posix().lstrip("/")
+    if text in ("", "."):
+        return ""
+    return text + "/" if is_dir else text
+
+
+def repository_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``.git`` (None outside a repo)."""
+    here = Path(os.path.abspath(start))
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+class GitIgnore:
+    """The ``.gitignore`` rules that apply under one walk root (each folder's file is read
+    once, when first needed)."""
+
+    def __init__(self, walk_root: Path) -> None:
+        top = Path(os.path.abspath(walk_root))
+        repo = repository_root(top)
+        self._base = repo or top
+        self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        info = _read_lines(repo / ".git" / "info" / "exclude") if repo else ()
+        self._info = pathspec.GitIgnoreSpec.from_lines(info) if info else None
+
+    def _spec(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
+        if folder not in self._specs:
+            lines = _read_lines(folder / ".gitignore")
+            self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[folder]
+
+    def ignored(self, path: Path, *, is_dir: bool) -> bool:
+        """Whether git would ignore ``path`` itself, given ``.git/info/exclude`` and the
+        ``.gitignore`` files of its folders (the innermost matching line decides). A path
+        outside the repository (or walk root) is never ignored."""
+        absolute = Path(os.path.abspath(path))
+        try:
+            relative = absolute.relative_to(self._base)
+        except ValueError:
+            return False
+        levels = [(self._base, self._info)] if self._info is not None else []
+        for parent in reversed(relative.parents):  # outermost first; "." is the base itself
+            folder = self._base / parent
+            levels.append((folder, self._spec(folder)))
+        verdict = False
+        for folder, spec in levels:
+            if spec is None:
+                continue
+            key = _key(absolute, folder, is_dir)
+            found = spec.check_file(key) if key else None
+            if found is not None and found.include is not None:
+                verdict = found.include
+        return verdict
+
+    def ignored_in_walk(self, path: Path, *, is_dir: bool) -> bool:
+        """:meth:`ignored` for an entry met while walking a folder (a match inherited from the
+        parent folder does not count, as in :meth:`FileFilter.excluded_in_walk`)."""
+        return self.ignored(path, is_dir=is_dir) and not self.ignored(path.parent, is_dir=True)
+
+    def ignored_or_in_ignored(self, path: Path, *, is_dir: bool) -> bool:
+        """:meth:`ignored` for ``path`` or any folder between it and the repository root
+        (git ignores everything under an ignored folder)."""
+        absolute = Path(os.path.abspath(path))
+        for folder in absolute.parents:
+            if not _is_under(folder, self._base) or folder == self._base:
+                break
+            if self.ignored(folder, is_dir=True):
+                return True
+        return self.ignored(absolute, is_dir=is_dir)
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_lines(file: Path) -> Sequence[str]:
+    try:
+        return file.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
+
+
+def per_file_ignored(
+    path: Path, per_file_ignores: Sequence[tuple[str, frozenset[str]]], root: Path
+) -> frozenset[str]:
+    """The codes that ``per-file-ignores`` entries (gitignore-style patterns relative to
+    ``root``) switch off for ``path``: the union over every matching pattern."""
+    key = _key(path, root, is_dir=False)
+    out: set[str] = set()
+    for pattern, codes in per_file_ignores:
+        if key and _compiled(pattern).match_file(key):
+            out |= codes
+    return frozenset(out)
