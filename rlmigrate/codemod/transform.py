@@ -9,7 +9,9 @@ Order of work for a file that passed the byte prefilter:
    selected rule in one combined traversal (``traversal.py``), then drop legacy imports that
    became unused and add the new-stack imports (``imports.py``, targeted statement edits);
 4. the output must ``compile()`` (checked once); positions are computed only when something
-   was reported, and only for the reported nodes (``positions.py``).
+   was reported, and only for the reported nodes (``positions.py``);
+5. when a ``# noqa`` suppresses a finding that describes a rewrite, the rules run again with
+   the statement it is about kept as is (``noqa.py`` says which statement and why).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from rlmigrate.codemod import noqa
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import Finding
@@ -30,6 +33,8 @@ from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
 
 IMPORTS_RULE = "RLM050"
+# Each pass may keep more statements as they are; nesting bounds how many are ever needed.
+_MAX_NOQA_PASSES = 4
 
 
 class InvalidOutputError(Exception):
@@ -73,11 +78,37 @@ def rewrite_source(
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
+    args = (module, text, path, target, selected, rule_classes, metadata, facts)
+    new_text, located = _apply(*args, frozen=frozenset())
+    # A cheap prefilter: only a file that mentions noqa can hold a directive (which the
+    # libcst tree then locates, see noqa.py).
+    by_line = noqa.directives(module) if located and "noqa" in text.lower() else {}
+    if not by_line:
+        return TransformOutcome(text=new_text, findings=sorted({i.finding for i in located}), analysed=True)
+    first, last = located, located
+    noqa_plan = noqa.NoqaPlan()
+    for _ in range(_MAX_NOQA_PASSES):
+        next_plan = noqa.plan(module, last, by_line, already=noqa_plan.frozen)
+        if next_plan.frozen <= noqa_plan.frozen:
+            break
+        noqa_plan = next_plan
+        new_text, last = _apply(*args, frozen=noqa_plan.frozen)
+    return TransformOutcome(text=new_text, findings=noqa.merge(first, last, noqa_plan, by_line),
+                            analysed=True)
+
+
+def _apply(
+    module: cst.Module, text: str, path: str, target: Target, selected: frozenset[str],
+    rule_classes: Sequence[type[Rule]], metadata, facts: ModuleFacts,  # type: ignore[no-untyped-def]
+    *, frozen: frozenset[cst.CSTNode],
+) -> tuple[str, list[noqa.Located]]:
+    """One run of the rules over ``module`` (``frozen`` statements kept as they are): the new
+    text and the findings with the original nodes they point at."""
     ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts)
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
-    new_module = CombinedRules(rules).transform(module)
+    new_module = CombinedRules(rules, frozen=frozen).transform(module)
     if new_module is not module or ctx.imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
     new_text = new_module.code
@@ -86,15 +117,13 @@ def rewrite_source(
             compile(new_text, path, "exec", dont_inherit=True)
         except SyntaxError as err:
             raise InvalidOutputError(f"{path}:{err.lineno}: rewritten code does not compile: {err.msg}") from err
-    findings: list[Finding] = []
+    located: list[noqa.Located] = []
     if ctx.findings:
         positions = start_positions(module, [raw.node for raw in ctx.findings])
         for raw in ctx.findings:
             line, col = positions.get(raw.node, (1, 0))
-            col += 1
-            findings.append(Finding(path, line, col, raw.code, raw.status, raw.message))
-        findings = sorted(set(findings))
-    return TransformOutcome(text=new_text, findings=findings, analysed=True)
+            located.append(noqa.Located(raw.node, Finding(path, line, col + 1, raw.code, raw.status, raw.message)))
+    return new_text, located
 
 
 def _fix_imports(
