@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rlmigrate.codemod.engine import RunResult
+from rlmigrate.codemod.engine_code_docs import engine_code_doc
 from rlmigrate.codemod.findings import ENGINE_CODES, ERROR, MANUAL, REVIEW
 from rlmigrate.codemod.report_text import render_concise, render_full, render_github
 from rlmigrate.codemod.rules import ALL_RULES
@@ -81,10 +82,12 @@ def _rule_descriptors() -> list[dict[str, Any]]:
             "properties": {"fixSafety": rule.fix_safety},
         })
     for code, text in ENGINE_CODES.items():
+        doc = engine_code_doc(code)
         out.append({
             "id": code,
-            "name": "engine-error",
+            "name": doc.name if doc else "engine-error",
             "shortDescription": {"text": text},
+            "help": {"text": doc.what_to_do if doc else text},
             "properties": {"fixSafety": "manual"},
         })
     return out
