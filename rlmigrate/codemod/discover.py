@@ -99,8 +99,9 @@ def _left_out(
     gitignore: GitIgnore | None,
 ) -> bool:
     """Whether the walk leaves ``child`` out. ``inherited``: its folder is itself (excluded,
-    ignored) — then a match only says that again and does not count (see
-    ``FileFilter.excluded_in_walk``)."""
+    ignored) — then a match may only repeat that (gitignore patterns match everything under a
+    matched folder) and does not count: a folder named on the command line is walked even
+    when a pattern matches it."""
     if not inherited[0] and file_filter.excluded(child, is_dir=is_dir):
         return True
     return gitignore is not None and not inherited[1] and gitignore.ignored(child, is_dir=is_dir)

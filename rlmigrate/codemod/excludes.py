@@ -64,12 +64,6 @@ class FileFilter:
         key = _key(path, self.root or Path.cwd(), is_dir)
         return bool(key) and bool(self._spec.match_file(key))
 
-    def excluded_in_walk(self, path: Path, *, is_dir: bool) -> bool:
-        """:meth:`excluded` for an entry met while walking a folder: a match inherited from the
-        parent folder does not count (the walk prunes excluded folders, so that only happens
-        under a folder named on the command line, which is walked even when excluded)."""
-        return self.excluded(path, is_dir=is_dir) and not self.excluded(path.parent, is_dir=True)
-
     def excluded_or_in_excluded(self, path: Path, *, is_dir: bool) -> bool:
         """:meth:`excluded` for ``path`` or any folder above it (up to ``root``)."""
         root = Path(os.path.abspath(self.root or Path.cwd()))
@@ -145,11 +139,6 @@ class GitIgnore:
             if found is not None and found.include is not None:
                 verdict = found.include
         return verdict
-
-    def ignored_in_walk(self, path: Path, *, is_dir: bool) -> bool:
-        """:meth:`ignored` for an entry met while walking a folder (a match inherited from the
-        parent folder does not count, as in :meth:`FileFilter.excluded_in_walk`)."""
-        return self.ignored(path, is_dir=is_dir) and not self.ignored(path.parent, is_dir=True)
 
     def ignored_or_in_ignored(self, path: Path, *, is_dir: bool) -> bool:
         """:meth:`ignored` for ``path`` or any folder between it and the repository root
