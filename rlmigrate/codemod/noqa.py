@@ -135,11 +135,13 @@ class NoqaPlan:
         frozen: original statements to keep as they are (the rewrite is run again without them).
         inside: ids of every node in a frozen statement (for sorting findings in and out).
         notes: ``manual`` findings at enclosing statements kept because of a ``noqa`` inside.
+        kept_names: the classes and functions defined in frozen statements.
     """
 
     frozen: frozenset[cst.CSTNode] = frozenset()
     inside: frozenset[int] = frozenset()
     notes: tuple[Finding, ...] = ()
+    kept_names: frozenset[str] = frozenset()
 
 
 def _parents(module: cst.Module) -> dict[int, cst.CSTNode]:
@@ -194,8 +196,10 @@ def plan(module: cst.Module, located: Iterable[Located], by_line: Mapping[int, D
                                  f"{name} left unchanged: `# noqa` on line {item.finding.line} "
                                  f"keeps part of it ({item.finding.code}) as is"))
         frozen.add(unit)
-    inside = {id(node) for unit in frozen for node in _subtree(unit)}
-    return NoqaPlan(frozen=frozenset(frozen), inside=frozenset(inside), notes=tuple(notes))
+    nodes = [node for unit in frozen for node in _subtree(unit)]
+    names = {node.name.value for node in nodes if isinstance(node, (cst.ClassDef, cst.FunctionDef))}
+    return NoqaPlan(frozen=frozenset(frozen), inside=frozenset(map(id, nodes)), notes=tuple(notes),
+                    kept_names=frozenset(names))
 
 
 def _subtree(node: cst.CSTNode) -> Iterable[cst.CSTNode]:

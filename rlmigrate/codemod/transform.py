@@ -79,7 +79,7 @@ def rewrite_source(
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
     args = (module, text, path, target, selected, rule_classes, metadata, facts)
-    new_text, located = _apply(*args, frozen=frozenset())
+    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan())
     # A cheap prefilter: only a file that mentions noqa can hold a directive (which the
     # libcst tree then locates, see noqa.py).
     by_line = noqa.directives(module) if located and "noqa" in text.lower() else {}
@@ -92,7 +92,7 @@ def rewrite_source(
         if next_plan.frozen <= noqa_plan.frozen:
             break
         noqa_plan = next_plan
-        new_text, last = _apply(*args, frozen=noqa_plan.frozen)
+        new_text, last = _apply(*args, noqa_plan=noqa_plan)
     return TransformOutcome(text=new_text, findings=noqa.merge(first, last, noqa_plan, by_line),
                             analysed=True)
 
@@ -100,15 +100,16 @@ def rewrite_source(
 def _apply(
     module: cst.Module, text: str, path: str, target: Target, selected: frozenset[str],
     rule_classes: Sequence[type[Rule]], metadata, facts: ModuleFacts,  # type: ignore[no-untyped-def]
-    *, frozen: frozenset[cst.CSTNode],
+    *, noqa_plan: noqa.NoqaPlan,
 ) -> tuple[str, list[noqa.Located]]:
-    """One run of the rules over ``module`` (``frozen`` statements kept as they are): the new
-    text and the findings with the original nodes they point at."""
-    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts)
+    """One run of the rules over ``module`` (the statements of ``noqa_plan`` kept as they are):
+    the new text and the findings with the original nodes they point at."""
+    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts,
+                      kept=noqa_plan.inside, kept_names=noqa_plan.kept_names)
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
-    new_module = CombinedRules(rules, frozen=frozen).transform(module)
+    new_module = CombinedRules(rules, frozen=noqa_plan.frozen).transform(module)
     if new_module is not module or ctx.imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
     new_text = new_module.code
