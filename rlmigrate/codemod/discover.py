@@ -12,7 +12,7 @@ replaced by a regular file. Skipped links are returned so the report can name th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,8 +44,7 @@ class Discovery:
     excluded: list[Path] = field(default_factory=list)
 
 
-def _is_python(path: Path) -> bool:
-    return path.suffix in (".py", ".pyi")
+PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 def discover(paths: Sequence[str | os.PathLike[str]], file_filter: FileFilter | None = None) -> Discovery:
@@ -94,45 +93,43 @@ def _force_excluded(path: Path, file_filter: FileFilter) -> bool:
     return False
 
 
-def _left_out(
-    child: Path, is_dir: bool, inherited: tuple[bool, bool], file_filter: FileFilter,
-    gitignore: GitIgnore | None,
-) -> bool:
-    """Whether the walk leaves ``child`` out. ``inherited``: its folder is itself (excluded,
-    ignored) — then a match may only repeat that (gitignore patterns match everything under a
-    matched folder) and does not count: a folder named on the command line is walked even
-    when a pattern matches it."""
-    if not inherited[0] and file_filter.excluded(child, is_dir=is_dir):
-        return True
-    return gitignore is not None and not inherited[1] and gitignore.ignored(child, is_dir=is_dir)
-
-
 def _walk(
     root: Path, skipped_links: list[Path], file_filter: FileFilter, gitignore: GitIgnore | None
 ) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
-        # Only a folder named on the command line can be excluded itself (the walk prunes the
-        # others); what its children inherit from it does not count.
-        inherited = (
-            file_filter.excluded(here, is_dir=True),
-            gitignore is not None and gitignore.ignored(here, is_dir=True),
-        )
+        left_out = _matcher(here, file_filter, gitignore)
         kept = []
         for name in sorted(dirnames):
             child = here / name
             if child.is_symlink():
                 skipped_links.append(child)
-            elif not _left_out(child, True, inherited, file_filter, gitignore):
+            elif not left_out(name, True):
                 kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
-            child = here / name
-            if not _is_python(child):
+            if not name.endswith(PYTHON_SUFFIXES):
                 continue
+            child = here / name
             if child.is_symlink():
                 skipped_links.append(child)
                 continue
-            if _left_out(child, False, inherited, file_filter, gitignore):
+            if left_out(name, False):
                 continue
             yield child
+
+
+def _matcher(here: Path, file_filter: FileFilter, gitignore: GitIgnore | None) -> Callable[[str, bool], bool]:
+    """Whether the walk leaves an entry of ``here`` out, asked as ``(name, is_dir)``.
+
+    Only a folder named on the command line can itself be excluded or ignored here (the walk
+    prunes the others). Then a match on its entries may only repeat that (gitignore patterns
+    match everything under a matched folder) and does not count: a folder named on the command
+    line is walked even when a pattern matches it.
+    """
+    excluded = (lambda name, is_dir: False) if file_filter.excluded(here, is_dir=True) \
+        else file_filter.matcher(here)
+    if gitignore is None or gitignore.ignored(here, is_dir=True):
+        return excluded
+    ignored = gitignore.matcher(here)
+    return lambda name, is_dir: excluded(name, is_dir) or ignored(name, is_dir)

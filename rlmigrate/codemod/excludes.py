@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,13 @@ class FileFilter:
         """Whether an exclude pattern matches ``path`` (a file, or a folder when ``is_dir``)."""
         key = _key(path, self.root or Path.cwd(), is_dir)
         return bool(key) and bool(self._spec.match_file(key))
+
+    def matcher(self, folder: Path) -> Callable[[str, bool], bool]:
+        """``excluded`` for the entries of ``folder``, called as ``(name, is_dir)`` (the walk
+        asks this once per entry, so the folder's part of the key is computed once)."""
+        prefix = _key(folder, self.root or Path.cwd(), True)
+        match = self._spec.match_file
+        return lambda name, is_dir: bool(match(prefix + name + ("/" if is_dir else "")))
 
     def excluded_or_in_excluded(self, path: Path, *, is_dir: bool) -> bool:
         """:meth:`excluded` for ``path`` or any folder above it (up to ``root``)."""
@@ -107,38 +114,47 @@ class GitIgnore:
         top = Path(os.path.abspath(walk_root))
         repo = repository_root(top)
         self._base = repo or top
-        self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         info = _read_lines(repo / ".git" / "info" / "exclude") if repo else ()
-        self._info = pathspec.GitIgnoreSpec.from_lines(info) if info else None
+        # per folder: the (folder, spec) pairs that apply to its entries, outermost first
+        self._levels: dict[Path, tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]] = {}
+        self._info = ((self._base, pathspec.GitIgnoreSpec.from_lines(info)),) if info else ()
 
-    def _spec(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
-        if folder not in self._specs:
+    def _levels_for(self, folder: Path) -> tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]:
+        """The specs for entries of ``folder`` (which lies at or under the base)."""
+        found = self._levels.get(folder)
+        if found is None:
+            outer = self._info if folder == self._base else self._levels_for(folder.parent)
             lines = _read_lines(folder / ".gitignore")
-            self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-        return self._specs[folder]
+            own = ((folder, pathspec.GitIgnoreSpec.from_lines(lines)),) if lines else ()
+            found = self._levels[folder] = outer + own
+        return found
+
+    def matcher(self, folder: Path) -> Callable[[str, bool], bool]:
+        """:meth:`ignored` for the entries of ``folder``, called as ``(name, is_dir)``."""
+        folder = Path(os.path.abspath(folder))
+        if not _is_under(folder, self._base):
+            return lambda name, is_dir: False
+        levels = [(_key(folder, level, True), spec) for level, spec in self._levels_for(folder)]
+
+        def ignored(name: str, is_dir: bool) -> bool:
+            subject = name + ("/" if is_dir else "")
+            verdict = False
+            for prefix, spec in levels:  # the innermost matching line decides
+                include = spec.check_file(prefix + subject).include
+                if include is not None:
+                    verdict = include
+            return verdict
+
+        return ignored
 
     def ignored(self, path: Path, *, is_dir: bool) -> bool:
         """Whether git would ignore ``path`` itself, given ``.git/info/exclude`` and the
         ``.gitignore`` files of its folders (the innermost matching line decides). A path
-        outside the repository (or walk root) is never ignored."""
+        outside the repository (or walk root), or the base itself, is never ignored."""
         absolute = Path(os.path.abspath(path))
-        try:
-            relative = absolute.relative_to(self._base)
-        except ValueError:
+        if absolute == self._base:
             return False
-        levels = [(self._base, self._info)] if self._info is not None else []
-        for parent in reversed(relative.parents):  # outermost first; "." is the base itself
-            folder = self._base / parent
-            levels.append((folder, self._spec(folder)))
-        verdict = False
-        for folder, spec in levels:
-            if spec is None:
-                continue
-            key = _key(absolute, folder, is_dir)
-            found = spec.check_file(key) if key else None
-            if found is not None and found.include is not None:
-                verdict = found.include
-        return verdict
+        return self.matcher(absolute.parent)(absolute.name, is_dir)
 
     def ignored_or_in_ignored(self, path: Path, *, is_dir: bool) -> bool:
         """:meth:`ignored` for ``path`` or any folder between it and the repository root
