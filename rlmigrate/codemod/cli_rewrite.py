@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import TextIO
 
@@ -30,14 +31,38 @@ __all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_OK", "execute", "exit_code", "regis
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
+_CONFIG_HELP = (
+    "Settings come from [tool.rlmigrate] in the nearest pyproject.toml above the inputs (else "
+    "above the working directory): target, select, ignore, exclude, extend-exclude, "
+    "per-file-ignores, respect-gitignore, force-exclude. A flag wins over the file; an unknown "
+    "key or a bad value exits 2 naming the file and the key."
+)
+_NOQA_HELP = (
+    "`# noqa: RLMxxx` (or a bare `# noqa`) on a finding's line suppresses that finding, and its "
+    "rewrite: the statement it points at (for a class-level finding, the whole class) is left "
+    "as is. A noqa inside a class that is otherwise rewritten keeps the whole class, with a "
+    "manual finding saying so."
+)
+_PATHS_HELP = (
+    "Paths in reports, diffs and SARIF are relative to the working directory (absolute for "
+    "files outside it)."
+)
+
+
+def _description(*paragraphs: str) -> str:
+    return "\n\n".join(textwrap.fill(p, width=88, break_on_hyphens=False) for p in paragraphs)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``rewrite`` and ``scan`` subcommands."""
     rewrite = subparsers.add_parser(
         "rewrite", help="rewrite legacy models and policies into RLModules",
-        description="Rewrite legacy RLlib ModelV2/Policy code into RLModule subclasses. "
-                    "Settings come from [tool.rlmigrate] in the nearest pyproject.toml; flags "
-                    "win over it. `# noqa: RLMxxx` (or a bare `# noqa`) on a finding's line "
-                    "suppresses that finding and its rewrite.",
+        description=_description(
+            "Rewrite legacy RLlib ModelV2/Policy code into RLModule subclasses, in place (or "
+            "under --out DIR); --diff and --check write nothing and exit 1 when a file would "
+            "change. With --diff, standard output carries only the patch (git apply accepts "
+            "it) and the report goes to standard error.",
+            _CONFIG_HELP, _NOQA_HELP, _PATHS_HELP),
         epilog=exit_code_epilog(), formatter_class=_FORMATTER,
     )
     add_common_arguments(rewrite)
@@ -53,8 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rewrite.set_defaults(func=main_rewrite, command="rewrite")
     scan = subparsers.add_parser(
         "scan", help="report what rewrite would do and what needs a human; write nothing",
-        description="Report what rewrite would do and what needs a human; write nothing. "
-                    "Takes the same settings as rewrite.",
+        description=_description(
+            "Report what rewrite would do and what needs a human; write nothing. Takes the "
+            "same settings as rewrite.", _CONFIG_HELP, _NOQA_HELP, _PATHS_HELP),
         epilog=exit_code_epilog(), formatter_class=_FORMATTER,
     )
     add_common_arguments(scan)

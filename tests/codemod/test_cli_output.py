@@ -196,3 +196,10 @@ def test_json_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch)
     data = json.loads(cli(["scan", "--output-format", "json", str(root)])[1])
     assert [f["path"] for f in data["files"]] == ["mlp.py"]
     assert {f["path"] for f in data["findings"]} == {"mlp.py"}
+
+
+def test_no_path_means_the_working_directory(tmp_path, monkeypatch):
+    legacy_tree(tmp_path, ("mlp.py",))
+    monkeypatch.chdir(tmp_path)
+    _, _, _, result = cli(["scan"])
+    assert [f.path for f in result.files] == ["src/mlp.py"]
