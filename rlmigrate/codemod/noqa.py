@@ -73,11 +73,11 @@ def parse_comment(text: str) -> Directive | None:
 def directives(module: cst.Module) -> dict[int, Directive]:
     """``{line: directive}`` for every ``noqa`` comment of ``module`` (1-based lines)."""
     found: list[tuple[cst.CSTNode, Directive]] = []
-    for node, header_owner in _comments(module):
-        directive = parse_comment(node.value)
+    for comment, header_owner in _comments(module):
+        directive = parse_comment(comment.value)
         if directive is None:
             continue
-        found.append((node, directive))
+        found.append((comment, directive))
         if header_owner is not None:
             found.append((header_owner, directive))
     if not found:
@@ -157,7 +157,7 @@ def _parents(module: cst.Module) -> dict[int, cst.CSTNode]:
 
 def _statements_up(node: cst.CSTNode, parents: Mapping[int, cst.CSTNode]) -> list[cst.CSTNode]:
     """The statements holding ``node`` (itself included when it is one), innermost first."""
-    out = []
+    out: list[cst.CSTNode] = []
     current: cst.CSTNode | None = node
     while current is not None:
         if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
