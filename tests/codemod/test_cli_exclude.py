@@ -167,3 +167,28 @@ def test_cli_exclude_then_nothing_is_processed(tmp_path, monkeypatch, pattern):
     monkeypatch.chdir(root)
     code, out, _, result = cli(["scan", "--exclude", pattern, "."])
     assert code == 0 and result.files == [] and "0 files seen" in out
+
+
+_GITIGNORE_LINE = st.one_of(_PATTERN, _PATTERN.map(lambda p: "!" + p.lstrip("/")))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=_REL_FILES, top=st.lists(_GITIGNORE_LINE, max_size=4), inner=st.lists(_GITIGNORE_LINE, max_size=3))
+def test_gitignore_agrees_with_git(tmp_path_factory, files, top, inner):
+    """What discovery keeps is what ``git ls-files --others --exclude-standard`` lists, for
+    random trees and random root and sub-folder .gitignore files (negations included)."""
+    repo = tmp_path_factory.mktemp("repo")
+    _git_init(repo)
+    for rel in files:
+        path = repo / rel
+        if path.exists() or any(p.is_file() for p in path.parents):
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x = 1\n")
+    (repo / ".gitignore").write_text("\n".join(top) + "\n")
+    folders = sorted(p for p in repo.iterdir() if p.is_dir() and p.name != ".git")
+    if folders:
+        (folders[0] / ".gitignore").write_text("\n".join(inner) + "\n")
+    listed = subprocess.run(["git", "-C", str(repo), "ls-files", "--others", "--exclude-standard"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert _found(repo, exclude=(".git",), respect_gitignore=True) == {p for p in listed if p.endswith(".py")}
