@@ -19,7 +19,12 @@ assignment for RLM021); when that statement sits inside a class or statement tha
 rewritten, the enclosing one is left unchanged too (a half-converted class would not work), and
 a ``manual`` finding at it says which ``noqa`` kept it. Findings of the kept code other than
 the suppressed one disappear when they describe a rewrite that is no longer applied; ``manual``
-findings there stay (they are facts about the unchanged code).
+findings there stay (they are facts about the unchanged code). Analyses that span
+statements see kept code as legacy: a config naming a kept model class stays as it is, a kept
+distribution class is not wired into configs.
+
+Imports (RLM050 reports nothing): a ``noqa`` covering RLM050 at the end of an import statement
+keeps every legacy name it imports even when the rewrite leaves it unused (a re-export, say).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW, Finding
-from rlmigrate.codemod.nodes import children
+from rlmigrate.codemod.nodes import children, dotted_name
 from rlmigrate.codemod.positions import start_positions
 
 # On the comment token's text only: a hash, "noqa", then optionally ":" and codes.
@@ -224,3 +229,43 @@ def merge(first: Iterable[Located], last: Iterable[Located], noqa_plan: NoqaPlan
             if id(item.node) in noqa_plan.inside and item.finding.status not in REWRITE_STATUSES]
     out += noqa_plan.notes
     return sorted({f for f in out if not is_suppressed(f.line, f.code, by_line)})
+
+
+def kept_imports(module: cst.Module, code: str) -> frozenset[tuple[str, str | None, str | None]]:
+    """``(module, name, asname)`` of the imports on statement lines whose ``noqa`` covers
+    ``code`` (RLM050: a legacy import it would drop as unused is kept, e.g. a re-export). The
+    comment ending the statement line covers every name it imports, however many lines the
+    statement spans."""
+    out: set[tuple[str, str | None, str | None]] = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, cst.SimpleStatementLine):
+            if not isinstance(node, cst.BaseExpression):  # imports are statements
+                stack.extend(children(node))
+            continue
+        comment = node.trailing_whitespace.comment
+        directive = parse_comment(comment.value) if comment is not None else None
+        if directive is None or not directive.covers(code):
+            continue
+        for small in node.body:
+            out.update(_import_keys(small))
+    return frozenset(out)
+
+
+def _import_keys(node: cst.BaseSmallStatement) -> Iterable[tuple[str, str | None, str | None]]:
+    def asname(alias: cst.ImportAlias) -> str | None:
+        target = alias.asname.name if alias.asname else None
+        return target.value if isinstance(target, cst.Name) else None
+
+    if isinstance(node, cst.ImportFrom) and node.module is not None and not isinstance(node.names, cst.ImportStar):
+        module = dotted_name(node.module)
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if module and name:
+                yield module, name, asname(alias)
+    elif isinstance(node, cst.Import):
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name:
+                yield name, None, asname(alias)

@@ -78,11 +78,13 @@ def rewrite_source(
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
-    args = (module, text, path, target, selected, rule_classes, metadata, facts)
-    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan())
     # A cheap prefilter: only a file that mentions noqa can hold a directive (which the
     # libcst tree then locates, see noqa.py).
-    by_line = noqa.directives(module) if located and "noqa" in text.lower() else {}
+    mentions_noqa = "noqa" in text.lower()
+    kept = noqa.kept_imports(module, IMPORTS_RULE) if mentions_noqa else frozenset()
+    args = (module, text, path, target, selected, rule_classes, metadata, facts, kept)
+    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan())
+    by_line = noqa.directives(module) if located and mentions_noqa else {}
     if not by_line:
         return TransformOutcome(text=new_text, findings=sorted({i.finding for i in located}), analysed=True)
     first, last = located, located
@@ -100,7 +102,7 @@ def rewrite_source(
 def _apply(
     module: cst.Module, text: str, path: str, target: Target, selected: frozenset[str],
     rule_classes: Sequence[type[Rule]], metadata, facts: ModuleFacts,  # type: ignore[no-untyped-def]
-    *, noqa_plan: noqa.NoqaPlan,
+    kept_imports: frozenset[tuple[str, str | None, str | None]], *, noqa_plan: noqa.NoqaPlan,
 ) -> tuple[str, list[noqa.Located]]:
     """One run of the rules over ``module`` (the statements of ``noqa_plan`` kept as they are):
     the new text and the findings with the original nodes they point at."""
@@ -111,7 +113,7 @@ def _apply(
         rule.metadata = metadata  # type: ignore[assignment]
     new_module = CombinedRules(rules, frozen=noqa_plan.frozen).transform(module)
     if new_module is not module or ctx.imports:
-        new_module = _fix_imports(new_module, ctx, facts, metadata, module)
+        new_module = _fix_imports(new_module, ctx, facts, metadata, module, kept_imports)
     new_text = new_module.code
     if new_text != text:
         try:
@@ -128,19 +130,22 @@ def _apply(
 
 
 def _fix_imports(
-    new_module: cst.Module, ctx: FileContext, facts: ModuleFacts, metadata, original: cst.Module  # type: ignore[no-untyped-def]
+    new_module: cst.Module, ctx: FileContext, facts: ModuleFacts, metadata, original: cst.Module,  # type: ignore[no-untyped-def]
+    kept: frozenset[tuple[str, str | None, str | None]] = frozenset(),
 ) -> cst.Module:
-    """Drop legacy imports the rewrite made unused (RLM050), then add the target's names."""
+    """Drop legacy imports the rewrite made unused (RLM050), then add the target's names.
+    Imports in ``kept`` (a ``# noqa`` covering RLM050 on their line) are never dropped."""
+    legacy = [imp for imp in facts.legacy_imports if (imp.module, imp.obj, imp.asname) not in kept]
     if ctx.is_selected(IMPORTS_RULE):
         scope = metadata[ScopeProvider].get(original)
         used_before = [
-            ImportKey(imp.module, imp.obj, imp.asname) for imp in facts.legacy_imports
+            ImportKey(imp.module, imp.obj, imp.asname) for imp in legacy
             if scope is not None and any(a.references for a in scope.assignments[imp.local])
         ]
         new_module = remove_unused(new_module, used_before)
     shadowed = [
         ImportKey(imp.module, imp.obj, imp.asname)
-        for imp in facts.legacy_imports if imp.local in ctx.imports and imp.obj
+        for imp in legacy if imp.local in ctx.imports and imp.obj
     ]
     new_module = drop_shadowed(new_module, shadowed)
     wanted: dict[str, set[str]] = {}

@@ -167,3 +167,21 @@ def test_directive_lines_are_libcst_positions(lines, marks):
     expected = {positions[node].start.line for node in positions if isinstance(node, cst.Comment)}
     # every header here fits on one line, so a header comment adds no other line
     assert set(directives(module)) == expected
+
+
+@pytest.mark.parametrize("comment", ["  # noqa: RLM050", "  # noqa"])
+def test_noqa_on_a_legacy_import_keeps_it_when_it_becomes_unused(comment):
+    plain = "from ray.rllib.models.torch.torch_modelv2 import TorchModelV2"
+    text = HEADER + MODEL.format(name="M", comment="")
+    assert plain not in rewrite(text).text  # without the comment RLM050 drops it
+    out = rewrite(text.replace(plain, plain + comment))
+    assert "class M(TorchRLModule):" in out.text
+    assert plain + comment + "\n" in out.text  # a re-export, say: kept
+    assert rewrite(out.text).text == out.text
+
+
+def test_noqa_on_a_multi_line_import_covers_all_its_names():
+    text = ("from ray.rllib.models.torch.torch_modelv2 import (\n    TorchModelV2,\n)  # noqa\n"
+            "import torch.nn as nn\n" + MODEL.format(name="M", comment=""))
+    out = rewrite(text)
+    assert "class M(TorchRLModule):" in out.text and "    TorchModelV2,\n)  # noqa\n" in out.text
