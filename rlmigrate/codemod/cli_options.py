@@ -42,9 +42,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                        help="comma-separated rule codes or prefixes to skip, after --select")
     files = parser.add_argument_group("file selection")
     files.add_argument("--exclude", type=_comma_list, action="extend", metavar="PATTERNS",
-                       help="comma-separated gitignore-style patterns to leave out, replacing "
-                            "the config's exclude and the defaults (" + ", ".join(DEFAULT_EXCLUDE[:4])
-                            + ", ...)")
+                       help="comma-separated gitignore-style patterns to leave out (relative "
+                            "to the pyproject.toml's folder, else the working directory; "
+                            "`gen` matches at any depth, `/gen` only at the top, `gen/` "
+                            "folders only), replacing the config's exclude and the defaults ("
+                            + ", ".join(DEFAULT_EXCLUDE) + ")")
     files.add_argument("--extend-exclude", type=_comma_list, action="extend", metavar="PATTERNS",
                        help="patterns to leave out in addition to exclude")
     files.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
