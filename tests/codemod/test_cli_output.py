@@ -203,3 +203,16 @@ def test_no_path_means_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _, _, _, result = cli(["scan"])
     assert [f.path for f in result.files] == ["src/mlp.py"]
+
+
+def test_git_apply_accepts_paths_with_spaces(tmp_path, monkeypatch):
+    folder = tmp_path / "my dir"
+    folder.mkdir()
+    shutil.copy(LEGACY / "mlp.py", folder / "my model.py")
+    _git(tmp_path, "init", "-q")
+    monkeypatch.chdir(tmp_path)
+    out = cli(["rewrite", "--diff", str(folder)])[1]
+    assert out.startswith("--- a/my dir/my model.py\n+++ b/my dir/my model.py\n")
+    (tmp_path / "p.diff").write_text(out)
+    assert _git(tmp_path, "apply", "p.diff").returncode == 0
+    assert "TorchRLModule" in (folder / "my model.py").read_text()
