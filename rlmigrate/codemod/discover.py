@@ -120,16 +120,9 @@ def _walk(
 
 
 def _matcher(here: Path, file_filter: FileFilter, gitignore: GitIgnore | None) -> Callable[[str, bool], bool]:
-    """Whether the walk leaves an entry of ``here`` out, asked as ``(name, is_dir)``.
-
-    Only a folder named on the command line can itself be excluded or ignored here (the walk
-    prunes the others). Then a match on its entries may only repeat that (gitignore patterns
-    match everything under a matched folder) and does not count: a folder named on the command
-    line is walked even when a pattern matches it.
-    """
-    excluded = (lambda name, is_dir: False) if file_filter.excluded(here, is_dir=True) \
-        else file_filter.matcher(here)
-    if gitignore is None or gitignore.ignored(here, is_dir=True):
+    """Whether the walk leaves an entry of ``here`` out, asked as ``(name, is_dir)``."""
+    excluded = file_filter.matcher(here)
+    if gitignore is None:
         return excluded
     ignored = gitignore.matcher(here)
     return lambda name, is_dir: excluded(name, is_dir) or ignored(name, is_dir)

@@ -15,8 +15,9 @@ hand here):
   ``.git/info/exclude``; a file's own folder's ``.gitignore`` wins over its parents' (``!``
   negations included), as in git.
 
-Paths named on the command line are processed even when a pattern matches them, like Ruff,
-unless ``force_exclude`` is set (what a pre-commit hook wants, since it passes every staged
+Paths named on the command line are processed even when a pattern matches them, like Ruff
+(inside such a folder the patterns that match the folder itself are set aside, the others still
+apply), unless ``force_exclude`` is set (what a pre-commit hook wants, since it passes every staged
 file by name).
 """
 
@@ -39,6 +40,10 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 
+# Specs without some patterns (see _without_inherited), keyed by (id(spec), kept indices).
+_Reduced = dict[tuple[int, tuple[int, ...]], pathspec.GitIgnoreSpec]
+
+
 @dataclass(frozen=True)
 class FileFilter:
     """What discovery leaves out.
@@ -55,9 +60,11 @@ class FileFilter:
     respect_gitignore: bool = False
     force_exclude: bool = False
     _spec: pathspec.GitIgnoreSpec = field(init=False, repr=False, compare=False)
+    _reduced: _Reduced = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_spec", pathspec.GitIgnoreSpec.from_lines(self.exclude))
+        object.__setattr__(self, "_reduced", {})
 
     def excluded(self, path: Path, *, is_dir: bool) -> bool:
         """Whether an exclude pattern matches ``path`` (a file, or a folder when ``is_dir``)."""
@@ -65,10 +72,13 @@ class FileFilter:
         return bool(key) and bool(self._spec.match_file(key))
 
     def matcher(self, folder: Path) -> Callable[[str, bool], bool]:
-        """``excluded`` for the entries of ``folder``, called as ``(name, is_dir)`` (the walk
-        asks this once per entry, so the folder's part of the key is computed once)."""
+        """Whether an entry of ``folder`` is excluded, asked as ``(name, is_dir)`` while
+        walking (the folder's part of the key is computed once). Patterns that match
+        ``folder`` itself are left out: the walk prunes matched folders, so that only happens
+        under a folder named on the command line, which is walked even though a pattern matches
+        it — and gitignore patterns match everything under a matched folder."""
         prefix = _key(folder, self.root or Path.cwd(), True)
-        match = self._spec.match_file
+        match = _without_inherited(self._spec, prefix, self._reduced).match_file
         return lambda name, is_dir: bool(match(prefix + name + ("/" if is_dir else "")))
 
     def excluded_or_in_excluded(self, path: Path, *, is_dir: bool) -> bool:
@@ -81,6 +91,21 @@ class FileFilter:
             if self.excluded(folder, is_dir=True):
                 return True
         return self.excluded(absolute, is_dir=is_dir)
+
+
+def _without_inherited(spec: pathspec.GitIgnoreSpec, folder_key: str, cache: _Reduced) -> pathspec.GitIgnoreSpec:
+    """``spec`` without the patterns that match ``folder_key`` (a folder, ``""`` for the root):
+    for that folder's entries they would only repeat the folder's own match. ``cache`` keeps
+    the reduced specs (keyed by the spec's id: the owner keeps the spec alive)."""
+    if not folder_key:
+        return spec
+    active = tuple(i for i, pattern in enumerate(spec.patterns) if not pattern.match_file(folder_key))
+    if len(active) == len(spec.patterns):
+        return spec
+    key = (id(spec), active)
+    if key not in cache:
+        cache[key] = pathspec.GitIgnoreSpec([spec.patterns[i] for i in active])
+    return cache[key]
 
 
 def _key(path: Path, root: Path, is_dir: bool) -> str:
@@ -118,6 +143,7 @@ class GitIgnore:
         # per folder: the (folder, spec) pairs that apply to its entries, outermost first
         self._levels: dict[Path, tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]] = {}
         self._info = ((self._base, pathspec.GitIgnoreSpec.from_lines(info)),) if info else ()
+        self._reduced: _Reduced = {}
 
     def _levels_for(self, folder: Path) -> tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]:
         """The specs for entries of ``folder`` (which lies at or under the base)."""
@@ -134,7 +160,10 @@ class GitIgnore:
         folder = Path(os.path.abspath(folder))
         if not _is_under(folder, self._base):
             return lambda name, is_dir: False
-        levels = [(_key(folder, level, True), spec) for level, spec in self._levels_for(folder)]
+        levels = []
+        for level, spec in self._levels_for(folder):
+            prefix = _key(folder, level, True)
+            levels.append((prefix, _without_inherited(spec, prefix, self._reduced)))
 
         def ignored(name: str, is_dir: bool) -> bool:
             subject = name + ("/" if is_dir else "")

@@ -49,6 +49,17 @@ def test_explicitly_named_paths_are_processed_unless_force_exclude(tmp_path):
     assert [p.name for p in found.excluded] == ["gen", "y.py"]
 
 
+def test_inside_a_named_excluded_folder_the_other_patterns_still_apply(tmp_path):
+    _touch(tmp_path, "gen/a.py", "gen/b_pb2.py", "gen/.venv/c.py", "gen/sub/d.py")
+    found = _found(tmp_path, [tmp_path / "gen"], exclude=("gen", "*_pb2.py", ".venv"))
+    assert found == {"gen/a.py", "gen/sub/d.py"}
+    # a tree under a folder named like a default exclude, outside the pattern root
+    project = tmp_path / "build" / "proj"
+    _touch(project, "m.py", ".venv/lib.py", "pkg/__pycache__/x.py")
+    found = discover([str(project)], FileFilter(root=tmp_path / "elsewhere"))
+    assert [f.name for f, _ in found.files] == ["m.py"]
+
+
 def _git_init(root: Path) -> None:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
 
@@ -68,6 +79,14 @@ def test_gitignore_is_respected_like_git(tmp_path):
                             capture_output=True, text=True, check=True).stdout.split()
     assert found == {p for p in listed if p.endswith(".py")}
     assert "ignored.py" in _found(repo, respect_gitignore=False)
+
+
+def test_a_named_ignored_folder_is_walked_with_the_other_gitignore_lines(tmp_path):
+    repo = tmp_path / "repo"
+    _touch(repo, "out/a.py", "out/b_gen.py", "out/deep/c.py")
+    _git_init(repo)
+    (repo / ".gitignore").write_text("out/\n*_gen.py\n")
+    assert _found(repo, [repo / "out"], respect_gitignore=True) == {"out/a.py", "out/deep/c.py"}
 
 
 def test_gitignore_of_ancestors_applies_when_walking_a_subfolder(tmp_path):
