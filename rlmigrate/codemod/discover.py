@@ -44,7 +44,8 @@ class Discovery:
     excluded: list[Path] = field(default_factory=list)
 
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+def _is_python(path: Path) -> bool:
+    return path.suffix in (".py", ".pyi")
 
 
 def discover(paths: Sequence[str | os.PathLike[str]], file_filter: FileFilter | None = None) -> Discovery:
@@ -108,9 +109,9 @@ def _walk(
                 kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
-            if not name.endswith(PYTHON_SUFFIXES):
-                continue
             child = here / name
+            if not _is_python(child):
+                continue
             if child.is_symlink():
                 skipped_links.append(child)
                 continue
