@@ -15,6 +15,7 @@ import json
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from rlmigrate.codemod.engine import RunResult
 from rlmigrate.codemod.engine_code_docs import engine_code_doc
@@ -95,10 +96,11 @@ def _rule_descriptors() -> list[dict[str, Any]]:
 
 def artifact_location(path: str) -> dict[str, str]:
     """A SARIF ``artifactLocation``: a relative URI under ``%SRCROOT%``, or an absolute
-    ``file://`` URI for a path outside the working directory."""
+    ``file://`` URI for a path outside the working directory (both percent-encoded, as URIs
+    must be: ``my dir/m.py`` → ``my%20dir/m.py``)."""
     if Path(path).is_absolute():
         return {"uri": Path(path).as_uri()}
-    return {"uri": PurePosixPath(*Path(path).parts).as_posix(), "uriBaseId": SRCROOT}
+    return {"uri": quote(PurePosixPath(*Path(path).parts).as_posix(), safe="/"), "uriBaseId": SRCROOT}
 
 
 def to_sarif_dict(result: RunResult, *, root: Path | None = None) -> dict[str, Any]:

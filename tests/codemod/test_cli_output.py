@@ -216,3 +216,14 @@ def test_git_apply_accepts_paths_with_spaces(tmp_path, monkeypatch):
     (tmp_path / "p.diff").write_text(out)
     assert _git(tmp_path, "apply", "p.diff").returncode == 0
     assert "TorchRLModule" in (folder / "my model.py").read_text()
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path, monkeypatch):
+    folder = tmp_path / "my dir"
+    folder.mkdir()
+    shutil.copy(LEGACY / "mlp.py", folder / "m#1.py")
+    monkeypatch.chdir(tmp_path)
+    log = json.loads(cli(["scan", "--output-format", "sarif", "my dir"])[1])
+    jsonschema.Draft4Validator(_sarif_schema()).validate(log)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert uris == {"my%20dir/m%231.py"}
