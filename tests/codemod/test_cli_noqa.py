@@ -38,6 +38,16 @@ def rewrite(text: str, selected=ALL):
                           rule_classes=ALL_RULES)
 
 
+# The rules these tests are about; other rules (a catch-all for legacy imports left in a file,
+# say) may add findings of their own, which these tests do not pin down.
+ABOUT = ("RLM001", "RLM002", "RLM020", "RLM021", "RLM060", "RLM064")
+
+
+def about(findings):
+    """The findings of the codes in :data:`ABOUT`."""
+    return [f for f in findings if f.code in ABOUT]
+
+
 @pytest.mark.parametrize("comment, parsed", [
     ("# noqa", Directive(None)),
     ("#NOQA", Directive(None)),
@@ -60,7 +70,7 @@ def test_class_line_noqa_keeps_that_class_and_silences_it():
     assert kept_source in out.text  # byte for byte
     assert "class Moved(TorchRLModule):" in out.text
     assert "from ray.rllib.models.torch.torch_modelv2 import TorchModelV2" in out.text  # still used
-    assert [(f.code, f.message.split(":")[0]) for f in out.findings] == [("RLM001", "Moved")]
+    assert [(f.code, f.message.split(":")[0]) for f in about(out.findings)] == [("RLM001", "Moved")]
     compile(out.text, "m.py", "exec")
     assert rewrite(out.text).text == out.text  # idempotent
 
@@ -69,14 +79,14 @@ def test_bare_noqa_and_a_header_spread_over_lines():
     multi = MODEL.format(name="Kept", comment="").replace(
         "class Kept(TorchModelV2, nn.Module):", "class Kept(\n    TorchModelV2,\n    nn.Module,\n):  # noqa")
     out = rewrite(HEADER + multi)
-    assert out.text == HEADER + multi and out.findings == []
+    assert out.text == HEADER + multi and about(out.findings) == []
 
 
 def test_a_noqa_for_another_code_changes_nothing():
     text = HEADER + MODEL.format(name="M", comment="  # noqa: RLM064")
     out = rewrite(text)
     assert "class M(TorchRLModule):" in out.text
-    assert [f.code for f in out.findings] == ["RLM001"]
+    assert [f.code for f in about(out.findings)] == ["RLM001"]
 
 
 def test_noqa_inside_a_converted_class_keeps_the_whole_class_with_a_note():
@@ -84,7 +94,7 @@ def test_noqa_inside_a_converted_class_keeps_the_whole_class_with_a_note():
     marked = source.replace("    def value_function(self):", "    def value_function(self):  # noqa: RLM002")
     out = rewrite(marked)
     assert out.text == marked  # a half-converted class would not run: nothing changes
-    (note,) = out.findings
+    (note,) = about(out.findings)
     line = marked.splitlines().index("    def value_function(self):  # noqa: RLM002") + 1
     assert note.status == "manual" and note.code == "RLM001"
     assert f"noqa` on line {line}" in note.message and "RLM002" in note.message
@@ -92,11 +102,11 @@ def test_noqa_inside_a_converted_class_keeps_the_whole_class_with_a_note():
 
 def test_suppressing_a_manual_finding_only_hides_it():
     source = (LEGACY / "tf_model.py").read_text()
-    (finding,) = rewrite(source).findings
+    (finding,) = about(rewrite(source).findings)
     lines = source.splitlines(keepends=True)
     lines[finding.line - 1] = lines[finding.line - 1].rstrip("\n") + "  # noqa: RLM060\n"
     out = rewrite("".join(lines))
-    assert out.findings == [] and out.text == "".join(lines)
+    assert about(out.findings) == [] and out.text == "".join(lines)
 
 
 def test_kept_model_class_keeps_the_configs_that_name_it():
@@ -105,7 +115,7 @@ def test_kept_model_class_keeps_the_configs_that_name_it():
                             "class TinyModel(TorchModelV2, nn.Module):  # noqa: RLM001")
     out = rewrite(marked)
     assert out.text == marked
-    assert {f.code: f.status for f in out.findings} == {"RLM020": "manual", "RLM021": "manual"}
+    assert {f.code: f.status for f in about(out.findings)} == {"RLM020": "manual", "RLM021": "manual"}
 
 
 def test_noqa_on_a_config_keeps_only_that_config():
@@ -123,7 +133,7 @@ def test_cli_reports_and_writes_nothing_for_a_fully_suppressed_file(tmp_path, mo
     (tmp_path / "m.py").write_text(text)
     monkeypatch.chdir(tmp_path)
     code, out, _, result = cli(["rewrite", "--check", "--diff", "m.py"])
-    assert (code, result.findings) == (0, []) and out == ""
+    assert (code, about(result.findings)) == (0, []) and out == ""
 
 
 # ------------------------------------------------------------------------ property
