@@ -195,3 +195,18 @@ def test_noqa_on_a_multi_line_import_covers_all_its_names():
             "import torch.nn as nn\n" + MODEL.format(name="M", comment=""))
     out = rewrite(text)
     assert "class M(TorchRLModule):" in out.text and "    TorchModelV2,\n)  # noqa\n" in out.text
+
+
+def test_a_kept_model_class_keeps_its_subclasses_in_the_file():
+    base = MODEL.format(name="Base", comment="  # noqa: RLM001")
+    child = '''
+
+class Child(Base):
+    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+        super().__init__(obs_space, action_space, num_outputs, model_config, name)
+        self.extra = nn.Linear(2, 2)
+'''
+    text = HEADER + base + child
+    out = rewrite(text)
+    assert out.text == text  # a subclass of a legacy class stays legacy
+    compile(out.text, "m.py", "exec")
