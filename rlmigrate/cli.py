@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from rlmigrate.exit_codes import exit_code_epilog
@@ -21,7 +22,7 @@ SUBCOMMAND_MODULES: tuple[tuple[str, bool], ...] = (
     ("rlmigrate.codemod.cli_rewrite", True),
     ("rlmigrate.codemod.cli_rules", True),
     ("rlmigrate.testing.cli_verify", False),
-    ("rlmigrate.core.cli_convert_checkpoint", False),
+    ("rlmigrate.convert.cli", False),
 )
 
 
@@ -46,10 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(subparsers)
-    for subparser in subparsers.choices.values():
-        if subparser.epilog is None:  # every subcommand documents the same exit codes
-            subparser.epilog = exit_code_epilog()
-            subparser.formatter_class = argparse.RawDescriptionHelpFormatter
+    table = exit_code_epilog()
+    for subparser in subparsers.choices.values():  # every subcommand prints the one table
+        if subparser.epilog is None:
+            subparser.epilog = table
+        elif table not in subparser.epilog:  # keep the command's own note, wrapped as before
+            own = subparser.epilog if "\n" in subparser.epilog else textwrap.fill(subparser.epilog, 88)
+            subparser.epilog = f"{own}\n\n{table}"
+        subparser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
