@@ -15,9 +15,9 @@ hand here):
   ``.git/info/exclude``; a file's own folder's ``.gitignore`` wins over its parents' (``!``
   negations included), as in git.
 
-Paths named on the command line are processed even when a pattern matches them, like Ruff
-(inside such a folder the patterns that match the folder itself are set aside, the others still
-apply), unless ``force_exclude`` is set (what a pre-commit hook wants, since it passes every staged
+The walk asks about each entry itself, as git does (a folder that is left out is not entered),
+so paths named on the command line are processed even when a pattern matches them, like Ruff
+(inside such a folder the patterns still apply to each entry), unless ``force_exclude`` is set (what a pre-commit hook wants, since it passes every staged
 file by name).
 """
 
@@ -40,10 +40,6 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 
-# Specs without some patterns (see _without_inherited), keyed by (id(spec), kept indices).
-_Reduced = dict[tuple[int, tuple[int, ...]], pathspec.GitIgnoreSpec]
-
-
 @dataclass(frozen=True)
 class FileFilter:
     """What discovery leaves out.
@@ -60,11 +56,9 @@ class FileFilter:
     respect_gitignore: bool = False
     force_exclude: bool = False
     _spec: pathspec.GitIgnoreSpec = field(init=False, repr=False, compare=False)
-    _reduced: _Reduced = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_spec", pathspec.GitIgnoreSpec.from_lines(self.exclude))
-        object.__setattr__(self, "_reduced", {})
 
     def excluded(self, path: Path, *, is_dir: bool) -> bool:
         """Whether an exclude pattern matches ``path`` (a file, or a folder when ``is_dir``)."""
@@ -73,13 +67,10 @@ class FileFilter:
 
     def matcher(self, folder: Path) -> Callable[[str, bool], bool]:
         """Whether an entry of ``folder`` is excluded, asked as ``(name, is_dir)`` while
-        walking (the folder's part of the key is computed once). Patterns that match
-        ``folder`` itself are left out: the walk prunes matched folders, so that only happens
-        under a folder named on the command line, which is walked even though a pattern matches
-        it — and gitignore patterns match everything under a matched folder."""
+        walking (the folder's part of the key is computed once; see :func:`_self_match`)."""
         prefix = _key(folder, self.root or Path.cwd(), True)
-        match = _without_inherited(self._spec, prefix, self._reduced).match_file
-        return lambda name, is_dir: bool(match(prefix + name + ("/" if is_dir else "")))
+        spec = self._spec
+        return lambda name, is_dir: bool(_self_match(spec, prefix + name + ("/" if is_dir else "")))
 
     def excluded_or_in_excluded(self, path: Path, *, is_dir: bool) -> bool:
         """:meth:`excluded` for ``path`` or any folder above it (up to ``root``)."""
@@ -93,19 +84,19 @@ class FileFilter:
         return self.excluded(absolute, is_dir=is_dir)
 
 
-def _without_inherited(spec: pathspec.GitIgnoreSpec, folder_key: str, cache: _Reduced) -> pathspec.GitIgnoreSpec:
-    """``spec`` without the patterns that match ``folder_key`` (a folder, ``""`` for the root):
-    for that folder's entries they would only repeat the folder's own match. ``cache`` keeps
-    the reduced specs (keyed by the spec's id: the owner keeps the spec alive)."""
-    if not folder_key:
-        return spec
-    active = tuple(i for i, pattern in enumerate(spec.patterns) if not pattern.match_file(folder_key))
-    if len(active) == len(spec.patterns):
-        return spec
-    key = (id(spec), active)
-    if key not in cache:
-        cache[key] = pathspec.GitIgnoreSpec([spec.patterns[i] for i in active])
-    return cache[key]
+def _self_match(spec: pathspec.GitIgnoreSpec, key: str) -> bool | None:
+    """Git's verdict on ``key`` itself: the last pattern that matches the whole of it decides
+    (True: excluded, False: re-included by ``!``, None: no pattern matches it).
+
+    pathspec's own ``match_file`` also counts a match on any parent folder of ``key`` (it
+    emulates git without walking); a walk prunes excluded folders, so it asks about each entry
+    itself, as git does — which also lets a folder named on the command line be walked although
+    a pattern matches it, with the other patterns still applying inside."""
+    verdict = None
+    for pattern in spec.patterns:
+        if pattern.include is not None and pattern.regex is not None and pattern.regex.fullmatch(key):
+            verdict = pattern.include
+    return verdict
 
 
 def _key(path: Path, root: Path, is_dir: bool) -> str:
@@ -143,7 +134,6 @@ class GitIgnore:
         # per folder: the (folder, spec) pairs that apply to its entries, outermost first
         self._levels: dict[Path, tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]] = {}
         self._info = ((self._base, pathspec.GitIgnoreSpec.from_lines(info)),) if info else ()
-        self._reduced: _Reduced = {}
 
     def _levels_for(self, folder: Path) -> tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]:
         """The specs for entries of ``folder`` (which lies at or under the base)."""
@@ -160,16 +150,13 @@ class GitIgnore:
         folder = Path(os.path.abspath(folder))
         if not _is_under(folder, self._base):
             return lambda name, is_dir: False
-        levels = []
-        for level, spec in self._levels_for(folder):
-            prefix = _key(folder, level, True)
-            levels.append((prefix, _without_inherited(spec, prefix, self._reduced)))
+        levels = [(_key(folder, level, True), spec) for level, spec in self._levels_for(folder)]
 
         def ignored(name: str, is_dir: bool) -> bool:
             subject = name + ("/" if is_dir else "")
             verdict = False
             for prefix, spec in levels:  # the innermost matching line decides
-                include = spec.check_file(prefix + subject).include
+                include = _self_match(spec, prefix + subject)
                 if include is not None:
                     verdict = include
             return verdict

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pathspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rlmigrate.codemod.discover import discover
@@ -193,6 +193,8 @@ _GITIGNORE_LINE = st.one_of(_PATTERN, _PATTERN.map(lambda p: "!" + p.lstrip("/")
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=_REL_FILES, top=st.lists(_GITIGNORE_LINE, max_size=4), inner=st.lists(_GITIGNORE_LINE, max_size=3))
+# a folder re-included by "!" is walked, and the other lines still apply inside it
+@example(files=["b/a/a/m.py"], top=["a", "!b/a"], inner=[])
 def test_gitignore_agrees_with_git(tmp_path_factory, files, top, inner):
     """What discovery keeps is what ``git ls-files --others --exclude-standard`` lists, for
     random trees and random root and sub-folder .gitignore files (negations included)."""
