@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rlmigrate.codemod.config import ConfigError, Settings, find_config, load_settings
+from rlmigrate.codemod.engine import DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_BYTES
 from rlmigrate.codemod.excludes import DEFAULT_EXCLUDE, FileFilter
 from rlmigrate.codemod.report import FORMAT_ALIASES, FORMATS
 from rlmigrate.codemod.rules import select_codes
@@ -71,6 +72,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--strict", action="store_true", help="exit 1 when manual items remain")
     parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                         help="worker processes (default: os.cpu_count())")
+    limits = parser.add_argument_group("limits")
+    limits.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES, metavar="N",
+                        help="report (RLM907) instead of parsing a file larger than N bytes "
+                             f"that may hold legacy API (default: {DEFAULT_MAX_FILE_BYTES})")
+    limits.add_argument("--file-timeout", type=float, default=DEFAULT_FILE_TIMEOUT, metavar="S",
+                        help="seconds one file may take before it is abandoned and reported "
+                             f"(RLM907) (default: {DEFAULT_FILE_TIMEOUT:g})")
 
 
 @dataclass(frozen=True)

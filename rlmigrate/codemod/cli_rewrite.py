@@ -110,6 +110,9 @@ def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> tuple[i
         return _fail(args, stderr, "--out cannot be combined with --diff or --check")
     if args.jobs is not None and args.jobs < 1:
         return _fail(args, stderr, f"-j expects N >= 1; got {args.jobs}")
+    if args.max_file_bytes < 1 or not args.file_timeout > 0:
+        return _fail(args, stderr, "--max-file-bytes and --file-timeout must be positive; "
+                                   f"got {args.max_file_bytes}, {args.file_timeout}")
     try:
         resolved = resolve(args)
     except (ConfigError, UnknownRuleError) as err:
@@ -138,7 +141,8 @@ def _run(args: argparse.Namespace, resolved: Resolved, mode: str, out_dir: Path 
          paths: list[Path], found: Discovery, stderr: TextIO) -> RunResult:
     options = RunOptions(mode=mode, target=resolved.target, selected=resolved.selected,
                          out_dir=out_dir, per_file_ignores=resolved.per_file_ignores,
-                         patterns_root=resolved.settings.root)
+                         patterns_root=resolved.settings.root,
+                         max_file_bytes=args.max_file_bytes, file_timeout=args.file_timeout)
     jobs = args.jobs or default_jobs()
     if not args.no_progress and _is_tty(stderr) and len(found.files) > 1:
         return _run_with_progress(paths, options, jobs, found, stderr)
@@ -155,7 +159,9 @@ def _write_report(args: argparse.Namespace, target: str, result: RunResult, stre
         return True
     try:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(text, encoding="utf-8")
+        # surrogateescape: a non-UTF-8 file name (decoded by Python with surrogate escapes)
+        # is written back as the bytes it had.
+        args.report.write_text(text, encoding="utf-8", errors="surrogateescape")
     except OSError as err:
         print(f"rlmigrate {args.command}: error: cannot write report {args.report}: {err}", file=stderr)
         return False

@@ -61,6 +61,21 @@ _DOCS = (
                   "A rule raised an exception: a codemod bug, so nothing was written. Please "
                   "report it with the message (it names the rule's file and line); meanwhile "
                   "--ignore that rule for the file (per-file-ignores)."),
+    EngineCodeDoc(F.INPUT_LIMIT, "input-limit",
+                  "The file is larger than --max-file-bytes, took longer than --file-timeout, "
+                  "nests deeper than Python's own parser allows, or needed more memory than a "
+                  "worker may use (the message says which). Raise the limit if the file is "
+                  "genuine, or exclude it (generated code, say)."),
+    EngineCodeDoc(F.WORKER_CRASH, "worker-crash",
+                  "The worker process handling the file died (a crash in the native parser, or "
+                  "killed from outside); the run went on with the other files. Run again on "
+                  "the file alone (-j 1) to tell a crash from an outside kill, and report a "
+                  "reproducible crash with the file."),
+    EngineCodeDoc(F.LOSSY_PARSE, "lossy-parse",
+                  "libcst does not print this file back byte for byte (it would drop some "
+                  "text, the message gives the line), so a rewrite could lose it: nothing was "
+                  "written. Port the file by hand, or normalise the whitespace or comments "
+                  "near that line and run again."),
 )
 
 ENGINE_CODE_DOCS: dict[str, EngineCodeDoc] = {doc.code: doc for doc in _DOCS}

@@ -62,6 +62,7 @@ def to_json_dict(result: RunResult, *, command: str, target: str) -> dict[str, A
         "files": [r.to_dict() for r in result.files],
         "findings": [f.to_dict() for f in result.findings],
         "skipped_links": [str(p) for p in result.skipped_links],
+        "swept_temp_files": [str(p) for p in result.swept_temp_files],
     }
 
 

@@ -51,7 +51,17 @@ def render_concise(result: RunResult) -> str:
     """One line per finding, then the summary line."""
     lines = [concise_line(f) for f in result.findings]
     lines.append(summary_line(result.summary(), result.seconds))
+    lines += _swept_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def _swept_lines(result: RunResult) -> list[str]:
+    """The temporary files an interrupted run left behind that this run removed."""
+    swept = getattr(result, "swept_temp_files", ())
+    if not swept:
+        return []
+    return [f"removed {len(swept)} temporary file(s) an interrupted run left behind:",
+            *(f"  {temp}" for temp in swept)]
 
 
 def terminal_width() -> int:
@@ -91,6 +101,8 @@ def render_full(result: RunResult, *, width: int | None = None, color: bool = Fa
             table.add_row(f.location(), f.code, f"[{style}]{f.status}[/{style}]", f.message)
         console.print(table)
     console.print(summary_table(result.summary(), result.seconds))
+    for line in _swept_lines(result):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     return buffer.getvalue()
 
 
