@@ -43,6 +43,9 @@ class FileContext:
         facts: module-level facts collected before the transform (see ``facts.py``).
         shared: a scratch space for analyses several rules reuse (keyed by the rule that
             computes them).
+        kept: ids of the original nodes inside statements a ``# noqa`` keeps as they are (the
+            traversal skips them; analyses across statements ask :meth:`is_kept`).
+        kept_names: names of the classes and functions kept that way (still legacy code).
     """
 
     target: Target
@@ -52,11 +55,17 @@ class FileContext:
     imports: set[str] = field(default_factory=set)
     facts: Any = None
     shared: dict[str, Any] = field(default_factory=dict)
+    kept: frozenset[int] = frozenset()
+    kept_names: frozenset[str] = frozenset()
     _qualified: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_selected(self, code: str) -> bool:
         """Whether rule ``code`` runs (reports and rewrites) in this run."""
         return code in self.selected
+
+    def is_kept(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` (an original node) lies in a statement a ``# noqa`` keeps as is."""
+        return id(node) in self.kept
 
     def report(self, node: cst.CSTNode, code: str, status: str, message: str) -> None:
         """Record a finding at ``node`` (an original node) if ``code`` is selected."""

@@ -30,6 +30,7 @@ import libcst as cst
 
 from rlmigrate.codemod import findings as F
 from rlmigrate.codemod.discover import Discovery, discover
+from rlmigrate.codemod.excludes import per_file_ignored
 from rlmigrate.codemod.findings import FileResult, Finding, worst_status
 from rlmigrate.codemod.isolation import LostFile, SupervisedPool
 from rlmigrate.codemod.legacy_api import PREFILTER_TOKENS, may_contain_legacy_api
@@ -75,6 +76,10 @@ class RunOptions:
         target: ``rlmigrate`` or ``ray``.
         selected: rule codes to apply.
         out_dir: mirror the tree here instead of writing in place (mode ``write`` only).
+        per_file_ignores: ``(pattern, codes)`` pairs from ``[tool.rlmigrate]``: files matching
+            a gitignore-style pattern (relative to ``patterns_root``) run without those codes.
+        patterns_root: the folder ``per_file_ignores`` patterns are relative to (None: the
+            working directory).
         max_file_bytes: a file larger than this that may hold legacy API is reported
             (RLM907) instead of parsed; None for no limit.
         file_timeout: wall-clock seconds one file may take in a worker before it is killed
@@ -87,6 +92,8 @@ class RunOptions:
     target: str = "rlmigrate"
     selected: frozenset[str] = frozenset(rule.code for rule in ALL_RULES)
     out_dir: Path | None = None
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    patterns_root: Path | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     file_timeout: float = DEFAULT_FILE_TIMEOUT
     worker_memory_bytes: int | None = DEFAULT_WORKER_MEMORY_BYTES
@@ -99,6 +106,13 @@ class RunOptions:
         if not self.file_timeout > 0:
             raise ValueError(f"file_timeout must be > 0 seconds; got {self.file_timeout}")
         Target(self.target)
+
+    def selected_for(self, file: Path) -> frozenset[str]:
+        """The codes applied to ``file``: :attr:`selected` minus its per-file ignores."""
+        if not self.per_file_ignores:
+            return self.selected
+        root = self.patterns_root or Path.cwd()
+        return self.selected - per_file_ignored(file, self.per_file_ignores, root)
 
 
 @dataclass
@@ -178,7 +192,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
             source.text,
             path=path,
             target=Target(options.target),
-            selected=options.selected,
+            selected=options.selected_for(file),
             rule_classes=ALL_RULES,
         )
     except cst.ParserSyntaxError as err:
@@ -248,10 +262,14 @@ def _copy(file: Path, dest: Path, mode: int) -> None:
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    """A unified diff ``a/path`` → ``b/path`` (newlines shown as they are)."""
+    """A unified diff ``a/path`` → ``b/path`` (newlines shown as they are), as ``git diff``
+    writes it. An absolute ``path`` (a file outside the working directory) gets no prefix:
+    ``a//abs/path`` is a header ``git apply`` rejects; ``patch -p0`` applies the plain one."""
+    posix = Path(path).as_posix()
+    old, new = (posix, posix) if Path(path).is_absolute() else (f"a/{posix}", f"b/{posix}")
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"a/{path}", tofile=f"b/{path}",
+        fromfile=old, tofile=new,
     )
     out = []
     for line in lines:

@@ -16,7 +16,9 @@ Order of work for a file that passed the byte prefilter:
    parse must have been lossless (the unchanged tree prints the input again) — otherwise the
    file is refused (``LossyParseError``) rather than written without what libcst dropped;
    positions are computed only when something was reported, and only for the reported nodes
-   (``positions.py``).
+   (``positions.py``);
+5. when a ``# noqa`` suppresses a finding that describes a rewrite, the rules run again with
+   the statement it is about kept as is (``noqa.py`` says which statement and why).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from rlmigrate.codemod import noqa
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import Finding
@@ -41,6 +44,8 @@ from rlmigrate.codemod.trivia import split_trailing_trivia
 
 IMPORTS_RULE = "RLM050"
 RAY_REMOVED_RULE = "RLM059"
+# Each pass may keep more statements as they are; nesting bounds how many are ever needed.
+_MAX_NOQA_PASSES = 4
 
 
 class InvalidOutputError(Exception):
@@ -106,13 +111,44 @@ def rewrite_source(
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
-    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts)
+    # A cheap prefilter: only a file that mentions noqa can hold a directive (which the
+    # libcst tree then locates, see noqa.py).
+    mentions_noqa = "noqa" in text.lower()
+    kept = noqa.kept_imports(module, IMPORTS_RULE) if mentions_noqa else frozenset()
+    args = (module, (text, code, tail), path, target, selected, rule_classes, metadata, facts, kept)
+    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan())
+    by_line = noqa.directives(module) if located and mentions_noqa else {}
+    if not by_line:
+        return TransformOutcome(text=new_text, findings=sorted({i.finding for i in located}), analysed=True)
+    first, last = located, located
+    noqa_plan = noqa.NoqaPlan()
+    for _ in range(_MAX_NOQA_PASSES):
+        next_plan = noqa.plan(module, last, by_line, already=noqa_plan.frozen)
+        if next_plan.frozen <= noqa_plan.frozen:
+            break
+        noqa_plan = next_plan
+        new_text, last = _apply(*args, noqa_plan=noqa_plan)
+    return TransformOutcome(text=new_text, findings=noqa.merge(first, last, noqa_plan, by_line),
+                            analysed=True)
+
+
+def _apply(
+    module: cst.Module, texts: tuple[str, str, str], path: str, target: Target, selected: frozenset[str],
+    rule_classes: Sequence[type[Rule]], metadata, facts: ModuleFacts,  # type: ignore[no-untyped-def]
+    kept_imports: frozenset[tuple[str, str | None, str | None]], *, noqa_plan: noqa.NoqaPlan,
+) -> tuple[str, list[noqa.Located]]:
+    """One run of the rules over ``module`` (the statements of ``noqa_plan`` kept as they are):
+    the new text and the findings with the original nodes they point at. ``texts``: the file's
+    text, the part parsed into ``module`` and the trailing trivia cut off before parsing."""
+    text, code, tail = texts
+    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts,
+                      kept=noqa_plan.inside, kept_names=noqa_plan.kept_names)
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
-    new_module = CombinedRules(rules).transform(module)
+    new_module = CombinedRules(rules, frozen=noqa_plan.frozen).transform(module)
     if new_module is not module or ctx.imports:
-        new_module = _fix_imports(new_module, ctx, facts, metadata, module)
+        new_module = _fix_imports(new_module, ctx, facts, metadata, module, kept_imports)
     if target.name == "ray" and ctx.is_selected(RAY_REMOVED_RULE):
         new_module = _guard_ray_removed(new_module, ctx, module)
     new_text = text if new_module is module else new_module.code + tail
@@ -126,31 +162,32 @@ def rewrite_source(
             compile(new_text, path, "exec", dont_inherit=True)
         except SyntaxError as err:
             raise InvalidOutputError(f"{path}:{err.lineno}: rewritten code does not compile: {err.msg}") from err
-    findings: list[Finding] = []
+    located: list[noqa.Located] = []
     if ctx.findings:
         positions = start_positions(module, [raw.node for raw in ctx.findings])
         for raw in ctx.findings:
             line, col = positions.get(raw.node, (1, 0))
-            col += 1
-            findings.append(Finding(path, line, col, raw.code, raw.status, raw.message))
-        findings = sorted(set(findings))
-    return TransformOutcome(text=new_text, findings=findings, analysed=True)
+            located.append(noqa.Located(raw.node, Finding(path, line, col + 1, raw.code, raw.status, raw.message)))
+    return new_text, located
 
 
 def _fix_imports(
-    new_module: cst.Module, ctx: FileContext, facts: ModuleFacts, metadata, original: cst.Module  # type: ignore[no-untyped-def]
+    new_module: cst.Module, ctx: FileContext, facts: ModuleFacts, metadata, original: cst.Module,  # type: ignore[no-untyped-def]
+    kept: frozenset[tuple[str, str | None, str | None]] = frozenset(),
 ) -> cst.Module:
-    """Drop legacy imports the rewrite made unused (RLM050), then add the target's names."""
+    """Drop legacy imports the rewrite made unused (RLM050), then add the target's names.
+    Imports in ``kept`` (a ``# noqa`` covering RLM050 on their line) are never dropped."""
+    legacy = [imp for imp in facts.legacy_imports if (imp.module, imp.obj, imp.asname) not in kept]
     if ctx.is_selected(IMPORTS_RULE):
         scope = metadata[ScopeProvider].get(original)
         used_before = [
-            ImportKey(imp.module, imp.obj, imp.asname) for imp in facts.legacy_imports
+            ImportKey(imp.module, imp.obj, imp.asname) for imp in legacy
             if scope is not None and any(a.references for a in scope.assignments[imp.local])
         ]
         new_module = remove_unused(new_module, used_before)
     shadowed = [
         ImportKey(imp.module, imp.obj, imp.asname)
-        for imp in facts.legacy_imports if imp.local in ctx.imports and imp.obj
+        for imp in legacy if imp.local in ctx.imports and imp.obj
     ]
     new_module = drop_shadowed(new_module, shadowed)
     wanted: dict[str, set[str]] = {}
