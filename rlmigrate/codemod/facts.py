@@ -35,6 +35,10 @@ class ModuleFacts:
     imports_ray: bool = False
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    # ``torch, nn = try_import_torch()`` at module level: local name -> what it is
+    # (``{"torch": "torch", "nn": "torch.nn"}``), and the statements that bind them
+    framework_aliases: dict[str, str] = field(default_factory=dict)
+    framework_imports: list[cst.Assign] = field(default_factory=list)
 
     @property
     def uses_legacy_packages(self) -> bool:
@@ -81,6 +85,29 @@ def _blocks(stmt: cst.CSTNode) -> Iterator[list[cst.BaseStatement]]:
         yield list(final.body.body)
 
 
+# RLlib's optional-import helpers and what each element of their result is
+FRAMEWORK_IMPORTERS = {"try_import_torch": ("torch", "torch.nn")}
+
+
+def _framework_import(facts: ModuleFacts, node: cst.Assign) -> None:
+    """Record ``torch, nn = try_import_torch()`` (the helper imported from a legacy package)."""
+    call = node.value
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and not call.args):
+        return
+    imported = {imp.local: imp.obj for imp in facts.legacy_imports if imp.obj}
+    meaning = FRAMEWORK_IMPORTERS.get(imported.get(call.func.value, ""))
+    if meaning is None or len(node.targets) != 1:
+        return
+    target = node.targets[0].target
+    names = target.elements if isinstance(target, (cst.Tuple, cst.List)) else None
+    if not names or len(names) > len(meaning) or not all(isinstance(e.value, cst.Name) for e in names):
+        return
+    for element, qualified in zip(names, meaning):
+        assert isinstance(element.value, cst.Name)
+        facts.framework_aliases[element.value.value] = qualified
+    facts.framework_imports.append(node)
+
+
 def collect_facts(module: cst.Module) -> ModuleFacts:
     """Collect :class:`ModuleFacts` from ``module``'s top-level statements."""
     facts = ModuleFacts()
@@ -107,6 +134,8 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
                     facts.legacy_imports.append(
                         LegacyImport(name, None, asname, asname or name.split(".")[0])
                     )
+        elif isinstance(node, cst.Assign):
+            _framework_import(facts, node)
         elif isinstance(node, cst.FunctionDef):
             facts.functions[node.name.value] = node
         elif isinstance(node, cst.ClassDef):

@@ -24,6 +24,7 @@ from rlmigrate.codemod.legacy_api import (
     RECURRENT_BASES,
 )
 from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
+from rlmigrate.codemod.rules._config_reads import config_reads
 from rlmigrate.codemod.rules._model_kinds import (
     BUILTIN_SUBCLASS,
     FEEDFORWARD,
@@ -116,6 +117,7 @@ class _Analyzer:
                        "port it as a stateful RLModule by hand")
         if "value_function" in a.methods:
             self._value_function(a.methods["value_function"])
+        self._config_reads()
         for name in ("get_initial_state",):
             if name in a.methods:
                 a.returns[name] = _own_returns(a.methods[name])
@@ -166,6 +168,16 @@ class _Analyzer:
                 target = deco.decorator
                 if isinstance(target, cst.Call) and self.ctx.legacy_symbols(target.func) & {"override"}:
                     self.a.removed_decorators.add(deco)
+
+    def _config_reads(self) -> None:
+        a = self.a
+        param = a.ctor_params.get("model_config")
+        removed = {n for s in a.removed_statements for n in walk(s)}
+        refs = {r for r in _references(self.ctx, param) if r not in removed} if param else set()
+        reads = config_reads(a.methods, refs)
+        a.default_keys, a.defaults_via_self, a.config_escapes = (
+            reads.keys, reads.via_self, reads.escapes
+        )
 
     # -- constructor ----------------------------------------------------------------------
     def _constructor(self, init: cst.FunctionDef) -> None:

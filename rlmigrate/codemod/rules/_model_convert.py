@@ -13,6 +13,7 @@ import libcst as cst
 
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
+from rlmigrate.codemod.rules._config_reads import defaults_dict
 from rlmigrate.codemod.rules._model_analysis import (
     CTOR_ROLES,
     FEEDFORWARD,
@@ -140,6 +141,8 @@ class _ModelConverter(Rule):
                 local_num_outputs = local
             elif role == "model_config":
                 value = N.expression(f"{s}.model_config")
+                if a.default_keys and not a.defaults_via_self:
+                    value = defaults_dict(a.default_keys, value)
             else:
                 value = N.expression(f"type({s}).__name__")
                 self.report(param, REVIEW,
@@ -166,11 +169,35 @@ class _ModelConverter(Rule):
             bindings.append(cst.SimpleStatementLine([
                 cst.Assign(targets=[cst.AssignTarget(N.self_attr("num_outputs", s))], value=value)
             ]))
+        bindings = self._legacy_defaults(a) + bindings
         body = N.insert_after_docstring(updated.body, bindings)
         return updated.with_changes(
             name=cst.Name("setup"), params=N.params(s), body=N.ensure_body(body),
             returns=None,
         )
+
+    def _legacy_defaults(self, a: ModelAnalysis) -> list[cst.BaseStatement]:
+        """Report how the rewrite keeps what the legacy model read from ``MODEL_DEFAULTS``;
+        the statement that merges them into ``self.model_config`` when it is read there."""
+        init = a.methods["__init__"]
+        if a.default_keys:
+            keys = ", ".join(a.default_keys)
+            self.report(init, CONVERTED,
+                        f"model_config keys {keys} keep RLlib 2.10's defaults (the legacy model "
+                        "saw MODEL_DEFAULTS merged into its config; the module sees only its spec's)")
+        for node in a.config_escapes[:1]:
+            self.report(node, REVIEW,
+                        "model_config is used here other than by a literal key: the legacy model "
+                        "saw RLlib 2.10's MODEL_DEFAULTS merged into it, the migrated module sees "
+                        "only its spec's model_config; merge the defaults it needs "
+                        "(rlmigrate.core.legacy_config.MODEL_DEFAULTS)")
+        if not (a.default_keys and a.defaults_via_self):
+            return []
+        s = a.self_name
+        merged = defaults_dict(a.default_keys, N.expression(f"{s}.model_config"))
+        return [cst.SimpleStatementLine([
+            cst.Assign(targets=[cst.AssignTarget(N.self_attr("model_config", s))], value=merged)
+        ])]
 
     def _forward(self, a: ModelAnalysis, updated: cst.FunctionDef) -> cst.FunctionDef:
         s = a.self_name

@@ -67,6 +67,11 @@ class ModelAnalysis:
     # attributes
     renamed_attrs: dict[cst.Attribute, str] = field(default_factory=dict)
     reads_num_outputs: bool = False
+    # model_config: legacy default keys read by name (through self.model_config or not) and
+    # uses of the whole config (see _config_reads)
+    default_keys: list[str] = field(default_factory=list)
+    defaults_via_self: bool = False
+    config_escapes: list[cst.CSTNode] = field(default_factory=list)
     removed_decorators: set[cst.Decorator] = field(default_factory=set)
 
     @property
