@@ -7,12 +7,12 @@ import libcst as cst
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.nodes import string_value
-from rlmigrate.core.legacy_config import SPEC_KEYS
 from rlmigrate.codemod.rules._config_plan import (
     ModelDictPlan,
     PolicySpecPlan,
     dict_items,
 )
+from rlmigrate.core.legacy_config import SPEC_KEYS
 
 
 def model_config_node(model: cst.Dict) -> cst.Dict | None:
