@@ -25,6 +25,7 @@ class LegacyImport:
     obj: str | None
     asname: str | None
     local: str
+    statement: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 @dataclass
@@ -119,7 +120,7 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
                     obj = dotted_name(alias.name)
                     asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
                     if obj:
-                        facts.legacy_imports.append(LegacyImport(name, obj, asname, asname or obj))
+                        facts.legacy_imports.append(LegacyImport(name, obj, asname, asname or obj, node))
             elif name and _is_legacy_module(name):
                 facts.imports_ray = True
         elif isinstance(node, cst.Import):
@@ -132,7 +133,7 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
                 elif _is_legacy_module(name):
                     asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
                     facts.legacy_imports.append(
-                        LegacyImport(name, None, asname, asname or name.split(".")[0])
+                        LegacyImport(name, None, asname, asname or name.split(".")[0], node)
                     )
         elif isinstance(node, cst.Assign):
             _framework_import(facts, node)

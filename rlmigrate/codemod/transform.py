@@ -22,7 +22,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
-from rlmigrate.codemod.findings import Finding
+from rlmigrate.codemod.findings import MANUAL, REVIEW, Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
 from rlmigrate.codemod.positions import start_positions
 from rlmigrate.codemod.rules.base import Rule
@@ -30,6 +30,7 @@ from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
 
 IMPORTS_RULE = "RLM050"
+LEFTOVER_RULE = "RLM090"
 
 
 class InvalidOutputError(Exception):
@@ -80,6 +81,8 @@ def rewrite_source(
     new_module = CombinedRules(rules).transform(module)
     if new_module is not module or ctx.imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
+    if ctx.is_selected(LEFTOVER_RULE):
+        _report_leftover_imports(ctx, facts, new_module, changed=new_module is not module)
     new_text = new_module.code
     if new_text != text:
         try:
@@ -95,6 +98,25 @@ def rewrite_source(
             findings.append(Finding(path, line, col, raw.code, raw.status, raw.message))
         findings = sorted(set(findings))
     return TransformOutcome(text=new_text, findings=findings, analysed=True)
+
+
+def _report_leftover_imports(ctx: FileContext, facts: ModuleFacts, new_module: cst.Module, *, changed: bool) -> None:
+    """RLM090: each legacy import still in the output (the file still needs Ray or the shim)."""
+    left = {(imp.module, imp.obj, imp.asname) for imp in collect_facts(new_module).legacy_imports}
+    if not left:
+        return
+    status = REVIEW if changed else MANUAL
+    by_statement: dict[cst.CSTNode, list[str]] = {}
+    for imp in facts.legacy_imports:
+        if (imp.module, imp.obj, imp.asname) in left and imp.statement is not None:
+            by_statement.setdefault(imp.statement, []).append(
+                f"{imp.module}.{imp.obj}" if imp.obj else imp.module
+            )
+    for statement, names in by_statement.items():
+        what = "rewritten file" if changed else "file"
+        ctx.report(statement, LEFTOVER_RULE, status,
+                   f"legacy import kept in the {what}: {', '.join(names)}; the file still needs "
+                   "Ray's legacy stack (or rlmigrate's shim) to import")
 
 
 def _fix_imports(
