@@ -52,6 +52,7 @@ class FileContext:
     imports: set[str] = field(default_factory=set)
     facts: Any = None
     shared: dict[str, Any] = field(default_factory=dict)
+    extra_imports: dict[str, set[str]] = field(default_factory=dict)
     _qualified: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_selected(self, code: str) -> bool:
@@ -67,6 +68,12 @@ class FileContext:
         """Record that the output uses new-stack ``symbol``; returns a Name node for it."""
         self.target.module_for(symbol)  # fail early on an unknown name
         self.imports.add(symbol)
+        return cst.Name(symbol)
+
+    def need_from(self, module: str, symbol: str) -> cst.Name:
+        """Record ``from module import symbol`` for a name outside the target's flat API
+        (the legacy defaults table); returns a Name node for it."""
+        self.extra_imports.setdefault(module, set()).add(symbol)
         return cst.Name(symbol)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:

@@ -79,7 +79,7 @@ def rewrite_source(
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
     new_module = CombinedRules(rules).transform(module)
-    if new_module is not module or ctx.imports:
+    if new_module is not module or ctx.imports or ctx.extra_imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
     if ctx.is_selected(LEFTOVER_RULE):
         _report_leftover_imports(ctx, facts, new_module, changed=new_module is not module)
@@ -138,4 +138,6 @@ def _fix_imports(
     wanted: dict[str, set[str]] = {}
     for symbol in ctx.imports:
         wanted.setdefault(ctx.target.module_for(symbol), set()).add(symbol)
+    for module, symbols in ctx.extra_imports.items():
+        wanted.setdefault(module, set()).update(symbols)
     return add_imports(new_module, wanted)

@@ -56,6 +56,9 @@ __all__ = [
     "analyze",
 ]
 
+# built-in legacy models a converted class may keep inside (stateless: called as
+# model(input_dict, state, seq_lens) with state [] and no sequence arithmetic)
+INNER_MODELS = frozenset({"FullyConnectedNetwork", "VisionNetwork", "ComplexInputNetwork"})
 CTOR_ROLES = ("obs_space", "action_space", "num_outputs", "model_config", "name")
 NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 OBS_KEYS = {"obs": "obs", "obs_flat": "obs_flat", "OBS": "obs", "CUR_OBS": "obs"}
@@ -175,9 +178,20 @@ class _Analyzer:
         removed = {n for s in a.removed_statements for n in walk(s)}
         refs = {r for r in _references(self.ctx, param) if r not in removed} if param else set()
         reads = config_reads(a.methods, refs)
-        a.default_keys, a.defaults_via_self, a.config_escapes = (
-            reads.keys, reads.via_self, reads.escapes
-        )
+        a.default_keys, a.defaults_via_self = reads.keys, reads.via_self
+        into_inner = self._args_of_inner_models()
+        a.config_escapes = [n for n in reads.escapes if n not in into_inner]
+        a.full_defaults = any(n in into_inner for n in reads.escapes)
+
+    def _args_of_inner_models(self) -> set[cst.CSTNode]:
+        init = self.a.methods.get("__init__")
+        out: set[cst.CSTNode] = set()
+        if init is None:
+            return out
+        for node in walk(init, into_functions=False):
+            if isinstance(node, cst.Call) and self.ctx.legacy_symbols(node.func) & INNER_MODELS:
+                out.update(arg.value for arg in node.args)
+        return out
 
     # -- constructor ----------------------------------------------------------------------
     def _constructor(self, init: cst.FunctionDef) -> None:
@@ -195,6 +209,7 @@ class _Analyzer:
         if isinstance(p.star_arg, cst.Param):
             self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config")
         a.star_kwargs = p.star_kwarg
+        self._inner_models(init)
         for stmt in walk(init, into_functions=False):
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
                 if self._is_super_init(stmt.value, a.self_name):
@@ -214,6 +229,18 @@ class _Analyzer:
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
                 if not any(isinstance(s, cst.Expr) and s.value is stmt for s in a.removed_statements):
                     self.block(stmt, "RLM001", "calls the legacy base class inside __init__")
+
+    def _inner_models(self, init: cst.FunctionDef) -> None:
+        """``self.X = FullyConnectedNetwork(...)``: a stateless legacy model kept inside."""
+        for node in walk(init, into_functions=False):
+            if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+                continue
+            target, value = node.targets[0].target, node.value
+            if isinstance(value, cst.Call) and is_self_attr(target, self.a.self_name):
+                found = self.ctx.legacy_symbols(value.func) & INNER_MODELS
+                if found:
+                    assert isinstance(target, cst.Attribute)
+                    self.a.inner_models[target.attr.value] = sorted(found)[0]
 
     def _is_super_init(self, node: cst.Call, self_name: str) -> bool:
         func = node.func
@@ -246,7 +273,10 @@ class _Analyzer:
         a.input_name = positional[1].name.value
         a.state_name = positional[2].name.value
         seq_param = positional[3]
+        passed_on = self._delegations(forward, positional)
         for ref in _references(self.ctx, seq_param):
+            if ref in passed_on:
+                continue
             self.block(ref, SEQ_LENS,
                        "seq_lens is used: RLModules get (B, T, ...) batches with zero-padding "
                        "done by connectors; port the sequence arithmetic by hand")
@@ -257,11 +287,14 @@ class _Analyzer:
         a.returns[a.forward_name] = returns
         for ret in returns:
             value = ret.value
+            if isinstance(value, cst.Call) and value in a.delegations:
+                a.delegated_returns.add(ret)
+                continue
             if not (isinstance(value, cst.Tuple) and len(value.elements) == 2) or any(
                 isinstance(e, cst.StarredElement) for e in value.elements
             ):
                 self.block(ret, "RLM001", f"{a.forward_name}() must return (outputs, state)")
-        state_refs = _references(self.ctx, positional[2])
+        state_refs = [r for r in _references(self.ctx, positional[2]) if r not in passed_on]
         returned_state = {
             r.value.elements[1].value for r in returns
             if isinstance(r.value, cst.Tuple) and len(r.value.elements) == 2
@@ -281,7 +314,7 @@ class _Analyzer:
         else:
             a.state_used = bool(state_refs)
         if a.kind == FEEDFORWARD:
-            input_refs = _references(self.ctx, positional[1])
+            input_refs = [r for r in _references(self.ctx, positional[1]) if r not in passed_on]
             subscripts = {
                 n.value: n for n in walk(forward)
                 if isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name)
@@ -299,6 +332,30 @@ class _Analyzer:
                     a.obs_subscripts[sub] = key
         if a.kind == FEEDFORWARD and a.input_name != "batch":
             self._check_free_name(forward, "batch")
+
+    def _delegations(self, forward: cst.FunctionDef, positional: list[cst.Param]) -> set[cst.CSTNode]:
+        """Calls ``self.X(input_dict, state, seq_lens)`` (or ``self.X.forward(...)``) of an inner
+        legacy model; returns the argument nodes the rewrite replaces."""
+        a = self.a
+        names = [p.name.value for p in positional[1:4]]
+        replaced: set[cst.CSTNode] = set()
+        for node in walk(forward):
+            if not (isinstance(node, cst.Call) and len(node.args) == 3
+                    and not any(arg.keyword or arg.star for arg in node.args)):
+                continue
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+                func = func.value
+            if not (is_self_attr(func, _self_name(forward) or "self")
+                    and func.attr.value in a.inner_models):  # type: ignore[union-attr]
+                continue
+            values = [arg.value for arg in node.args]
+            if not all(isinstance(v, cst.Name) and v.value == n for v, n in zip(values[1:], names[1:])):
+                continue
+            whole = isinstance(values[0], cst.Name) and values[0].value == names[0]
+            a.delegations[node] = whole
+            replaced.update(values[1:] + (values[:1] if whole else []))
+        return replaced
 
     def _check_free_name(self, func: cst.FunctionDef, name: str) -> None:
         for node in walk(func):
@@ -326,6 +383,11 @@ class _Analyzer:
                         if is_self_attr(t, fwd_self):
                             assigned_in_forward.add(t.attr.value)
         for node in walk(vf):
+            if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value == "value_function"
+                    and is_self_attr(node.func.value, self_name)
+                    and node.func.value.attr.value in a.inner_models):  # type: ignore[attr-defined]
+                a.value_delegates = True
             if is_self_attr(node, self_name) and node.attr.value in assigned_in_forward:
                 a.cached_reads.add(node)
                 if node.attr.value not in a.cached_attrs:

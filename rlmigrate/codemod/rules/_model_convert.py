@@ -141,7 +141,10 @@ class _ModelConverter(Rule):
                 local_num_outputs = local
             elif role == "model_config":
                 value = N.expression(f"{s}.model_config")
-                if a.default_keys and not a.defaults_via_self:
+                if a.full_defaults:
+                    table = self.ctx.need_from(self.ctx.target.legacy_defaults_module, "MODEL_DEFAULTS")
+                    value = cst.Dict([cst.StarredDictElement(table), cst.StarredDictElement(value)])
+                elif a.default_keys and not a.defaults_via_self:
                     value = defaults_dict(a.default_keys, value)
             else:
                 value = N.expression(f"type({s}).__name__")
@@ -180,7 +183,13 @@ class _ModelConverter(Rule):
         """Report how the rewrite keeps what the legacy model read from ``MODEL_DEFAULTS``;
         the statement that merges them into ``self.model_config`` when it is read there."""
         init = a.methods["__init__"]
-        if a.default_keys:
+        for attr, legacy in a.inner_models.items():
+            self.report(init, REVIEW,
+                        f"self.{attr} stays a legacy {legacy} (it needs Ray's legacy stack or "
+                        "rlmigrate's shim; its weights load unchanged): it gets model_config with "
+                        "RLlib 2.10's MODEL_DEFAULTS merged in, and {\"obs\": batch[Columns.OBS]} "
+                        "where it got input_dict (the same tensors for Box observations)")
+        if a.default_keys and not a.full_defaults:
             keys = ", ".join(a.default_keys)
             self.report(init, CONVERTED,
                         f"model_config keys {keys} keep RLlib 2.10's defaults (the legacy model "
@@ -223,7 +232,13 @@ class _ModelConverter(Rule):
     ) -> cst.FunctionDef:
         s = a.self_name
         prelude: list[cst.BaseStatement] = []
-        if a.cached_attrs:
+        if a.value_delegates:
+            prelude.append(N.statement(f"{s}._forward(batch)\n"))
+            self.report(original, REVIEW,
+                        "value_function() → compute_values(batch, embeddings=None): it asks the "
+                        "inner legacy model, which caches its value input in forward(), so "
+                        "compute_values runs _forward(batch) first", code=VALUE_RULE)
+        elif a.cached_attrs:
             self.ctx.need("Columns")
             prelude.append(N.statement(
                 "if embeddings is None:\n"
@@ -276,10 +291,26 @@ class _ModelConverter(Rule):
             )
         return updated
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        a = self._current()
+        if a is None or original not in a.delegations:
+            return updated
+        self.ctx.need("Columns")
+        args = list(updated.args)
+        if a.delegations[original]:
+            args[0] = args[0].with_changes(value=N.expression('{"obs": batch[Columns.OBS]}'))
+        args[1] = args[1].with_changes(value=cst.List([]))
+        args[2] = args[2].with_changes(value=cst.Name("None"))
+        return updated.with_changes(args=args)
+
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         a = self._current()
         if a is None:
             return updated
+        if original in a.delegated_returns and updated.value is not None:
+            outputs = cst.Subscript(value=updated.value,
+                                    slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))])
+            return updated.with_changes(value=N.dict_of([(N.column("ACTION_DIST_INPUTS"), outputs)]))
         if original in a.returns.get(a.forward_name, ()):
             assert isinstance(updated.value, cst.Tuple)
             outputs = updated.value.elements[0].value

@@ -70,6 +70,14 @@ class ModelAnalysis:
     # model_config: legacy default keys read by name (through self.model_config or not) and
     # uses of the whole config (see _config_reads)
     default_keys: list[str] = field(default_factory=list)
+    # inner legacy models built in __init__ (self.<attr> = FullyConnectedNetwork(...)): attr ->
+    # legacy class; their calls with (input_dict, state, seq_lens) in forward; whether a
+    # legacy model gets the whole config (then the binding merges every default)
+    inner_models: dict[str, str] = field(default_factory=dict)
+    delegations: dict[cst.Call, bool] = field(default_factory=dict)  # call -> input_dict passed whole
+    delegated_returns: set[cst.Return] = field(default_factory=set)
+    full_defaults: bool = False
+    value_delegates: bool = False
     defaults_via_self: bool = False
     config_escapes: list[cst.CSTNode] = field(default_factory=list)
     removed_decorators: set[cst.Decorator] = field(default_factory=set)
