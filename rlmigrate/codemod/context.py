@@ -53,6 +53,7 @@ class FileContext:
     facts: Any = None
     shared: dict[str, Any] = field(default_factory=dict)
     extra_imports: dict[str, set[str]] = field(default_factory=dict)
+    foreign_bases: dict[str, str] = field(default_factory=dict)
     _qualified: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_selected(self, code: str) -> bool:

@@ -9,6 +9,7 @@ unchanged). Work is spread over processes (``jobs``); results come back in path 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ import libcst as cst
 from rlmigrate.codemod import findings as F
 from rlmigrate.codemod.discover import Discovery, discover
 from rlmigrate.codemod.findings import FileResult, Finding, worst_status
-from rlmigrate.codemod.legacy_api import may_contain_legacy_api
+from rlmigrate.codemod.project_index import ProjectIndex, build_index, needs_rewrite
 from rlmigrate.codemod.rules import ALL_RULES
 from rlmigrate.codemod.source_io import (
     SourceDecodeError,
@@ -52,12 +53,14 @@ class RunOptions:
         target: ``rlmigrate`` or ``ray``.
         selected: rule codes to apply.
         out_dir: mirror the tree here instead of writing in place (mode ``write`` only).
+        project: the run's project-wide class index (legacy bases in other files).
     """
 
     mode: str = "write"
     target: str = "rlmigrate"
     selected: frozenset[str] = frozenset(rule.code for rule in ALL_RULES)
     out_dir: Path | None = None
+    project: ProjectIndex | None = None  # filled by run(): see project_index.py
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -108,7 +111,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     except SourceReadError as err:
         return _error(path, F.READ_ERROR, str(err))
     dest = _mirror_path(file, root, options.out_dir) if options.out_dir else file
-    if not may_contain_legacy_api(raw):
+    if not needs_rewrite(raw, path, options.project):
         result = FileResult(path=path, prefiltered=True)
         if options.out_dir and options.mode == "write":
             _copy(file, dest, st.st_mode)
@@ -124,6 +127,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
             target=Target(options.target),
             selected=options.selected,
             rule_classes=ALL_RULES,
+            foreign_bases=options.project.for_file(path) if options.project else None,
         )
     except cst.ParserSyntaxError as err:
         message = f"{path}:{err.raw_line}:{err.raw_column + 1}: syntax error: {err.message}"
@@ -253,6 +257,8 @@ def run(
     """
     start = time.perf_counter()
     found = discovery or discover(paths)
+    if options.project is None:
+        options = dataclasses.replace(options, project=build_index(found.files))
     items = [(file, root, options) for file, root in found.files]
     jobs = jobs or default_jobs()
     results: list[FileResult] = []

@@ -14,7 +14,7 @@ Order of work for a file that passed the byte prefilter:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -61,20 +61,25 @@ def rewrite_source(
     target: Target,
     selected: frozenset[str],
     rule_classes: Sequence[type[Rule]],
+    foreign_bases: Mapping[str, str] | None = None,
 ) -> TransformOutcome:
     """Apply the selected rules to ``text`` and return the new text and findings.
 
     Raises:
         libcst.ParserSyntaxError: ``text`` does not parse.
         InvalidOutputError: the rewritten text does not compile (names the file and line).
+
+    ``foreign_bases``: classes of this file whose legacy base is defined in another file of
+    the run (from the project index), class name -> "Base (path)".
     """
     module = cst.parse_module(text)
     facts = collect_facts(module)
-    if not _needs_analysis(facts, text):
+    if not (_needs_analysis(facts, text) or foreign_bases):
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
-    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts)
+    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts,
+                      foreign_bases=dict(foreign_bases or {}))
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]

@@ -37,7 +37,8 @@ class LegacyApiLeftover(Rule):
         Reports, each with its line and what to do: a class whose base is a legacy RLlib
         class no converting rule handles (``DQNTorchModel``, ``SACTorchModel``, ``Policy``,
         ``DefaultCallbacks``, ``Preprocessor``, ``Trainer``, ...); a class whose base is a
-        legacy model class defined in the same file; calls such as ``build_trainer`` and
+        legacy model class defined in the same file or in another file of the run (the engine's
+        project-wide class index, ``project_index.py``); calls such as ``build_trainer`` and
         ``register_custom_preprocessor``; imports from ``ray.rllib.agents``; and, after the
         rewrite, every ``ray.rllib``/``shim`` import still in the file (the file still needs
         Ray's legacy stack, or the shim, to import).
@@ -63,6 +64,12 @@ class LegacyApiLeftover(Rule):
     fix_safety = "manual"
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        foreign = self.ctx.foreign_bases.get(node.name.value)
+        if foreign is not None:
+            self.report(node, MANUAL,
+                        f"{node.name.value} subclasses {foreign}, a legacy model defined in another "
+                        "file: port it after its base (the rewrite of one file cannot see the other)")
+            return
         kind, _ = classify(self.ctx, node)
         if kind is not None:
             return
