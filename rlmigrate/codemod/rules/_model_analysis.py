@@ -392,6 +392,8 @@ class _Analyzer:
                 a.cached_reads.add(node)
                 if node.attr.value not in a.cached_attrs:
                     a.cached_attrs.append(node.attr.value)
+        if forward is not None and a.kind == FEEDFORWARD and len(a.cached_attrs) == 1:
+            a.value_feature = _value_feature(forward, a.cached_attrs[0], assigned_in_forward)
         for other, method in a.methods.items():
             if other == "value_function":
                 continue
@@ -400,6 +402,60 @@ class _Analyzer:
                     self.block(node, "RLM002",
                                "value_function() is called from another method; call "
                                "compute_values(batch) there by hand")
+
+
+def _value_feature(
+    forward: cst.FunctionDef, attr: str, assigned: set[str]
+) -> tuple[str, str, cst.BaseExpression] | None:
+    """``self.<attr> = expr`` in forward where ``expr`` computes the value from one local
+    feature tensor (``self.value_head(features).squeeze(1)``): ``(attr, "features", expr)``.
+
+    None when the cache holds the features themselves (a plain name or attribute, or forward
+    reads it too), when the
+    expression reads more than one local or another cached attribute, or when the feature
+    local is rebound in forward (its value at the return would differ).
+    """
+    self_name = _self_name(forward) or "self"
+    stores = [n for n in walk(forward) if isinstance(n, cst.Assign)
+              and any(is_self_attr(t.target, self_name, attr) for t in n.targets)]
+    if len(stores) != 1 or len(stores[0].targets) != 1:
+        return None
+    expr = stores[0].value
+    target = stores[0].targets[0].target
+    if any(is_self_attr(n, self_name, attr) and n is not target for n in walk(forward)):
+        return None  # forward itself uses it: the cache holds the features
+    if not isinstance(expr, cst.Call) and not (
+        isinstance(expr, (cst.Attribute, cst.Subscript)) and any(isinstance(n, cst.Call) for n in walk(expr))
+    ):
+        return None
+    bound: dict[str, int] = {}
+    for node in walk(forward):
+        for target in _store_targets(node):
+            for name in _bound_names(target):
+                bound[name] = bound.get(name, 0) + 1
+    locals_read: set[str] = set()
+    for node in walk(expr):
+        if is_self_attr(node, self_name) and node.attr.value in assigned:
+            return None
+        if isinstance(node, cst.Name) and node.value in bound:
+            locals_read.add(node.value)
+    attributes = {n.attr for n in walk(expr) if isinstance(n, cst.Attribute)}
+    locals_read -= {n.value for n in attributes}
+    if len(locals_read) != 1:
+        return None
+    (feature,) = locals_read
+    return (attr, feature, expr) if bound.get(feature) == 1 else None
+
+
+def _bound_names(target: cst.CSTNode) -> list[str]:
+    """Plain names a store target binds (``a``, ``a, (b, c)``; not ``self.x`` or ``d[k]``)."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _bound_names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _bound_names(target.value)
+    return []
 
 
 def _obs_key(ctx: FileContext, sub: cst.Subscript) -> str | None:

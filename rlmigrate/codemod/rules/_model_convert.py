@@ -44,6 +44,8 @@ class _ModelConverter(Rule):
         return "value_function" in a.methods and self.ctx.is_selected(VALUE_RULE)
 
     def _embedding_expr(self, a: ModelAnalysis) -> cst.BaseExpression:
+        if a.value_feature is not None:
+            return cst.Name(a.value_feature[1])
         if len(a.cached_attrs) == 1:
             return N.self_attr(a.cached_attrs[0], a.self_name)
         return N.dict_of(
@@ -249,6 +251,12 @@ class _ModelConverter(Rule):
                             "value_function() → compute_values(batch, embeddings=None); it returns "
                             "what value_function returned (often (B*T,)), where the new stack "
                             "expects (B, T)", code=VALUE_RULE)
+            elif a.value_feature is not None:
+                attr, feature = a.value_feature[:2]
+                self.report(original, CONVERTED,
+                            "value_function() → compute_values(batch, embeddings=None): forward() "
+                            f"puts its features ({feature}) under Columns.EMBEDDINGS and "
+                            f"compute_values recomputes self.{attr} from them", code=VALUE_RULE)
             else:
                 self.report(original, CONVERTED,
                             "value_function() → compute_values(batch, embeddings=None): "
@@ -283,6 +291,8 @@ class _ModelConverter(Rule):
         if original in a.renamed_attrs and isinstance(updated, cst.Attribute):
             return updated.with_changes(attr=cst.Name(a.renamed_attrs[original]))
         if original in a.cached_reads and self._convert_value(a):
+            if a.value_feature is not None:
+                return _value_from_features(a.value_feature[1], a.value_feature[2])
             if len(a.cached_attrs) == 1:
                 return cst.Name("embeddings")
             return cst.Subscript(
@@ -341,6 +351,27 @@ class _ModelConverter(Rule):
             return cst.RemovalSentinel.REMOVE
         kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(body=kept)
+
+
+class _Rename(cst.CSTTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__()
+        self.old, self.new = old, new
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)  # x.old stays an attribute name
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=self.new) if original.value == self.old else updated
+
+
+def _value_from_features(feature: str, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` (forward's value computation) reading ``embeddings`` where it read ``feature``."""
+    value = expr.deep_clone().visit(_Rename(feature, "embeddings"))
+    assert isinstance(value, cst.BaseExpression)
+    if isinstance(value, (cst.Call, cst.Attribute, cst.Subscript, cst.Name)):
+        return value
+    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def _state_dict(value: cst.BaseExpression) -> cst.BaseExpression:

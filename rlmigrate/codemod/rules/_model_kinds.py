@@ -77,6 +77,9 @@ class ModelAnalysis:
     delegations: dict[cst.Call, bool] = field(default_factory=dict)  # call -> input_dict passed whole
     delegated_returns: set[cst.Return] = field(default_factory=set)
     full_defaults: bool = False
+    # forward caches the value itself (self._v = self.vf(x)): the feature x goes under
+    # EMBEDDINGS and compute_values recomputes expr from it: (attr, feature name, expr)
+    value_feature: tuple[str, str, cst.BaseExpression] | None = None
     value_delegates: bool = False
     defaults_via_self: bool = False
     config_escapes: list[cst.CSTNode] = field(default_factory=list)
