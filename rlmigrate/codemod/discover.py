@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rlmigrate.codemod.config_files import is_config_file
+
 SKIP_DIRS = frozenset(
     {
         ".git",
@@ -55,7 +57,8 @@ class Discovery:
 
 
 def _is_python(path: Path) -> bool:
-    return path.suffix in (".py", ".pyi")
+    """Python sources, and the YAML/JSON experiment configs scanned for legacy model names."""
+    return path.suffix in (".py", ".pyi") or is_config_file(path)
 
 
 def discover(paths: Sequence[str | os.PathLike[str]]) -> Discovery:

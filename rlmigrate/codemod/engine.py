@@ -24,6 +24,7 @@ from pathlib import Path
 import libcst as cst
 
 from rlmigrate.codemod import findings as F
+from rlmigrate.codemod.config_files import is_config_file, scan_config_file
 from rlmigrate.codemod.discover import Discovery, discover
 from rlmigrate.codemod.findings import FileResult, Finding, worst_status
 from rlmigrate.codemod.project_index import ProjectIndex, build_index, needs_rewrite
@@ -105,6 +106,8 @@ def _mirror_path(file: Path, root: Path, out_dir: Path) -> Path:
 
 def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     """Rewrite one file according to ``options``; never raises for file problems."""
+    if is_config_file(file):  # experiment configs are scanned, never rewritten
+        return scan_config_file(file, root, options.out_dir if options.mode == "write" else None)
     path = str(file)
     try:
         raw, st = read_bytes(file)

@@ -41,7 +41,8 @@ def test_cases_cover_the_fixtures():
 
 def test_rewrite_statuses_match_the_cases(rewritten):
     _, report = rewritten
-    statuses = {f["path"].rsplit("/", 1)[-1]: f["status"] for f in report["files"]}
+    statuses = {f["path"].rsplit("/", 1)[-1]: f["status"] for f in report["files"]
+                if f["path"].endswith(".py")}
     assert statuses == {name: entry["status"] for name, entry in load_cases().items()}
 
 
