@@ -11,12 +11,12 @@ a variable) cannot be made exact that way and is reported for review.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from rlmigrate.codemod.nodes import children, is_self_attr, string_value
+from rlmigrate.codemod.nodes import is_self_attr, string_value
 from rlmigrate.core.legacy_config import MODEL_DEFAULTS
 
 
@@ -29,57 +29,59 @@ class ConfigReads:
     escapes: list[cst.CSTNode] = field(default_factory=list)
 
 
-def _with_parents(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode | None]]:
-    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(root, None)]
-    while stack:
-        node, parent = stack.pop()
-        yield node, parent
-        stack.extend((child, node) for child in reversed(children(node)))
-
-
-def _literal_key(node: cst.CSTNode, parent: cst.CSTNode | None, grand: cst.CSTNode | None) -> str | None | bool:
-    """The key read from config ``node`` (str), False when it is not a keyed read."""
-    if isinstance(parent, cst.Subscript) and parent.value is node:
-        if len(parent.slice) == 1 and isinstance(parent.slice[0].slice, cst.Index):
-            return string_value(parent.slice[0].slice.value) or False
-        return False
-    if (
-        isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "get"
-        and isinstance(grand, cst.Call) and grand.func is parent and grand.args
-    ):
-        return string_value(grand.args[0].value) or False
-    if isinstance(parent, cst.ComparisonTarget) and isinstance(
-        parent.operator, (cst.In, cst.NotIn)
-    ):
-        return None  # `"k" in model_config`: a membership test, not a value
-    return False
-
-
-def config_reads(methods: Mapping[str, cst.FunctionDef], param_refs: set[cst.CSTNode]) -> ConfigReads:
+def config_reads(
+    methods: Mapping[str, cst.FunctionDef],
+    param_refs: set[cst.CSTNode],
+    nodes_of: Callable[[cst.CSTNode], Sequence[cst.CSTNode]],
+) -> ConfigReads:
     """Scan ``methods`` of one class (``param_refs``: uses of ``__init__``'s config parameter,
-    the legacy base-class calls that the rewrite removes excluded)."""
+    the legacy base-class calls that the rewrite removes excluded; ``nodes_of``: every node
+    under a method, the analysis's cached walk).
+
+    One pass per method over its nodes: a config node (a parameter use or ``self.model_config``)
+    read through its parent (``cfg["k"]``, ``cfg.get("k", ...)``, ``"k" in cfg``) gives a key;
+    every other use is an escape.
+    """
     reads = ConfigReads()
     for method in methods.values():
         positional = list(method.params.posonly_params) + list(method.params.params)
         self_name = positional[0].name.value if positional else None
-        parents: dict[cst.CSTNode, cst.CSTNode | None] = {}
-        for node, parent in _with_parents(method):
-            parents[node] = parent
-            via_self = self_name is not None and is_self_attr(node, self_name, "model_config")
-            if not (via_self or node in param_refs):
+        nodes = nodes_of(method)
+        via_self = {
+            n for n in nodes if self_name is not None and is_self_attr(n, self_name, "model_config")
+        }
+        config_nodes = via_self | (param_refs & set(nodes))
+        if not config_nodes:
+            continue
+        handled: set[cst.CSTNode] = set()
+        for node in nodes:
+            key: str | None = None
+            target: cst.CSTNode | None = None
+            if isinstance(node, cst.Subscript) and node.value in config_nodes:
+                target = node.value
+                if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                    key = string_value(node.slice[0].slice.value)
+            elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                  and node.func.value in config_nodes and node.func.attr.value == "get" and node.args):
+                target = node.func.value
+                key = string_value(node.args[0].value)
+            elif isinstance(node, cst.ComparisonTarget) and node.comparator in config_nodes \
+                    and isinstance(node.operator, (cst.In, cst.NotIn)):
+                handled.add(node.comparator)  # `"k" in cfg`: a membership test, not a value
                 continue
-            if via_self and isinstance(parent, cst.AssignTarget):
+            elif isinstance(node, cst.AssignTarget) and node.target in via_self:
+                handled.add(node.target)  # self.model_config = ...: a store
                 continue
-            key = _literal_key(node, parent, parents.get(parent) if parent is not None else None)
+            if target is None:
+                continue
+            handled.add(target)
             if key is None:
-                continue
-            if key is False:
-                reads.escapes.append(node)
-                continue
-            assert isinstance(key, str)
-            if key in MODEL_DEFAULTS and key not in reads.keys:
-                reads.keys.append(key)
-            reads.via_self = reads.via_self or (via_self and key in MODEL_DEFAULTS)
+                reads.escapes.append(target)
+            elif key in MODEL_DEFAULTS:
+                if key not in reads.keys:
+                    reads.keys.append(key)
+                reads.via_self = reads.via_self or target in via_self
+        reads.escapes.extend(n for n in nodes if n in config_nodes and n not in handled)
     return reads
 
 

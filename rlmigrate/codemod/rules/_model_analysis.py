@@ -71,6 +71,19 @@ LEGACY_ATTRIBUTE = "RLM064"
 SEQ_LENS = "RLM065"
 
 
+_WALKS: dict[tuple[int, bool], list[cst.CSTNode]] = {}
+
+
+def _walk(node: cst.CSTNode, *, into_functions: bool = True) -> list[cst.CSTNode]:
+    """``nodes.walk`` as a list, cached for the class being analysed (its methods are walked
+    by a dozen questions; one walk each is enough)."""
+    key = (id(node), into_functions)
+    found = _WALKS.get(key)
+    if found is None or found[0] is not node:
+        found = _WALKS[key] = list(walk(node, into_functions=into_functions))
+    return found
+
+
 def analyze(ctx: FileContext, node: cst.ClassDef) -> ModelAnalysis:
     """Analyse ``node`` once per file (cached in ``ctx.shared``)."""
     cache: dict[cst.ClassDef, ModelAnalysis] = ctx.shared.setdefault("model_analysis", {})
@@ -81,6 +94,7 @@ def analyze(ctx: FileContext, node: cst.ClassDef) -> ModelAnalysis:
 
 class _Analyzer:
     def __init__(self, ctx: FileContext, node: cst.ClassDef) -> None:
+        _WALKS.clear()  # one class at a time: the cache never outlives its nodes' use
         self.ctx = ctx
         kind, legacy = classify(ctx, node)
         self.a = ModelAnalysis(node=node, kind=kind, legacy_bases=legacy)
@@ -136,9 +150,9 @@ class _Analyzer:
             self_name = _self_name(method)
             if self_name is None:
                 continue
-            for node in walk(method):
+            for node in _walk(method):
                 for target in _store_targets(node):
-                    for t in walk(target):
+                    for t in _walk(target):
                         if is_self_attr(t, self_name):
                             stores.add(t)
                             assigned.add(t.attr.value)
@@ -175,9 +189,9 @@ class _Analyzer:
     def _config_reads(self) -> None:
         a = self.a
         param = a.ctor_params.get("model_config")
-        removed = {n for s in a.removed_statements for n in walk(s)}
+        removed = {n for s in a.removed_statements for n in _walk(s)}
         refs = {r for r in _references(self.ctx, param) if r not in removed} if param else set()
-        reads = config_reads(a.methods, refs)
+        reads = config_reads(a.methods, refs, _walk)
         a.default_keys, a.defaults_via_self = reads.keys, reads.via_self
         into_inner = self._args_of_inner_models()
         a.config_escapes = [n for n in reads.escapes if n not in into_inner]
@@ -188,7 +202,7 @@ class _Analyzer:
         out: set[cst.CSTNode] = set()
         if init is None:
             return out
-        for node in walk(init, into_functions=False):
+        for node in _walk(init, into_functions=False):
             if isinstance(node, cst.Call) and self.ctx.legacy_symbols(node.func) & INNER_MODELS:
                 out.update(arg.value for arg in node.args)
         return out
@@ -210,7 +224,7 @@ class _Analyzer:
             self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config")
         a.star_kwargs = p.star_kwarg
         self._inner_models(init)
-        for stmt in walk(init, into_functions=False):
+        for stmt in _walk(init, into_functions=False):
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
                 if self._is_super_init(stmt.value, a.self_name):
                     a.removed_statements.add(stmt)
@@ -219,20 +233,20 @@ class _Analyzer:
             ):
                 pass
         removed_names = {
-            n for s in a.removed_statements for n in walk(s) if isinstance(n, cst.Name)
+            n for s in a.removed_statements for n in _walk(s) if isinstance(n, cst.Name)
         }
         for param in rest + list(p.kwonly_params) + ([p.star_kwarg] if isinstance(p.star_kwarg, cst.Param) else []):
             refs = _references(self.ctx, param)
             if any(ref not in removed_names for ref in refs):
                 a.used_ctor_names.add(param.name.value)
-        for stmt in walk(init, into_functions=False):
+        for stmt in _walk(init, into_functions=False):
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
                 if not any(isinstance(s, cst.Expr) and s.value is stmt for s in a.removed_statements):
                     self.block(stmt, "RLM001", "calls the legacy base class inside __init__")
 
     def _inner_models(self, init: cst.FunctionDef) -> None:
         """``self.X = FullyConnectedNetwork(...)``: a stateless legacy model kept inside."""
-        for node in walk(init, into_functions=False):
+        for node in _walk(init, into_functions=False):
             if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
                 continue
             target, value = node.targets[0].target, node.value
@@ -280,7 +294,7 @@ class _Analyzer:
             self.block(ref, SEQ_LENS,
                        "seq_lens is used: RLModules get (B, T, ...) batches with zero-padding "
                        "done by connectors; port the sequence arithmetic by hand")
-        for stmt in walk(forward):
+        for stmt in _walk(forward):
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
                 self.block(stmt, "RLM001", "calls the legacy base class inside forward")
         returns = _own_returns(forward)
@@ -316,7 +330,7 @@ class _Analyzer:
         if a.kind == FEEDFORWARD:
             input_refs = [r for r in _references(self.ctx, positional[1]) if r not in passed_on]
             subscripts = {
-                n.value: n for n in walk(forward)
+                n.value: n for n in _walk(forward)
                 if isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name)
                 and n.value.value == a.input_name
             }
@@ -339,7 +353,7 @@ class _Analyzer:
         a = self.a
         names = [p.name.value for p in positional[1:4]]
         replaced: set[cst.CSTNode] = set()
-        for node in walk(forward):
+        for node in _walk(forward):
             if not (isinstance(node, cst.Call) and len(node.args) == 3
                     and not any(arg.keyword or arg.star for arg in node.args)):
                 continue
@@ -358,7 +372,7 @@ class _Analyzer:
         return replaced
 
     def _check_free_name(self, func: cst.FunctionDef, name: str) -> None:
-        for node in walk(func):
+        for node in _walk(func):
             for target in _store_targets(node):
                 if isinstance(target, cst.Name) and target.value == name:
                     self.block(target, "RLM001",
@@ -377,12 +391,12 @@ class _Analyzer:
         assigned_in_forward: set[str] = set()
         if forward is not None:
             fwd_self = _self_name(forward) or "self"
-            for node in walk(forward):
+            for node in _walk(forward):
                 for target in _store_targets(node):
-                    for t in walk(target):
+                    for t in _walk(target):
                         if is_self_attr(t, fwd_self):
                             assigned_in_forward.add(t.attr.value)
-        for node in walk(vf):
+        for node in _walk(vf):
             if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
                     and node.func.attr.value == "value_function"
                     and is_self_attr(node.func.value, self_name)
@@ -397,7 +411,7 @@ class _Analyzer:
         for other, method in a.methods.items():
             if other == "value_function":
                 continue
-            for node in walk(method):
+            for node in _walk(method):
                 if is_self_attr(node, _self_name(method) or "self", "value_function"):
                     self.block(node, "RLM002",
                                "value_function() is called from another method; call "
@@ -416,30 +430,30 @@ def _value_feature(
     local is rebound in forward (its value at the return would differ).
     """
     self_name = _self_name(forward) or "self"
-    stores = [n for n in walk(forward) if isinstance(n, cst.Assign)
+    stores = [n for n in _walk(forward) if isinstance(n, cst.Assign)
               and any(is_self_attr(t.target, self_name, attr) for t in n.targets)]
     if len(stores) != 1 or len(stores[0].targets) != 1:
         return None
     expr = stores[0].value
     target = stores[0].targets[0].target
-    if any(is_self_attr(n, self_name, attr) and n is not target for n in walk(forward)):
+    if any(is_self_attr(n, self_name, attr) and n is not target for n in _walk(forward)):
         return None  # forward itself uses it: the cache holds the features
     if not isinstance(expr, cst.Call) and not (
-        isinstance(expr, (cst.Attribute, cst.Subscript)) and any(isinstance(n, cst.Call) for n in walk(expr))
+        isinstance(expr, (cst.Attribute, cst.Subscript)) and any(isinstance(n, cst.Call) for n in _walk(expr))
     ):
         return None
     bound: dict[str, int] = {}
-    for node in walk(forward):
+    for node in _walk(forward):
         for target in _store_targets(node):
             for name in _bound_names(target):
                 bound[name] = bound.get(name, 0) + 1
     locals_read: set[str] = set()
-    for node in walk(expr):
+    for node in _walk(expr):
         if is_self_attr(node, self_name) and node.attr.value in assigned:
             return None
         if isinstance(node, cst.Name) and node.value in bound:
             locals_read.add(node.value)
-    attributes = {n.attr for n in walk(expr) if isinstance(n, cst.Attribute)}
+    attributes = {n.attr for n in _walk(expr) if isinstance(n, cst.Attribute)}
     locals_read -= {n.value for n in attributes}
     if len(locals_read) != 1:
         return None
@@ -492,7 +506,7 @@ def _store_targets(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def _own_returns(func: cst.FunctionDef) -> list[cst.Return]:
-    return [n for n in walk(func.body, into_functions=False) if isinstance(n, cst.Return)]
+    return [n for n in _walk(func.body, into_functions=False) if isinstance(n, cst.Return)]
 
 
 def _references(ctx: FileContext, param: cst.Param) -> list[Any]:
