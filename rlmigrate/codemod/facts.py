@@ -40,6 +40,9 @@ class ModuleFacts:
     # (``{"torch": "torch", "nn": "torch.nn"}``), and the statements that bind them
     framework_aliases: dict[str, str] = field(default_factory=dict)
     framework_imports: list[cst.Assign] = field(default_factory=list)
+    # whether the source text can hold a model config the config rules plan (set by the
+    # caller, which has the text): "custom_model" or a "policies" key
+    mentions_model_config: bool = True
 
     @property
     def uses_legacy_packages(self) -> bool:

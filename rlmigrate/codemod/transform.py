@@ -74,6 +74,7 @@ def rewrite_source(
     """
     module = cst.parse_module(text)
     facts = collect_facts(module)
+    facts.mentions_model_config = "custom_model" in text or "policies" in text
     if not (_needs_analysis(facts, text) or foreign_bases):
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
