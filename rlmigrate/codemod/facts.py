@@ -43,6 +43,7 @@ class ModuleFacts:
     # whether the source text can hold a model config the config rules plan (set by the
     # caller, which has the text): "custom_model" or a "policies" key
     mentions_model_config: bool = True
+    legacy_star_import: bool = False  # ``from ray.rllib.x import *``
 
     @property
     def uses_legacy_packages(self) -> bool:
@@ -126,6 +127,7 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
                         facts.legacy_imports.append(LegacyImport(name, obj, asname, asname or obj, node))
             elif name and _is_legacy_module(name):
                 facts.imports_ray = True
+                facts.legacy_star_import = True
         elif isinstance(node, cst.Import):
             for alias in node.names:
                 name = dotted_name(alias.name)

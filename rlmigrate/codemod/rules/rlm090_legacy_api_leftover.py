@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL
@@ -27,6 +29,8 @@ _CALL_ADVICE = {
     "register_custom_preprocessor": "custom preprocessors are gone: use a ConnectorV2 piece or a "
                                     "gymnasium ObservationWrapper",
     "with_common_config": "configs are AlgorithmConfig objects on the new stack",
+    "build_tf_policy": "a TensorFlow policy template: port the model to torch (a TorchRLModule) "
+                       "and the loss to a Learner",
 }
 
 
@@ -81,12 +85,30 @@ class LegacyApiLeftover(Rule):
                 advice = _BASE_ADVICE.get(symbol, "it has no mechanical rewrite; port it by hand")
                 self.report(node, MANUAL, f"{node.name.value} subclasses legacy {symbol}: {advice}")
                 return
+            if self._from_legacy_star_import(arg.value):
+                assert isinstance(arg.value, cst.Name)
+                self.report(node, MANUAL,
+                            f"{node.name.value} subclasses {arg.value.value}, which only a legacy "
+                            "star import (from ray.rllib... import *) can provide: port it by hand")
+                return
             local = self._local_legacy_base(arg.value)
             if local is not None:
                 self.report(node, MANUAL,
                             f"{node.name.value} subclasses {local}, a legacy model defined in this "
                             "file: port it after its base (or fold the base into it)")
                 return
+
+    def _from_legacy_star_import(self, base: cst.BaseExpression) -> bool:
+        """A bare base name bound nowhere in the module while a legacy ``import *`` exists."""
+        facts = self.ctx.facts
+        if not (isinstance(base, cst.Name) and getattr(facts, "legacy_star_import", False)):
+            return False
+        scope = self.ctx.scope_of(base)
+        return (
+            scope is not None
+            and not scope.assignments[base.value]
+            and not hasattr(builtins, base.value)
+        )
 
     def _local_legacy_base(self, base: cst.BaseExpression) -> str | None:
         """The name of a class of this file, itself (transitively) a legacy model, ``base`` is."""
@@ -106,11 +128,17 @@ class LegacyApiLeftover(Rule):
         if not isinstance(node.func, (cst.Name, cst.Attribute)):
             return
         tail = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
+        if tail == "with_updates" and getattr(self.ctx.facts, "uses_legacy_packages", False):
+            self.report(node, MANUAL,
+                        f"{_named(node)}with_updates() derives a legacy policy/trainer template "
+                        "class: on the new stack subclass the RLModule (acting) and the Learner "
+                        "(loss) instead; port it by hand")
+            return
         if tail not in _CALL_ADVICE:
             return
         symbols = self.ctx.legacy_symbols(node.func)
         if tail in symbols:
-            self.report(node, MANUAL, _CALL_ADVICE[tail])
+            self.report(node, MANUAL, f"{_named(node)}{_CALL_ADVICE[tail]}")
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _dotted(node.module) if node.module is not None else ""
@@ -126,6 +154,15 @@ class LegacyApiLeftover(Rule):
                 self.report(node, MANUAL,
                             f"{name} is RLlib's pre-2.0 'agents' API (gone since Ray 2.0): use "
                             "ray.rllib.algorithms and an AlgorithmConfig")
+
+
+def _named(call: cst.Call) -> str:
+    """``"Name: "`` from a ``name="Name"`` keyword argument (policy templates), else ``""``."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "name" and isinstance(arg.value, cst.SimpleString):
+            value = arg.value.evaluated_value
+            return f"{value}: " if isinstance(value, str) else ""
+    return ""
 
 
 def _dotted(node: cst.BaseExpression) -> str:
