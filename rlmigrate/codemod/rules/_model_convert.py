@@ -35,6 +35,7 @@ class _ModelConverter(Rule):
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
         self._stack: list[ModelAnalysis | None] = []
+        self._first_finding: list[int] = []  # len(ctx.findings) when each converted class began
 
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> ModelAnalysis | None:
@@ -65,6 +66,7 @@ class _ModelConverter(Rule):
 
     # -- class ----------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._first_finding.append(len(self.ctx.findings))
         kind, _ = classify(self.ctx, node)
         if kind != self.kind:
             self._stack.append(None)
@@ -86,6 +88,7 @@ class _ModelConverter(Rule):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         a = self._stack.pop()
+        first = self._first_finding.pop()
         if a is None or a.node is not original:
             return updated
         bases = [cst.Arg(self.ctx.need("TorchRLModule"))]
@@ -96,7 +99,8 @@ class _ModelConverter(Rule):
             if id(orig) not in drop:
                 bases.append(upd.with_changes(comma=cst.MaybeSentinel.DEFAULT))
         self.ctx.need("Columns")
-        status = REVIEW if self.kind == RECURRENT else CONVERTED
+        inside = self.ctx.findings[first:]
+        status = REVIEW if self.kind == RECURRENT or any(f.status == REVIEW for f in inside) else CONVERTED
         detail = "stateful module; state list → dict keyed \"0\", \"1\", ...; outputs are (B, T, ...)" \
             if self.kind == RECURRENT else "setup(), _forward()"
         self.report(original, status,
