@@ -34,6 +34,7 @@ from rlmigrate.codemod.rules._model_kinds import (
     Blocker,
     ModelAnalysis,
     classify,
+    local_model_base,
 )
 
 __all__ = [
@@ -116,6 +117,10 @@ class _Analyzer:
             if isinstance(stmt, cst.FunctionDef):
                 a.methods[stmt.name.value] = stmt
         a.forward_name = "forward_rnn" if a.kind == RECURRENT else "forward"
+        if not a.legacy_bases:
+            a.local_base = local_model_base(self.ctx, a.node)
+            if a.local_base is not None and not self._local_base_ok(a.local_base):
+                return a
         self._attributes()
         self._decorators()
         if "__init__" in a.methods:
@@ -124,10 +129,10 @@ class _Analyzer:
             self.block(a.methods["forward"], "RLM010",
                        "RecurrentNetwork subclass overrides forward(); port it by hand")
         forward = a.methods.get(a.forward_name)
-        if forward is None:
-            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
-        else:
+        if forward is not None:
             self._forward(forward)
+        elif a.local_base is None:
+            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
         if a.kind == FEEDFORWARD and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
                        "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
@@ -139,6 +144,22 @@ class _Analyzer:
             if name in a.methods:
                 a.returns[name] = _own_returns(a.methods[name])
         return a
+
+    def _local_base_ok(self, base: cst.ClassDef) -> bool:
+        """A subclass converts with its base when the base converts and the subclass keeps
+        the base's forward()/value_function() (their outputs and EMBEDDINGS must agree)."""
+        a = self.a
+        if not analyze(self.ctx, base).convertible:
+            self.block(a.node, "RLM001", f"its base {base.name.value} is left for a human: port "
+                       "them together")
+            return False
+        overridden = sorted({"forward", "value_function"} & set(a.methods))
+        if overridden:
+            self.block(a.methods[overridden[0]], "RLM001",
+                       f"overrides {', '.join(overridden)} of its converted base "
+                       f"{base.name.value}: port it with its base")
+            return False
+        return True
 
     # -- attributes -----------------------------------------------------------------------
     def _attributes(self) -> None:
@@ -189,7 +210,7 @@ class _Analyzer:
     def _config_reads(self) -> None:
         a = self.a
         param = a.ctor_params.get("model_config")
-        removed = {n for s in a.removed_statements for n in _walk(s)}
+        removed = {n for s in [*a.removed_statements, *a.parent_inits] for n in _walk(s)}
         refs = {r for r in _references(self.ctx, param) if r not in removed} if param else set()
         reads = config_reads(a.methods, refs, _walk)
         a.default_keys, a.defaults_via_self = reads.keys, reads.via_self
@@ -226,21 +247,24 @@ class _Analyzer:
         self._inner_models(init)
         for stmt in _walk(init, into_functions=False):
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
-                if self._is_super_init(stmt.value, a.self_name):
+                if a.local_base is not None and self._is_parent_init(stmt.value):
+                    a.parent_inits.add(stmt.value)
+                elif self._is_super_init(stmt.value, a.self_name):
                     a.removed_statements.add(stmt)
             elif isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt) and not any(
                 stmt is s.value for s in a.removed_statements if isinstance(s, cst.Expr)
             ):
                 pass
         removed_names = {
-            n for s in a.removed_statements for n in _walk(s) if isinstance(n, cst.Name)
+            n for s in [*a.removed_statements, *a.parent_inits] for n in _walk(s)
+            if isinstance(n, cst.Name)
         }
         for param in rest + list(p.kwonly_params) + ([p.star_kwarg] if isinstance(p.star_kwarg, cst.Param) else []):
             refs = _references(self.ctx, param)
             if any(ref not in removed_names for ref in refs):
                 a.used_ctor_names.add(param.name.value)
         for stmt in _walk(init, into_functions=False):
-            if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
+            if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt) and stmt not in a.parent_inits:
                 if not any(isinstance(s, cst.Expr) and s.value is stmt for s in a.removed_statements):
                     self.block(stmt, "RLM001", "calls the legacy base class inside __init__")
 
@@ -255,6 +279,17 @@ class _Analyzer:
                 if found:
                     assert isinstance(target, cst.Attribute)
                     self.a.inner_models[target.attr.value] = sorted(found)[0]
+
+    def _is_parent_init(self, node: cst.Call) -> bool:
+        """``super().__init__(...)`` / ``Base.__init__(self, ...)`` naming the local base."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            return False
+        owner = func.value
+        if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+            return True
+        return bool(isinstance(owner, cst.Name) and self.a.local_base is not None
+                    and owner.value == self.a.local_base.name.value)
 
     def _is_super_init(self, node: cst.Call, self_name: str) -> bool:
         func = node.func

@@ -25,6 +25,8 @@ from rlmigrate.codemod.rules._model_analysis import (
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
+# words in a docstring that the rewrite makes wrong
+STALE_TERMS = ("ModelV2", "__init__", "input_dict", "value_function", "seq_lens")
 
 
 class _ModelConverter(Rule):
@@ -91,21 +93,42 @@ class _ModelConverter(Rule):
         first = self._first_finding.pop()
         if a is None or a.node is not original:
             return updated
-        bases = [cst.Arg(self.ctx.need("TorchRLModule"))]
-        if self._convert_value(a):
+        self._stale_docstrings(a)
+        bases = [] if a.local_base is not None else [cst.Arg(self.ctx.need("TorchRLModule"))]
+        if self._convert_value(a) and a.local_base is None:
             bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))
         drop = set(map(id, a.legacy_bases + a.dropped_bases))
         for orig, upd in zip(original.bases, updated.bases):
             if id(orig) not in drop:
                 bases.append(upd.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        if a.local_base is not None:
+            self.report(original, status_of(self.ctx.findings[first:]),
+                        f"{original.name.value}: subclass of {a.local_base.name.value}, converted "
+                        f"with it (__init__ → setup(); it keeps {a.local_base.name.value}'s "
+                        "_forward and compute_values)")
+            return updated.with_changes(bases=bases)
         self.ctx.need("Columns")
-        inside = self.ctx.findings[first:]
-        status = REVIEW if self.kind == RECURRENT or any(f.status == REVIEW for f in inside) else CONVERTED
+        status = REVIEW if self.kind == RECURRENT else status_of(self.ctx.findings[first:])
         detail = "stateful module; state list → dict keyed \"0\", \"1\", ...; outputs are (B, T, ...)" \
             if self.kind == RECURRENT else "setup(), _forward()"
         self.report(original, status,
                     f"{original.name.value}: {self._base_label()} → TorchRLModule ({detail})")
         return updated.with_changes(bases=bases)
+
+    def _stale_docstrings(self, a: ModelAnalysis) -> None:
+        """Docstrings of the class and its converted methods that name what the rewrite
+        renamed or removed (the text is kept; a person rewords it)."""
+        owners: list[cst.ClassDef | cst.FunctionDef] = [a.node]
+        owners += [m for name, m in a.methods.items()
+                   if name in ("__init__", a.forward_name, "value_function")]
+        for owner in owners:
+            doc = owner.get_docstring(clean=False) or ""
+            stale = sorted(term for term in STALE_TERMS if term in doc)
+            if stale:
+                self.report(owner, REVIEW,
+                            f"the docstring of {owner.name.value} names {', '.join(stale)}, which "
+                            "the rewrite renamed or removed (setup(), _forward(batch), "
+                            "compute_values(batch)): reword it")
 
     def _base_label(self) -> str:
         return "RecurrentNetwork" if self.kind == RECURRENT else "TorchModelV2"
@@ -307,6 +330,14 @@ class _ModelConverter(Rule):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         a = self._current()
+        if a is not None and original in a.parent_inits:
+            # super().__init__(...) / Base.__init__(self, ...) → the base's setup()
+            assert isinstance(updated.func, cst.Attribute)
+            keep_self = [] if isinstance(updated.func.value, cst.Call) else updated.args[:1]
+            return updated.with_changes(
+                func=updated.func.with_changes(attr=cst.Name("setup")),
+                args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in keep_self],
+            )
         if a is None or original not in a.delegations:
             return updated
         self.ctx.need("Columns")
@@ -355,6 +386,11 @@ class _ModelConverter(Rule):
             return cst.RemovalSentinel.REMOVE
         kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(body=kept)
+
+
+def status_of(findings: list) -> str:  # type: ignore[type-arg]
+    """``review`` when any of a class's own findings is, else ``converted``."""
+    return REVIEW if any(f.status == REVIEW for f in findings) else CONVERTED
 
 
 class _Rename(cst.CSTTransformer):

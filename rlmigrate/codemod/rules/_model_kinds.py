@@ -84,6 +84,9 @@ class ModelAnalysis:
     defaults_via_self: bool = False
     config_escapes: list[cst.CSTNode] = field(default_factory=list)
     removed_decorators: set[cst.Decorator] = field(default_factory=set)
+    # subclass of a model class of the same file: that class (it becomes the RLModule base)
+    local_base: cst.ClassDef | None = None
+    parent_inits: set[cst.Call] = field(default_factory=set)  # super().__init__(...) -> setup()
 
     @property
     def convertible(self) -> bool:
@@ -116,5 +119,21 @@ def classify(ctx: FileContext, node: cst.ClassDef) -> tuple[str | None, list[cst
         else:
             continue
         legacy.append(arg)
+    if kind is None and node.bases:
+        base = local_model_base(ctx, node)
+        if base is not None:
+            return FEEDFORWARD, []
     return kind, legacy
+
+
+def local_model_base(ctx: FileContext, node: cst.ClassDef) -> cst.ClassDef | None:
+    """The class of this file that ``node`` subclasses when that class is a feed-forward legacy
+    model (``class Wider(CustomNetwork)`` next to ``class CustomNetwork(TorchModelV2, ...)``)."""
+    classes = getattr(ctx.facts, "classes", {})
+    for arg in node.bases:
+        if isinstance(arg.value, cst.Name):
+            base = classes.get(arg.value.value)
+            if base is not None and base is not node and classify(ctx, base)[0] == FEEDFORWARD:
+                return base
+    return None
 
