@@ -109,7 +109,8 @@ def _framework_import(facts: ModuleFacts, node: cst.Assign) -> None:
         return
     for element, qualified in zip(names, meaning):
         assert isinstance(element.value, cst.Name)
-        facts.framework_aliases[element.value.value] = qualified
+        if element.value.value != "_":
+            facts.framework_aliases[element.value.value] = qualified
     facts.framework_imports.append(node)
 
 

@@ -357,7 +357,7 @@ class _Analyzer:
             for value in returned_state:
                 if not (isinstance(value, cst.Name) and value.value == a.state_name) and not (
                     isinstance(value, cst.List) and not value.elements
-                ):
+                ) and not self._is_base_initial_state(value):
                     self.block(value, "RLM001",
                                "forward() returns a new state: port it as a stateful module")
         else:
@@ -405,6 +405,14 @@ class _Analyzer:
             a.delegations[node] = whole
             replaced.update(values[1:] + (values[:1] if whole else []))
         return replaced
+
+    def _is_base_initial_state(self, value: cst.BaseExpression) -> bool:
+        """``self.get_initial_state()`` of a class that does not override it: ``[]``."""
+        return (
+            isinstance(value, cst.Call) and not value.args
+            and is_self_attr(value.func, self.a.self_name, "get_initial_state")
+            and "get_initial_state" not in self.a.methods
+        )
 
     def _check_free_name(self, func: cst.FunctionDef, name: str) -> None:
         for node in _walk(func):

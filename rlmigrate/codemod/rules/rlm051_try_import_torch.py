@@ -53,6 +53,8 @@ class TryImportTorchToImports(Rule):
         for element in target.elements:
             assert isinstance(element.value, cst.Name)
             local = element.value.value
+            if local == "_":
+                continue  # `_, nn = try_import_torch()`: torch itself unused
             qualified = facts.framework_aliases[local]
             module, _, obj = qualified.rpartition(".")
             if not module:

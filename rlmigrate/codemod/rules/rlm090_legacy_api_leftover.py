@@ -7,6 +7,7 @@ import builtins
 import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL
+from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.rules._model_kinds import classify
 from rlmigrate.codemod.rules.base import Rule
 
@@ -75,8 +76,10 @@ class LegacyApiLeftover(Rule):
                         "file: port it after its base (the rewrite of one file cannot see the other)")
             return
         kind, _ = classify(self.ctx, node)
-        if kind is not None:
-            return
+        if kind is not None or any(
+            self.ctx.legacy_symbols(arg.value) & TORCH_POLICY_BASES for arg in node.bases
+        ):
+            return  # the model and policy rules report these
         for arg in node.bases:
             symbols = self.ctx.legacy_symbols(arg.value)
             if symbols and not symbols & {"TorchPolicy", "TorchPolicyV2", "TorchDistributionWrapper",
