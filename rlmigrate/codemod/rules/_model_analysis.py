@@ -44,6 +44,7 @@ __all__ = [
     "GENERIC",
     "BUILTIN_SUBCLASS",
     "CTOR_ROLES",
+    "READ_ONLY_MODULE_ATTRS",
     "NN_MODULE",
     "OBS_KEYS",
     "VIEW_REQUIREMENTS",
@@ -60,6 +61,9 @@ __all__ = [
 # built-in legacy models a converted class may keep inside (stateless: called as
 # model(input_dict, state, seq_lens) with state [] and no sequence arithmetic)
 INNER_MODELS = frozenset({"FullyConnectedNetwork", "VisionNetwork", "ComplexInputNetwork"})
+# attributes a legacy model may assign that are read-only properties of an RLModule: the
+# rewrite renames them throughout the class
+READ_ONLY_MODULE_ATTRS = {"config": "legacy_config"}
 CTOR_ROLES = ("obs_space", "action_space", "num_outputs", "model_config", "name")
 NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 OBS_KEYS = {"obs": "obs", "obs_flat": "obs_flat", "OBS": "obs", "CUR_OBS": "obs"}
@@ -181,6 +185,9 @@ class _Analyzer:
                     reads.append(node)
         for node in reads:
             name = node.attr.value
+            if name in READ_ONLY_MODULE_ATTRS and name in assigned:
+                a.renamed_attrs[node] = READ_ONLY_MODULE_ATTRS[name]
+                continue
             if name == "view_requirements":
                 self.block(node, VIEW_REQUIREMENTS,
                            "view_requirements have no RLModule counterpart: move the extra "
@@ -195,7 +202,9 @@ class _Analyzer:
                            "private attribute of the legacy base class")
             elif name == "obs_space" and node not in stores:
                 a.renamed_attrs[node] = "observation_space"
-            elif name == "num_outputs" and "num_outputs" not in assigned:
+            elif name == "num_outputs" and node not in stores:
+                # the legacy base set it before __init__'s body ran (a later assignment in
+                # the body still overrides it, as it did)
                 a.reads_num_outputs = True
             elif name == "value_function" and a.kind is not None:
                 pass

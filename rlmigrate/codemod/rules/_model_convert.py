@@ -17,6 +17,7 @@ from rlmigrate.codemod.rules._config_reads import defaults_dict
 from rlmigrate.codemod.rules._model_analysis import (
     CTOR_ROLES,
     FEEDFORWARD,
+    READ_ONLY_MODULE_ATTRS,
     RECURRENT,
     ModelAnalysis,
     analyze,
@@ -212,6 +213,10 @@ class _ModelConverter(Rule):
         """Report how the rewrite keeps what the legacy model read from ``MODEL_DEFAULTS``;
         the statement that merges them into ``self.model_config`` when it is read there."""
         init = a.methods["__init__"]
+        for old, new in sorted({(n.attr.value, v) for n, v in a.renamed_attrs.items()
+                                if v in READ_ONLY_MODULE_ATTRS.values()}):
+            self.report(init, CONVERTED, f"self.{old} → self.{new}: {old} is a read-only "
+                        "property of RLModule")
         for attr, legacy in a.inner_models.items():
             self.report(init, REVIEW,
                         f"self.{attr} stays a legacy {legacy} (it needs Ray's legacy stack or "
