@@ -144,6 +144,7 @@ class _Analyzer:
         if "value_function" in a.methods:
             self._value_function(a.methods["value_function"])
         self._config_reads()
+        self._original_space()
         for name in ("get_initial_state",):
             if name in a.methods:
                 a.returns[name] = _own_returns(a.methods[name])
@@ -331,7 +332,7 @@ class _Analyzer:
         a.input_name = positional[1].name.value
         a.state_name = positional[2].name.value
         seq_param = positional[3]
-        passed_on = self._delegations(forward, positional)
+        passed_on = self._delegations(forward, positional) | self._obs_membership(forward)
         for ref in _references(self.ctx, seq_param):
             if ref in passed_on:
                 continue
@@ -414,6 +415,43 @@ class _Analyzer:
             a.delegations[node] = whole
             replaced.update(values[1:] + (values[:1] if whole else []))
         return replaced
+
+    def _obs_membership(self, forward: cst.FunctionDef) -> set[cst.CSTNode]:
+        """``SampleBatch.OBS in input_dict`` / ``"obs_flat" in input_dict``: True for every
+        legacy call (ModelV2.__call__ always set both); returns the input_dict nodes."""
+        a = self.a
+        used: set[cst.CSTNode] = set()
+        for node in _walk(forward):
+            if not (isinstance(node, cst.Comparison) and len(node.comparisons) == 1):
+                continue
+            target = node.comparisons[0]
+            if not (isinstance(target.operator, cst.In) and isinstance(target.comparator, cst.Name)
+                    and target.comparator.value == a.input_name):
+                continue
+            key = string_value(node.left)
+            if key is None:
+                symbols = self.ctx.legacy_symbols(node.left)
+                key = next(iter(symbols)) if len(symbols) == 1 else None
+            if key in OBS_KEYS:
+                a.obs_membership.add(node)
+                used.add(target.comparator)
+        return used
+
+    def _original_space(self) -> None:
+        """``obs_space.original_space`` (constructor argument) / ``self.obs_space.original_space``."""
+        a = self.a
+        obs = a.ctor_params.get("obs_space")
+        for name, method in a.methods.items():
+            self_name = _self_name(method)
+            for node in _walk(method):
+                if not (isinstance(node, cst.Attribute) and node.attr.value == "original_space"):
+                    continue
+                owner = node.value
+                if (self_name is not None and is_self_attr(owner, self_name, "obs_space")) or (
+                    name == "__init__" and obs is not None and isinstance(owner, cst.Name)
+                    and owner.value == obs.name.value
+                ):
+                    a.original_space_reads.add(node)
 
     def _is_base_initial_state(self, value: cst.BaseExpression) -> bool:
         """``self.get_initial_state()`` of a class that does not override it: ``[]``."""

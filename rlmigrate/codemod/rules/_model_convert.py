@@ -320,6 +320,8 @@ class _ModelConverter(Rule):
         a = self._current()
         if a is None:
             return updated
+        if original in a.original_space_reads and isinstance(updated, cst.Attribute):
+            return updated.value  # the module's observation_space is the original space
         if original in a.renamed_attrs and isinstance(updated, cst.Attribute):
             return updated.with_changes(attr=cst.Name(a.renamed_attrs[original]))
         if original in a.cached_reads and self._convert_value(a):
@@ -352,6 +354,12 @@ class _ModelConverter(Rule):
         args[1] = args[1].with_changes(value=cst.List([]))
         args[2] = args[2].with_changes(value=cst.Name("None"))
         return updated.with_changes(args=args)
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.BaseExpression) -> cst.BaseExpression:
+        a = self._current()
+        if a is not None and original in a.obs_membership:
+            return cst.Name("True", lpar=updated.lpar, rpar=updated.rpar)  # type: ignore[attr-defined]
+        return updated
 
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         a = self._current()

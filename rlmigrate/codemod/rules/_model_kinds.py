@@ -86,6 +86,10 @@ class ModelAnalysis:
     removed_decorators: set[cst.Decorator] = field(default_factory=set)
     # subclass of a model class of the same file: that class (it becomes the RLModule base)
     local_base: cst.ClassDef | None = None
+    # `"obs" in input_dict` (always true under ModelV2.__call__) and `obs_space.original_space`
+    # (the raw space the module is given anyway)
+    obs_membership: set[cst.Comparison] = field(default_factory=set)
+    original_space_reads: set[cst.Attribute] = field(default_factory=set)
     parent_inits: set[cst.Call] = field(default_factory=set)  # super().__init__(...) -> setup()
 
     @property
