@@ -102,6 +102,12 @@ class _ModelConverter(Rule):
         for orig, upd in zip(original.bases, updated.bases):
             if id(orig) not in drop:
                 bases.append(upd.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+                if a.local_base is None:
+                    self.report(orig, REVIEW,
+                                f"{original.name.value} keeps the base "
+                                f"{cst.Module([]).code_for_node(orig.value)}: it now runs inside "
+                                "an RLModule, whose attributes (config, model_config, "
+                                "observation_space, action_space) it must not assign")
         if a.local_base is not None:
             self.report(original, status_of(self.ctx.findings[first:]),
                         f"{original.name.value}: subclass of {a.local_base.name.value}, converted "
