@@ -16,10 +16,11 @@ from rlmigrate.codemod.transform import rewrite_source
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPENDS = {"RLM002": {"RLM001"}, "RLM020": {"RLM021"}}
+TARGET_OF = {"RLM059": "ray"}  # as tests/codemod/rules/test_rule_fixtures.py runs them
 
 
-def _rewrite(text: str, path: str, selected: frozenset[str]) -> str:
-    return rewrite_source(text, path=path, target=Target("rlmigrate"), selected=selected,
+def _rewrite(text: str, path: str, selected: frozenset[str], target: str = "rlmigrate") -> str:
+    return rewrite_source(text, path=path, target=Target(target), selected=selected,
                           rule_classes=ALL_RULES).text
 
 
@@ -35,7 +36,8 @@ def main() -> int:
         before = folder / "before.py"
         if before.exists():
             selected = frozenset({folder.name, "RLM050"} | DEPENDS.get(folder.name, set()))
-            (folder / "after.py").write_text(_rewrite(before.read_text(), "before.py", selected))
+            target = TARGET_OF.get(folder.name, "rlmigrate")
+            (folder / "after.py").write_text(_rewrite(before.read_text(), "before.py", selected, target))
     return 0
 
 

@@ -23,6 +23,7 @@ from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistribut
 from rlmigrate.codemod.rules.rlm050_legacy_imports import RemoveUnusedLegacyImports
 from rlmigrate.codemod.rules.rlm051_try_import_torch import TryImportTorchToImports
 from rlmigrate.codemod.rules.rlm052_numpy1_names import Numpy1Names
+from rlmigrate.codemod.rules.rlm059_ray_removed_imports import RayRemovedImportsGuarded
 from rlmigrate.codemod.rules.rlm060_tf_model import TFModelNeedsPort
 from rlmigrate.codemod.rules.rlm061_view_requirements import ViewRequirementsNeedConnectors
 from rlmigrate.codemod.rules.rlm062_custom_loss import CustomLossNeedsLearner
@@ -47,6 +48,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     TryImportTorchToImports,
     Numpy1Names,
     RemoveUnusedLegacyImports,
+    RayRemovedImportsGuarded,
     TFModelNeedsPort,
     ViewRequirementsNeedConnectors,
     CustomLossNeedsLearner,
