@@ -14,7 +14,7 @@ from typing import Any
 
 import libcst as cst
 from libcst._metadata_dependent import LazyValue
-from libcst.metadata import ScopeProvider
+from libcst.metadata import QualifiedNameSource, ScopeProvider
 
 from rlmigrate.codemod.legacy_api import is_tf_path, legacy_symbol
 from rlmigrate.codemod.targets import Target
@@ -57,6 +57,8 @@ class FileContext:
     shared: dict[str, Any] = field(default_factory=dict)
     kept: frozenset[int] = frozenset()
     kept_names: frozenset[str] = frozenset()
+    extra_imports: dict[str, set[str]] = field(default_factory=dict)
+    foreign_bases: dict[str, str] = field(default_factory=dict)
     _qualified: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_selected(self, code: str) -> bool:
@@ -78,6 +80,12 @@ class FileContext:
         self.imports.add(symbol)
         return cst.Name(symbol)
 
+    def need_from(self, module: str, symbol: str) -> cst.Name:
+        """Record ``from module import symbol`` for a name outside the target's flat API
+        (the legacy defaults table); returns a Name node for it."""
+        self.extra_imports.setdefault(module, set()).add(symbol)
+        return cst.Name(symbol)
+
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """Qualified names of ``node`` (an original Name/Attribute/Call), possibly empty.
 
@@ -89,7 +97,11 @@ class FileContext:
         if cached is None:
             scope = self.scope_of(node)
             found = scope.get_qualified_names_for(node) if scope is not None else ()
-            cached = self._qualified[node] = frozenset(qn.name for qn in found)
+            aliases = getattr(self.facts, "framework_aliases", None)
+            names = (qn.name for qn in found)
+            if aliases:
+                names = (_dealias(qn.name, aliases) if qn.source is _LOCAL else qn.name for qn in found)
+            cached = self._qualified[node] = frozenset(names)
         return set(cached)
 
     def legacy_symbols(self, node: cst.CSTNode) -> set[str]:
@@ -112,6 +124,16 @@ class FileContext:
     def scope_of(self, node: cst.CSTNode) -> Any:
         """The libcst scope that ``node`` (an original node) is in, or None."""
         return _value(self.metadata.get(ScopeProvider, {}).get(node))
+
+
+_LOCAL = QualifiedNameSource.LOCAL
+
+
+def _dealias(name: str, aliases: Mapping[str, str]) -> str:
+    """``nn.Module`` → ``torch.nn.Module`` when ``nn`` came from ``try_import_torch()``."""
+    root, dot, rest = name.partition(".")
+    found = aliases.get(root)
+    return found + dot + rest if found else name
 
 
 def _value(found: Any) -> Any:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rlmigrate.codemod.config_files import is_config_file
 from rlmigrate.codemod.excludes import DEFAULT_EXCLUDE, FileFilter, GitIgnore
 from rlmigrate.codemod.source_io import TEMP_SUFFIX, is_stale_temp_name
 
@@ -56,7 +57,8 @@ class Discovery:
 
 
 def _is_python(path: Path) -> bool:
-    return path.suffix in (".py", ".pyi")
+    """Python sources, and the YAML/JSON experiment configs scanned for legacy model names."""
+    return path.suffix in (".py", ".pyi") or is_config_file(path)
 
 
 def discover(paths: Sequence[str | os.PathLike[str]], file_filter: FileFilter | None = None) -> Discovery:

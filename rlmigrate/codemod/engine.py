@@ -15,6 +15,7 @@ results come back in path order.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import shutil
@@ -29,11 +30,13 @@ from pathlib import Path
 import libcst as cst
 
 from rlmigrate.codemod import findings as F
+from rlmigrate.codemod.config_files import is_config_file, scan_config_file
 from rlmigrate.codemod.discover import Discovery, discover
 from rlmigrate.codemod.excludes import per_file_ignored
 from rlmigrate.codemod.findings import FileResult, Finding, worst_status
 from rlmigrate.codemod.isolation import LostFile, SupervisedPool
-from rlmigrate.codemod.legacy_api import PREFILTER_TOKENS, may_contain_legacy_api
+from rlmigrate.codemod.legacy_api import PREFILTER_TOKENS
+from rlmigrate.codemod.project_index import ProjectIndex, build_index, needs_rewrite
 from rlmigrate.codemod.rules import ALL_RULES
 from rlmigrate.codemod.source_io import (
     SourceDecodeError,
@@ -86,6 +89,7 @@ class RunOptions:
             and the file reported (RLM907).
         worker_memory_bytes: memory a worker may allocate for one file (beyond its size at
             start); past it the file is reported (RLM907 or RLM908). None for no cap.
+        project: the run's project-wide class index (legacy bases in other files).
     """
 
     mode: str = "write"
@@ -97,6 +101,7 @@ class RunOptions:
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     file_timeout: float = DEFAULT_FILE_TIMEOUT
     worker_memory_bytes: int | None = DEFAULT_WORKER_MEMORY_BYTES
+    project: ProjectIndex | None = None  # filled by run(): see project_index.py
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -169,6 +174,8 @@ def _too_large(file: Path, err: SourceTooLargeError) -> FileResult:
 
 def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     """Rewrite one file according to ``options``; never raises for file problems."""
+    if is_config_file(file):  # experiment configs are scanned, never rewritten
+        return scan_config_file(file, root, options.out_dir if options.mode == "write" else None)
     path = str(file)
     try:
         raw, st = read_bytes(file, options.max_file_bytes)
@@ -177,7 +184,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     except SourceReadError as err:
         return _error(path, F.READ_ERROR, str(err))
     dest = _mirror_path(file, root, options.out_dir) if options.out_dir else file
-    if not may_contain_legacy_api(raw):
+    if not needs_rewrite(raw, path, options.project):
         result = FileResult(path=path, prefiltered=True)
         if options.out_dir and options.mode == "write":
             _copy(file, dest, st.st_mode)
@@ -194,6 +201,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
             target=Target(options.target),
             selected=options.selected_for(file),
             rule_classes=ALL_RULES,
+            foreign_bases=options.project.for_file(path) if options.project else None,
         )
     except cst.ParserSyntaxError as err:
         message = f"{path}:{err.raw_line}:{err.raw_column + 1}: syntax error: {err.message}"
@@ -338,6 +346,8 @@ def run(
     start = time.perf_counter()
     found = discovery or discover(paths)
     swept = sweep_temp_files(found.stale_temp_files) if options.mode == "write" else []
+    if options.project is None:
+        options = dataclasses.replace(options, project=build_index(found.files))
     items = [(file, root, options) for file, root in found.files]
     jobs = jobs or default_jobs()
     results = [_error(str(directory), F.READ_ERROR, f"{directory}: {reason}; its files were not processed")

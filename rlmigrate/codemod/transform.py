@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -34,7 +34,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from rlmigrate.codemod import noqa
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
-from rlmigrate.codemod.findings import Finding
+from rlmigrate.codemod.findings import MANUAL, REVIEW, Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
 from rlmigrate.codemod.positions import start_positions
 from rlmigrate.codemod.rules.base import Rule
@@ -43,6 +43,7 @@ from rlmigrate.codemod.traversal import CombinedRules
 from rlmigrate.codemod.trivia import split_trailing_trivia
 
 IMPORTS_RULE = "RLM050"
+LEFTOVER_RULE = "RLM090"
 RAY_REMOVED_RULE = "RLM059"
 # Each pass may keep more statements as they are; nesting bounds how many are ever needed.
 _MAX_NOQA_PASSES = 4
@@ -89,6 +90,7 @@ def rewrite_source(
     target: Target,
     selected: frozenset[str],
     rule_classes: Sequence[type[Rule]],
+    foreign_bases: Mapping[str, str] | None = None,
 ) -> TransformOutcome:
     """Apply the selected rules to ``text`` and return the new text and findings.
 
@@ -96,6 +98,9 @@ def rewrite_source(
         libcst.ParserSyntaxError: ``text`` does not parse.
         InvalidOutputError: the rewritten text does not compile (names the file and line).
         LossyParseError: the text changed, but the parse was not lossless.
+
+    ``foreign_bases``: classes of this file whose legacy base is defined in another file of
+    the run (from the project index), class name -> "Base (path)".
     """
     code, tail = split_trailing_trivia(text)
     _check_nesting(code, path)
@@ -107,7 +112,8 @@ def rewrite_source(
         code, tail = text, ""  # the cut was wrong (e.g. inside a string): parse it all
         module = cst.parse_module(code)
     facts = collect_facts(module)
-    if not _needs_analysis(facts, text):
+    facts.mentions_model_config = "custom_model" in text or "policies" in text
+    if not (_needs_analysis(facts, text) or foreign_bases):
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
@@ -116,7 +122,7 @@ def rewrite_source(
     mentions_noqa = "noqa" in text.lower()
     kept = noqa.kept_imports(module, IMPORTS_RULE) if mentions_noqa else frozenset()
     args = (module, (text, code, tail), path, target, selected, rule_classes, metadata, facts, kept)
-    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan())
+    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan(), foreign_bases=foreign_bases)
     by_line = noqa.directives(module) if located and mentions_noqa else {}
     if not by_line:
         return TransformOutcome(text=new_text, findings=sorted({i.finding for i in located}), analysed=True)
@@ -127,7 +133,7 @@ def rewrite_source(
         if next_plan.frozen <= noqa_plan.frozen:
             break
         noqa_plan = next_plan
-        new_text, last = _apply(*args, noqa_plan=noqa_plan)
+        new_text, last = _apply(*args, noqa_plan=noqa_plan, foreign_bases=foreign_bases)
     return TransformOutcome(text=new_text, findings=noqa.merge(first, last, noqa_plan, by_line),
                             analysed=True)
 
@@ -136,21 +142,25 @@ def _apply(
     module: cst.Module, texts: tuple[str, str, str], path: str, target: Target, selected: frozenset[str],
     rule_classes: Sequence[type[Rule]], metadata, facts: ModuleFacts,  # type: ignore[no-untyped-def]
     kept_imports: frozenset[tuple[str, str | None, str | None]], *, noqa_plan: noqa.NoqaPlan,
+    foreign_bases: Mapping[str, str] | None = None,
 ) -> tuple[str, list[noqa.Located]]:
     """One run of the rules over ``module`` (the statements of ``noqa_plan`` kept as they are):
     the new text and the findings with the original nodes they point at. ``texts``: the file's
     text, the part parsed into ``module`` and the trailing trivia cut off before parsing."""
     text, code, tail = texts
     ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts,
-                      kept=noqa_plan.inside, kept_names=noqa_plan.kept_names)
+                      kept=noqa_plan.inside, kept_names=noqa_plan.kept_names,
+                      foreign_bases=dict(foreign_bases or {}))
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
     new_module = CombinedRules(rules, frozen=noqa_plan.frozen).transform(module)
-    if new_module is not module or ctx.imports:
+    if new_module is not module or ctx.imports or ctx.extra_imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module, kept_imports)
     if target.name == "ray" and ctx.is_selected(RAY_REMOVED_RULE):
         new_module = _guard_ray_removed(new_module, ctx, module)
+    if ctx.is_selected(LEFTOVER_RULE):
+        _report_leftover_imports(ctx, facts, new_module, changed=new_module is not module)
     new_text = text if new_module is module else new_module.code + tail
     if new_text != text:
         if module.code != code:
@@ -169,6 +179,25 @@ def _apply(
             line, col = positions.get(raw.node, (1, 0))
             located.append(noqa.Located(raw.node, Finding(path, line, col + 1, raw.code, raw.status, raw.message)))
     return new_text, located
+
+
+def _report_leftover_imports(ctx: FileContext, facts: ModuleFacts, new_module: cst.Module, *, changed: bool) -> None:
+    """RLM090: each legacy import still in the output (the file still needs Ray or the shim)."""
+    left = {(imp.module, imp.obj, imp.asname) for imp in collect_facts(new_module).legacy_imports}
+    if not left:
+        return
+    status = REVIEW if changed else MANUAL
+    by_statement: dict[cst.CSTNode, list[str]] = {}
+    for imp in facts.legacy_imports:
+        if (imp.module, imp.obj, imp.asname) in left and imp.statement is not None:
+            by_statement.setdefault(imp.statement, []).append(
+                f"{imp.module}.{imp.obj}" if imp.obj else imp.module
+            )
+    for statement, names in by_statement.items():
+        what = "rewritten file" if changed else "file"
+        ctx.report(statement, LEFTOVER_RULE, status,
+                   f"legacy import kept in the {what}: {', '.join(names)}; the file still needs "
+                   "Ray's legacy stack (or rlmigrate's shim) to import")
 
 
 def _fix_imports(
@@ -193,6 +222,8 @@ def _fix_imports(
     wanted: dict[str, set[str]] = {}
     for symbol in ctx.imports:
         wanted.setdefault(ctx.target.module_for(symbol), set()).add(symbol)
+    for module, symbols in ctx.extra_imports.items():
+        wanted.setdefault(module, set()).update(symbols)
     return add_imports(new_module, wanted)
 
 

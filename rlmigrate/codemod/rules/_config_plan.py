@@ -99,6 +99,8 @@ def config_plan(ctx: FileContext, module: cst.Module) -> ConfigPlan:
 
 def _build(ctx: FileContext, module: cst.Module) -> ConfigPlan:
     plan = ConfigPlan()
+    if not getattr(ctx.facts, "mentions_model_config", True):
+        return plan  # no "custom_model" / "policies" in the text: nothing to plan
     parents: dict[cst.CSTNode, cst.CSTNode | None] = {}
     candidates: list[cst.Dict] = []
     policies: list[tuple[cst.Dict, cst.DictElement]] = []
