@@ -5,8 +5,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench bench-report docs lint clean
+.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean
 
+# The whole toolkit (extras runtime, shim, testing) plus the test tools: `.[test]` pulls
+# `rlmigrate[all]`. A user's codemod-only install is `pip install rlmigrate` (no torch).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# torch first: a CPU build is on the local disk; any other resolution downloads CUDA wheels.
@@ -21,6 +23,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile
+
+# mypy in default mode on the packages listed under [tool.mypy] files in pyproject.toml.
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+# A fresh venv with only `pip install .` (no torch) runs `rlmigrate rewrite --check` and the
+# pre-commit hook (`pre-commit try-repo`); needs a package index, skips when there is none.
+# `make check-install CHECK_INSTALL_ARGS=--full` also installs rlmigrate[all] and runs the README.
+check-install:
+	$(PYTHON) tools/check_install.py $(CHECK_INSTALL_ARGS)
 
 # Every benchmark writes benchmarks/results/<name>.json and exits 1 when it misses a target;
 # all of them run, the report is written, then make fails if any missed (or crashed).

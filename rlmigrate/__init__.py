@@ -9,7 +9,50 @@ importing torch), and each name is imported from its home module on first use.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ imports lazily
+    from rlmigrate.acting import compute_actions, rollout
+    from rlmigrate.core.apis import (
+        InferenceOnlyAPI,
+        QNetAPI,
+        SelfSupervisedLossAPI,
+        TargetNetworkAPI,
+        ValueFunctionAPI,
+    )
+    from rlmigrate.core.columns import Columns
+    from rlmigrate.core.constants import (
+        COMPONENT_RL_MODULE,
+        DEFAULT_AGENT_ID,
+        DEFAULT_MODULE_ID,
+        DEFAULT_POLICY_ID,
+        validate_module_id,
+    )
+    from rlmigrate.core.multi_rl_module import MultiAgentRLModule, MultiRLModule
+    from rlmigrate.core.rl_module import RLModule, RLModuleConfig
+    from rlmigrate.core.spaces import space_from_dict, space_to_dict
+    from rlmigrate.core.spec import (
+        MultiAgentRLModuleSpec,
+        MultiRLModuleSpec,
+        RLModuleSpec,
+        SingleAgentRLModuleSpec,
+    )
+    from rlmigrate.core.torch_rl_module import TorchCompileConfig, TorchRLModule
+    from rlmigrate.distributions.base import Distribution, TorchDistribution
+    from rlmigrate.distributions.categorical import TorchCategorical
+    from rlmigrate.distributions.defaults import get_default_dist_cls
+    from rlmigrate.distributions.deterministic import TorchDeterministic
+    from rlmigrate.distributions.diag_gaussian import TorchDiagGaussian
+    from rlmigrate.distributions.multi_categorical import TorchMultiCategorical
+    from rlmigrate.distributions.multi_distribution import TorchMultiDistribution
+    from rlmigrate.distributions.squashed_gaussian import TorchSquashedGaussian
+    from rlmigrate.models.catalog import Catalog
+    from rlmigrate.models.default_model_config import DefaultModelConfig
+    from rlmigrate.models.ppo_catalog import PPOCatalog
+    from rlmigrate.modules.appo import APPOTorchRLModule
+    from rlmigrate.modules.bc import BCTorchRLModule
+    from rlmigrate.modules.ppo import DefaultPPOTorchRLModule, PPOTorchRLModule
+
 
 __version__ = "0.1.0"
 
@@ -62,7 +105,51 @@ _EXPORTS: dict[str, str] = {
     "rollout": "rlmigrate.acting",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+# A literal list, so that linters and type checkers see the exports without running code.
+__all__ = [
+    "APPOTorchRLModule",
+    "BCTorchRLModule",
+    "COMPONENT_RL_MODULE",
+    "Catalog",
+    "Columns",
+    "DEFAULT_AGENT_ID",
+    "DEFAULT_MODULE_ID",
+    "DEFAULT_POLICY_ID",
+    "DefaultModelConfig",
+    "DefaultPPOTorchRLModule",
+    "Distribution",
+    "InferenceOnlyAPI",
+    "MultiAgentRLModule",
+    "MultiAgentRLModuleSpec",
+    "MultiRLModule",
+    "MultiRLModuleSpec",
+    "PPOCatalog",
+    "PPOTorchRLModule",
+    "QNetAPI",
+    "RLModule",
+    "RLModuleConfig",
+    "RLModuleSpec",
+    "SelfSupervisedLossAPI",
+    "SingleAgentRLModuleSpec",
+    "TargetNetworkAPI",
+    "TorchCategorical",
+    "TorchCompileConfig",
+    "TorchDeterministic",
+    "TorchDiagGaussian",
+    "TorchDistribution",
+    "TorchMultiCategorical",
+    "TorchMultiDistribution",
+    "TorchRLModule",
+    "TorchSquashedGaussian",
+    "ValueFunctionAPI",
+    "compute_actions",
+    "get_default_dist_cls",
+    "rollout",
+    "space_from_dict",
+    "space_to_dict",
+    "validate_module_id",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

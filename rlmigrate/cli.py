@@ -16,6 +16,11 @@ import textwrap
 from collections.abc import Sequence
 
 from rlmigrate.exit_codes import exit_code_epilog
+from rlmigrate.extras import (
+    command_requirement_message,
+    missing_extra_message,
+    register_unavailable,
+)
 
 # (module, required) — each module defines register(subparsers).
 SUBCOMMAND_MODULES: tuple[tuple[str, bool], ...] = (
@@ -44,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as err:
             if required or err.name != module_name:
+                if not required and register_unavailable(subparsers, module_name, err):
+                    continue  # e.g. convert-checkpoint on a codemod-only install
                 raise
             continue
         module.register(subparsers)
@@ -61,12 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (argparse exits 2 on usage errors)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "unavailable", False):  # a stand-in takes any arguments
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if (message := command_requirement_message(args.subcommand)) is not None:
+        print(f"rlmigrate: error: {message}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except BrokenPipeError:  # e.g. `rlmigrate rewrite --diff . | head`
         sys.stderr.close()
         return 0
+    except ModuleNotFoundError as err:  # a codemod-only install: name the extra to install
+        message = missing_extra_message(args.subcommand, err)
+        if message is None:
+            raise
+        print(f"rlmigrate: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ class MultiRLModule(RLModule):
     def setup(self) -> None:
         for module_id, spec in self.rl_module_specs.items():
             self._rl_modules[module_id] = spec.build()
-        frameworks = {m.framework for m in self._rl_modules.values()} - {None}
+        frameworks = {m.framework for m in self._rl_modules.values() if m.framework is not None}
         if len(frameworks) > 1:
             raise ValueError(f"sub-modules mix frameworks {sorted(frameworks)}; use one")
         self.framework = frameworks.pop() if frameworks else None

@@ -68,8 +68,11 @@ class RLModuleConfig:
         from rlmigrate.core.spec import class_path
 
         return {
-            "observation_space": space_to_dict(self.observation_space),
-            "action_space": space_to_dict(self.action_space),
+            # A 2.10-style config may leave a space unset; None round-trips as None.
+            "observation_space": (
+                space_to_dict(self.observation_space) if self.observation_space is not None else None
+            ),
+            "action_space": space_to_dict(self.action_space) if self.action_space is not None else None,
             "inference_only": self.inference_only,
             "learner_only": self.learner_only,
             "model_config_dict": self.model_config_dict,
@@ -83,8 +86,10 @@ class RLModuleConfig:
 
         path = data.get("catalog_class_path") or ""
         return cls(
-            observation_space=space_from_dict(data["observation_space"]),
-            action_space=space_from_dict(data["action_space"]),
+            observation_space=(
+                space_from_dict(data["observation_space"]) if data.get("observation_space") else None
+            ),
+            action_space=space_from_dict(data["action_space"]) if data.get("action_space") else None,
             inference_only=data.get("inference_only", False),
             learner_only=data.get("learner_only", False),
             model_config_dict=data.get("model_config_dict"),

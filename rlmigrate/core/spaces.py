@@ -56,8 +56,8 @@ def space_to_dict(space: gym.Space) -> dict[str, Any]:
             data["start"] = _encode_array(start)
         return data
     if isinstance(space, gym.spaces.MultiBinary):
-        n = space.n
-        return {"space": "multi-binary", "n": [int(x) for x in n] if np.ndim(n) else int(n)}
+        n = np.asarray(space.n)  # an int, or a shape for an n-d MultiBinary
+        return {"space": "multi-binary", "n": [int(x) for x in n] if n.ndim else int(n)}
     if isinstance(space, gym.spaces.Tuple):
         return {"space": "tuple", "spaces": [space_to_dict(s) for s in space.spaces]}
     if isinstance(space, gym.spaces.Dict):
@@ -105,10 +105,15 @@ def space_from_dict(data: dict[str, Any]) -> gym.Space:
     if kind == "dict":
         return gym.spaces.Dict({k: space_from_dict(s) for k, s in data["spaces"].items()})
     if kind == "text":
+        charset = data.get("charset")
+        if not charset:  # absent: gymnasium's default (alphanumeric); it rejects None
+            return gym.spaces.Text(
+                max_length=int(data["max_length"]), min_length=int(data.get("min_length", 1))
+            )
         return gym.spaces.Text(
             max_length=int(data["max_length"]),
             min_length=int(data.get("min_length", 1)),
-            charset=data.get("charset") or None,
+            charset=charset,
         )
     raise ValueError(
         f"unknown space kind {kind!r}; expected one of box, discrete, multi-discrete, "

@@ -147,7 +147,7 @@ class RLModuleSpec:
             for name in ("module_class", "observation_space", "action_space")
             if getattr(self, name) is None
         ]
-        if missing:
+        if missing or self.module_class is None:
             raise ValueError(
                 f"RLModuleSpec.build() needs {', '.join(missing)}; this spec has "
                 f"module_class={self.module_class!r}, observation_space={self.observation_space!r}, "
@@ -309,6 +309,12 @@ class MultiRLModuleSpec:
             specs = self.rl_module_specs.values() if isinstance(self.rl_module_specs, dict) else [self.rl_module_specs]
             self.inference_only = all(spec.inference_only for spec in specs) if specs else False
 
+    def _multi_rl_module_class(self) -> type:
+        # __post_init__ fills the default; only an assignment after construction empties it.
+        if self.multi_rl_module_class is None:
+            raise ValueError("MultiRLModuleSpec.multi_rl_module_class is None; set a MultiRLModule class")
+        return self.multi_rl_module_class
+
     def _require_dict(self, what: str) -> dict:
         if not isinstance(self.rl_module_specs, dict):
             raise ValueError(f"MultiRLModuleSpec.{what}() needs rl_module_specs as a dict {{module_id: spec}}")
@@ -366,7 +372,7 @@ class MultiRLModuleSpec:
     def to_dict(self) -> dict[str, Any]:
         specs = self._require_dict("to_dict")
         return {
-            "multi_rl_module_class": class_path(self.multi_rl_module_class),
+            "multi_rl_module_class": class_path(self._multi_rl_module_class()),
             "observation_space": space_to_dict(self.observation_space) if self.observation_space else None,
             "action_space": space_to_dict(self.action_space) if self.action_space else None,
             "inference_only": self.inference_only,

@@ -66,6 +66,8 @@ class TorchRLModule(nn.Module, RLModule):
         """Really delete critic-only attributes (RLlib 2.40's deletion is a no-op; 2.60's
         deletes the wrong attribute for dotted paths). ``"encoder.critic_encoder"`` deletes
         ``critic_encoder`` on ``self.encoder``."""
+        if not isinstance(self, InferenceOnlyAPI):
+            return
         for path in self.get_non_inference_attributes():
             *parents, leaf = path.split(".")
             owner: Any = self
@@ -130,6 +132,11 @@ class TorchRLModule(nn.Module, RLModule):
             return self.action_dist_cls
         from rlmigrate.distributions.defaults import get_default_dist_cls
 
+        if self.action_space is None:
+            raise ValueError(
+                f"{type(self).__name__} has no action_space, so no default action distribution; "
+                "pass action_space=... (or set self.action_dist_cls in setup())"
+            )
         return get_default_dist_cls(self.action_space)
 
     def get_exploration_action_dist_cls(self) -> type:

@@ -19,12 +19,13 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import gymnasium as gym
 import torch
 
 SampleShape = torch.Size | tuple[int, ...] | list[int] | int | None
+SpaceT = TypeVar("SpaceT", bound=gym.Space)
 
 
 def as_sample_shape(sample_shape: SampleShape) -> torch.Size:
@@ -75,8 +76,10 @@ def check_width(logits: torch.Tensor, expected: int, owner: str, why: str = "") 
         )
 
 
-def check_space(space: Any, expected: type | tuple[type, ...], owner: str) -> None:
-    """Raise ValueError naming the space that came and the space type(s) ``owner`` supports."""
+def check_space(
+    space: Any, expected: type[SpaceT] | tuple[type[SpaceT], ...], owner: str
+) -> SpaceT:
+    """``space``, typed as ``expected``; ValueError naming the space that came otherwise."""
     if not isinstance(space, expected):
         names = (
             " or ".join(t.__name__ for t in expected)
@@ -84,6 +87,7 @@ def check_space(space: Any, expected: type | tuple[type, ...], owner: str) -> No
             else expected.__name__
         )
         raise ValueError(f"{owner}.required_input_dim expected a {names} space; got {space!r}")
+    return space
 
 
 def distribution_family(dist_or_cls: Any) -> type:
@@ -107,23 +111,23 @@ class Distribution(abc.ABC):
     _partial_base: ClassVar[type[Distribution] | None] = None
 
     @abc.abstractmethod
-    def sample(self, *, sample_shape: SampleShape = None, **kwargs: Any) -> Any:
+    def sample(self, *, sample_shape: SampleShape = None) -> Any:
         """Draw actions without gradient: ``sample_shape + (B, ...)``."""
 
     @abc.abstractmethod
-    def rsample(self, *, sample_shape: SampleShape = None, **kwargs: Any) -> Any:
+    def rsample(self, *, sample_shape: SampleShape = None) -> Any:
         """Draw actions through which gradients flow to the distribution parameters."""
 
     @abc.abstractmethod
-    def logp(self, value: Any, **kwargs: Any) -> torch.Tensor:
+    def logp(self, value: Any) -> torch.Tensor:
         """Log-likelihood of ``value`` (an action batch), reduced over action dims → ``(B,)``."""
 
     @abc.abstractmethod
-    def kl(self, other: Distribution, **kwargs: Any) -> torch.Tensor:
+    def kl(self, other: Distribution) -> torch.Tensor:
         """KL divergence ``KL(self || other)`` per batch element → ``(B,)``."""
 
     @abc.abstractmethod
-    def entropy(self, **kwargs: Any) -> torch.Tensor:
+    def entropy(self) -> torch.Tensor:
         """Entropy per batch element → ``(B,)``."""
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import gymnasium as gym
 import torch
@@ -97,7 +97,8 @@ class TorchCategorical(TorchDistribution):
             shape = tuple(given.shape) if isinstance(given, torch.Tensor) else type(given).__name__
             raise ValueError(f"TorchCategorical expected {name} of shape (B, ..., n); got {shape}")
         self._given_logits, self._given_probs = logits, probs
-        self._torch_dist: torch.distributions.Categorical | None = None
+        self._given: torch.Tensor = given  # whichever of the two was given
+        self._torch_dist: torch.distributions.Distribution | None = None
         self._normalized: torch.Tensor | None = None
         # A subclass that builds its own torch distribution gets every draw and score from it.
         self._custom_torch_dist = (
@@ -110,11 +111,12 @@ class TorchCategorical(TorchDistribution):
         return torch.distributions.Categorical(logits=logits, probs=probs, validate_args=False)
 
     @property
-    def _dist(self) -> torch.distributions.Categorical:  # type: ignore[override]
+    def _dist(self) -> torch.distributions.Categorical:
         """torch's Categorical for the given argument, built on first use."""
         if self._torch_dist is None:
             self._torch_dist = self._get_torch_distribution(self._given_logits, self._given_probs)
-        return self._torch_dist
+        # An assigned distribution (below) must offer Categorical's `logits`/`probs`, as on RLlib.
+        return cast(torch.distributions.Categorical, self._torch_dist)
 
     @_dist.setter
     def _dist(self, value: torch.distributions.Distribution) -> None:
@@ -149,8 +151,7 @@ class TorchCategorical(TorchDistribution):
     @property
     def num_categories(self) -> int:
         """``n``, the number of actions."""
-        given = self._given_logits if self._given_logits is not None else self._given_probs
-        return int(given.shape[-1])
+        return int(self._given.shape[-1])
 
     def sample(self, *, sample_shape: SampleShape = None) -> torch.Tensor:
         """Draw int64 actions ``sample_shape + (B,)``, as ``Categorical.sample`` would."""
@@ -190,8 +191,8 @@ class TorchCategorical(TorchDistribution):
     @staticmethod
     def required_input_dim(space: gym.Space, **kwargs: Any) -> int:
         """``space.n`` for a ``Discrete`` space."""
-        check_space(space, gym.spaces.Discrete, "TorchCategorical")
-        return int(space.n)
+        discrete = check_space(space, gym.spaces.Discrete, "TorchCategorical")
+        return int(discrete.n)
 
     @classmethod
     def from_logits(
@@ -214,8 +215,7 @@ class TorchCategorical(TorchDistribution):
 
         # argmax over what was given (raw logits, not torch's normalised ones), as RLlib does:
         # normalising can round near-ties into exact ties and flip the chosen index.
-        given = self._given_probs if self._given_probs is not None else self._given_logits
-        deterministic = TorchDeterministic(loc=torch.argmax(given, dim=-1))
+        deterministic = TorchDeterministic(loc=torch.argmax(self._given, dim=-1))
         deterministic._event_ndim = 0  # scalar actions: logp/flat widths know (B, T) from (B, A)
         return deterministic
 

@@ -73,8 +73,8 @@ class TorchDeterministic(Distribution):
     @staticmethod
     def required_input_dim(space: gym.Space, **kwargs: Any) -> int:
         """``prod(space.shape)`` for a ``Box`` space."""
-        check_space(space, gym.spaces.Box, "TorchDeterministic")
-        return int(math.prod(space.shape))
+        box = check_space(space, gym.spaces.Box, "TorchDeterministic")
+        return int(math.prod(box.shape))
 
     @classmethod
     def from_logits(cls, logits: torch.Tensor, **kwargs: Any) -> TorchDeterministic:

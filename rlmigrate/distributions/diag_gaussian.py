@@ -103,7 +103,7 @@ class TorchDiagGaussian(TorchDistribution):
             )
         self.loc = loc
         self.scale = as_float_like(scale, loc, "scale", type(self).__name__)
-        self._normal: torch.distributions.Normal | None = None
+        self._normal: torch.distributions.Distribution | None = None
         # A subclass that builds its own torch distribution gets every draw and score from it.
         self._custom_torch_dist = (
             type(self)._get_torch_distribution is not TorchDiagGaussian._get_torch_distribution
@@ -113,7 +113,7 @@ class TorchDiagGaussian(TorchDistribution):
         return torch.distributions.Normal(loc, scale, validate_args=False)
 
     @property
-    def _dist(self) -> torch.distributions.Normal:  # type: ignore[override]
+    def _dist(self) -> torch.distributions.Distribution:
         """torch's Normal for ``loc``/``scale``, built on first use."""
         if self._normal is None:
             self._normal = self._get_torch_distribution(self.loc, self.scale)
@@ -153,8 +153,8 @@ class TorchDiagGaussian(TorchDistribution):
     @staticmethod
     def required_input_dim(space: gym.Space, **kwargs: Any) -> int:
         """``2 * prod(space.shape)`` (means and log-stds) for a ``Box`` space."""
-        check_space(space, gym.spaces.Box, "TorchDiagGaussian")
-        return 2 * int(math.prod(space.shape))
+        box = check_space(space, gym.spaces.Box, "TorchDiagGaussian")
+        return 2 * int(math.prod(box.shape))
 
     @classmethod
     def from_logits(cls, logits: torch.Tensor, **kwargs: Any) -> TorchDiagGaussian:

@@ -110,8 +110,8 @@ class TorchMultiCategorical(Distribution):
             ValueError: not a MultiDiscrete space, or ``input_lens`` given and not equal to
                 the space's ``nvec``.
         """
-        check_space(space, gym.spaces.MultiDiscrete, "TorchMultiCategorical")
-        nvec = [int(n) for n in np.asarray(space.nvec).reshape(-1)]
+        multi_discrete = check_space(space, gym.spaces.MultiDiscrete, "TorchMultiCategorical")
+        nvec = [int(n) for n in np.asarray(multi_discrete.nvec).reshape(-1)]
         if input_lens is not None and [int(n) for n in input_lens] != nvec:
             raise ValueError(
                 f"TorchMultiCategorical.required_input_dim: input_lens {list(input_lens)} do not "
@@ -123,7 +123,7 @@ class TorchMultiCategorical(Distribution):
     def from_logits(
         cls,
         logits: torch.Tensor,
-        input_lens: Sequence[int],
+        input_lens: Sequence[int] | None = None,
         temperatures: Sequence[float] | None = None,
         **kwargs: Any,
     ) -> TorchMultiCategorical:

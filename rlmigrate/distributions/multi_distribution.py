@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import gymnasium as gym
 import torch
@@ -124,6 +124,18 @@ class TorchMultiDistribution(Distribution):
             [mine.kl(theirs) for mine, theirs in zip(self._children, other._children)]
         )
 
+    @overload
+    @staticmethod
+    def required_input_dim(
+        space: gym.Space, input_lens: Any = None, as_list: Literal[False] = False, **kwargs: Any
+    ) -> int: ...
+
+    @overload
+    @staticmethod
+    def required_input_dim(
+        space: gym.Space, input_lens: Any = None, *, as_list: Literal[True], **kwargs: Any
+    ) -> list[int]: ...
+
     @staticmethod
     def required_input_dim(
         space: gym.Space, input_lens: Any = None, as_list: bool = False, **kwargs: Any
@@ -153,8 +165,8 @@ class TorchMultiDistribution(Distribution):
     def from_logits(
         cls,
         logits: torch.Tensor,
-        child_distribution_cls_struct: Any,
-        input_lens: Any,
+        child_distribution_cls_struct: Any = None,
+        input_lens: Any = None,
         space: gym.Space | None = None,
         **kwargs: Any,
     ) -> TorchMultiDistribution:

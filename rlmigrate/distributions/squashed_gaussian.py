@@ -136,8 +136,8 @@ class TorchSquashedGaussian(TorchDistribution):
     @staticmethod
     def required_input_dim(space: gym.Space, **kwargs: Any) -> int:
         """``2 * prod(space.shape)`` (means and log-stds) for a ``Box`` space."""
-        check_space(space, gym.spaces.Box, "TorchSquashedGaussian")
-        return 2 * int(math.prod(space.shape))
+        box = check_space(space, gym.spaces.Box, "TorchSquashedGaussian")
+        return 2 * int(math.prod(box.shape))
 
     @classmethod
     def from_logits(

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -50,6 +50,9 @@ from rlmigrate.models.input_configs import (
     OneHotEncoderConfig,
 )
 from rlmigrate.models.space_utils import leaf_spaces, path_name
+
+if TYPE_CHECKING:
+    from rlmigrate.distributions.base import Distribution
 
 _NOT_GIVEN = object()
 
@@ -182,7 +185,7 @@ class Catalog:
         """Build the encoder: ``{OBS: (B, ...)} -> {ENCODER_OUT: (B, *latent_dims)}``."""
         return self._encoder_config.build(framework=framework)
 
-    def get_action_dist_cls(self, framework: str | None = "torch") -> type | None:
+    def get_action_dist_cls(self, framework: str | None = "torch") -> type[Distribution] | None:
         """The distribution class for the action space (None when ``framework`` is None)."""
         return self._action_dist_class_fn(framework=framework)
 
@@ -268,7 +271,7 @@ class Catalog:
     @classmethod
     def _get_dist_cls_from_action_space(
         cls, action_space: gym.Space, *, framework: str | None = None
-    ) -> type | None:
+    ) -> type[Distribution] | None:
         """Default distribution class for ``action_space`` (None when ``framework`` is None).
 
         Raises:

@@ -17,7 +17,7 @@ import abc
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch.nn as nn
 
@@ -206,7 +206,7 @@ class CNNEncoderConfig(ModelConfig):
         if min(dims) <= 0:
             raise ValueError(
                 f"conv_filters {self.cnn_filter_specifiers} shrink an input of "
-                f"{tuple(self.input_dims)} to nothing ({dims}); use fewer or smaller strides"
+                f"{tuple(self.input_dims or ())} to nothing ({dims}); use fewer or smaller strides"
             )
         return (math.prod(dims),) if self.flatten_at_end else dims
 
@@ -322,6 +322,12 @@ class ActorCriticEncoderConfig(ModelConfig):
 # input_configs.py (it builds on the classes above); re-exported lazily so that
 # ``from rlmigrate.models.configs import MultiInputEncoderConfig`` works without a cycle.
 _INPUT_CONFIGS = ("OneHotEncoderConfig", "FlattenEncoderConfig", "MultiInputEncoderConfig")
+
+
+if TYPE_CHECKING:  # the lazy re-exports, as type checkers should see them (redundant aliases)
+    from rlmigrate.models.input_configs import FlattenEncoderConfig as FlattenEncoderConfig
+    from rlmigrate.models.input_configs import MultiInputEncoderConfig as MultiInputEncoderConfig
+    from rlmigrate.models.input_configs import OneHotEncoderConfig as OneHotEncoderConfig
 
 
 def __getattr__(name: str) -> Any:

@@ -119,7 +119,7 @@ def _init_with_legacy_names(self: DefaultModelConfig, **kwargs: Any) -> None:
 
 
 _init_with_legacy_names.__doc__ = _dataclass_init.__doc__
-DefaultModelConfig.__init__ = _init_with_legacy_names  # type: ignore[method-assign]
+DefaultModelConfig.__init__ = _init_with_legacy_names  # type: ignore[method-assign,assignment]
 
 # Legacy (RLlib 2.10 MODEL_DEFAULTS) spelling -> current spelling.
 LEGACY_KEY_RENAMES: dict[str, str] = {

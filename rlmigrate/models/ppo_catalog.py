@@ -92,6 +92,11 @@ class PPOCatalog(Catalog):
 
         cfg = self._model_config_dict
         dist_cls = self.get_action_dist_cls(framework=framework)
+        if dist_cls is None:
+            raise ValueError(
+                f"{type(self).__name__}.build_pi_head(framework={framework!r}): no action "
+                "distribution class to size the head with; use framework='torch'"
+            )
         is_gaussian = isinstance(dist_cls, type) and issubclass(dist_cls, TorchDiagGaussian)
         free_log_std = bool(cfg["free_log_std"])
         if free_log_std and not is_gaussian:

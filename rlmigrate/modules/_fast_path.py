@@ -34,6 +34,10 @@ class FastActorPath:
     """What the fast path needs, captured at one structure version (``encoder_seq`` None: off)."""
 
     __slots__ = ("version", "encoder", "pi", "encoder_seq", "pi_seq", "in_dim", "clip")
+    encoder: TorchActorCriticEncoder | None
+    pi: TorchMLPHead | None
+    encoder_seq: torch.nn.Module | None
+    pi_seq: torch.nn.Module | None
 
     def __init__(self, version: int) -> None:
         self.version = version

@@ -91,8 +91,9 @@ class Checker:
         self.present[quantity] = True
         result = compare_values(quantity, a, b, atol=self.atol, rtol=self.rtol)
         if result.difference is not None and quantity == "actions" and not self.explore:
-            if self._is_tie(a, b, result.difference):
-                self.ties += len(result.difference.bad_rows)
+            rows = result.difference.bad_rows
+            if rows is not None and self._is_tie(a, b, result.difference):
+                self.ties += len(rows)
                 return
         if result.difference is not None:
             raise self._error(result.difference, context, phase)

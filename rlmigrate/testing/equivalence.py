@@ -230,12 +230,20 @@ def assert_equivalent(
     observation_space, action_space = _resolve_spaces(
         legacy, migrated, observation_space, action_space
     )
-    kwargs = dict(
-        observation_space=observation_space, action_space=action_space, model_config=model_config
+    left = as_side(
+        legacy,
+        label="legacy",
+        observation_space=observation_space,
+        action_space=action_space,
+        model_config=model_config,
     )
-    left = as_side(legacy, label="legacy", **kwargs)
     right = as_side(
-        migrated, label="migrated", migrated_model_config=migrated_model_config, **kwargs
+        migrated,
+        label="migrated",
+        observation_space=observation_space,
+        action_space=action_space,
+        model_config=model_config,
+        migrated_model_config=migrated_model_config,
     )
     if left.observation_space != right.observation_space:
         raise ValueError(

@@ -80,7 +80,9 @@ class LegacyModelSide(Side):
 
         config = legacy_model_config(model_config)
         if isinstance(obj, type):
-            require_spaces(f"legacy model {obj.__name__}", observation_space, action_space)
+            observation_space, action_space = require_spaces(
+                f"legacy model {obj.__name__}", observation_space, action_space
+            )
             config["custom_model"] = obj
             config = _legacy_custom_dist(config, obj)
             model_space = (

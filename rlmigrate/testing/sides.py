@@ -192,9 +192,14 @@ class Side:
         raise NotImplementedError
 
 
-def require_spaces(what: str, observation_space: Any, action_space: Any) -> None:
+def require_spaces(
+    what: str, observation_space: gym.Space | None, action_space: gym.Space | None
+) -> tuple[gym.Space, gym.Space]:
+    """``(observation_space, action_space)``, both given; ValueError naming ``what`` otherwise."""
     if observation_space is None or action_space is None:
         raise ValueError(
             f"building {what} needs observation_space= and action_space= "
             f"(got observation_space={observation_space!r}, action_space={action_space!r})"
         )
+    return observation_space, action_space
+    return observation_space, action_space

@@ -212,7 +212,7 @@ def action_spaces(
     """
     kinds = _check_kinds(kinds, ACTION_SPACE_KINDS, "action_spaces()")
     size = max(2, max_leaf_size)
-    leaves = []
+    leaves: list[st.SearchStrategy[gym.Space]] = []
     if "discrete" in kinds:
         leaves.append(
             st.builds(
@@ -248,7 +248,7 @@ def _nested(
         return leaf
     strategy = leaf
     for _ in range(max_depth):
-        options = []
+        options: list[st.SearchStrategy[gym.Space]] = []
         if "dict" in containers:
             options.append(
                 st.dictionaries(_KEYS, strategy, min_size=1, max_size=max_children).map(

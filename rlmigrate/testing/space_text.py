@@ -66,6 +66,18 @@ def _fail(text: str, node: ast.AST | None, why: str) -> SpaceSyntaxError:
     )
 
 
+def _keywords(text: str, node: ast.Call) -> list[tuple[str, ast.expr]]:
+    """``(name, value)`` of each ``name=value`` argument; ``**mapping`` is refused by name."""
+    pairs = []
+    for keyword_node in node.keywords:
+        if keyword_node.arg is None:
+            raise _fail(
+                text, keyword_node, "**mapping arguments are not supported; write name=value"
+            )
+        pairs.append((keyword_node.arg, keyword_node.value))
+    return pairs
+
+
 def _literal(text: str, node: ast.AST) -> Any:
     """Numbers, ``inf``, strings, tuples/lists of them; nothing else."""
     if (
@@ -104,13 +116,16 @@ def _space(text: str, node: ast.AST) -> gym.Space:
                     text, node, "Dict takes key=SPACE arguments or one {'key': SPACE} mapping"
                 )
             mapping = node.args[0]
-            keys = [_literal(text, k) if k is not None else None for k in mapping.keys]
-            if not all(isinstance(k, str) for k in keys):
-                raise _fail(text, mapping, "Dict keys must be strings")
+            keys: list[str] = []
+            for key_node in mapping.keys:  # None for a `**mapping` entry
+                key = _literal(text, key_node) if key_node is not None else None
+                if not isinstance(key, str):
+                    raise _fail(text, mapping, "Dict keys must be strings")
+                keys.append(key)
             return gym.spaces.Dict({k: _space(text, v) for k, v in zip(keys, mapping.values)})
         if not node.keywords:
             raise _fail(text, node, "Dict needs at least one entry")
-        return gym.spaces.Dict({kw.arg: _space(text, kw.value) for kw in node.keywords})
+        return gym.spaces.Dict({name: _space(text, value) for name, value in _keywords(text, node)})
     if kind == "Tuple":
         args = node.args
         if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
@@ -119,7 +134,7 @@ def _space(text: str, node: ast.AST) -> gym.Space:
             raise _fail(text, node, "Tuple takes one or more spaces")
         return gym.spaces.Tuple([_space(text, a) for a in args])
     args = [_literal(text, a) for a in node.args]
-    kwargs = {kw.arg: _literal(text, kw.value) for kw in node.keywords}
+    kwargs = {name: _literal(text, value) for name, value in _keywords(text, node)}
     try:
         return _leaf(kind, args, kwargs)
     except SpaceSyntaxError:
@@ -228,8 +243,8 @@ def space_to_text(space: gym.Space) -> str:
         dtype = "" if space.dtype == np.int64 else f", dtype={space.dtype.name}"
         return f"MultiDiscrete({nvec.tolist()}{dtype})"
     if isinstance(space, gym.spaces.MultiBinary):
-        n = space.n
-        return f"MultiBinary({list(map(int, n)) if np.ndim(n) else int(n)})"
+        n = np.asarray(space.n)  # an int, or a shape for an n-d MultiBinary
+        return f"MultiBinary({[int(x) for x in n] if n.ndim else int(n)})"
     if isinstance(space, gym.spaces.Dict):
         if all(k.isidentifier() and not keyword.iskeyword(k) for k in space.spaces):
             return (

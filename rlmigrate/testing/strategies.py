@@ -21,7 +21,7 @@ and ``batches``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -49,6 +49,9 @@ __all__ = [
     "batches",
     "initial_state_batch",
 ]
+
+#: hypothesis' float width for a numpy float itemsize.
+_FLOAT_WIDTH: dict[int, Literal[16, 32, 64]] = {2: 16, 4: 32, 8: 64}
 
 
 # --------------------------------------------------------------------------- observations
@@ -88,7 +91,7 @@ def _box_values(space: gym.spaces.Box, shape: tuple[int, ...]) -> st.SearchStrat
         return hnp.arrays(np.float64, shape, elements=st.floats(0.0, 1.0)).map(
             lambda u: np.clip(np.floor(low + u * (high - low + 1)), low, high).astype(dtype)
         )
-    width = {2: 16, 4: 32, 8: 64}[dtype.itemsize]
+    width = _FLOAT_WIDTH[dtype.itemsize]
     lo_eff, hi_eff = (bound.astype(dtype) for bound in finite_bounds(space))
     lo, hi = lo_eff.min(), hi_eff.max()
     if np.all(lo_eff == lo) and np.all(hi_eff == hi):
@@ -113,11 +116,11 @@ def _leaf_observations(space: gym.Space, lead: tuple[int, ...]) -> st.SearchStra
         return hnp.arrays(space.dtype, lead, elements=st.integers(start, start + n - 1))
     if isinstance(space, gym.spaces.MultiDiscrete):
         nvec = np.asarray(space.nvec)
-        start = np.asarray(getattr(space, "start", np.zeros_like(nvec)))
+        starts = np.asarray(getattr(space, "start", np.zeros_like(nvec)))
         unit = hnp.arrays(
             np.float64, lead + nvec.shape, elements=st.floats(0.0, 1.0, exclude_max=True)
         )
-        return unit.map(lambda u: (start + np.floor(u * nvec)).astype(space.dtype))
+        return unit.map(lambda u: (starts + np.floor(u * nvec)).astype(space.dtype))
     if isinstance(space, gym.spaces.MultiBinary):
         return hnp.arrays(space.dtype, lead + tuple(space.shape), elements=st.integers(0, 1))
     raise TypeError(f"observations(): no strategy for space {space!r} ({type(space).__name__})")
@@ -243,7 +246,7 @@ def _state_strategy(template: Any, b: int) -> st.SearchStrategy[Any]:
         )
     array = np.asarray(template)
     dtype = array.dtype if np.issubdtype(array.dtype, np.floating) else np.dtype(np.float32)
-    width = {2: 16, 4: 32, 8: 64}[dtype.itemsize]
+    width = _FLOAT_WIDTH[dtype.itemsize]
     return hnp.arrays(dtype, (b,) + array.shape, elements=st.floats(-1.0, 1.0, width=width))
 
 

@@ -6,7 +6,24 @@ SampleBatch and ViewRequirement. Names resolve lazily (``shim.models`` imports
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ imports lazily
+    from shim.policy.exploration import (
+        EpsilonGreedy,
+        Exploration,
+        GaussianNoise,
+        OrnsteinUhlenbeckNoise,
+        Random,
+        StochasticSampling,
+    )
+    from shim.policy.policy import Policy, PolicySpec
+    from shim.policy.policy_template import build_policy_class, build_torch_policy
+    from shim.policy.ppo import PPOTorchPolicy, ValueNetworkMixin
+    from shim.policy.sample_batch import DEFAULT_POLICY_ID, SampleBatch
+    from shim.policy.schedules import PiecewiseSchedule
+    from shim.policy.torch_policy_v2 import TorchPolicyV2
+    from shim.policy.view_requirement import ViewRequirement
 
 _EXPORTS = {
     "Policy": "shim.policy.policy",
@@ -28,7 +45,25 @@ _EXPORTS = {
     "PiecewiseSchedule": "shim.policy.schedules",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DEFAULT_POLICY_ID",
+    "EpsilonGreedy",
+    "Exploration",
+    "GaussianNoise",
+    "OrnsteinUhlenbeckNoise",
+    "PPOTorchPolicy",
+    "PiecewiseSchedule",
+    "Policy",
+    "PolicySpec",
+    "Random",
+    "SampleBatch",
+    "StochasticSampling",
+    "TorchPolicyV2",
+    "ValueNetworkMixin",
+    "ViewRequirement",
+    "build_policy_class",
+    "build_torch_policy",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -38,6 +38,8 @@ def _stack_samples(space: gym.Space, samples: list[Any]) -> Any:
 class Exploration:
     """Base class: holds the action space and the policy's model/config.
 
+    Subclasses that count timesteps (``_advance``) set ``last_timestep`` in ``__init__``.
+
     Args:
         action_space: the policy's action space.
         framework: "torch".
@@ -45,6 +47,8 @@ class Exploration:
         model: the policy's model (ModelV2 or RLModule).
         num_workers, worker_index: kept for signature compatibility.
     """
+
+    last_timestep: int
 
     def __init__(
         self,

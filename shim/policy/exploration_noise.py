@@ -5,7 +5,7 @@ Importable from ``shim.policy.exploration`` too.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -111,10 +111,9 @@ class OrnsteinUhlenbeckNoise(GaussianNoise):
         self.ou_theta = float(ou_theta)
         self.ou_sigma = float(ou_sigma)
         self.ou_base_scale = float(ou_base_scale)
-        self.ou_state = torch.zeros(int(np.prod(action_space.shape)), dtype=torch.float32)
-        span = torch.as_tensor(action_space.high - action_space.low, dtype=torch.float32).reshape(
-            -1
-        )
+        box = cast(gym.spaces.Box, action_space)  # GaussianNoise.__init__ refused anything else
+        self.ou_state = torch.zeros(int(np.prod(box.shape)), dtype=torch.float32)
+        span = torch.as_tensor(box.high - box.low, dtype=torch.float32).reshape(-1)
         self._span = torch.where(torch.isinf(span), torch.ones_like(span), span)
 
     def _noise(self, det_actions: torch.Tensor, scale: float) -> torch.Tensor:

@@ -82,7 +82,7 @@ class ModuleActingMixin:
                 else module.get_inference_action_dist_cls()
             )
             dist = as_legacy_distribution(dist_cls, dist_inputs, module)
-            actions, logp = self.exploration.get_exploration_action(  # type: ignore[union-attr]
+            actions, logp = self.exploration.get_exploration_action(
                 action_distribution=dist, timestep=timestep, explore=explore
             )
             out.pop(Columns.ACTION_LOGP, None)

@@ -15,15 +15,21 @@ import numpy as np
 import torch
 
 from shim.policy.conversion import batch_size_of, stack_observations, to_numpy, to_tensor
-from shim.policy.policy_inputs import _add_batch_dim, _extra_to_numpy, _unbatch
+from shim.policy.module_acting import ModuleActingMixin
+from shim.policy.policy_inputs import PolicyInputsMixin, _add_batch_dim, _extra_to_numpy, _unbatch
 from shim.policy.sample_batch import SampleBatch
 from shim.policy.state_layout import state_to_list
 
 __all__ = ["PolicyComputeMixin"]
 
 
-class PolicyComputeMixin:
-    """The ``compute_*`` entry points shared by every shim Policy."""
+class PolicyComputeMixin(PolicyInputsMixin, ModuleActingMixin):
+    """The ``compute_*`` entry points shared by every shim Policy.
+
+    Built on the input half (``PolicyInputsMixin``) and the acting half
+    (``ModuleActingMixin``, whose ``_compute_action_helper`` ``TorchPolicyV2`` overrides);
+    ``Policy``'s method order is unchanged by naming them here.
+    """
 
     config: dict[str, Any]
     global_timestep: int

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -73,7 +73,7 @@ class PolicyStateMixin:
             "weights": self.get_weights(),
             "global_timestep": self.global_timestep,
             "num_grad_updates": self.num_grad_updates,
-            "policy_spec": policy_io.policy_spec_to_dict(self),
+            "policy_spec": policy_io.policy_spec_to_dict(cast("Policy", self)),
             "_exploration_state": self.get_exploration_state(),
         }
 
@@ -94,7 +94,10 @@ class PolicyStateMixin:
     ) -> str:
         """Writes a safe checkpoint directory (JSON + safetensors, no pickle); returns its path."""
         return policy_io.export_policy_checkpoint(
-            self, export_dir, policy_state=policy_state, checkpoint_format=checkpoint_format
+            cast("Policy", self),  # this mixin is only ever part of a Policy
+            export_dir,
+            policy_state=policy_state,
+            checkpoint_format=checkpoint_format,
         )
 
     @staticmethod

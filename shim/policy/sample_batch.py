@@ -95,7 +95,7 @@ class SampleBatch(dict):
                 value = next(iter(value.values()), None)
             elif isinstance(value, (tuple, list)) and value and hasattr(value[0], "shape"):
                 value = value[0]
-            if hasattr(value, "shape") and len(value.shape) > 0:
+            if value is not None and hasattr(value, "shape") and len(value.shape) > 0:
                 return int(value.shape[0])
             if isinstance(value, list):
                 return len(value)

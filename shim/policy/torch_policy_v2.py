@@ -94,7 +94,7 @@ class TorchPolicyV2(Policy):
         self._before_hook = (
             hook
             if hook is not None
-            and type(self.exploration).before_compute_actions
+            and getattr(type(self.exploration), "before_compute_actions", None)
             is not Exploration.before_compute_actions
             else None
         )

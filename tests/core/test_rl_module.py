@@ -143,3 +143,28 @@ def test_get_state_of_base_module_refuses_components():
     with pytest.raises(ValueError):
         module.get_state(components="x")
     assert Columns.OBS == "obs"
+
+
+def test_config_without_spaces_round_trips_through_its_dict():
+    # A 2.10-style config may leave the spaces unset; to_dict/from_dict keep them None.
+    config = RLModuleConfig(model_config_dict={"hidden": 4})
+    data = config.to_dict()
+    assert data["observation_space"] is None and data["action_space"] is None
+    back = RLModuleConfig.from_dict(data)
+    assert back.observation_space is None and back.action_space is None
+    assert back.model_config_dict == {"hidden": 4}
+    spaced = RLModuleConfig.from_dict(RLModuleConfig(OBS_SPACE, ACT_SPACE).to_dict())
+    assert (spaced.observation_space, spaced.action_space) == (OBS_SPACE, ACT_SPACE)
+
+
+def test_default_dist_cls_without_action_space_names_the_missing_space():
+    class NoSpaces(TorchRLModule):
+        def setup(self):
+            pass
+
+        def _forward(self, batch, **kwargs):
+            return {}
+
+    module = NoSpaces(observation_space=OBS_SPACE)
+    with pytest.raises(ValueError, match="NoSpaces has no action_space"):
+        module.get_inference_action_dist_cls()

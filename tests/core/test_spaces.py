@@ -26,6 +26,23 @@ def test_hand_written_lists_and_scalars_are_accepted():
     assert md == gym.spaces.MultiDiscrete([3, 2])
 
 
+def test_hand_written_text_without_charset_gets_gymnasium_default():
+    # gymnasium's Text rejects charset=None; a dict without one means the default alphabet.
+    text = space_from_dict({"space": "text", "max_length": 4})
+    assert text == gym.spaces.Text(4)
+    assert space_from_dict({"space": "text", "max_length": 4, "charset": ""}) == text
+    assert space_from_dict({"space": "text", "max_length": 4, "charset": "ab"}) == gym.spaces.Text(
+        4, charset="ab"
+    )
+
+
+def test_multi_binary_int_and_shape_round_trip():
+    for space in (gym.spaces.MultiBinary(5), gym.spaces.MultiBinary([2, 3])):
+        data = space_to_dict(space)
+        assert data["n"] == (5 if space.shape == (5,) else [2, 3])
+        assert space_from_dict(json.loads(json.dumps(data))) == space
+
+
 def test_unknown_kind_and_missing_key_are_named():
     with pytest.raises(ValueError, match="unknown space kind 'graph'"):
         space_from_dict({"space": "graph"})

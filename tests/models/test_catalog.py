@@ -153,3 +153,10 @@ def test_ppo_catalog_has_no_plain_encoder():
 def test_vf_share_layers_decides_the_encoder_layout():
     assert PPOCatalog(BOX4, DISCRETE, {}).actor_critic_encoder_config.shared is True
     assert PPOCatalog(BOX4, DISCRETE, {"vf_share_layers": False}).actor_critic_encoder_config.shared is False
+
+
+def test_pi_head_without_a_framework_names_what_is_missing():
+    # get_action_dist_cls(framework=None) is None (RLlib's convention): nothing sizes the head.
+    cat = PPOCatalog(BOX4, DISCRETE, {"fcnet_hiddens": [6]})
+    with pytest.raises(ValueError, match=r"build_pi_head\(framework=None\): no action distribution"):
+        cat.build_pi_head(framework=None)

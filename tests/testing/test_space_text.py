@@ -76,6 +76,9 @@ def test_every_space_round_trips_through_text_and_json(space):
         ("Box(-1, 1, (4,)", "column"),
         ('{"space": "nope"}', "unknown space kind 'nope'"),
         ("Box(-1, 1, (4,), float31)", "unexpected 'float31'"),
+        ("Dict(**{'a': Discrete(2)})", r"\*\*mapping arguments are not supported"),
+        ("Box(**{'low': -1})", r"\*\*mapping arguments are not supported"),
+        ("Dict({**{'a': Discrete(2)}})", "Dict keys must be strings"),
     ],
 )
 def test_anything_else_is_refused_with_the_accepted_forms(text, match):

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
     from rlmigrate.models.configs import ActorCriticEncoderConfig
 
 
-def _build_encoders(owner: nn.Module, config: ActorCriticEncoderConfig, *, critic: bool) -> None:
+def _build_encoders(
+    owner: TorchActorCriticEncoder | TorchStatefulActorCriticEncoder,
+    config: ActorCriticEncoderConfig,
+    *,
+    critic: bool,
+) -> None:
     """Set ``owner.config`` and build ``encoder`` (shared) or ``actor_encoder`` plus, when
     ``critic``, ``critic_encoder`` from the base config (attribute names = state-dict keys)."""
     owner.config = config
@@ -40,6 +45,14 @@ class TorchActorCriticEncoder(StructureVersioned):
     With ``inference_only`` and ``shared=False`` no critic encoder is built (it holds no
     weights at all); the output then has only the ``ACTOR`` entry, as in RLlib.
     """
+
+    # Declared for type checkers: set by _build_encoders (attribute names = state-dict keys).
+    # Encoders are whatever base_encoder_config.build() returns (stateful ones also have
+    # get_initial_state()), hence Any.
+    config: ActorCriticEncoderConfig
+    encoder: Any
+    actor_encoder: Any
+    critic_encoder: Any
 
     def __init__(self, config: ActorCriticEncoderConfig) -> None:
         super().__init__()
@@ -69,6 +82,14 @@ class TorchStatefulActorCriticEncoder(nn.Module):
     for inference-only modules) because the state it carries is part of what env runners
     record and learners replay.
     """
+
+    # Declared for type checkers: set by _build_encoders (attribute names = state-dict keys).
+    # Encoders are whatever base_encoder_config.build() returns (stateful ones also have
+    # get_initial_state()), hence Any.
+    config: ActorCriticEncoderConfig
+    encoder: Any
+    actor_encoder: Any
+    critic_encoder: Any
 
     def __init__(self, config: ActorCriticEncoderConfig) -> None:
         super().__init__()

@@ -30,6 +30,8 @@ class TorchMLPHead(StructureVersioned):
         torch.Size([2, 3, 4])
     """
 
+    log_std_clip_param_const: torch.Tensor  # a registered buffer (in state_dict())
+
     def __init__(self, config: MLPHeadConfig) -> None:
         super().__init__()
         self.config = config
@@ -58,6 +60,8 @@ class TorchFreeLogStdMLPHead(nn.Module):
     the leading dims (clamped when ``clip_log_std``).
     """
 
+    log_std_clip_param_const: torch.Tensor  # a registered buffer (in state_dict())
+
     def __init__(self, config: FreeLogStdMLPHeadConfig) -> None:
         super().__init__()
         self.config = config
@@ -71,7 +75,7 @@ class TorchFreeLogStdMLPHead(nn.Module):
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         means = self.net(inputs)
-        log_std = self.log_std
+        log_std: torch.Tensor = self.log_std
         if self.clip_log_std:
             limit = self.log_std_clip_param_const
             log_std = torch.clamp(log_std, -limit, limit)

@@ -90,6 +90,8 @@ class TorchMultiInputEncoder(nn.Module):
     def __init__(self, config: MultiInputEncoderConfig) -> None:
         super().__init__()
         self.config = config
+        if config.observation_space is None:
+            raise ValueError("MultiInputEncoderConfig.observation_space is not set")
         leaves = [(path, path_name(path)) for path, _ in leaf_spaces(config.observation_space)]
         self._leaves = [(path, _module_key(name)) for path, name in leaves]
         if len({key for _, key in self._leaves}) != len(self._leaves):

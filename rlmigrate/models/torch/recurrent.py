@@ -30,7 +30,9 @@ class _TorchRecurrentEncoder(nn.Module):
     _state_keys: tuple[str, ...] = ("h",)
     _layer_name = "rnn"
 
-    def __init__(self, config: RecurrentEncoderConfig, layer_cls: type[nn.RNNBase]) -> None:
+    def __init__(
+        self, config: RecurrentEncoderConfig, layer_cls: type[nn.LSTM] | type[nn.GRU]
+    ) -> None:
         super().__init__()
         self.config = config
         self.tokenizer = (
@@ -110,6 +112,7 @@ class TorchLSTMEncoder(_TorchRecurrentEncoder):
 
     _state_keys = ("h", "c")
     _layer_name = "lstm"
+    lstm: nn.LSTM  # set by the base class under _layer_name (the state-dict key)
 
     def __init__(self, config: RecurrentEncoderConfig) -> None:
         super().__init__(config, nn.LSTM)
@@ -124,6 +127,7 @@ class TorchGRUEncoder(_TorchRecurrentEncoder):
 
     _state_keys = ("h",)
     _layer_name = "gru"
+    gru: nn.GRU  # set by the base class under _layer_name (the state-dict key)
 
     def __init__(self, config: RecurrentEncoderConfig) -> None:
         super().__init__(config, nn.GRU)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 import torch.nn as nn
@@ -49,7 +49,7 @@ def _known_activation_names() -> list[str]:
     return sorted(_ACTIVATION_ALIASES) + ["linear"] + torch_names
 
 
-def _taken_as_is(spec: Any) -> bool:
+def _taken_as_is(spec: Any) -> TypeGuard[Callable[..., Any] | None]:
     """True for specs that need no lookup: ``None`` (nothing to build) or a callable."""
     return spec is None or (callable(spec) and not isinstance(spec, str))
 
@@ -151,7 +151,7 @@ def _pair(value: int | Sequence[int], what: str) -> tuple[int, int]:
     values = tuple(int(v) for v in value)
     if len(values) != 2:
         raise ValueError(f"{what} must be an int or a pair of ints, got {value!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def same_padding(
