@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean
+.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean ray-oracle
 
 # The whole toolkit (extras runtime, shim, testing) plus the test tools: `.[test]` pulls
 # `rlmigrate[all]`. A user's codemod-only install is `pip install rlmigrate` (no torch).
@@ -60,3 +60,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build
+
+# Ray >= 2.40 interop checks (tools/oracle_ray240: --target ray builds and matches on Ray,
+# convert-checkpoint round trips, PPO trains locally and distributed); needs the venv that
+# tools/oracle_ray240/setup.sh makes, skips with a message without it. Not part of CI.
+ray-oracle: $(STAMP)
+	OUR_PY=$(PY) bash tools/oracle_ray240/run.sh
