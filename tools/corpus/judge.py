@@ -1,0 +1,184 @@
+"""Judge rlmigrate on the real-world corpus: shim match %, codemod rewrite %, verify %, policies.
+
+    make real-world                         # fetch (if needed) + judge this checkout
+    python tools/corpus/judge.py [--repo-root DIR] [--cache .corpus] [--no-verify]
+
+Needs the corpus files (``fetch.py``) and Ray 2.10's recordings (``record_corpus.py``, oracle
+venv) in the cache; never runs in CI. ``--repo-root`` picks the rlmigrate checkout whose
+``shim`` and ``rlmigrate`` are measured (default: the one holding this script), so the same
+script judges any helper's worktree or merged main.
+
+Prints the figures and every failure with its first error line, and writes them as JSON
+(default ``<repo-root>/benchmarks/results/real_world.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def shim_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Classes, Ray-buildable, and how many of those import / build / match under the shim."""
+    buildable = [r for r in rows if r["ray_buildable"]]
+    imported = [r for r in buildable if r["status"] not in ("import",)]
+    built = [r for r in imported if r["status"] not in ("build",)]
+    matched = [r for r in buildable if r["status"] == "match"]
+    return {
+        "classes": len(rows),
+        "ray_buildable": len(buildable),
+        "shim_import": len(imported),
+        "shim_build": len(built),
+        "shim_match": len(matched),
+        "shim_import_pct": _pct(len(imported), len(buildable)),
+        "shim_build_pct": _pct(len(built), len(buildable)),
+        "shim_match_pct": _pct(len(matched), len(buildable)),
+        "numeric_mismatches": sum(r["status"] == "mismatch" for r in buildable),
+        "failure_stages": dict(Counter(r["status"] for r in buildable if r["status"] != "match")),
+    }
+
+
+def codemod_figures(classes: list[dict[str, Any]], policies: list[dict[str, Any]]) -> dict[str, Any]:
+    """Issue 13 (rewritten / manual / dropped, verify-proven) and issue 12 (policy) figures."""
+    rewritten = [c for c in classes if c["outcome"] == "rewritten"]
+    verified = [c for c in rewritten if c["verify"]]
+    torch_pols = [p for p in policies if p["framework"] != "tf"]
+    return {
+        "classes": len(classes),
+        "rewritten": len(rewritten),
+        "rewritten_converted": sum(c["status"] == "converted" for c in rewritten),
+        "rewritten_review": sum(c["status"] == "review" for c in rewritten),
+        "manual": sum(c["outcome"] == "manual" for c in classes),
+        "error": sum(c["outcome"] == "error" for c in classes),
+        "dropped_silently": sum(c["outcome"] == "dropped" for c in classes),
+        "rewritten_pct": _pct(len(rewritten), len(classes)),
+        "rewritten_ray_buildable": len(verified),
+        "verify_equivalent": sum(c["verify"] == "equivalent" for c in verified),
+        "verify_equivalent_pct": _pct(sum(c["verify"] == "equivalent" for c in verified), len(verified)),
+        "safe_not_proven": sum(c["status"] == "converted" and c["verify"] not in ("", "equivalent") for c in verified),
+        "policies": len(policies),
+        "policies_torch_or_any": len(torch_pols),
+        "policies_without_finding": sum(not p["finding"] for p in policies),
+        "policies_with_module": sum(p["module_generated"] for p in policies),
+        "torch_policies_with_module_pct": _pct(sum(p["module_generated"] for p in torch_pols), len(torch_pols)),
+    }
+
+
+def print_report(result: dict[str, Any]) -> None:
+    """Human-readable figures and failure tables."""
+    s = result["shim"]
+    print(f"corpus: {result['corpus']['files']} files from {result['corpus']['repos']} repositories, "
+          f"{s['classes']} torch ModelV2 classes, {result['corpus']['policies']} policy definitions")
+    print(f"Ray 2.10 buildable: {s['ray_buildable']}/{s['classes']}")
+    print(f"shim: import {s['shim_import']} ({s['shim_import_pct']}%), build {s['shim_build']} "
+          f"({s['shim_build_pct']}%), match {s['shim_match']} ({s['shim_match_pct']}%) of the "
+          f"Ray-buildable; numeric mismatches: {s['numeric_mismatches']}")
+    print("\nshim failures (Ray-buildable classes):")
+    for r in result["shim_rows"]:
+        if r["ray_buildable"] and r["status"] != "match":
+            print(f"  [{r['status']}] {r['file']}::{r['cls']}: {r['error']} {r['where']}".rstrip())
+    print("\nnot buildable by Ray 2.10 (excluded from the %):")
+    for r in result["shim_rows"]:
+        if not r["ray_buildable"]:
+            print(f"  {r['file']}::{r['cls']}: {r['ray_error'] or r['error']}")
+    if "codemod" not in result:
+        return
+    c = result["codemod"]
+    print(f"\ncodemod: rewritten {c['rewritten']}/{c['classes']} ({c['rewritten_pct']}%: "
+          f"{c['rewritten_converted']} converted, {c['rewritten_review']} review), manual "
+          f"{c['manual']}, error {c['error']}, dropped silently {c['dropped_silently']}")
+    print(f"verify: {c['verify_equivalent']}/{c['rewritten_ray_buildable']} rewritten Ray-buildable "
+          f"classes proven equivalent ({c['verify_equivalent_pct']}%); 'converted' not proven: "
+          f"{c['safe_not_proven']}")
+    print(f"policies: {c['policies']} definitions, {c['policies_without_finding']} without a "
+          f"finding, {c['policies_with_module']} got a generated module "
+          f"({c['torch_policies_with_module_pct']}% of the torch/framework-free ones)")
+    print("\nclasses not rewritten / not proven:")
+    for row in result["codemod_rows"]:
+        if row["outcome"] != "rewritten":
+            print(f"  [{row['outcome']}] {row['file']}::{row['cls']}: {row['code']} {row['message']}")
+        elif row["verify"] not in ("", "equivalent"):
+            print(f"  [verify {row['verify']}] {row['file']}::{row['cls']}: {row['verify_message']}")
+    print("\npolicies without a finding:")
+    for row in result["policy_rows"]:
+        if not row["finding"]:
+            print(f"  {row['file']}::{row['policy']} ({row['kind']}, {row['framework']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; exit 2 when the cache lacks the corpus or the recordings."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo-root", type=Path, default=HERE.parents[1])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_DEST)
+    parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--no-codemod", action="store_true")
+    parser.add_argument("--no-verify", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the rewrite's work tree here")
+    args = parser.parse_args(argv)
+    if not (args.cache / "oracle" / "SUMMARY.json").is_file():
+        print(f"{args.cache}: no recordings; run tools/corpus/fetch.py, then "
+              "tools/oracle/.venv/bin/python tools/corpus/record_corpus.py", file=sys.stderr)
+        return 2
+    repo_root = args.repo_root.resolve()
+    sys.path.insert(0, str(repo_root))
+    warnings.filterwarnings("ignore")
+    import gymnasium
+    import judge_codemod
+    import judge_shim
+
+    from shim import ray_compat
+
+    # Legacy files `import gym`; the recorder maps it to gymnasium for Ray, so the shim run does too.
+    sys.modules.setdefault("gym", gymnasium)
+    sys.modules.setdefault("gym.spaces", gymnasium.spaces)
+    manifest = load_manifest()
+    started = time.time()
+    ray_compat.install()
+    shim_rows = judge_shim.as_dicts(judge_shim.judge_all(args.cache, manifest))
+    ray_compat.uninstall()
+    result: dict[str, Any] = {
+        "repo_root": str(repo_root),
+        "corpus": {
+            "files": len(manifest["files"]),
+            "repos": len(manifest["repos"]),
+            "classes": sum(len(e["classes"]) for e in manifest["files"]),
+            "policies": sum(len(e["policies"]) for e in manifest["files"]),
+        },
+        "atol": judge_shim.ATOL,
+        "shim": shim_figures(shim_rows),
+        "shim_rows": shim_rows,
+    }
+    if not args.no_codemod:
+        buildable = {r["id"]: r["ray_buildable"] for r in shim_rows}
+        classes, policies, summary = judge_codemod.judge_codemod(
+            repo_root, args.cache, manifest, buildable, run_verify=not args.no_verify, keep=args.keep)
+        result["codemod_rows"] = judge_codemod.as_dicts(classes)
+        result["policy_rows"] = judge_codemod.as_dicts(policies)
+        result["codemod"] = codemod_figures(result["codemod_rows"], result["policy_rows"])
+        result["codemod_summary"] = summary
+    result["seconds"] = round(time.time() - started, 1)
+    print_report(result)
+    out = args.json_out or repo_root / "benchmarks" / "results" / "real_world.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
