@@ -45,7 +45,8 @@ class ShimResult:
 def first_line(exc: BaseException) -> str:
     """``Type: first line`` of an exception (what the table prints)."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:300] if text else ''}".rstrip(": ")
+    line = text[0].split(". Aliased modules:")[0] if text else ""  # shim's long alias list
+    return f"{type(exc).__name__}: {line[:300]}".rstrip(": ")
 
 
 def _where(exc: BaseException) -> str:
