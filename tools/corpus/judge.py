@@ -65,6 +65,7 @@ def codemod_figures(classes: list[dict[str, Any]], policies: list[dict[str, Any]
         "rewritten_review": sum(c["status"] == "review" for c in rewritten),
         "manual": sum(c["outcome"] == "manual" for c in classes),
         "error": sum(c["outcome"] == "error" for c in classes),
+        "reported_in_body_only": sum(c["outcome"] == "reported" for c in classes),
         "dropped_silently": sum(c["outcome"] == "dropped" for c in classes),
         "rewritten_pct": _pct(len(rewritten), len(classes)),
         "rewritten_ray_buildable": len(verified),
@@ -101,7 +102,8 @@ def print_report(result: dict[str, Any]) -> None:
     c = result["codemod"]
     print(f"\ncodemod: rewritten {c['rewritten']}/{c['classes']} ({c['rewritten_pct']}%: "
           f"{c['rewritten_converted']} converted, {c['rewritten_review']} review), manual "
-          f"{c['manual']}, error {c['error']}, dropped silently {c['dropped_silently']}")
+          f"{c['manual']}, error {c['error']}, findings in the body only "
+          f"{c['reported_in_body_only']}, dropped silently {c['dropped_silently']}")
     print(f"verify: {c['verify_equivalent']}/{c['rewritten_ray_buildable']} rewritten Ray-buildable "
           f"classes proven equivalent ({c['verify_equivalent_pct']}%); 'converted' not proven: "
           f"{c['safe_not_proven']}")

@@ -36,7 +36,7 @@ class ClassOutcome:
 
     file: str
     cls: str
-    outcome: str  # rewritten | manual | error | dropped
+    outcome: str  # rewritten | manual | error | reported (findings in its body only) | dropped
     status: str = ""  # the finding's status (converted / review / manual / error)
     code: str = ""
     message: str = ""
@@ -157,6 +157,11 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             cid = harness.case_id(entry, cls)
             item = ClassOutcome(entry["id"], cls["name"], "dropped",
                                 ray_buildable=ray_buildable.get(cid, False))
+            inside = [f for f in findings
+                      if cls["line"] <= f["line"] <= cls.get("end_line", cls["line"])]
+            if finding is None and inside:
+                item.outcome, item.code = "reported", ",".join(sorted({f["code"] for f in inside}))
+                item.message = "no finding on the class line; findings in its body only"
             if finding is not None:
                 item.status, item.code = finding["status"], finding["code"]
                 item.message = finding["message"].splitlines()[0][:200]
@@ -169,7 +174,9 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             classes.append(item)
         generated = _generated_modules(out / rel)
         for pol in entry["policies"]:
-            hits = [f for f in findings if f["line"] == pol["line"] or pol["name"] in f["message"]]
+            end = pol.get("end_line") or pol["line"]
+            hits = [f for f in findings
+                    if pol["line"] <= f["line"] <= end or pol["name"] in f["message"]]
             stem = pol["name"].split(".")[0]
             policies.append(PolicyOutcome(
                 entry["id"], pol["name"], pol["kind"], pol["framework"], bool(hits),

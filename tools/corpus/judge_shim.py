@@ -138,7 +138,8 @@ def _diff(got: Any, expected: np.ndarray) -> float:
     b = expected.astype(np.float64)
     same_inf = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
     both_nan = np.isnan(a) & np.isnan(b)
-    d = np.where(same_inf | both_nan, 0.0, np.abs(a - b))
+    with np.errstate(invalid="ignore"):
+        d = np.where(same_inf | both_nan, 0.0, np.abs(a - b))
     return float(np.nanmax(np.where(np.isnan(d), np.inf, d)))
 
 

@@ -54,6 +54,7 @@ class ClassInfo:
     line: int
     bases: list[str]
     framework: str = "torch"
+    end_line: int = 0
 
 
 @dataclass
@@ -64,7 +65,8 @@ class PolicyInfo:
     line: int
     kind: str  # "subclass" | "builder" | "with_updates"
     bases: list[str] = field(default_factory=list)
-    framework: str = "torch"
+    framework: str = "torch"  # "torch" | "tf" | "any" (a bare Policy subclass: no framework)
+    end_line: int = 0
 
 
 def _import_map(tree: ast.Module) -> dict[str, str]:
@@ -116,6 +118,8 @@ def _is_policy_base(dotted: str, local_policies: set[str]) -> tuple[bool, str]:
         return True, "torch"
     if "rllib" not in dotted or not last.endswith(("Policy", "PolicyV2")):
         return False, ""
+    if last == "Policy":
+        return True, "any"
     is_tf = "TF" in last or ".tf" in dotted or "_tf_" in dotted
     return True, "tf" if is_tf else "torch"
 
@@ -140,15 +144,21 @@ def scan_source(
             ):
                 continue
             bases = [_resolve(b, imports) for b in node.bases]
-            if any(_is_torch_model_base(b, local_models) for b in bases):
+            raw = [ast.unparse(b) for b in node.bases]
+            if any(_is_torch_model_base(b, local_models) for b in bases) or any(
+                r in local_models for r in raw
+            ):
                 local_models.add(node.name)
-                models.append(ClassInfo(node.name, node.lineno, bases))
+                models.append(ClassInfo(node.name, node.lineno, bases, "torch", node.end_lineno or 0))
                 continue
-            for base in bases:
+            for base, raw_name in zip(bases, raw):
                 ok, framework = _is_policy_base(base, local_policies)
+                if not ok and raw_name in local_policies:
+                    ok, framework = True, "torch"
                 if ok:
                     local_policies.add(node.name)
-                    policies.append(PolicyInfo(node.name, node.lineno, "subclass", bases, framework))
+                    policies.append(PolicyInfo(
+                        node.name, node.lineno, "subclass", bases, framework, node.end_lineno or 0))
                     break
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -162,7 +172,8 @@ def scan_source(
                 name = node.args[0].value
             framework = "tf" if last == "build_tf_policy" else (
                 "torch" if last == "build_torch_policy" else _builder_framework(node))
-            policies.append(PolicyInfo(str(name or last), node.lineno, "builder", [func], framework))
+            policies.append(PolicyInfo(
+                str(name or last), node.lineno, "builder", [func], framework, node.end_lineno or 0))
         elif last == "with_updates" and isinstance(node.func, ast.Attribute):
             owner = ast.unparse(node.func.value)
             if "Trainer" in owner or "Algorithm" in owner:
@@ -170,7 +181,9 @@ def scan_source(
             name = next((ast.literal_eval(k.value) for k in node.keywords if k.arg == "name"
                          and isinstance(k.value, ast.Constant)), owner + ".with_updates")
             framework = "tf" if "TF" in owner or "Tf" in owner else "torch"
-            policies.append(PolicyInfo(str(name), node.lineno, "with_updates", [owner], framework))
+            policies.append(PolicyInfo(
+                str(name), node.lineno, "with_updates", [owner], framework, node.end_lineno or 0))
+    models.sort(key=lambda m: m.line)
     policies.sort(key=lambda p: p.line)
     return models, policies
 
