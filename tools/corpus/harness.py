@@ -386,7 +386,16 @@ def make_inputs(model: Any, preprocessor: Any, obs_space: Any, action_space: Any
     raw = sample_inputs(obs_space, rows, seed)
     flat = np.stack([np.asarray(preprocessor.transform(r), dtype=np.float32) for r in raw])
     action_space.seed(seed + 1)
-    prev_actions = np.stack([np.asarray(action_space.sample()) for _ in range(rows)])
+    kind = type(action_space).__name__
+    if kind in ("Dict", "Tuple"):  # RLlib flattens structured previous actions
+        import gymnasium as gym
+
+        prev_actions = np.stack([
+            np.asarray(gym.spaces.flatten(action_space, action_space.sample()), np.float32)
+            for _ in range(rows)
+        ])
+    else:
+        prev_actions = np.stack([np.asarray(action_space.sample()) for _ in range(rows)])
     prev_rewards = np.random.default_rng(seed + 2).normal(size=rows).astype(np.float32)
     state = _batched_state(model, len(SEQ_LENS)) if recurrent else None
     state_np = [s.numpy() for s in state] if state is not None else None
