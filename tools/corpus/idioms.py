@@ -68,7 +68,7 @@ def survey(cache: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for title, pattern in IDIOMS:
         regex = re.compile(pattern, re.MULTILINE)
-        files, classes, example = [], [], ""
+        files, classes, policies, example = [], [], [], ""
         for entry in manifest["files"]:
             path = cache / entry["repo"].replace("/", "+", 1) / entry["path"]
             try:
@@ -80,9 +80,11 @@ def survey(cache: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             files.append(entry["id"])
             classes.extend(f"{entry['id']}::{c['name']}" for c in entry["classes"])
+            policies.extend(f"{entry['id']}::{p['name']}" for p in entry["policies"])
             if not example:
                 example = f"{entry['repo']}:{entry['path']}:{text.count(chr(10), 0, match.start()) + 1}"
-        rows.append({"idiom": title, "files": files, "classes": classes, "example": example})
+        rows.append({"idiom": title, "files": files, "classes": classes, "policies": policies,
+                     "example": example})
     return rows
 
 
@@ -96,12 +98,19 @@ def _shim_cell(classes: list[str], results: dict[str, Any] | None) -> str:
     return f"{matched}/{len(rows)} match"
 
 
-def _codemod_cell(classes: list[str], results: dict[str, Any] | None) -> str:
+def _codemod_cell(
+    classes: list[str], policies: list[str], results: dict[str, Any] | None
+) -> str:
     if results is None or "codemod_rows" not in results:
         return "?"
     rows = [r for r in results["codemod_rows"] if f"{r['file']}::{r['cls']}" in classes]
     if not rows:
-        return "n/a (no model class)"
+        pols = [r for r in results.get("policy_rows", []) if f"{r['file']}::{r['policy']}" in policies]
+        if not pols:
+            return "n/a"
+        found = sum(r["finding"] for r in pols)
+        modules = sum(r["module_generated"] for r in pols)
+        return f"policies: {found}/{len(pols)} with a finding, {modules} with a module"
     rewritten = sum(r["outcome"] == "rewritten" for r in rows)
     dropped = sum(r["outcome"] == "dropped" for r in rows)
     cell = f"{rewritten}/{len(rows)} rewritten"
@@ -120,15 +129,16 @@ def render(rows: list[dict[str, Any]], results: dict[str, Any] | None, source: s
         "many `rlmigrate rewrite` rewrote (converted or review) and dropped silently. Each idiom "
         "deserves a fixture of our own (never a copy of the corpus file).",
         "",
-        "| idiom | files | classes | example | shim | codemod |",
-        "|---|---|---|---|---|---|",
+        "| idiom | files | classes | policies | example | shim | codemod |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if not row["files"]:
             continue
         out.append(
-            f"| {row['idiom']} | {len(row['files'])} | {len(row['classes'])} | {row['example']} | "
-            f"{_shim_cell(row['classes'], results)} | {_codemod_cell(row['classes'], results)} |"
+            f"| {row['idiom']} | {len(row['files'])} | {len(row['classes'])} | "
+            f"{len(row['policies'])} | {row['example']} | {_shim_cell(row['classes'], results)} | "
+            f"{_codemod_cell(row['classes'], row['policies'], results)} |"
         )
     return "\n".join(out) + "\n"
 
