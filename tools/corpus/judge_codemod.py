@@ -68,9 +68,28 @@ def _copy_corpus(cache: Path, manifest: dict[str, Any], dest: Path) -> None:
                 shutil.copyfile(src, dest / repo / path)
 
 
+#: ``gym`` -> ``gymnasium`` for the subprocesses, the convention the recorder and the shim judge
+#: follow in-process (``sys.modules``): Ray 2.10 only accepts gymnasium spaces.
+_GYM_ALIAS = {
+    "gym/__init__.py": "from gymnasium import *  # noqa\nfrom gymnasium import spaces  # noqa\n",
+    "gym/spaces/__init__.py": "from gymnasium.spaces import *  # noqa\n",
+}
+_ALIAS_DIR: list[Path] = []
+
+
+def _gym_alias_dir() -> Path:
+    if not _ALIAS_DIR:
+        root = Path(tempfile.mkdtemp(prefix="rlm-corpus-gym-"))
+        for rel, text in _GYM_ALIAS.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        _ALIAS_DIR.append(root)
+    return _ALIAS_DIR[0]
+
+
 def _env(repo_root: Path, extra: list[Path] = ()) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(repo_root), *map(str, extra)])
+    env["PYTHONPATH"] = os.pathsep.join([str(repo_root), *map(str, extra), str(_gym_alias_dir())])
     env.pop("PYTHONHOME", None)
     return env
 
