@@ -28,6 +28,30 @@ sys.path.insert(0, str(HERE))
 
 from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
 
+#: (pattern in the first error line, reason group) — the first match names the group.
+_REASONS = [
+    (r"shim\.ray_compat does not provide '([^']+)'", "shim lacks a path Ray 2.10 has: {0}"),
+    (r"type 'Any' is not subscriptable", "ray.rllib.utils.typing Dict/List are typing.Any in the shim"),
+    (r"numpy' has no attribute '(product|bool8|float_)'", "numpy-1 name np.{0} (removed in numpy 2)"),
+    (r"No module named '(ray\.[\w.]+)'", "pre-2.10 Ray API: {0}"),
+    (r"cannot import name '(\w+)' from '(ray[\w.]*)'", "pre-2.10 Ray API: {1}.{0}"),
+    (r"No module named '(\w+)", "third-party package not installed: {0}"),
+    (r"NotImplementedError|must also inherit from nn\.Module", "abstract / incomplete model class"),
+    (r"FileNotFoundError|No files found matching", "needs a data file the repository does not ship"),
+    (r"URLError|urlopen", "downloads weights from the network"),
+]
+
+
+def reason(error: str) -> str:
+    """The failure's group (for the tables): what kind of gap the first error line shows."""
+    import re
+
+    for pattern, label in _REASONS:
+        match = re.search(pattern, error)
+        if match:
+            return label.format(*match.groups())
+    return "other: " + error[:80]
+
 
 def _pct(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
@@ -50,6 +74,12 @@ def shim_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "shim_match_pct": _pct(len(matched), len(buildable)),
         "numeric_mismatches": sum(r["status"] == "mismatch" for r in buildable),
         "failure_stages": dict(Counter(r["status"] for r in buildable if r["status"] != "match")),
+        "failure_reasons": dict(Counter(
+            reason(r["error"]) for r in buildable if r["status"] not in ("match", "mismatch")
+        ).most_common()),
+        "ray_unbuildable_reasons": dict(Counter(
+            reason(r["ray_error"]) for r in rows if not r["ray_buildable"]
+        ).most_common()),
     }
 
 
@@ -89,11 +119,16 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"shim: import {s['shim_import']} ({s['shim_import_pct']}%), build {s['shim_build']} "
           f"({s['shim_build_pct']}%), match {s['shim_match']} ({s['shim_match_pct']}%) of the "
           f"Ray-buildable; numeric mismatches: {s['numeric_mismatches']}")
+    print("\nshim failures by reason:")
+    for label, count in s["failure_reasons"].items():
+        print(f"  {count:3d}  {label}")
     print("\nshim failures (Ray-buildable classes):")
     for r in result["shim_rows"]:
         if r["ray_buildable"] and r["status"] != "match":
             print(f"  [{r['status']}] {r['file']}::{r['cls']}: {r['error']} {r['where']}".rstrip())
-    print("\nnot buildable by Ray 2.10 (excluded from the %):")
+    print("\nnot buildable by Ray 2.10 (excluded from the %), by reason:")
+    for label, count in s["ray_unbuildable_reasons"].items():
+        print(f"  {count:3d}  {label}")
     for r in result["shim_rows"]:
         if not r["ray_buildable"]:
             print(f"  {r['file']}::{r['cls']}: {r['ray_error'] or r['error']}")

@@ -57,3 +57,16 @@ def test_class_finding_prefers_the_class_line_and_its_worst_status():
     assert judge_codemod._class_finding(findings, "M", 10)["status"] == "manual"
     assert judge_codemod._class_finding(findings, "Other", 20)["line"] == 30
     assert judge_codemod._class_finding(findings, "Missing", 5) is None
+
+
+def test_reason_groups_first_error_lines():
+    assert judge.reason("ImportError: shim.ray_compat does not provide 'ray.rllib.models.tf'") == (
+        "shim lacks a path Ray 2.10 has: ray.rllib.models.tf")
+    assert judge.reason("import: ModuleNotFoundError: No module named 'ray.rllib.agents'") == (
+        "pre-2.10 Ray API: ray.rllib.agents")
+    assert judge.reason("import: ModuleNotFoundError: No module named 'torchinfo'") == (
+        "third-party package not installed: torchinfo")
+    assert judge.reason("AttributeError: module 'numpy' has no attribute 'product'") == (
+        "numpy-1 name np.product (removed in numpy 2)")
+    assert judge.reason("forward: NotImplementedError") == "abstract / incomplete model class"
+    assert judge.reason("forward: RuntimeError: shapes differ").startswith("other: ")
