@@ -17,17 +17,26 @@ def test_diff_treats_equal_infinities_and_nans_as_equal_and_shape_changes_as_inf
     assert abs(judge_shim._diff(np.array([1.0]), np.array([1.25])) - 0.25) < 1e-12
 
 
-def _row(status, buildable=True):
-    return {"status": status, "ray_buildable": buildable}
+def _row(status, buildable=True, error=""):
+    return {"status": status, "ray_buildable": buildable, "error": error,
+            "ray_error": "" if buildable else error}
 
 
 def test_shim_figures_count_only_ray_buildable_classes():
-    rows = [_row("match"), _row("match"), _row("import"), _row("build"), _row("mismatch"),
-            _row("ray-unbuildable", False)]
+    rows = [_row("match"), _row("match"),
+            _row("import", error="ImportError: shim.ray_compat does not provide 'ray.air'"),
+            _row("build", error="AttributeError: module 'numpy' has no attribute 'product'"),
+            _row("mismatch", error="differs from Ray 2.10: out"),
+            _row("ray-unbuildable", False, "import: ModuleNotFoundError: No module named 'dnc'")]
     figures = judge.shim_figures(rows)
     assert figures["classes"] == 6 and figures["ray_buildable"] == 5
     assert (figures["shim_import"], figures["shim_build"], figures["shim_match"]) == (4, 3, 2)
     assert figures["shim_match_pct"] == 40.0 and figures["numeric_mismatches"] == 1
+    assert figures["failure_reasons"] == {
+        "shim lacks a path Ray 2.10 has: ray.air": 1,
+        "numpy-1 name np.product (removed in numpy 2)": 1,
+    }
+    assert figures["ray_unbuildable_reasons"] == {"third-party package not installed: dnc": 1}
 
 
 def test_codemod_figures():
