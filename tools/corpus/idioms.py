@@ -143,6 +143,41 @@ def render(rows: list[dict[str, Any]], results: dict[str, Any] | None, source: s
     return "\n".join(out) + "\n"
 
 
+def _gaps(results: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
+    """Sections listing what the judge found missing (for writing our own fixtures)."""
+    bases = {f"{e['id']}::{c['name']}": ", ".join(c.get("bases", []))
+             for e in manifest["files"] for c in e["classes"]}
+    out = ["", "## Gaps the judge found", ""]
+    shim = results.get("shim", {})
+    if shim.get("failure_reasons"):
+        out += ["Shim failures of Ray-buildable classes, by reason:", "",
+                "| reason | classes |", "|---|---|"]
+        out += [f"| {k} | {v} |" for k, v in shim["failure_reasons"].items()]
+        out.append("")
+    rows = results.get("codemod_rows", [])
+    dropped = [r for r in rows if r["outcome"] == "dropped"]
+    if dropped:
+        out += ["Torch model classes the codemod dropped silently (no finding at all):", "",
+                "| class | bases |", "|---|---|"]
+        out += [f"| {r['file']}::{r['cls']} | {bases.get(r['file'] + '::' + r['cls'], '')} |"
+                for r in dropped]
+        out.append("")
+    unproven = [r for r in rows if r["outcome"] == "rewritten" and r["verify"] not in ("", "equivalent")]
+    if unproven:
+        out += ["Rewritten classes (Ray-buildable) that `rlmigrate verify` did not prove:", "",
+                "| class | status | verify |", "|---|---|---|"]
+        for r in unproven:
+            message = r["verify_message"].replace("|", "/")
+            message = message.split(". Aliased modules")[0][:220]
+            out.append(f"| {r['file']}::{r['cls']} | {r['status']} | {r['verify']}: {message} |")
+        out.append("")
+    pols = [r for r in results.get("policy_rows", []) if not r["finding"]]
+    if pols:
+        out += [f"Policy definitions without any finding: {len(pols)} — "
+                + ", ".join(sorted({f"{r['kind']}/{r['framework']}" for r in pols}))]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -152,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text()) if args.results else None
     source = f"`{args.results.name}` of `{results['repo_root']}`" if results else "no judge result"
-    args.out.write_text(render(survey(args.cache, load_manifest()), results, source))
+    manifest = load_manifest()
+    text = render(survey(args.cache, manifest), results, source)
+    if results:
+        text += "\n".join(_gaps(results, manifest)) + "\n"
+    args.out.write_text(text)
     print(f"wrote {args.out}")
     return 0
 

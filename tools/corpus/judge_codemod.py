@@ -140,7 +140,8 @@ def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case
                 data = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            return str(data.get("verdict")), str(data.get("message") or "").splitlines()[0][:300] if data.get("message") else ""
+            message = str(data.get("message") or "")
+            return str(data.get("verdict")), message.splitlines()[0][:400] if message else ""
     tail = (proc.stderr or proc.stdout).strip().splitlines()
     return "error", tail[-1][:300] if tail else f"exit {proc.returncode}, no output"
 
@@ -188,8 +189,11 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                     finding["status"], finding["status"])
             if run_verify and item.outcome == "rewritten" and item.ray_buildable and "case" in cls:
                 root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-                item.verify, item.verify_message = verify_rewrite(
+                verdict, message = verify_rewrite(
                     repo_root, src / rel, out / rel, cls["name"], cls["case"], root)
+                message = message.split(". Aliased modules")[0]  # the shim's long alias list
+                item.verify = verdict
+                item.verify_message = message.replace(f"{out}/", "migrated:").replace(f"{src}/", "")
             classes.append(item)
         generated = _generated_modules(out / rel)
         for pol in entry["policies"]:
