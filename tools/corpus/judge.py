@@ -105,6 +105,9 @@ def codemod_figures(classes: list[dict[str, Any]], policies: list[dict[str, Any]
         "policies": len(policies),
         "policies_torch_or_any": len(torch_pols),
         "policies_without_finding": sum(not p["finding"] for p in policies),
+        "policies_ray_importable": sum(p.get("ray_importable") is True for p in policies),
+        "policies_ray_importable_without_finding": sum(
+            p.get("ray_importable") is True and not p["finding"] for p in policies),
         "policies_with_module": sum(p["module_generated"] for p in policies),
         "torch_policies_with_module_pct": _pct(sum(p["module_generated"] for p in torch_pols), len(torch_pols)),
     }
@@ -142,8 +145,10 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"verify: {c['verify_equivalent']}/{c['rewritten_ray_buildable']} rewritten Ray-buildable "
           f"classes proven equivalent ({c['verify_equivalent_pct']}%); 'converted' not proven: "
           f"{c['safe_not_proven']}")
-    print(f"policies: {c['policies']} definitions, {c['policies_without_finding']} without a "
-          f"finding, {c['policies_with_module']} got a generated module "
+    print(f"policies: {c['policies']} definitions ({c['policies_ray_importable']} in files Ray "
+          f"2.10 imports), {c['policies_without_finding']} without a finding "
+          f"({c['policies_ray_importable_without_finding']} of the importable), "
+          f"{c['policies_with_module']} got a generated module "
           f"({c['torch_policies_with_module_pct']}% of the torch/framework-free ones)")
     print("\nclasses not rewritten / not proven:")
     for row in result["codemod_rows"]:

@@ -56,6 +56,7 @@ class PolicyOutcome:
     finding: bool
     codes: str = ""
     module_generated: bool = False
+    ray_importable: bool | None = None  # the file imports under Ray 2.10 (None: not recorded)
 
 
 def _copy_corpus(cache: Path, manifest: dict[str, Any], dest: Path) -> None:
@@ -167,6 +168,8 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
     _copy_corpus(cache, manifest, src)
     report = run_rewrite(repo_root, src, out, work / "report.json")
     by_file = _findings_by_file(report, src)
+    policy_files = cache / "oracle" / "policies.json"
+    importable = json.loads(policy_files.read_text()) if policy_files.is_file() else {}
     classes: list[ClassOutcome] = []
     policies: list[PolicyOutcome] = []
     for entry in manifest["files"]:
@@ -204,7 +207,8 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             policies.append(PolicyOutcome(
                 entry["id"], pol["name"], pol["kind"], pol["framework"], bool(hits),
                 ",".join(sorted({f["code"] for f in hits})),
-                any(g.startswith(stem) for g in generated)))
+                any(g.startswith(stem) for g in generated),
+                importable.get(entry["id"], {}).get("ray_importable")))
     return classes, policies, report["summary"]
 
 

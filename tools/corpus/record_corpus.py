@@ -112,6 +112,28 @@ def record_class(cache: Path, entry: dict[str, Any], cls: dict[str, Any]) -> dic
     return meta
 
 
+def record_policy_files(cache: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Whether Ray 2.10 imports each file that defines policies (policies are not built: their
+    figures are findings and generated modules), with the first error line when it does not."""
+    out: dict[str, Any] = {}
+    for entry in manifest["files"]:
+        if not entry["policies"]:
+            continue
+        try:
+            module = harness.import_module(cache, entry)
+            missing = [p["name"] for p in entry["policies"]
+                       if p["kind"] == "subclass" and not hasattr(module, p["name"])]
+            out[entry["id"]] = {"ray_importable": True, "missing": missing}
+        except BaseException as exc:  # noqa: BLE001 - recorded, not raised
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            out[entry["id"]] = {"ray_importable": False, "error": first_line(exc)}
+    path = cache / "oracle" / "policies.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1) + "\n")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.modules.setdefault("gym", gymnasium)
     sys.modules.setdefault("gym.spaces", gymnasium.spaces)
     summary = []
-    for entry in load_manifest()["files"]:
+    manifest = load_manifest()
+    if not args.only:
+        importable = record_policy_files(args.cache, manifest)
+        print(f"policy files: {sum(v['ray_importable'] for v in importable.values())}/"
+              f"{len(importable)} import under Ray", flush=True)
+    for entry in manifest["files"]:
         for cls in entry["classes"]:
             if "case" not in cls:
                 continue

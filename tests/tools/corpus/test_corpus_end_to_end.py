@@ -90,3 +90,23 @@ def test_a_class_the_recorder_could_not_build_is_not_judged(corpus):
     saved = json.loads(next((cache / "oracle").glob("*Missing.json")).read_text())
     assert saved["error"] == meta["error"]
     assert judge_shim.judge_class(cache, entry, cls).status == "ray-unbuildable"
+
+
+def test_policy_files_are_recorded_importable_or_with_their_error(corpus):
+    cache, entry, _ = corpus
+    (cache / "me+tiny" / "pkg" / "pol.py").write_text(
+        "from ray.rllib.policy.policy import Policy\n\nclass MyPolicy(Policy):\n    pass\n")
+    (cache / "me+tiny" / "pkg" / "bad.py").write_text("import not_a_real_package_xyz\n")
+    manifest = {"files": [
+        {**entry, "id": "me+tiny/pkg/pol.py", "path": "pkg/pol.py", "module": "pkg.pol",
+         "policies": [{"name": "MyPolicy", "kind": "subclass"}, {"name": "Gone", "kind": "subclass"}]},
+        {**entry, "id": "me+tiny/pkg/bad.py", "path": "pkg/bad.py", "module": "pkg.bad",
+         "policies": [{"name": "X", "kind": "builder"}]},
+        {**entry, "policies": []},
+    ]}
+    out = record_corpus.record_policy_files(cache, manifest)
+    assert out["me+tiny/pkg/pol.py"] == {"ray_importable": True, "missing": ["Gone"]}
+    assert out["me+tiny/pkg/bad.py"]["ray_importable"] is False
+    assert "not_a_real_package_xyz" in out["me+tiny/pkg/bad.py"]["error"]
+    assert set(out) == {"me+tiny/pkg/pol.py", "me+tiny/pkg/bad.py"}
+    assert json.loads((cache / "oracle" / "policies.json").read_text()) == out
