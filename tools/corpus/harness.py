@@ -109,6 +109,7 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
     """Import a corpus file as its repository would (``import_root`` on ``sys.path``)."""
     _CACHE[0] = cache
     purge_corpus_modules(cache)
+    importlib.invalidate_caches()  # files may have been (re)fetched since the last import
     if entry["repo"] == "ray-project/ray":
         ray = sys.modules.get("ray") or importlib.import_module("ray")
         if not getattr(ray, "__shim_alias__", False):  # real Ray: its own installed module
