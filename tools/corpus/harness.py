@@ -105,6 +105,18 @@ def _load_file(name: str, path: Path) -> Any:
 _CACHE: list[Path] = [Path(".corpus")]
 
 
+def _forget_other_packages(top: str, root: Path) -> None:
+    """Drop a loaded ``top`` package (and submodules) that does not live under ``root``: two
+    repositories (or two caches) may both have a top-level ``models`` or ``src`` package."""
+    where = str(root.resolve())
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        file = getattr(sys.modules[name], "__file__", None)
+        paths = list(getattr(sys.modules[name], "__path__", []) or [])
+        places = [file] if file else paths
+        if not any(str(Path(p).resolve()).startswith(where) for p in places):
+            del sys.modules[name]
+
+
 def import_module(cache: Path, entry: dict[str, Any]) -> Any:
     """Import a corpus file as its repository would (``import_root`` on ``sys.path``)."""
     _CACHE[0] = cache
@@ -118,6 +130,7 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
         # `ray.rllib...` imports served by the shim's aliases.
         return _load_file("corpus_" + entry["module"], cache / "ray-project+ray" / entry["path"])
     root = cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+    _forget_other_packages(entry["module"].split(".")[0], root)
     sys.path.insert(0, str(root))
     try:
         return importlib.import_module(entry["module"])
