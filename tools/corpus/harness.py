@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from raw_obs import sample_inputs
 
 HERE = Path(__file__).resolve().parent
 ROWS = 4
@@ -136,48 +137,6 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
         return importlib.import_module(entry["module"])
     finally:
         sys.path.remove(str(root))
-
-
-def sample_inputs(obs_space: Any, rows: int, seed: int) -> list[Any]:
-    """``rows`` raw observations (nested dict/tuple of numpy arrays), seeded."""
-    obs_space.seed(seed)
-    return [obs_space.sample() for _ in range(rows)]
-
-
-def flatten_raw(samples: list[Any]) -> dict[str, np.ndarray]:
-    """Raw samples -> ``{"path": stacked array}`` (paths ``a/b/0``) for storage."""
-    out: dict[str, list[Any]] = {}
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, dict):
-            for key, sub in value.items():
-                walk(sub, f"{path}/{key}" if path else str(key))
-        elif isinstance(value, (tuple, list)) and not isinstance(value, np.ndarray):
-            for i, sub in enumerate(value):
-                walk(sub, f"{path}/{i}" if path else str(i))
-        else:
-            out.setdefault(path or "_", []).append(np.asarray(value))
-
-    for sample in samples:
-        walk(sample, "")
-    return {key: np.stack(values) for key, values in out.items()}
-
-
-def unflatten_raw(obs_space: Any, arrays: dict[str, np.ndarray], rows: int) -> list[Any]:
-    """Inverse of :func:`flatten_raw`, guided by the space (Dict / Tuple / leaf)."""
-
-    def build(space: Any, path: str, row: int) -> Any:
-        kind = type(space).__name__
-        if kind == "Dict":
-            return {k: build(s, f"{path}/{k}" if path else k, row) for k, s in space.spaces.items()}
-        if kind == "Tuple":
-            return tuple(
-                build(s, f"{path}/{i}" if path else str(i), row) for i, s in enumerate(space.spaces)
-            )
-        value = arrays[path or "_"][row]
-        return value.item() if kind == "Discrete" else value
-
-    return [build(obs_space, "", row) for row in range(rows)]
 
 
 def merged_config(case: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

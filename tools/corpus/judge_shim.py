@@ -22,6 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
+import raw_obs  # noqa: E402
 
 ATOL = 1e-5
 
@@ -93,7 +94,7 @@ def judge_class(cache: Path, entry: dict[str, Any], cls: dict[str, Any]) -> Shim
         model.load_state_dict(weights, strict=True)
         stage = "forward"
         rows = int(meta["rows"])
-        raw = harness.unflatten_raw(obs_space, _prefixed(arrays, "in/raw/"), rows)
+        raw = raw_obs.unflatten_raw(obs_space, _prefixed(arrays, "in/raw/"), rows)
         flat = np.stack([np.asarray(prep.transform(r), dtype=np.float32) for r in raw])
         ray_flat = arrays["in/obs_flat"]
         diffs = {"obs_flat": _diff(flat, ray_flat)}

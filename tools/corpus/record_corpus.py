@@ -30,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
+import raw_obs  # noqa: E402
 from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
 
 
@@ -86,7 +87,7 @@ def record_class(cache: Path, entry: dict[str, Any], cls: dict[str, Any]) -> dic
         (out_dir / f"{cid}.json").write_text(json.dumps(meta, indent=1, default=str) + "\n")
         return meta
     arrays = {f"w/{k}": np.ascontiguousarray(v) for k, v in weights.items()}
-    arrays.update({f"in/raw/{k}": np.ascontiguousarray(v) for k, v in harness.flatten_raw(raw).items()})
+    arrays.update({f"in/raw/{k}": np.ascontiguousarray(v) for k, v in raw_obs.flatten_raw(raw).items()})
     arrays["in/obs_flat"] = flat
     arrays["in/prev_actions"] = np.ascontiguousarray(prev_a)
     arrays["in/prev_rewards"] = prev_r

@@ -1,4 +1,4 @@
-"""tools/corpus/harness.py pieces that need neither Ray nor the corpus: raw-observation storage
+"""tools/corpus/harness.py and raw_obs.py pieces that need neither Ray nor the corpus: raw-observation storage
 round trip, config merge, view-requirement windows."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import gymnasium as gym
 import harness
 import numpy as np
+import raw_obs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,10 +41,10 @@ def _same(a, b) -> bool:
 @settings(max_examples=60, deadline=None)
 @given(space=_SPACES, rows=st.integers(1, 4), seed=st.integers(0, 2**16))
 def test_raw_samples_survive_storage(space, rows, seed):
-    samples = harness.sample_inputs(space, rows, seed)
-    stored = harness.flatten_raw(samples)
+    samples = raw_obs.sample_inputs(space, rows, seed)
+    stored = raw_obs.flatten_raw(samples)
     assert all(v.shape[0] == rows for v in stored.values())
-    back = harness.unflatten_raw(space, stored, rows)
+    back = raw_obs.unflatten_raw(space, stored, rows)
     assert all(_same(a, b) for a, b in zip(samples, back))
 
 
