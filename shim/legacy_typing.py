@@ -1,6 +1,8 @@
-"""``ray.rllib.utils.typing`` names for type hints in legacy files; every name is ``Any``-like.
+"""``ray.rllib.utils.typing`` names for type hints in legacy files; every alias is ``Any``-like.
 
-Unknown names resolve to ``typing.Any`` too, so annotations in legacy code never fail to import.
+Ray's other names there resolve through ``shim.ray_compat``'s inventory: the ``typing`` names
+Ray re-exports (``Dict``, ``List``, ``Tuple``...) are the real ``typing`` objects, so
+``Dict[str, TensorType]`` works, and Ray's remaining aliases are ``typing.Any``.
 """
 
 from __future__ import annotations
@@ -36,8 +38,3 @@ SpaceStruct = Any
 ObsType = Any
 ActionType = Any
 
-
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    return Any

@@ -6,6 +6,7 @@ They are what ``shim.ray_compat`` serves for ``ray.rllib.utils.*`` imports.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
 from collections.abc import Callable
@@ -33,6 +34,7 @@ __all__ = [
     "OverrideToImplementCustomLogic",
     "OverrideToImplementCustomLogic_CallToSuperRecommended",
     "is_overridden",
+    "log_once",
     "try_import_torch",
     "try_import_tf",
     "try_import_jax",
@@ -43,6 +45,12 @@ __all__ = [
     "one_hot",
     "softmax",
     "force_list",
+    "force_tuple",
+    "add_mixins",
+    "NullContextManager",
+    "EnvError",
+    "MultiAgentEnvError",
+    "NotSerializable",
     "Deprecated",
     "deprecation_warning",
     "Postprocessing",
@@ -63,8 +71,12 @@ __all__ = [
 def override(parent_cls: type) -> Callable[[Any], Any]:
     """Marks a method as overriding ``parent_cls``'s; checks that the parent has it."""
 
+    from shim.placeholders import is_placeholder
+
     def decorator(method: Any) -> Any:
         name = getattr(method, "__name__", None)
+        if is_placeholder(parent_cls):  # e.g. TF's RecurrentNetwork: nothing to check against
+            return method
         if name and isinstance(parent_cls, type) and not hasattr(parent_cls, name):
             raise NameError(
                 f"@override({parent_cls.__name__}): {parent_cls.__name__} has no method {name!r}"
@@ -86,6 +98,17 @@ OverrideToImplementCustomLogic = OverrideToImplementCustomLogic_CallToSuperRecom
 )
 
 
+_LOGGED_ONCE: set[str] = set()
+
+
+def log_once(key: str) -> bool:
+    """True the first time ``key`` is seen in this process (``ray.util.log_once``)."""
+    if key in _LOGGED_ONCE:
+        return False
+    _LOGGED_ONCE.add(key)
+    return True
+
+
 def is_overridden(obj: Any) -> bool:
     """RLlib helper; the shim checks overrides by comparing class attributes instead."""
     return True
@@ -97,11 +120,17 @@ def try_import_torch(error: bool = False) -> tuple[Any, Any]:
     return torch, nn
 
 
-def try_import_tf(error: bool = False) -> tuple[None, None, None]:
-    """TensorFlow is not supported by the shim: ``(None, None, None)`` like RLlib without tf."""
+def try_import_tf(error: bool = False) -> tuple[None, Any, None]:
+    """``(None, tf_stub, None)``: what Ray 2.10 returns without TensorFlow.
+
+    The stub is falsy and its ``keras.Model`` can be subclassed (so TF model classes in a
+    file next to torch ones still *define*); building one raises the port-it error (RLM060).
+    """
     if error:
         raise ImportError("The shim runs torch models only; TensorFlow is not available")
-    return None, None, None
+    from shim.placeholders import TFStub
+
+    return None, TFStub(), None
 
 
 def try_import_jax(error: bool = False) -> tuple[None, None]:
@@ -171,6 +200,40 @@ def force_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+def force_tuple(value: Any) -> tuple[Any, ...]:
+    """``force_list`` as a tuple."""
+    return tuple(force_list(value))
+
+
+def add_mixins(base: type, mixins: Any, reversed: bool = False) -> type:  # noqa: A002 -- Ray's name
+    """A new class with ``mixins`` applied in priority order (the first mixin wins)."""
+    mixins = list(mixins or [])
+    while mixins:
+        mixin = mixins.pop()
+        bases = (base, mixin) if reversed else (mixin, base)
+        base = type(base.__name__, bases, {})
+    return base
+
+
+class NullContextManager(contextlib.AbstractContextManager):
+    """A no-op context manager."""
+
+    def __exit__(self, *args: Any) -> None:
+        return None
+
+
+class EnvError(Exception):
+    """An environment is misconfigured (``ray.rllib.utils.error``)."""
+
+
+class MultiAgentEnvError(Exception):
+    """A multi-agent environment is misconfigured."""
+
+
+class NotSerializable(Exception):
+    """An object could not be serialized."""
 
 
 # ----------------------------------------------------------------------- deprecation

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from rlmigrate.distributions import _nesting as _struct
+from rlmigrate.core import nest as _struct
 from rlmigrate.distributions.base import Distribution
 from rlmigrate.distributions.categorical import TorchCategorical
 from rlmigrate.distributions.diag_gaussian import TorchDiagGaussian

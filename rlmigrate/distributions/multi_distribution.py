@@ -8,7 +8,7 @@ from typing import Any
 import gymnasium as gym
 import torch
 
-from rlmigrate.distributions import _nesting as _struct
+from rlmigrate.core import nest as _struct
 from rlmigrate.distributions.base import (
     Distribution,
     SampleShape,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -49,12 +49,14 @@ QUANTITIES = ("action_dist_inputs", "actions", "logp", "values", "state")
 
 # --------------------------------------------------------------------------- structs
 def flatten_leaves(value: Any) -> list[Any]:
-    """Leaves of a nested dict/tuple/list in order (dict insertion order)."""
-    if isinstance(value, Mapping):
-        return [leaf for v in value.values() for leaf in flatten_leaves(v)]
-    if isinstance(value, (tuple, list)):
-        return [leaf for v in value for leaf in flatten_leaves(v)]
-    return [value]
+    """Leaves in the order :func:`rlmigrate.core.nest.map_struct` walks them (as written).
+
+    Not ``nest.flatten`` (sorted keys): a migrated module's state dict ``{"h", "c"}`` pairs
+    with the legacy state list ``[h, c]`` in the order the module declares it.
+    """
+    leaves: list[Any] = []
+    map_struct(leaves.append, value)
+    return leaves
 
 
 def unflatten_like(template: Any, leaves: list[Any]) -> Any:

@@ -14,8 +14,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlmigrate.core.nest import flatten, get_base_struct_from_space, unflatten_as
 from rlmigrate.distributions.categorical import normalize_logits, sample_normalized_logits
-from shim._tree import flatten, get_base_struct_from_space, unflatten_as
 from shim.models.action_dist_base import ActionDistribution, TorchDistributionWrapper
 from shim.models.action_dist_continuous import (
     TorchBeta,

@@ -16,7 +16,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from shim._tree import flatten_space
+from rlmigrate.core.nest import flatten_space
 from shim.models.action_dist import (
     ActionDistribution,
     TorchCategorical,
@@ -25,9 +25,15 @@ from shim.models.action_dist import (
     TorchMultiActionDistribution,
     TorchMultiCategorical,
 )
+from shim.models.attention_net import AttentionWrapper
+from shim.models.complex_input_net import ComplexInputNetwork
+from shim.models.fcnet import FullyConnectedNetwork
+from shim.models.lstm_wrapper import LSTMWrapper
 from shim.models.model_defaults import MODEL_DEFAULTS
 from shim.models.modelv2 import ModelV2
 from shim.models.preprocessors import Preprocessor, get_preprocessor
+from shim.models.visionnet import VisionNetwork
+from shim.placeholders import is_placeholder
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +272,8 @@ class ModelCatalog:
                     "(register it with ModelCatalog.register_custom_model, or pass the class "
                     "or a dotted import path)"
                 )
+            if is_placeholder(model_cls):  # a TF / training-side Ray class: its own error
+                model_cls(obs_space, action_space, num_outputs, model_config, name)
             if not (isinstance(model_cls, type) and issubclass(model_cls, ModelV2)):
                 raise ValueError(f"custom_model must be a ModelV2 subclass, got {model_cls!r}")
             model_cls = ModelCatalog._wrap_if_needed(model_cls, model_interface)
@@ -293,16 +301,13 @@ class ModelCatalog:
     @staticmethod
     def _wrap_recurrent(model_cls: type, model_config: dict) -> type:
         if model_config.get("use_attention"):
-            raise NotImplementedError(
-                "use_attention (GTrXL AttentionWrapper) is not part of the shim; use use_lstm or "
-                "migrate the model to an RLModule"
-            )
-        if not model_config.get("use_lstm"):
+            interface: type = AttentionWrapper
+        elif model_config.get("use_lstm"):
+            interface = LSTMWrapper
+        else:
             return model_cls
-        from shim.models.lstm_wrapper import LSTMWrapper
-
         forward = model_cls.forward
-        wrapped = ModelCatalog._wrap_if_needed(model_cls, LSTMWrapper)
+        wrapped = ModelCatalog._wrap_if_needed(model_cls, interface)
         wrapped._wrapped_forward = forward
         return wrapped
 
@@ -320,10 +325,6 @@ class ModelCatalog:
     def _get_v2_model_class(
         input_space: gym.Space, model_config: dict, framework: str | None = "torch"
     ) -> type:
-        from shim.models.complex_input_net import ComplexInputNetwork
-        from shim.models.fcnet import FullyConnectedNetwork
-        from shim.models.visionnet import VisionNetwork
-
         original = getattr(input_space, "original_space", input_space)
         if isinstance(original, (gym.spaces.Tuple, gym.spaces.Dict)):
             if any(

@@ -17,13 +17,30 @@ import numpy as np
 import torch
 from torch import nn
 
-from shim._tree import flatten, flatten_space
+from rlmigrate.core.nest import flatten, flatten_space
+from shim.models.fcnet import FullyConnectedNetwork
 from shim.models.misc import SlimFC, get_filter_config, normc_initializer
 from shim.models.preprocessors import one_hot, restore_original_dimensions
 from shim.models.torch_modelv2 import TorchModelV2
+from shim.models.visionnet import VisionNetwork
 from shim.policy.sample_batch import SampleBatch
 
 _INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
+
+
+def _default_model(
+    obs_space: gym.spaces.Box,
+    action_space: gym.Space,
+    num_outputs: int | None,
+    model_config: dict,
+    framework: str = "torch",
+    name: str = "",
+) -> TorchModelV2:
+    """The default model ``ModelCatalog.get_model_v2`` picks for a Box leaf (no custom model,
+    no wrapping in these configs): vision for 3-D images, fully connected otherwise. Built
+    here directly so that this module sits below the catalog (which imports it)."""
+    cls = VisionNetwork if len(obs_space.shape) == 3 else FullyConnectedNetwork
+    return cls(obs_space, action_space, num_outputs, model_config, name)
 
 
 class ComplexInputNetwork(TorchModelV2, nn.Module):
@@ -37,8 +54,6 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
         model_config: dict,
         name: str,
     ) -> None:
-        from shim.models.catalog import ModelCatalog  # the catalog imports this module
-
         self.original_space = getattr(obs_space, "original_space", obs_space)
         self.processed_obs_space = (
             self.original_space if model_config.get("_disable_preprocessor_api") else obs_space
@@ -67,7 +82,7 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
                     "conv_activation": model_config.get("conv_activation"),
                     "post_fcnet_hiddens": [],
                 }
-                self.cnns[key] = ModelCatalog.get_model_v2(
+                self.cnns[key] = _default_model(
                     component,
                     action_space,
                     num_outputs=None,
@@ -83,7 +98,7 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
                     if isinstance(component, gym.spaces.Discrete)
                     else int(np.sum(component.nvec))
                 )
-                self.one_hot[key] = ModelCatalog.get_model_v2(
+                self.one_hot[key] = _default_model(
                     gym.spaces.Box(-1.0, 1.0, (size,), np.float32),
                     action_space,
                     num_outputs=None,
@@ -95,7 +110,7 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
                 self.add_module(f"one_hot_{key}", self.one_hot[key])
             else:
                 size = int(np.prod(component.shape))
-                self.flatten[key] = ModelCatalog.get_model_v2(
+                self.flatten[key] = _default_model(
                     gym.spaces.Box(-1.0, 1.0, (size,), np.float32),
                     action_space,
                     num_outputs=None,
@@ -111,7 +126,7 @@ class ComplexInputNetwork(TorchModelV2, nn.Module):
             "fcnet_hiddens": model_config.get("post_fcnet_hiddens", []),
             "fcnet_activation": model_config.get("post_fcnet_activation", "relu"),
         }
-        self.post_fc_stack = ModelCatalog.get_model_v2(
+        self.post_fc_stack = _default_model(
             gym.spaces.Box(float("-inf"), float("inf"), shape=(concat_size,), dtype=np.float32),
             self.action_space,
             None,

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from shim._tree import flatten, get_base_struct_from_space
+from rlmigrate.core.nest import flatten, get_base_struct_from_space
 from shim.models.misc import SlimFC
 from shim.models.preprocessors import flatten_to_tensor, one_hot
 from shim.models.recurrent_net import RecurrentNetwork

@@ -50,6 +50,23 @@ def get_activation_fn(name: str | Callable | None = None, framework: str = "torc
     return found
 
 
+def get_initializer(name: str | Callable | None, framework: str = "torch") -> Callable:
+    """torch initializer for ``name``: None/"default"/"xavier_uniform" -> ``xavier_uniform_``,
+    "xavier_normal" -> ``xavier_normal_``; a callable is returned as is.
+
+    Raises:
+        ValueError: an unknown name, or a framework other than torch.
+    """
+    if callable(name):
+        return name
+    if framework == "torch":
+        if name in (None, "default", "xavier_uniform"):
+            return nn.init.xavier_uniform_
+        if name == "xavier_normal":
+            return nn.init.xavier_normal_
+    raise ValueError(f"Unknown activation ({name}) for framework={framework}! (the shim is torch only)")
+
+
 def normc_initializer(std: float = 1.0) -> Initializer:
     """Returns an in-place initializer: normal weights, each row rescaled to norm ``std``."""
 

@@ -16,6 +16,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from shim.models.repeated_values import RepeatedValues
+from shim.spaces import Repeated
+
 ATARI_OBS_SHAPE = (210, 160, 3)
 ATARI_RAM_OBS_SHAPE = (128,)
 
@@ -207,6 +210,40 @@ class DictFlatteningPreprocessor(_FlatteningPreprocessor):
         return list(obs_space.spaces.items())
 
 
+class RepeatedValuesPreprocessor(Preprocessor):
+    """Repeated space -> ``[length, item_0, ..., item_{max_len-1}]`` (items flattened, zero padded)."""
+
+    def _init_shape(self, obs_space: gym.Space, options: dict) -> tuple[int, ...]:
+        child = obs_space.child_space
+        self.child_preprocessor = get_preprocessor(child)(child, options)
+        return (1 + self.child_preprocessor.size * obs_space.max_len,)
+
+    def transform(self, observation: Any) -> np.ndarray:
+        array = np.zeros(self.shape)
+        if isinstance(observation, list):
+            for item in observation:
+                self.child_preprocessor.check_shape(item)
+        self.write(observation, array, 0)
+        return array
+
+    def transform_batch(self, observations: Any) -> np.ndarray:
+        return np.stack([self.transform(obs) for obs in observations]).astype(np.float32)
+
+    def write(self, observation: Any, array: np.ndarray, offset: int) -> None:
+        if not isinstance(observation, (list, np.ndarray)):
+            raise ValueError(f"Input for {self} must be a list, got {type(observation).__name__}")
+        if len(observation) > self._obs_space.max_len:
+            raise ValueError(
+                f"Input of length {len(observation)} exceeds max_len {self._obs_space.max_len} "
+                f"of {self._obs_space}"
+            )
+        array[offset] = len(observation)
+        for index, item in enumerate(observation):
+            self.child_preprocessor.write(
+                item, array, offset + 1 + index * self.child_preprocessor.size
+            )
+
+
 def get_preprocessor(space: gym.Space, include_multi_binary: bool = False) -> type[Preprocessor]:
     """The legacy preprocessor class RLlib picks for ``space``.
 
@@ -220,6 +257,8 @@ def get_preprocessor(space: gym.Space, include_multi_binary: bool = False) -> ty
         return TupleFlatteningPreprocessor
     if isinstance(space, gym.spaces.Dict):
         return DictFlatteningPreprocessor
+    if isinstance(space, Repeated):
+        return RepeatedValuesPreprocessor
     if space.shape == ATARI_OBS_SHAPE:
         return GenericPixelPreprocessor
     if space.shape == ATARI_RAM_OBS_SHAPE:
@@ -232,7 +271,8 @@ def get_preprocessor(space: gym.Space, include_multi_binary: bool = False) -> ty
 def needs_flattening(space: gym.Space) -> bool:
     """True for spaces a ModelV2 cannot take raw (Discrete, MultiDiscrete, Dict, Tuple)."""
     return isinstance(
-        space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete, gym.spaces.Dict, gym.spaces.Tuple)
+        space,
+        (gym.spaces.Discrete, gym.spaces.MultiDiscrete, gym.spaces.Dict, gym.spaces.Tuple, Repeated),
     )
 
 
@@ -242,12 +282,28 @@ def _child_shape(space: gym.Space) -> tuple[int, ...]:
         return (int(space.n),)
     if isinstance(space, gym.spaces.MultiDiscrete):
         return (int(np.sum(space.nvec)),)
-    if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple)):
+    if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple, Repeated)):
         return (get_preprocessor(space)(space).size,)
     return tuple(space.shape or ())
 
 
+def _unpack_repeated(obs: Any, space: Repeated) -> RepeatedValues:
+    """``(..., 1 + max_len * child)`` -> RepeatedValues over ``(..., max_len, *child)``."""
+    child_size = get_preprocessor(space.child_space)(space.child_space).size
+    if obs.shape[-1] != 1 + space.max_len * child_size:
+        raise ValueError(
+            f"Expected flattened obs shape [..., {1 + space.max_len * child_size}] for {space}, "
+            f"got {tuple(obs.shape)}"
+        )
+    lengths = obs[..., 0]
+    items = obs[..., 1:].reshape(tuple(obs.shape[:-1]) + (space.max_len, child_size))
+    # As in Ray, a non-composite child stays flat: (..., max_len, child_size).
+    return RepeatedValues(_unpack(items, space.child_space), lengths=lengths, max_len=space.max_len)
+
+
 def _unpack(obs: Any, space: gym.Space) -> Any:
+    if isinstance(space, Repeated):
+        return _unpack_repeated(obs, space)
     if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple)):
         if isinstance(space, gym.spaces.Tuple) and isinstance(obs, (list, tuple)):
             return obs

@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from shim._tree import get_base_struct_from_space
+from rlmigrate.core.nest import get_base_struct_from_space
 
 #: Modules whose distribution classes return ``(B,)`` logp (RLlib's zeros_like shortcut is safe).
 _BATCH_LOGP_MODULES = frozenset(

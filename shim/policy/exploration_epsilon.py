@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from shim._tree import flatten, get_base_struct_from_space, unflatten_as
+from rlmigrate.core.nest import flatten, get_base_struct_from_space, unflatten_as
 from shim.policy.exploration_base import _ScheduledExploration
 from shim.policy.schedules import PiecewiseSchedule, Schedule, schedule_from_config
 

@@ -29,6 +29,7 @@ from shim.models.preprocessors import get_preprocessor, needs_flattening
 from shim.policy.conversion import to_numpy
 from shim.policy.exploration import Exploration, make_exploration
 from shim.policy.module_acting import ModuleActingMixin
+from shim.policy.policy_base import register_policy_base
 from shim.policy.policy_compute import PolicyComputeMixin
 from shim.policy.policy_inputs import PolicyInputsMixin
 from shim.policy.policy_state import PolicyStateMixin
@@ -83,6 +84,7 @@ class PolicySpec:
         self.config = config
 
 
+@register_policy_base
 class Policy(PolicyComputeMixin, PolicyInputsMixin, ModuleActingMixin, PolicyStateMixin):
     """Legacy policy API. Built around an RLModule, or subclassed (``TorchPolicyV2``).
 

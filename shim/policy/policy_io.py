@@ -31,6 +31,7 @@ from safetensors.numpy import load as safetensors_load
 from safetensors.numpy import save as safetensors_save
 
 from rlmigrate.core.spaces import space_from_dict, space_to_dict
+from shim.policy.policy_base import policy_base
 
 if TYPE_CHECKING:
     from shim.policy.policy import Policy
@@ -133,10 +134,9 @@ def policy_spec_to_dict(policy: Policy) -> dict[str, Any]:
 def _spec_parts(
     spec: Mapping[str, Any], allowed: tuple[str, ...]
 ) -> tuple[type, gym.Space, gym.Space, dict]:
-    from shim.policy.policy import Policy
-
     cls = _import_allowed(spec["policy_class"], allowed)
-    if not issubclass(cls, Policy):
+    base = policy_base()  # registered by shim.policy.policy (imported with any Policy class)
+    if base is None or not issubclass(cls, base):
         raise PolicyCheckpointError(
             f"policy_class {spec['policy_class']!r} is not a shim Policy subclass"
         )
@@ -154,9 +154,7 @@ def policy_from_state(
     """Builds ``policy_class(obs_space, action_space, config)`` from a state and loads it."""
     allowed = _TRUSTED + tuple(allowed_modules)
     cls, obs_space, act_space, config = _spec_parts(state["policy_spec"], allowed)
-    from shim.policy.policy import Policy
-
-    if module is not None or cls is Policy:
+    if module is not None or cls is policy_base():
         if module is None:
             raise PolicyCheckpointError(
                 "this policy acts with an RLModule; pass module=... (or load a checkpoint)"

@@ -173,7 +173,10 @@ class PPOConfig:
         return {**copy.deepcopy(self._config), "model": copy.deepcopy(self.model)}
 
     def build(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            "The shim has no Algorithm; build a policy with PPOTorchPolicy(obs_space, act_space, "
-            "config.to_dict()) or train an RLModule with Ray's new stack"
+        from shim.placeholders import TrainingSideError, training_message
+
+        raise TrainingSideError(
+            training_message("PPOConfig.build()")
+            + "; to act with the legacy policy here, build PPOTorchPolicy(obs_space, act_space, "
+            "config.to_dict())"
         )

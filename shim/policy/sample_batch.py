@@ -126,3 +126,23 @@ class SampleBatch(dict):
 
     def get_single_step_input_dict(self, *args: Any, **kwargs: Any) -> SampleBatch:
         raise NotImplementedError("SampleBatch.get_single_step_input_dict is not part of the shim")
+
+
+def concat_samples(samples: list[Any]) -> SampleBatch:
+    """One SampleBatch with the rows of ``samples`` in order (``ray.rllib.policy.sample_batch``).
+
+    Columns are concatenated along axis 0 (``seq_lens`` too); empty batches are skipped.
+
+    Raises:
+        ValueError: the batches do not all hold the same columns (names the difference).
+    """
+    batches = [b for b in samples if len(b) > 0]
+    if not batches:
+        return SampleBatch({})
+    keys = list(batches[0].keys())
+    for batch in batches[1:]:
+        if set(batch.keys()) != set(keys):
+            raise ValueError(
+                f"concat_samples: columns differ: {sorted(keys)} vs {sorted(batch.keys())}"
+            )
+    return SampleBatch({k: np.concatenate([np.asarray(b[k]) for b in batches]) for k in keys})

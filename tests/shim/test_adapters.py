@@ -126,7 +126,7 @@ def test_legacy_dist_maps_to_an_equivalent_new_stack_class(space: gym.Space, see
 
 
 def _leaves(value: Any) -> list:
-    from shim._tree import flatten
+    from rlmigrate.core.nest import flatten
 
     return flatten(value)
 

@@ -12,8 +12,8 @@ import torch
 from hypothesis import given, settings
 from torch import nn
 
+from rlmigrate.core.nest import flatten, flatten_space
 from rlmigrate.testing.strategies import action_spaces
-from shim._tree import flatten, flatten_space
 from shim.models import action_dist as legacy
 from shim.models.catalog import ModelCatalog, UnsupportedSpaceException
 from shim.models.complex_input_net import ComplexInputNetwork

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rlmigrate import PPOTorchRLModule, TorchRLModule
+from rlmigrate.core.nest import flatten, flatten_space
 from rlmigrate.testing.strategies import action_spaces, observations, spaces
-from shim._tree import flatten, flatten_space
 from shim.policy.policy import Policy
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,33 +1,9 @@
-"""Adapters: legacy model/policy code as RLModules, so call sites can move first.
-
-* :class:`ModelV2RLModule` wraps a legacy ``ModelV2`` (a class via the model config, or an
-  instance via :meth:`ModelV2RLModule.from_model`): ``forward`` -> ``action_dist_inputs``,
-  ``value_function()`` -> ``compute_values``, the state list <-> a state dict keyed
-  ``"0", "1", ...``, ``(B, T, ...)`` sequences for recurrent models, and the legacy
-  distribution class mapped to its new-stack twin (or wrapped when there is none).
-  ``get_state()`` keys are the legacy ``get_weights()`` keys.
-* :class:`LegacyHooksRLModule` runs ``action_distribution_fn`` / ``action_sampler_fn`` code;
-  when the legacy code samples itself, ``forward_exploration`` returns ``actions`` and
-  ``action_logp``.
-* ``module_from_make_model``, ``module_from_make_model_and_action_dist``,
-  ``module_from_action_distribution_fn``, ``module_from_action_sampler_fn`` and
-  ``module_from_policy`` build those from legacy functions or a ``TorchPolicyV2``.
-
-This module holds :class:`ModelV2RLModule` and the batch plumbing both adapters share;
-:class:`LegacyHooksRLModule` lives in ``shim.adapter_hooks`` and the ``module_from_*``
-constructors in ``shim.adapter_constructors`` (all importable from here, resolved lazily).
-
-Example:
-    >>> module = ModelV2RLModule(observation_space=obs_space, action_space=act_space,
-    ...                          model_config={"custom_model": "my_model"})   # doctest: +SKIP
-    >>> out = module.forward_inference({"obs": obs})     # {"action_dist_inputs": (B, W)}
-"""
+"""``ModelV2RLModule``: an RLModule that computes with a legacy ModelV2 (see ``shim.adapters``)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import gymnasium as gym
 import torch
@@ -35,96 +11,14 @@ import torch
 from rlmigrate.core.apis import ValueFunctionAPI
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.torch_rl_module import TorchRLModule
+from shim.adapters.plumbing import _MODEL_PREFIX, _flattened_space, _LegacyModelMixin, _unfold
 from shim.dist_bridge import legacy_to_new_stack
 from shim.models.catalog import ModelCatalog
 from shim.models.model_defaults import merge_model_config
 from shim.models.modelv2 import ModelV2
-from shim.models.preprocessors import flatten_to_tensor, get_preprocessor, needs_flattening
-from shim.policy.sample_batch import SampleBatch
+from shim.models.preprocessors import needs_flattening
 
-if TYPE_CHECKING:
-    from shim.adapter_constructors import (
-        module_from_action_distribution_fn,
-        module_from_action_sampler_fn,
-        module_from_make_model,
-        module_from_make_model_and_action_dist,
-        module_from_policy,
-    )
-    from shim.adapter_hooks import LegacyHooksRLModule
-
-__all__ = [
-    "ModelV2RLModule",
-    "LegacyHooksRLModule",
-    "module_from_make_model",
-    "module_from_make_model_and_action_dist",
-    "module_from_action_distribution_fn",
-    "module_from_action_sampler_fn",
-    "module_from_policy",
-]
-
-_MODEL_PREFIX = "model."
-
-
-def _flattened_space(space: gym.Space, model_config: Mapping) -> gym.Space:
-    if needs_flattening(space):
-        return get_preprocessor(space)(space, dict(model_config)).observation_space
-    return space
-
-
-class _LegacyModelMixin:
-    """Shared plumbing: calling a ModelV2 on RLModule batches (flattening, time folding)."""
-
-    legacy_model: ModelV2
-    _raw_obs_space: gym.Space
-
-    def _fold(
-        self, batch: Mapping[str, Any]
-    ) -> tuple[SampleBatch, list[Any], Any, tuple[int, int] | None]:
-        """RLModule batch -> (legacy input dict, state list, seq_lens, (B, T) or None)."""
-        obs = batch[Columns.OBS]
-        stateful = Columns.STATE_IN in batch
-        shape = None
-        if stateful:
-            lead = _first_leaf(obs)
-            shape = (int(lead.shape[0]), int(lead.shape[1]))
-            obs = _map(lambda x: x.reshape((shape[0] * shape[1],) + tuple(x.shape[2:])), obs)
-        if needs_flattening(self._raw_obs_space):
-            obs = flatten_to_tensor(obs, self._raw_obs_space)
-        input_dict = SampleBatch({SampleBatch.OBS: obs, "is_training": False})
-        for key in (SampleBatch.PREV_ACTIONS, SampleBatch.PREV_REWARDS):
-            if key in batch:
-                value = batch[key]
-                input_dict[key] = (
-                    value.reshape((-1,) + tuple(value.shape[2:])) if stateful else value
-                )
-        state: list[Any] = []
-        seq_lens = None
-        if stateful:
-            from shim.policy.state_layout import state_to_list
-
-            state = state_to_list(batch[Columns.STATE_IN])
-            seq_lens = torch.full((shape[0],), shape[1], dtype=torch.int32)
-        return input_dict, state, seq_lens, shape
-
-
-def _first_leaf(value: Any) -> torch.Tensor:
-    while isinstance(value, (Mapping, tuple, list)):
-        value = next(iter(value.values())) if isinstance(value, Mapping) else value[0]
-    return value
-
-
-def _map(fn: Callable[[Any], Any], value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _map(fn, v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_map(fn, v) for v in value)
-    return fn(value)
-
-
-def _unfold(value: torch.Tensor, shape: tuple[int, int] | None) -> torch.Tensor:
-    if shape is None:
-        return value
-    return value.reshape(shape + tuple(value.shape[1:]))
+__all__ = ["ModelV2RLModule"]
 
 
 class ModelV2RLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
@@ -253,25 +147,3 @@ class ModelV2RLModule(_LegacyModelMixin, TorchRLModule, ValueFunctionAPI):
         config.pop("_legacy_dist_class", None)
         kwargs["model_config"] = config
         return args, kwargs
-
-
-
-# ---------------------------------------------------------------------- lazy re-exports
-#: Names defined in the modules split off this one (they import it, so resolve them lazily).
-_MOVED = {
-    "LegacyHooksRLModule": "shim.adapter_hooks",
-    "module_from_make_model": "shim.adapter_constructors",
-    "module_from_make_model_and_action_dist": "shim.adapter_constructors",
-    "module_from_action_distribution_fn": "shim.adapter_constructors",
-    "module_from_action_sampler_fn": "shim.adapter_constructors",
-    "module_from_policy": "shim.adapter_constructors",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module 'shim.adapters' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
