@@ -7,9 +7,14 @@ so re-sampling would not give the same observations).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
+
+#: Key under which variable-length samples (RLlib ``Repeated`` spaces: lists of items) are
+#: stored, as UTF-8 JSON bytes, because they do not stack into fixed-shape arrays.
+JSON_KEY = "__json__"
 
 
 def sample_inputs(obs_space: Any, rows: int, seed: int) -> list[Any]:
@@ -18,8 +23,20 @@ def sample_inputs(obs_space: Any, rows: int, seed: int) -> list[Any]:
     return [obs_space.sample() for _ in range(rows)]
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in a raw observation")
+
+
 def flatten_raw(samples: list[Any]) -> dict[str, np.ndarray]:
-    """Raw samples -> ``{"path": stacked array}`` (paths ``a/b/0``) for storage."""
+    """Raw samples -> ``{"path": stacked array}`` (paths ``a/b/0``) for storage; samples that
+    are lists (``Repeated`` spaces) go whole under :data:`JSON_KEY` instead."""
+    if any(isinstance(s, list) for s in samples):
+        data = json.dumps(samples, default=_plain).encode("utf-8")
+        return {JSON_KEY: np.frombuffer(data, dtype=np.uint8).copy()}
     out: dict[str, list[Any]] = {}
 
     def walk(value: Any, path: str) -> None:
@@ -39,6 +56,8 @@ def flatten_raw(samples: list[Any]) -> dict[str, np.ndarray]:
 
 def unflatten_raw(obs_space: Any, arrays: dict[str, np.ndarray], rows: int) -> list[Any]:
     """Inverse of :func:`flatten_raw`, guided by the space (Dict / Tuple / leaf)."""
+    if JSON_KEY in arrays:
+        return json.loads(arrays[JSON_KEY].tobytes().decode("utf-8"))[:rows]
 
     def build(space: Any, path: str, row: int) -> Any:
         kind = type(space).__name__

@@ -48,6 +48,14 @@ def test_raw_samples_survive_storage(space, rows, seed):
     assert all(_same(a, b) for a, b in zip(samples, back))
 
 
+def test_variable_length_samples_are_stored_whole():
+    samples = [[{"a": np.array([1.5, 2.0], np.float32), "b": np.int64(2)}], []]
+    stored = raw_obs.flatten_raw(samples)
+    assert set(stored) == {raw_obs.JSON_KEY}
+    back = raw_obs.unflatten_raw(None, stored, 2)
+    assert back == [[{"a": [1.5, 2.0], "b": 2}], []]
+
+
 def test_merged_config_is_top_level_merge_with_here_substituted():
     defaults = {"fcnet_hiddens": [256, 256], "custom_model_config": {}, "max_seq_len": 20}
     case = {"model_config": {"fcnet_hiddens": [8], "custom_model_config": {"f": "{here}/x.json"}}}
