@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "IDIOMS.md")
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text()) if args.results else None
+    if results is not None and "real_world" in results:  # a benchmarks/_results.py record
+        results = results["real_world"]
     source = f"`{args.results.name}` of `{results['repo_root']}`" if results else "no judge result"
     manifest = load_manifest()
     text = render(survey(args.cache, manifest), results, source)
