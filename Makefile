@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean ray-oracle
+.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean ray-oracle corpus corpus-record real-world
 
 # The whole toolkit (extras runtime, shim, testing) plus the test tools: `.[test]` pulls
 # `rlmigrate[all]`. A user's codemod-only install is `pip install rlmigrate` (no torch).
@@ -57,6 +57,22 @@ docs: $(VENV)/.installed-docs
 lint: $(STAMP)
 	$(PIP) install -q ruff
 	$(VENV)/bin/ruff check rlmigrate shim tests benchmarks tools
+
+# Real-world corpus (tools/corpus/README.md); needs the network (or MIRROR=dir of git
+# snapshots) and the Ray 2.10 oracle venv (tools/oracle/setup.sh). Never part of CI.
+CORPUS    ?= .corpus
+ORACLE_PY ?= tools/oracle/.venv/bin/python
+RAY_SITE  := $(firstword $(wildcard tools/oracle/.venv/lib/python3*/site-packages))
+
+corpus: $(STAMP)
+	$(PY) tools/corpus/fetch.py --dest $(CORPUS) $(if $(MIRROR),--from-mirror $(MIRROR)) $(if $(RAY_SITE),--ray-site $(RAY_SITE))
+
+corpus-record: corpus
+	$(ORACLE_PY) tools/corpus/record_corpus.py --cache $(CORPUS)
+
+real-world: $(STAMP)
+	test -f $(CORPUS)/oracle/SUMMARY.json || $(MAKE) corpus-record
+	$(PY) tools/corpus/judge.py --cache $(CORPUS)
 
 clean:
 	rm -rf $(VENV) build

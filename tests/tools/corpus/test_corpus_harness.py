@@ -1,0 +1,87 @@
+"""tools/corpus/harness.py and raw_obs.py pieces that need neither Ray nor the corpus: raw-observation storage
+round trip, config merge, view-requirement windows."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gymnasium as gym
+import harness
+import numpy as np
+import raw_obs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_LEAVES = st.one_of(
+    st.builds(lambda n: gym.spaces.Discrete(n), st.integers(1, 5)),
+    st.builds(
+        lambda shape: gym.spaces.Box(-1.0, 1.0, shape, np.float32),
+        st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple),
+    ),
+    st.builds(lambda nvec: gym.spaces.MultiDiscrete(nvec), st.lists(st.integers(2, 4), min_size=1, max_size=3)),
+)
+_SPACES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.dictionaries(st.from_regex(r"[a-z]{1,4}", fullmatch=True), inner, min_size=1, max_size=3).map(gym.spaces.Dict),
+        st.lists(inner, min_size=1, max_size=3).map(lambda s: gym.spaces.Tuple(tuple(s))),
+    ),
+    max_leaves=6,
+)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@settings(max_examples=60, deadline=None)
+@given(space=_SPACES, rows=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_raw_samples_survive_storage(space, rows, seed):
+    samples = raw_obs.sample_inputs(space, rows, seed)
+    stored = raw_obs.flatten_raw(samples)
+    assert all(v.shape[0] == rows for v in stored.values())
+    back = raw_obs.unflatten_raw(space, stored, rows)
+    assert all(_same(a, b) for a, b in zip(samples, back))
+
+
+def test_variable_length_samples_are_stored_whole():
+    samples = [[{"a": np.array([1.5, 2.0], np.float32), "b": np.int64(2)}], []]
+    stored = raw_obs.flatten_raw(samples)
+    assert set(stored) == {raw_obs.JSON_KEY}
+    back = raw_obs.unflatten_raw(None, stored, 2)
+    assert back == [[{"a": [1.5, 2.0], "b": 2}], []]
+
+
+def test_merged_config_is_top_level_merge_with_here_substituted():
+    defaults = {"fcnet_hiddens": [256, 256], "custom_model_config": {}, "max_seq_len": 20}
+    case = {"model_config": {"fcnet_hiddens": [8], "custom_model_config": {"f": "{here}/x.json"}}}
+    merged = harness.merged_config(case, defaults)
+    assert merged["fcnet_hiddens"] == [8] and merged["max_seq_len"] == 20
+    assert merged["custom_model_config"]["f"] == f"{harness.HERE}/x.json"
+    assert defaults["fcnet_hiddens"] == [256, 256]  # the defaults are not mutated
+
+
+def test_model_defaults_marker_expands_in_kwargs():
+    value = harness._with_defaults({"$model_defaults": {"fcnet_hiddens": [4]}}, {"fcnet_hiddens": [1], "a": 1})
+    assert value == {"fcnet_hiddens": [4], "a": 1}
+    assert harness._with_defaults({"x": 1}, {"a": 1}) == {"x": 1}
+
+
+def test_view_inputs_build_windows_of_past_rows_zero_padded():
+    vr = SimpleNamespace(data_col="obs", shift_arr=np.array([-2, -1, 0]))
+    model = SimpleNamespace(view_requirements={"obs": SimpleNamespace(), "prev_n_obs": vr})
+    flat = np.arange(8, dtype=np.float32).reshape(4, 2)
+    out = harness.view_inputs(model, flat, np.zeros(4), np.zeros(4, np.float32))
+    window = out["prev_n_obs"]
+    assert window.shape == (4, 3, 2)
+    assert np.array_equal(window[0], [[0, 0], [0, 0], [0, 1]])
+    assert np.array_equal(window[3], flat[1:4])
+
+
+def test_case_id_names_repo_module_and_class():
+    entry = {"repo": "o/r", "path": "a/b.py"}
+    assert harness.case_id(entry, {"name": "C"}) == "o+r__a.b__C"

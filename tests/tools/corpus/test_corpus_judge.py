@@ -1,0 +1,81 @@
+"""Figures of tools/corpus/judge.py and the comparisons behind them."""
+
+from __future__ import annotations
+
+import judge
+import judge_codemod
+import judge_shim
+import numpy as np
+
+
+def test_diff_treats_equal_infinities_and_nans_as_equal_and_shape_changes_as_infinite():
+    a = np.array([1.0, -np.inf, np.nan], np.float32)
+    assert judge_shim._diff(a, a.copy()) == 0.0
+    assert judge_shim._diff(a, np.array([1.0, np.inf, np.nan], np.float32)) == np.inf
+    assert judge_shim._diff(a, np.array([1.0, -np.inf, 0.0], np.float32)) == np.inf
+    assert judge_shim._diff(a[:2], a) == np.inf
+    assert abs(judge_shim._diff(np.array([1.0]), np.array([1.25])) - 0.25) < 1e-12
+
+
+def _row(status, buildable=True, error=""):
+    return {"status": status, "ray_buildable": buildable, "error": error,
+            "ray_error": "" if buildable else error}
+
+
+def test_shim_figures_count_only_ray_buildable_classes():
+    rows = [_row("match"), _row("match"),
+            _row("import", error="ImportError: shim.ray_compat does not provide 'ray.air'"),
+            _row("build", error="AttributeError: module 'numpy' has no attribute 'product'"),
+            _row("mismatch", error="differs from Ray 2.10: out"),
+            _row("ray-unbuildable", False, "import: ModuleNotFoundError: No module named 'dnc'")]
+    figures = judge.shim_figures(rows)
+    assert figures["classes"] == 6 and figures["ray_buildable"] == 5
+    assert (figures["shim_import"], figures["shim_build"], figures["shim_match"]) == (4, 3, 2)
+    assert figures["shim_match_pct"] == 40.0 and figures["numeric_mismatches"] == 1
+    assert figures["failure_reasons"] == {
+        "shim lacks a path Ray 2.10 has: ray.air": 1,
+        "numpy-1 name np.product (removed in numpy 2)": 1,
+    }
+    assert figures["ray_unbuildable_reasons"] == {"third-party package not installed: dnc": 1}
+
+
+def test_codemod_figures():
+    classes = [
+        {"outcome": "rewritten", "status": "converted", "verify": "equivalent"},
+        {"outcome": "rewritten", "status": "converted", "verify": "different"},
+        {"outcome": "rewritten", "status": "review", "verify": ""},
+        {"outcome": "manual", "status": "manual", "verify": ""},
+        {"outcome": "dropped", "status": "", "verify": ""},
+    ]
+    policies = [
+        {"framework": "torch", "finding": True, "module_generated": True},
+        {"framework": "tf", "finding": False, "module_generated": False},
+    ]
+    f = judge.codemod_figures(classes, policies)
+    assert (f["rewritten"], f["manual"], f["dropped_silently"]) == (3, 1, 1)
+    assert (f["rewritten_ray_buildable"], f["verify_equivalent"], f["safe_not_proven"]) == (2, 1, 1)
+    assert f["policies_without_finding"] == 1 and f["torch_policies_with_module_pct"] == 100.0
+
+
+def test_class_finding_prefers_the_class_line_and_its_worst_status():
+    findings = [
+        {"line": 10, "status": "converted", "message": "M: converted"},
+        {"line": 10, "status": "manual", "message": "M: left unchanged"},
+        {"line": 30, "status": "manual", "message": "Other left unchanged"},
+    ]
+    assert judge_codemod._class_finding(findings, "M", 10)["status"] == "manual"
+    assert judge_codemod._class_finding(findings, "Other", 20)["line"] == 30
+    assert judge_codemod._class_finding(findings, "Missing", 5) is None
+
+
+def test_reason_groups_first_error_lines():
+    assert judge.reason("ImportError: shim.ray_compat does not provide 'ray.rllib.models.tf'") == (
+        "shim lacks a path Ray 2.10 has: ray.rllib.models.tf")
+    assert judge.reason("import: ModuleNotFoundError: No module named 'ray.rllib.agents'") == (
+        "pre-2.10 Ray API: ray.rllib.agents")
+    assert judge.reason("import: ModuleNotFoundError: No module named 'torchinfo'") == (
+        "third-party package not installed: torchinfo")
+    assert judge.reason("AttributeError: module 'numpy' has no attribute 'product'") == (
+        "numpy-1 name np.product (removed in numpy 2)")
+    assert judge.reason("forward: NotImplementedError") == "abstract / incomplete model class"
+    assert judge.reason("forward: RuntimeError: shapes differ").startswith("other: ")
