@@ -28,7 +28,7 @@ import torch
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.deprecation import deprecated
 from rlmigrate.core.nest import map_struct
-from rlmigrate.core.spaces import flat_obs_check
+from rlmigrate.core.obs_check import make_batch_checker
 
 __all__ = ["compute_actions", "rollout", "to_tensor_struct", "to_numpy_struct"]
 
@@ -117,6 +117,7 @@ def compute_actions(
     state: Any = None,
     clip_actions: bool = False,
     normalize_actions: bool = False,
+    check_finite: bool = True,
 ) -> dict[str, Any]:
     """Compute actions for one observation or a batch, as an env runner would.
 
@@ -130,6 +131,12 @@ def compute_actions(
         state: recurrent state ``(B, ...)`` struct (default: the module's initial state).
         clip_actions / normalize_actions: post-process ``ACTIONS_FOR_ENV`` like RLlib's
             ``NormalizeAndClipActions`` (both off by default; ``ACTIONS`` stays raw).
+        check_finite: refuse NaN/inf observations (default), whether exploring or not.
+            False lets them through where the space allows them (an unbounded Box).
+
+    The observation is checked by the same checker as the shim Policy's
+    (:mod:`rlmigrate.core.obs_check`): structure, shapes, one batch size across Dict/Tuple
+    items, bounds, Discrete integrality and finiteness.
 
     Returns:
         numpy dict: ``actions`` ``(B, ...)``, ``actions_for_env``, ``action_dist_inputs``
@@ -137,17 +144,18 @@ def compute_actions(
         and every other key the module returned. Unbatched if ``obs`` was a single observation.
 
     Raises:
-        ValueError: if the observation does not fit the module's space, or the module output
-            has neither ``actions`` nor ``action_dist_inputs``.
+        ValueError: if the observation does not fit the module's space (naming the item, the
+            space and the offending row), or the module output has neither ``actions`` nor
+            ``action_dist_inputs``.
     """
     space = module.observation_space
     batch_in = dict(obs) if isinstance(obs, Mapping) and Columns.OBS in obs else {Columns.OBS: obs}
     observations = batch_in[Columns.OBS]
     single = space is not None and _is_single(space, observations)
-    if space is not None:
-        flat_obs_check(space, observations, batched=not single)
     if single:
         observations = map_struct(lambda x: np.asarray(x)[None], observations)
+    if space is not None:
+        _obs_checker(module, space, check_finite)(observations, "observation")
     batch: dict[str, Any] = {Columns.OBS: to_tensor_struct(observations)}
     batch_size = _batch_size(batch[Columns.OBS])
 
@@ -190,6 +198,22 @@ def compute_actions(
     if single:
         result = {k: map_struct(lambda x: x[0] if getattr(x, "ndim", 0) else x, v) for k, v in result.items()}
     return result
+
+
+def _obs_checker(module: Any, space: gym.Space, check_finite: bool) -> Any:
+    """The shared observation checker for ``space``, built once per module and setting."""
+    cache = getattr(module, "__dict__", {})
+    key = (id(space), check_finite)
+    cached = cache.get(_CHECKER_KEY)
+    if cached is None or cached[0] != key or cached[1] is not space:
+        checker = make_batch_checker(space, check_finite=check_finite)
+        cached = (key, space, checker)
+        if hasattr(module, "__dict__"):
+            module.__dict__[_CHECKER_KEY] = cached
+    return cached[2]
+
+
+_CHECKER_KEY = "_rlmigrate_obs_checker"
 
 
 def _drop_time_axis(value: Any) -> Any:

@@ -18,7 +18,7 @@ SUBCOMMAND_MODULES: tuple[tuple[str, bool], ...] = (
     ("rlmigrate.codemod.cli_rewrite", True),
     ("rlmigrate.codemod.cli_rules", True),
     ("rlmigrate.testing.cli_verify", False),
-    ("rlmigrate.core.cli_convert_checkpoint", False),
+    ("rlmigrate.convert.cli", False),
 )
 
 

@@ -30,6 +30,7 @@ from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
 
 IMPORTS_RULE = "RLM050"
+RAY_REMOVED_RULE = "RLM059"
 
 
 class InvalidOutputError(Exception):
@@ -80,6 +81,8 @@ def rewrite_source(
     new_module = CombinedRules(rules).transform(module)
     if new_module is not module or ctx.imports:
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
+    if target.name == "ray" and ctx.is_selected(RAY_REMOVED_RULE):
+        new_module = _guard_ray_removed(new_module, ctx, module)
     new_text = new_module.code
     if new_text != text:
         try:
@@ -117,3 +120,16 @@ def _fix_imports(
     for symbol in ctx.imports:
         wanted.setdefault(ctx.target.module_for(symbol), set()).add(symbol)
     return add_imports(new_module, wanted)
+
+
+def _guard_ray_removed(new_module: cst.Module, ctx: FileContext, original: cst.Module) -> cst.Module:
+    """``--target ray``: guard imports Ray 2.40 removed (RLM059); report at the original import."""
+    from rlmigrate.codemod.ray_removed import guard_removed_imports
+
+    new_module, guards = guard_removed_imports(new_module)
+    for guard in guards:
+        where = next(
+            (s for s in original.body if s.deep_equals(guard.statement)), original.body[0]
+        )
+        ctx.report(where, RAY_REMOVED_RULE, "review", guard.message)
+    return new_module

@@ -10,15 +10,18 @@ Layout of a single-module checkpoint directory::
 A MultiRLModule writes ``kind "multi"``, its own ctor kwargs and ``modules: {id: dir}`` at
 the top, and one single-module checkpoint per module id in a sub-directory of that name.
 
-Loading is safe by construction:
+Loading is safe by construction (see ``docs/guide/checkpoints.md``):
 
 * nothing is unpickled (weights are safetensors, metadata is JSON);
-* every file is checked (present, size, sha256, JSON shape) and every array is read and
-  shape-checked *before* any module is touched, so a bad checkpoint changes nothing;
-* a class named in the metadata is imported only if its dotted path is under ``rlmigrate.``
-  or under a prefix the caller allows (``allowed_modules=`` or ``module_class=``), because
-  importing a module runs its top-level code; after import it must be an ``RLModule``
-  (or, for catalogs, a ``Catalog``) subclass.
+* every path stays inside the checkpoint (no ``..``, absolute paths, symlinks out, devices);
+* every file is checked (regular file, size, sha256, JSON shape, safetensors header) and every
+  header compared with the module's parameter shapes and dtypes (a meta-device build, so sizes
+  in the metadata allocate nothing) *before* any module is built or touched; weights of another
+  dtype and NaN/inf weights are refused unless ``allow_dtype_cast`` / ``allow_non_finite``;
+* a class named in the metadata goes through the one allow-list resolver
+  (:mod:`rlmigrate.core.class_resolver`): only modules under ``rlmigrate``/``shim`` or a prefix
+  the caller allows (``allowed_modules=`` or ``module_class=``) are imported, because importing
+  runs code; it must be an ``RLModule`` (or, for catalogs, a ``Catalog``) subclass.
 
 Example:
     >>> import gymnasium as gym
@@ -31,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
@@ -42,7 +46,7 @@ import numpy as np
 
 from rlmigrate.core.checkpoint_classes import (
     _allowed_prefixes,
-    _construct,
+    _construct_from,
     _module_ctor_kwargs,
     _resolve_class,
 )
@@ -54,17 +58,26 @@ from rlmigrate.core.checkpoint_files import (
     STATE_FILE,
     CheckpointError,
     _jsonable,
-    _read_metadata,
-    _read_state,
     _sub_directory,
     _write_metadata,
     _write_state,
 )
+from rlmigrate.core.checkpoint_plan import (
+    _apply,
+    _check_plan_fits,
+    _decode_plan,
+    _probe,
+    _read_plan,
+)
+from rlmigrate.core.checkpoint_weights import WeightPolicy
 from rlmigrate.core.rl_module import RLModule
 from rlmigrate.core.spec import class_path
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "CheckpointError",
+    "WeightPolicy",
     "FORMAT",
     "FORMAT_VERSION",
     "METADATA_FILE",
@@ -153,87 +166,15 @@ def save_module(module: RLModule, path: str | os.PathLike | None = None) -> str:
     return str(directory)
 
 
-# ------------------------------------------------------------------------------ plan + apply
-class _Plan:
-    """Everything read and checked from a checkpoint, before any module is changed."""
-
-    def __init__(self, directory: Path, metadata: dict[str, Any]) -> None:
-        self.directory = directory
-        self.metadata = metadata
-        self.state: dict[str, np.ndarray] | None = None
-        self.children: dict[str, _Plan] = {}
-
-
-def _read_plan(directory: Path) -> _Plan:
-    plan = _Plan(directory, _read_metadata(directory))
-    if plan.metadata["kind"] == "single":
-        plan.state = _read_state(directory, plan.metadata)
-    else:
-        modules = plan.metadata["modules"]
-        if not isinstance(modules, dict):
-            raise CheckpointError(f"{str(directory / METADATA_FILE)!r}: 'modules' must be an object")
-        for module_id, name in modules.items():
-            child = _read_plan(_sub_directory(directory, name))
-            if child.metadata["kind"] != "single":
-                raise CheckpointError(f"sub-module {module_id!r} of {str(directory)!r} must be a single module")
-            plan.children[module_id] = child
-    return plan
-
-
-def _check_fits(module: RLModule, state: dict[str, np.ndarray], where: str) -> None:
-    """Refuse (listing keys) states whose shapes or key sets do not fit ``module``."""
-    from rlmigrate.core.apis import non_inference_prefixes  # lazy: apis imports torch
-
-    own = {key: tuple(np.shape(value)) for key, value in module.get_state().items()}
-    prefixes = non_inference_prefixes(module)
-
-    def critic_only(key: str) -> bool:
-        return any(key == p or key.startswith(p + ".") for p in prefixes)
-
-    problems = [
-        f"{key}: module {own[key]}, checkpoint {tuple(value.shape)}"
-        for key, value in sorted(state.items())
-        if key in own and own[key] != tuple(value.shape)
-    ]
-    missing = sorted(k for k in own if k not in state and not critic_only(k))
-    unexpected = sorted(k for k in state if k not in own and not critic_only(k))
-    if problems or missing or unexpected:
-        parts = []
-        if problems:
-            parts.append("shape mismatch for " + "; ".join(problems))
-        if missing:
-            parts.append(f"keys missing from the checkpoint: {missing}")
-        if unexpected:
-            parts.append(f"keys the module does not have: {unexpected}")
-        raise CheckpointError(f"checkpoint does not fit {where}: " + "; ".join(parts))
-
-
-def _check_plan_fits(module: RLModule, plan: _Plan, where: str) -> None:
-    from rlmigrate.core.multi_rl_module import MultiRLModule
-
-    if plan.state is not None:
-        if isinstance(module, MultiRLModule):
-            raise CheckpointError(f"{str(plan.directory)!r} holds a single module, {where} is a MultiRLModule")
-        _check_fits(module, plan.state, where)
-        return
-    if not isinstance(module, MultiRLModule):
-        raise CheckpointError(f"{str(plan.directory)!r} holds a MultiRLModule, {where} is a single module")
-    absent = sorted(set(plan.children) - set(module.keys()))
-    if absent:
-        raise CheckpointError(f"checkpoint has module ids {absent} that {where} lacks (it has {sorted(module.keys())})")
-    for module_id, child in plan.children.items():
-        _check_plan_fits(module[module_id], child, f"{where}[{module_id!r}]")
-
-
-def _apply(module: RLModule, plan: _Plan) -> None:
-    if plan.state is not None:
-        module.set_state(plan.state)
-        return
-    for module_id, child in plan.children.items():
-        _apply(module[module_id], child)  # type: ignore[index]
-
-
-def restore_module(module: RLModule, path: str | os.PathLike, component: str | None = None) -> None:
+# ------------------------------------------------------------------------------ loading
+def restore_module(
+    module: RLModule,
+    path: str | os.PathLike,
+    component: str | None = None,
+    *,
+    allow_dtype_cast: bool = False,
+    allow_non_finite: bool = False,
+) -> None:
     """Load weights from a checkpoint directory into an existing module.
 
     Args:
@@ -241,26 +182,33 @@ def restore_module(module: RLModule, path: str | os.PathLike, component: str | N
         path: a checkpoint directory (for ``component``, either the multi checkpoint's top
             directory or the component's own sub-directory, as RLlib passes it).
         component: a module id of a MultiRLModule: only that sub-module changes.
+        allow_dtype_cast: cast tensors whose dtype differs from the module's (refused otherwise).
+        allow_non_finite: load NaN/inf weights (refused otherwise).
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        CheckpointError: missing/corrupt/tampered files, or weights that do not fit (every
-            offending key listed). Nothing is changed when this is raised.
+        CheckpointError: missing/corrupt/tampered/hostile files, or weights that do not fit
+            (every offending key listed). Nothing is changed when this is raised.
     """
     from rlmigrate.core.multi_rl_module import MultiRLModule
 
+    policy = WeightPolicy(allow_dtype_cast=allow_dtype_cast, allow_non_finite=allow_non_finite)
     directory = Path(path)
     if component is None:
+        target, where = module, type(module).__name__
         plan = _read_plan(directory)
-        _check_plan_fits(module, plan, type(module).__name__)
-        _apply(module, plan)
-        return
-    if not isinstance(module, MultiRLModule):
-        raise CheckpointError(f"component={component!r} needs a MultiRLModule, got {type(module).__name__}")
-    target = module[component]
-    sub_directory = directory / component
-    plan = _read_plan(sub_directory if (sub_directory / METADATA_FILE).is_file() else directory)
-    _check_plan_fits(target, plan, f"{type(module).__name__}[{component!r}]")
+    else:
+        if not isinstance(module, MultiRLModule):
+            raise CheckpointError(f"component={component!r} needs a MultiRLModule, got {type(module).__name__}")
+        target, where = module[component], f"{type(module).__name__}[{component!r}]"
+        sub_directory = directory / component
+        if os.path.lexists(sub_directory):  # the multi checkpoint's top directory was given
+            sub_directory = _sub_directory(directory, component, component)
+            plan = _read_plan(sub_directory)
+        else:  # the component's own directory was given (as RLlib passes it)
+            plan = _read_plan(directory)
+    _check_plan_fits(target, plan, where, policy)
+    _decode_plan(plan, policy)
     _apply(target, plan)
 
 
@@ -270,6 +218,8 @@ def load_module(
     expected_base: type | None = None,
     module_class: type | None = None,
     allowed_modules: Iterable[str] = (),
+    allow_dtype_cast: bool = False,
+    allow_non_finite: bool = False,
     **kwargs: Any,
 ) -> RLModule:
     """Build a module from a checkpoint directory (class, constructor args, weights).
@@ -282,41 +232,55 @@ def load_module(
             caller's code, so it may live anywhere).
         allowed_modules: module prefixes (``"my_project.modules"``) whose classes named in
             the metadata may be imported, on top of ``rlmigrate``.
+        allow_dtype_cast / allow_non_finite: see :class:`WeightPolicy` (both refused by default).
+
+    Every file is checked and every weights header compared with the module's parameter
+    shapes (from a meta-device build) before the module is built and weights are decoded.
 
     Raises:
         FileNotFoundError / CheckpointError: as :func:`restore_module`, plus classes that are
             not allowed, not importable, or not RLModule/Catalog subclasses.
     """
+    from rlmigrate.core.class_resolver import checkpoint_imports
     from rlmigrate.core.multi_rl_module import MultiRLModule
     from rlmigrate.core.spec import RLModuleSpec
 
     if kwargs:
         raise TypeError(f"load_module() got unexpected keyword arguments {sorted(kwargs)}")
+    policy = WeightPolicy(allow_dtype_cast=allow_dtype_cast, allow_non_finite=allow_non_finite)
     allowed = _allowed_prefixes(allowed_modules, module_class)
     base = expected_base or RLModule
     plan = _read_plan(Path(path))
     metadata = plan.metadata
-    cls = module_class or _resolve_class(metadata["module_class"], RLModule, allowed, "module_class")
-    if not issubclass(cls, base):
-        raise CheckpointError(f"checkpoint class {cls.__name__} is not a subclass of {base.__name__}")
-    ctor_kwargs = _module_ctor_kwargs(metadata, allowed)
-    if plan.children:
-        if not issubclass(cls, MultiRLModule):
-            raise CheckpointError(f"{cls.__name__} is not a MultiRLModule but the checkpoint is multi")
-        specs = {}
-        for module_id, child in plan.children.items():
-            sub_kwargs = _module_ctor_kwargs(child.metadata, allowed)
-            specs[module_id] = RLModuleSpec(
-                module_class=_resolve_class(child.metadata["module_class"], RLModule, allowed, f"module_class of {module_id!r}"),
-                observation_space=sub_kwargs.get("observation_space"),
-                action_space=sub_kwargs.get("action_space"),
-                inference_only=bool(sub_kwargs.get("inference_only")),
-                learner_only=bool(sub_kwargs.get("learner_only")),
-                model_config=sub_kwargs.get("model_config"),
-                catalog_class=sub_kwargs.get("catalog_class"),
-            )
-        ctor_kwargs["rl_module_specs"] = specs
-    module = _construct(cls, ctor_kwargs)
-    _check_plan_fits(module, plan, cls.__name__)
+    source = str(Path(path) / METADATA_FILE)
+    with checkpoint_imports(allowed, source):
+        cls = module_class or _resolve_class(metadata["module_class"], RLModule, allowed, "module_class", source)
+        if not issubclass(cls, base):
+            raise CheckpointError(f"checkpoint class {cls.__name__} is not a subclass of {base.__name__}")
+        ctor_kwargs = _module_ctor_kwargs(metadata, allowed, source)
+        if plan.children:
+            if not issubclass(cls, MultiRLModule):
+                raise CheckpointError(f"{cls.__name__} is not a MultiRLModule but the checkpoint is multi")
+            specs = {}
+            for module_id, child in plan.children.items():
+                child_source = str(child.directory / METADATA_FILE)
+                sub_kwargs = _module_ctor_kwargs(child.metadata, allowed, child_source)
+                child_class = _resolve_class(child.metadata["module_class"], RLModule, allowed, "module_class", child_source)
+                specs[module_id] = RLModuleSpec(
+                    module_class=child_class,
+                    observation_space=sub_kwargs.get("observation_space"),
+                    action_space=sub_kwargs.get("action_space"),
+                    inference_only=bool(sub_kwargs.get("inference_only")),
+                    learner_only=bool(sub_kwargs.get("learner_only")),
+                    model_config=sub_kwargs.get("model_config"),
+                    catalog_class=sub_kwargs.get("catalog_class"),
+                )
+            ctor_kwargs["rl_module_specs"] = specs
+        probe = _probe(cls, ctor_kwargs)
+        if probe is not None:
+            _check_plan_fits(probe, plan, cls.__name__, policy)
+        _decode_plan(plan, policy)
+        module = _construct_from(cls, ctor_kwargs, source)
+    _check_plan_fits(module, plan, cls.__name__, policy)
     _apply(module, plan)
     return module

@@ -16,16 +16,13 @@ from rlmigrate.core.checkpoint_files import _SPACE_KEYS, CheckpointError
 if TYPE_CHECKING:
     from rlmigrate.core.rl_module import RLModule
 
-_TRUSTED_PREFIX = "rlmigrate"
-
 
 def _allowed_prefixes(allowed_modules: Iterable[str], module_class: type | None) -> tuple[str, ...]:
-    """``rlmigrate``, the caller's ``allowed_modules`` and the module of ``module_class``."""
+    """``rlmigrate``/``shim``, the caller's ``allowed_modules`` and the module of ``module_class``."""
+    from rlmigrate.core.class_resolver import normalize_prefixes
     from rlmigrate.core.rl_module import RLModule
 
-    if isinstance(allowed_modules, str):
-        allowed_modules = [allowed_modules]
-    allowed = (_TRUSTED_PREFIX, *allowed_modules)
+    allowed = normalize_prefixes(allowed_modules)
     if module_class is not None:
         if not (isinstance(module_class, type) and issubclass(module_class, RLModule)):
             raise CheckpointError(f"module_class must be an RLModule subclass, got {module_class!r}")
@@ -33,65 +30,66 @@ def _allowed_prefixes(allowed_modules: Iterable[str], module_class: type | None)
     return allowed
 
 
-def _allowed(module_name: str, allowed: Iterable[str]) -> bool:
-    return any(module_name == prefix or module_name.startswith(prefix + ".") for prefix in allowed)
+def _resolve_class(path: Any, base: type, allowed: tuple[str, ...], what: str, source: str) -> type:
+    """Import the class at ``path`` only from allowed modules; it must subclass ``base``.
+
+    Module checkpoints do not trust already-imported modules: the caller names what may be
+    built (``module_class=`` / ``allowed_modules=``), so a test helper or a plugin that happens
+    to be imported is not silently constructible from a file.
+    """
+    from rlmigrate.core.class_resolver import resolve_class
+
+    return resolve_class(path, base=base, what=what, allowed=allowed, trust_imported=False, source=source)
 
 
-def _resolve_class(path: Any, base: type, allowed: tuple[str, ...], what: str) -> type:
-    """Import the class at ``path`` only from allowed modules; it must subclass ``base``."""
-    if not isinstance(path, str) or not path:
-        raise CheckpointError(f"{what} class path must be a non-empty str, got {path!r}")
-    from rlmigrate.core.spec import import_class
-
-    try:
-        obj = import_class(path, module_allowed=lambda name: _allowed(name, allowed))
-    except TypeError as error:
-        raise CheckpointError(f"{what} {error}") from None
-    except ValueError:
-        obj = None
-    if obj is not None:
-        if issubclass(obj, base):
-            return obj
-        raise CheckpointError(f"{what} {path!r} is {obj!r}, not a subclass of {base.__name__}")
-    raise CheckpointError(
-        f"{what} {path!r} is not importable from an allowed module ({list(allowed)}); classes "
-        f"outside rlmigrate are imported only when the caller allows them: pass "
-        f"module_class=<the class> or allowed_modules=[{path.rsplit('.', 1)[0]!r}]"
-    )
+#: Constructor arguments RLModule itself reads, and the JSON types they must have.
+_CTOR_FIELD_TYPES = (
+    ("inference_only", (bool, type(None)), "a boolean or null"),
+    ("learner_only", (bool, type(None)), "a boolean or null"),
+    ("model_config", (dict, type(None)), "an object or null"),
+    ("observation_space", (dict, type(None)), "a space object or null"),
+    ("action_space", (dict, type(None)), "a space object or null"),
+)
 
 
-def _module_ctor_kwargs(metadata: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+def _module_ctor_kwargs(metadata: dict[str, Any], allowed: tuple[str, ...], source: str) -> dict[str, Any]:
     from rlmigrate.core.spaces import space_from_dict
     from rlmigrate.models.catalog import Catalog
 
     kwargs = dict(metadata["ctor_kwargs"])
+    for key, types, expected in _CTOR_FIELD_TYPES:
+        if key in kwargs and not isinstance(kwargs[key], types):
+            raise CheckpointError(f"{source}: field ctor_kwargs.{key} must be {expected}, got {kwargs[key]!r:.80}")
+    if "rl_module_specs" in kwargs or "catalog_class" in kwargs:
+        raise CheckpointError(f"{source}: field ctor_kwargs may not hold rl_module_specs or catalog_class (stored apart)")
     try:
         for key in _SPACE_KEYS:
             if kwargs.get(key) is not None:
                 kwargs[key] = space_from_dict(kwargs[key])
-    except (ValueError, KeyError, TypeError) as err:
-        raise CheckpointError(f"bad space in checkpoint metadata: {err}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+        raise CheckpointError(f"{source}: field ctor_kwargs.{key} is not a valid space: {err!r}") from None
     if metadata["kind"] == "single":
         catalog = metadata.get("catalog_class")
-        kwargs["catalog_class"] = _resolve_class(catalog, Catalog, allowed, "catalog_class") if catalog else None
+        kwargs["catalog_class"] = _resolve_class(catalog, Catalog, allowed, "catalog_class", source) if catalog else None
     return kwargs
 
 
 def _construct(cls: type, ctor_kwargs: dict[str, Any]) -> RLModule:
-    try:
-        return cls(**ctor_kwargs)
-    except TypeError:
-        # RLlib 2.10-style modules take one positional RLModuleConfig.
-        from rlmigrate.core.rl_module import RLModuleConfig
+    """Build ``cls`` from stored kwargs (2.10-style classes get an ``RLModuleConfig``)."""
+    from rlmigrate.core.spec import construct_module
 
-        if "rl_module_specs" in ctor_kwargs:
-            raise
-        config = RLModuleConfig(
-            observation_space=ctor_kwargs.get("observation_space"),
-            action_space=ctor_kwargs.get("action_space"),
-            inference_only=bool(ctor_kwargs.get("inference_only")),
-            learner_only=bool(ctor_kwargs.get("learner_only")),
-            model_config_dict=ctor_kwargs.get("model_config"),
-            catalog_class=ctor_kwargs.get("catalog_class"),
-        )
-        return cls(config)
+    if "rl_module_specs" in ctor_kwargs:
+        return cls(**ctor_kwargs)
+    return construct_module(cls, ctor_kwargs)
+
+
+def _construct_from(cls: type, ctor_kwargs: dict[str, Any], source: str) -> RLModule:
+    """:func:`_construct`, with a constructor's failure on stored arguments named as a bad checkpoint."""
+    try:
+        return _construct(cls, ctor_kwargs)
+    except CheckpointError:
+        raise
+    except Exception as err:  # noqa: BLE001 - the values come from a file; say which
+        raise CheckpointError(
+            f"{source}: building {cls.__name__} from field ctor_kwargs failed: {type(err).__name__}: {err}"
+        ) from err

@@ -13,14 +13,13 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors import SafetensorError
-from safetensors.numpy import load as safetensors_load
 from safetensors.numpy import save as safetensors_save
 
 __all__ = ["CheckpointError", "FORMAT", "FORMAT_VERSION", "METADATA_FILE", "STATE_FILE"]
@@ -88,11 +87,97 @@ def _write_metadata(directory: Path, metadata: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------------------ reading
+#: metadata.json is a few KiB; anything past this is refused before it is parsed.
+MAX_METADATA_BYTES = 16 * 1024 * 1024
+
+
+def safe_member(directory: Path, name: Any, what: str, *, kind: str = "file", source: Path | None = None) -> Path:
+    """``directory / name`` after checking that it stays inside ``directory``.
+
+    ``name`` must be one plain path component (no separator, not ``.``/``..``, not absolute);
+    the resolved path (symlinks followed) must lie inside the resolved ``directory`` and be a
+    regular file (``kind="file"``) or a directory (``kind="dir"``): a device such as
+    ``/dev/zero``, a FIFO or a symlink out of the checkpoint is refused before it is opened.
+
+    Raises:
+        CheckpointError: naming ``source`` (the file that named ``name``) and ``what``.
+    """
+    where = f"{str(source)!r}: " if source is not None else ""
+    if (
+        not isinstance(name, str)
+        or not name
+        or "\x00" in name
+        or name in (".", "..")
+        or Path(name).name != name
+        or "\\" in name
+        or os.path.isabs(name)
+    ):
+        raise CheckpointError(f"{where}{what} must be a plain name inside the checkpoint directory, got {name!r}")
+    path = directory / name
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{where}{what} {str(path)!r} is missing") from None
+    except (OSError, RuntimeError) as err:  # symlink loops, permissions
+        raise CheckpointError(f"{where}{what} {str(path)!r} cannot be resolved: {err}") from None
+    root = directory.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise CheckpointError(
+            f"{where}{what} {str(path)!r} points outside the checkpoint directory (to {str(resolved)!r}); "
+            "checkpoints only read files inside their own directory"
+        )
+    mode = resolved.stat().st_mode
+    if kind == "file" and not stat.S_ISREG(mode):
+        raise CheckpointError(f"{where}{what} {str(path)!r} is not a regular file (a device, FIFO or directory)")
+    if kind == "dir" and not stat.S_ISDIR(mode):
+        raise CheckpointError(f"{where}{what} {str(path)!r} is not a directory")
+    return path
+
+
+def read_regular_file(path: Path, what: str, *, limit: int | None = None, expected_size: Any = None) -> bytes:
+    """The bytes of a regular file checked by :func:`safe_member`, at most ``limit`` bytes.
+
+    The size is checked (against ``limit`` and ``expected_size``) from ``stat`` before any
+    byte is read, and the read itself never takes more than that size plus one byte.
+    """
+    size = path.stat().st_size
+    if limit is not None and size > limit:
+        raise CheckpointError(f"{what} {str(path)!r} is {size} bytes; the limit is {limit}")
+    if expected_size is not None and size != expected_size:
+        raise CheckpointError(f"{what} {str(path)!r} is {size} bytes, metadata says {expected_size!r} (truncated?)")
+    with open(path, "rb") as handle:
+        data = handle.read(size + 1)
+    if len(data) != size:
+        raise CheckpointError(f"{what} {str(path)!r} changed size while being read")
+    return data
+
+
+def parse_json(data: bytes, path: Path) -> Any:
+    """``json.loads`` whose every failure (encoding, syntax, nesting depth) is a CheckpointError."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"{str(path)!r} is not valid JSON: {err}") from None
+    except RecursionError:
+        raise CheckpointError(f"{str(path)!r} nests JSON too deeply to be a checkpoint") from None
+
+
+#: Top-level metadata fields: the JSON types they must have, and how messages say so.
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "module_class": ((str,), "a string"),
+    "ctor_kwargs": ((dict,), "an object"),
+    "files": ((dict,), "an object"),
+    "modules": ((dict,), "an object"),
+    "catalog_class": ((str, type(None)), "a string or null"),
+    "inference_only": ((bool, type(None)), "a boolean or null"),
+}
+
+
 def _read_metadata(directory: Path) -> dict[str, Any]:
     if not directory.is_dir():
         raise FileNotFoundError(f"checkpoint directory {str(directory)!r} does not exist")
     meta_path = directory / METADATA_FILE
-    if not meta_path.is_file():
+    if not os.path.lexists(meta_path):
         legacy = [n for n in _LEGACY_FILES if (directory / n).exists()]
         hint = (
             f"; it holds RLlib pickle files {legacy}, which rlmigrate never loads (they can run "
@@ -100,10 +185,8 @@ def _read_metadata(directory: Path) -> dict[str, Any]:
             if legacy else ""
         )
         raise CheckpointError(f"{str(meta_path)!r} is missing: not an rlmigrate module checkpoint{hint}")
-    try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{str(meta_path)!r} is not valid JSON: {err}") from None
+    safe_member(directory, METADATA_FILE, "metadata file")
+    metadata = parse_json(read_regular_file(meta_path, "metadata file", limit=MAX_METADATA_BYTES), meta_path)
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         got = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
         raise CheckpointError(f"{str(meta_path)!r}: expected format {FORMAT!r}, got {got!r}")
@@ -122,30 +205,13 @@ def _read_metadata(directory: Path) -> dict[str, Any]:
     missing = sorted(required - set(metadata))
     if missing:
         raise CheckpointError(f"{str(meta_path)!r} lacks keys {missing}")
-    if not isinstance(metadata["ctor_kwargs"], dict):
-        raise CheckpointError(f"{str(meta_path)!r}: 'ctor_kwargs' must be an object")
+    for field, (types, expected) in _FIELD_TYPES.items():
+        if field in metadata and not isinstance(metadata[field], types):
+            got = type(metadata[field]).__name__
+            raise CheckpointError(f"{str(meta_path)!r}: field {field!r} must be {expected}, got {got}")
     return metadata
 
 
-def _read_state(directory: Path, metadata: dict[str, Any]) -> dict[str, np.ndarray]:
-    entry = metadata["files"].get(STATE_FILE) if isinstance(metadata["files"], dict) else None
-    if not isinstance(entry, dict) or "sha256" not in entry:
-        raise CheckpointError(f"{str(directory / METADATA_FILE)!r} has no sha256 for {STATE_FILE!r}")
-    file = directory / STATE_FILE
-    if not file.is_file():
-        raise CheckpointError(f"weights file {str(file)!r} is missing")
-    blob = file.read_bytes()
-    if entry.get("size") is not None and len(blob) != entry["size"]:
-        raise CheckpointError(f"weights file {str(file)!r} is {len(blob)} bytes, metadata says {entry['size']} (truncated?)")
-    if _sha256(blob) != entry["sha256"]:
-        raise CheckpointError(f"weights file {str(file)!r} does not match its sha256 in metadata.json (corrupt or tampered)")
-    try:
-        return safetensors_load(blob)
-    except (SafetensorError, ValueError, OSError) as err:
-        raise CheckpointError(f"weights file {str(file)!r} is not valid safetensors: {err}") from None
-
-
-def _sub_directory(directory: Path, name: Any) -> Path:
-    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
-        raise CheckpointError(f"{str(directory / METADATA_FILE)!r} names an invalid module directory {name!r}")
-    return directory / name
+def _sub_directory(directory: Path, name: Any, module_id: Any = None) -> Path:
+    what = f"module directory of {module_id!r}" if module_id is not None else "module directory"
+    return safe_member(directory, name, what, kind="dir", source=directory / METADATA_FILE)

@@ -301,15 +301,33 @@ class RLModule(abc.ABC):
 
         return checkpoint.save_module(self, path)
 
-    def restore_from_path(self, path: str, *, component: str | None = None, **kwargs: Any) -> None:
-        """Load weights from a checkpoint directory into this module (or one component)."""
+    def restore_from_path(
+        self,
+        path: str,
+        *,
+        component: str | None = None,
+        allow_dtype_cast: bool = False,
+        allow_non_finite: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """Load weights from a checkpoint directory into this module (or one component).
+
+        Weights of another dtype, or holding NaN/inf, are refused unless ``allow_dtype_cast`` /
+        ``allow_non_finite`` is set; nothing changes when the load is refused.
+        """
         from rlmigrate.core import checkpoint
 
-        checkpoint.restore_module(self, path, component=component)
+        checkpoint.restore_module(
+            self, path, component=component, allow_dtype_cast=allow_dtype_cast, allow_non_finite=allow_non_finite
+        )
 
     @classmethod
     def from_checkpoint(cls, path: str, *, module_class: type | None = None, **kwargs: Any) -> RLModule:
-        """Build a module from a checkpoint directory; the class must be a subclass of ``cls``."""
+        """Build a module from a checkpoint directory; the class must be a subclass of ``cls``.
+
+        Keyword arguments go to :func:`rlmigrate.core.checkpoint.load_module`
+        (``allowed_modules``, ``allow_dtype_cast``, ``allow_non_finite``).
+        """
         from rlmigrate.core import checkpoint
 
         return checkpoint.load_module(path, expected_base=cls, module_class=module_class, **kwargs)

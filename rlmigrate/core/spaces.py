@@ -124,9 +124,8 @@ def describe_space(space: gym.Space) -> str:
 def flat_obs_check(space: gym.Space, obs: Any, *, batched: bool, where: str = "observation") -> None:
     """Check that ``obs`` (a numpy struct) matches ``space`` in structure, shape and dtype kind.
 
-    This is a cheap structural check (no per-element bound checks): it catches the common
-    mistakes (wrong width, missing Dict key, unbatched input) with a message that names the
-    space, the expected shape and what came, without slowing the acting hot path.
+    A structural check only (no bounds, no finiteness): the shared observation checker of
+    :mod:`rlmigrate.core.obs_check` with its value checks off, so there is one check to keep.
 
     Args:
         space: the module's observation space.
@@ -135,32 +134,19 @@ def flat_obs_check(space: gym.Space, obs: Any, *, batched: bool, where: str = "o
         where: a path used in messages (``observation['pos']``).
 
     Raises:
-        ValueError: when structure or shape does not fit.
+        ValueError: when structure or shape does not fit (naming ``where``, the space and shapes).
     """
-    if isinstance(space, gym.spaces.Dict):
-        if not isinstance(obs, dict):
-            raise ValueError(f"{where}: expected a dict for {describe_space(space)}, got {type(obs).__name__}")
-        missing = [k for k in space.spaces if k not in obs]
-        if missing:
-            raise ValueError(f"{where}: missing key(s) {missing} for {describe_space(space)}; got keys {sorted(obs)}")
-        for key, sub in space.spaces.items():
-            flat_obs_check(sub, obs[key], batched=batched, where=f"{where}[{key!r}]")
-        return
+    from rlmigrate.core.obs_check import make_batch_checker
+
+    make_batch_checker(space, bounds=False, check_finite=False)(obs if batched else _with_batch_dim(space, obs), where)
+
+
+def _with_batch_dim(space: gym.Space, obs: Any) -> Any:
+    """One observation of ``space`` as a batch of one (structure left as is where it does not fit)."""
+    if isinstance(space, gym.spaces.Dict) and isinstance(obs, dict):
+        return {key: _with_batch_dim(space.spaces[key], value) if key in space.spaces else value for key, value in obs.items()}
     if isinstance(space, gym.spaces.Tuple):
-        if not isinstance(obs, (tuple, list)) or len(obs) != len(space.spaces):
-            raise ValueError(
-                f"{where}: expected a tuple of {len(space.spaces)} items for {describe_space(space)}, got {type(obs).__name__}"
-                + (f" of {len(obs)}" if isinstance(obs, (tuple, list)) else "")
-            )
-        for i, (sub, item) in enumerate(zip(space.spaces, obs)):
-            flat_obs_check(sub, item, batched=batched, where=f"{where}[{i}]")
-        return
-    shape = tuple(getattr(space, "shape", None) or ())
-    array = np.asarray(obs) if not hasattr(obs, "shape") else obs
-    got = tuple(array.shape)
-    expected_rank = len(shape) + (1 if batched else 0)
-    if len(got) != expected_rank or tuple(got[1:] if batched else got) != shape:
-        expected = ("(B, " + ", ".join(map(str, shape)) + ")") if batched else str(shape)
-        if batched and not shape:
-            expected = "(B,)"
-        raise ValueError(f"{where}: expected shape {expected} for {describe_space(space)}, got {got}")
+        if isinstance(obs, (tuple, list)) and len(obs) == len(space.spaces):
+            return tuple(_with_batch_dim(sub, item) for sub, item in zip(space.spaces, obs))
+        return obs
+    return np.asarray(obs)[None]

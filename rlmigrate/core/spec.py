@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib
-from collections.abc import Callable
+import inspect
 from typing import Any
 
 import gymnasium as gym
@@ -27,6 +26,8 @@ __all__ = [
     "MultiAgentRLModuleSpec",
     "class_path",
     "import_class",
+    "construct_module",
+    "takes_config_only",
 ]
 
 
@@ -35,36 +36,61 @@ def class_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def import_class(path: str, *, module_allowed: Callable[[str], bool] | None = None) -> type:
+def import_class(path: str) -> type:
     """Resolve a dotted class path written by :func:`class_path` (nested classes included).
 
-    Args:
-        path: ``package.module.Class`` (or ``package.module.Outer.Inner``).
-        module_allowed: if given, only module names it accepts are imported (importing runs
-            a module's top-level code; checkpoints use this to stay inside an allow-list).
+    Goes through the allow-list resolver (:mod:`rlmigrate.core.class_resolver`): inside a
+    checkpoint load only allowed or already-imported modules resolve; outside one, the
+    caller's own path is imported as RLlib does.
 
     Raises:
-        ValueError: if no (allowed) importable module prefix and attribute chain matches ``path``.
-        TypeError: if the object found is not a class.
+        ValueError: if no importable module prefix and attribute chain matches ``path``, or
+            the object found is not a class (a ``CheckpointError`` inside a load).
     """
-    parts = path.split(".")
-    for split in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:split])
-        if module_allowed is not None and not module_allowed(module_name):
-            continue
-        try:
-            obj: Any = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        try:
-            for attr in parts[split:]:
-                obj = getattr(obj, attr)
-        except AttributeError:
-            continue
-        if not isinstance(obj, type):
-            raise TypeError(f"{path!r} names {obj!r}, which is not a class")
-        return obj
-    raise ValueError(f"cannot import class {path!r}: no importable module.Class matches")
+    from rlmigrate.core.class_resolver import resolve_class
+
+    return resolve_class(path, base=object, what="class path")
+
+
+def takes_config_only(cls: type) -> bool:
+    """True for an RLlib 2.10-style module: ``__init__(self, config)`` and no keyword arguments.
+
+    Decided from the signature, never by calling and catching ``TypeError`` (that would hide
+    a real ``TypeError`` raised inside the constructor and build the module twice). A
+    constructor that names ``observation_space`` or takes ``**kwargs`` gets keywords.
+    """
+    try:
+        signature = inspect.signature(cls)  # the constructor's parameters, self excluded
+    except (TypeError, ValueError):  # builtins without a signature: keywords, as before
+        return False
+    params = list(signature.parameters.values())
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return False
+    if any(p.name == "observation_space" for p in params):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return any(p.kind in positional for p in params)
+
+
+def construct_module(cls: type, kwargs: dict[str, Any]) -> Any:
+    """``cls(**kwargs)``, or ``cls(RLModuleConfig(...))`` for a 2.10-style ``cls``.
+
+    ``kwargs`` are the keyword constructor arguments (``observation_space``, ``action_space``,
+    ``inference_only``, ``learner_only``, ``model_config``, ``catalog_class``).
+    """
+    if not takes_config_only(cls):
+        return cls(**kwargs)
+    from rlmigrate.core.rl_module import RLModuleConfig
+
+    config = RLModuleConfig(
+        observation_space=kwargs.get("observation_space"),
+        action_space=kwargs.get("action_space"),
+        inference_only=bool(kwargs.get("inference_only")),
+        learner_only=bool(kwargs.get("learner_only")),
+        model_config_dict=_model_config_dict(kwargs.get("model_config")),
+        catalog_class=kwargs.get("catalog_class"),
+    )
+    return cls(config)
 
 
 def _model_config_dict(model_config: Any) -> dict:
@@ -110,6 +136,9 @@ class RLModuleSpec:
     def build(self) -> Any:
         """Instantiate the module (and load ``load_state_path`` if set).
 
+        A 2.10-style ``module_class`` (``__init__(self, config: RLModuleConfig)``) gets an
+        ``RLModuleConfig`` positionally; which form is decided from its signature.
+
         Raises:
             ValueError: if ``module_class``, ``observation_space`` or ``action_space`` is missing.
         """
@@ -124,13 +153,17 @@ class RLModuleSpec:
                 f"module_class={self.module_class!r}, observation_space={self.observation_space!r}, "
                 f"action_space={self.action_space!r}"
             )
-        module = self.module_class(
-            observation_space=self.observation_space,
-            action_space=self.action_space,
-            inference_only=self.inference_only,
-            learner_only=self.learner_only,
-            model_config=self._get_model_config(),
-            catalog_class=self.catalog_class,
+        assert self.module_class is not None  # checked above; for type checkers
+        module = construct_module(
+            self.module_class,
+            {
+                "observation_space": self.observation_space,
+                "action_space": self.action_space,
+                "inference_only": self.inference_only,
+                "learner_only": self.learner_only,
+                "model_config": self._get_model_config(),
+                "catalog_class": self.catalog_class,
+            },
         )
         if self.load_state_path:
             module.restore_from_path(self.load_state_path)
@@ -224,6 +257,13 @@ class SingleAgentRLModuleSpec(RLModuleSpec):
 
 
 @dataclasses.dataclass
+class _MultiAgentRLModuleConfig:
+    """What a 2.10-style multi-module constructor receives: ``config.modules`` = the specs."""
+
+    modules: dict
+
+
+@dataclasses.dataclass
 class MultiRLModuleSpec:
     """Recipe for a :class:`MultiRLModule`: one :class:`RLModuleSpec` per module id.
 
@@ -281,13 +321,18 @@ class MultiRLModuleSpec:
             if module_id not in specs:
                 raise KeyError(f"module id {module_id!r} not in this spec; available: {sorted(specs)}")
             return specs[module_id].build()
-        module = self.multi_rl_module_class(
-            observation_space=self.observation_space,
-            action_space=self.action_space,
-            inference_only=self.inference_only,
-            model_config=_model_config_dict(self.model_config) if self.model_config is not None else None,
-            rl_module_specs=specs,
-        )
+        assert self.multi_rl_module_class is not None  # set in __post_init__
+        if takes_config_only(self.multi_rl_module_class):
+            # 2.10: MultiAgentRLModule(config: MultiAgentRLModuleConfig(modules={...})).
+            module = self.multi_rl_module_class(_MultiAgentRLModuleConfig(modules=specs))
+        else:
+            module = self.multi_rl_module_class(
+                observation_space=self.observation_space,
+                action_space=self.action_space,
+                inference_only=self.inference_only,
+                model_config=_model_config_dict(self.model_config) if self.model_config is not None else None,
+                rl_module_specs=specs,
+            )
         if self.load_state_path:
             module.restore_from_path(self.load_state_path)
         return module

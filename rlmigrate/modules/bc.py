@@ -59,7 +59,9 @@ class BCTorchRLModule(TorchRLModule):
         ).build(framework="torch")
 
     def get_initial_state(self) -> dict:
-        return self.encoder.get_initial_state() if self._stateful else {}
+        # Not gated on a flag set in setup(): a subclass may build its own encoder there.
+        getter = getattr(getattr(self, "encoder", None), "get_initial_state", None)
+        return getter() if callable(getter) else {}
 
     def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         encoded = self.encoder(batch)

@@ -30,6 +30,10 @@ from rlmigrate.core.columns import Columns
 from rlmigrate.core.constants import ACTOR, CRITIC, ENCODER_OUT
 from rlmigrate.core.torch_rl_module import TorchRLModule
 from rlmigrate.models.configs import RecurrentEncoderConfig
+from rlmigrate.models.torch.actor_critic import (
+    TorchActorCriticEncoder,
+    TorchStatefulActorCriticEncoder,
+)
 from rlmigrate.modules._catalog import default_catalog_class, require_catalog
 from rlmigrate.modules._fast_path import fast_actor_forward
 
@@ -72,16 +76,34 @@ class PPOTorchRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         if not self.inference_only:
             self.vf = catalog.build_vf_head(framework="torch")
 
+    # A subclass may override setup() and build its own encoder and heads without calling
+    # ours (RLlib documents that), so nothing below may rely on attributes our setup() sets:
+    # each flag is read from __dict__ when setup() stored it, else derived from what was built.
+    def _is_recurrent(self) -> bool:
+        flag = self.__dict__.get("_stateful")
+        if flag is None:
+            flag = self.__dict__["_stateful"] = bool(self.get_initial_state())
+        return flag
+
+    def _has_shared_encoder(self) -> bool:
+        flag = self.__dict__.get("_shared")
+        if flag is None:
+            config = getattr(getattr(self, "encoder", None), "config", None)
+            flag = bool(getattr(config, "shared", not hasattr(getattr(self, "encoder", None), "critic_encoder")))
+            self.__dict__["_shared"] = flag
+        return flag
+
     def get_non_inference_attributes(self) -> list[str]:
         """``["vf"]``, plus the critic encoder when it is separate and stateless."""
-        if self._shared or self._stateful:
+        if self._has_shared_encoder() or self._is_recurrent():
             return ["vf"]
         return ["vf", "encoder.critic_encoder"]
 
     def get_initial_state(self) -> dict:
         """The encoder's initial state (``{"h", "c"}`` of ``(L, H)``; per actor/critic when
-        separate), or ``{}`` for stateless modules."""
-        return self.encoder.get_initial_state() if self._stateful else {}
+        separate), or ``{}`` for stateless modules (or an encoder without ``get_initial_state``)."""
+        getter = getattr(getattr(self, "encoder", None), "get_initial_state", None)
+        return getter() if callable(getter) else {}
 
     # ----------------------------------------------------------------- forward passes
     def _encode(self, batch: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -97,7 +119,7 @@ class PPOTorchRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         Plain MLP modules take a fused path here (same layers, same results; see
         ``rlmigrate/modules/_fast_path.py``): it halves the Python overhead at batch 1.
         """
-        if not self._stateful:
+        if not self._is_recurrent():
             fast = fast_actor_forward(self, batch)
             if fast is not None:
                 return fast
@@ -135,11 +157,15 @@ class PPOTorchRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         return vf(embeddings).squeeze(-1)
 
     def _critic_embeddings(self, batch: dict[str, Any]) -> torch.Tensor:
-        if self._stateful:
-            return self.encoder.encode_critic(batch)[0]
-        if self._shared:
-            return self.encoder.encoder(batch)[ENCODER_OUT]
-        return self.encoder.critic_encoder(batch)[ENCODER_OUT]
+        encoder: Any = self.encoder
+        if not isinstance(self.encoder, (TorchActorCriticEncoder, TorchStatefulActorCriticEncoder)):
+            # A subclass's own encoder (setup() overridden): its full pass holds the critic output.
+            return encoder(batch)[ENCODER_OUT][CRITIC]
+        if self._is_recurrent():
+            return encoder.encode_critic(batch)[0]
+        if self._has_shared_encoder():
+            return encoder.encoder(batch)[ENCODER_OUT]
+        return encoder.critic_encoder(batch)[ENCODER_OUT]
 
 
 #: RLlib 2.60 name of the same module.

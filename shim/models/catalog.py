@@ -9,7 +9,6 @@ space, exactly as RLlib 2.10 did (torch only).
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from typing import Any
 
@@ -56,11 +55,15 @@ def _check_framework(framework: str | None) -> None:
 
 
 def _import_dotted(path: str) -> Any:
-    module_name, _, attr = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as err:
-        raise ValueError(f"custom_model {path!r} could not be imported: {err}") from err
+    """A dotted ``custom_model`` path, through the one allow-list resolver.
+
+    Inside a checkpoint load (:func:`rlmigrate.core.class_resolver.checkpoint_imports`) only
+    registered names, already-imported modules and allowed prefixes resolve, so a name read
+    from a checkpoint never imports a module; a caller's own config imports as RLlib did.
+    """
+    from rlmigrate.core.class_resolver import resolve_class
+
+    return resolve_class(path, base=object, what="config.model.custom_model", registry=_CUSTOM_MODELS)
 
 
 class ModelCatalog:

@@ -5,12 +5,13 @@ Kept deliberately lean: one pass over each structure, no deep copies, vectorised
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import torch
+
+from rlmigrate.core import obs_check as _obs_check
 
 _INT_KINDS = "iu"
 _F32 = np.dtype(np.float32)
@@ -103,129 +104,8 @@ def stack_observations(obs_batch: Any) -> Any:
     return obs_batch
 
 
-def check_batch_in_space(
-    space: gym.Space, batch: Any, where: str = "obs_batch", *, bounds: bool = True
-) -> None:
-    """Raises ValueError when a batch ``(B, ...)`` does not fit ``space``.
-
-    Checks structure, per-item shape, numeric dtype and (when ``bounds``) Box/Discrete/
-    MultiDiscrete/MultiBinary ranges, vectorised over the batch. The message names the space,
-    the expected shape and what came, and the first offending row. For repeated checks of
-    one space build the checker once with :func:`make_batch_checker`.
-    """
-    make_batch_checker(space, bounds=bounds)(batch, where)
-
-
-BatchChecker = Callable[[Any, str], None]
-
-
-def make_batch_checker(space: gym.Space, *, bounds: bool = True) -> BatchChecker:
-    """A function ``check(batch, where)`` validating batches of ``space`` (see
-    :func:`check_batch_in_space`); bounds and shapes are prepared once, so a call costs a few
-    vectorised comparisons."""
-    if isinstance(space, gym.spaces.Dict):
-        children = {
-            key: make_batch_checker(sub, bounds=bounds) for key, sub in space.spaces.items()
-        }
-
-        def check_dict(batch: Any, where: str = "obs_batch") -> None:
-            if not isinstance(batch, Mapping):
-                raise ValueError(
-                    f"{where}: expected a dict of batched arrays for {space}, got {type(batch).__name__}"
-                )
-            missing = [k for k in children if k not in batch]
-            if missing:
-                raise ValueError(
-                    f"{where}: missing key(s) {missing} for {space}; got keys {sorted(batch)}"
-                )
-            for key, child in children.items():
-                child(batch[key], f"{where}[{key!r}]")
-
-        return check_dict
-    if isinstance(space, gym.spaces.Tuple):
-        items = [make_batch_checker(sub, bounds=bounds) for sub in space.spaces]
-
-        def check_tuple(batch: Any, where: str = "obs_batch") -> None:
-            if not isinstance(batch, (tuple, list)) or len(batch) != len(items):
-                raise ValueError(
-                    f"{where}: expected a tuple of {len(items)} batched arrays for {space}"
-                )
-            for i, (child, item) in enumerate(zip(items, batch)):
-                child(item, f"{where}[{i}]")
-
-        return check_tuple
-    shape = tuple(space.shape or ())
-    low = high = None
-    if bounds and isinstance(space, gym.spaces.Box):
-        finite_low, finite_high = np.isfinite(space.low).any(), np.isfinite(space.high).any()
-        low = space.low if finite_low else None
-        high = space.high if finite_high else None
-        # Uniform bounds (the common case): compare the batch min/max with two scalars.
-        if low is not None and np.all(space.low == space.low.flat[0]):
-            low = float(space.low.flat[0])
-        if high is not None and np.all(space.high == space.high.flat[0]):
-            high = float(space.high.flat[0])
-    expected = f"(B, {', '.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
-
-    def check_leaf(batch: Any, where: str = "obs_batch") -> None:
-        if isinstance(batch, torch.Tensor):
-            array = batch.detach().cpu().numpy()
-        else:
-            array = batch if type(batch) is np.ndarray else np.asarray(batch)
-        if array.shape[1:] != shape or array.ndim != len(shape) + 1:
-            raise ValueError(f"{where}: expected shape {expected} for {space}, got {array.shape}")
-        if array.dtype.kind not in "biuf":
-            raise ValueError(
-                f"{where}: expected a numeric array for {space}, got dtype {array.dtype}"
-            )
-        if not bounds or array.size == 0:
-            return
-        if isinstance(space, gym.spaces.Box):
-            if array.size <= 32 and type(low) is float and type(high) is float:
-                # Tiny batches (acting one step): plain Python beats two numpy reductions.
-                # NaN fails both comparisons, so it is caught too.
-                if all(low <= value <= high for value in array.ravel().tolist()):
-                    return
-                ok = False
-            elif array.dtype.kind == "f" and low is None and high is None:
-                ok = not np.isnan(array).any()
-            else:
-                ok = (
-                    low is None
-                    or (
-                        array.min() >= low
-                        if type(low) is float
-                        else np.greater_equal(array, low).all()
-                    )
-                ) and (
-                    high is None
-                    or (
-                        array.max() <= high
-                        if type(high) is float
-                        else np.less_equal(array, high).all()
-                    )
-                )
-                if ok and array.dtype.kind == "f" and (low is None or high is None):
-                    ok = not np.isnan(array).any()
-            if ok:
-                return
-            bad = ~((array >= space.low) & (array <= space.high))
-        elif isinstance(space, gym.spaces.Discrete):
-            bad = (
-                (array < space.start)
-                | (array >= space.start + space.n)
-                | (array != np.floor(array))
-            )
-        elif isinstance(space, gym.spaces.MultiDiscrete):
-            start = getattr(space, "start", 0)
-            bad = (array < start) | (array >= start + space.nvec)
-        elif isinstance(space, gym.spaces.MultiBinary):
-            bad = (array != 0) & (array != 1)
-        else:
-            return
-        if bad.any():
-            flat = bad.reshape(bad.shape[0], -1).any(axis=1)
-            row = int(np.argmax(flat))
-            raise ValueError(f"{where}: row {row} = {array[row].tolist()!r} is outside {space}")
-
-    return check_leaf
+# The observation check is rlmigrate's own (one check for compute_actions and the shim);
+# these names stay importable from here for the shim's callers.
+check_batch_in_space = _obs_check.check_batch_in_space
+make_batch_checker = _obs_check.make_batch_checker
+BatchChecker = _obs_check.BatchChecker

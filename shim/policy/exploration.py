@@ -15,7 +15,6 @@ re-exports them (and ``FLOAT_MIN``) and builds one from an ``exploration_config`
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import gymnasium as gym
@@ -53,10 +52,10 @@ def _resolve_type(kind: Any) -> type[Exploration]:
         if short in _BUILTIN:
             return _BUILTIN[short]
         if "." in kind and not kind.startswith("ray."):
-            module_name, _, attr = kind.rpartition(".")
-            found = getattr(importlib.import_module(module_name), attr)
-            if isinstance(found, type) and issubclass(found, Exploration):
-                return found
+            # The one allow-list resolver: inside a checkpoint load nothing new is imported.
+            from rlmigrate.core.class_resolver import resolve_class
+
+            return resolve_class(kind, base=Exploration, what="config.exploration_config.type")
     raise ValueError(
         f"Unsupported exploration type {kind!r}; the shim provides {sorted(_BUILTIN)} or an "
         "Exploration subclass (class object or dotted path)"

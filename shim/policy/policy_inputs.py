@@ -109,6 +109,13 @@ class PolicyInputsMixin:
         if not isinstance(obs, (Mapping, tuple)):
             array = obs.detach().cpu().numpy() if isinstance(obs, torch.Tensor) else np.asarray(obs)
             if array.ndim == 2 and array.shape[1] == flat_width and array.dtype.kind == "f":
+                if check is not _NO_CHECK and not np.isfinite(array).all():
+                    # Same refusal as the shared checker's for raw observations.
+                    row = int(np.argmax(~np.isfinite(array).all(axis=1)))
+                    raise ValueError(
+                        f"obs_batch: row {row} of the flattened observations holds NaN or inf; "
+                        "observations must be finite"
+                    )
                 return to_tensor(array)  # already flattened (preprocessed) observations
             obs = array
         if check is not _NO_CHECK:

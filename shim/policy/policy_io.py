@@ -9,15 +9,24 @@ Layout written by ``Policy.export_checkpoint(dir)``::
     weights.safetensors       get_weights()
     module/                   (RLModule-backed policies) a core module checkpoint
 
-Classes named in the files (the policy class, a ``custom_model`` class, ...) are resolved
-only when their module is already imported, lives under ``shim.``/``rlmigrate.``, or is under
-a prefix the caller allows (``allowed_modules=``), because importing runs code.
+Loading trusts nothing in the directory (see ``docs/guide/checkpoints.md``):
+
+* every dotted name (the policy class, ``{"__class__": ...}`` config values, and the
+  ``config.model.custom_model`` / ``config.exploration_config.type`` strings the policy resolves
+  while it is built) goes through the one allow-list resolver
+  (:mod:`rlmigrate.core.class_resolver`): already imported, under ``shim``/``rlmigrate``, or under
+  a prefix the caller allows (``allowed_modules=``), because importing runs code;
+* ``weights_file``, ``module_checkpoint`` and ``policies/<id>`` must be plain names of regular
+  files/directories inside the checkpoint (no ``..``, absolute paths, symlinks out, devices);
+* the weights header is compared with the model's shapes and dtypes (a meta-device build first,
+  so sizes in the stored config allocate nothing), NaN/inf and other dtypes are refused unless
+  ``allow_non_finite`` / ``allow_dtype_cast``; a malformed record is a ``PolicyCheckpointError``
+  (a ``CheckpointError``) naming the file and field.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import sys
@@ -27,9 +36,23 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
-from safetensors.numpy import load as safetensors_load
 from safetensors.numpy import save as safetensors_save
 
+from rlmigrate.core.checkpoint_files import (
+    MAX_METADATA_BYTES,
+    CheckpointError,
+    parse_json,
+    read_regular_file,
+    safe_member,
+)
+from rlmigrate.core.checkpoint_weights import (
+    WeightPolicy,
+    WeightsFile,
+    check_header_fits,
+    decode_weights,
+    parse_header,
+)
+from rlmigrate.core.class_resolver import checkpoint_imports, resolve_class
 from rlmigrate.core.spaces import space_from_dict, space_to_dict
 from shim.policy.policy_base import policy_base
 
@@ -42,11 +65,11 @@ WEIGHTS_FILE = "weights.safetensors"
 MODULE_DIR = "module"
 FORMAT = "rlmigrate-shim"
 FORMAT_VERSION = 1
-_TRUSTED = ("shim.", "rlmigrate.")
+_TRUSTED = ("shim", "rlmigrate")
 
 
-class PolicyCheckpointError(ValueError):
-    """A policy checkpoint or spec cannot be written or read safely."""
+class PolicyCheckpointError(CheckpointError):
+    """A policy checkpoint or spec cannot be written or read safely (a ``CheckpointError``)."""
 
 
 def _class_path(cls: type) -> str:
@@ -74,35 +97,13 @@ def _encode(value: Any, where: str) -> Any:
     )
 
 
-def _import_allowed(path: str, allowed: tuple[str, ...]) -> type:
-    module_name, _, attr = path.rpartition(".")
-    candidates = [module_name]
-    # Nested classes: "pkg.mod.Outer.Inner" -> try shorter module names.
-    while "." in candidates[-1]:
-        candidates.append(candidates[-1].rpartition(".")[0])
-    for name in candidates:
-        trusted = name in sys.modules or any(
-            (name + ".").startswith(prefix if prefix.endswith(".") else prefix + ".")
-            for prefix in allowed
-        )
-        if not trusted:
-            continue
-        try:
-            obj: Any = importlib.import_module(name)
-        except ImportError:
-            continue
-        try:
-            for part in path[len(name) + 1 :].split("."):
-                obj = getattr(obj, part)
-        except AttributeError:
-            continue
-        if isinstance(obj, type):
-            return obj
-    raise PolicyCheckpointError(
-        f"class {path!r} is not importable from an allowed module (already imported, under "
-        f"{list(_TRUSTED)}, or allowed_modules={list(allowed[len(_TRUSTED) :])}); import its module "
-        f"first or pass allowed_modules=[{module_name!r}]"
-    )
+def _import_allowed(path: Any, allowed: tuple[str, ...], what: str = "class") -> type:
+    """A class named in a policy checkpoint, through the one allow-list resolver
+    (:mod:`rlmigrate.core.class_resolver`): already imported, or under an allowed prefix."""
+    try:
+        return resolve_class(path, base=object, what=what, allowed=allowed, trust_imported=True)
+    except CheckpointError as err:
+        raise PolicyCheckpointError(str(err)) from None
 
 
 def _decode(value: Any, allowed: tuple[str, ...]) -> Any:
@@ -134,7 +135,7 @@ def policy_spec_to_dict(policy: Policy) -> dict[str, Any]:
 def _spec_parts(
     spec: Mapping[str, Any], allowed: tuple[str, ...]
 ) -> tuple[type, gym.Space, gym.Space, dict]:
-    cls = _import_allowed(spec["policy_class"], allowed)
+    cls = _import_allowed(spec["policy_class"], allowed, "policy_spec.policy_class")
     base = policy_base()  # registered by shim.policy.policy (imported with any Policy class)
     if base is None or not issubclass(cls, base):
         raise PolicyCheckpointError(
@@ -154,14 +155,7 @@ def policy_from_state(
     """Builds ``policy_class(obs_space, action_space, config)`` from a state and loads it."""
     allowed = _TRUSTED + tuple(allowed_modules)
     cls, obs_space, act_space, config = _spec_parts(state["policy_spec"], allowed)
-    if module is not None or cls is policy_base():
-        if module is None:
-            raise PolicyCheckpointError(
-                "this policy acts with an RLModule; pass module=... (or load a checkpoint)"
-            )
-        policy = cls(obs_space, act_space, config, module=module)
-    else:
-        policy = cls(obs_space, act_space, config)
+    policy = _build_policy(cls, obs_space, act_space, config, module)
     policy.set_state(state)
     return policy
 
@@ -223,9 +217,29 @@ def export_policy_checkpoint(
     return str(directory)
 
 
-def _load_one(directory: Path, allowed: tuple[str, ...]) -> Policy:
+def _field(record: Any, name: str, types: type | tuple[type, ...], path: Path) -> Any:
+    """``record[name]`` checked to be of ``types``; else a PolicyCheckpointError naming both."""
+    if not isinstance(record, dict) or name not in record:
+        raise PolicyCheckpointError(f"{str(path)!r} lacks field {name!r}")
+    value = record[name]
+    if not isinstance(value, types):
+        raise PolicyCheckpointError(f"{str(path)!r}: field {name!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _expected_weights(policy: Policy) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """``{key: (dtype name, shape)}`` of ``policy.get_weights()``, without copying weights."""
+    model = policy.model
+    if model is None:
+        return {}
+    if getattr(policy, "_is_module", False):
+        return {k: (np.asarray(v).dtype.name, tuple(np.shape(v))) for k, v in model.get_state().items()}
+    return {k: (str(v.dtype).removeprefix("torch."), tuple(v.shape)) for k, v in model.state_dict().items()}
+
+
+def _read_record(directory: Path) -> tuple[Path, dict[str, Any]]:
     state_path = directory / STATE_FILE
-    if not state_path.is_file():
+    if not os.path.lexists(state_path):
         pickles = [
             p.name for p in directory.glob("policy_state.*") if p.suffix in (".pkl", ".msgpck")
         ]
@@ -238,56 +252,143 @@ def _load_one(directory: Path, allowed: tuple[str, ...]) -> Policy:
         raise PolicyCheckpointError(
             f"{str(state_path)!r} is missing: not a shim policy checkpoint{hint}"
         )
-    record = json.loads(state_path.read_text())
+    safe_member(directory, STATE_FILE, "policy state file")
+    record = parse_json(read_regular_file(state_path, "policy state file", limit=MAX_METADATA_BYTES), state_path)
+    if not isinstance(record, dict):
+        raise PolicyCheckpointError(f"{str(state_path)!r} must hold a JSON object, got {type(record).__name__}")
     if record.get("format") != FORMAT or record.get("format_version") != FORMAT_VERSION:
         raise PolicyCheckpointError(
             f"{str(state_path)!r}: expected format {FORMAT!r} version {FORMAT_VERSION}, got "
             f"{record.get('format')!r} version {record.get('format_version')!r}"
         )
-    blob = (directory / record["weights_file"]).read_bytes()
-    if hashlib.sha256(blob).hexdigest() != record["weights_sha256"]:
-        raise PolicyCheckpointError(
-            f"{str(directory / record['weights_file'])!r}: sha256 does not match the record"
-        )
-    weights = {k: v for k, v in safetensors_load(blob).items() if k != "__empty__"}
-    module = None
-    if record.get("module_checkpoint"):
-        from rlmigrate.core.checkpoint import load_module
+    spec = _field(record, "policy_spec", dict, state_path)
+    for name in ("policy_class", "observation_space", "action_space", "config"):
+        _field(spec, name, (str,) if name == "policy_class" else (dict,), state_path)
+    for name in ("global_timestep", "num_grad_updates"):
+        if type(_field(record, name, int, state_path)) is bool:
+            raise PolicyCheckpointError(f"{str(state_path)!r}: field {name!r} must be an int")
+    _field(record, "weights_sha256", str, state_path)
+    return state_path, record
 
-        module_dir = directory / record["module_checkpoint"]
+
+def _load_one(directory: Path, allowed: tuple[str, ...], weight_policy: WeightPolicy) -> Policy:
+    state_path, record = _read_record(directory)
+    weights_name = _field(record, "weights_file", str, state_path)
+    weights_path = safe_member(directory, weights_name, "field 'weights_file'", source=state_path)
+    blob = read_regular_file(weights_path, "weights file")
+    if hashlib.sha256(blob).hexdigest() != record["weights_sha256"]:
+        raise PolicyCheckpointError(f"{str(weights_path)!r}: sha256 does not match the record")
+    weights_file = WeightsFile(weights_path, blob, parse_header(blob, weights_path))
+    header = {k: v for k, v in weights_file.header.items() if k != "__empty__"}
+    module = None
+    module_name = record.get("module_checkpoint")
+    if module_name is not None:
+        from rlmigrate.core.checkpoint import load_module
+        from rlmigrate.core.checkpoint_files import _read_metadata
+
+        module_dir = safe_member(directory, module_name, "field 'module_checkpoint'", kind="dir", source=state_path)
         prefixes = [p for p in allowed if p not in _TRUSTED]
-        class_path = json.loads((module_dir / "metadata.json").read_text()).get("module_class", "")
-        if (
-            class_path.rpartition(".")[0] in sys.modules
-        ):  # already imported: loading runs no new code
+        class_path = _read_metadata(module_dir)["module_class"]
+        if class_path.rpartition(".")[0] in sys.modules:  # already imported: loading runs no new code
             prefixes.append(class_path.rpartition(".")[0])
-        module = load_module(module_dir, allowed_modules=prefixes)
-    state = {
-        "weights": weights,
-        "global_timestep": record["global_timestep"],
-        "num_grad_updates": record["num_grad_updates"],
-        "policy_spec": record["policy_spec"],
-        "_exploration_state": _decode(record.get("exploration_state", {}), allowed),
-    }
-    return policy_from_state(state, module=module, allowed_modules=allowed[len(_TRUSTED) :])
+        module = load_module(
+            module_dir,
+            allowed_modules=prefixes,
+            allow_dtype_cast=weight_policy.allow_dtype_cast,
+            allow_non_finite=weight_policy.allow_non_finite,
+        )
+    with checkpoint_imports(allowed, str(state_path)):
+        try:
+            cls, obs_space, act_space, config = _spec_parts(record["policy_spec"], allowed)
+            exploration_state = _decode(record.get("exploration_state", {}), allowed)
+            if module is None:  # sizes in the stored config: checked before a real build
+                probe = _probe_policy(cls, obs_space, act_space, config)
+                if probe is not None:
+                    check_header_fits(header, _expected_weights(probe), weights_path, cls.__name__, weight_policy)
+            built = _build_policy(cls, obs_space, act_space, config, module)
+        except CheckpointError as err:
+            raise PolicyCheckpointError(str(err)) from None
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:
+            raise PolicyCheckpointError(
+                f"{str(state_path)!r}: field 'policy_spec' does not build a policy: {type(err).__name__}: {err}"
+            ) from err
+    check_header_fits(header, _expected_weights(built), weights_path, type(built).__name__, weight_policy)
+    weights = {k: v for k, v in decode_weights(weights_file, weight_policy).items() if k != "__empty__"}
+    built.set_state(
+        {
+            "weights": weights,
+            "global_timestep": record["global_timestep"],
+            "num_grad_updates": record["num_grad_updates"],
+            "_exploration_state": exploration_state,
+        }
+    )
+    return built
+
+
+def _probe_policy(cls: type, obs_space: gym.Space, act_space: gym.Space, config: dict) -> Policy | None:
+    """``cls`` built on torch's meta device (parameter shapes, no memory), or None when its
+    constructor needs real tensors (then the weights are checked after the real build)."""
+    import copy
+    import warnings
+
+    import torch
+
+    try:
+        with warnings.catch_warnings(), torch.device("meta"):
+            warnings.simplefilter("ignore")
+            return cls(obs_space, act_space, copy.deepcopy(config))
+    except CheckpointError:
+        raise
+    except Exception:  # noqa: BLE001 - e.g. an LSTM's numpy initial state on the meta device
+        return None
+
+
+def _build_policy(cls: type, obs_space: gym.Space, act_space: gym.Space, config: dict, module: Any) -> Policy:
+    if module is not None or cls is policy_base():
+        if module is None:
+            raise PolicyCheckpointError(
+                "this policy acts with an RLModule; pass module=... (or load a checkpoint)"
+            )
+        return cls(obs_space, act_space, config, module=module)
+    return cls(obs_space, act_space, config)
 
 
 def load_policy_checkpoint(
-    checkpoint: str | os.PathLike, policy_ids: Any = None, *, allowed_modules: Iterable[str] = ()
+    checkpoint: str | os.PathLike,
+    policy_ids: Any = None,
+    *,
+    allowed_modules: Iterable[str] = (),
+    allow_dtype_cast: bool = False,
+    allow_non_finite: bool = False,
 ) -> Any:
     """A Policy from a policy checkpoint, or ``{policy_id: Policy}`` from a directory holding
     ``policies/<id>/`` sub-checkpoints (optionally only ``policy_ids``).
+
+    Every dotted name in the checkpoint (the policy class, ``config.model.custom_model``,
+    ``config.exploration_config.type``, a module checkpoint's class) resolves only from
+    already-imported modules, ``shim``/``rlmigrate`` or ``allowed_modules``; files must be
+    regular files inside the checkpoint; weights must match the policy's dtypes and be finite
+    unless ``allow_dtype_cast`` / ``allow_non_finite`` say otherwise.
+
+    Raises:
+        FileNotFoundError: ``checkpoint`` does not exist.
+        PolicyCheckpointError: (a ``CheckpointError``) naming the file and field at fault.
     """
     allowed = _TRUSTED + tuple(allowed_modules)
+    weight_policy = WeightPolicy(allow_dtype_cast=allow_dtype_cast, allow_non_finite=allow_non_finite)
     directory = Path(checkpoint)
     if not directory.is_dir():
         raise FileNotFoundError(f"policy checkpoint directory {str(directory)!r} does not exist")
     policies_dir = directory / "policies"
-    if policies_dir.is_dir() and not (directory / STATE_FILE).is_file():
+    if os.path.lexists(policies_dir) and not os.path.lexists(directory / STATE_FILE):
+        policies_dir = safe_member(directory, "policies", "policies directory", kind="dir")
         ids = sorted(p.name for p in policies_dir.iterdir() if p.is_dir())
         wanted = ids if policy_ids is None else list(policy_ids)
         unknown = [pid for pid in wanted if pid not in ids]
         if unknown:
             raise PolicyCheckpointError(f"policy ids {unknown} not in checkpoint; available: {ids}")
-        return {pid: _load_one(policies_dir / pid, allowed) for pid in wanted}
-    return _load_one(directory, allowed)
+        return {
+            pid: _load_one(safe_member(policies_dir, pid, "policy directory", kind="dir"), allowed, weight_policy)
+            for pid in wanted
+        }
+    return _load_one(directory, allowed, weight_policy)

@@ -99,15 +99,26 @@ class PolicyStateMixin:
 
     @staticmethod
     def from_checkpoint(
-        checkpoint: str, policy_ids: Any = None, *, allowed_modules: Any = ()
+        checkpoint: str,
+        policy_ids: Any = None,
+        *,
+        allowed_modules: Any = (),
+        allow_dtype_cast: bool = False,
+        allow_non_finite: bool = False,
     ) -> Any:
         """A Policy (or ``{policy_id: Policy}`` for a multi-policy directory) from a checkpoint.
 
         Classes named in the checkpoint are imported only from already-imported modules,
-        ``shim``/``rlmigrate``, or the prefixes in ``allowed_modules``.
+        ``shim``/``rlmigrate``, or the prefixes in ``allowed_modules``. Weights whose dtype
+        differs from the model's, or that hold NaN/inf, are refused unless the matching
+        ``allow_*`` flag is set (see ``docs/guide/checkpoints.md``).
         """
         return policy_io.load_policy_checkpoint(
-            checkpoint, policy_ids, allowed_modules=allowed_modules
+            checkpoint,
+            policy_ids,
+            allowed_modules=allowed_modules,
+            allow_dtype_cast=allow_dtype_cast,
+            allow_non_finite=allow_non_finite,
         )
 
     @staticmethod

@@ -21,6 +21,7 @@ from rlmigrate.codemod.rules.rlm032_policy_learner_hooks import PolicyLearnerHoo
 from rlmigrate.codemod.rules.rlm040_custom_distribution import CustomDistributionToTorchDistribution
 from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistributionToNewStack
 from rlmigrate.codemod.rules.rlm050_legacy_imports import RemoveUnusedLegacyImports
+from rlmigrate.codemod.rules.rlm059_ray_removed_imports import RayRemovedImportsGuarded
 from rlmigrate.codemod.rules.rlm060_tf_model import TFModelNeedsPort
 from rlmigrate.codemod.rules.rlm061_view_requirements import ViewRequirementsNeedConnectors
 from rlmigrate.codemod.rules.rlm062_custom_loss import CustomLossNeedsLearner
@@ -42,6 +43,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CustomDistributionToTorchDistribution,
     BuiltinDistributionToNewStack,
     RemoveUnusedLegacyImports,
+    RayRemovedImportsGuarded,
     TFModelNeedsPort,
     ViewRequirementsNeedConnectors,
     CustomLossNeedsLearner,

@@ -17,13 +17,15 @@ ROOT = Path(__file__).resolve().parents[3]
 RULES_DIR = ROOT / "fixtures" / "rules"
 # Rules that only act together with another one (the pair in the fixture is run with both).
 DEPENDS = {"RLM002": {"RLM001"}, "RLM020": {"RLM021"}}
+# Rules that act only for one --target.
+TARGET_OF = {"RLM059": "ray"}
 CODES = sorted(rules_by_code())
 
 
 def run_rule(code: str, text: str):
     selected = frozenset({code, "RLM050"} | DEPENDS.get(code, set()))
-    return rewrite_source(text, path=f"{code}.py", target=Target("rlmigrate"), selected=selected,
-                          rule_classes=ALL_RULES)
+    return rewrite_source(text, path=f"{code}.py", target=Target(TARGET_OF.get(code, "rlmigrate")),
+                          selected=selected, rule_classes=ALL_RULES)
 
 
 @pytest.mark.parametrize("code", CODES)

@@ -74,7 +74,7 @@ def test_discrete_like_values_outside_fail(space: gym.Space, bad: np.ndarray) ->
 def test_bounds_can_be_skipped_but_shape_is_always_checked() -> None:
     space = gym.spaces.Box(-1, 1, (2,))
     make_batch_checker(space, bounds=False)(np.full((1, 2), 9.0), "obs")
-    with pytest.raises(ValueError, match=r"expected shape \(B, 2,\)"):
+    with pytest.raises(ValueError, match=r"expected shape \(B, 2\)"):
         make_batch_checker(space, bounds=False)(np.zeros((1, 3)), "obs")
 
 

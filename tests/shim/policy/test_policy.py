@@ -129,7 +129,7 @@ def test_state_threading_through_a_stateful_module() -> None:
     ("obs", "match"),
     [
         (np.full((2, 3), 1.5, np.float32), r"row 0 .* outside Box"),
-        (np.zeros((2, 4), np.float32), r"expected shape \(B, 3,\)"),
+        (np.zeros((2, 4), np.float32), r"expected shape \(B, 3\)"),
         (np.array([[0.0, np.nan, 0.0]], np.float32), "outside Box"),
         (np.array([["a", "b", "c"]]), "numeric"),
     ],

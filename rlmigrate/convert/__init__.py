@@ -1,0 +1,1 @@
+"""Ray legacy checkpoints -> module checkpoints, read without executing code (``rlmigrate convert-checkpoint``)."""
