@@ -8,6 +8,7 @@ from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.rules._policy_convert import LEARNER_HOOKS
 from rlmigrate.codemod.rules._policy_rules import builder_call, is_torch_policy
 from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.rules.rlm033_policy_learner import reported_hooks
 
 
 class PolicyLearnerHooks(Rule):
@@ -42,8 +43,9 @@ class PolicyLearnerHooks(Rule):
         if found is None:
             return
         name, call = found
+        handled = reported_hooks(self.ctx, call)  # RLM033 reports these (converted or why not)
         for arg in call.args:
-            if arg.keyword and arg.keyword.value in LEARNER_HOOKS:
+            if arg.keyword and arg.keyword.value in LEARNER_HOOKS and arg.keyword.value not in handled:
                 self.report(arg, MANUAL, f"{name}: {arg.keyword.value} left in place; on the new "
                             f"stack it belongs in {LEARNER_HOOKS[arg.keyword.value]}")
 
