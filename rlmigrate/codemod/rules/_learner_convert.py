@@ -33,6 +33,9 @@ from rlmigrate.codemod.nodes import string_value, walk
 from rlmigrate.codemod.rules._policy_convert import _params, _refs
 
 LEARNER_ARGS = ("loss_fn", "stats_fn", "optimizer_fn", "extra_grad_process_fn")
+#: TorchPolicyV2 method → the builder hook it plays (same legacy signature, ``self`` = policy).
+LEARNER_METHODS = {"loss": "loss_fn", "stats_fn": "stats_fn", "optimizer": "optimizer_fn",
+                   "extra_grad_process": "extra_grad_process_fn"}
 
 
 @dataclass
@@ -84,6 +87,11 @@ class _Rewrite(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = original.func
+        if (isinstance(func, cst.Name) and func.value == "len" and len(original.args) == 1
+                and self._is(original.args[0].value, "batch")):
+            # a SampleBatch's len() is its rows; a Learner batch is a plain dict of columns
+            self.ctx.need("Columns")
+            return N.expression("len(batch[Columns.OBS])")
         if self._is(func, "model"):
             self.ctx.need("Columns")
             return N.expression("(fwd_out[Columns.ACTION_DIST_INPUTS], [])")
@@ -101,6 +109,9 @@ class _Rewrite(cst.CSTTransformer):
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         value, attr = original.value, original.attr.value
+        if self._is(value, "batch") and attr == "count":
+            self.ctx.need("Columns")
+            return N.expression("len(batch[Columns.OBS])")
         if attr == "tower_stats" and (
             self._is(value, "model")
             or (isinstance(value, cst.Attribute) and self._is(value.value, "policy") and value.attr.value == "model")
@@ -190,7 +201,8 @@ def generate_learner(ctx: FileContext, policy: str, hooks: dict[str, cst.Functio
             out.outcomes.append(("stats_fn", "review", f"{policy}: stats_fn {stats.name.value}() → {policy}Learner metrics"))
     optimizer = hooks.get("optimizer_fn")
     if optimizer is not None:
-        body, problem = _convert(ctx, optimizer, ("policy", "config"), "optimizer_fn")
+        roles = ("policy", "config") if len(_params(optimizer)) > 1 else ("policy",)  # method: optimizer(self)
+        body, problem = _convert(ctx, optimizer, roles, "optimizer_fn")
         if body is None:
             out.outcomes.append(("optimizer_fn", "manual", f"{policy}: {problem}; override configure_optimizers_for_module"))
         else:

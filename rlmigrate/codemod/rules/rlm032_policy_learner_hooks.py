@@ -52,7 +52,8 @@ class PolicyLearnerHooks(Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if not is_torch_policy(self.ctx, node) or not isinstance(node.body, cst.IndentedBlock):
             return
+        handled = reported_hooks(self.ctx, node)  # RLM033 reports these (converted or why not)
         for stmt in node.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_HOOKS:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_HOOKS and stmt.name.value not in handled:
                 self.report(stmt, MANUAL, f"{node.name.value}.{stmt.name.value}() left in place; "
                             f"on the new stack it belongs in {LEARNER_HOOKS[stmt.name.value]}")

@@ -5,9 +5,19 @@ from __future__ import annotations
 import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL, REVIEW
-from rlmigrate.codemod.rules._learner_convert import LEARNER_ARGS, generate_learner
-from rlmigrate.codemod.rules._policy_rules import builder_call
+from rlmigrate.codemod.rules._learner_convert import LEARNER_ARGS, LEARNER_METHODS, generate_learner
+from rlmigrate.codemod.rules._policy_rules import builder_call, is_torch_policy
 from rlmigrate.codemod.rules.base import Rule
+
+
+def method_hooks(node: cst.ClassDef) -> dict[str, cst.FunctionDef]:
+    """``{builder hook: method}`` for a TorchPolicyV2 subclass's learner methods."""
+    hooks = {}
+    if isinstance(node.body, cst.IndentedBlock):
+        for stmt in node.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_METHODS:
+                hooks[LEARNER_METHODS[stmt.name.value]] = stmt
+    return hooks
 
 
 def learner_hooks(ctx, call: cst.Call) -> dict[str, cst.FunctionDef]:  # noqa: ANN001 - FileContext
@@ -27,7 +37,8 @@ class PolicyLossToLearner(Rule):
     What it does:
         For ``MyPolicy = build_policy_class(..., loss_fn=..., stats_fn=..., optimizer_fn=...,
         extra_grad_process_fn=...)`` (or ``build_torch_policy``) whose ``loss_fn`` is a function
-        of this file, it inserts ``class MyPolicyLearner(TorchLearner)`` after the call
+        of this file, and for a ``TorchPolicyV2`` subclass with a ``loss`` method (with
+        ``stats_fn``, ``optimizer``, ``extra_grad_process``; ``self`` plays the policy), it inserts ``class MyPolicyLearner(TorchLearner)`` after the call
         (``rlmigrate.learner.TorchLearner``; with ``--target ray`` Ray's own). The loss body
         becomes ``_loss``, called by ``compute_loss_for_module``: calling the model reads
         ``fwd_out[Columns.ACTION_DIST_INPUTS]``, ``model.value_function()`` is
@@ -78,15 +89,20 @@ class PolicyLossToLearner(Rule):
         if found is None:
             return
         name, call = found
-        if f"{name}Learner" in self.ctx.facts.classes:
-            return  # generated in an earlier run (idempotence)
-        hooks = learner_hooks(self.ctx, call)
-        if "loss_fn" not in hooks:
-            return
-        generated = generate_learner(self.ctx, name, hooks)
         args = {arg.keyword.value: arg for arg in call.args if arg.keyword}
+        self._generate(name, learner_hooks(self.ctx, call), args, node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if is_torch_policy(self.ctx, node):
+            hooks = method_hooks(node)
+            self._generate(node.name.value, hooks, dict(hooks), node)
+
+    def _generate(self, name: str, hooks: dict, anchors: dict, node: cst.CSTNode) -> None:
+        if "loss_fn" not in hooks or f"{name}Learner" in self.ctx.facts.classes:
+            return  # nothing to train, or generated in an earlier run (idempotence)
+        generated = generate_learner(self.ctx, name, hooks)
         for hook, status, message in generated.outcomes:
-            self.report(args.get(hook, node), MANUAL if status == "manual" else REVIEW, message)
+            self.report(anchors.get(hook, node), MANUAL if status == "manual" else REVIEW, message)
         if generated.node is not None:
             self._pending.append((name, generated.node))
 
@@ -107,6 +123,8 @@ class PolicyLossToLearner(Rule):
 
 
 def _assigns(stmt: cst.CSTNode, name: str) -> bool:
+    if isinstance(stmt, cst.ClassDef):
+        return stmt.name.value == name
     return (
         isinstance(stmt, cst.SimpleStatementLine)
         and len(stmt.body) == 1
@@ -115,9 +133,13 @@ def _assigns(stmt: cst.CSTNode, name: str) -> bool:
     )
 
 
-def reported_hooks(ctx, call: cst.Call) -> set[str]:  # noqa: ANN001 - FileContext
-    """The hooks RLM033 reports for this builder call (RLM032 stays silent about those)."""
+def reported_hooks(ctx, node: cst.Call | cst.ClassDef) -> set[str]:  # noqa: ANN001 - FileContext
+    """The builder keywords / policy methods RLM033 reports for this builder call or policy
+    class (RLM032 stays silent about those)."""
     if not ctx.is_selected(PolicyLossToLearner.code):
         return set()
-    hooks = learner_hooks(ctx, call)
+    if isinstance(node, cst.ClassDef):
+        hooks = method_hooks(node)
+        return {m for m, h in LEARNER_METHODS.items() if h in hooks} if "loss_fn" in hooks else set()
+    hooks = learner_hooks(ctx, node)
     return set(hooks) if "loss_fn" in hooks else set()

@@ -122,3 +122,26 @@ def test_unconvertible_losses_stay_manual(body: str, reason: str):
     found = [f for f in out.findings if f.code == "RLM033"]
     assert len(found) == 1 and found[0].status == "manual" and reason in found[0].message
     assert "PLearner" not in out.text
+
+
+def test_torch_policy_v2_subclass_methods_become_a_learner_or_stay_manual():
+    source = (
+        "from ray.rllib.policy.torch_policy_v2 import TorchPolicyV2\n\n\n"
+        "class Mine(TorchPolicyV2):\n"
+        "    def loss(self, model, dist_class, train_batch):\n"
+        "        logits, _ = model(train_batch)\n"
+        "        return self.config['coeff'] * logits.mean() / train_batch.count\n\n"
+        "    def optimizer(self):\n"
+        "        return torch.optim.SGD(self.model.parameters(), lr=self.config['lr'])\n\n\n"
+        "class WithMixin(TorchPolicyV2):\n"
+        "    def loss(self, model, dist_class, train_batch):\n"
+        "        return super().loss(model, dist_class, train_batch) * self.kl_coeff\n"
+    )
+    out = rewrite(source)
+    assert "class MineLearner(TorchLearner):" in out.text
+    assert "config['coeff'] * logits.mean() / len(batch[Columns.OBS])" in out.text
+    assert "torch.optim.SGD(module.parameters(), lr=config['lr'])" in out.text
+    assert "WithMixinLearner" not in out.text
+    statuses = {(f.status, f.message.split(":")[0]) for f in out.findings if f.code == "RLM033"}
+    assert statuses == {("review", "Mine"), ("manual", "WithMixin")}
+    assert not [f for f in out.findings if f.code == "RLM032" and "Mine." in f.message]
