@@ -49,8 +49,9 @@ class GeneratedLearner:
 class _Uses(cst.CSTVisitor):
     """Marks the parameter references that sit in a pattern the rewrite knows."""
 
-    def __init__(self, refs: dict[str, set]) -> None:
-        self.refs, self.ok, self.problems = refs, set(), []
+    def __init__(self, refs: dict[str, set], stored: frozenset[str] = frozenset()) -> None:
+        self.refs, self.ok, self.problems, self.stored = refs, set(), [], stored
+        self.detail: dict[cst.CSTNode, str] = {}  # ref → the use that blocks it (for the finding)
 
     def _is(self, node: cst.CSTNode, role: str) -> bool:
         return node in self.refs.get(role, ())
@@ -71,16 +72,38 @@ class _Uses(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         value, attr = node.value, node.attr.value
-        if self._is(value, "policy") and attr in ("config", "model"):
+        if self._is(value, "policy") and attr in ("config", "model", *_SPACES, *self.stored):
             self.ok.add(value)
         elif self._is(value, "model") and attr in ("tower_stats", "parameters"):
             self.ok.add(value)
+        elif isinstance(value, cst.Name):
+            self.detail.setdefault(value, f"{value.value}.{attr}")
+
+
+_SPACES = ("observation_space", "action_space")
+
+
+def stored_attributes(ctx: FileContext, func: cst.FunctionDef) -> frozenset[str]:
+    """Attributes the loss stores on its policy argument (``policy.td_error = ...``): on the
+    new stack they live on the Learner (``self.td_error``), where the stats hook reads them."""
+    params = _params(func)
+    if not params:
+        return frozenset()
+    refs = set(_refs(ctx, params[0]))
+    out = set()
+    for node in walk(func.body, into_functions=False):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else (
+            [node.target] if isinstance(node, (cst.AugAssign, cst.AnnAssign)) else [])
+        for target in targets:
+            if isinstance(target, cst.Attribute) and target.value in refs and target.attr.value not in ("config", "model", *_SPACES):
+                out.add(target.attr.value)
+    return frozenset(out)
 
 
 class _Rewrite(cst.CSTTransformer):
-    def __init__(self, ctx: FileContext, refs: dict[str, set]) -> None:
+    def __init__(self, ctx: FileContext, refs: dict[str, set], stored: frozenset[str] = frozenset()) -> None:
         super().__init__()
-        self.ctx, self.refs = ctx, refs
+        self.ctx, self.refs, self.stored = ctx, refs, stored
 
     def _is(self, node: cst.CSTNode, role: str) -> bool:
         return node in self.refs.get(role, ())
@@ -121,6 +144,10 @@ class _Rewrite(cst.CSTTransformer):
             return cst.Name("config")
         if self._is(value, "policy") and attr == "model":
             return cst.Name("module")
+        if self._is(value, "policy") and attr in _SPACES:
+            return N.expression(f"module.{attr}")
+        if self._is(value, "policy") and attr in self.stored:
+            return N.expression(f"self.{attr}")
         return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
@@ -130,26 +157,29 @@ class _Rewrite(cst.CSTTransformer):
         return updated
 
 
-def _convert(ctx: FileContext, func: cst.FunctionDef, roles: tuple[str, ...], hook: str) -> tuple[cst.IndentedBlock | None, str | None]:
+def _convert(
+    ctx: FileContext, func: cst.FunctionDef, roles: tuple[str, ...], hook: str, stored: frozenset[str] = frozenset()
+) -> tuple[cst.IndentedBlock | None, str | None]:
     """The rewritten body of ``func`` (params bound to ``roles`` by position), or why not."""
     params = _params(func)
     if len(params) < len(roles) or func.asynchronous or not isinstance(func.body, cst.IndentedBlock):
         return None, f"{hook} {func.name.value}() does not have the legacy signature ({', '.join(roles)})"
     refs = {role: set(_refs(ctx, param)) for role, param in zip(roles, params)}
-    uses = _Uses(refs)
+    uses = _Uses(refs, stored)
     func.body.visit(uses)
     for role in ("policy", "model", "dist"):
         for ref in refs.get(role, ()):
             if ref not in uses.ok:
+                use = uses.detail.get(ref, getattr(ref, "value", role))
                 return None, (
-                    f"{hook} {func.name.value}() uses its {role} argument `{params[roles.index(role)].name.value}` "
-                    "in a way with no mechanical Learner equivalent (only config/model/tower stats of the "
+                    f"{hook} {func.name.value}() uses its {role} argument as `{use}`, "
+                    "a use with no mechanical Learner equivalent (only config/model/tower stats of the "
                     "policy, calling the model, value_function() and dist_class(inputs, model) convert)"
                 )
     for node in walk(func.body, into_functions=False):
         if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
             return None, f"{hook} {func.name.value}() uses {type(node).__name__.lower()}"
-    return func.body.visit(_Rewrite(ctx, refs)), None
+    return func.body.visit(_Rewrite(ctx, refs, stored)), None
 
 
 def _method(name: str, params: str, body: cst.IndentedBlock, prelude: str | None = None) -> cst.FunctionDef:
@@ -183,7 +213,8 @@ def generate_learner(ctx: FileContext, policy: str, hooks: dict[str, cst.Functio
     loss = hooks.get("loss_fn")
     if loss is None:
         return out
-    body, problem = _convert(ctx, loss, ("policy", "model", "dist", "batch"), "loss_fn")
+    stored = stored_attributes(ctx, loss)
+    body, problem = _convert(ctx, loss, ("policy", "model", "dist", "batch"), "loss_fn", stored)
     if body is None:
         out.outcomes.append(("loss_fn", "manual", f"{policy}: no Learner generated: {problem}"))
         return out
@@ -192,7 +223,7 @@ def generate_learner(ctx: FileContext, policy: str, hooks: dict[str, cst.Functio
     log_stats = ""
     stats = hooks.get("stats_fn")
     if stats is not None:
-        body, problem = _convert(ctx, stats, ("policy", "batch"), "stats_fn")
+        body, problem = _convert(ctx, stats, ("policy", "batch"), "stats_fn", stored)
         if body is None:
             out.outcomes.append(("stats_fn", "manual", f"{policy}: {problem}; log its values with self.metrics.log_value"))
         else:

@@ -145,3 +145,20 @@ def test_torch_policy_v2_subclass_methods_become_a_learner_or_stay_manual():
     statuses = {(f.status, f.message.split(":")[0]) for f in out.findings if f.code == "RLM033"}
     assert statuses == {("review", "Mine"), ("manual", "WithMixin")}
     assert not [f for f in out.findings if f.code == "RLM032" and "Mine." in f.message]
+
+
+def test_attributes_the_loss_stores_on_the_policy_live_on_the_learner():
+    source = (
+        "from ray.rllib.policy.torch_policy_template import build_torch_policy\n\n\n"
+        "def my_loss(policy, model, dist_class, train_batch):\n"
+        "    logits, _ = model(train_batch)\n"
+        "    policy.pi_err = logits.mean() * policy.action_space.n\n"
+        "    return policy.pi_err\n\n\n"
+        "def my_stats(policy, train_batch):\n"
+        "    return {'pi_err': policy.pi_err}\n\n\n"
+        "P = build_torch_policy(name='P', loss_fn=my_loss, stats_fn=my_stats)\n"
+    )
+    out = rewrite(source)
+    assert "self.pi_err = logits.mean() * module.action_space.n" in out.text
+    assert "return {'pi_err': self.pi_err}" in out.text
+    assert {f.status for f in out.findings if f.code == "RLM033"} == {"review"}
