@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test bench bench-report docs lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,25 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile
 
-bench: $(STAMP)
-	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+# Every benchmark writes benchmarks/results/<name>.json and exits 1 when it misses a target;
+# all of them run, the report is written, then make fails if any missed (or crashed).
+BENCHMARKS := $(filter-out benchmarks/report.py,$(wildcard benchmarks/[a-z]*.py))
+
+# An extra's stamp: installed once per pyproject.toml change (make docs stays fast on reruns).
+$(VENV)/.installed-%: $(STAMP)
+	$(PIP) install -q -e '.[$*]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	status=0; for b in $(BENCHMARKS); do echo "== $$b"; $(PY) $$b || status=1; done; \
+	$(PY) benchmarks/report.py || status=1; exit $$status
+
+bench-report: $(VENV)/.installed-bench
+	$(PY) benchmarks/report.py
+
+# The docs site (mkdocs-material + mkdocstrings); --strict fails on any broken link or warning.
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 lint: $(STAMP)
 	$(PIP) install -q ruff

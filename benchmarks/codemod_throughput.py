@@ -14,8 +14,10 @@ Figures (each a ratio, per DESIGN.md):
    the CPU seconds (user+sys, this process and its workers) each run used, so a loaded machine
    (CPU seconds / wall seconds well under 2 for ``-j 2``) can be told from a slow engine.
 
-Run: ``python benchmarks/codemod_throughput.py [--files 2000] [--rounds 2]`` (about 40 s on
-an idle 2-core machine; the documented setting is the default ``--files 2000``).
+Run: ``python benchmarks/codemod_throughput.py [--files 2000] [--rounds 2] [--json PATH]``
+(about 40 s on an idle 2-core machine; the documented setting is the default ``--files 2000``).
+The figures go to ``benchmarks/results/codemod_throughput.json`` too; exit status 1 when a
+target is missed.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from rlmigrate.codemod.engine import RunOptions, process_file, run
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _results import Results, add_json_argument  # noqa: E402
+
 LEGACY = sorted(p for p in (ROOT / "fixtures" / "legacy").glob("*.py")
                 if p.name not in ("syntax_error.py", "no_legacy.py"))
 
@@ -111,13 +116,19 @@ def scope_only(src: str) -> None:
     MetadataWrapper(cst.parse_module(src), unsafe_skip_copy=True).resolve(ScopeProvider)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--legacy-share", type=float, default=0.05)
     parser.add_argument("--repeats", type=int, default=7, help="interleaved calls per file (1, 2)")
     parser.add_argument("--rounds", type=int, default=2, help="-j1/-j2 run pairs (3)")
-    args = parser.parse_args()
+    add_json_argument(parser, "codemod_throughput")
+    args = parser.parse_args(argv)
+    results = Results("codemod_throughput", f"codemod cost vs a bare libcst parse and the scope-analysis "
+                      f"floor ({args.files} files, {args.legacy_share:.0%} legacy)",
+                      settings={"files": args.files, "legacy_share": args.legacy_share,
+                                "repeats": args.repeats, "rounds": args.rounds},
+                      packages=("libcst", "rich", "rlmigrate"))
     load_before = os.getloadavg()
     check = RunOptions(mode="check")
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,7 +136,7 @@ def main() -> None:
         legacy, ordinary = make_tree(root, args.files, args.legacy_share)
 
         # 1. legacy file: engine vs bare parse+code, and the scope-analysis floor
-        ratios, floors = [], []
+        ratios, floors, engine_ms, bare_ms = [], [], [], []
         for path in legacy[: len(LEGACY)]:
             src = path.read_text()
             t = interleaved({
@@ -135,6 +146,8 @@ def main() -> None:
             }, args.repeats)
             ratios.append(t["engine"] / t["bare"])
             floors.append(t["scope"] / t["bare"])
+            engine_ms.append(t["engine"] * 1e3)
+            bare_ms.append(t["bare"] * 1e3)
         legacy_ratio = statistics.median(ratios)
 
         # 2. skipped file: engine (stat + read + prefilter) vs bare parse of the same file
@@ -176,7 +189,26 @@ def main() -> None:
     if c2 / t2 < 1.6:
         print("note: the -j 2 run got under 1.6 CPUs on average: other processes held the cores, "
               "so the speed-up is bounded by the machine, not the engine")
+        results.note(f"The -j 2 run got {c2 / t2:.2f} CPUs on average (under 1.6): other processes held "
+                     "the cores, so the speed-up is bounded by the machine, not the engine.")
+    scope_floor = statistics.median(floors)
+    results.add("legacy file: engine / bare parse+code (median over fixtures)",
+                {"engine": legacy_ratio, "scope analysis alone (floor)": scope_floor, "bare parse+code": 1.0},
+                unit="x bare parse", group="per-file cost", label="legacy file", ratio=legacy_ratio,
+                ratio_of="engine / libcst parse_module(src).code", target=("<=", 1.3))
+    results.add("skipped file: engine / bare parse",
+                {"engine": skip_ratio, "bare parse+code": 1.0}, unit="x bare parse",
+                group="per-file cost", label="skipped file", ratio=skip_ratio,
+                ratio_of="engine (prefilter) / libcst parse", target=("<=", 0.05))
+    results.add("legacy file, absolute (median over fixtures)",
+                {"engine": statistics.median(engine_ms), "bare parse+code": statistics.median(bare_ms)},
+                unit="ms", group="per legacy file", label="legacy file")
+    results.add(f"-j 2 speed-up over -j 1 ({args.files} files)",
+                {"-j 1 wall": t1, "-j 2 wall": t2, "-j 1 CPU": c1, "-j 2 CPU": c2}, unit="s",
+                group="whole tree", label=f"{args.files} files", ratio=speedup,
+                ratio_of="-j 1 wall / -j 2 wall", target=(">=", 1.6))
+    return results.finish(args.json)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

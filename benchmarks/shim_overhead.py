@@ -11,7 +11,9 @@ If ``tools/oracle/.venv`` exists, the same calls run on Ray 2.10's legacy policy
 subprocess (``tools/oracle/bench_ray.py``) and the shim's speed-up is printed (target >= 3x);
 otherwise the figures recorded in ``fixtures/oracle/timings.json`` are shown, labelled as such.
 
-Run: ``.venv/bin/python benchmarks/shim_overhead.py [--n 300] [--warmup 30] [--no-ray]``.
+Run: ``.venv/bin/python benchmarks/shim_overhead.py [--n 300] [--warmup 30] [--no-ray] [--json PATH]``;
+the figures go to ``benchmarks/results/shim_overhead.json`` too (the Ray column labelled measured
+or recorded); exit status 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _results import Results, add_json_argument  # noqa: E402
 
 from shim.policy.ppo import PPOTorchPolicy  # noqa: E402
 
@@ -132,7 +138,8 @@ def shim_timings(n: int, warmup: int) -> dict[str, dict[str, dict[str, float]]]:
     }
 
 
-def ray_timings(n: int, warmup: int) -> tuple[dict[str, Any] | None, str]:
+def ray_timings(n: int, warmup: int) -> tuple[dict[str, Any] | None, str, dict[str, str]]:
+    """Ray 2.10's timings of the same calls, how they were obtained, and Ray's versions."""
     python = ROOT / "tools" / "oracle" / ".venv" / "bin" / "python"
     script = ROOT / "tools" / "oracle" / "bench_ray.py"
     if python.exists() and script.exists():
@@ -154,9 +161,9 @@ def ray_timings(n: int, warmup: int) -> tuple[dict[str, Any] | None, str]:
                 timeout=900,
                 cwd=str(script.parent),
             )
-            return json.loads(out.stdout)[
-                "timings_us"
-            ], "measured now (Ray 2.10, tools/oracle/.venv)"
+            document = json.loads(out.stdout)
+            return (document["timings_us"], "measured now (Ray 2.10, tools/oracle/.venv)",
+                    document.get("versions", {}))
         except (subprocess.SubprocessError, json.JSONDecodeError, KeyError) as err:
             print(
                 f"[Ray 2.10 run failed: {err}; falling back to the recorded figures]",
@@ -164,10 +171,11 @@ def ray_timings(n: int, warmup: int) -> tuple[dict[str, Any] | None, str]:
             )
     recorded = ROOT / "fixtures" / "oracle" / "timings.json"
     if recorded.exists():
-        return json.loads(recorded.read_text())[
-            "timings_us"
-        ], "RECORDED earlier (fixtures/oracle/timings.json), not this run"
-    return None, "unavailable"
+        document = json.loads(recorded.read_text())
+        return (document["timings_us"],
+                "RECORDED earlier (fixtures/oracle/timings.json), not this run",
+                document.get("versions", {}))
+    return None, "unavailable", {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,8 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=300, help="timed calls per row (default 300)")
     parser.add_argument("--warmup", type=int, default=30, help="untimed calls first (default 30)")
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray 2.10 subprocess")
+    add_json_argument(parser, "shim_overhead")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    results = Results("shim_overhead", "legacy Policy calls on the shim vs the raw torch floor and "
+                      "Ray 2.10 (fc_discrete: PPO 256x256, Box(4) -> Discrete(2); medians, 1 torch thread)",
+                      settings={"n": args.n, "warmup": args.warmup, "batch": BATCH, "torch_threads": 1})
 
     shim = shim_timings(args.n, args.warmup)
     print(
@@ -192,7 +204,29 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("target: ratio <= 1.5 at batch 1 (compute_single_action, compute_actions_b1)")
 
-    ray, label = (None, "skipped (--no-ray)") if args.no_ray else ray_timings(args.n, args.warmup)
+    ray, label, ray_versions = (
+        (None, "skipped (--no-ray)", {}) if args.no_ray else ray_timings(args.n, args.warmup)
+    )
+    if "ray" in ray_versions:
+        results.versions_extra["ray (peer)"] = ray_versions["ray"]
+    results.note(f"Ray 2.10 column: {label}.")
+    if ray:
+        results.note("'ceiling (Ray / floor)' is the speed-up over Ray of a shim doing only the floor's "
+                     "torch work; where it is under 3, no shim can meet the >= 3x target for that call.")
+    for name, row in shim.items():
+        values = {"shim": row["shim"]["median"], "raw torch floor": row["floor"]["median"]}
+        if ray and name in ray:
+            values["Ray 2.10"] = ray[name]["median"]
+        batch_one = "b1" in name or "single" in name
+        results.add(name, values, unit="us", group="policy calls", label=_short(name),
+                    ratio=row["shim"]["median"] / row["floor"]["median"], ratio_of="shim / floor",
+                    target=("<=", 1.5) if batch_one else None)
+        if ray and name in ray:
+            speedup = ray[name]["median"] / row["shim"]["median"]
+            results.add(f"{name}: speed-up over Ray 2.10", {"speed-up": speedup,
+                        "ceiling (Ray / floor)": ray[name]["median"] / row["floor"]["median"]},
+                        unit="x", group="speed-up over Ray 2.10", label=_short(name), ratio=speedup,
+                        ratio_of="Ray 2.10 / shim", target=(">=", 3.0))
     print(f"\nRay 2.10 legacy Policy, same calls: {label}")
     if ray:
         print(
@@ -213,7 +247,15 @@ def main(argv: list[str] | None = None) -> int:
             "'ceiling' is Ray / floor: the speed-up of a shim doing the floor's torch work with no overhead"
         )
         print("target: shim >= 3x faster than Ray 2.10")
-    return 0
+    return results.finish(args.json)
+
+
+def _short(call: str) -> str:
+    """``compute_actions_b32_explore_true`` -> ``actions B=32 explore`` (a chart label)."""
+    words = call.replace("compute_", "").split("_")
+    kind = "single" if words[0] == "single" else "actions"
+    batch = next((w[1:] for w in words if w.startswith("b") and w[1:].isdigit()), "1")
+    return f"{kind} B={batch} {'explore' if words[-1] == 'true' else 'greedy'}"
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ against its golden rewrite ``fixtures/expected/mlp.py``.
   default screen engine does, so kit / this row is its own bookkeeping cost), the same with ``engine="hypothesis"`` (every example through ``@given``) and
   the wall time of the ``rlmigrate verify`` command (process start and imports included).
 
-Target: kit <= 3x floor. Run: ``.venv/bin/python benchmarks/verify_overhead.py [--repeats 7]``.
+Target: kit <= 3x floor. Run: ``.venv/bin/python benchmarks/verify_overhead.py [--repeats 7]
+[--json PATH]``; the figures go to ``benchmarks/results/verify_overhead.json`` too; exit status
+1 when the target is missed.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _results import Results, add_json_argument  # noqa: E402
 
 from rlmigrate.testing.equivalence import assert_equivalent  # noqa: E402
 from rlmigrate.testing.loading import load_reference  # noqa: E402
@@ -54,12 +60,16 @@ def _median_seconds(fn, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
-    args = parser.parse_args()
+    add_json_argument(parser, "verify_overhead")
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    results = Results("verify_overhead", f"equivalence kit vs the raw forward passes it checks (legacy "
+                      f"vs migrated 2x256 MLP, {EXAMPLES} examples, 1 torch thread)",
+                      settings={"repeats": args.repeats, "examples": EXAMPLES, "torch_threads": 1},
+                      packages=("torch", "numpy", "gymnasium", "hypothesis", "rlmigrate"))
 
     legacy_cls, _ = load_reference(f"{ROOT / 'fixtures/legacy/mlp.py'}:MLPModel", legacy=True)
     migrated_cls, _ = load_reference(f"{ROOT / 'fixtures/expected/mlp.py'}:MLPModel", legacy=True)
@@ -145,7 +155,7 @@ def main() -> int:
     cli_s = time.perf_counter() - start
     if done.returncode != 0:
         print(done.stdout, done.stderr, file=sys.stderr)
-        return 1
+        return 2  # an error, not a missed target
     rows.append(("`rlmigrate verify` command (process start + imports)", cli_s))
 
     from rich.console import Console
@@ -168,9 +178,14 @@ def main() -> int:
         f"kit (greedy, screen) = {ratio:.2f}x the floor: {verdict} the <= 3x target "
         f"({rows[2][1] / rows[1][1]:.1f}x one batched pass: the screen batches all examples)"
     )
-    if args.json:
-        print(json.dumps({name: seconds for name, seconds in rows}))
-    return 0
+    labels = ["floor: 100 passes", "floor: 1 batched pass", "kit greedy", "kit explore",
+              "kit hypothesis engine", "verify command"]
+    for (name, seconds), label in zip(rows, labels):
+        targeted = name.startswith("assert_equivalent, 100 examples, greedy (screen)")
+        results.add(name.strip(), {"time": seconds * 1e3}, unit="ms", group="verify", label=label,
+                    ratio=seconds / floor_s, ratio_of="x the floor (100 raw forward passes of both models)",
+                    target=("<=", 3.0) if targeted else None)
+    return results.finish(args.json)
 
 
 if __name__ == "__main__":

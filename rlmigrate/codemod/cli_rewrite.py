@@ -1,8 +1,8 @@
 """``rlmigrate rewrite`` and ``rlmigrate scan``: argument parsing, progress, output, exit code.
 
 Exit codes (as in DESIGN.md): 0 done; 1 ``--check`` found files to change, or ``--strict`` and
-manual items remain; 2 usage or I/O error (a missing path, an unreadable/unwritable file, a
-file that could not be processed).
+manual items remain; 2 usage or I/O error (a missing path, an unreadable/unwritable file or
+directory, a file that could not be processed or hit an input limit).
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import TextIO
 
 from rlmigrate.codemod.discover import PathNotFoundError, discover
-from rlmigrate.codemod.engine import RunOptions, RunResult, default_jobs, run
+from rlmigrate.codemod.engine import (
+    DEFAULT_FILE_TIMEOUT,
+    DEFAULT_MAX_FILE_BYTES,
+    RunOptions,
+    RunResult,
+    default_jobs,
+    run,
+)
 from rlmigrate.codemod.report import FORMATS, render
 from rlmigrate.codemod.rules import UnknownRuleError, select_codes
 from rlmigrate.codemod.targets import TARGETS
@@ -43,6 +50,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when manual items remain")
+    parser.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES, metavar="N",
+                        help="report (RLM907) instead of parsing a file larger than N bytes "
+                             f"that may hold legacy API (default: {DEFAULT_MAX_FILE_BYTES})")
+    parser.add_argument("--file-timeout", type=float, default=DEFAULT_FILE_TIMEOUT, metavar="S",
+                        help="seconds one file may take before it is abandoned and reported "
+                             f"(RLM907) (default: {DEFAULT_FILE_TIMEOUT:g})")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,6 +93,10 @@ def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> tuple[i
     if args.jobs is not None and args.jobs < 1:
         print(f"rlmigrate {args.command}: error: -j expects N >= 1; got {args.jobs}", file=stderr)
         return EXIT_ERROR, None
+    if args.max_file_bytes < 1 or not args.file_timeout > 0:
+        print(f"rlmigrate {args.command}: error: --max-file-bytes and --file-timeout must be "
+              f"positive; got {args.max_file_bytes}, {args.file_timeout}", file=stderr)
+        return EXIT_ERROR, None
     if args.command == "scan":
         mode = "scan"
     elif args.diff:
@@ -100,7 +117,8 @@ def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> tuple[i
             print(f"rlmigrate {args.command}: error: --out {args.out} lies inside the input "
                   f"tree ({inside[0]})", file=stderr)
             return EXIT_ERROR, None
-    options = RunOptions(mode=mode, target=args.target, selected=selected, out_dir=out_dir)
+    options = RunOptions(mode=mode, target=args.target, selected=selected, out_dir=out_dir,
+                         max_file_bytes=args.max_file_bytes, file_timeout=args.file_timeout)
     jobs = args.jobs or default_jobs()
     if _progress_enabled(args, stderr) and len(found.files) > 1:
         result = _run_with_progress(args.paths, options, jobs, found, stderr)
@@ -115,7 +133,9 @@ def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> tuple[i
     if args.report is not None:
         try:
             args.report.parent.mkdir(parents=True, exist_ok=True)
-            args.report.write_text(text, encoding="utf-8")
+            # surrogateescape: a non-UTF-8 file name (decoded by Python with surrogate escapes)
+            # is written back as the bytes it had.
+            args.report.write_text(text, encoding="utf-8", errors="surrogateescape")
         except OSError as err:
             print(f"rlmigrate {args.command}: error: cannot write report {args.report}: {err}", file=stderr)
             return EXIT_ERROR, result

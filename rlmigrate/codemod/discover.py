@@ -4,14 +4,22 @@ Directories are walked without following symlinks; tool and build folders are sk
 symlink (to a file or a folder) is never followed: a link that points out of the tree would let
 a rewrite escape it, and one that points inside would be processed twice and, on write, be
 replaced by a regular file. Skipped links are returned so the report can name them.
+
+Two more things are noted on the way, for the engine to act on: temporary files a killed run
+left next to a Python file (``source_io.is_stale_temp_name``; nothing else matches), and
+directories that cannot be listed (judged by the owner's mode bits, as files are, so root sees
+what a user would), which are reported rather than skipped in silence.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rlmigrate.codemod.source_io import TEMP_SUFFIX, is_stale_temp_name
 
 SKIP_DIRS = frozenset(
     {
@@ -48,10 +56,14 @@ class Discovery:
             under (or the file's own directory for a file argument) — ``--out`` mirrors
             ``file.relative_to(root)``.
         skipped_links: symlinks that were not followed.
+        stale_temp_files: temporary files left by an interrupted run (not yet removed).
+        unreadable_dirs: ``(directory, reason)`` for each directory that could not be listed.
     """
 
     files: list[tuple[Path, Path]] = field(default_factory=list)
     skipped_links: list[Path] = field(default_factory=list)
+    stale_temp_files: list[Path] = field(default_factory=list)
+    unreadable_dirs: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def _is_python(path: Path) -> bool:
@@ -74,33 +86,69 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> Discovery:
         if not path.exists():
             raise PathNotFoundError(f"{path}: no such file or directory")
         if path.is_dir():
-            for file in _walk(path, found.skipped_links):
+            for file in _walk(path, found):
                 if file not in seen:
                     seen.add(file)
                     found.files.append((file, path))
         elif path not in seen:
             seen.add(path)
             found.files.append((path, path.parent))
+            found.stale_temp_files += [
+                temp for temp in path.parent.glob(f".{_glob_escape(path.name)}.*{TEMP_SUFFIX}")
+                if is_stale_temp_name(temp.name)
+            ]
     found.files.sort(key=lambda pair: str(pair[0]))
+    found.stale_temp_files = sorted(set(found.stale_temp_files))
     return found
 
 
-def _walk(root: Path, skipped_links: list[Path]) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _unlistable(directory: Path) -> str | None:
+    """Why ``directory`` cannot be walked (owner lacks read or search permission), else None."""
+    try:
+        mode = directory.lstat().st_mode
+    except OSError as err:
+        return f"cannot stat ({err.strerror or err})"
+    if not mode & stat.S_IRUSR or not mode & stat.S_IXUSR:
+        return f"directory not readable (mode {stat.filemode(mode)})"
+    return None
+
+
+def _walk(root: Path, found: Discovery) -> Iterable[Path]:
+    reason = _unlistable(root)
+    if reason is not None:
+        found.unreadable_dirs.append((root, reason))
+        return
+
+    def on_error(err: OSError) -> None:
+        where = Path(err.filename) if err.filename else root
+        found.unreadable_dirs.append((where, f"cannot list ({err.strerror or err})"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
         here = Path(dirpath)
         kept = []
         for name in sorted(dirnames):
             child = here / name
             if child.is_symlink():
-                skipped_links.append(child)
+                found.skipped_links.append(child)
             elif name not in SKIP_DIRS and not name.endswith(".egg-info"):
-                kept.append(name)
+                reason = _unlistable(child)
+                if reason is None:
+                    kept.append(name)
+                else:
+                    found.unreadable_dirs.append((child, reason))
         dirnames[:] = kept
         for name in sorted(filenames):
             child = here / name
+            if is_stale_temp_name(name):
+                found.stale_temp_files.append(child)
+                continue
             if not _is_python(child):
                 continue
             if child.is_symlink():
-                skipped_links.append(child)
+                found.skipped_links.append(child)
                 continue
             yield child

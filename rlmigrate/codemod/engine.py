@@ -1,18 +1,24 @@
 """The codemod engine: discover files, prefilter, rewrite, validate, write — in parallel.
 
 Each file is handled by :func:`process_file`, which never raises for a problem with the file
-itself: syntax errors, undecodable bytes, unreadable or read-only files become error findings
-(codes RLM901–RLM906) and the file is left untouched while the run goes on. Files whose bytes
-contain none of the prefilter tokens are neither parsed nor written (byte-identical, mtime
-unchanged). Work is spread over processes (``jobs``); results come back in path order.
+itself: syntax errors, undecodable bytes (or a NUL byte), unreadable or read-only files, a file
+over the size budget, nesting too deep for the parser become error findings (codes
+RLM901–RLM909) and the file is left untouched while the run goes on. Files whose bytes contain
+none of the prefilter tokens are neither parsed nor written (byte-identical, mtime unchanged).
+
+:func:`run` never parses in its own process: files go to supervised worker processes
+(``isolation.py``; ``jobs`` of them, one for ``-j 1``), so a native parser crash or a file that
+overruns the per-file time budget costs that file a finding (RLM908 / RLM907) and the run goes
+on. Before it starts, a run removes the temporary files an interrupted run left behind; after,
+results come back in path order.
 """
 
 from __future__ import annotations
 
 import difflib
-import multiprocessing
 import os
 import shutil
+import stat
 import sys
 import time
 import traceback
@@ -25,21 +31,38 @@ import libcst as cst
 from rlmigrate.codemod import findings as F
 from rlmigrate.codemod.discover import Discovery, discover
 from rlmigrate.codemod.findings import FileResult, Finding, worst_status
-from rlmigrate.codemod.legacy_api import may_contain_legacy_api
+from rlmigrate.codemod.isolation import LostFile, SupervisedPool
+from rlmigrate.codemod.legacy_api import PREFILTER_TOKENS, may_contain_legacy_api
 from rlmigrate.codemod.rules import ALL_RULES
 from rlmigrate.codemod.source_io import (
     SourceDecodeError,
     SourceReadError,
+    SourceTooLargeError,
     decode_source,
     encode_source,
+    file_contains_any,
     is_writable,
     read_bytes,
     write_atomic,
 )
 from rlmigrate.codemod.targets import Target
-from rlmigrate.codemod.transform import InvalidOutputError, rewrite_source
+from rlmigrate.codemod.transform import (
+    InputLimitError,
+    InvalidOutputError,
+    LossyParseError,
+    rewrite_source,
+)
 
 MODES = ("write", "diff", "check", "scan")
+# Budgets per file. Legacy model files are kilobytes; parsing costs about 20 s and 500 MB per
+# MB of source, so 2 MiB bounds one file near 45 s / 1 GB while no real model file comes
+# close. The time budget is a backstop for what the size budget cannot see.
+DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+DEFAULT_FILE_TIMEOUT = 300.0
+# Address space a worker may add to what it starts with. libcst can claim tens of GB on
+# hostile nesting (20,000 parentheses: 22 GB before the kernel killed it); 4 GiB is four
+# times what a file at the size budget needs.
+DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -52,25 +75,42 @@ class RunOptions:
         target: ``rlmigrate`` or ``ray``.
         selected: rule codes to apply.
         out_dir: mirror the tree here instead of writing in place (mode ``write`` only).
+        max_file_bytes: a file larger than this that may hold legacy API is reported
+            (RLM907) instead of parsed; None for no limit.
+        file_timeout: wall-clock seconds one file may take in a worker before it is killed
+            and the file reported (RLM907).
+        worker_memory_bytes: memory a worker may allocate for one file (beyond its size at
+            start); past it the file is reported (RLM907 or RLM908). None for no cap.
     """
 
     mode: str = "write"
     target: str = "rlmigrate"
     selected: frozenset[str] = frozenset(rule.code for rule in ALL_RULES)
     out_dir: Path | None = None
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
+    worker_memory_bytes: int | None = DEFAULT_WORKER_MEMORY_BYTES
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}; got {self.mode!r}")
+        if self.max_file_bytes is not None and self.max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes must be >= 1 or None; got {self.max_file_bytes}")
+        if not self.file_timeout > 0:
+            raise ValueError(f"file_timeout must be > 0 seconds; got {self.file_timeout}")
         Target(self.target)
 
 
 @dataclass
 class RunResult:
-    """Every file's result (in path order) plus what discovery skipped."""
+    """Every file's result (in path order) plus what discovery skipped and what was swept.
+
+    An unreadable directory appears in ``files`` as a failed entry (RLM903) under its path.
+    """
 
     files: list[FileResult] = field(default_factory=list)
     skipped_links: list[Path] = field(default_factory=list)
+    swept_temp_files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -100,11 +140,26 @@ def _mirror_path(file: Path, root: Path, out_dir: Path) -> Path:
     return out_dir / file.relative_to(root)
 
 
+def _too_large(file: Path, err: SourceTooLargeError) -> FileResult:
+    """An over-budget file: skipped like any other when it holds no prefilter token (a large
+    generated module must not fail the run), else reported as an input limit."""
+    path = str(file)
+    try:
+        mentions_legacy = file_contains_any(file, PREFILTER_TOKENS)
+    except SourceReadError as read_err:
+        return _error(path, F.READ_ERROR, str(read_err))
+    if not mentions_legacy:
+        return FileResult(path=path, prefiltered=True)
+    return _error(path, F.INPUT_LIMIT, f"{err}; not parsed (raise the budget to process it)")
+
+
 def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     """Rewrite one file according to ``options``; never raises for file problems."""
     path = str(file)
     try:
-        raw, st = read_bytes(file)
+        raw, st = read_bytes(file, options.max_file_bytes)
+    except SourceTooLargeError as err:
+        return _too_large(file, err)
     except SourceReadError as err:
         return _error(path, F.READ_ERROR, str(err))
     dest = _mirror_path(file, root, options.out_dir) if options.out_dir else file
@@ -116,7 +171,8 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     try:
         source = decode_source(file, raw, st.st_mode)
     except SourceDecodeError as err:
-        return _mirror_failure(_error(path, F.DECODE_ERROR, str(err)), file, dest, st.st_mode, options)
+        failure = _error(path, F.DECODE_ERROR, str(err), err.line, err.column)
+        return _mirror_failure(failure, file, dest, st.st_mode, options)
     try:
         outcome = rewrite_source(
             source.text,
@@ -133,6 +189,15 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
         )
     except InvalidOutputError as err:
         return _mirror_failure(_error(path, F.INVALID_OUTPUT, str(err)), file, dest, st.st_mode, options)
+    except InputLimitError as err:
+        return _mirror_failure(_error(path, F.INPUT_LIMIT, str(err), err.line), file, dest, st.st_mode, options)
+    except LossyParseError as err:
+        return _mirror_failure(_error(path, F.LOSSY_PARSE, str(err)), file, dest, st.st_mode, options)
+    except (RecursionError, MemoryError) as err:
+        what = "nesting too deep" if isinstance(err, RecursionError) else "out of memory"
+        message = (f"{path}: input limit: {what} for the parser ({type(err).__name__}); "
+                   "not rewritten")
+        return _mirror_failure(_error(path, F.INPUT_LIMIT, message), file, dest, st.st_mode, options)
     except Exception as err:  # a rule bug must not stop the run
         where = traceback.extract_tb(err.__traceback__)[-1]
         message = (
@@ -244,7 +309,8 @@ def run(
     Args:
         paths: files and directories.
         options: see :class:`RunOptions`.
-        jobs: worker processes (default ``os.cpu_count()``); 1 runs in this process.
+        jobs: worker processes (default ``os.cpu_count()``); files are never parsed in this
+            process, so ``1`` means one worker.
         on_progress: called as ``(done, total)`` after each file.
         discovery: a precomputed discovery (otherwise computed from ``paths``).
 
@@ -253,27 +319,63 @@ def run(
     """
     start = time.perf_counter()
     found = discovery or discover(paths)
+    swept = sweep_temp_files(found.stale_temp_files) if options.mode == "write" else []
     items = [(file, root, options) for file, root in found.files]
     jobs = jobs or default_jobs()
-    results: list[FileResult] = []
+    results = [_error(str(directory), F.READ_ERROR, f"{directory}: {reason}; its files were not processed")
+               for directory, reason in found.unreadable_dirs]
     total = len(items)
-    for done, result in enumerate(_map(items, jobs), start=1):
+    for done, result in enumerate(_map(items, jobs, options), start=1):
         results.append(result)
         if on_progress:
             on_progress(done, total)
     results.sort(key=lambda r: r.path)
-    return RunResult(files=results, skipped_links=found.skipped_links,
+    return RunResult(files=results, skipped_links=found.skipped_links, swept_temp_files=swept,
                      seconds=time.perf_counter() - start)
 
 
-def _map(items: list[tuple[Path, Path, RunOptions]], jobs: int) -> Iterable[FileResult]:
-    if jobs <= 1 or len(items) <= 1:
-        yield from map(_work, items)
+def sweep_temp_files(candidates: Iterable[Path]) -> list[Path]:
+    """Remove the temporary files an interrupted run left (only regular files owned by this
+    user whose names ``write_atomic`` makes); returns those removed."""
+    removed = []
+    for temp in candidates:
+        try:
+            st = temp.lstat()
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            temp.unlink()
+        except OSError:
+            continue
+        removed.append(temp)
+    return removed
+
+
+def _lost(item: tuple[Path, Path, RunOptions], lost: LostFile) -> FileResult:
+    """The finding for a file whose worker died (RLM908) or overran its budget (RLM907)."""
+    file, root, options = item
+    path = str(file)
+    if lost.kind == "timeout":
+        message = (f"{path}: input limit: {lost.detail} (--file-timeout "
+                   f"{options.file_timeout:g}); not rewritten")
+        result = _error(path, F.INPUT_LIMIT, message)
+    else:
+        message = (f"{path}: the parser process died ({lost.detail}) on this file; typically "
+                   "nesting deeper than libcst's native parser can take, or its memory budget "
+                   "spent; not rewritten")
+        result = _error(path, F.WORKER_CRASH, message)
+    if options.out_dir and options.mode == "write":
+        try:
+            _copy(file, _mirror_path(file, root, options.out_dir), file.stat().st_mode)
+        except OSError:
+            pass
+    return result
+
+
+def _map(items: list[tuple[Path, Path, RunOptions]], jobs: int, options: RunOptions) -> Iterable[FileResult]:
+    if not items:
         return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    if method == "fork":
+    if sys.platform.startswith("linux"):  # workers are forked: warm the caches they inherit
         _warm_up()
-    ctx = multiprocessing.get_context(method)
-    chunk = max(1, min(32, len(items) // (jobs * 8) or 1))
-    with ctx.Pool(processes=min(jobs, len(items))) as pool:
-        yield from pool.imap_unordered(_work, items, chunksize=chunk)
+    pool = SupervisedPool(_work, jobs=jobs, timeout=options.file_timeout, on_lost=_lost,
+                          memory_limit=options.worker_memory_bytes)
+    yield from pool.imap_unordered(items)

@@ -33,6 +33,9 @@ READ_ERROR = "RLM903"
 WRITE_ERROR = "RLM904"
 INVALID_OUTPUT = "RLM905"
 RULE_CRASH = "RLM906"
+INPUT_LIMIT = "RLM907"
+WORKER_CRASH = "RLM908"
+LOSSY_PARSE = "RLM909"
 
 ENGINE_CODES: dict[str, str] = {
     SYNTAX_ERROR: "file does not parse; left untouched",
@@ -41,6 +44,12 @@ ENGINE_CODES: dict[str, str] = {
     WRITE_ERROR: "file is read-only or cannot be written; left untouched",
     INVALID_OUTPUT: "rewritten source did not compile (a codemod bug); file left untouched",
     RULE_CRASH: "a rule raised an exception (a codemod bug); file left untouched",
+    INPUT_LIMIT: "file exceeds an input limit (--max-file-bytes, --file-timeout, nesting depth "
+                 "or memory); left untouched",
+    WORKER_CRASH: "the process parsing this file died (a native parser crash, or killed); "
+                  "left untouched",
+    LOSSY_PARSE: "the parser cannot reproduce this file byte for byte (a libcst limitation); "
+                 "left untouched so nothing is lost",
 }
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 
@@ -30,8 +31,9 @@ from rlmigrate.codemod.nodes import (
     child_fields,
     dotted_name,
     leading_blank_lines,
+    leading_comment_lines,
     string_value,
-    with_blank_lines,
+    with_carried_lines,
 )
 
 #: Parent type -> fields whose Name children bind or label rather than refer to a name.
@@ -122,13 +124,18 @@ def _exported(node: cst.Assign | cst.AugAssign | cst.AnnAssign) -> set[str]:
 
 
 # -- the statements the engine edits -------------------------------------------------------
+_Block = TypeVar("_Block", cst.Module, cst.IndentedBlock)
+
+
 def _rewrite_blocks(
     body: tuple[cst.BaseStatement, ...], edit_line: _LineEdit
-) -> tuple[cst.BaseStatement, ...] | None:
+) -> tuple[tuple[cst.BaseStatement, ...] | None, tuple[cst.EmptyLine, ...]]:
     """``body`` with ``edit_line`` applied to every import line, here and in nested blocks
-    (None when nothing changed). An emptied block prints as ``pass`` (libcst does that)."""
+    (None when nothing changed), and the comment lines of removed trailing statements. An
+    emptied block prints as ``pass`` (libcst does that)."""
     out: list[cst.BaseStatement] = []
     carried: tuple[cst.EmptyLine, ...] = ()  # blank lines of removed statements
+    comments: tuple[cst.EmptyLine, ...] = ()  # their comment lines: never removed with them
     changed = False
     for stmt in body:
         new: cst.BaseStatement | None = stmt
@@ -142,13 +149,23 @@ def _rewrite_blocks(
             changed = True
             if out:  # the gap to a statement above; a block's first line has none
                 carried = max(carried, leading_blank_lines(stmt), key=len)
+            comments += leading_comment_lines(stmt)
             continue
-        if carried:
-            new = with_blank_lines(new, carried)
-            carried = ()
+        if carried or comments:
+            new = with_carried_lines(new, carried, comments)  # type: ignore[assignment]
+            carried = comments = ()
         changed = changed or new is not stmt
         out.append(new)
-    return tuple(out) if changed else None
+    return tuple(out) if changed else None, comments
+
+
+def _rewrite_block(block: _Block, edit_line: _LineEdit) -> _Block:
+    """``block`` (a module or an indented block) with ``edit_line`` applied; the comment lines
+    of removed statements that no later statement could take go to its footer."""
+    body, orphans = _rewrite_blocks(tuple(block.body), edit_line)
+    if body is None:
+        return block
+    return block.with_changes(body=body, footer=(*orphans, *block.footer))
 
 
 def _rewrite_suites(stmt: cst.CSTNode, edit_line: _LineEdit) -> cst.CSTNode:
@@ -157,9 +174,9 @@ def _rewrite_suites(stmt: cst.CSTNode, edit_line: _LineEdit) -> cst.CSTNode:
     for name in ("body", "orelse", "finalbody"):
         part = getattr(stmt, name, None)
         if isinstance(part, cst.IndentedBlock):
-            new_body = _rewrite_blocks(tuple(part.body), edit_line)
-            if new_body is not None:
-                changes[name] = part.with_changes(body=new_body)
+            new_block = _rewrite_block(part, edit_line)
+            if new_block is not part:
+                changes[name] = new_block
         elif isinstance(part, (cst.If, cst.Else, cst.Finally)):
             new_part = _rewrite_suites(part, edit_line)
             if new_part is not part:
@@ -309,8 +326,7 @@ def remove_unused(module: cst.Module, keys: Iterable[ImportKey]) -> cst.Module:
     keys = list(keys)
     if not keys:
         return module
-    body = _rewrite_blocks(tuple(module.body), _RemoveUnused(keys, names_in_use(module)))
-    return module if body is None else module.with_changes(body=body)
+    return _rewrite_block(module, _RemoveUnused(keys, names_in_use(module)))
 
 
 def drop_shadowed(module: cst.Module, keys: Iterable[ImportKey]) -> cst.Module:
@@ -318,8 +334,7 @@ def drop_shadowed(module: cst.Module, keys: Iterable[ImportKey]) -> cst.Module:
     keys = list(keys)
     if not keys:
         return module
-    body = _rewrite_blocks(tuple(module.body), _DropShadowed(keys))
-    return module if body is None else module.with_changes(body=body)
+    return _rewrite_block(module, _DropShadowed(keys))
 
 
 # -- adding the target's imports ------------------------------------------------------------

@@ -263,3 +263,55 @@ def with_blank_lines(stmt: cst.CSTNode, blank: tuple[cst.EmptyLine, ...]) -> cst
     if missing <= 0:
         return stmt
     return stmt.with_changes(leading_lines=(*blank[:missing], *stmt.leading_lines))
+
+
+def leading_comment_lines(stmt: cst.CSTNode) -> tuple[cst.EmptyLine, ...]:
+    """``stmt``'s leading lines from its first comment on (empty when none holds a comment)."""
+    lines = tuple(getattr(stmt, "leading_lines", ()))
+    return lines[len(leading_blank_lines(stmt)):]
+
+
+def with_carried_lines(
+    stmt: cst.CSTNode, blank: tuple[cst.EmptyLine, ...], comments: tuple[cst.EmptyLine, ...]
+) -> cst.CSTNode:
+    """``stmt`` after removed statements above it: their comment lines (``comments``, with the
+    gap ``blank`` before them) open it, so no comment goes with a removed statement; without
+    comments this is :func:`with_blank_lines`."""
+    if not comments or not hasattr(stmt, "leading_lines"):
+        return with_blank_lines(stmt, blank)
+    return stmt.with_changes(leading_lines=(*blank, *comments, *stmt.leading_lines))
+
+
+def body_comment_lines(func: cst.FunctionDef) -> tuple[cst.EmptyLine, ...]:
+    """Every comment-only line inside ``func``'s body, in order (nested blocks included)."""
+    found: list[cst.EmptyLine] = []
+
+    class _Comments(cst.CSTVisitor):
+        def visit_EmptyLine(self, node: cst.EmptyLine) -> None:
+            if node.comment is not None:
+                found.append(cst.EmptyLine(comment=node.comment))
+
+    func.body.visit(_Comments())
+    return tuple(found)
+
+
+def with_body_comments(new: cst.FunctionDef, original: cst.FunctionDef) -> cst.FunctionDef:
+    """``new`` (a method rebuilt from a template) opened by the comment lines of the body it
+    replaces that it does not already hold, so a regenerated method keeps what the author
+    wrote inside the old one."""
+    present = [line.comment.value for line in body_comment_lines(new) if line.comment]
+    missing = []
+    for line in body_comment_lines(original):
+        assert line.comment is not None
+        if line.comment.value in present:
+            present.remove(line.comment.value)
+        else:
+            missing.append(line)
+    body = new.body
+    if not missing or not isinstance(body, cst.IndentedBlock) or not body.body:
+        return new
+    first = body.body[0]
+    if not hasattr(first, "leading_lines"):
+        return new
+    first = first.with_changes(leading_lines=(*first.leading_lines, *missing))
+    return new.with_changes(body=body.with_changes(body=(first, *body.body[1:])))

@@ -54,6 +54,7 @@ def to_json_dict(result: RunResult, *, command: str, target: str) -> dict[str, A
         "files": [r.to_dict() for r in result.files],
         "findings": [f.to_dict() for f in result.findings],
         "skipped_links": [str(p) for p in result.skipped_links],
+        "swept_temp_files": [str(p) for p in result.swept_temp_files],
     }
 
 
@@ -142,6 +143,11 @@ def render_text(result: RunResult, *, width: int = 100, color: bool = False) -> 
             table.add_row(f.location(), f.code, f"[{style}]{f.status}[/{style}]", f.message)
         console.print(table)
     console.print(summary_table(result.summary(), result.seconds))
+    if result.swept_temp_files:
+        console.print(f"removed {len(result.swept_temp_files)} temporary file(s) an interrupted run "
+                      "left behind:", highlight=False)
+        for temp in result.swept_temp_files:
+            console.print(f"  {temp}", highlight=False, markup=False, soft_wrap=True)
     return buffer.getvalue()
 
 

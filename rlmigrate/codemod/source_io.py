@@ -5,12 +5,17 @@ BOM), the newline style (the text is decoded without newline translation, so CRL
 and the file mode. Writing is atomic: the new text goes to a temporary file in the same
 directory, is flushed to disk, gets the original mode, and replaces the old file with
 ``os.replace`` — a run killed at any moment leaves each file either old or new, never half.
+A run killed between the two steps leaves its temporary file behind (``.NAME.py.XXXXXXXX``
+plus :data:`TEMP_SUFFIX`); :func:`is_stale_temp_name` recognises exactly those names, so the
+next run can sweep them and nothing else.
 """
 
 from __future__ import annotations
 
 import io
+import mmap
 import os
+import re
 import stat
 import tempfile
 import tokenize
@@ -18,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEMP_SUFFIX = ".rlmigrate-tmp"
+# What ``write_atomic`` names its temporary files: ``.`` + the target's name + ``.`` + the 8
+# characters ``tempfile.mkstemp`` draws from [a-z0-9_] + TEMP_SUFFIX.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+\.pyi?)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
 
 
 class SourceReadError(Exception):
@@ -25,7 +33,21 @@ class SourceReadError(Exception):
 
 
 class SourceDecodeError(Exception):
-    """The bytes do not decode with the file's declared encoding."""
+    """The bytes do not decode with the file's declared encoding, or hold a NUL byte."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class SourceTooLargeError(SourceReadError):
+    """The file is larger than the run's ``max_file_bytes`` budget (it was not read)."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        super().__init__(f"{path}: {size:,} bytes exceeds --max-file-bytes {limit:,}")
+        self.size = size
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -50,8 +72,17 @@ def is_writable(st: os.stat_result) -> bool:
     return bool(st.st_mode & stat.S_IWUSR)
 
 
-def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
-    """The file's bytes and stat, or :class:`SourceReadError` naming the path and cause."""
+def is_stale_temp_name(name: str) -> bool:
+    """Whether ``name`` is a temporary file :func:`write_atomic` creates (and a killed run leaves)."""
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and stat, or :class:`SourceReadError` naming the path and cause.
+
+    Raises:
+        SourceTooLargeError: the file has more than ``max_bytes`` bytes (nothing is read).
+    """
     try:
         st = os.stat(path)
     except OSError as err:
@@ -60,6 +91,8 @@ def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
         raise SourceReadError(f"{path}: not a regular file")
     if not is_readable(st):
         raise SourceReadError(f"{path}: not readable (mode {stat.filemode(st.st_mode)})")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise SourceTooLargeError(path, st.st_size, max_bytes)
     try:
         with open(path, "rb") as handle:
             return handle.read(), st
@@ -67,12 +100,25 @@ def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
         raise SourceReadError(f"{path}: cannot read ({err.strerror or err})") from err
 
 
+def file_contains_any(path: Path, tokens: tuple[bytes, ...]) -> bool:
+    """Whether the file holds any of ``tokens``, searched through a memory map (a file too
+    large to read for parsing is still cheap to scan)."""
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return any(data.find(token) >= 0 for token in tokens)
+    except (OSError, ValueError) as err:
+        raise SourceReadError(f"{path}: cannot read ({getattr(err, 'strerror', None) or err})") from err
+
+
 def decode_source(path: Path, raw: bytes, mode: int) -> SourceFile:
     """Decode ``raw`` by its PEP 263 cookie / BOM (default UTF-8), keeping newlines as they are.
 
     Raises:
-        SourceDecodeError: unknown encoding name or bytes invalid for the encoding; the
-            message names the file and, where known, the line.
+        SourceDecodeError: unknown encoding name, bytes invalid for the encoding, or a NUL
+            byte; the message names the file and, where known, the line.
     """
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
@@ -84,8 +130,16 @@ def decode_source(path: Path, raw: bytes, mode: int) -> SourceFile:
     except (UnicodeDecodeError, LookupError) as err:
         line = raw[: getattr(err, "start", 0)].count(b"\n") + 1
         raise SourceDecodeError(
-            f"{path}:{line}: bytes are not valid {encoding} ({err})"
+            f"{path}:{line}: bytes are not valid {encoding} ({err})", line
         ) from err
+    nul = text.find("\x00")
+    if nul >= 0:  # CPython refuses these too ("source code cannot contain null bytes")
+        line = text.count("\n", 0, nul) + 1
+        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise SourceDecodeError(
+            f"{path}:{line}:{column}: NUL byte in the source (not valid Python; a binary or "
+            "corrupted file?)", line, column
+        )
     return SourceFile(path=path, raw=raw, text=text, encoding=encoding, mode=mode, has_bom=has_bom)
 
 

@@ -2,18 +2,27 @@
 
 Order of work for a file that passed the byte prefilter:
 
-1. parse with libcst (a ``ParserSyntaxError`` goes back to the engine);
+1. parse with libcst (a ``ParserSyntaxError`` goes back to the engine). The file's trailing run
+   of comment-only and blank lines is cut off first and appended back verbatim afterwards:
+   libcst 1.x drops a comment there when the lines' indentation mixes tabs and spaces
+   (``"\t# c\n\t\n"`` after an indented block loses ``# c``), and nothing a rule does needs
+   those lines; ``trivia.py`` says why the cut is safe;
 2. collect top-level facts; a module that imports no legacy package and holds no
    ``"custom_model"`` key stops here, unchanged;
 3. resolve scopes once (qualified names are asked of a node's scope on demand), run every
    selected rule in one combined traversal (``traversal.py``), then drop legacy imports that
    became unused and add the new-stack imports (``imports.py``, targeted statement edits);
-4. the output must ``compile()`` (checked once); positions are computed only when something
-   was reported, and only for the reported nodes (``positions.py``).
+4. the output must ``compile()`` (checked once), and before a changed text goes back the
+   parse must have been lossless (the unchanged tree prints the input again) — otherwise the
+   file is refused (``LossyParseError``) rather than written without what libcst dropped;
+   positions are computed only when something was reported, and only for the reported nodes
+   (``positions.py``).
 """
 
 from __future__ import annotations
 
+import ast
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +37,7 @@ from rlmigrate.codemod.positions import start_positions
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
+from rlmigrate.codemod.trivia import split_trailing_trivia
 
 IMPORTS_RULE = "RLM050"
 RAY_REMOVED_RULE = "RLM059"
@@ -35,6 +45,19 @@ RAY_REMOVED_RULE = "RLM059"
 
 class InvalidOutputError(Exception):
     """The rewritten text does not compile: a codemod bug; the file must stay untouched."""
+
+
+class InputLimitError(Exception):
+    """The text is beyond what the parser is fed: nesting past CPython's own limit."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class LossyParseError(Exception):
+    """libcst's tree does not print back the input (it dropped something): the file must stay
+    untouched, since a rewrite would silently lose what the parser lost."""
 
 
 @dataclass
@@ -67,8 +90,17 @@ def rewrite_source(
     Raises:
         libcst.ParserSyntaxError: ``text`` does not parse.
         InvalidOutputError: the rewritten text does not compile (names the file and line).
+        LossyParseError: the text changed, but the parse was not lossless.
     """
-    module = cst.parse_module(text)
+    code, tail = split_trailing_trivia(text)
+    _check_nesting(code, path)
+    try:
+        module = cst.parse_module(code)
+    except cst.ParserSyntaxError:
+        if not tail:
+            raise
+        code, tail = text, ""  # the cut was wrong (e.g. inside a string): parse it all
+        module = cst.parse_module(code)
     facts = collect_facts(module)
     if not _needs_analysis(facts, text):
         return TransformOutcome(text=text)
@@ -83,8 +115,13 @@ def rewrite_source(
         new_module = _fix_imports(new_module, ctx, facts, metadata, module)
     if target.name == "ray" and ctx.is_selected(RAY_REMOVED_RULE):
         new_module = _guard_ray_removed(new_module, ctx, module)
-    new_text = new_module.code
+    new_text = text if new_module is module else new_module.code + tail
     if new_text != text:
+        if module.code != code:
+            raise LossyParseError(
+                f"{path}: libcst does not print this file back as it reads it (it would drop "
+                f"text at line {_first_difference_line(code, module.code)}); not rewritten"
+            )
         try:
             compile(new_text, path, "exec", dont_inherit=True)
         except SyntaxError as err:
@@ -133,3 +170,40 @@ def _guard_ray_removed(new_module: cst.Module, ctx: FileContext, original: cst.M
         )
         ctx.report(where, RAY_REMOVED_RULE, "review", guard.message)
     return new_module
+
+
+def _check_nesting(code: str, path: str) -> None:
+    """Refuse nesting beyond what CPython itself parses, before libcst sees it.
+
+    libcst's native parser accepts brackets nested past CPython's limit of 200, and chains of
+    unary operators, lambdas or attributes that CPython's parser gives up on, at a cost that
+    grows without bound (20,000 parentheses: 22 GB; 50,000 ``not``: past any memory budget)
+    or with a stack overflow. CPython's own parser (``ast``: a few percent of a libcst parse)
+    says "too many nested parentheses", or runs out of parser stack (``MemoryError``) or
+    recursion depth: such code cannot run on this interpreter, so it is reported as an input
+    limit. Any other complaint is left to libcst, which may know newer syntax than this
+    interpreter.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code, path)
+    except SyntaxError as err:
+        if "too many nested parentheses" in str(err.msg):
+            raise InputLimitError(
+                f"{path}:{err.lineno}: input limit: brackets nested deeper than Python allows "
+                f"({err.msg}); not parsed", err.lineno or 1,
+            ) from err
+    except (RecursionError, MemoryError) as err:
+        raise InputLimitError(
+            f"{path}: input limit: nesting too deep for Python's own parser "
+            f"({type(err).__name__}); not parsed"
+        ) from err
+    except ValueError:
+        pass  # e.g. a NUL byte: the engine names those before a file gets here
+
+
+def _first_difference_line(expected: str, got: str) -> int:
+    """1-based line of the first character where ``got`` departs from ``expected``."""
+    at = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
+    return expected.count("\n", 0, at) + 1

@@ -16,9 +16,13 @@ Semantics kept from libcst's visit: fields in lexical order; every rule sees eve
 ``visit_*`` returning False does not hide children from other rules); leave hooks run in rule
 order, each on the result of the previous, until one removes the node (``RemovalSentinel``)
 or flattens it (``FlattenSentinel``); removed or emptied statements leave their block, a
-flattened one splices in. One deliberate difference: a statement removed from a block hands
+flattened one splices in. Deliberate differences: a statement removed from a block hands
 its leading blank lines to the next statement (the larger gap survives), so removing the
-import under a module docstring no longer glues the docstring to the next line.
+import under a module docstring no longer glues the docstring to the next line; and no comment
+line goes with a removed or replaced statement — the comment lines that opened a removed one
+open the next statement (or the block's footer), those that opened a replaced one open its
+replacement when the rule gave that none, and the lines that closed a rebuilt compound
+statement's block close the rebuilt block.
 """
 
 from __future__ import annotations
@@ -30,7 +34,12 @@ from typing import Any
 
 import libcst as cst
 
-from rlmigrate.codemod.nodes import child_fields, leading_blank_lines, with_blank_lines
+from rlmigrate.codemod.nodes import (
+    child_fields,
+    leading_blank_lines,
+    leading_comment_lines,
+    with_carried_lines,
+)
 from rlmigrate.codemod.rules.base import Rule
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
@@ -86,10 +95,12 @@ class CombinedRules(cst.CSTTransformer):
                 continue
             kind = type(value)
             if kind is tuple or kind is list:
-                new_items = self._transform_sequence(value, body=name == "body" and isinstance(
-                    node, (cst.Module, cst.IndentedBlock)))
+                body = name == "body" and isinstance(node, (cst.Module, cst.IndentedBlock))
+                new_items, orphans = self._transform_sequence(value, body=body)
                 if new_items is not None:
                     changes[name] = new_items
+                if orphans:  # comments of removed last statements: the block's footer keeps them
+                    changes["footer"] = (*orphans, *node.footer)  # type: ignore[attr-defined]
                 continue
             result = self.transform(value)
             if result is value:
@@ -106,19 +117,23 @@ class CombinedRules(cst.CSTTransformer):
                 return updated
         return updated
 
-    def _transform_sequence(self, items: Sequence[cst.CSTNode], *, body: bool) -> tuple | None:
-        """The transformed items (None when none changed). In a statement ``body``, a statement
-        that became empty is dropped like a removed one, and removed statements pass their
-        leading blank lines on."""
+    def _transform_sequence(
+        self, items: Sequence[cst.CSTNode], *, body: bool
+    ) -> tuple[tuple | None, tuple[cst.EmptyLine, ...]]:
+        """The transformed items (None when none changed) and the comment lines of removed
+        statements that no statement after them could take. In a statement ``body``, a
+        statement that became empty is dropped like a removed one, and removed statements pass
+        their leading blank lines and comment lines on."""
         out: list[cst.CSTNode] = []
         changed = False
         carried: tuple[cst.EmptyLine, ...] = ()
+        comments: tuple[cst.EmptyLine, ...] = ()
         for item in items:
             result = self.transform(item)
             if result is item:
-                if carried:
-                    result = with_blank_lines(item, carried)
-                    carried = ()
+                if carried or comments:
+                    result = with_carried_lines(item, carried, comments)
+                    carried = comments = ()
                 out.append(result)
                 continue
             changed = True
@@ -129,12 +144,18 @@ class CombinedRules(cst.CSTTransformer):
                 if not produced:
                     if out:  # the gap to a statement above; a block's first line has none
                         carried = max(carried, leading_blank_lines(item), key=len)
+                    comments += leading_comment_lines(item)
                     continue
-                if carried:
-                    produced[0] = with_blank_lines(produced[0], carried)
-                    carried = ()
+                own = leading_comment_lines(item)
+                first = produced[0]
+                if own and hasattr(first, "leading_lines") and not leading_comment_lines(first):
+                    produced[0] = first.with_changes(leading_lines=(*first.leading_lines, *own))
+                produced[-1] = _with_footer_of(produced[-1], item)
+                if carried or comments:
+                    produced[0] = with_carried_lines(produced[0], carried, comments)
+                    carried = comments = ()
             out.extend(produced)
-        return tuple(out) if changed else None
+        return (tuple(out) if changed else None), comments
 
     # -- libcst's visitor protocol (kept so ``module.visit(CombinedRules(...))`` works) ----
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -159,6 +180,17 @@ class CombinedRules(cst.CSTTransformer):
         if self._attribute_hooks:
             for rule in self.rules:
                 rule.on_leave_attribute(original_node, attribute)
+
+
+def _with_footer_of(new: cst.CSTNode, original: cst.CSTNode) -> cst.CSTNode:
+    """``new`` (a compound statement a rule rebuilt) given the comment and blank lines that
+    closed ``original``'s block, when the rebuilt block has none of its own."""
+    old_body, new_body = getattr(original, "body", None), getattr(new, "body", None)
+    if not isinstance(old_body, cst.IndentedBlock) or not old_body.footer:
+        return new
+    if not isinstance(new_body, cst.IndentedBlock) or new_body.footer:
+        return new
+    return new.with_changes(body=new_body.with_changes(footer=old_body.footer))
 
 
 @functools.cache

@@ -105,10 +105,11 @@ def _replace_expr(func: cst.FunctionDef, marker: str, expr: cst.BaseExpression) 
 
 
 def _leading(original: cst.FunctionDef | None, new: cst.FunctionDef) -> cst.FunctionDef:
-    """Keep the comments/blank lines above the legacy method on its replacement."""
+    """Keep the comments/blank lines above the legacy method, and the comment lines in its
+    body, on its replacement."""
     if original is None:
         return new.with_changes(leading_lines=(cst.EmptyLine(indent=False),))
-    return new.with_changes(leading_lines=original.leading_lines)
+    return N.with_body_comments(new, original).with_changes(leading_lines=original.leading_lines)
 
 
 def _with_docstring(new: cst.FunctionDef, original: cst.FunctionDef | None) -> cst.FunctionDef:
