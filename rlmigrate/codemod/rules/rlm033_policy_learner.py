@@ -118,6 +118,12 @@ class PolicyLossToLearner(Rule):
             while at + 1 < len(body) and isinstance(body[at + 1], cst.ClassDef) and \
                     body[at + 1].name.value == f"{name}RLModule":
                 at += 1
+            before = body[at]
+            block = getattr(before, "body", None)
+            if isinstance(block, cst.IndentedBlock) and block.footer and isinstance(learner.body, cst.IndentedBlock):
+                # the lines that closed the block above now close the Learner (kept verbatim)
+                learner = learner.with_changes(body=learner.body.with_changes(footer=block.footer))
+                body[at] = before.with_changes(body=block.with_changes(footer=()))
             body.insert(at + 1, learner)
         return updated.with_changes(body=body)
 
