@@ -50,7 +50,8 @@ class _Uses(cst.CSTVisitor):
     """Marks the parameter references that sit in a pattern the rewrite knows."""
 
     def __init__(self, refs: dict[str, set], stored: frozenset[str] = frozenset()) -> None:
-        self.refs, self.ok, self.problems, self.stored = refs, set(), [], stored
+        self.refs, self.stored = refs, stored
+        self.ok: set[cst.CSTNode] = set()
         self.detail: dict[cst.CSTNode, str] = {}  # ref → the use that blocks it (for the finding)
 
     def _is(self, node: cst.CSTNode, role: str) -> bool:
@@ -179,7 +180,9 @@ def _convert(
     for node in walk(func.body, into_functions=False):
         if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
             return None, f"{hook} {func.name.value}() uses {type(node).__name__.lower()}"
-    return func.body.visit(_Rewrite(ctx, refs, stored)), None
+    body = func.body.visit(_Rewrite(ctx, refs, stored))
+    assert isinstance(body, cst.IndentedBlock)
+    return body, None
 
 
 def _method(name: str, params: str, body: cst.IndentedBlock, prelude: str | None = None) -> cst.FunctionDef:
@@ -209,7 +212,7 @@ def _only_grad_clipping(ctx: FileContext, func: cst.FunctionDef) -> bool:
 def generate_learner(ctx: FileContext, policy: str, hooks: dict[str, cst.FunctionDef]) -> GeneratedLearner:
     """``class <policy>Learner(TorchLearner)`` from the builder hooks found (see module doc)."""
     out = GeneratedLearner()
-    methods: list[cst.FunctionDef] = []
+    methods: list[cst.BaseStatement] = []
     loss = hooks.get("loss_fn")
     if loss is None:
         return out

@@ -115,8 +115,7 @@ class PolicyLossToLearner(Rule):
         body = list(updated.body)
         for name, learner in self._pending:
             at = next((i for i, stmt in enumerate(body) if _assigns(stmt, name)), len(body) - 1)
-            while at + 1 < len(body) and isinstance(body[at + 1], cst.ClassDef) and \
-                    body[at + 1].name.value == f"{name}RLModule":
+            while at + 1 < len(body) and _is_class(body[at + 1], f"{name}RLModule"):
                 at += 1
             before = body[at]
             block = getattr(before, "body", None)
@@ -126,6 +125,10 @@ class PolicyLossToLearner(Rule):
                 body[at] = before.with_changes(body=block.with_changes(footer=()))
             body.insert(at + 1, learner)
         return updated.with_changes(body=body)
+
+
+def _is_class(stmt: cst.CSTNode, name: str) -> bool:
+    return isinstance(stmt, cst.ClassDef) and stmt.name.value == name
 
 
 def _assigns(stmt: cst.CSTNode, name: str) -> bool:
