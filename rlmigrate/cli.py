@@ -1,6 +1,7 @@
 """The ``rlmigrate`` command line: ``rewrite``, ``scan``, ``rules``, and plug-in subcommands.
 
-Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
+Every subcommand shares one exit-code scheme (``rlmigrate.exit_codes``; ``--help`` prints the
+table). Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
 parser and sets ``func`` (called with the parsed namespace, returns the exit code). Subcommands
 owned by other parts of the package (``verify``, ``convert-checkpoint``) are imported lazily and
 skipped when their module is not installed. Importing this module does not import torch.
@@ -11,7 +12,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import textwrap
 from collections.abc import Sequence
+
+from rlmigrate.exit_codes import exit_code_epilog
 
 # (module, required) — each module defines register(subparsers).
 SUBCOMMAND_MODULES: tuple[tuple[str, bool], ...] = (
@@ -29,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rlmigrate",
         description="Move RLlib legacy ModelV2/Policy code to the RLModule API and prove it.",
+        epilog=exit_code_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"rlmigrate {__version__}")
     subparsers = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
@@ -41,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(subparsers)
+    table = exit_code_epilog()
+    for subparser in subparsers.choices.values():  # every subcommand prints the one table
+        if subparser.epilog is None:
+            subparser.epilog = table
+        elif table not in subparser.epilog:  # keep the command's own note, wrapped as before
+            own = subparser.epilog if "\n" in subparser.epilog else textwrap.fill(subparser.epilog, 88)
+            subparser.epilog = f"{own}\n\n{table}"
+        subparser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 

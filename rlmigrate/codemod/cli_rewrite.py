@@ -1,147 +1,171 @@
-"""``rlmigrate rewrite`` and ``rlmigrate scan``: argument parsing, progress, output, exit code.
+"""``rlmigrate rewrite`` and ``rlmigrate scan``: parsing, configuration, progress, output, exit code.
 
-Exit codes (as in DESIGN.md): 0 done; 1 ``--check`` found files to change, or ``--strict`` and
-manual items remain; 2 usage or I/O error (a missing path, an unreadable/unwritable file or
-directory, a file that could not be processed or hit an input limit).
+Exit codes (one table for every subcommand, printed by ``--help``; see ``rlmigrate.exit_codes``):
+0 done; 1 ``--check`` or ``--diff`` found files that would change, or ``--strict`` and manual
+items remain; 2 usage, configuration or I/O error (a missing path, an invalid
+``[tool.rlmigrate]``, an unreadable/unwritable file, a file that could not be processed).
+
+Where things go: the report goes to standard output (or ``--report FILE``); with ``--diff``
+standard output carries only the patch (so ``rlmigrate rewrite --diff . | git apply`` works)
+and the report goes to standard error, as Ruff does.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from rlmigrate.codemod.discover import PathNotFoundError, discover
-from rlmigrate.codemod.engine import (
-    DEFAULT_FILE_TIMEOUT,
-    DEFAULT_MAX_FILE_BYTES,
-    RunOptions,
-    RunResult,
-    default_jobs,
-    run,
+from rlmigrate.codemod.cli_options import ConfigError, Resolved, add_common_arguments, resolve
+from rlmigrate.codemod.cli_paths import display_paths
+from rlmigrate.codemod.discover import Discovery, PathNotFoundError, discover
+from rlmigrate.codemod.engine import RunOptions, RunResult, default_jobs, run
+from rlmigrate.codemod.report import render
+from rlmigrate.codemod.rules import UnknownRuleError
+from rlmigrate.exit_codes import EXIT_ERROR, EXIT_FOUND, EXIT_OK, exit_code_epilog
+
+__all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_OK", "execute", "exit_code", "register"]
+
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+_CONFIG_HELP = (
+    "Settings come from [tool.rlmigrate] in the nearest pyproject.toml above the inputs (else "
+    "above the working directory): target, select, ignore, exclude, extend-exclude, "
+    "per-file-ignores, respect-gitignore, force-exclude. A flag wins over the file; an unknown "
+    "key or a bad value exits 2 naming the file and the key."
 )
-from rlmigrate.codemod.report import FORMATS, render
-from rlmigrate.codemod.rules import UnknownRuleError, select_codes
-from rlmigrate.codemod.targets import TARGETS
+_NOQA_HELP = (
+    "`# noqa: RLMxxx` (or a bare `# noqa`) on a finding's line suppresses that finding, and its "
+    "rewrite: the statement it points at (for a class-level finding, the whole class) is left "
+    "as is. A noqa inside a class that is otherwise rewritten keeps the whole class, with a "
+    "manual finding saying so."
+)
+_PATHS_HELP = (
+    "Paths in reports, diffs and SARIF are relative to the working directory (absolute for "
+    "files outside it)."
+)
 
-EXIT_OK = 0
-EXIT_FOUND = 1
-EXIT_ERROR = 2
 
-
-def _codes(value: str) -> list[str]:
-    return [part for part in value.split(",") if part.strip()]
-
-
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    parser.add_argument("--target", choices=TARGETS, default="rlmigrate",
-                        help="where migrated code imports the new stack from (default: rlmigrate)")
-    parser.add_argument("--select", type=_codes, action="extend", metavar="CODES",
-                        help="comma-separated rule codes or prefixes to apply (default: all)")
-    parser.add_argument("--ignore", type=_codes, action="extend", metavar="CODES",
-                        help="comma-separated rule codes or prefixes to skip")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
-    parser.add_argument("--report", type=Path, metavar="FILE",
-                        help="write the report to FILE instead of standard output")
-    parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                        help="worker processes (default: os.cpu_count())")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 1 when manual items remain")
-    parser.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES, metavar="N",
-                        help="report (RLM907) instead of parsing a file larger than N bytes "
-                             f"that may hold legacy API (default: {DEFAULT_MAX_FILE_BYTES})")
-    parser.add_argument("--file-timeout", type=float, default=DEFAULT_FILE_TIMEOUT, metavar="S",
-                        help="seconds one file may take before it is abandoned and reported "
-                             f"(RLM907) (default: {DEFAULT_FILE_TIMEOUT:g})")
+def _description(*paragraphs: str) -> str:
+    return "\n\n".join(textwrap.fill(p, width=88, break_on_hyphens=False) for p in paragraphs)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``rewrite`` and ``scan`` subcommands."""
     rewrite = subparsers.add_parser(
         "rewrite", help="rewrite legacy models and policies into RLModules",
-        description="Rewrite legacy RLlib ModelV2/Policy code into RLModule subclasses.",
+        description=_description(
+            "Rewrite legacy RLlib ModelV2/Policy code into RLModule subclasses, in place (or "
+            "under --out DIR); --diff and --check write nothing and exit 1 when a file would "
+            "change. With --diff, standard output carries only the patch (git apply accepts "
+            "it) and the report goes to standard error.",
+            _CONFIG_HELP, _NOQA_HELP, _PATHS_HELP),
+        epilog=exit_code_epilog(), formatter_class=_FORMATTER,
     )
-    _add_common(rewrite)
-    mode = rewrite.add_mutually_exclusive_group()
-    mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
+    add_common_arguments(rewrite)
+    mode = rewrite.add_argument_group("mode (default: rewrite the files in place)")
+    mode.add_argument("--diff", action="store_true",
+                      help="print a unified diff (paths relative to the working directory, "
+                           "git apply accepts it); write nothing; exit 1 if a file would change")
     mode.add_argument("--check", action="store_true",
-                      help="write nothing; exit 1 if any file would change")
+                      help="write nothing; exit 1 if any file would change (with --diff: "
+                           "also print the diff)")
     mode.add_argument("--out", type=Path, metavar="DIR",
                       help="write the results under DIR, mirroring the input tree")
     rewrite.set_defaults(func=main_rewrite, command="rewrite")
     scan = subparsers.add_parser(
         "scan", help="report what rewrite would do and what needs a human; write nothing",
+        description=_description(
+            "Report what rewrite would do and what needs a human; write nothing. Takes the "
+            "same settings as rewrite.", _CONFIG_HELP, _NOQA_HELP, _PATHS_HELP),
+        epilog=exit_code_epilog(), formatter_class=_FORMATTER,
     )
-    _add_common(scan)
+    add_common_arguments(scan)
     scan.set_defaults(func=main_rewrite, command="scan", diff=False, check=False, out=None)
 
 
-def _progress_enabled(args: argparse.Namespace, stream: TextIO) -> bool:
-    return not args.no_progress and hasattr(stream, "isatty") and stream.isatty()
+def _fail(args: argparse.Namespace, stderr: TextIO, message: str) -> tuple[int, None]:
+    print(f"rlmigrate {args.command}: error: {message}", file=stderr)
+    return EXIT_ERROR, None
+
+
+def _mode(args: argparse.Namespace) -> str:
+    if args.command == "scan":
+        return "scan"
+    if args.diff:
+        return "diff"
+    return "check" if args.check else "write"
+
+
+def _is_tty(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> tuple[int, RunResult | None]:
     """Run the command described by ``args``; returns the exit code and the result."""
-    try:
-        selected = select_codes(args.select, args.ignore)
-    except UnknownRuleError as err:
-        print(f"rlmigrate {args.command}: error: {err}", file=stderr)
-        return EXIT_ERROR, None
+    if args.out is not None and (args.diff or args.check):
+        return _fail(args, stderr, "--out cannot be combined with --diff or --check")
     if args.jobs is not None and args.jobs < 1:
-        print(f"rlmigrate {args.command}: error: -j expects N >= 1; got {args.jobs}", file=stderr)
-        return EXIT_ERROR, None
+        return _fail(args, stderr, f"-j expects N >= 1; got {args.jobs}")
     if args.max_file_bytes < 1 or not args.file_timeout > 0:
-        print(f"rlmigrate {args.command}: error: --max-file-bytes and --file-timeout must be "
-              f"positive; got {args.max_file_bytes}, {args.file_timeout}", file=stderr)
-        return EXIT_ERROR, None
-    if args.command == "scan":
-        mode = "scan"
-    elif args.diff:
-        mode = "diff"
-    elif args.check:
-        mode = "check"
-    else:
-        mode = "write"
-    out_dir = args.out.resolve() if args.out else None
+        return _fail(args, stderr, "--max-file-bytes and --file-timeout must be positive; "
+                                   f"got {args.max_file_bytes}, {args.file_timeout}")
     try:
-        found = discover(args.paths)
+        resolved = resolve(args)
+    except (ConfigError, UnknownRuleError) as err:
+        return _fail(args, stderr, str(err))
+    mode = _mode(args)
+    out_dir = args.out.resolve() if args.out else None
+    paths = display_paths(resolved.paths)
+    try:
+        found = discover(paths, resolved.file_filter)
     except PathNotFoundError as err:
-        print(f"rlmigrate {args.command}: error: {err}", file=stderr)
-        return EXIT_ERROR, None
+        return _fail(args, stderr, str(err))
     if out_dir is not None:
         inside = [f for f, _ in found.files if _is_within(f.resolve(), out_dir)]
         if inside:
-            print(f"rlmigrate {args.command}: error: --out {args.out} lies inside the input "
-                  f"tree ({inside[0]})", file=stderr)
-            return EXIT_ERROR, None
-    options = RunOptions(mode=mode, target=args.target, selected=selected, out_dir=out_dir,
+            return _fail(args, stderr, f"--out {args.out} lies inside the input tree ({inside[0]})")
+    result = _run(args, resolved, mode, out_dir, paths, found, stderr)
+    if mode == "diff":
+        stdout.write("".join(file.diff for file in result.files if file.diff))
+    report_stream = stderr if mode == "diff" else stdout
+    if not _write_report(args, resolved.target, result, report_stream, stderr):
+        return EXIT_ERROR, result
+    return exit_code(result, mode=mode, strict=args.strict), result
+
+
+def _run(args: argparse.Namespace, resolved: Resolved, mode: str, out_dir: Path | None,
+         paths: list[Path], found: Discovery, stderr: TextIO) -> RunResult:
+    options = RunOptions(mode=mode, target=resolved.target, selected=resolved.selected,
+                         out_dir=out_dir, per_file_ignores=resolved.per_file_ignores,
+                         patterns_root=resolved.settings.root,
                          max_file_bytes=args.max_file_bytes, file_timeout=args.file_timeout)
     jobs = args.jobs or default_jobs()
-    if _progress_enabled(args, stderr) and len(found.files) > 1:
-        result = _run_with_progress(args.paths, options, jobs, found, stderr)
-    else:
-        result = run(args.paths, options, jobs=jobs, discovery=found)
-    if mode == "diff":
-        for file in result.files:
-            if file.diff:
-                stdout.write(file.diff)
-    color = args.report is None and hasattr(stdout, "isatty") and stdout.isatty()
-    text = render(result, args.format, command=args.command, target=args.target, color=color)
-    if args.report is not None:
-        try:
-            args.report.parent.mkdir(parents=True, exist_ok=True)
-            # surrogateescape: a non-UTF-8 file name (decoded by Python with surrogate escapes)
-            # is written back as the bytes it had.
-            args.report.write_text(text, encoding="utf-8", errors="surrogateescape")
-        except OSError as err:
-            print(f"rlmigrate {args.command}: error: cannot write report {args.report}: {err}", file=stderr)
-            return EXIT_ERROR, result
-    else:
-        stdout.write(text)
-    return exit_code(result, mode=mode, strict=args.strict), result
+    if not args.no_progress and _is_tty(stderr) and len(found.files) > 1:
+        return _run_with_progress(paths, options, jobs, found, stderr)
+    return run(paths, options, jobs=jobs, discovery=found)
+
+
+def _write_report(args: argparse.Namespace, target: str, result: RunResult, stream: TextIO,
+                  stderr: TextIO) -> bool:
+    to_terminal = args.report is None and _is_tty(stream)
+    fmt = args.output_format or ("full" if to_terminal else "concise")
+    text = render(result, fmt, command=args.command, target=target, color=to_terminal)
+    if args.report is None:
+        stream.write(text)
+        return True
+    try:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        # surrogateescape: a non-UTF-8 file name (decoded by Python with surrogate escapes)
+        # is written back as the bytes it had.
+        args.report.write_text(text, encoding="utf-8", errors="surrogateescape")
+    except OSError as err:
+        print(f"rlmigrate {args.command}: error: cannot write report {args.report}: {err}", file=stderr)
+        return False
+    return True
 
 
 def _is_within(path: Path, directory: Path) -> bool:
@@ -157,7 +181,7 @@ def exit_code(result: RunResult, *, mode: str, strict: bool) -> int:
     summary = result.summary()
     if summary["failed"]:
         return EXIT_ERROR
-    if mode == "check" and summary["rewritten"]:
+    if mode in ("check", "diff") and summary["rewritten"]:
         return EXIT_FOUND
     if strict and summary["manual"]:
         return EXIT_FOUND

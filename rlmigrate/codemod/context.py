@@ -14,7 +14,7 @@ from typing import Any
 
 import libcst as cst
 from libcst._metadata_dependent import LazyValue
-from libcst.metadata import ScopeProvider
+from libcst.metadata import QualifiedNameSource, ScopeProvider
 
 from rlmigrate.codemod.legacy_api import is_tf_path, legacy_symbol
 from rlmigrate.codemod.targets import Target
@@ -43,6 +43,9 @@ class FileContext:
         facts: module-level facts collected before the transform (see ``facts.py``).
         shared: a scratch space for analyses several rules reuse (keyed by the rule that
             computes them).
+        kept: ids of the original nodes inside statements a ``# noqa`` keeps as they are (the
+            traversal skips them; analyses across statements ask :meth:`is_kept`).
+        kept_names: names of the classes and functions kept that way (still legacy code).
     """
 
     target: Target
@@ -52,11 +55,19 @@ class FileContext:
     imports: set[str] = field(default_factory=set)
     facts: Any = None
     shared: dict[str, Any] = field(default_factory=dict)
+    kept: frozenset[int] = frozenset()
+    kept_names: frozenset[str] = frozenset()
+    extra_imports: dict[str, set[str]] = field(default_factory=dict)
+    foreign_bases: dict[str, str] = field(default_factory=dict)
     _qualified: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_selected(self, code: str) -> bool:
         """Whether rule ``code`` runs (reports and rewrites) in this run."""
         return code in self.selected
+
+    def is_kept(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` (an original node) lies in a statement a ``# noqa`` keeps as is."""
+        return id(node) in self.kept
 
     def report(self, node: cst.CSTNode, code: str, status: str, message: str) -> None:
         """Record a finding at ``node`` (an original node) if ``code`` is selected."""
@@ -67,6 +78,12 @@ class FileContext:
         """Record that the output uses new-stack ``symbol``; returns a Name node for it."""
         self.target.module_for(symbol)  # fail early on an unknown name
         self.imports.add(symbol)
+        return cst.Name(symbol)
+
+    def need_from(self, module: str, symbol: str) -> cst.Name:
+        """Record ``from module import symbol`` for a name outside the target's flat API
+        (the legacy defaults table); returns a Name node for it."""
+        self.extra_imports.setdefault(module, set()).add(symbol)
         return cst.Name(symbol)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
@@ -80,7 +97,11 @@ class FileContext:
         if cached is None:
             scope = self.scope_of(node)
             found = scope.get_qualified_names_for(node) if scope is not None else ()
-            cached = self._qualified[node] = frozenset(qn.name for qn in found)
+            aliases = getattr(self.facts, "framework_aliases", None)
+            names = (qn.name for qn in found)
+            if aliases:
+                names = (_dealias(qn.name, aliases) if qn.source is _LOCAL else qn.name for qn in found)
+            cached = self._qualified[node] = frozenset(names)
         return set(cached)
 
     def legacy_symbols(self, node: cst.CSTNode) -> set[str]:
@@ -103,6 +124,16 @@ class FileContext:
     def scope_of(self, node: cst.CSTNode) -> Any:
         """The libcst scope that ``node`` (an original node) is in, or None."""
         return _value(self.metadata.get(ScopeProvider, {}).get(node))
+
+
+_LOCAL = QualifiedNameSource.LOCAL
+
+
+def _dealias(name: str, aliases: Mapping[str, str]) -> str:
+    """``nn.Module`` → ``torch.nn.Module`` when ``nn`` came from ``try_import_torch()``."""
+    root, dot, rest = name.partition(".")
+    found = aliases.get(root)
+    return found + dot + rest if found else name
 
 
 def _value(found: Any) -> Any:

@@ -1,6 +1,9 @@
 """Finding the Python files a run covers.
 
-Directories are walked without following symlinks; tool and build folders are skipped. A
+Directories are walked without following symlinks; what a :class:`~rlmigrate.codemod.excludes.FileFilter`
+excludes (by default the tool and build folders of ``DEFAULT_EXCLUDE``; with the CLI also
+``--exclude`` patterns and ``.gitignore`` files) is left out, except paths named explicitly
+(unless ``force_exclude``). A
 symlink (to a file or a folder) is never followed: a link that points out of the tree would let
 a rewrite escape it, and one that points inside would be processed twice and, on write, be
 replaced by a regular file. Skipped links are returned so the report can name them.
@@ -15,32 +18,16 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rlmigrate.codemod.config_files import is_config_file
+from rlmigrate.codemod.excludes import DEFAULT_EXCLUDE, FileFilter, GitIgnore
 from rlmigrate.codemod.source_io import TEMP_SUFFIX, is_stale_temp_name
 
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "build",
-        "dist",
-        "__pycache__",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        "node_modules",
-        "site-packages",
-    }
-)
+# Kept for callers that test a folder name; the walk itself asks the FileFilter.
+SKIP_DIRS = frozenset(p for p in DEFAULT_EXCLUDE if "*" not in p)
 
 
 class PathNotFoundError(Exception):
@@ -58,24 +45,34 @@ class Discovery:
         skipped_links: symlinks that were not followed.
         stale_temp_files: temporary files left by an interrupted run (not yet removed).
         unreadable_dirs: ``(directory, reason)`` for each directory that could not be listed.
+        excluded: explicitly named paths left out by ``force_exclude`` (the walk's own
+            exclusions are not listed: there may be thousands).
     """
 
     files: list[tuple[Path, Path]] = field(default_factory=list)
     skipped_links: list[Path] = field(default_factory=list)
+    excluded: list[Path] = field(default_factory=list)
     stale_temp_files: list[Path] = field(default_factory=list)
     unreadable_dirs: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def _is_python(path: Path) -> bool:
-    return path.suffix in (".py", ".pyi")
+    """Python sources, and the YAML/JSON experiment configs scanned for legacy model names."""
+    return path.suffix in (".py", ".pyi") or is_config_file(path)
 
 
-def discover(paths: Sequence[str | os.PathLike[str]]) -> Discovery:
+def discover(paths: Sequence[str | os.PathLike[str]], file_filter: FileFilter | None = None) -> Discovery:
     """Collect the Python files under ``paths``.
+
+    Args:
+        paths: files and folders.
+        file_filter: what to leave out (default: :data:`DEFAULT_EXCLUDE` folders, no
+            ``.gitignore``).
 
     Raises:
         PathNotFoundError: a given path does not exist (the message names it).
     """
+    file_filter = file_filter or FileFilter()
     found = Discovery()
     seen: set[Path] = set()
     for given in paths:
@@ -85,8 +82,12 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> Discovery:
             continue
         if not path.exists():
             raise PathNotFoundError(f"{path}: no such file or directory")
+        if file_filter.force_exclude and _force_excluded(path, file_filter):
+            found.excluded.append(path)
+            continue
         if path.is_dir():
-            for file in _walk(path, found):
+            gitignore = GitIgnore(path) if file_filter.respect_gitignore else None
+            for file in _walk(path, found, file_filter, gitignore):
                 if file not in seen:
                     seen.add(file)
                     found.files.append((file, path))
@@ -117,7 +118,18 @@ def _unlistable(directory: Path) -> str | None:
     return None
 
 
-def _walk(root: Path, found: Discovery) -> Iterable[Path]:
+def _force_excluded(path: Path, file_filter: FileFilter) -> bool:
+    is_dir = path.is_dir()
+    if file_filter.excluded_or_in_excluded(path, is_dir=is_dir):
+        return True
+    if file_filter.respect_gitignore:
+        return GitIgnore(path if is_dir else path.parent).ignored_or_in_ignored(path, is_dir=is_dir)
+    return False
+
+
+def _walk(
+    root: Path, found: Discovery, file_filter: FileFilter, gitignore: GitIgnore | None
+) -> Iterable[Path]:
     reason = _unlistable(root)
     if reason is not None:
         found.unreadable_dirs.append((root, reason))
@@ -129,12 +141,13 @@ def _walk(root: Path, found: Discovery) -> Iterable[Path]:
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
         here = Path(dirpath)
+        left_out = _matcher(here, file_filter, gitignore)
         kept = []
         for name in sorted(dirnames):
             child = here / name
             if child.is_symlink():
                 found.skipped_links.append(child)
-            elif name not in SKIP_DIRS and not name.endswith(".egg-info"):
+            elif not left_out(name, True):
                 reason = _unlistable(child)
                 if reason is None:
                     kept.append(name)
@@ -151,4 +164,15 @@ def _walk(root: Path, found: Discovery) -> Iterable[Path]:
             if child.is_symlink():
                 found.skipped_links.append(child)
                 continue
+            if left_out(name, False):
+                continue
             yield child
+
+
+def _matcher(here: Path, file_filter: FileFilter, gitignore: GitIgnore | None) -> Callable[[str, bool], bool]:
+    """Whether the walk leaves an entry of ``here`` out, asked as ``(name, is_dir)``."""
+    excluded = file_filter.matcher(here)
+    if gitignore is None:
+        return excluded
+    ignored = gitignore.matcher(here)
+    return lambda name, is_dir: excluded(name, is_dir) or ignored(name, is_dir)

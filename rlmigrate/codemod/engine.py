@@ -15,6 +15,7 @@ results come back in path order.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import shutil
@@ -29,10 +30,13 @@ from pathlib import Path
 import libcst as cst
 
 from rlmigrate.codemod import findings as F
+from rlmigrate.codemod.config_files import is_config_file, scan_config_file
 from rlmigrate.codemod.discover import Discovery, discover
+from rlmigrate.codemod.excludes import per_file_ignored
 from rlmigrate.codemod.findings import FileResult, Finding, worst_status
 from rlmigrate.codemod.isolation import LostFile, SupervisedPool
-from rlmigrate.codemod.legacy_api import PREFILTER_TOKENS, may_contain_legacy_api
+from rlmigrate.codemod.legacy_api import PREFILTER_TOKENS
+from rlmigrate.codemod.project_index import ProjectIndex, build_index, needs_rewrite
 from rlmigrate.codemod.rules import ALL_RULES
 from rlmigrate.codemod.source_io import (
     SourceDecodeError,
@@ -75,21 +79,29 @@ class RunOptions:
         target: ``rlmigrate`` or ``ray``.
         selected: rule codes to apply.
         out_dir: mirror the tree here instead of writing in place (mode ``write`` only).
+        per_file_ignores: ``(pattern, codes)`` pairs from ``[tool.rlmigrate]``: files matching
+            a gitignore-style pattern (relative to ``patterns_root``) run without those codes.
+        patterns_root: the folder ``per_file_ignores`` patterns are relative to (None: the
+            working directory).
         max_file_bytes: a file larger than this that may hold legacy API is reported
             (RLM907) instead of parsed; None for no limit.
         file_timeout: wall-clock seconds one file may take in a worker before it is killed
             and the file reported (RLM907).
         worker_memory_bytes: memory a worker may allocate for one file (beyond its size at
             start); past it the file is reported (RLM907 or RLM908). None for no cap.
+        project: the run's project-wide class index (legacy bases in other files).
     """
 
     mode: str = "write"
     target: str = "rlmigrate"
     selected: frozenset[str] = frozenset(rule.code for rule in ALL_RULES)
     out_dir: Path | None = None
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    patterns_root: Path | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     file_timeout: float = DEFAULT_FILE_TIMEOUT
     worker_memory_bytes: int | None = DEFAULT_WORKER_MEMORY_BYTES
+    project: ProjectIndex | None = None  # filled by run(): see project_index.py
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -99,6 +111,13 @@ class RunOptions:
         if not self.file_timeout > 0:
             raise ValueError(f"file_timeout must be > 0 seconds; got {self.file_timeout}")
         Target(self.target)
+
+    def selected_for(self, file: Path) -> frozenset[str]:
+        """The codes applied to ``file``: :attr:`selected` minus its per-file ignores."""
+        if not self.per_file_ignores:
+            return self.selected
+        root = self.patterns_root or Path.cwd()
+        return self.selected - per_file_ignored(file, self.per_file_ignores, root)
 
 
 @dataclass
@@ -155,6 +174,8 @@ def _too_large(file: Path, err: SourceTooLargeError) -> FileResult:
 
 def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     """Rewrite one file according to ``options``; never raises for file problems."""
+    if is_config_file(file):  # experiment configs are scanned, never rewritten
+        return scan_config_file(file, root, options.out_dir if options.mode == "write" else None)
     path = str(file)
     try:
         raw, st = read_bytes(file, options.max_file_bytes)
@@ -163,7 +184,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
     except SourceReadError as err:
         return _error(path, F.READ_ERROR, str(err))
     dest = _mirror_path(file, root, options.out_dir) if options.out_dir else file
-    if not may_contain_legacy_api(raw):
+    if not needs_rewrite(raw, path, options.project):
         result = FileResult(path=path, prefiltered=True)
         if options.out_dir and options.mode == "write":
             _copy(file, dest, st.st_mode)
@@ -178,8 +199,9 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
             source.text,
             path=path,
             target=Target(options.target),
-            selected=options.selected,
+            selected=options.selected_for(file),
             rule_classes=ALL_RULES,
+            foreign_bases=options.project.for_file(path) if options.project else None,
         )
     except cst.ParserSyntaxError as err:
         message = f"{path}:{err.raw_line}:{err.raw_column + 1}: syntax error: {err.message}"
@@ -248,10 +270,14 @@ def _copy(file: Path, dest: Path, mode: int) -> None:
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    """A unified diff ``a/path`` → ``b/path`` (newlines shown as they are)."""
+    """A unified diff ``a/path`` → ``b/path`` (newlines shown as they are), as ``git diff``
+    writes it. An absolute ``path`` (a file outside the working directory) gets no prefix:
+    ``a//abs/path`` is a header ``git apply`` rejects; ``patch -p0`` applies the plain one."""
+    posix = Path(path).as_posix()
+    old, new = (posix, posix) if Path(path).is_absolute() else (f"a/{posix}", f"b/{posix}")
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"a/{path}", tofile=f"b/{path}",
+        fromfile=old, tofile=new,
     )
     out = []
     for line in lines:
@@ -320,6 +346,8 @@ def run(
     start = time.perf_counter()
     found = discovery or discover(paths)
     swept = sweep_temp_files(found.stale_temp_files) if options.mode == "write" else []
+    if options.project is None:
+        options = dataclasses.replace(options, project=build_index(found.files))
     items = [(file, root, options) for file, root in found.files]
     jobs = jobs or default_jobs()
     results = [_error(str(directory), F.READ_ERROR, f"{directory}: {reason}; its files were not processed")

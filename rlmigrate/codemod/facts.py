@@ -25,6 +25,7 @@ class LegacyImport:
     obj: str | None
     asname: str | None
     local: str
+    statement: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 @dataclass
@@ -35,6 +36,14 @@ class ModuleFacts:
     imports_ray: bool = False
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    # ``torch, nn = try_import_torch()`` at module level: local name -> what it is
+    # (``{"torch": "torch", "nn": "torch.nn"}``), and the statements that bind them
+    framework_aliases: dict[str, str] = field(default_factory=dict)
+    framework_imports: list[cst.Assign] = field(default_factory=list)
+    # whether the source text can hold a model config the config rules plan (set by the
+    # caller, which has the text): "custom_model" or a "policies" key
+    mentions_model_config: bool = True
+    legacy_star_import: bool = False  # ``from ray.rllib.x import *``
 
     @property
     def uses_legacy_packages(self) -> bool:
@@ -81,6 +90,30 @@ def _blocks(stmt: cst.CSTNode) -> Iterator[list[cst.BaseStatement]]:
         yield list(final.body.body)
 
 
+# RLlib's optional-import helpers and what each element of their result is
+FRAMEWORK_IMPORTERS = {"try_import_torch": ("torch", "torch.nn")}
+
+
+def _framework_import(facts: ModuleFacts, node: cst.Assign) -> None:
+    """Record ``torch, nn = try_import_torch()`` (the helper imported from a legacy package)."""
+    call = node.value
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and not call.args):
+        return
+    imported = {imp.local: imp.obj for imp in facts.legacy_imports if imp.obj}
+    meaning = FRAMEWORK_IMPORTERS.get(imported.get(call.func.value, ""))
+    if meaning is None or len(node.targets) != 1:
+        return
+    target = node.targets[0].target
+    names = target.elements if isinstance(target, (cst.Tuple, cst.List)) else None
+    if not names or len(names) > len(meaning) or not all(isinstance(e.value, cst.Name) for e in names):
+        return
+    for element, qualified in zip(names, meaning):
+        assert isinstance(element.value, cst.Name)
+        if element.value.value != "_":
+            facts.framework_aliases[element.value.value] = qualified
+    facts.framework_imports.append(node)
+
+
 def collect_facts(module: cst.Module) -> ModuleFacts:
     """Collect :class:`ModuleFacts` from ``module``'s top-level statements."""
     facts = ModuleFacts()
@@ -92,9 +125,10 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
                     obj = dotted_name(alias.name)
                     asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
                     if obj:
-                        facts.legacy_imports.append(LegacyImport(name, obj, asname, asname or obj))
+                        facts.legacy_imports.append(LegacyImport(name, obj, asname, asname or obj, node))
             elif name and _is_legacy_module(name):
                 facts.imports_ray = True
+                facts.legacy_star_import = True
         elif isinstance(node, cst.Import):
             for alias in node.names:
                 name = dotted_name(alias.name)
@@ -105,8 +139,10 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
                 elif _is_legacy_module(name):
                     asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
                     facts.legacy_imports.append(
-                        LegacyImport(name, None, asname, asname or name.split(".")[0])
+                        LegacyImport(name, None, asname, asname or name.split(".")[0], node)
                     )
+        elif isinstance(node, cst.Assign):
+            _framework_import(facts, node)
         elif isinstance(node, cst.FunctionDef):
             facts.functions[node.name.value] = node
         elif isinstance(node, cst.ClassDef):

@@ -7,6 +7,7 @@ never assembled as text and spliced into the source.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
@@ -58,13 +59,16 @@ def kwarg(key: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def statement(code: str) -> cst.BaseStatement:
-    """Parse one statement from template ``code``."""
+    """Parse one statement from template ``code`` (cached: nodes are immutable, and a rewrite
+    asks for the same few templates in every file)."""
     return cst.parse_statement(code)
 
 
+@functools.lru_cache(maxsize=1024)
 def expression(code: str) -> cst.BaseExpression:
-    """Parse one expression from template ``code``."""
+    """Parse one expression from template ``code`` (cached, see :func:`statement`)."""
     return cst.parse_expression(code)
 
 

@@ -1,24 +1,32 @@
-"""Rendering a run's results: ``text`` (rich), ``json`` (our schema), ``sarif`` (2.1.0).
+"""Rendering a run's results: ``concise``, ``full``, ``github`` (``report_text.py``), ``json``
+(our schema) and ``sarif`` (2.1.0).
 
 Every format carries the same facts per finding — file, line, column, code, status, message —
-and the summary counts (files seen / skipped / rewritten / needing review / manual / failed).
-The JSON layout is pinned by ``report_schema.json`` next to this module; SARIF follows the OASIS
-SARIF 2.1.0 schema so code-scanning services can show the findings inline.
+and (except ``github``) the summary counts (files seen / skipped / rewritten / needing review /
+manual / failed). The JSON layout is pinned by ``report_schema.json`` next to this module; SARIF
+follows the OASIS SARIF 2.1.0 schema so code-scanning services can show the findings inline.
+SARIF locations are relative URIs resolved against ``%SRCROOT%`` (the working directory of the
+run, also given as ``originalUriBaseIds``); a file outside it gets an absolute ``file://`` URI.
 """
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Mapping
 from importlib import resources
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from rlmigrate.codemod.engine import RunResult
+from rlmigrate.codemod.engine_code_docs import engine_code_doc
 from rlmigrate.codemod.findings import ENGINE_CODES, ERROR, MANUAL, REVIEW
+from rlmigrate.codemod.report_text import render_concise, render_full, render_github
 from rlmigrate.codemod.rules import ALL_RULES
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("concise", "full", "json", "sarif", "github")
+# Older spellings still accepted by --format / --output-format.
+FORMAT_ALIASES = {"text": "full"}
+SRCROOT = "%SRCROOT%"
 JSON_REPORT_VERSION = 1
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # status -> (SARIF result kind, level); converted findings are informational.
@@ -76,17 +84,34 @@ def _rule_descriptors() -> list[dict[str, Any]]:
             "properties": {"fixSafety": rule.fix_safety},
         })
     for code, text in ENGINE_CODES.items():
+        doc = engine_code_doc(code)
         out.append({
             "id": code,
-            "name": "engine-error",
+            "name": doc.name if doc else "engine-error",
             "shortDescription": {"text": text},
+            "help": {"text": doc.what_to_do if doc else text},
             "properties": {"fixSafety": "manual"},
         })
     return out
 
 
-def to_sarif_dict(result: RunResult) -> dict[str, Any]:
-    """The SARIF 2.1.0 log as a dict (one run, rules = every rule and engine code)."""
+def artifact_location(path: str) -> dict[str, str]:
+    """A SARIF ``artifactLocation``: a relative URI under ``%SRCROOT%``, or an absolute
+    ``file://`` URI for a path outside the working directory (both percent-encoded, as URIs
+    must be: ``my dir/m.py`` → ``my%20dir/m.py``)."""
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(PurePosixPath(*Path(path).parts).as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+def to_sarif_dict(result: RunResult, *, root: Path | None = None) -> dict[str, Any]:
+    """The SARIF 2.1.0 log as a dict (one run, rules = every rule and engine code).
+
+    Args:
+        root: the directory relative paths are relative to (``%SRCROOT%``; default: the
+            working directory).
+    """
+    root = (root or Path.cwd()).resolve()
     rules = _rule_descriptors()
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
@@ -99,7 +124,7 @@ def to_sarif_dict(result: RunResult) -> dict[str, Any]:
             "message": {"text": finding.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.path.replace("\\", "/")},
+                    "artifactLocation": artifact_location(finding.path),
                     "region": {"startLine": finding.line, "startColumn": finding.column},
                 }
             }],
@@ -115,6 +140,7 @@ def to_sarif_dict(result: RunResult) -> dict[str, Any]:
                 "informationUri": "https://github.com/rlmigrate/rlmigrate",
                 "rules": rules,
             }},
+            "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri() + "/"}},
             "results": results,
             "properties": {"summary": result.summary()},
         }],
@@ -126,56 +152,26 @@ def render_sarif(result: RunResult) -> str:
     return json.dumps(to_sarif_dict(result), indent=2) + "\n"
 
 
-def render_text(result: RunResult, *, width: int = 100, color: bool = False) -> str:
-    """A human report: the findings table and the summary table (rich)."""
-    from rich.console import Console
-    from rich.table import Table
+def render(result: RunResult, fmt: str, *, command: str, target: str, color: bool = False,
+           width: int | None = None) -> str:
+    """Render ``result`` in ``fmt`` (one of :data:`FORMATS` or :data:`FORMAT_ALIASES`).
 
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
-    findings = result.findings
-    if findings:
-        table = Table(title="Findings", show_lines=False)
-        for column in ("location", "code", "status", "message"):
-            table.add_column(column, overflow="fold")
-        for f in findings:
-            style = {"converted": "green", REVIEW: "yellow", MANUAL: "magenta", ERROR: "red"}[f.status]
-            table.add_row(f.location(), f.code, f"[{style}]{f.status}[/{style}]", f.message)
-        console.print(table)
-    console.print(summary_table(result.summary(), result.seconds))
-    if result.swept_temp_files:
-        console.print(f"removed {len(result.swept_temp_files)} temporary file(s) an interrupted run "
-                      "left behind:", highlight=False)
-        for temp in result.swept_temp_files:
-            console.print(f"  {temp}", highlight=False, markup=False, soft_wrap=True)
-    return buffer.getvalue()
-
-
-def summary_table(summary: Mapping[str, int], seconds: float = 0.0) -> Any:
-    """The rich summary table (files seen / skipped / rewritten / review / manual / failed)."""
-    from rich.table import Table
-
-    table = Table(title=f"rlmigrate summary ({seconds:.2f} s)")
-    labels = {
-        "seen": "files seen", "skipped": "skipped", "rewritten": "rewritten",
-        "review": "needing review", "manual": "manual", "failed": "failed",
-    }
-    for key in labels:
-        table.add_column(labels[key], justify="right")
-    table.add_row(*(str(summary[key]) for key in labels))
-    return table
-
-
-def render(result: RunResult, fmt: str, *, command: str, target: str, color: bool = False) -> str:
-    """Render ``result`` in ``fmt`` (one of :data:`FORMATS`).
+    Args:
+        color: ANSI styles in ``full`` (only when writing to a terminal).
+        width: the terminal width ``full`` fills (default: the terminal's).
 
     Raises:
         ValueError: unknown format.
     """
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt == "json":
         return render_json(result, command=command, target=target)
     if fmt == "sarif":
         return render_sarif(result)
-    if fmt == "text":
-        return render_text(result, color=color)
+    if fmt == "full":
+        return render_full(result, color=color, width=width)
+    if fmt == "concise":
+        return render_concise(result)
+    if fmt == "github":
+        return render_github(result)
     raise ValueError(f"format must be one of {FORMATS}; got {fmt!r}")

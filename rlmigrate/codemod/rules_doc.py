@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+from rlmigrate.codemod.engine_code_docs import engine_code_doc
 from rlmigrate.codemod.findings import ENGINE_CODES
 from rlmigrate.codemod.rules import ALL_RULES
 
@@ -37,10 +38,17 @@ def render_rules_markdown() -> str:
         for name in ("Before", "After"):
             out += [f"### {name}", "", "```python", sections[name], "```", ""]
         out += ["### Fix safety", "", sections["Fix safety"], ""]
-    out += ["## Engine codes", "", "Reported with status `error`; the file is left untouched.", "",
-            "| code | meaning |", "|---|---|"]
-    out += [f"| {code} | {text} |" for code, text in ENGINE_CODES.items()]
-    return "\n".join(out) + "\n"
+    out += ["## Engine codes", "", "Reported with status `error` (exit code 2); the file is left untouched. "
+            "`rlmigrate rules CODE` prints the same text.", "",
+            "| code | name | meaning |", "|---|---|---|"]
+    docs = {code: engine_code_doc(code) for code in ENGINE_CODES}
+    out += [f"| [{code}](#{code.lower()}) | `{doc.name}` | {ENGINE_CODES[code]} |"
+            for code, doc in docs.items() if doc is not None]
+    out.append("")
+    for code, doc in docs.items():
+        if doc is not None:
+            out += [f"### {code}", "", f"**{ENGINE_CODES[code]}** (`{doc.name}`)", "", doc.what_to_do, ""]
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 if __name__ == "__main__":

@@ -61,6 +61,11 @@ class Target:
         return _RAY_MODULES[symbol]
 
     @property
+    def legacy_defaults_module(self) -> str:
+        """Where RLlib 2.10's ``MODEL_DEFAULTS`` table is imported from (torch-free on rlmigrate)."""
+        return "rlmigrate.core.legacy_config" if self.name == "rlmigrate" else "ray.rllib.models.catalog"
+
+    @property
     def has_default_dist_helper(self) -> bool:
         """Whether ``get_default_dist_cls`` can be imported (rlmigrate only)."""
         return self.name == "rlmigrate"

@@ -16,22 +16,25 @@ Order of work for a file that passed the byte prefilter:
    parse must have been lossless (the unchanged tree prints the input again) — otherwise the
    file is refused (``LossyParseError``) rather than written without what libcst dropped;
    positions are computed only when something was reported, and only for the reported nodes
-   (``positions.py``).
+   (``positions.py``);
+5. when a ``# noqa`` suppresses a finding that describes a rewrite, the rules run again with
+   the statement it is about kept as is (``noqa.py`` says which statement and why).
 """
 
 from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from rlmigrate.codemod import noqa
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
-from rlmigrate.codemod.findings import Finding
+from rlmigrate.codemod.findings import MANUAL, REVIEW, Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
 from rlmigrate.codemod.positions import start_positions
 from rlmigrate.codemod.rules.base import Rule
@@ -40,7 +43,10 @@ from rlmigrate.codemod.traversal import CombinedRules
 from rlmigrate.codemod.trivia import split_trailing_trivia
 
 IMPORTS_RULE = "RLM050"
+LEFTOVER_RULE = "RLM090"
 RAY_REMOVED_RULE = "RLM059"
+# Each pass may keep more statements as they are; nesting bounds how many are ever needed.
+_MAX_NOQA_PASSES = 4
 
 
 class InvalidOutputError(Exception):
@@ -84,6 +90,7 @@ def rewrite_source(
     target: Target,
     selected: frozenset[str],
     rule_classes: Sequence[type[Rule]],
+    foreign_bases: Mapping[str, str] | None = None,
 ) -> TransformOutcome:
     """Apply the selected rules to ``text`` and return the new text and findings.
 
@@ -91,6 +98,9 @@ def rewrite_source(
         libcst.ParserSyntaxError: ``text`` does not parse.
         InvalidOutputError: the rewritten text does not compile (names the file and line).
         LossyParseError: the text changed, but the parse was not lossless.
+
+    ``foreign_bases``: classes of this file whose legacy base is defined in another file of
+    the run (from the project index), class name -> "Base (path)".
     """
     code, tail = split_trailing_trivia(text)
     _check_nesting(code, path)
@@ -102,19 +112,55 @@ def rewrite_source(
         code, tail = text, ""  # the cut was wrong (e.g. inside a string): parse it all
         module = cst.parse_module(code)
     facts = collect_facts(module)
-    if not _needs_analysis(facts, text):
+    facts.mentions_model_config = "custom_model" in text or "policies" in text
+    if not (_needs_analysis(facts, text) or foreign_bases):
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
-    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts)
+    # A cheap prefilter: only a file that mentions noqa can hold a directive (which the
+    # libcst tree then locates, see noqa.py).
+    mentions_noqa = "noqa" in text.lower()
+    kept = noqa.kept_imports(module, IMPORTS_RULE) if mentions_noqa else frozenset()
+    args = (module, (text, code, tail), path, target, selected, rule_classes, metadata, facts, kept)
+    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan(), foreign_bases=foreign_bases)
+    by_line = noqa.directives(module) if located and mentions_noqa else {}
+    if not by_line:
+        return TransformOutcome(text=new_text, findings=sorted({i.finding for i in located}), analysed=True)
+    first, last = located, located
+    noqa_plan = noqa.NoqaPlan()
+    for _ in range(_MAX_NOQA_PASSES):
+        next_plan = noqa.plan(module, last, by_line, already=noqa_plan.frozen)
+        if next_plan.frozen <= noqa_plan.frozen:
+            break
+        noqa_plan = next_plan
+        new_text, last = _apply(*args, noqa_plan=noqa_plan, foreign_bases=foreign_bases)
+    return TransformOutcome(text=new_text, findings=noqa.merge(first, last, noqa_plan, by_line),
+                            analysed=True)
+
+
+def _apply(
+    module: cst.Module, texts: tuple[str, str, str], path: str, target: Target, selected: frozenset[str],
+    rule_classes: Sequence[type[Rule]], metadata, facts: ModuleFacts,  # type: ignore[no-untyped-def]
+    kept_imports: frozenset[tuple[str, str | None, str | None]], *, noqa_plan: noqa.NoqaPlan,
+    foreign_bases: Mapping[str, str] | None = None,
+) -> tuple[str, list[noqa.Located]]:
+    """One run of the rules over ``module`` (the statements of ``noqa_plan`` kept as they are):
+    the new text and the findings with the original nodes they point at. ``texts``: the file's
+    text, the part parsed into ``module`` and the trailing trivia cut off before parsing."""
+    text, code, tail = texts
+    ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts,
+                      kept=noqa_plan.inside, kept_names=noqa_plan.kept_names,
+                      foreign_bases=dict(foreign_bases or {}))
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]
-    new_module = CombinedRules(rules).transform(module)
-    if new_module is not module or ctx.imports:
-        new_module = _fix_imports(new_module, ctx, facts, metadata, module)
+    new_module = CombinedRules(rules, frozen=noqa_plan.frozen).transform(module)
+    if new_module is not module or ctx.imports or ctx.extra_imports:
+        new_module = _fix_imports(new_module, ctx, facts, metadata, module, kept_imports)
     if target.name == "ray" and ctx.is_selected(RAY_REMOVED_RULE):
         new_module = _guard_ray_removed(new_module, ctx, module)
+    if ctx.is_selected(LEFTOVER_RULE):
+        _report_leftover_imports(ctx, facts, new_module, changed=new_module is not module)
     new_text = text if new_module is module else new_module.code + tail
     if new_text != text:
         if module.code != code:
@@ -126,36 +172,58 @@ def rewrite_source(
             compile(new_text, path, "exec", dont_inherit=True)
         except SyntaxError as err:
             raise InvalidOutputError(f"{path}:{err.lineno}: rewritten code does not compile: {err.msg}") from err
-    findings: list[Finding] = []
+    located: list[noqa.Located] = []
     if ctx.findings:
         positions = start_positions(module, [raw.node for raw in ctx.findings])
         for raw in ctx.findings:
             line, col = positions.get(raw.node, (1, 0))
-            col += 1
-            findings.append(Finding(path, line, col, raw.code, raw.status, raw.message))
-        findings = sorted(set(findings))
-    return TransformOutcome(text=new_text, findings=findings, analysed=True)
+            located.append(noqa.Located(raw.node, Finding(path, line, col + 1, raw.code, raw.status, raw.message)))
+    return new_text, located
+
+
+def _report_leftover_imports(ctx: FileContext, facts: ModuleFacts, new_module: cst.Module, *, changed: bool) -> None:
+    """RLM090: each legacy import still in the output (the file still needs Ray or the shim)."""
+    left = {(imp.module, imp.obj, imp.asname) for imp in collect_facts(new_module).legacy_imports}
+    if not left:
+        return
+    status = REVIEW if changed else MANUAL
+    by_statement: dict[cst.CSTNode, list[str]] = {}
+    for imp in facts.legacy_imports:
+        if (imp.module, imp.obj, imp.asname) in left and imp.statement is not None:
+            by_statement.setdefault(imp.statement, []).append(
+                f"{imp.module}.{imp.obj}" if imp.obj else imp.module
+            )
+    for statement, names in by_statement.items():
+        what = "rewritten file" if changed else "file"
+        ctx.report(statement, LEFTOVER_RULE, status,
+                   f"legacy import kept in the {what}: {', '.join(names)}; the file still needs "
+                   "Ray's legacy stack (or rlmigrate's shim) to import")
 
 
 def _fix_imports(
-    new_module: cst.Module, ctx: FileContext, facts: ModuleFacts, metadata, original: cst.Module  # type: ignore[no-untyped-def]
+    new_module: cst.Module, ctx: FileContext, facts: ModuleFacts, metadata, original: cst.Module,  # type: ignore[no-untyped-def]
+    kept: frozenset[tuple[str, str | None, str | None]] = frozenset(),
 ) -> cst.Module:
-    """Drop legacy imports the rewrite made unused (RLM050), then add the target's names."""
+    """Drop legacy imports the rewrite made unused (RLM050), then add the target's names.
+    Imports in ``kept`` (a ``# noqa`` covering RLM050 on their line) are never dropped."""
+    legacy = [imp for imp in facts.legacy_imports if (imp.module, imp.obj, imp.asname) not in kept]
     if ctx.is_selected(IMPORTS_RULE):
         scope = metadata[ScopeProvider].get(original)
         used_before = [
-            ImportKey(imp.module, imp.obj, imp.asname) for imp in facts.legacy_imports
+            ImportKey(imp.module, imp.obj, imp.asname) for imp in legacy
             if scope is not None and any(a.references for a in scope.assignments[imp.local])
         ]
         new_module = remove_unused(new_module, used_before)
     shadowed = [
         ImportKey(imp.module, imp.obj, imp.asname)
-        for imp in facts.legacy_imports if imp.local in ctx.imports and imp.obj
+        for imp in legacy if imp.local in ctx.imports and imp.obj
     ]
     new_module = drop_shadowed(new_module, shadowed)
     wanted: dict[str, set[str]] = {}
     for symbol in ctx.imports:
         wanted.setdefault(ctx.target.module_for(symbol), set()).add(symbol)
+    for module, symbols in ctx.extra_imports.items():
+        wanted.setdefault(module, set()).update(symbols)
     return add_imports(new_module, wanted)
 
 

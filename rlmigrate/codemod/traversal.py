@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import libcst as cst
@@ -53,11 +53,14 @@ class CombinedRules(cst.CSTTransformer):
     Args:
         rules: rule instances (sharing one :class:`~rlmigrate.codemod.context.FileContext`),
             in application order.
+        frozen: original statements returned as they are, their hooks not called.
     """
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], frozen: Collection[cst.CSTNode] = ()) -> None:
         super().__init__()
         self.rules = list(rules)
+        # Statements a noqa comment keeps as they are: no rule sees them (see ``noqa.py``).
+        self.frozen = frozenset(frozen)
         self._visits: dict[type, tuple[_VisitHook, ...]] = {}
         self._leaves: dict[type, tuple[_LeaveHook, ...]] = {}
         self._attribute_hooks = any(
@@ -86,6 +89,8 @@ class CombinedRules(cst.CSTTransformer):
     def transform(self, node: cst.CSTNode) -> Any:
         """Run every hook over ``node``'s tree; returns the new node (``node`` itself when
         nothing changed), or a ``RemovalSentinel`` / ``FlattenSentinel`` from a leave hook."""
+        if self.frozen and node in self.frozen:
+            return node
         for hook in self._visit_hooks(type(node)):
             hook(node)
         changes: dict[str, Any] = {}

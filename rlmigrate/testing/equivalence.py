@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 
 from rlmigrate.testing.checker import Checker, screen
 from rlmigrate.testing.compare import EquivalenceError
-from rlmigrate.testing.sides import as_side
+from rlmigrate.testing.side_build import as_side
 from rlmigrate.testing.strategies import _struct_observations
 from rlmigrate.testing.transfer import WeightTransferError, transfer_weights
 

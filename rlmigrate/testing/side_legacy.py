@@ -1,7 +1,8 @@
 """The legacy side: a ``ModelV2`` called exactly as the legacy Policy called it.
 
 Per step: raw observations ``(B, ...)`` → the catalog's preprocessor (one-hot, Dict/Tuple
-flattening; ``obs_space.original_space`` keeps the raw space) → ``model({"obs": ...,
+flattening; ``obs_space.original_space`` keeps the raw space; none at all when the config
+sets ``_disable_preprocessor_api``, as RLlib 2.10's workers did) → ``model({"obs": ...,
 "is_training": False}, state, seq_lens=ones(B))`` → ``(outputs (B, W), state_out)``, then
 ``model.value_function()`` → ``(B,)``. The action distribution is the one
 ``ModelCatalog.get_action_dist(action_space, model_config)`` picks (``custom_action_dist``
@@ -23,11 +24,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlmigrate.core.legacy_config import legacy_model_config, preprocessor_disabled
 from rlmigrate.core.nest import map_struct
 from rlmigrate.testing.sides import (
     Side,
     StepOutput,
     as_numpy,
+    as_tensors,
     flatten_leaves,
     logp_or_none,
     logp_under,
@@ -53,7 +56,11 @@ class LegacyModelSide(Side):
         self.observation_space = raw_space
         self.action_space = model.action_space
         self.dist_cls = dist_cls
-        self.preprocessor = ModelCatalog.get_preprocessor_for_space(raw_space, model_config)
+        self.preprocessor = (
+            None
+            if preprocessor_disabled(model_config)
+            else ModelCatalog.get_preprocessor_for_space(raw_space, model_config)
+        )
         self._last_dist: Any = None
         if isinstance(model, torch.nn.Module):
             model.eval()  # the legacy Policy put the model in eval mode to act
@@ -70,19 +77,24 @@ class LegacyModelSide(Side):
     ) -> LegacyModelSide:
         """From a ModelV2 class (built through the catalog) or instance (its own spaces)."""
         from shim.models.catalog import ModelCatalog
-        from shim.models.model_defaults import merge_model_config
 
-        config = merge_model_config(model_config)
+        config = legacy_model_config(model_config)
         if isinstance(obj, type):
             require_spaces(f"legacy model {obj.__name__}", observation_space, action_space)
             config["custom_model"] = obj
             config = _legacy_custom_dist(config, obj)
-            preprocessor = ModelCatalog.get_preprocessor_for_space(observation_space, config)
+            model_space = (
+                observation_space
+                if preprocessor_disabled(config)
+                else ModelCatalog.get_preprocessor_for_space(
+                    observation_space, config
+                ).observation_space
+            )
             dist_cls, num_outputs = ModelCatalog.get_action_dist(
                 action_space, config, framework="torch"
             )
             model = ModelCatalog.get_model_v2(
-                preprocessor.observation_space,
+                model_space,
                 action_space,
                 int(num_outputs),
                 config,
@@ -102,7 +114,7 @@ class LegacyModelSide(Side):
                 raise ValueError(
                     f"{label}: action_space {action_space} differs from the model's own {model.action_space}"
                 )
-            config = _legacy_custom_dist(merge_model_config(model.model_config), type(model))
+            config = _legacy_custom_dist(legacy_model_config(model.model_config), type(model))
             dist_cls, _ = ModelCatalog.get_action_dist(
                 model.action_space, config, framework="torch"
             )
@@ -118,13 +130,15 @@ class LegacyModelSide(Side):
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
         return tiled_state(list(self.model.get_initial_state()), batch_size)
 
-    def _preprocess(self, obs: Any) -> torch.Tensor:
+    def _preprocess(self, obs: Any) -> Any:
+        if self.preprocessor is None:  # raw observations, struct-shaped like the space
+            return as_tensors(obs)
         flat = self.preprocessor.transform_batch(obs)
         tensor = torch.from_numpy(np.ascontiguousarray(flat))
         return tensor.float() if tensor.dtype == torch.float64 else tensor
 
     def _call(
-        self, flat_obs: torch.Tensor, state: list[np.ndarray], seq_lens: torch.Tensor
+        self, flat_obs: Any, state: list[np.ndarray], seq_lens: torch.Tensor
     ) -> tuple[Any, list, Any]:
         state_in = [torch.as_tensor(s) for s in state]
         with torch.no_grad():
@@ -136,7 +150,7 @@ class LegacyModelSide(Side):
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         flat = self._preprocess(obs)
-        batch_size = flat.shape[0]
+        batch_size = np.asarray(flatten_leaves(obs)[0]).shape[0]
         with seeded(seed):
             outputs, state_out, values = self._call(
                 flat, state, torch.ones(batch_size, dtype=torch.int32)

@@ -17,6 +17,10 @@ state, and returns the comparable quantities as numpy:
 Legacy models are called the way the legacy Policy called them: observations go through the
 catalog's preprocessor (one-hot, Dict/Tuple flattening), then
 ``model(input_dict, state, seq_lens)`` and ``model.value_function()``.
+
+Layering (imports go downward only): this module (the protocol and array helpers) ←
+``side_legacy`` / ``side_module`` (one kind of side each) ← ``side_build`` (:func:`as_side`,
+which picks the kind and builds it with the config each side saw).
 """
 
 from __future__ import annotations
@@ -36,10 +40,10 @@ __all__ = [
     "SideBuildError",
     "Side",
     "StepOutput",
-    "as_side",
     "flatten_leaves",
     "unflatten_like",
     "seeded",
+    "require_spaces",
 ]
 
 StepOutput = dict[str, Any]
@@ -186,131 +190,6 @@ class Side:
     def weights_owner(self) -> Any:
         """The object whose weights :func:`transfer_weights` reads or writes."""
         raise NotImplementedError
-
-
-def _is_policy(obj: Any) -> bool:
-    return (
-        hasattr(obj, "compute_actions")
-        and hasattr(obj, "get_weights")
-        and not isinstance(obj, type)
-    )
-
-
-def _is_rl_module(obj: Any) -> bool:
-    from rlmigrate.core.rl_module import RLModule
-
-    return isinstance(obj, RLModule)
-
-
-def _is_modelv2(obj: Any) -> bool:
-    try:
-        from shim.models.modelv2 import ModelV2
-    except ImportError:  # pragma: no cover - the shim ships with rlmigrate
-        return False
-    return isinstance(obj, ModelV2) or (isinstance(obj, type) and issubclass(obj, ModelV2))
-
-
-def as_side(
-    obj: Any,
-    *,
-    label: str,
-    observation_space: gym.Space | None,
-    action_space: gym.Space | None,
-    model_config: dict | None,
-    migrated_model_config: dict | None = None,
-) -> Side:
-    """Wrap a legacy ModelV2 class/instance, a shim Policy class/instance, or an RLModule class/instance.
-
-    Classes are built with the given spaces and config: a Policy class as
-    ``cls(observation_space, action_space, {"model": model_config})``, a ModelV2 class through
-    ``shim.ModelCatalog.get_model_v2`` (``custom_model_config`` entries as kwargs, the
-    observation space preprocessed as the legacy Policy did), an RLModule class with
-    ``(observation_space=, action_space=, model_config=)`` where ``model_config`` is the legacy
-    config with ``custom_model_config`` merged in (the codemod moves those kwargs there)
-    unless ``migrated_model_config`` is given.
-
-    Raises:
-        TypeError: ``obj`` is none of these, naming what came.
-        ValueError: a class was given without the spaces needed to build it.
-        SideBuildError: building a class raised (the message names class, spaces and error).
-    """
-    try:
-        return _as_side(
-            obj,
-            label=label,
-            observation_space=observation_space,
-            action_space=action_space,
-            model_config=model_config,
-            migrated_model_config=migrated_model_config,
-        )
-    except (TypeError, ValueError):
-        raise
-    except Exception as err:
-        name = getattr(obj, "__name__", type(obj).__name__)
-        raise SideBuildError(
-            f"{label}: building {name} with observation_space={observation_space}, "
-            f"action_space={action_space} failed: {type(err).__name__}: {err}"
-        ) from err
-
-
-def _as_side(
-    obj: Any,
-    *,
-    label: str,
-    observation_space: gym.Space | None,
-    action_space: gym.Space | None,
-    model_config: dict | None,
-    migrated_model_config: dict | None = None,
-) -> Side:
-    """:func:`as_side` without the error wrapping."""
-    from rlmigrate.testing.side_legacy import LegacyModelSide
-    from rlmigrate.testing.side_module import ModuleSide, PolicySide
-
-    if _is_modelv2(obj):
-        return LegacyModelSide.build(
-            obj,
-            label=label,
-            observation_space=observation_space,
-            action_space=action_space,
-            model_config=model_config,
-        )
-    if _is_rl_module(obj) or (isinstance(obj, type) and _is_rl_module_class(obj)):
-        return ModuleSide.build(
-            obj,
-            label=label,
-            observation_space=observation_space,
-            action_space=action_space,
-            model_config=migrated_model_config
-            if migrated_model_config is not None
-            else _module_config(model_config),
-        )
-    if _is_policy(obj):
-        return PolicySide(obj, label=label)
-    if isinstance(obj, type) and hasattr(obj, "compute_actions") and hasattr(obj, "get_weights"):
-        require_spaces(f"policy {obj.__name__}", observation_space, action_space)
-        return PolicySide(
-            obj(observation_space, action_space, {"model": dict(model_config or {})}), label=label
-        )
-    raise TypeError(
-        f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
-        "instance, a shim Policy, or an RLModule class or instance"
-    )
-
-
-def _is_rl_module_class(cls: type) -> bool:
-    from rlmigrate.core.rl_module import RLModule
-
-    return issubclass(cls, RLModule)
-
-
-def _module_config(model_config: dict | None) -> dict:
-    config = dict(model_config or {})
-    custom = config.pop("custom_model_config", None) or {}
-    config.pop("custom_model", None)
-    # the migrated module names its distribution itself (self.action_dist_cls, see RLM040)
-    config.pop("custom_action_dist", None)
-    config.update(custom)
-    return config
 
 
 def require_spaces(what: str, observation_space: Any, action_space: Any) -> None:

@@ -43,7 +43,8 @@ def test_diff_prints_and_writes_nothing(tmp_path):
     root = tree(tmp_path)
     before = snapshot(root)
     code, out, _, _ = cli(["rewrite", "--diff", "--no-progress", "-j", "1", str(root)])
-    assert code == 0 and "+class MLPModel(TorchRLModule, ValueFunctionAPI):" in out
+    # like Ruff, --diff exits 1 when something would change
+    assert code == 1 and "+class MLPModel(TorchRLModule, ValueFunctionAPI):" in out
     assert snapshot(root) == before
 
 
@@ -85,8 +86,9 @@ def test_select_and_ignore(tmp_path):
 
 def test_usage_and_io_errors_exit_2(tmp_path, capsys):
     assert cli(["rewrite", str(tmp_path / "missing")])[0] == 2
+    assert main(["rewrite", "--diff", "--out", str(tmp_path / "o"), str(tmp_path)]) == 2
     with pytest.raises(SystemExit) as exc:
-        main(["rewrite", "--diff", "--check", str(tmp_path)])
+        main(["rewrite", "--output-format", "xml", str(tmp_path)])
     assert exc.value.code == 2
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from rlmigrate.core.legacy_config import legacy_model_config, migrated_model_config
 from rlmigrate.core.spaces import space_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,12 @@ EXPECTED = ROOT / "fixtures" / "expected"
 CASES = json.loads((LEGACY / "CASES.json").read_text())
 BUILD = [(n, c) for n, case in sorted(CASES.items()) if not n.startswith("_") for c in case["classes"]]
 ray_compat = pytest.importorskip("shim.ray_compat")
+
+
+def spec_config(case: dict) -> dict:
+    """What the rewritten spec carries for the case's legacy config (never given by hand)."""
+    user = dict(case["model_config"], custom_model_config=dict(case["custom_model_config"]))
+    return migrated_model_config(user)
 
 
 def load(path: Path, tag: str):
@@ -48,7 +55,7 @@ def test_converted_class_builds_and_runs(name, case):
     cls = getattr(module, case["migrated"])
     obs_space, act_space = space(case["observation_space"]), space(case["action_space"])
     built = cls(observation_space=obs_space, action_space=act_space,
-                model_config=dict(case["migrated_model_config"]))
+                model_config=spec_config(case))
     torch.manual_seed(0)
     batch = {"obs": _sample(obs_space, 5, case["stateful"])}
     if case["stateful"]:
@@ -78,11 +85,11 @@ def test_same_weights_give_same_outputs_as_legacy(name, case):
     old_module, new_module = load(LEGACY / name, "old"), load(EXPECTED / name, "new")
     obs_space, act_space = space(case["observation_space"]), space(case["action_space"])
     new = getattr(new_module, case["migrated"])(observation_space=obs_space, action_space=act_space,
-                                                model_config=dict(case["migrated_model_config"]))
+                                                model_config=spec_config(case))
     num_outputs = new.get_inference_action_dist_cls().required_input_dim(act_space)
     with ray_compat.installed():
         old = getattr(old_module, case["legacy"])(obs_space, act_space, num_outputs,
-                                                  dict(case["model_config"]), "legacy",
+                                                  legacy_model_config(case["model_config"]), "legacy",
                                                   **case["custom_model_config"])
     new.load_state_dict(old.state_dict())  # same attribute names → same keys
     old.eval()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from rlmigrate.codemod.trivia import split_trailing_trivia
@@ -21,9 +21,12 @@ def test_code_and_tail_always_rebuild_the_text(text):
 
 
 @given(st.lists(TRIVIA_LINE, max_size=6), LINE_ENDS)
+@example(["\n"], "\r\n")
 def test_the_tail_is_exactly_the_trailing_trivia_lines(lines, end):
     code = "class A:\n    x = 1" + end
     tail = "".join(lines)
+    # a "\r" code-line end followed by an empty "\n" line is one "\r\n" end, not two lines
+    assume(not (end == "\r" and tail.startswith("\n")))
     assert split_trailing_trivia(code + tail) == (code, tail)
 
 

@@ -24,7 +24,6 @@ def _check(legacy, migrated, case, explore):
         observation_space=space_from_dict(case["observation_space"]),
         action_space=space_from_dict(case["action_space"]),
         model_config=dict(case["model_config"]),
-        migrated_model_config=case.get("migrated_model_config"),
         explore=explore, examples=100, atol=1e-6,
     )
 

@@ -22,6 +22,8 @@ from rlmigrate.codemod.rules.rlm033_policy_learner import PolicyLossToLearner
 from rlmigrate.codemod.rules.rlm040_custom_distribution import CustomDistributionToTorchDistribution
 from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistributionToNewStack
 from rlmigrate.codemod.rules.rlm050_legacy_imports import RemoveUnusedLegacyImports
+from rlmigrate.codemod.rules.rlm051_try_import_torch import TryImportTorchToImports
+from rlmigrate.codemod.rules.rlm052_numpy1_names import Numpy1Names
 from rlmigrate.codemod.rules.rlm059_ray_removed_imports import RayRemovedImportsGuarded
 from rlmigrate.codemod.rules.rlm060_tf_model import TFModelNeedsPort
 from rlmigrate.codemod.rules.rlm061_view_requirements import ViewRequirementsNeedConnectors
@@ -30,6 +32,7 @@ from rlmigrate.codemod.rules.rlm063_model_metrics import ModelMetricsNeedLearner
 from rlmigrate.codemod.rules.rlm064_legacy_attribute import LegacyAttributeNeedsPort
 from rlmigrate.codemod.rules.rlm065_seq_lens import SeqLensNeedsPort
 from rlmigrate.codemod.rules.rlm066_builtin_model_subclass import BuiltinModelSubclassNeedsPort
+from rlmigrate.codemod.rules.rlm090_legacy_api_leftover import LegacyApiLeftover
 
 ALL_RULES: tuple[type[Rule], ...] = (
     TorchModelV2ToRLModule,
@@ -44,6 +47,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PolicyLossToLearner,
     CustomDistributionToTorchDistribution,
     BuiltinDistributionToNewStack,
+    TryImportTorchToImports,
+    Numpy1Names,
     RemoveUnusedLegacyImports,
     RayRemovedImportsGuarded,
     TFModelNeedsPort,
@@ -53,6 +58,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LegacyAttributeNeedsPort,
     SeqLensNeedsPort,
     BuiltinModelSubclassNeedsPort,
+    LegacyApiLeftover,
 )
 
 

@@ -8,28 +8,37 @@ from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.nodes import string_value
 from rlmigrate.codemod.rules._config_plan import (
-    CUSTOM_KEYS,
     ModelDictPlan,
     PolicySpecPlan,
     dict_items,
 )
+from rlmigrate.core.legacy_config import SPEC_KEYS
 
 
 def model_config_node(model: cst.Dict) -> cst.Dict | None:
-    """The new ``model_config``: plain keys of the legacy model dict + custom_model_config."""
+    """The new ``model_config``: :func:`rlmigrate.core.legacy_config.migrated_model_config`
+    written as a literal.
+
+    Every key of the legacy model dict except ``custom_model`` / ``custom_action_dist``;
+    ``custom_model_config`` stays (a rewritten ``setup()`` may still read it) and its entries
+    are also spread at the top level, where the rewritten constructor arguments are read.
+    """
     items = dict_items(model) or []
     elements: list[cst.BaseDictElement] = []
     custom = None
     for key, element in items:
+        if key in SPEC_KEYS:
+            continue
+        elements.append(element.with_changes(comma=cst.MaybeSentinel.DEFAULT))
         if key == "custom_model_config":
             custom = element.value
-        elif key not in CUSTOM_KEYS:
-            elements.append(element.with_changes(comma=cst.MaybeSentinel.DEFAULT))
     if custom is not None:
         if isinstance(custom, cst.Dict):
-            elements.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in custom.elements)
+            elements.extend(
+                e.deep_clone().with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in custom.elements
+            )
         else:
-            elements.append(cst.StarredDictElement(custom))
+            elements.append(cst.StarredDictElement(custom.deep_clone()))
     if not elements:
         return None
     return cst.Dict(elements)

@@ -99,6 +99,8 @@ def config_plan(ctx: FileContext, module: cst.Module) -> ConfigPlan:
 
 def _build(ctx: FileContext, module: cst.Module) -> ConfigPlan:
     plan = ConfigPlan()
+    if not getattr(ctx.facts, "mentions_model_config", True):
+        return plan  # no "custom_model" / "policies" in the text: nothing to plan
     parents: dict[cst.CSTNode, cst.CSTNode | None] = {}
     candidates: list[cst.Dict] = []
     policies: list[tuple[cst.Dict, cst.DictElement]] = []
@@ -130,7 +132,7 @@ def _build(ctx: FileContext, module: cst.Module) -> ConfigPlan:
     for node in candidates:
         if node in owned:
             continue
-        mplan = _plan_model_dict(plan, node)
+        mplan = _plan_model_dict(ctx, plan, node)
         parent = parents.get(node)
         grand = parents.get(parent) if parent is not None else None
         if isinstance(parent, cst.DictElement) and string_value(parent.key) == "model" and parent.value is node:
@@ -172,7 +174,15 @@ def _is_model_subscript_assign(node: cst.Assign) -> bool:
     )
 
 
-def _plan_model_dict(plan: ConfigPlan, node: cst.Dict) -> ModelDictPlan:
+def _plan_model_dict(ctx: FileContext, plan: ConfigPlan, node: cst.Dict) -> ModelDictPlan:
+    mplan = _plan_model_dict_items(plan, node)
+    kept = _kept_problem(ctx, mplan)
+    if kept:
+        mplan.problem = kept
+    return mplan
+
+
+def _plan_model_dict_items(plan: ConfigPlan, node: cst.Dict) -> ModelDictPlan:
     mplan = ModelDictPlan(node=node)
     items = dict_items(node)
     if items is None:
@@ -195,6 +205,17 @@ def _plan_model_dict(plan: ConfigPlan, node: cst.Dict) -> ModelDictPlan:
     else:
         mplan.module_class = value
     return mplan
+
+
+def _kept_problem(ctx: FileContext, mplan: ModelDictPlan) -> str | None:
+    """Why a model config must stay as it is because of a ``# noqa`` (None: it need not):
+    it sits in a kept statement, or its model class is kept (still legacy)."""
+    if ctx.is_kept(mplan.node):
+        return "kept as is by a noqa comment"
+    value = mplan.module_class
+    if isinstance(value, cst.Name) and value.value in ctx.kept_names:
+        return f"{value.value} is kept as a legacy model by a noqa comment"
+    return None
 
 
 def _plan_policies(ctx: FileContext, plan: ConfigPlan, container: cst.Dict, element: cst.DictElement) -> PoliciesPlan:
@@ -259,7 +280,7 @@ def _plan_policy_entry(ctx: FileContext, plan: ConfigPlan, entry: cst.DictElemen
             return spec
         if _has_custom_model(item.value):
             assert isinstance(item.value, cst.Dict)
-            spec.model = _plan_model_dict(plan, item.value)
+            spec.model = _plan_model_dict(ctx, plan, item.value)
             if spec.model.problem:
                 spec.problem = spec.model.problem
         else:

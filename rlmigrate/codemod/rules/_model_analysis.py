@@ -24,6 +24,7 @@ from rlmigrate.codemod.legacy_api import (
     RECURRENT_BASES,
 )
 from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
+from rlmigrate.codemod.rules._config_reads import config_reads
 from rlmigrate.codemod.rules._model_kinds import (
     BUILTIN_SUBCLASS,
     FEEDFORWARD,
@@ -33,6 +34,7 @@ from rlmigrate.codemod.rules._model_kinds import (
     Blocker,
     ModelAnalysis,
     classify,
+    local_model_base,
 )
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "GENERIC",
     "BUILTIN_SUBCLASS",
     "CTOR_ROLES",
+    "READ_ONLY_MODULE_ATTRS",
     "NN_MODULE",
     "OBS_KEYS",
     "VIEW_REQUIREMENTS",
@@ -55,6 +58,12 @@ __all__ = [
     "analyze",
 ]
 
+# built-in legacy models a converted class may keep inside (stateless: called as
+# model(input_dict, state, seq_lens) with state [] and no sequence arithmetic)
+INNER_MODELS = frozenset({"FullyConnectedNetwork", "VisionNetwork", "ComplexInputNetwork"})
+# attributes a legacy model may assign that are read-only properties of an RLModule: the
+# rewrite renames them throughout the class
+READ_ONLY_MODULE_ATTRS = {"config": "legacy_config"}
 CTOR_ROLES = ("obs_space", "action_space", "num_outputs", "model_config", "name")
 NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 OBS_KEYS = {"obs": "obs", "obs_flat": "obs_flat", "OBS": "obs", "CUR_OBS": "obs"}
@@ -67,6 +76,19 @@ LEGACY_ATTRIBUTE = "RLM064"
 SEQ_LENS = "RLM065"
 
 
+_WALKS: dict[tuple[int, bool], list[cst.CSTNode]] = {}
+
+
+def _walk(node: cst.CSTNode, *, into_functions: bool = True) -> list[cst.CSTNode]:
+    """``nodes.walk`` as a list, cached for the class being analysed (its methods are walked
+    by a dozen questions; one walk each is enough)."""
+    key = (id(node), into_functions)
+    found = _WALKS.get(key)
+    if found is None or found[0] is not node:
+        found = _WALKS[key] = list(walk(node, into_functions=into_functions))
+    return found
+
+
 def analyze(ctx: FileContext, node: cst.ClassDef) -> ModelAnalysis:
     """Analyse ``node`` once per file (cached in ``ctx.shared``)."""
     cache: dict[cst.ClassDef, ModelAnalysis] = ctx.shared.setdefault("model_analysis", {})
@@ -77,6 +99,7 @@ def analyze(ctx: FileContext, node: cst.ClassDef) -> ModelAnalysis:
 
 class _Analyzer:
     def __init__(self, ctx: FileContext, node: cst.ClassDef) -> None:
+        _WALKS.clear()  # one class at a time: the cache never outlives its nodes' use
         self.ctx = ctx
         kind, legacy = classify(ctx, node)
         self.a = ModelAnalysis(node=node, kind=kind, legacy_bases=legacy)
@@ -98,6 +121,10 @@ class _Analyzer:
             if isinstance(stmt, cst.FunctionDef):
                 a.methods[stmt.name.value] = stmt
         a.forward_name = "forward_rnn" if a.kind == RECURRENT else "forward"
+        if not a.legacy_bases:
+            a.local_base = local_model_base(self.ctx, a.node)
+            if a.local_base is not None and not self._local_base_ok(a.local_base):
+                return a
         self._attributes()
         self._decorators()
         if "__init__" in a.methods:
@@ -106,20 +133,38 @@ class _Analyzer:
             self.block(a.methods["forward"], "RLM010",
                        "RecurrentNetwork subclass overrides forward(); port it by hand")
         forward = a.methods.get(a.forward_name)
-        if forward is None:
-            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
-        else:
+        if forward is not None:
             self._forward(forward)
+        elif a.local_base is None:
+            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
         if a.kind == FEEDFORWARD and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
                        "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
                        "port it as a stateful RLModule by hand")
         if "value_function" in a.methods:
             self._value_function(a.methods["value_function"])
+        self._config_reads()
+        self._original_space()
         for name in ("get_initial_state",):
             if name in a.methods:
                 a.returns[name] = _own_returns(a.methods[name])
         return a
+
+    def _local_base_ok(self, base: cst.ClassDef) -> bool:
+        """A subclass converts with its base when the base converts and the subclass keeps
+        the base's forward()/value_function() (their outputs and EMBEDDINGS must agree)."""
+        a = self.a
+        if not analyze(self.ctx, base).convertible:
+            self.block(a.node, "RLM001", f"its base {base.name.value} is left for a human: port "
+                       "them together")
+            return False
+        overridden = sorted({"forward", "value_function"} & set(a.methods))
+        if overridden:
+            self.block(a.methods[overridden[0]], "RLM001",
+                       f"overrides {', '.join(overridden)} of its converted base "
+                       f"{base.name.value}: port it with its base")
+            return False
+        return True
 
     # -- attributes -----------------------------------------------------------------------
     def _attributes(self) -> None:
@@ -131,9 +176,9 @@ class _Analyzer:
             self_name = _self_name(method)
             if self_name is None:
                 continue
-            for node in walk(method):
+            for node in _walk(method):
                 for target in _store_targets(node):
-                    for t in walk(target):
+                    for t in _walk(target):
                         if is_self_attr(t, self_name):
                             stores.add(t)
                             assigned.add(t.attr.value)
@@ -141,6 +186,9 @@ class _Analyzer:
                     reads.append(node)
         for node in reads:
             name = node.attr.value
+            if name in READ_ONLY_MODULE_ATTRS and name in assigned:
+                a.renamed_attrs[node] = READ_ONLY_MODULE_ATTRS[name]
+                continue
             if name == "view_requirements":
                 self.block(node, VIEW_REQUIREMENTS,
                            "view_requirements have no RLModule counterpart: move the extra "
@@ -155,7 +203,9 @@ class _Analyzer:
                            "private attribute of the legacy base class")
             elif name == "obs_space" and node not in stores:
                 a.renamed_attrs[node] = "observation_space"
-            elif name == "num_outputs" and "num_outputs" not in assigned:
+            elif name == "num_outputs" and node not in stores:
+                # the legacy base set it before __init__'s body ran (a later assignment in
+                # the body still overrides it, as it did)
                 a.reads_num_outputs = True
             elif name == "value_function" and a.kind is not None:
                 pass
@@ -166,6 +216,27 @@ class _Analyzer:
                 target = deco.decorator
                 if isinstance(target, cst.Call) and self.ctx.legacy_symbols(target.func) & {"override"}:
                     self.a.removed_decorators.add(deco)
+
+    def _config_reads(self) -> None:
+        a = self.a
+        param = a.ctor_params.get("model_config")
+        removed = {n for s in [*a.removed_statements, *a.parent_inits] for n in _walk(s)}
+        refs = {r for r in _references(self.ctx, param) if r not in removed} if param else set()
+        reads = config_reads(a.methods, refs, _walk)
+        a.default_keys, a.defaults_via_self = reads.keys, reads.via_self
+        into_inner = self._args_of_inner_models()
+        a.config_escapes = [n for n in reads.escapes if n not in into_inner]
+        a.full_defaults = any(n in into_inner for n in reads.escapes)
+
+    def _args_of_inner_models(self) -> set[cst.CSTNode]:
+        init = self.a.methods.get("__init__")
+        out: set[cst.CSTNode] = set()
+        if init is None:
+            return out
+        for node in _walk(init, into_functions=False):
+            if isinstance(node, cst.Call) and self.ctx.legacy_symbols(node.func) & INNER_MODELS:
+                out.update(arg.value for arg in node.args)
+        return out
 
     # -- constructor ----------------------------------------------------------------------
     def _constructor(self, init: cst.FunctionDef) -> None:
@@ -183,25 +254,52 @@ class _Analyzer:
         if isinstance(p.star_arg, cst.Param):
             self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config")
         a.star_kwargs = p.star_kwarg
-        for stmt in walk(init, into_functions=False):
+        self._inner_models(init)
+        for stmt in _walk(init, into_functions=False):
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
-                if self._is_super_init(stmt.value, a.self_name):
+                if a.local_base is not None and self._is_parent_init(stmt.value):
+                    a.parent_inits.add(stmt.value)
+                elif self._is_super_init(stmt.value, a.self_name):
                     a.removed_statements.add(stmt)
             elif isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt) and not any(
                 stmt is s.value for s in a.removed_statements if isinstance(s, cst.Expr)
             ):
                 pass
         removed_names = {
-            n for s in a.removed_statements for n in walk(s) if isinstance(n, cst.Name)
+            n for s in [*a.removed_statements, *a.parent_inits] for n in _walk(s)
+            if isinstance(n, cst.Name)
         }
         for param in rest + list(p.kwonly_params) + ([p.star_kwarg] if isinstance(p.star_kwarg, cst.Param) else []):
             refs = _references(self.ctx, param)
             if any(ref not in removed_names for ref in refs):
                 a.used_ctor_names.add(param.name.value)
-        for stmt in walk(init, into_functions=False):
-            if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
+        for stmt in _walk(init, into_functions=False):
+            if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt) and stmt not in a.parent_inits:
                 if not any(isinstance(s, cst.Expr) and s.value is stmt for s in a.removed_statements):
                     self.block(stmt, "RLM001", "calls the legacy base class inside __init__")
+
+    def _inner_models(self, init: cst.FunctionDef) -> None:
+        """``self.X = FullyConnectedNetwork(...)``: a stateless legacy model kept inside."""
+        for node in _walk(init, into_functions=False):
+            if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+                continue
+            target, value = node.targets[0].target, node.value
+            if isinstance(value, cst.Call) and is_self_attr(target, self.a.self_name):
+                found = self.ctx.legacy_symbols(value.func) & INNER_MODELS
+                if found:
+                    assert isinstance(target, cst.Attribute)
+                    self.a.inner_models[target.attr.value] = sorted(found)[0]
+
+    def _is_parent_init(self, node: cst.Call) -> bool:
+        """``super().__init__(...)`` / ``Base.__init__(self, ...)`` naming the local base."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            return False
+        owner = func.value
+        if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+            return True
+        return bool(isinstance(owner, cst.Name) and self.a.local_base is not None
+                    and owner.value == self.a.local_base.name.value)
 
     def _is_super_init(self, node: cst.Call, self_name: str) -> bool:
         func = node.func
@@ -234,22 +332,28 @@ class _Analyzer:
         a.input_name = positional[1].name.value
         a.state_name = positional[2].name.value
         seq_param = positional[3]
+        passed_on = self._delegations(forward, positional) | self._obs_membership(forward)
         for ref in _references(self.ctx, seq_param):
+            if ref in passed_on:
+                continue
             self.block(ref, SEQ_LENS,
                        "seq_lens is used: RLModules get (B, T, ...) batches with zero-padding "
                        "done by connectors; port the sequence arithmetic by hand")
-        for stmt in walk(forward):
+        for stmt in _walk(forward):
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
                 self.block(stmt, "RLM001", "calls the legacy base class inside forward")
         returns = _own_returns(forward)
         a.returns[a.forward_name] = returns
         for ret in returns:
             value = ret.value
+            if isinstance(value, cst.Call) and value in a.delegations:
+                a.delegated_returns.add(ret)
+                continue
             if not (isinstance(value, cst.Tuple) and len(value.elements) == 2) or any(
                 isinstance(e, cst.StarredElement) for e in value.elements
             ):
                 self.block(ret, "RLM001", f"{a.forward_name}() must return (outputs, state)")
-        state_refs = _references(self.ctx, positional[2])
+        state_refs = [r for r in _references(self.ctx, positional[2]) if r not in passed_on]
         returned_state = {
             r.value.elements[1].value for r in returns
             if isinstance(r.value, cst.Tuple) and len(r.value.elements) == 2
@@ -263,15 +367,15 @@ class _Analyzer:
             for value in returned_state:
                 if not (isinstance(value, cst.Name) and value.value == a.state_name) and not (
                     isinstance(value, cst.List) and not value.elements
-                ):
+                ) and not self._is_base_initial_state(value):
                     self.block(value, "RLM001",
                                "forward() returns a new state: port it as a stateful module")
         else:
             a.state_used = bool(state_refs)
         if a.kind == FEEDFORWARD:
-            input_refs = _references(self.ctx, positional[1])
+            input_refs = [r for r in _references(self.ctx, positional[1]) if r not in passed_on]
             subscripts = {
-                n.value: n for n in walk(forward)
+                n.value: n for n in _walk(forward)
                 if isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name)
                 and n.value.value == a.input_name
             }
@@ -288,8 +392,77 @@ class _Analyzer:
         if a.kind == FEEDFORWARD and a.input_name != "batch":
             self._check_free_name(forward, "batch")
 
+    def _delegations(self, forward: cst.FunctionDef, positional: list[cst.Param]) -> set[cst.CSTNode]:
+        """Calls ``self.X(input_dict, state, seq_lens)`` (or ``self.X.forward(...)``) of an inner
+        legacy model; returns the argument nodes the rewrite replaces."""
+        a = self.a
+        names = [p.name.value for p in positional[1:4]]
+        replaced: set[cst.CSTNode] = set()
+        for node in _walk(forward):
+            if not (isinstance(node, cst.Call) and len(node.args) == 3
+                    and not any(arg.keyword or arg.star for arg in node.args)):
+                continue
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+                func = func.value
+            if not (is_self_attr(func, _self_name(forward) or "self")
+                    and func.attr.value in a.inner_models):  # type: ignore[union-attr]
+                continue
+            values = [arg.value for arg in node.args]
+            if not all(isinstance(v, cst.Name) and v.value == n for v, n in zip(values[1:], names[1:])):
+                continue
+            whole = isinstance(values[0], cst.Name) and values[0].value == names[0]
+            a.delegations[node] = whole
+            replaced.update(values[1:] + (values[:1] if whole else []))
+        return replaced
+
+    def _obs_membership(self, forward: cst.FunctionDef) -> set[cst.CSTNode]:
+        """``SampleBatch.OBS in input_dict`` / ``"obs_flat" in input_dict``: True for every
+        legacy call (ModelV2.__call__ always set both); returns the input_dict nodes."""
+        a = self.a
+        used: set[cst.CSTNode] = set()
+        for node in _walk(forward):
+            if not (isinstance(node, cst.Comparison) and len(node.comparisons) == 1):
+                continue
+            target = node.comparisons[0]
+            if not (isinstance(target.operator, cst.In) and isinstance(target.comparator, cst.Name)
+                    and target.comparator.value == a.input_name):
+                continue
+            key = string_value(node.left)
+            if key is None:
+                symbols = self.ctx.legacy_symbols(node.left)
+                key = next(iter(symbols)) if len(symbols) == 1 else None
+            if key in OBS_KEYS:
+                a.obs_membership.add(node)
+                used.add(target.comparator)
+        return used
+
+    def _original_space(self) -> None:
+        """``obs_space.original_space`` (constructor argument) / ``self.obs_space.original_space``."""
+        a = self.a
+        obs = a.ctor_params.get("obs_space")
+        for name, method in a.methods.items():
+            self_name = _self_name(method)
+            for node in _walk(method):
+                if not (isinstance(node, cst.Attribute) and node.attr.value == "original_space"):
+                    continue
+                owner = node.value
+                if (self_name is not None and is_self_attr(owner, self_name, "obs_space")) or (
+                    name == "__init__" and obs is not None and isinstance(owner, cst.Name)
+                    and owner.value == obs.name.value
+                ):
+                    a.original_space_reads.add(node)
+
+    def _is_base_initial_state(self, value: cst.BaseExpression) -> bool:
+        """``self.get_initial_state()`` of a class that does not override it: ``[]``."""
+        return (
+            isinstance(value, cst.Call) and not value.args
+            and is_self_attr(value.func, self.a.self_name, "get_initial_state")
+            and "get_initial_state" not in self.a.methods
+        )
+
     def _check_free_name(self, func: cst.FunctionDef, name: str) -> None:
-        for node in walk(func):
+        for node in _walk(func):
             for target in _store_targets(node):
                 if isinstance(target, cst.Name) and target.value == name:
                     self.block(target, "RLM001",
@@ -308,24 +481,85 @@ class _Analyzer:
         assigned_in_forward: set[str] = set()
         if forward is not None:
             fwd_self = _self_name(forward) or "self"
-            for node in walk(forward):
+            for node in _walk(forward):
                 for target in _store_targets(node):
-                    for t in walk(target):
+                    for t in _walk(target):
                         if is_self_attr(t, fwd_self):
                             assigned_in_forward.add(t.attr.value)
-        for node in walk(vf):
+        for node in _walk(vf):
+            if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value == "value_function"
+                    and is_self_attr(node.func.value, self_name)
+                    and node.func.value.attr.value in a.inner_models):  # type: ignore[attr-defined]
+                a.value_delegates = True
             if is_self_attr(node, self_name) and node.attr.value in assigned_in_forward:
                 a.cached_reads.add(node)
                 if node.attr.value not in a.cached_attrs:
                     a.cached_attrs.append(node.attr.value)
+        if forward is not None and a.kind == FEEDFORWARD and len(a.cached_attrs) == 1:
+            a.value_feature = _value_feature(forward, a.cached_attrs[0], assigned_in_forward)
         for other, method in a.methods.items():
             if other == "value_function":
                 continue
-            for node in walk(method):
+            for node in _walk(method):
                 if is_self_attr(node, _self_name(method) or "self", "value_function"):
                     self.block(node, "RLM002",
                                "value_function() is called from another method; call "
                                "compute_values(batch) there by hand")
+
+
+def _value_feature(
+    forward: cst.FunctionDef, attr: str, assigned: set[str]
+) -> tuple[str, str, cst.BaseExpression] | None:
+    """``self.<attr> = expr`` in forward where ``expr`` computes the value from one local
+    feature tensor (``self.value_head(features).squeeze(1)``): ``(attr, "features", expr)``.
+
+    None when the cache holds the features themselves (a plain name or attribute, or forward
+    reads it too), when the
+    expression reads more than one local or another cached attribute, or when the feature
+    local is rebound in forward (its value at the return would differ).
+    """
+    self_name = _self_name(forward) or "self"
+    stores = [n for n in _walk(forward) if isinstance(n, cst.Assign)
+              and any(is_self_attr(t.target, self_name, attr) for t in n.targets)]
+    if len(stores) != 1 or len(stores[0].targets) != 1:
+        return None
+    expr = stores[0].value
+    target = stores[0].targets[0].target
+    if any(is_self_attr(n, self_name, attr) and n is not target for n in _walk(forward)):
+        return None  # forward itself uses it: the cache holds the features
+    if not isinstance(expr, cst.Call) and not (
+        isinstance(expr, (cst.Attribute, cst.Subscript)) and any(isinstance(n, cst.Call) for n in _walk(expr))
+    ):
+        return None
+    bound: dict[str, int] = {}
+    for node in _walk(forward):
+        for target in _store_targets(node):
+            for name in _bound_names(target):
+                bound[name] = bound.get(name, 0) + 1
+    locals_read: set[str] = set()
+    for node in _walk(expr):
+        if is_self_attr(node, self_name) and node.attr.value in assigned:
+            return None
+        if isinstance(node, cst.Name) and node.value in bound:
+            locals_read.add(node.value)
+    attributes = {n.attr for n in _walk(expr) if isinstance(n, cst.Attribute)}
+    locals_read -= {n.value for n in attributes}
+    if len(locals_read) != 1:
+        return None
+    (feature,) = locals_read
+    return (attr, feature, expr) if bound.get(feature) == 1 else None
+
+
+def _bound_names(target: cst.CSTNode) -> list[str]:
+    """Plain names a store target binds (``a``, ``a, (b, c)``; not ``self.x`` or ``d[k]``)."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _bound_names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _bound_names(target.value)
+    return []
 
 
 def _obs_key(ctx: FileContext, sub: cst.Subscript) -> str | None:
@@ -362,7 +596,7 @@ def _store_targets(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def _own_returns(func: cst.FunctionDef) -> list[cst.Return]:
-    return [n for n in walk(func.body, into_functions=False) if isinstance(n, cst.Return)]
+    return [n for n in _walk(func.body, into_functions=False) if isinstance(n, cst.Return)]
 
 
 def _references(ctx: FileContext, param: cst.Param) -> list[Any]:

@@ -13,9 +13,11 @@ import libcst as cst
 
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
+from rlmigrate.codemod.rules._config_reads import defaults_dict
 from rlmigrate.codemod.rules._model_analysis import (
     CTOR_ROLES,
     FEEDFORWARD,
+    READ_ONLY_MODULE_ATTRS,
     RECURRENT,
     ModelAnalysis,
     analyze,
@@ -24,6 +26,8 @@ from rlmigrate.codemod.rules._model_analysis import (
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
+# words in a docstring that the rewrite makes wrong
+STALE_TERMS = ("ModelV2", "__init__", "input_dict", "value_function", "seq_lens")
 
 
 class _ModelConverter(Rule):
@@ -34,6 +38,7 @@ class _ModelConverter(Rule):
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
         self._stack: list[ModelAnalysis | None] = []
+        self._first_finding: list[int] = []  # len(ctx.findings) when each converted class began
 
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> ModelAnalysis | None:
@@ -43,6 +48,8 @@ class _ModelConverter(Rule):
         return "value_function" in a.methods and self.ctx.is_selected(VALUE_RULE)
 
     def _embedding_expr(self, a: ModelAnalysis) -> cst.BaseExpression:
+        if a.value_feature is not None:
+            return cst.Name(a.value_feature[1])
         if len(a.cached_attrs) == 1:
             return N.self_attr(a.cached_attrs[0], a.self_name)
         return N.dict_of(
@@ -62,6 +69,7 @@ class _ModelConverter(Rule):
 
     # -- class ----------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._first_finding.append(len(self.ctx.findings))
         kind, _ = classify(self.ctx, node)
         if kind != self.kind:
             self._stack.append(None)
@@ -83,22 +91,51 @@ class _ModelConverter(Rule):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         a = self._stack.pop()
+        first = self._first_finding.pop()
         if a is None or a.node is not original:
             return updated
-        bases = [cst.Arg(self.ctx.need("TorchRLModule"))]
-        if self._convert_value(a):
+        self._stale_docstrings(a)
+        bases = [] if a.local_base is not None else [cst.Arg(self.ctx.need("TorchRLModule"))]
+        if self._convert_value(a) and a.local_base is None:
             bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))
         drop = set(map(id, a.legacy_bases + a.dropped_bases))
         for orig, upd in zip(original.bases, updated.bases):
             if id(orig) not in drop:
                 bases.append(upd.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+                if a.local_base is None:
+                    self.report(orig, REVIEW,
+                                f"{original.name.value} keeps the base "
+                                f"{cst.Module([]).code_for_node(orig.value)}: it now runs inside "
+                                "an RLModule, whose attributes (config, model_config, "
+                                "observation_space, action_space) it must not assign")
+        if a.local_base is not None:
+            self.report(original, status_of(self.ctx.findings[first:]),
+                        f"{original.name.value}: subclass of {a.local_base.name.value}, converted "
+                        f"with it (__init__ → setup(); it keeps {a.local_base.name.value}'s "
+                        "_forward and compute_values)")
+            return updated.with_changes(bases=bases)
         self.ctx.need("Columns")
-        status = REVIEW if self.kind == RECURRENT else CONVERTED
+        status = REVIEW if self.kind == RECURRENT else status_of(self.ctx.findings[first:])
         detail = "stateful module; state list → dict keyed \"0\", \"1\", ...; outputs are (B, T, ...)" \
             if self.kind == RECURRENT else "setup(), _forward()"
         self.report(original, status,
                     f"{original.name.value}: {self._base_label()} → TorchRLModule ({detail})")
         return updated.with_changes(bases=bases)
+
+    def _stale_docstrings(self, a: ModelAnalysis) -> None:
+        """Docstrings of the class and its converted methods that name what the rewrite
+        renamed or removed (the text is kept; a person rewords it)."""
+        owners: list[cst.ClassDef | cst.FunctionDef] = [a.node]
+        owners += [m for name, m in a.methods.items()
+                   if name in ("__init__", a.forward_name, "value_function")]
+        for owner in owners:
+            doc = owner.get_docstring(clean=False) or ""
+            stale = sorted(term for term in STALE_TERMS if term in doc)
+            if stale:
+                self.report(owner, REVIEW,
+                            f"the docstring of {owner.name.value} names {', '.join(stale)}, which "
+                            "the rewrite renamed or removed (setup(), _forward(batch), "
+                            "compute_values(batch)): reword it")
 
     def _base_label(self) -> str:
         return "RecurrentNetwork" if self.kind == RECURRENT else "TorchModelV2"
@@ -140,6 +177,11 @@ class _ModelConverter(Rule):
                 local_num_outputs = local
             elif role == "model_config":
                 value = N.expression(f"{s}.model_config")
+                if a.full_defaults:
+                    table = self.ctx.need_from(self.ctx.target.legacy_defaults_module, "MODEL_DEFAULTS")
+                    value = cst.Dict([cst.StarredDictElement(table), cst.StarredDictElement(value)])
+                elif a.default_keys and not a.defaults_via_self:
+                    value = defaults_dict(a.default_keys, value)
             else:
                 value = N.expression(f"type({s}).__name__")
                 self.report(param, REVIEW,
@@ -166,11 +208,45 @@ class _ModelConverter(Rule):
             bindings.append(cst.SimpleStatementLine([
                 cst.Assign(targets=[cst.AssignTarget(N.self_attr("num_outputs", s))], value=value)
             ]))
+        bindings = self._legacy_defaults(a) + bindings
         body = N.insert_after_docstring(updated.body, bindings)
         return updated.with_changes(
             name=cst.Name("setup"), params=N.params(s), body=N.ensure_body(body),
             returns=None,
         )
+
+    def _legacy_defaults(self, a: ModelAnalysis) -> list[cst.BaseStatement]:
+        """Report how the rewrite keeps what the legacy model read from ``MODEL_DEFAULTS``;
+        the statement that merges them into ``self.model_config`` when it is read there."""
+        init = a.methods["__init__"]
+        for old, new in sorted({(n.attr.value, v) for n, v in a.renamed_attrs.items()
+                                if v in READ_ONLY_MODULE_ATTRS.values()}):
+            self.report(init, CONVERTED, f"self.{old} → self.{new}: {old} is a read-only "
+                        "property of RLModule")
+        for attr, legacy in a.inner_models.items():
+            self.report(init, REVIEW,
+                        f"self.{attr} stays a legacy {legacy} (it needs Ray's legacy stack or "
+                        "rlmigrate's shim; its weights load unchanged): it gets model_config with "
+                        "RLlib 2.10's MODEL_DEFAULTS merged in, and {\"obs\": batch[Columns.OBS]} "
+                        "where it got input_dict (the same tensors for Box observations)")
+        if a.default_keys and not a.full_defaults:
+            keys = ", ".join(a.default_keys)
+            self.report(init, CONVERTED,
+                        f"model_config keys {keys} keep RLlib 2.10's defaults (the legacy model "
+                        "saw MODEL_DEFAULTS merged into its config; the module sees only its spec's)")
+        for node in a.config_escapes[:1]:
+            self.report(node, REVIEW,
+                        "model_config is used here other than by a literal key: the legacy model "
+                        "saw RLlib 2.10's MODEL_DEFAULTS merged into it, the migrated module sees "
+                        "only its spec's model_config; merge the defaults it needs "
+                        "(rlmigrate.core.legacy_config.MODEL_DEFAULTS)")
+        if not (a.default_keys and a.defaults_via_self):
+            return []
+        s = a.self_name
+        merged = defaults_dict(a.default_keys, N.expression(f"{s}.model_config"))
+        return [cst.SimpleStatementLine([
+            cst.Assign(targets=[cst.AssignTarget(N.self_attr("model_config", s))], value=merged)
+        ])]
 
     def _forward(self, a: ModelAnalysis, updated: cst.FunctionDef) -> cst.FunctionDef:
         s = a.self_name
@@ -196,7 +272,13 @@ class _ModelConverter(Rule):
     ) -> cst.FunctionDef:
         s = a.self_name
         prelude: list[cst.BaseStatement] = []
-        if a.cached_attrs:
+        if a.value_delegates:
+            prelude.append(N.statement(f"{s}._forward(batch)\n"))
+            self.report(original, REVIEW,
+                        "value_function() → compute_values(batch, embeddings=None): it asks the "
+                        "inner legacy model, which caches its value input in forward(), so "
+                        "compute_values runs _forward(batch) first", code=VALUE_RULE)
+        elif a.cached_attrs:
             self.ctx.need("Columns")
             prelude.append(N.statement(
                 "if embeddings is None:\n"
@@ -207,6 +289,12 @@ class _ModelConverter(Rule):
                             "value_function() → compute_values(batch, embeddings=None); it returns "
                             "what value_function returned (often (B*T,)), where the new stack "
                             "expects (B, T)", code=VALUE_RULE)
+            elif a.value_feature is not None:
+                attr, feature = a.value_feature[:2]
+                self.report(original, CONVERTED,
+                            "value_function() → compute_values(batch, embeddings=None): forward() "
+                            f"puts its features ({feature}) under Columns.EMBEDDINGS and "
+                            f"compute_values recomputes self.{attr} from them", code=VALUE_RULE)
             else:
                 self.report(original, CONVERTED,
                             "value_function() → compute_values(batch, embeddings=None): "
@@ -238,9 +326,13 @@ class _ModelConverter(Rule):
         a = self._current()
         if a is None:
             return updated
+        if original in a.original_space_reads and isinstance(updated, cst.Attribute):
+            return updated.value  # the module's observation_space is the original space
         if original in a.renamed_attrs and isinstance(updated, cst.Attribute):
             return updated.with_changes(attr=cst.Name(a.renamed_attrs[original]))
         if original in a.cached_reads and self._convert_value(a):
+            if a.value_feature is not None:
+                return _value_from_features(a.value_feature[1], a.value_feature[2])
             if len(a.cached_attrs) == 1:
                 return cst.Name("embeddings")
             return cst.Subscript(
@@ -249,10 +341,40 @@ class _ModelConverter(Rule):
             )
         return updated
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        a = self._current()
+        if a is not None and original in a.parent_inits:
+            # super().__init__(...) / Base.__init__(self, ...) → the base's setup()
+            assert isinstance(updated.func, cst.Attribute)
+            keep_self = [] if isinstance(updated.func.value, cst.Call) else updated.args[:1]
+            return updated.with_changes(
+                func=updated.func.with_changes(attr=cst.Name("setup")),
+                args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in keep_self],
+            )
+        if a is None or original not in a.delegations:
+            return updated
+        self.ctx.need("Columns")
+        args = list(updated.args)
+        if a.delegations[original]:
+            args[0] = args[0].with_changes(value=N.expression('{"obs": batch[Columns.OBS]}'))
+        args[1] = args[1].with_changes(value=cst.List([]))
+        args[2] = args[2].with_changes(value=cst.Name("None"))
+        return updated.with_changes(args=args)
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.BaseExpression) -> cst.BaseExpression:
+        a = self._current()
+        if a is not None and original in a.obs_membership:
+            return cst.Name("True", lpar=updated.lpar, rpar=updated.rpar)  # type: ignore[attr-defined]
+        return updated
+
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         a = self._current()
         if a is None:
             return updated
+        if original in a.delegated_returns and updated.value is not None:
+            outputs = cst.Subscript(value=updated.value,
+                                    slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))])
+            return updated.with_changes(value=N.dict_of([(N.column("ACTION_DIST_INPUTS"), outputs)]))
         if original in a.returns.get(a.forward_name, ()):
             assert isinstance(updated.value, cst.Tuple)
             outputs = updated.value.elements[0].value
@@ -283,6 +405,32 @@ class _ModelConverter(Rule):
             return cst.RemovalSentinel.REMOVE
         kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(body=kept)
+
+
+def status_of(findings: list) -> str:  # type: ignore[type-arg]
+    """``review`` when any of a class's own findings is, else ``converted``."""
+    return REVIEW if any(f.status == REVIEW for f in findings) else CONVERTED
+
+
+class _Rename(cst.CSTTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__()
+        self.old, self.new = old, new
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)  # x.old stays an attribute name
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=self.new) if original.value == self.old else updated
+
+
+def _value_from_features(feature: str, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` (forward's value computation) reading ``embeddings`` where it read ``feature``."""
+    value = expr.deep_clone().visit(_Rename(feature, "embeddings"))
+    assert isinstance(value, cst.BaseExpression)
+    if isinstance(value, (cst.Call, cst.Attribute, cst.Subscript, cst.Name)):
+        return value
+    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def _state_dict(value: cst.BaseExpression) -> cst.BaseExpression:

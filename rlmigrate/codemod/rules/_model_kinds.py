@@ -67,7 +67,30 @@ class ModelAnalysis:
     # attributes
     renamed_attrs: dict[cst.Attribute, str] = field(default_factory=dict)
     reads_num_outputs: bool = False
+    # model_config: legacy default keys read by name (through self.model_config or not) and
+    # uses of the whole config (see _config_reads)
+    default_keys: list[str] = field(default_factory=list)
+    # inner legacy models built in __init__ (self.<attr> = FullyConnectedNetwork(...)): attr ->
+    # legacy class; their calls with (input_dict, state, seq_lens) in forward; whether a
+    # legacy model gets the whole config (then the binding merges every default)
+    inner_models: dict[str, str] = field(default_factory=dict)
+    delegations: dict[cst.Call, bool] = field(default_factory=dict)  # call -> input_dict passed whole
+    delegated_returns: set[cst.Return] = field(default_factory=set)
+    full_defaults: bool = False
+    # forward caches the value itself (self._v = self.vf(x)): the feature x goes under
+    # EMBEDDINGS and compute_values recomputes expr from it: (attr, feature name, expr)
+    value_feature: tuple[str, str, cst.BaseExpression] | None = None
+    value_delegates: bool = False
+    defaults_via_self: bool = False
+    config_escapes: list[cst.CSTNode] = field(default_factory=list)
     removed_decorators: set[cst.Decorator] = field(default_factory=set)
+    # subclass of a model class of the same file: that class (it becomes the RLModule base)
+    local_base: cst.ClassDef | None = None
+    # `"obs" in input_dict` (always true under ModelV2.__call__) and `obs_space.original_space`
+    # (the raw space the module is given anyway)
+    obs_membership: set[cst.Comparison] = field(default_factory=set)
+    original_space_reads: set[cst.Attribute] = field(default_factory=set)
+    parent_inits: set[cst.Call] = field(default_factory=set)  # super().__init__(...) -> setup()
 
     @property
     def convertible(self) -> bool:
@@ -100,5 +123,26 @@ def classify(ctx: FileContext, node: cst.ClassDef) -> tuple[str | None, list[cst
         else:
             continue
         legacy.append(arg)
+    if kind is None and node.bases:
+        base = local_model_base(ctx, node)
+        if base is not None:
+            return FEEDFORWARD, []
     return kind, legacy
+
+
+def local_model_base(ctx: FileContext, node: cst.ClassDef) -> cst.ClassDef | None:
+    """The class of this file that ``node`` subclasses when that class is a feed-forward legacy
+    model (``class Wider(CustomNetwork)`` next to ``class CustomNetwork(TorchModelV2, ...)``)."""
+    classes = getattr(ctx.facts, "classes", {})
+    for arg in node.bases:
+        if isinstance(arg.value, cst.Name):
+            base = classes.get(arg.value.value)
+            if (
+                base is not None
+                and base is not node
+                and not ctx.is_kept(base)
+                and classify(ctx, base)[0] == FEEDFORWARD
+            ):
+                return base
+    return None
 

@@ -108,7 +108,7 @@ class CustomDistributionToTorchDistribution(Rule):
             analysis = self._dists.get(node)
             if analysis is None and is_legacy_distribution(self.ctx, node)[0]:
                 analysis = self._dists[node] = analyze(self.ctx, node)
-            if analysis is not None and analysis.convertible:
+            if analysis is not None and analysis.convertible and not self.ctx.is_kept(node):
                 names.add(name)
         return names
 

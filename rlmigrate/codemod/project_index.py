@@ -1,0 +1,161 @@
+"""The project-wide class index: legacy model classes whose subclasses live in other files.
+
+A file is rewritten on its own, so a class whose ModelV2 base is defined in *another* file of
+the run (``class Policy2Model(MyBaseModel)`` with ``from .base import MyBaseModel``) carries
+no legacy name at all: the byte prefilter would skip its file and no rule would see it. Before
+the files are processed, :func:`build_index` reads every file of the run with Python's own
+``ast`` parser (cheap next to libcst's), finds the classes that are legacy models (a legacy
+base, or a base that is such a class, in the same file or another), and records, per file,
+the classes whose base is defined in another file. The engine hands those to the rewrite of
+that file (RLM090 reports each one, and the file is never "skipped").
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES, may_contain_legacy_api
+
+__all__ = ["ProjectIndex", "build_index"]
+
+# legacy base classes that make a class a legacy model (any of them, torch or not)
+_MODEL_SYMBOLS = frozenset({
+    "ModelV2", "TorchModelV2", "TFModelV2", "RecurrentNetwork", "FullyConnectedNetwork",
+    "VisionNetwork", "ComplexInputNetwork", "LSTMWrapper", "AttentionWrapper", "GTrXLNet",
+    "AttentionNetwork", "DQNTorchModel", "SACTorchModel", "DistributionalQTFModel",
+})
+_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class ProjectIndex:
+    """Per file (its path as a string): class name -> where its legacy base is defined."""
+
+    foreign: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def for_file(self, path: str) -> Mapping[str, str]:
+        """``{class name: "Base (path/to/base.py)"}`` for ``path`` (empty when none)."""
+        return self.foreign.get(path, {})
+
+
+@dataclass
+class _Module:
+    path: Path
+    display: str  # the path shown in findings (relative to the run's root)
+    name: str  # dotted module path relative to the run's root
+    imports: dict[str, str]  # local name -> qualified name
+    classes: dict[str, list[str]]  # class name -> base expressions (dotted, as written)
+
+
+def _module_name(file: Path, root: Path) -> str:
+    try:
+        parts = list(file.relative_to(root).with_suffix("").parts)
+    except ValueError:
+        parts = [file.stem]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = _dotted(node.value)
+        return f"{owner}.{node.attr}" if owner else None
+    return None
+
+
+def _read(file: Path, root: Path) -> _Module | None:
+    try:
+        raw = file.read_bytes()
+        if len(raw) > _MAX_BYTES or b"class" not in raw:
+            return None
+        tree = ast.parse(raw, filename=str(file))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the rewrite reports such files itself
+    name = _module_name(file, root)
+    package = name.rsplit(".", 1)[0] if "." in name else ""
+    if file.name == "__init__.py":
+        package = name
+    imports: dict[str, str] = {}
+    classes: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                imports[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".") if package else []
+                anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif isinstance(node, ast.ClassDef):
+            classes[node.name] = [d for d in map(_dotted, node.bases) if d]
+    try:
+        display = str(file.relative_to(root))
+    except ValueError:
+        display = str(file)
+    return _Module(file, display, name, imports, classes)
+
+
+def _qualify(base: str, module: _Module) -> str:
+    root, dot, rest = base.partition(".")
+    if root in module.imports:
+        return module.imports[root] + dot + rest
+    if root in module.classes:
+        return f"{module.name}.{base}"
+    return base
+
+
+def _is_legacy(qualified: str) -> bool:
+    return qualified.startswith(LEGACY_PACKAGES) and qualified.rsplit(".", 1)[-1] in _MODEL_SYMBOLS
+
+
+def _same(a: str, b: str) -> bool:
+    """Module paths that name the same module seen from different roots (suffix match)."""
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
+    """Index the ``(file, root)`` pairs of one run (see the module docstring)."""
+    modules = [m for m in (_read(f, r) for f, r in files) if m is not None and m.classes]
+    legacy: dict[str, str] = {}  # qualified class -> defining file
+    changed = True
+    while changed:
+        changed = False
+        for module in modules:
+            for cls, bases in module.classes.items():
+                qualified = f"{module.name}.{cls}"
+                if qualified in legacy:
+                    continue
+                for base in bases:
+                    target = _qualify(base, module)
+                    if _is_legacy(target) or any(_same(target, known) for known in legacy):
+                        legacy[qualified] = module.display
+                        changed = True
+                        break
+    index = ProjectIndex()
+    for module in modules:
+        for cls, bases in module.classes.items():
+            for base in bases:
+                target = _qualify(base, module)
+                if _is_legacy(target):
+                    continue
+                home = next((f for q, f in legacy.items() if _same(target, q)), None)
+                if home is not None and home != module.display:
+                    index.foreign.setdefault(str(module.path), {})[cls] = f"{base} ({home})"
+                    break
+    return index
+
+
+def needs_rewrite(raw: bytes, path: str, index: ProjectIndex | None) -> bool:
+    """The engine's prefilter: legacy tokens, or a class the index knows about."""
+    return may_contain_legacy_api(raw) or bool(index and index.for_file(path))

@@ -1,0 +1,132 @@
+"""Build the right :class:`~rlmigrate.testing.sides.Side` for what was given.
+
+The top of the sides' layering: it imports ``side_legacy`` and ``side_module``, which import
+only ``sides``. Both sides get the config they would have seen, from one definition
+(:mod:`rlmigrate.core.legacy_config`): the legacy model ``MODEL_DEFAULTS`` ⊕ the user's
+``"model"`` dict (``custom_model_config`` entries passed as keyword arguments and kept in the
+config; ``_disable_preprocessor_api`` honoured), the migrated module exactly the
+``model_config`` the codemod's ``RLModuleSpec`` carries for the same dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+
+from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
+from rlmigrate.testing.side_legacy import LegacyModelSide
+from rlmigrate.testing.side_module import ModuleSide, PolicySide
+from rlmigrate.testing.sides import Side, SideBuildError, require_spaces
+
+__all__ = ["as_side"]
+
+
+def _is_policy(obj: Any) -> bool:
+    return (
+        hasattr(obj, "compute_actions")
+        and hasattr(obj, "get_weights")
+        and not isinstance(obj, type)
+    )
+
+
+def _is_rl_module(obj: Any) -> bool:
+    from rlmigrate.core.rl_module import RLModule
+
+    return isinstance(obj, RLModule) or (isinstance(obj, type) and issubclass(obj, RLModule))
+
+
+def _is_modelv2(obj: Any) -> bool:
+    try:
+        from shim.models.modelv2 import ModelV2
+    except ImportError:  # pragma: no cover - the shim ships with rlmigrate
+        return False
+    return isinstance(obj, ModelV2) or (isinstance(obj, type) and issubclass(obj, ModelV2))
+
+
+def as_side(
+    obj: Any,
+    *,
+    label: str,
+    observation_space: gym.Space | None,
+    action_space: gym.Space | None,
+    model_config: dict | None,
+    migrated_model_config: dict | None = None,
+) -> Side:
+    """Wrap a legacy ModelV2 class/instance, a shim Policy class/instance, or an RLModule class/instance.
+
+    Classes are built with the given spaces and config: a Policy class as
+    ``cls(observation_space, action_space, {"model": model_config})``, a ModelV2 class through
+    ``shim.ModelCatalog.get_model_v2`` (``MODEL_DEFAULTS`` merged in, ``custom_model_config``
+    entries as kwargs, the observation space preprocessed as the legacy Policy did), an RLModule
+    class with ``(observation_space=, action_space=, model_config=)`` where ``model_config`` is
+    :func:`rlmigrate.core.legacy_config.migrated_model_config` of the legacy config (what the
+    codemod's spec carries) unless ``migrated_model_config`` is given.
+
+    Example:
+        >>> side = as_side(MyModel, label="legacy", observation_space=obs, action_space=act,
+        ...                model_config={"custom_model_config": {"hidden": 64}})  # doctest: +SKIP
+
+    Raises:
+        TypeError: ``obj`` is none of these, naming what came.
+        ValueError: a class was given without the spaces needed to build it.
+        SideBuildError: building a class raised (the message names class, spaces and error).
+    """
+    try:
+        return _as_side(
+            obj,
+            label=label,
+            observation_space=observation_space,
+            action_space=action_space,
+            model_config=model_config,
+            migrated_model_config=migrated_model_config,
+        )
+    except (TypeError, ValueError):
+        raise
+    except Exception as err:
+        name = getattr(obj, "__name__", type(obj).__name__)
+        raise SideBuildError(
+            f"{label}: building {name} with observation_space={observation_space}, "
+            f"action_space={action_space} failed: {type(err).__name__}: {err}"
+        ) from err
+
+
+def _as_side(
+    obj: Any,
+    *,
+    label: str,
+    observation_space: gym.Space | None,
+    action_space: gym.Space | None,
+    model_config: dict | None,
+    migrated_model_config: dict | None = None,
+) -> Side:
+    """:func:`as_side` without the error wrapping."""
+    if _is_modelv2(obj):
+        return LegacyModelSide.build(
+            obj,
+            label=label,
+            observation_space=observation_space,
+            action_space=action_space,
+            model_config=model_config,
+        )
+    if _is_rl_module(obj):
+        return ModuleSide.build(
+            obj,
+            label=label,
+            observation_space=observation_space,
+            action_space=action_space,
+            model_config=migrated_model_config
+            if migrated_model_config is not None
+            else spec_model_config(model_config),
+        )
+    if _is_policy(obj):
+        return PolicySide(obj, label=label)
+    if isinstance(obj, type) and hasattr(obj, "compute_actions") and hasattr(obj, "get_weights"):
+        require_spaces(f"policy {obj.__name__}", observation_space, action_space)
+        return PolicySide(
+            obj(observation_space, action_space, {"model": dict(model_config or {})}), label=label
+        )
+    raise TypeError(
+        f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
+        "instance, a shim Policy, or an RLModule class or instance"
+    )

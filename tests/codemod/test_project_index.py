@@ -1,0 +1,62 @@
+"""Bases defined in other files of the run: the project-wide class index (project_index.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rlmigrate.codemod.engine import RunOptions, run
+
+BASE = '''import torch.nn as nn
+from ray.rllib.models.torch.torch_modelv2 import TorchModelV2
+
+
+class Model0(TorchModelV2, nn.Module):
+    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
+        nn.Module.__init__(self)
+        self.pi = nn.Linear(obs_space.shape[0], num_outputs)
+
+    def forward(self, input_dict, state, seq_lens):
+        return self.pi(input_dict["obs"]), state
+'''
+
+
+def _write_chain(root: Path, length: int, relative: list[bool]) -> None:
+    """pkg/m0.py holds a legacy model; pkg/m{i}.py subclasses the class of m{i-1}."""
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "m0.py").write_text(BASE)
+    for i in range(1, length):
+        source = f".m{i - 1}" if relative[i - 1] else f"pkg.m{i - 1}"
+        (package / f"m{i}.py").write_text(
+            f"from {source} import Model{i - 1} as Parent\n\n\n"
+            f"class Model{i}(Parent):\n    pass\n\n\nclass Plain{i}:\n    pass\n"
+        )
+    (package / "other.py").write_text("class Model0:\n    pass\n")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(length=st.integers(2, 5), relative=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_every_subclass_of_a_legacy_model_in_another_file_is_reported(tmp_path_factory, length, relative):
+    root = tmp_path_factory.mktemp("project")
+    _write_chain(root, length, relative)
+    result = run([root], RunOptions(mode="scan"), jobs=1)
+    by_file = {Path(r.path).name: r for r in result.files}
+    for i in range(1, length):
+        found = [f for f in by_file[f"m{i}.py"].findings if f.code == "RLM090"]
+        assert len(found) == 1, by_file[f"m{i}.py"].findings
+        assert found[0].status == "manual" and f"Model{i} subclasses Parent" in found[0].message
+        assert f"m{i - 1}.py" in found[0].message and found[0].line == 4
+    assert by_file["other.py"].status == "skipped"  # same class name, no legacy base
+    assert by_file["m0.py"].status == "converted"
+
+
+def test_a_file_without_legacy_names_is_still_skipped(tmp_path):
+    (tmp_path / "a.py").write_text("class A:\n    pass\n")
+    (tmp_path / "b.py").write_text("from a import A\n\n\nclass B(A):\n    pass\n")
+    result = run([tmp_path], RunOptions(mode="scan"), jobs=1)
+    assert [r.status for r in result.files] == ["skipped", "skipped"]
