@@ -28,6 +28,10 @@ _RAY_MODULES = {
     "Distribution": "ray.rllib.models.distributions",
 }
 
+_RAY_MODULES["TorchLearner"] = "ray.rllib.core.learner.torch.torch_learner"
+# Names the flat ``rlmigrate`` package does not carry (they live in a sub-package).
+_RLMIGRATE_MODULES = {"TorchLearner": "rlmigrate.learner"}
+
 KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls"}
 
 
@@ -51,7 +55,7 @@ class Target:
         if symbol not in KNOWN_NAMES:
             raise KeyError(f"unknown new-stack name {symbol!r}; known: {sorted(KNOWN_NAMES)}")
         if self.name == "rlmigrate":
-            return "rlmigrate"
+            return _RLMIGRATE_MODULES.get(symbol, "rlmigrate")
         if symbol not in _RAY_MODULES:
             raise KeyError(f"{symbol!r} has no Ray RLlib counterpart for --target ray")
         return _RAY_MODULES[symbol]

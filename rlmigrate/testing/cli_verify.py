@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rlmigrate.testing.cli_verify_loss import add_arguments as add_loss_arguments
+from rlmigrate.testing.cli_verify_loss import run_loss
+
 __all__ = ["register", "run", "verify", "resolve_inputs"]
 
 EXIT_EQUIVALENT, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
@@ -80,6 +83,7 @@ def register(subparsers: Any) -> None:
         help="screen (batched, hypothesis shrinks on failure) or hypothesis (every example)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    add_loss_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -346,6 +350,8 @@ def space_to_text_safe(fn: Any, space: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The ``verify`` subcommand; returns the exit code."""
+    if getattr(args, "loss", False):
+        return run_loss(args)
     try:
         if args.examples < 1:
             raise UsageError(f"--examples must be >= 1, got {args.examples}")

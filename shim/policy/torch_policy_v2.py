@@ -179,6 +179,19 @@ class TorchPolicyV2(Policy):
     def stats_fn(self, train_batch: SampleBatch) -> dict[str, Any]:
         return {}
 
+    def get_tower_stats(self, stats_name: str) -> list[Any]:
+        """``[model.tower_stats[stats_name]]``: Ray's per-GPU-tower list, with our one tower.
+
+        Raises:
+            AssertionError: the loss stored no such stat (Ray asserts the same).
+        """
+        stats = getattr(self.model, "tower_stats", {}) or {}
+        assert stats_name in stats, (
+            f"stats {stats_name!r} not found in the model's tower_stats {sorted(stats)}; "
+            "did the loss run and store it?"
+        )
+        return [stats[stats_name]]
+
     def optimizer(self) -> Any:
         """Default: Adam over the model parameters with ``config["lr"]``."""
         params = list(self.model.parameters()) if isinstance(self.model, torch.nn.Module) else []

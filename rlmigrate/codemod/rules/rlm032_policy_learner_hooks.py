@@ -8,6 +8,7 @@ from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.rules._policy_convert import LEARNER_HOOKS
 from rlmigrate.codemod.rules._policy_rules import builder_call, is_torch_policy
 from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.rules.rlm033_policy_learner import reported_hooks
 
 
 class PolicyLearnerHooks(Rule):
@@ -42,15 +43,17 @@ class PolicyLearnerHooks(Rule):
         if found is None:
             return
         name, call = found
+        handled = reported_hooks(self.ctx, call)  # RLM033 reports these (converted or why not)
         for arg in call.args:
-            if arg.keyword and arg.keyword.value in LEARNER_HOOKS:
+            if arg.keyword and arg.keyword.value in LEARNER_HOOKS and arg.keyword.value not in handled:
                 self.report(arg, MANUAL, f"{name}: {arg.keyword.value} left in place; on the new "
                             f"stack it belongs in {LEARNER_HOOKS[arg.keyword.value]}")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if not is_torch_policy(self.ctx, node) or not isinstance(node.body, cst.IndentedBlock):
             return
+        handled = reported_hooks(self.ctx, node)  # RLM033 reports these (converted or why not)
         for stmt in node.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_HOOKS:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_HOOKS and stmt.name.value not in handled:
                 self.report(stmt, MANUAL, f"{node.name.value}.{stmt.name.value}() left in place; "
                             f"on the new stack it belongs in {LEARNER_HOOKS[stmt.name.value]}")

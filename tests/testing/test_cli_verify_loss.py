@@ -1,0 +1,46 @@
+"""``rlmigrate verify --loss``: exit codes and verdicts on a generated Learner, a broken copy, bad usage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rlmigrate.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+LEGACY = f"{FIXTURES / 'legacy' / 'policy_sampler.py'}:SamplerPolicy"
+SPACES = ["--obs-space", "Box(-1, 1, (4,))", "--action-space", "Discrete(3)", "--policy-config", '{"lr": 0.001}']
+
+
+def run(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(["verify", "--loss", *argv, "--examples", "5", "--format", "json"])
+    out = capsys.readouterr().out.strip().splitlines()
+    return code, json.loads(out[-1]) if out else {}
+
+
+def test_generated_learner_is_equivalent(capsys):
+    code, result = run(capsys, LEGACY, f"{FIXTURES / 'expected' / 'policy_sampler.py'}:SamplerPolicyLearner", *SPACES)
+    assert code == 0 and result["verdict"] == "equivalent" and result["gradients"] == 4
+
+
+def test_broken_learner_is_different(tmp_path, capsys):
+    text = (FIXTURES / "expected" / "policy_sampler.py").read_text()
+    marker = "log_prob(batch[\"actions\"]).mean()"
+    assert marker in text
+    broken = tmp_path / "broken.py"
+    broken.write_text(text.replace(marker, "log_prob(batch[\"actions\"]).sum()"))
+    code, result = run(capsys, LEGACY, f"{broken}:SamplerPolicyLearner", *SPACES)
+    assert code == 1 and result["verdict"] == "different"
+    assert any(p.startswith("loss:") for p in result["problems"])
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [([], "needs --obs-space"), (SPACES + ["--module", "Nope"], "no module class 'Nope'")],
+)
+def test_usage_errors(capsys, extra, message):
+    argv = [LEGACY, f"{FIXTURES / 'expected' / 'policy_sampler.py'}:SamplerPolicyLearner", *extra]
+    code, result = run(capsys, *argv)
+    assert code == 2 and result["verdict"] == "error" and message in result["message"]
