@@ -2,7 +2,8 @@
 
 ``from rlmigrate.testing import assert_equivalent`` is the entry point (see ``docs/testing.md``);
 the hypothesis strategies over gymnasium spaces, the weight transfer and the space text syntax
-of ``rlmigrate verify`` are public too. Names resolve lazily: importing this package (the CLI
+of ``rlmigrate verify`` are public too, and so is the loss kit (``assert_loss_equivalent``; its
+train-batch strategy is ``rlmigrate.testing.train_batches.train_batches``). Names resolve lazily: importing this package (the CLI
 does, to register ``verify``; pytest does, for the plugin) loads neither torch nor hypothesis.
 
 Example:
@@ -23,6 +24,11 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ imports 
         EquivalenceReport,
         assert_equivalent,
     )
+    from rlmigrate.testing.loss_equivalence import (
+        LossEquivalenceError,
+        LossEquivalenceReport,
+        assert_loss_equivalent,
+    )
     from rlmigrate.testing.space_text import SpaceSyntaxError, parse_space, space_to_text
     from rlmigrate.testing.strategies import (
         action_spaces,
@@ -39,6 +45,9 @@ _EXPORTS: dict[str, str] = {
     "EquivalenceReport": "rlmigrate.testing.equivalence",
     "EquivalenceError": "rlmigrate.testing.equivalence",
     "compare_values": "rlmigrate.testing.compare",
+    "assert_loss_equivalent": "rlmigrate.testing.loss_equivalence",
+    "LossEquivalenceError": "rlmigrate.testing.loss_equivalence",
+    "LossEquivalenceReport": "rlmigrate.testing.loss_equivalence",
     "transfer_weights": "rlmigrate.testing.transfer",
     "TransferReport": "rlmigrate.testing.transfer",
     "WeightTransferError": "rlmigrate.testing.transfer",
@@ -55,11 +64,14 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "EquivalenceError",
     "EquivalenceReport",
+    "LossEquivalenceError",
+    "LossEquivalenceReport",
     "SpaceSyntaxError",
     "TransferReport",
     "WeightTransferError",
     "action_spaces",
     "assert_equivalent",
+    "assert_loss_equivalent",
     "batches",
     "box_spaces",
     "compare_values",
