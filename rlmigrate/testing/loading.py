@@ -60,6 +60,11 @@ def _legacy_imports(enabled: bool) -> Iterator[None]:
         # Uninstalled again (unless it was on before): modules already imported keep their
         # shim objects; only an import of ray.rllib inside a function body would now fail.
         context.__exit__(None, None, None)
+        # The numpy-1 names (np.product, ...) stay: legacy code calls them when its classes
+        # are built and run, after the import (RLlib 2.10's own FCNet does, in __init__).
+        from shim.ray_compat import numpy_aliases
+
+        numpy_aliases.install()
 
 
 def load_file(path: Path, *, legacy: bool) -> ModuleType:
