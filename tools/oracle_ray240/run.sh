@@ -29,6 +29,11 @@ done
 python3 -c "import json,sys; print(json.dumps(json.loads(sys.argv[1]), indent=1, sort_keys=True))" "$converted" > "$out/check_converted.json"
 "$RAY_PY" tools/oracle_ray240/train_ppo.py "$work" --converted "$work/converted/fc_discrete-msgpack" \
   > "$out/training.json" 2>"$work/train.err" || status=1
+# A Learner the codemod generated (RLM033, --target ray) trains inside Ray's own TorchLearner.
+cp fixtures/rules/RLM033/before.py "$work/a2c_policy.py"
+"$OUR_PY" -m rlmigrate.cli rewrite --target ray --no-progress "$work/a2c_policy.py" >/dev/null || status=1
+"$RAY_PY" tools/corpus_learners/ray240_learner_check.py "$work/a2c_policy.py" 2>/dev/null \
+  | grep -v WARN > "$out/learner_check.txt" || status=1
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
@@ -47,6 +52,7 @@ print(f"distributed (num_env_runners={d['num_env_runners']}, num_learners={d['nu
       f"{len(d['episode_return_mean'])} iterations completed")
 print(f"generated rl_module_spec dropped into PPOConfig: {training['spec_drop_in']}")
 print(f"PPO resumed from converted Ray 2.10 weights (load_state_path): {training.get('resume')}")
+print("generated Learner in Ray's TorchLearner:", " | ".join(open(f"{out}/learner_check.txt").read().splitlines()))
 PY
 rm -rf "$work"
 exit $status
