@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ import numpy as np
 from rlmigrate.convert.inert_pickle import InertObject, InertPickleError, load_inert
 from rlmigrate.convert.msgpack_state import MsgpackStateError, load_msgpack
 from rlmigrate.convert.ray_spaces import RaySpaceError, space_from_ray
+from rlmigrate.core.checkpoint_files import CheckpointError, read_regular_file, safe_member
 
 __all__ = ["LegacyCheckpointError", "LegacyPolicyState", "read_ray_checkpoint"]
 
@@ -73,27 +73,27 @@ class LegacyPolicyState:
         return dict(model) if isinstance(model, dict) else {}
 
 
-def _inside(root: Path, name: str, where: str) -> Path:
-    """``root / basename(name)``, required to be a regular file inside ``root`` (no symlink)."""
+def _read_member(root: Path, name: str, where: str) -> tuple[Path, bytes]:
+    """The bytes of ``root / basename(name)``: a regular file inside ``root``, not a symlink.
+
+    Only the base name counts (Ray writes an absolute ``state_file``); containment, the file
+    kind and the size bound are the module checkpoints' own checks (``safe_member``,
+    ``read_regular_file``). A legacy checkpoint is stricter in one way: no symlink at all.
+    """
     base = Path(str(name)).name
-    if not base or base in (".", ".."):
-        raise LegacyCheckpointError(f"{where}: file name {name!r} is not a file name")
-    path = root / base
+    if base and (root / base).is_symlink():
+        raise LegacyCheckpointError(f"{where}: {root / base} is not a regular file (a symlink)")
     try:
-        info = path.lstat()
-    except FileNotFoundError as err:
-        raise LegacyCheckpointError(f"{where}: {path} does not exist") from err
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
-        raise LegacyCheckpointError(f"{where}: {path} is not a regular file (symlink or device)")
-    if info.st_size > MAX_STATE_BYTES:
-        raise LegacyCheckpointError(f"{where}: {path} has {info.st_size} bytes, over the limit")
-    return path
+        path = safe_member(root, base, "checkpoint file")
+        return path, read_regular_file(path, "checkpoint file", limit=MAX_STATE_BYTES)
+    except CheckpointError as err:
+        raise LegacyCheckpointError(f"{where}: {err}") from err
 
 
 def _checkpoint_json(directory: Path) -> dict[str, Any]:
-    path = _inside(directory, CHECKPOINT_JSON, str(directory))
+    path, data = _read_member(directory, CHECKPOINT_JSON, str(directory))
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise LegacyCheckpointError(f"{path}: not valid JSON ({err})") from err
     if not isinstance(record, dict) or record.get("type") not in ("Policy", "Algorithm"):
@@ -141,8 +141,9 @@ def _read_policy_dir(directory: Path, policy_id: str) -> LegacyPolicyState:
         raise LegacyCheckpointError(
             f"{directory / CHECKPOINT_JSON}: field 'format' {fmt!r} is not cloudpickle or msgpack"
         )
-    state_path = _inside(directory, record.get("state_file") or _STATE_FILES[fmt], str(directory))
-    data = state_path.read_bytes()
+    state_path, data = _read_member(
+        directory, record.get("state_file") or _STATE_FILES[fmt], str(directory)
+    )
     try:
         state = load_inert(data, where=str(state_path)) if fmt == "cloudpickle" else load_msgpack(
             data, where=str(state_path)

@@ -135,7 +135,7 @@ def test_state_file_is_taken_by_base_name_inside_the_checkpoint(tmp_path: Path) 
     record = json.loads((directory / "rllib_checkpoint.json").read_text())
     record["state_file"] = "../../../../etc/passwd"
     (directory / "rllib_checkpoint.json").write_text(json.dumps(record))
-    with pytest.raises(LegacyCheckpointError, match="passwd does not exist"):
+    with pytest.raises(LegacyCheckpointError, match="passwd' is missing"):
         read_ray_checkpoint(directory)
 
 
