@@ -87,7 +87,7 @@ def _write_checkpointable(
 
 
 def _write_module(directory: Path, cls: str, kwargs: dict[str, Any], state: dict[str, np.ndarray]) -> None:
-    directory.mkdir(parents=True, exist_ok=False)
+    directory.mkdir(parents=True, exist_ok=True)  # the CLI refused a non-empty destination
     _write_checkpointable(directory, cls, kwargs, state, "module_state.pt")
 
 
@@ -121,11 +121,8 @@ def write_ray_checkpoint(converted: dict[str, Any], dst: Path, ray_class: str | 
             )
         state = {k: v.detach().cpu().numpy() for k, v in item.module.state_dict().items()}
         entries[policy_id] = (cls, _module_kwargs(item.module, catalog), state)
-    dst.mkdir(parents=True, exist_ok=True)
     if len(entries) == 1 and "default_policy" in entries:
-        cls, kwargs, state = entries["default_policy"]
-        dst.rmdir()
-        _write_module(dst, cls, kwargs, state)
+        _write_module(dst, *entries["default_policy"])
         return
     specs = {}
     for policy_id, (cls, kwargs, state) in entries.items():
