@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-codemod", action="store_true")
     parser.add_argument("--no-verify", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the rewrite's work tree here")
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="judge only the corpus files whose repo/path contains TEXT (repeatable); "
+                             "the JSON then goes to --json-out only, never to benchmarks/results")
     args = parser.parse_args(argv)
     if not (args.cache / "oracle" / "SUMMARY.json").is_file():
         print(f"{args.cache}: no recordings; run tools/corpus/fetch.py, then "
@@ -229,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.modules.setdefault("gym", gymnasium)
     sys.modules.setdefault("gym.spaces", gymnasium.spaces)
     manifest = load_manifest()
+    if args.only:
+        manifest["files"] = [e for e in manifest["files"]
+                             if any(t in f"{e['repo']}/{e['path']}" for t in args.only)]
     started = time.time()
     ray_compat.install()
     shim_rows = judge_shim.as_dicts(judge_shim.judge_all(args.cache, manifest))
@@ -255,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         result["codemod_summary"] = summary
     result["seconds"] = round(time.time() - started, 1)
     print_report(result)
+    if args.only and not args.json_out:
+        return 0
     out = args.json_out or repo_root / "benchmarks" / "results" / "real_world.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(benchmark_record(result, repo_root), indent=1) + "\n")
