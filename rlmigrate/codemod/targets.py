@@ -29,8 +29,14 @@ _RAY_MODULES = {
 }
 
 _RAY_MODULES["TorchLearner"] = "ray.rllib.core.learner.torch.torch_learner"
+# Heuristic policies (RLM038) become framework-free RLModules acting on numpy.
+_RAY_MODULES["RLModule"] = "ray.rllib.core.rl_module.rl_module"
+_RAY_MODULES["convert_to_numpy"] = "ray.rllib.utils.numpy"
 # Names the flat ``rlmigrate`` package does not carry (they live in a sub-package).
-_RLMIGRATE_MODULES = {"TorchLearner": "rlmigrate.learner"}
+_RLMIGRATE_MODULES = {
+    "TorchLearner": "rlmigrate.learner",
+    "convert_to_numpy": "rlmigrate.core.numpy_utils",
+}
 
 KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls"}
 
