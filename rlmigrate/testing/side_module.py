@@ -233,6 +233,10 @@ class PolicySide(Side):
         self._acts_from_input_dict = self.hand_written and _overrides(
             policy, "compute_actions_from_input_dict"
         ) and not _overrides(policy, "compute_actions")
+        self._acts_single = self.hand_written and not any(
+            _overrides(policy, name)
+            for name in ("compute_actions", "compute_actions_from_input_dict")
+        )
 
     def weights_owner(self) -> Any:
         if self.hand_written and self.policy.get_weights() is None:
@@ -250,7 +254,11 @@ class PolicySide(Side):
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         with seeded(seed), seeded_spaces((self.action_space, self.policy.observation_space), seed):
-            if self._acts_from_input_dict:
+            if self._acts_single:
+                # only compute_single_action: RLlib callers looped over the rows with it
+                rows = [self.policy.compute_single_action(row, explore=explore) for row in obs]
+                actions, state_outs, extra = [r[0] for r in rows], [], {}
+            elif self._acts_from_input_dict:
                 # Ray 2.10's env runner called this; its default routed to compute_actions
                 input_dict = {Columns.OBS: obs, **{f"state_in_{i}": s for i, s in enumerate(state)}}
                 actions, state_outs, extra = self.policy.compute_actions_from_input_dict(

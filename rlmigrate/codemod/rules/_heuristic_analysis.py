@@ -283,9 +283,16 @@ def _plan_entry(ctx: FileContext, plan: HeuristicPlan, entry_name: str) -> None:
     if isinstance(star, cst.Param) and references(ctx, star):
         plan.blockers.append(Blocker(star, f"{entry_name}() reads *{star.name.value}: positional "
                                      "extras have no counterpart in an RLModule's forward; port by hand"))
-    if entry_name == "compute_single_action" and plan.initial_state is not None:
-        plan.blockers.append(Blocker(entry, "compute_single_action() of a stateful policy: thread "
-                                     "the state through a batch by hand"))
+    if entry_name == "compute_single_action":
+        if plan.initial_state is not None:
+            plan.blockers.append(Blocker(entry, "compute_single_action() of a stateful policy: "
+                                         "thread the state through a batch by hand"))
+        for param in positional_params(entry)[1:] + list(entry.params.kwonly_params):
+            refs = references(ctx, param)
+            if plan.roles.get(param.name.value) in ("explore", "timestep") and refs:
+                plan.blockers.append(Blocker(refs[0], f"compute_single_action() reads "
+                                             f"{param.name.value}; the module calls it once per "
+                                             "observation row without it; port by hand"))
     for ret in own_returns(entry):
         if not (isinstance(ret.value, cst.Tuple) and len(ret.value.elements) == 3):
             plan.blockers.append(Blocker(ret, f"{entry_name}() returns something other than the "

@@ -192,6 +192,16 @@ def _prelude(ctx: FileContext, plan: HeuristicPlan) -> list[cst.BaseStatement]:
 def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list[cst.FunctionDef]:
     entry = plan.entry
     assert entry is not None
+    if entry.name.value == "compute_single_action":
+        # the policy acted per observation: the module calls that method once per batch row
+        ctx.need("Columns")
+        ctx.need("convert_to_numpy")
+        return [_method(
+            "def _forward(self, batch, **kwargs):\n"
+            "    obs_batch = convert_to_numpy(batch[Columns.OBS])\n"
+            f"    actions = [self.compute_single_action(obs)[0] for obs in obs_batch]\n"
+            f"    return {{Columns.ACTIONS: {asarray}(actions)}}\n"
+        )]
     state_params = {n for n, r in plan.roles.items() if r == "state"}
     returns = set(own_returns(entry))
     if not plan.stateful:
@@ -298,7 +308,10 @@ def generate_module(ctx: FileContext, plan: HeuristicPlan) -> cst.ClassDef:
             f'    raise NotImplementedError("{plan.name}RLModule acts by hand-written rules and '
             'cannot be trained: leave it out of policies_to_train")\n'
         ))
-    for stmt in plan.helpers:
+    copied = list(plan.helpers)
+    if plan.entry is not None and plan.entry.name.value == "compute_single_action":
+        copied.insert(0, plan.entry)
+    for stmt in copied:
         if isinstance(stmt, cst.FunctionDef):
             self_name = positional_params(stmt)[0].name.value if positional_params(stmt) else None
             ported = stmt.visit(_Port(ctx, self_name))
