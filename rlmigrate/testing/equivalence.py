@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
 from rlmigrate.testing.checker import Checker, screen
 from rlmigrate.testing.compare import EquivalenceError
 from rlmigrate.testing.side_build import as_side
@@ -170,6 +171,7 @@ def assert_equivalent(
     action_space: gym.Space | None = None,
     model_config: dict | None = None,
     migrated_model_config: dict | None = None,
+    policy_config: dict | None = None,
     explore: bool = False,
     examples: int = 100,
     atol: float = 1e-6,
@@ -193,6 +195,9 @@ def assert_equivalent(
         model_config: the legacy model config (``MODEL_DEFAULTS`` are merged in for the
             legacy side; the migrated side gets it with ``custom_model_config`` merged in).
         migrated_model_config: the migrated module's ``model_config``, when it differs.
+        policy_config: a legacy Policy's config (``"model"`` inside is ``model_config``'s
+            default); a hand-written policy's module gets its other keys in ``model_config``
+            (where RLM038 reads ``self.config[...]``).
         explore: compare exploration (sampled actions under the same torch seed) instead of
             greedy acting.
         examples: examples to check (each a batch of ``batch_size`` observations).
@@ -230,13 +235,22 @@ def assert_equivalent(
     observation_space, action_space = _resolve_spaces(
         legacy, migrated, observation_space, action_space
     )
+    if model_config is None and policy_config:
+        model_config = policy_config.get("model")
     left = as_side(
         legacy,
         label="legacy",
         observation_space=observation_space,
         action_space=action_space,
         model_config=model_config,
+        policy_config=policy_config,
     )
+    if migrated_model_config is None and policy_config and getattr(left, "hand_written", False):
+        # RLM038 reads the policy's config keys from the module's model_config
+        migrated_model_config = {
+            **{k: v for k, v in policy_config.items() if k != "model"},
+            **spec_model_config(model_config),
+        }
     right = as_side(
         migrated,
         label="migrated",

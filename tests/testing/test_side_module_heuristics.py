@@ -138,3 +138,36 @@ def test_a_policy_acting_through_a_module_is_not_hand_written(mlp_pair):
     _, migrated = mlp_pair
     module = migrated(observation_space=OBS, action_space=gym.spaces.Discrete(2), model_config={})
     assert not is_hand_written(Policy.from_module(module))
+
+
+class EpsilonPolicy(Policy):
+    def __init__(self, observation_space, action_space, config):
+        super().__init__(observation_space, action_space, config)
+        self.epsilon = config.get("epsilon", 0.0)
+
+    def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+        greedy = np.zeros(len(obs_batch), dtype=np.int64)
+        random_moves = np.random.randint(0, self.action_space.n, len(obs_batch))
+        return np.where(np.random.random(len(obs_batch)) < self.epsilon, random_moves, greedy), [], {}
+
+
+class EpsilonModule(RLModule):
+    def _forward(self, batch, **kwargs):
+        rows = len(convert_to_numpy(batch[Columns.OBS]))
+        greedy = np.zeros(rows, dtype=np.int64)
+        random_moves = np.random.randint(0, self.action_space.n, rows)
+        epsilon = self.model_config.get("epsilon", 0.0)
+        return {Columns.ACTIONS: np.where(np.random.random(rows) < epsilon, random_moves, greedy)}
+
+
+def test_the_policy_config_reaches_the_policy_and_the_modules_model_config():
+    report = assert_equivalent(EpsilonPolicy, EpsilonModule, observation_space=OBS,
+                               action_space=gym.spaces.Discrete(3), examples=30,
+                               policy_config={"epsilon": 0.5, "model": {}})
+    assert tuple(report.compared) == ("actions",)
+    # the same module given another epsilon than the policy acts differently
+    with pytest.raises(EquivalenceError):
+        assert_equivalent(EpsilonPolicy, EpsilonModule, observation_space=OBS,
+                          action_space=gym.spaces.Discrete(3), examples=30,
+                          policy_config={"epsilon": 0.5},
+                          migrated_model_config={"epsilon": 0.0})
