@@ -253,6 +253,7 @@ class PolicySide(Side):
             return tiled_state(flatten_leaves(self.policy.get_initial_state()), batch_size)
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+        actions: Any
         with seeded(seed), seeded_spaces((self.action_space, self.policy.observation_space), seed):
             if self._acts_single:
                 # only compute_single_action: RLlib callers looped over the rows with it
