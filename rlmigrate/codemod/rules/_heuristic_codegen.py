@@ -110,6 +110,15 @@ def _body(func: cst.FunctionDef) -> list[cst.BaseStatement]:
     return list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
 
 
+def _is_array_call(expr: cst.BaseExpression, asarray: str) -> bool:
+    """``np.asarray(...)`` / ``np.array(...)`` already (``asarray`` = how this file spells it)."""
+    if not isinstance(expr, cst.Call):
+        return False
+    prefix = asarray.rpartition(".")[0]
+    names = {f"{prefix}.asarray", f"{prefix}.array"} if prefix else {"asarray"}
+    return _code(expr.func) in names
+
+
 def _code(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
 
@@ -127,7 +136,8 @@ def _convert_return(
         assert isinstance(ret.value, cst.Tuple)
         actions, state_outs, extra = (e.value for e in ret.value.elements)
         ctx.need("Columns")
-        action_value = N.call(N.expression(asarray), actions)
+        action_value = actions if _is_array_call(actions, asarray) else N.call(
+            N.expression(asarray), actions)
         if plan.stateful:
             action_value = N.expression("ACTIONS[:, None]").visit(_Substitute({"ACTIONS": action_value}))
         elements: list[cst.BaseDictElement] = [cst.DictElement(N.column("ACTIONS"), action_value)]
