@@ -7,6 +7,7 @@ import libcst as cst
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.findings import MANUAL, REVIEW
 from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
+from rlmigrate.codemod.nodes import walk
 from rlmigrate.codemod.rules._heuristic_analysis import HeuristicPlan, plan_heuristic
 from rlmigrate.codemod.rules._heuristic_codegen import generate_module
 from rlmigrate.codemod.rules.base import Rule
@@ -165,8 +166,6 @@ def _summary(plan: HeuristicPlan) -> str:
 
 
 def _reads_config(plan: HeuristicPlan) -> list[bool]:
-    from rlmigrate.codemod.nodes import walk
-
     roots: list[cst.CSTNode] = [*plan.init_kept, *plan.helpers, *plan.weights]
     if plan.entry is not None:
         roots.append(plan.entry)
@@ -180,7 +179,5 @@ def _reads_config(plan: HeuristicPlan) -> list[bool]:
 
 
 def _config_param_used(plan: HeuristicPlan) -> list[bool]:
-    from rlmigrate.codemod.nodes import walk
-
     names = {n for n, a in plan.init_params.items() if a == "model_config"}
     return [isinstance(n, cst.Name) and n.value in names for s in plan.init_kept for n in walk(s)]

@@ -6,7 +6,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from shim import ray_compat
 from shim.policy.policy import Policy
 from shim.policy.sample_batch import SampleBatch
 
@@ -36,17 +35,3 @@ def test_dummy_batch_has_zeros_shaped_like_each_space(batch_size):
     assert batch[SampleBatch.ACTIONS].shape == (batch_size,)
     assert not batch[SampleBatch.OBS].any()
 
-
-def test_ray_debug_seeding_is_served_and_seeds_numpy_and_random():
-    import random
-
-    with ray_compat.installed():
-        from ray.rllib.utils.debug import update_global_seed_if_necessary
-
-    update_global_seed_if_necessary("torch", seed=3)
-    first = (random.random(), np.random.random())
-    update_global_seed_if_necessary(seed=3)
-    assert (random.random(), np.random.random()) == first
-    state = np.random.get_state()[1].copy()
-    update_global_seed_if_necessary(seed=None)  # None: nothing seeded
-    np.testing.assert_array_equal(np.random.get_state()[1], state)
