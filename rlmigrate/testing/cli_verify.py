@@ -57,12 +57,6 @@ def register(subparsers: Any) -> None:
         "--migrated-model-config", metavar="JSON", help="the migrated module's model_config"
     )
     parser.add_argument(
-        "--config",
-        metavar="JSON",
-        help="a legacy Policy's config (its 'model' entry is the model config); a hand-written "
-        "policy's module gets the other keys in its model_config",
-    )
-    parser.add_argument(
         "--cases", metavar="CASES.json", help="read spaces and configs from a cases file"
     )
     parser.add_argument(
@@ -205,7 +199,6 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Any]:
         "action_space": None,
         "model_config": None,
         "migrated_model_config": None,
-        "policy_config": None,
     }
     sources = [_from_file(legacy_module)]
     if args.cases:
@@ -218,7 +211,6 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Any]:
             "migrated_model_config": _json_arg(
                 args.migrated_model_config, "--migrated-model-config"
             ),
-            "policy_config": _json_arg(getattr(args, "config", None), "--config"),
         }
     )
     for source in sources:  # later sources win
@@ -264,7 +256,6 @@ def verify(
             action_space=inputs["action_space"],
             model_config=inputs.get("model_config"),
             migrated_model_config=inputs.get("migrated_model_config"),
-            policy_config=inputs.get("policy_config"),
             explore=explore,
             examples=examples,
             atol=atol,

@@ -171,7 +171,6 @@ def assert_equivalent(
     action_space: gym.Space | None = None,
     model_config: dict | None = None,
     migrated_model_config: dict | None = None,
-    policy_config: dict | None = None,
     explore: bool = False,
     examples: int = 100,
     atol: float = 1e-6,
@@ -195,9 +194,9 @@ def assert_equivalent(
         model_config: the legacy model config (``MODEL_DEFAULTS`` are merged in for the
             legacy side; the migrated side gets it with ``custom_model_config`` merged in).
         migrated_model_config: the migrated module's ``model_config``, when it differs.
-        policy_config: a legacy Policy's config (``"model"`` inside is ``model_config``'s
-            default); a hand-written policy's module gets its other keys in ``model_config``
-            (where RLM038 reads ``self.config[...]``).
+            A hand-written (heuristic) legacy policy's module gets, unless this is given, the
+            policy's config keys (other than ``"model"``) in its ``model_config`` as well:
+            RLM038 reads ``self.config[...]`` from there.
         explore: compare exploration (sampled actions under the same torch seed) instead of
             greedy acting.
         examples: examples to check (each a batch of ``batch_size`` observations).
@@ -235,18 +234,16 @@ def assert_equivalent(
     observation_space, action_space = _resolve_spaces(
         legacy, migrated, observation_space, action_space
     )
-    if model_config is None and policy_config:
-        model_config = policy_config.get("model")
     left = as_side(
         legacy,
         label="legacy",
         observation_space=observation_space,
         action_space=action_space,
         model_config=model_config,
-        policy_config=policy_config,
     )
-    if migrated_model_config is None and policy_config and getattr(left, "hand_written", False):
-        # RLM038 reads the policy's config keys from the module's model_config
+    if migrated_model_config is None and getattr(left, "hand_written", False):
+        # RLM038 reads the policy's config keys (self.config[...]) from the module's model_config
+        policy_config = left.policy.config
         migrated_model_config = {
             **{k: v for k, v in policy_config.items() if k != "model"},
             **spec_model_config(model_config),

@@ -52,13 +52,11 @@ def as_side(
     action_space: gym.Space | None,
     model_config: dict | None,
     migrated_model_config: dict | None = None,
-    policy_config: dict | None = None,
 ) -> Side:
     """Wrap a legacy ModelV2 class/instance, a shim Policy class/instance, or an RLModule class/instance.
 
     Classes are built with the given spaces and config: a Policy class as
-    ``cls(observation_space, action_space, {**policy_config, "model": model_config})``, a
-    ModelV2 class through
+    ``cls(observation_space, action_space, {"model": model_config})``, a ModelV2 class through
     ``shim.ModelCatalog.get_model_v2`` (``MODEL_DEFAULTS`` merged in, ``custom_model_config``
     entries as kwargs, the observation space preprocessed as the legacy Policy did), an RLModule
     class with ``(observation_space=, action_space=, model_config=)`` where ``model_config`` is
@@ -82,7 +80,6 @@ def as_side(
             action_space=action_space,
             model_config=model_config,
             migrated_model_config=migrated_model_config,
-            policy_config=policy_config,
         )
     except (TypeError, ValueError):
         raise
@@ -102,7 +99,6 @@ def _as_side(
     action_space: gym.Space | None,
     model_config: dict | None,
     migrated_model_config: dict | None = None,
-    policy_config: dict | None = None,
 ) -> Side:
     """:func:`as_side` without the error wrapping."""
     if _is_modelv2(obj):
@@ -127,8 +123,9 @@ def _as_side(
         return PolicySide(obj, label=label)
     if isinstance(obj, type) and hasattr(obj, "compute_actions") and hasattr(obj, "get_weights"):
         require_spaces(f"policy {obj.__name__}", observation_space, action_space)
-        config = {**(policy_config or {}), "model": dict(model_config or {})}
-        return PolicySide(obj(observation_space, action_space, config), label=label)
+        return PolicySide(
+            obj(observation_space, action_space, {"model": dict(model_config or {})}), label=label
+        )
     raise TypeError(
         f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
         "instance, a shim Policy, or an RLModule class or instance"

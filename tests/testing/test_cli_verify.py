@@ -168,17 +168,3 @@ def test_the_installed_command_runs():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] == "equivalent"
-
-
-def test_config_is_the_policy_config_of_a_hand_written_policy(capsys):
-    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
-    legacy = f"{fixtures / 'legacy' / 'heuristic_constant.py'}:ConstantMovePolicy"
-    migrated = f"{fixtures / 'expected' / 'heuristic_constant.py'}:ConstantMovePolicyRLModule"
-    spaces = ["--obs-space", "Box(-1, 1, (3,))", "--action-space", "Discrete(4)"]
-    # the policy reads config["move"], its module model_config["move"]: both get 3
-    assert main(["verify", legacy, migrated, *spaces, "--config", '{"move": 3}']) == 0
-    # a module told another move than the policy is caught
-    assert main(["verify", legacy, migrated, *spaces, "--config", '{"move": 3}',
-                 "--migrated-model-config", '{"move": 2}']) == 1
-    assert main(["verify", legacy, migrated, *spaces, "--config", "{not json"]) == 2
-    assert "--config" in capsys.readouterr().err

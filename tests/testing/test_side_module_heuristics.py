@@ -160,14 +160,15 @@ class EpsilonModule(RLModule):
         return {Columns.ACTIONS: np.where(np.random.random(rows) < epsilon, random_moves, greedy)}
 
 
-def test_the_policy_config_reaches_the_policy_and_the_modules_model_config():
-    report = assert_equivalent(EpsilonPolicy, EpsilonModule, observation_space=OBS,
-                               action_space=gym.spaces.Discrete(3), examples=30,
-                               policy_config={"epsilon": 0.5, "model": {}})
+def test_a_policy_built_with_a_config_gives_its_keys_to_the_modules_model_config():
+    def policy():
+        return EpsilonPolicy(OBS, gym.spaces.Discrete(3), {"epsilon": 0.5})
+
+    report = assert_equivalent(policy(), EpsilonModule, observation_space=OBS,
+                               action_space=gym.spaces.Discrete(3), examples=30)
     assert tuple(report.compared) == ("actions",)
-    # the same module given another epsilon than the policy acts differently
+    # the same module told another epsilon than the policy's acts differently
     with pytest.raises(EquivalenceError):
-        assert_equivalent(EpsilonPolicy, EpsilonModule, observation_space=OBS,
+        assert_equivalent(policy(), EpsilonModule, observation_space=OBS,
                           action_space=gym.spaces.Discrete(3), examples=30,
-                          policy_config={"epsilon": 0.5},
                           migrated_model_config={"epsilon": 0.0})
