@@ -41,6 +41,7 @@ from rlmigrate.core.legacy_config import migrated_model_config as spec_model_con
 from rlmigrate.testing.checker import Checker, screen
 from rlmigrate.testing.compare import EquivalenceError
 from rlmigrate.testing.side_build import as_side
+from rlmigrate.testing.side_module import PolicySide
 from rlmigrate.testing.strategies import _struct_observations
 from rlmigrate.testing.transfer import WeightTransferError, transfer_weights
 
@@ -241,7 +242,7 @@ def assert_equivalent(
         action_space=action_space,
         model_config=model_config,
     )
-    if migrated_model_config is None and getattr(left, "hand_written", False):
+    if migrated_model_config is None and isinstance(left, PolicySide) and left.hand_written:
         # RLM038 reads the policy's config keys (self.config[...]) from the module's model_config
         policy_config = left.policy.config
         migrated_model_config = {
