@@ -14,8 +14,9 @@ It computes what Ray 2.10's ``DQNTorchPolicy`` computed with its default model
   combined like the policy did: ``Q = V + A - mean(A)`` (dueling), or the expected value over
   ``num_atoms`` atoms of ``[v_min, v_max]`` (distributional);
 * ``forward_inference``: ``ACTIONS`` = argmax Q, ``ACTION_DIST_INPUTS`` = Q ``(B, n)``;
-  ``forward_exploration(batch, t=...)``: epsilon-greedy with epsilon(t) (without ``t``, the
-  module counts the rows it has acted on, as the legacy policy's ``global_timestep``);
+  ``forward_exploration(batch, t=...)``: epsilon-greedy with epsilon(t) (``t`` is the env
+  runner's global step count, the legacy policy's ``global_timestep``; without it, t=0) and
+  ``ACTION_LOGP`` zeros, as RLlib 2.10's ``EpsilonGreedy`` reported;
   ``forward_train``: ``QF_PREDS`` (+ ``ATOMS``, ``QF_LOGITS``, ``QF_PROBS``).
 
 Subclass hook: ``_forward(batch)`` returns the features under ``EMBEDDINGS``; a rewritten
@@ -50,7 +51,7 @@ from rlmigrate.modules._q_heads import (
     combine_q,
     q_distributions,
 )
-from rlmigrate.modules.dqn_config import dqn_settings
+from rlmigrate.modules.dqn_config import dqn_num_outputs, dqn_settings
 
 __all__ = [
     "DQNRainbowTorchRLModule",
@@ -111,6 +112,13 @@ class DQNRainbowTorchRLModule(TorchRLModule):
             )
         return int(self.action_space.n)
 
+    def dqn_num_outputs(self) -> int:
+        """The feature width RLlib 2.10's DQN policy gave its model (``num_outputs``): the last
+        ``fcnet_hiddens`` size when there are Q hiddens, else the number of actions."""
+        if self.action_space is None:
+            raise ValueError(f"{type(self).__name__} needs an action_space to size its Q heads")
+        return dqn_num_outputs(self.model_config, self.action_space)
+
     def build_q_heads(self, num_outputs: int, **legacy_kwargs: Any) -> None:
         """Build ``advantage_module`` (and ``value_module`` when dueling) over ``num_outputs``
         features, and the exploration schedule.
@@ -148,7 +156,6 @@ class DQNRainbowTorchRLModule(TorchRLModule):
         config = self.model_config
         self.epsilon_schedule = EpsilonSchedule.from_config(
             config["epsilon"] if config.get("epsilon") is not None else config.get("exploration_config"))
-        self._timestep = 0
 
     # ----------------------------------------------------------------- passes
     def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -190,9 +197,9 @@ class DQNRainbowTorchRLModule(TorchRLModule):
     def _forward_exploration(self, batch: dict[str, Any], t: int | None = None, **kwargs: Any) -> dict[str, Any]:
         out = self._qf(batch)
         q_values = out[QF_PREDS]
-        step = self._timestep if t is None else int(t)
-        out[Columns.ACTIONS] = epsilon_greedy(q_values, self.epsilon_schedule(step))
-        self._timestep = step + int(q_values.shape[0])
+        out[Columns.ACTIONS] = epsilon_greedy(q_values, self.epsilon_schedule(0 if t is None else int(t)))
+        # RLlib 2.10's EpsilonGreedy reported logp 0 (prob 1) for every row it acted on.
+        out[Columns.ACTION_LOGP] = torch.zeros(q_values.shape[0], dtype=torch.float32, device=q_values.device)
         return out
 
     def _forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

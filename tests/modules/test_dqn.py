@@ -104,12 +104,16 @@ def test_exploration_never_draws_masked_actions() -> None:
     assert set(actions.tolist()) == {0, 2}
 
 
-def test_exploration_without_t_counts_rows_like_global_timestep() -> None:
+def test_exploration_uses_epsilon_at_t_and_t0_without_it() -> None:
     module, record = _module("dqn_default")
-    obs = torch.from_numpy(array(record, "inputs", "obs"))
-    module.forward_exploration({"obs": obs})
-    module.forward_exploration({"obs": obs})
-    assert module._timestep == 2 * obs.shape[0]
+    obs = torch.from_numpy(np.repeat(array(record, "inputs", "obs"), 300, axis=0))
+    with torch.no_grad():
+        greedy = module.forward_inference({"obs": obs})["actions"]
+        late = module.forward_exploration({"obs": obs}, t=50_000)  # epsilon 0.02
+        early = module.forward_exploration({"obs": obs})  # t=0: epsilon 1.0
+    assert (late["actions"] != greedy).float().mean() < 0.05
+    assert (early["actions"] != greedy).float().mean() > 0.4
+    assert torch.equal(late["action_logp"], torch.zeros(len(obs)))
 
 
 def test_noisy_is_refused_with_the_key_named() -> None:
