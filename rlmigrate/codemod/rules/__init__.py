@@ -34,6 +34,7 @@ from rlmigrate.codemod.rules.rlm065_seq_lens import SeqLensNeedsPort
 from rlmigrate.codemod.rules.rlm066_builtin_model_subclass import BuiltinModelSubclassNeedsPort
 from rlmigrate.codemod.rules.rlm076_dqn_torch_model import DQNTorchModelToModule
 from rlmigrate.codemod.rules.rlm077_sac_torch_model import SACTorchModelToModule
+from rlmigrate.codemod.rules.rlm078_qsac_policy import QSACPolicyToModule
 from rlmigrate.codemod.rules.rlm090_legacy_api_leftover import LegacyApiLeftover
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -45,6 +46,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RegisterCustomModel,
     CustomModelConfigToSpec,
     MultiAgentPoliciesToMultiSpec,
+    QSACPolicyToModule,  # before the generic policy rules: a DQN/SAC policy's module is its own
     PolicyBuilderToModule,
     TorchPolicyV2ToModule,
     PolicyLearnerHooks,

@@ -139,7 +139,11 @@ class _Analyzer:
         if forward is not None:
             self._forward(forward)
         elif a.local_base is None:
-            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
+            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert: a class "
+                       "without forward() is a model interface that RLlib mixed into its default "
+                       "model (ModelCatalog.get_model_v2(model_interface=...)); port its extra "
+                       "heads onto a subclass of a default module (PPOTorchRLModule, "
+                       "DQNTorchRLModule, ...) by hand")
         if a.kind in FEEDFORWARD_LIKE and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
                        "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
