@@ -181,6 +181,29 @@ class DQNRainbowTorchRLModule(TorchRLModule):
             out.update({ATOMS: combined["z"], QF_LOGITS: combined["logits"], QF_PROBS: combined["probs"]})
         return out
 
+    # ----------------------------------------------------------------- legacy names
+    def get_q_value_distributions(self, model_out: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """RLlib 2.10's ``DQNTorchModel`` method, for ported code that calls it: from features
+        ``(B, F)``, ``(scores (B, n), logits (B, n, 1), probs (B, n, 1))`` (ones), or with atoms
+        ``(scores, z (atoms,), support_logits, logits, probs)`` (``(B, n, atoms)`` each).
+        No dueling combination (that was the policy's; see :meth:`compute_q_values`)."""
+        cfg = self.q_head_config
+        dists = q_distributions(self.advantage_module(model_out), self._num_actions(), cfg)
+        if cfg.num_atoms > 1:
+            return dists["scores"], dists["z"], dists["logits"], dists["logits"], dists["probs"]
+        ones = torch.unsqueeze(torch.ones_like(dists["scores"]), -1)
+        return dists["scores"], ones, ones
+
+    def get_state_value(self, model_out: torch.Tensor) -> torch.Tensor:
+        """RLlib 2.10's ``DQNTorchModel`` method: ``V(s)`` ``(B, atoms)`` (dueling modules only).
+
+        Raises:
+            ValueError: the module was built with ``dueling=False``.
+        """
+        if "value_module" not in self._modules:
+            raise ValueError(f"{type(self).__name__} was built with dueling=False: it has no value stream")
+        return self.value_module(model_out)
+
     def _qf(self, batch: dict[str, Any]) -> dict[str, Any]:
         body = self._forward(batch)
         out = self.compute_q_values(body[Columns.EMBEDDINGS])

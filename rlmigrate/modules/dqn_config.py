@@ -21,7 +21,8 @@ from typing import Any
 
 import gymnasium as gym
 
-__all__ = ["DQN_DEFAULTS", "dqn_settings", "legacy_dqn_model_kwargs", "dqn_num_outputs"]
+__all__ = ["DQN_DEFAULTS", "DQN_POLICY_KEYS", "dqn_settings", "legacy_dqn_model_kwargs", "dqn_num_outputs",
+           "module_config_from_policy_config"]
 
 #: Ray 2.10 ``DQNConfig`` defaults of the keys that shape the model.
 DQN_DEFAULTS: dict[str, Any] = {
@@ -34,6 +35,23 @@ DQN_DEFAULTS: dict[str, Any] = {
     "sigma0": 0.5,
     "add_layer_norm": False,
 }
+
+
+#: the policy-config keys a DQN module reads from its model_config (acting included)
+DQN_POLICY_KEYS = (*DQN_DEFAULTS, "exploration_config")
+
+
+def module_config_from_policy_config(policy_config: Mapping[str, Any], keys: tuple[str, ...] = DQN_POLICY_KEYS) -> dict[str, Any]:
+    """The ``model_config`` of the module that acts like a legacy DQN / SAC policy: the
+    policy's ``config["model"]`` with the algorithm keys of the policy config laid over it.
+
+    Example:
+        >>> module_config_from_policy_config({"model": {"fcnet_hiddens": [8]}, "hiddens": [4], "lr": 1e-3})
+        {'fcnet_hiddens': [8], 'hiddens': [4]}
+    """
+    config = dict(policy_config.get("model") or {})
+    config.update({key: policy_config[key] for key in keys if key in policy_config})
+    return config
 
 
 def dqn_settings(model_config: Mapping[str, Any] | None) -> dict[str, Any]:

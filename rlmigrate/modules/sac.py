@@ -134,6 +134,28 @@ class SACTorchRLModule(TorchRLModule):
             raise ValueError("Box actions: compute_q_values needs actions (B, A)")
         return net(torch.cat([obs, actions.float().reshape(obs.shape[0], -1)], dim=-1))
 
+    # ----------------------------------------------------------------- legacy names
+    def get_action_model_outputs(self, obs: torch.Tensor) -> tuple[torch.Tensor, list]:
+        """RLlib 2.10's ``SACTorchModel`` method, for ported code: ``(pi(obs), [])``."""
+        return self.pi(obs.float()), []
+
+    def get_q_values(self, obs: torch.Tensor, actions: torch.Tensor | None = None) -> tuple[torch.Tensor, list]:
+        """RLlib 2.10's ``SACTorchModel`` method: ``(Q(s, a) or Q(s, .), [])``."""
+        return self.compute_q_values(obs, actions), []
+
+    def get_twin_q_values(self, obs: torch.Tensor, actions: torch.Tensor | None = None) -> tuple[torch.Tensor, list]:
+        """RLlib 2.10's ``SACTorchModel`` method: the twin Q net's ``(values, [])``."""
+        return self.compute_q_values(obs, actions, twin=True), []
+
+    def policy_variables(self) -> list[nn.Parameter]:
+        """The policy network's parameters (RLlib 2.10's ``SACTorchModel.policy_variables``)."""
+        return list(self.pi.parameters())
+
+    def q_variables(self) -> list[nn.Parameter]:
+        """The Q networks' parameters, twin included (``SACTorchModel.q_variables``)."""
+        twin = list(self.qf_twin.parameters()) if "qf_twin" in self._modules else []
+        return list(self.qf.parameters()) + twin
+
     def _forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         out = self._forward(batch)
         actions = batch.get(Columns.ACTIONS)

@@ -18,7 +18,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["SAC_DEFAULTS", "SUB_MODEL_DEFAULTS", "sac_settings", "sub_model_config", "legacy_sac_model_kwargs"]
+__all__ = ["SAC_DEFAULTS", "SAC_POLICY_KEYS", "SUB_MODEL_DEFAULTS", "sac_settings", "sub_model_config",
+           "legacy_sac_model_kwargs"]
 
 #: Ray 2.10 ``SACConfig``'s ``policy_model_config`` / ``q_model_config`` default.
 SUB_MODEL_DEFAULTS: dict[str, Any] = {
@@ -37,6 +38,11 @@ SAC_DEFAULTS: dict[str, Any] = {
     "target_entropy": "auto",
     "normalize_actions": True,
 }
+
+
+#: the policy-config keys a SAC module reads from its model_config (with
+#: ``rlmigrate.modules.dqn_config.module_config_from_policy_config(config, SAC_POLICY_KEYS)``)
+SAC_POLICY_KEYS = ("policy_model_config", "q_model_config", *SAC_DEFAULTS)
 
 
 def sac_settings(model_config: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -45,6 +45,17 @@ def _is_modelv2(obj: Any) -> bool:
     return isinstance(obj, ModelV2) or (isinstance(obj, type) and issubclass(obj, ModelV2))
 
 
+def _policy_config(model_config: dict | None) -> dict:
+    """``{"model": model_config}`` plus the DQN / SAC algorithm keys found in it at the top
+    level, where a legacy DQN / SAC policy reads them (the DQN / SAC modules read them from
+    model_config: one dict gives both sides the same settings)."""
+    from rlmigrate.modules.dqn_config import DQN_POLICY_KEYS
+    from rlmigrate.modules.sac_config import SAC_POLICY_KEYS
+
+    model = dict(model_config or {})
+    return {"model": model, **{k: model[k] for k in (*DQN_POLICY_KEYS, *SAC_POLICY_KEYS) if k in model}}
+
+
 def _policy_side(policy: Any, label: str) -> Side:
     """A DQN / SAC policy (its model has the Q / policy heads) renames default-model weights."""
     if qsac_kind(getattr(policy, "model", None)) is not None:
@@ -133,9 +144,7 @@ def _as_side(
         return _policy_side(obj, label)
     if isinstance(obj, type) and hasattr(obj, "compute_actions") and hasattr(obj, "get_weights"):
         require_spaces(f"policy {obj.__name__}", observation_space, action_space)
-        return _policy_side(
-            obj(observation_space, action_space, {"model": dict(model_config or {})}), label
-        )
+        return _policy_side(obj(observation_space, action_space, _policy_config(model_config)), label)
     raise TypeError(
         f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
         "instance, a shim Policy, or an RLModule class or instance"

@@ -161,3 +161,17 @@ def test_q_values_shape_and_greedy_action_is_argmax(n, hiddens, fc, dueling, ato
         a = module.advantage_module(features)
         torch.testing.assert_close(out[QF_PREDS] - out[QF_PREDS].mean(1, keepdim=True),
                                    a - a.mean(1, keepdim=True))
+
+
+def test_legacy_head_methods_match_ray_model_outputs() -> None:
+    module, record = _module("dqn_distributional")
+    features = torch.from_numpy(array(record, "outputs", "features"))
+    with torch.no_grad():
+        scores, z, support_logits, _, probs = module.get_q_value_distributions(features)
+        value = module.get_state_value(features)
+    np.testing.assert_allclose(scores.numpy(), array(record, "outputs", "action_scores"), atol=1e-5)
+    np.testing.assert_allclose(support_logits.numpy(), array(record, "outputs", "support_logits"), atol=1e-5)
+    np.testing.assert_allclose(value.numpy(), array(record, "outputs", "state_value"), atol=1e-5)
+    plain, _ = _module("dqn_plain")
+    with pytest.raises(ValueError, match="dueling=False"):
+        plain.get_state_value(torch.zeros(1, 12))

@@ -123,3 +123,16 @@ def test_box_actions_stay_in_unit_bounds_when_normalized(dims, batch, hiddens, n
         torch.testing.assert_close(actions, torch.tanh(inputs[:, :dims]))
     else:
         torch.testing.assert_close(actions, inputs[:, :dims])
+
+
+def test_legacy_method_names_give_the_same_networks() -> None:
+    module, record = _module("sac_box")
+    obs = torch.from_numpy(array(record, "inputs", "obs"))
+    actions = torch.from_numpy(array(record, "inputs", "q_actions"))
+    with torch.no_grad():
+        np.testing.assert_allclose(module.get_action_model_outputs(obs)[0].numpy(),
+                                   array(record, "outputs", "policy_outputs"), atol=1e-5)
+        np.testing.assert_allclose(module.get_twin_q_values(obs, actions)[0].numpy(),
+                                   array(record, "outputs", "twin_q"), atol=1e-5)
+    assert len(module.q_variables()) == 2 * len(list(module.qf.parameters()))
+    assert module.policy_variables()[0] is next(module.pi.parameters())

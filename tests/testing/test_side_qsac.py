@@ -137,3 +137,23 @@ def test_qsac_kind_tells_dqn_sac_and_others_apart() -> None:
 
     assert qsac_kind(DQNTorchModel) == "dqn" and qsac_kind(BodyQModel) == "dqn"
     assert qsac_kind(SACTorchModel) == "sac" and qsac_kind(FullyConnectedNetwork) is None
+
+
+def test_a_dqn_policy_class_gets_the_algorithm_keys_of_the_model_config() -> None:
+    policy_cls = DQNTorchPolicy.with_updates(name="KeysDQN")
+    config = {"fcnet_hiddens": [6], "hiddens": [3], "dueling": False}
+    side = as_side(policy_cls, label="legacy", observation_space=OBS, action_space=gym.spaces.Discrete(2),
+                   model_config=config)
+    assert side.policy.config["hiddens"] == [3] and side.policy.config["dueling"] is False
+    assert "value_module" not in dict(side.policy.model.named_children())
+    assert_equivalent(policy_cls, DQNRainbowTorchRLModule, observation_space=OBS,
+                      action_space=gym.spaces.Discrete(2), model_config=config, examples=5)
+
+
+def test_module_config_from_policy_config_keeps_only_algorithm_keys() -> None:
+    from rlmigrate.modules.dqn_config import module_config_from_policy_config
+    from rlmigrate.modules.sac_config import SAC_POLICY_KEYS
+
+    config = {"model": {"fcnet_hiddens": [4]}, "twin_q": False, "lr": 0.1, "hiddens": [2]}
+    assert module_config_from_policy_config(config) == {"fcnet_hiddens": [4], "hiddens": [2]}
+    assert module_config_from_policy_config(config, SAC_POLICY_KEYS) == {"fcnet_hiddens": [4], "twin_q": False}
