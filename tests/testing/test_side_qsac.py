@@ -11,6 +11,8 @@ from __future__ import annotations
 import gymnasium as gym
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rlmigrate.modules.dqn import DQNRainbowTorchRLModule
 from rlmigrate.modules.sac import SACTorchRLModule
@@ -157,3 +159,19 @@ def test_module_config_from_policy_config_keeps_only_algorithm_keys() -> None:
     config = {"model": {"fcnet_hiddens": [4]}, "twin_q": False, "lr": 0.1, "hiddens": [2]}
     assert module_config_from_policy_config(config) == {"fcnet_hiddens": [4], "hiddens": [2]}
     assert module_config_from_policy_config(config, SAC_POLICY_KEYS) == {"fcnet_hiddens": [4], "twin_q": False}
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    fc=st.lists(st.integers(1, 6), min_size=1, max_size=2),
+    hiddens=st.lists(st.integers(1, 5), max_size=2),
+    dueling=st.booleans(),
+    atoms=st.sampled_from([1, 3]),
+    n=st.integers(2, 4),
+    obs_dim=st.integers(1, 4),
+)
+def test_default_dqn_model_equivalence_holds_across_configs(fc, hiddens, dueling, atoms, n, obs_dim) -> None:
+    config = {"fcnet_hiddens": fc, "hiddens": hiddens, "dueling": dueling,
+              "num_atoms": atoms if hiddens else 1, "v_min": -2.0, "v_max": 2.0}
+    assert_equivalent(DQNTorchModel, DQNRainbowTorchRLModule, observation_space=gym.spaces.Box(-1, 1, (obs_dim,)),
+                      action_space=gym.spaces.Discrete(n), model_config=config, examples=3)
