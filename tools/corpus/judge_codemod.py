@@ -123,12 +123,33 @@ def _class_finding(findings: list[dict[str, Any]], name: str, line: int) -> dict
     return named[0] if named else None
 
 
+#: a DQN case's ``model_kwargs`` (what RLlib's DQN policy passed DQNTorchModel) -> the DQN keys of
+#: the model config verify gives both sides (rlmigrate.modules.dqn_config reads them there)
+_DQN_KWARG_KEYS = {"q_hiddens": "hiddens", "dueling": "dueling", "num_atoms": "num_atoms",
+                   "use_noisy": "noisy", "v_min": "v_min", "v_max": "v_max", "sigma0": "sigma0",
+                   "add_layer_norm": "add_layer_norm"}
+_SAC_KWARG_KEYS = ("twin_q", "initial_alpha", "target_entropy")
+
+
+def verify_model_config(case: dict[str, Any]) -> dict[str, Any]:
+    """The case's model config plus its DQN / SAC ``model_kwargs`` as model-config keys."""
+    config = dict(case.get("model_config", {}))
+    for key, value in (case.get("model_kwargs") or {}).items():
+        if key in _DQN_KWARG_KEYS:
+            config[_DQN_KWARG_KEYS[key]] = value
+        elif key in ("policy_model_config", "q_model_config") and isinstance(value, dict):
+            config[key] = value.get("$model_defaults", value)
+        elif key in _SAC_KWARG_KEYS:
+            config[key] = value
+    return config
+
+
 def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case: dict[str, Any],
                    import_root: Path) -> tuple[str, str]:
     """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message)."""
     cmd = [sys.executable, "-m", "rlmigrate.cli", "verify", f"{legacy}:{cls}", f"{migrated}:{cls}",
            "--obs-space", case["obs_space"], "--action-space", case["action_space"],
-           "--model-config", json.dumps(case.get("model_config", {})), "--format", "json",
+           "--model-config", json.dumps(verify_model_config(case)), "--format", "json",
            "--examples", "20"]
     try:
         proc = subprocess.run(cmd, env=_env(repo_root, [import_root]), capture_output=True,
