@@ -113,6 +113,15 @@ def codemod_figures(classes: list[dict[str, Any]], policies: list[dict[str, Any]
     }
 
 
+def legacy_api_figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """Issue 13 item 3, detected = converted + reported: scanned Python files that import
+    ``ray.rllib`` and how many of them got no finding at all (target 0)."""
+    silent = list(summary.get("legacy_api_files_without_finding", []))
+    return {"legacy_api_files": int(summary.get("legacy_api_files", 0)),
+            "legacy_api_files_without_finding": len(silent),
+            "legacy_api_files_without_finding_list": silent}
+
+
 def print_report(result: dict[str, Any]) -> None:
     """Human-readable figures and failure tables."""
     s = result["shim"]
@@ -156,6 +165,10 @@ def print_report(result: dict[str, Any]) -> None:
             print(f"  [{row['outcome']}] {row['file']}::{row['cls']}: {row['code']} {row['message']}")
         elif row["verify"] not in ("", "equivalent"):
             print(f"  [verify {row['verify']}] {row['file']}::{row['cls']}: {row['verify_message']}")
+    print(f"files with legacy RLlib API (ray.rllib imports): {c.get('legacy_api_files', 0)}, "
+          f"of them with no finding: {c.get('legacy_api_files_without_finding', 0)}")
+    for rel in c.get("legacy_api_files_without_finding_list", []):
+        print(f"  {rel}")
     print("\npolicies without a finding:")
     for row in result["policy_rows"]:
         if not row["finding"]:
@@ -193,9 +206,20 @@ def benchmark_record(result: dict[str, Any], repo_root: Path) -> dict[str, Any]:
                 unit="%", group="real_world_pct", label="verify", ratio=c["verify_equivalent_pct"],
                 ratio_of="%", target=(">=", 95.0))
         for name, key in (("codemod: classes dropped silently", "dropped_silently"),
-                          ("policies: definitions without a finding", "policies_without_finding")):
-            rec.add(name, {"rlmigrate": c[key]}, unit="classes", group="real_world_counts",
-                    label=key.replace("_", " "), ratio=c[key], ratio_of="count", target=("<=", 0))
+                          ("policies: definitions without a finding", "policies_without_finding"),
+                          ("codemod: files with legacy RLlib API and no finding",
+                           "legacy_api_files_without_finding")):
+            rec.add(name, {"rlmigrate": c.get(key, 0)}, unit="count",
+                    group="real_world_counts", label=key.replace("_", " "), ratio=c.get(key, 0),
+                    ratio_of="count", target=("<=", 0))
+    p = result.get("policies")
+    if p:
+        rec.add("policies: torch/framework-free policies whose generated module verify proves",
+                {"rlmigrate": p["acting_proven_pct"]}, unit="%", group="real_world_pct",
+                label="policy acting", ratio=p["acting_proven_pct"], ratio_of="%", target=(">=", 70.0))
+        rec.add("policies: custom losses whose generated Learner verify proves",
+                {"rlmigrate": p["learners_proven_pct"]}, unit="%", group="real_world_pct",
+                label="policy learning", ratio=p["learners_proven_pct"], ratio_of="%", target=(">=", 50.0))
     rec.note("tools/corpus/judge.py; details under \"real_world\" in this record")
     record = rec.record()
     record["real_world"] = result
@@ -224,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     import gymnasium
     import judge_codemod
+    import judge_policies
     import judge_shim
 
     from shim import ray_compat
@@ -238,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     ray_compat.install()
     shim_rows = judge_shim.as_dicts(judge_shim.judge_all(args.cache, manifest))
+    policy_shim_rows = judge_policies.as_dicts(judge_policies.judge_all(args.cache, manifest))
     ray_compat.uninstall()
     result: dict[str, Any] = {
         "repo_root": str(repo_root),
@@ -250,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         "atol": judge_shim.ATOL,
         "shim": shim_figures(shim_rows),
         "shim_rows": shim_rows,
+        "policy_shim": judge_policies.shim_figures(policy_shim_rows),
+        "policy_shim_rows": policy_shim_rows,
     }
     if not args.no_codemod:
         buildable = {r["id"]: r["ray_buildable"] for r in shim_rows}
@@ -258,9 +286,12 @@ def main(argv: list[str] | None = None) -> int:
         result["codemod_rows"] = judge_codemod.as_dicts(classes)
         result["policy_rows"] = judge_codemod.as_dicts(policies)
         result["codemod"] = codemod_figures(result["codemod_rows"], result["policy_rows"])
+        result["codemod"].update(legacy_api_figures(summary))
+        result["policies"] = judge_policies.policy_figures(result["policy_rows"])
         result["codemod_summary"] = summary
     result["seconds"] = round(time.time() - started, 1)
     print_report(result)
+    judge_policies.print_report(result)
     if args.only and not args.json_out:
         return 0
     out = args.json_out or repo_root / "benchmarks" / "results" / "real_world.json"
