@@ -39,19 +39,28 @@ import raw_obs  # noqa: E402
 ATOL = 1e-5
 LOSS_ATOL = 1e-4
 
-#: Hook names a policy finding's message may name, longest first so ``loss_fn`` wins over ``loss``.
+#: Hook names a policy finding's message may name (fallback search), longest first.
 HOOKS = sorted([
     "loss", "loss_fn", "stats_fn", "postprocess_fn", "postprocess_trajectory", "optimizer_fn",
     "optimizer", "extra_grad_process_fn", "extra_grad_process", "action_distribution_fn",
     "action_sampler_fn", "make_model_and_action_dist", "make_model", "before_init", "after_init",
     "before_loss_init", "mixins", "extra_action_out_fn", "extra_action_out", "compute_actions",
-    "compute_actions_from_input_dict", "compute_single_action", "learn_on_batch",
-    "compute_log_likelihoods", "get_initial_state", "get_weights", "set_weights",
-    "compute_gradients", "apply_gradients", "view_requirements", "exploration",
-    "extra_learn_fetches_fn", "grad_stats_fn", "validate_spaces", "get_default_config",
-    "stats", "value_function", "is_recurrent", "init_view_requirements", "on_global_var_update",
+    "compute_actions_from_input_dict", "learn_on_batch", "compute_log_likelihoods",
+    "get_initial_state", "compute_gradients", "apply_gradients", "extra_learn_fetches_fn",
+    "grad_stats_fn", "validate_spaces", "get_default_config", "stats",
 ], key=len, reverse=True)
-_HOOK_RE = re.compile(r"(?<![\w.])(?:\w+\.)?(" + "|".join(HOOKS) + r")\b")
+_HOOK_CALL_RE = re.compile(r"(?:\.|\b)(" + "|".join(HOOKS) + r")(?:\(\)|=)")
+_LEFT_RE = re.compile(r"^[\w.]*?(?:\.|: )(\w+)(?:\(\))? left in place")
+#: (message fragment, hook kind) for findings that are about the whole policy, not one hook.
+_WHOLE = [
+    ("no Learner generated", "loss"),
+    ("no RLModule generated", "acting (no module generated)"),
+    ("TensorFlow", "TensorFlow policy"),
+    ("ViewRequirement", "view_requirements"),
+    ("with_updates()", "with_updates template (port by hand)"),
+    ("port by hand", "whole policy class (port by hand)"),
+    ("port it by hand", "whole policy class (port by hand)"),
+]
 
 
 @dataclass
@@ -249,16 +258,32 @@ def defines_loss(source: str, pol: dict[str, Any]) -> bool:
     return any(isinstance(n, ast.keyword) and n.arg == "loss_fn" for n in ast.walk(node))
 
 
-def hook_of(message: str) -> str:
-    """The hook a policy finding talks about (the first hook name in its message), or ``""``."""
-    match = _HOOK_RE.search(message)
-    return match.group(1) if match else ""
+def hook_kind(name: str) -> str:
+    """One kind per hook, whichever API named it: builder keywords (``loss_fn``) and methods
+    (``loss``) alike; ``postprocess_fn`` / ``postprocess_trajectory`` are ``postprocess``."""
+    name = name[:-3] if name.endswith("_fn") else name
+    return "postprocess" if name.startswith("postprocess") else name
+
+
+def hook_of(finding: dict[str, Any]) -> str:
+    """The hook kind a policy finding is about, read from its message: ``X.hook() left in
+    place`` / ``X: hook_fn left in place`` (RLM032), whole-policy findings by their wording
+    (no Learner → ``loss``, no RLModule, TensorFlow, port by hand), else the first hook named
+    as a call or keyword; ``other: <code>`` when none is named."""
+    message = finding["message"]
+    left = _LEFT_RE.match(message)
+    if left:
+        return hook_kind(left.group(1))
+    for fragment, kind in _WHOLE:
+        if fragment in message:
+            return kind
+    named = _HOOK_CALL_RE.search(message)
+    return hook_kind(named.group(1)) if named else f"other: {finding['code']}"
 
 
 def manual_hooks(findings: list[dict[str, Any]]) -> list[str]:
-    """Hook kinds the ``manual`` findings on a policy definition name (``other: RLMxxx``
-    when a manual finding names no hook)."""
-    return sorted({hook_of(f["message"]) or f"other: {f['code']}" for f in findings if f["status"] == "manual"})
+    """Hook kinds the ``manual`` findings on a policy definition are about (sorted, unique)."""
+    return sorted({hook_of(f) for f in findings if f["status"] == "manual"})
 
 
 # ----------------------------------------------------------------------------- verify
@@ -272,10 +297,11 @@ def _module_file(tree: Path, entry: dict[str, Any], dotted: str) -> Path:
 
 
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
-                   names: list[str]) -> str:
-    """A module that registers the case's ``custom_model`` names (the legacy classes, from the
-    un-rewritten copy ``src``) and then re-exports ``names`` from the rewritten file (``out``):
-    what the repository's training script did before building the policy."""
+                   migrated: list[str]) -> str:
+    """A module that registers the case's ``custom_model`` names (legacy classes, from the
+    un-rewritten copy ``src``), then exports the legacy policy from ``src``'s file and the
+    ``migrated`` names from the rewritten file in ``out``: what the repository's training
+    script did before building the policy, next to what the rewrite generated."""
     lines = ["import importlib.util, sys", "from ray.rllib.models import ModelCatalog", "",
              "def _load(name, path):",
              "    spec = importlib.util.spec_from_file_location(name, path)",
@@ -288,41 +314,47 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         path = _module_file(src, entry, module)
         lines.append(f"ModelCatalog.register_custom_model({name!r}, "
                      f"_load('_judge_legacy_{i}_{module.replace('.', '_')}', {str(path)!r}).{attr})")
-    target = out / entry["repo"].replace("/", "+", 1) / entry["path"]
-    lines.append(f"_rewritten = _load('_judge_rewritten_{pol['name']}', {str(target)!r})")
-    lines += [f"{n} = _rewritten.{n}" for n in names]
+    rel = Path(entry["repo"].replace("/", "+", 1)) / entry["path"]
+    lines.append(f"_legacy = _load('_judge_legacy_{pol['name']}', {str(src / rel)!r})")
+    lines.append(f"{pol['name']} = _legacy.{pol['name']}")
+    if migrated:
+        lines.append(f"_rewritten = _load('_judge_rewritten_{pol['name']}', {str(out / rel)!r})")
+        lines += [f"{n} = _rewritten.{n}" for n in migrated]
     return "\n".join(lines) + "\n"
 
 
 def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
                   work: Path, learner: bool = False) -> tuple[str, str]:
-    """``rlmigrate verify`` (``--loss`` with ``learner``) of the rewritten file's policy vs its
-    generated ``<Policy>RLModule`` / ``<Policy>Learner``, with the case; (verdict, message)."""
+    """``rlmigrate verify`` (``--loss`` with ``learner``) of the legacy policy (the original
+    file, as the class verify does: the rewrite may have turned the policy's own model into a
+    module) vs the rewritten file's ``<Policy>RLModule`` / ``<Policy>Learner``, with the case;
+    (verdict, message). A case that registers models goes through :func:`wrapper_source`."""
     from judge_codemod import run_verify, verify_supports
 
     case = pol["case"]
     name = pol["name"]
     rel = f"{entry['repo'].replace('/', '+', 1)}/{entry['path']}"
-    target = out / rel
+    legacy, target = src / rel, out / rel
     migrated = f"{name}Learner" if learner else f"{name}RLModule"
     if case.get("register"):
         wrapper = work / "wrappers" / f"{policy_harness.policy_id(entry, pol)}.py"
         wrapper.parent.mkdir(parents=True, exist_ok=True)
-        names = [name, f"{name}RLModule"] + ([migrated] if learner else [])
-        wrapper.write_text(wrapper_source(entry, pol, src, out, names))
-        target = wrapper
+        wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"})))
+        legacy = target = wrapper
     config = case.get("config", {})
-    args = ["verify", f"{target}:{name}", f"{target}:{migrated}",
+    args = ["verify", f"{legacy}:{name}", f"{target}:{migrated}",
             "--obs-space", case["obs_space"], "--action-space", case["action_space"],
             "--format", "json", "--examples", "20"]
     if learner:
         args += ["--loss", "--policy-config", json.dumps(config)]
+        if target != legacy:
+            args += ["--module", f"{name}RLModule"]
     else:
         args += ["--model-config", json.dumps(config.get("model", {}))]
         if verify_supports(repo_root, "--config"):
             args += ["--config", json.dumps(config)]
-    root = out / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-    verdict, message = run_verify(repo_root, args, root if root.is_dir() else out)
+    root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+    verdict, message = run_verify(repo_root, args, root if root.is_dir() else src)
     return verdict, message.replace(f"{out}/", "migrated:").replace(f"{src}/", "")
 
 

@@ -24,13 +24,13 @@ def _pol(framework="torch", *, finding=True, module=False, learner=False, act=""
 def test_policy_figures_denominators_exclude_tf_and_count_only_verified_rewrites():
     rows = [
         _pol("torch", module=True, act="equivalent", importable=True, custom_loss=True,
-             learner=True, loss="equivalent", hooks=["postprocess_trajectory"]),
+             learner=True, loss="equivalent", hooks=["postprocess"]),
         _pol("any", module=True, act="different", importable=True),
         _pol("torch", module=False, importable=False, custom_loss=True,
-             hooks=["loss", "postprocess_trajectory"]),
+             hooks=["loss", "postprocess"]),
         _pol("torch", module=True, act="equivalent", importable=None, custom_loss=True,
              learner=True, loss="different"),
-        _pol("tf", finding=False, module=False, custom_loss=True, hooks=["loss_fn"]),
+        _pol("tf", finding=False, module=False, custom_loss=True, hooks=["TensorFlow policy"]),
     ]
     f = judge_policies.policy_figures(rows)
     assert f["policies"] == 5 and f["policies_without_finding"] == 1
@@ -39,7 +39,7 @@ def test_policy_figures_denominators_exclude_tf_and_count_only_verified_rewrites
     assert (f["acting_ray_importable_denominator"], f["acting_ray_importable_proven"]) == (2, 1)
     assert (f["custom_losses"], f["learners_generated"], f["learners_proven"]) == (3, 2, 1)
     assert f["learners_proven_pct"] == pytest.approx(33.3)
-    assert f["manual_hooks"] == {"postprocess_trajectory": 2, "loss": 1, "loss_fn": 1}
+    assert f["manual_hooks"] == {"postprocess": 2, "loss": 1, "TensorFlow policy": 1}
 
 
 def test_policy_figures_on_main_as_it_is_are_zero_not_an_error():
@@ -129,15 +129,30 @@ def test_defines_loss_is_false_for_unparsable_or_unknown_lines():
     assert judge_policies.defines_loss(LOSSES, {"name": "X", "line": 99}) is False
 
 
-def test_hook_of_picks_the_first_hook_named_and_prefers_the_longer_name():
-    assert judge_policies.hook_of("P.postprocess_trajectory() left in place; ...") == "postprocess_trajectory"
-    assert judge_policies.hook_of("P: no Learner generated: loss_fn loss() uses its policy") == "loss_fn"
-    assert judge_policies.hook_of("P: extra_grad_process_fn kept") == "extra_grad_process_fn"
-    assert judge_policies.hook_of("legacy import kept in the file: ray.rllib.policy.Policy") == ""
-    findings = [{"status": "manual", "code": "RLM032", "message": "P.loss() needs a Learner"},
-                {"status": "review", "code": "RLM031", "message": "P.stats_fn() converted"},
+@pytest.mark.parametrize(("code", "message", "kind"), [
+    ("RLM032", "P.postprocess_trajectory() left in place; on the new stack ...", "postprocess"),
+    ("RLM032", "P: postprocess_fn left in place; on the new stack ...", "postprocess"),
+    ("RLM032", "P: extra_grad_process_fn left in place; ...", "extra_grad_process"),
+    ("RLM032", "P: stats_fn left in place; ...", "stats"),
+    ("RLM033", "P: no Learner generated: loss_fn loss() uses its policy argument as `self`", "loss"),
+    ("RLM030", "P: no RLModule generated: no module class: ...", "acting (no module generated)"),
+    ("RLM090", "P: a TensorFlow policy template: port the model to torch", "TensorFlow policy"),
+    ("RLM090", "P subclasses legacy Policy: a custom Policy splits into an RLModule (acting) and a "
+               "Learner (loss); port by hand", "whole policy class (port by hand)"),
+    ("RLM061", "ViewRequirement has no RLModule counterpart", "view_requirements"),
+    ("RLM031", "P: make_model_and_action_dist() returns a tuple", "make_model_and_action_dist"),
+    ("RLM090", "legacy import kept in the file: ray.rllib.policy.Policy", "other: RLM090"),
+])
+def test_hook_of_reads_the_hook_kind_from_the_message(code, message, kind):
+    assert judge_policies.hook_of({"code": code, "message": message}) == kind
+
+
+def test_manual_hooks_counts_only_manual_findings_once_per_kind():
+    findings = [{"status": "manual", "code": "RLM032", "message": "P.postprocess_trajectory() left in place"},
+                {"status": "manual", "code": "RLM032", "message": "P: postprocess_fn left in place"},
+                {"status": "review", "code": "RLM031", "message": "P: stats_fn left in place"},
                 {"status": "manual", "code": "RLM090", "message": "legacy import kept"}]
-    assert judge_policies.manual_hooks(findings) == ["loss", "other: RLM090"]
+    assert judge_policies.manual_hooks(findings) == ["other: RLM090", "postprocess"]
 
 
 def test_uses_legacy_api_sees_ray_rllib_imports_only():
@@ -164,15 +179,16 @@ def test_legacy_files_without_finding_lists_silent_legacy_files(tmp_path):
     assert judge.legacy_api_figures({})["legacy_api_files_without_finding"] == 0
 
 
-def test_wrapper_registers_the_legacy_model_then_reexports_the_rewritten_policy(tmp_path):
+def test_wrapper_registers_the_legacy_model_then_exports_legacy_policy_and_rewrite(tmp_path):
     entry = {"repo": "o/n", "path": "pkg/policy.py", "import_root": "src"}
     pol = {"name": "P", "case": {"register": {"my_model": "pkg.models.Net",
                                                "cc": "ray.rllib.examples.models.cc.CC"}}}
-    text = judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out", ["P", "PRLModule"])
+    text = judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out", ["PRLModule"])
     compile(text, "wrapper.py", "exec")
     assert f"{tmp_path}/src/o+n/src/pkg/models.py" in text
     assert f"{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py" in text
-    assert text.index("register_custom_model('cc'") < text.index("_judge_rewritten_P")
+    assert text.index("register_custom_model('cc'") < text.index("_judge_legacy_P")
+    assert "P = _legacy.P\n" in text and f"{tmp_path}/src/o+n/pkg/policy.py" in text
     assert f"{tmp_path}/out/o+n/pkg/policy.py" in text
     assert text.rstrip().endswith("PRLModule = _rewritten.PRLModule")
 
@@ -191,3 +207,37 @@ def test_benchmark_record_carries_the_policy_rows(tmp_path):
     assert acting["values"]["rlmigrate"] == 100.0 and acting["unit"] == "%"
     assert "codemod: files with legacy RLlib API and no finding" in names
     assert record["real_world"]["policies"]["acting_proven"] == 1
+
+
+def _fixture_tree(tmp_path, expected_text):
+    import pathlib
+
+    fixtures = pathlib.Path(judge.__file__).resolve().parents[2] / "fixtures"
+    for side, text in (("src", (fixtures / "legacy" / "torch_policy_v2.py").read_text()),
+                       ("out", expected_text or (fixtures / "expected" / "torch_policy_v2.py").read_text())):
+        (tmp_path / side / "o+n").mkdir(parents=True)
+        (tmp_path / side / "o+n" / "pol.py").write_text(text)
+    return fixtures.parent
+
+
+def test_verify_policy_runs_rlmigrate_verify_on_our_policy_fixture(tmp_path):
+    """End to end on a fixture of ours (legacy policy in src, its generated module and Learner
+    in out): acting and loss proven; a planted change in the module's acting is caught."""
+    import pathlib
+
+    repo_root = _fixture_tree(tmp_path, None)
+    entry = {"repo": "o/n", "path": "pol.py", "import_root": ""}
+    pol = {"name": "ScaledPolicy",
+           "case": {"obs_space": "Box(-1, 1, (4,))", "action_space": "Discrete(2)", "config": {}}}
+    act = judge_policies.verify_policy(repo_root, entry, pol, tmp_path / "src", tmp_path / "out", tmp_path)
+    assert act[0] == "equivalent", act
+    loss = judge_policies.verify_policy(repo_root, entry, pol, tmp_path / "src", tmp_path / "out",
+                                        tmp_path, learner=True)
+    assert loss[0] == "equivalent", loss
+    planted = (tmp_path / "out" / "o+n" / "pol.py").read_text().replace(
+        "return {Columns.ACTION_DIST_INPUTS: logits * 2.0}", "return {Columns.ACTION_DIST_INPUTS: logits * 3.0}")
+    other = tmp_path / "planted"
+    _fixture_tree(other, planted)
+    verdict, message = judge_policies.verify_policy(repo_root, entry, pol, other / "src", other / "out", other)
+    assert verdict == "different" and "ScaledPolicy" in message
+    assert pathlib.Path(repo_root / "rlmigrate").is_dir()
