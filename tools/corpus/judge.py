@@ -31,6 +31,10 @@ from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
 #: (pattern in the first error line, reason group) — the first match names the group.
 _REASONS = [
     (r"shim\.ray_compat does not provide '([^']+)'", "shim lacks a path Ray 2.10 has: {0}"),
+    (r"NotInShimError: (ray\.rllib\.examples\.[\w.]+?)\.\w+ comes from Ray's example files",
+     "imports Ray's example file {0} (the shim ships no examples)"),
+    (r"NotInShimError: ([\w.]+) exists in Ray 2\.10 but is not implemented", "shim lacks {0}"),
+    (r"@override\((\w+)\): \w+ has no method '(\w+)'", "shim {0} lacks the method {1}"),
     (r"type 'Any' is not subscriptable", "ray.rllib.utils.typing Dict/List are typing.Any in the shim"),
     (r"numpy' has no attribute '(product|bool8|float_)'", "numpy-1 name np.{0} (removed in numpy 2)"),
     (r"No module named '(ray\.[\w.]+)'", "pre-2.10 Ray API: {0}"),
@@ -276,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         "atol": judge_shim.ATOL,
         "shim": shim_figures(shim_rows),
         "shim_rows": shim_rows,
-        "policy_shim": judge_policies.shim_figures(policy_shim_rows),
+        "policy_shim": judge_policies.shim_figures(policy_shim_rows, reason),
         "policy_shim_rows": policy_shim_rows,
     }
     if not args.no_codemod:

@@ -212,8 +212,10 @@ def judge_all(cache: Path, manifest: dict[str, Any]) -> list[PolicyShimResult]:
             for pol in entry["policies"] if "case" in pol]
 
 
-def shim_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Policies recorded, Ray-built, and of those: matched under the shim; losses too."""
+def shim_figures(rows: list[dict[str, Any]], reason: Any = None) -> dict[str, Any]:
+    """Policies recorded, Ray-built, and of those: matched under the shim; losses too;
+    ``reason`` (``judge.reason``) groups the failures' first error lines."""
+    group = reason or (lambda error: error)
     built = [r for r in rows if r["ray_buildable"]]
     losses = [r for r in built if r["loss"]]
     return {
@@ -224,6 +226,10 @@ def shim_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "numeric_mismatches": sum(r["status"] == "mismatch" for r in built),
         "stochastic_compared_by_shape": sum(bool(r["stochastic"]) for r in built if r["status"] == "match"),
         "failure_stages": dict(Counter(r["status"] for r in built if r["status"] != "match")),
+        "failure_reasons": dict(Counter(
+            group(r["error"]) for r in built if r["status"] not in ("match", "mismatch")).most_common()),
+        "ray_unbuilt_reasons": dict(Counter(
+            group(r["ray_error"]) for r in rows if r["status"] == "ray-unbuildable").most_common()),
         "ray_losses": len(losses),
         "shim_loss_match": sum(r["loss"] == "match" for r in losses),
         "not_recorded": sum(r["status"] == "no-recording" for r in rows),
@@ -412,10 +418,15 @@ def print_report(result: dict[str, Any]) -> None:
               f"stochastic ones by shape/space), numeric mismatches {s['numeric_mismatches']}; Ray losses "
               f"{s['ray_losses']}, shim loss matches {s['shim_loss_match']}"
               + (f"; {s['not_recorded']} not recorded" if s["not_recorded"] else ""))
+        for label, count in s["failure_reasons"].items():
+            print(f"  {count:3d}  {label}")
         for r in result["policy_shim_rows"]:
             if r["ray_buildable"] and (r["status"] != "match" or r["loss"] not in ("", "match")):
                 loss = f" [loss {r['loss']}: {r['loss_message']}]" if r["loss"] not in ("", "match") else ""
                 print(f"  [{r['status']}] {r['file']}::{r['policy']}: {r['error']} {r['where']}{loss}".rstrip())
+        print("  not built by Ray 2.10 (excluded), by reason:")
+        for label, count in s["ray_unbuilt_reasons"].items():
+            print(f"  {count:3d}  {label}")
     p = result.get("policies")
     if not p:
         return

@@ -57,15 +57,21 @@ def test_not_proven_reason_names_the_stage():
     assert judge_policies.not_proven_reason(row) == "verify different: actions differ"
 
 
-def _shim(status, built=True, loss="", stochastic=()):
-    return {"status": status, "ray_buildable": built, "loss": loss, "stochastic": list(stochastic)}
+def _shim(status, built=True, loss="", stochastic=(), error="", ray_error=""):
+    return {"status": status, "ray_buildable": built, "loss": loss, "stochastic": list(stochastic),
+            "error": error, "ray_error": ray_error}
 
 
 def test_policy_shim_figures_count_only_what_ray_built():
     rows = [_shim("match", loss="match"), _shim("match", stochastic=["actions"]),
-            _shim("mismatch", loss="mismatch"), _shim("build"),
-            _shim("ray-unbuildable", built=False), _shim("no-recording", built=False)]
-    f = judge_policies.shim_figures(rows)
+            _shim("mismatch", loss="mismatch"),
+            _shim("build", error="NotInShimError: ray.rllib.utils.debug.deterministic.seed_it exists in "
+                                 "Ray 2.10 but is not implemented by the shim"),
+            _shim("ray-unbuildable", built=False, ray_error="import: ModuleNotFoundError: No module named 'sb3'"),
+            _shim("no-recording", built=False)]
+    f = judge_policies.shim_figures(rows, judge.reason)
+    assert f["failure_reasons"] == {"shim lacks ray.rllib.utils.debug.deterministic.seed_it": 1}
+    assert f["ray_unbuilt_reasons"] == {"third-party package not installed: sb3": 1}
     assert (f["policies_with_case"], f["ray_built"], f["shim_match"]) == (6, 4, 2)
     assert f["shim_match_pct"] == 50.0 and f["numeric_mismatches"] == 1
     assert f["stochastic_compared_by_shape"] == 1 and f["failure_stages"] == {"mismatch": 1, "build": 1}
