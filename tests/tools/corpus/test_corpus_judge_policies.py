@@ -204,7 +204,7 @@ def test_benchmark_record_carries_the_policy_rows(tmp_path):
 
     repo_root = pathlib.Path(judge.__file__).resolve().parents[2]
     result = {"atol": 1e-5, "corpus": {"files": 1, "repos": 1, "classes": 0, "policies": 1},
-              "shim": judge.shim_figures([]),
+              "shim": judge.shim_figures([]), "policy_shim": judge_policies.shim_figures([_shim("match")]),
               "codemod": {**judge.codemod_figures([], []), **judge.legacy_api_figures({})},
               "policies": judge_policies.policy_figures([_pol("torch", module=True, act="equivalent")])}
     record = judge.benchmark_record(result, repo_root)
@@ -212,7 +212,12 @@ def test_benchmark_record_carries_the_policy_rows(tmp_path):
     acting = names["policies: torch/framework-free policies whose generated module verify proves"]
     assert acting["values"]["rlmigrate"] == 100.0 and acting["unit"] == "%"
     assert "codemod: files with legacy RLlib API and no finding" in names
+    assert names["shim: Ray-built policies that build and act like Ray 2.10"]["values"]["rlmigrate"] == 100.0
     assert record["real_world"]["policies"]["acting_proven"] == 1
+    units: dict[str, set[str]] = {}
+    for measure in record["measures"]:  # benchmarks/report.py draws one chart per group
+        units.setdefault(measure["group"], set()).add(measure["unit"])
+    assert all(len(u) == 1 for u in units.values()), units
 
 
 def _fixture_tree(tmp_path, expected_text):
