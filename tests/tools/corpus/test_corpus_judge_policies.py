@@ -252,3 +252,22 @@ def test_verify_policy_runs_rlmigrate_verify_on_our_policy_fixture(tmp_path):
     verdict, message = judge_policies.verify_policy(repo_root, entry, pol, other / "src", other / "out", other)
     assert verdict == "different" and "ScaledPolicy" in message
     assert pathlib.Path(repo_root / "rlmigrate").is_dir()
+
+
+def test_verify_supports_reads_the_flag_not_a_longer_option(tmp_path):
+    judge_codemod._HELP[str(tmp_path)] = "  --model-config JSON   legacy\n  --policy-config JSON  loss\n"
+    assert not judge_codemod.verify_supports(tmp_path, "--config")
+    assert judge_codemod.verify_supports(tmp_path, "--model-config")
+    judge_codemod._HELP[str(tmp_path)] = "  --config JSON         the policy config\n"
+    assert judge_codemod.verify_supports(tmp_path, "--config")
+
+
+def test_recorded_config_keeps_only_what_json_holds():
+    import record_corpus
+
+    config = {"lr": 0.1, "model": {"fcnet_hiddens": [8, 8], "custom_model": None},
+              "callbacks": object, "policies": {"p": (None, object(), 3)}, "sched": [[0, 1.0], [10, 0.1]],
+              1: "int key"}
+    assert record_corpus._jsonable(config) == {
+        "lr": 0.1, "model": {"fcnet_hiddens": [8, 8], "custom_model": None}, "policies": {},
+        "sched": [[0, 1.0], [10, 0.1]]}
