@@ -347,7 +347,8 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
         wrapper.parent.mkdir(parents=True, exist_ok=True)
         wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"})))
         legacy = target = wrapper
-    config = case.get("config", {})
+    # the framework key an Algorithm always put in the policy config (mixins read it)
+    config = {"framework": "tf" if pol.get("framework") == "tf" else "torch", **case.get("config", {})}
     args = ["verify", f"{legacy}:{name}", f"{target}:{migrated}",
             "--obs-space", case["obs_space"], "--action-space", case["action_space"],
             "--format", "json", "--examples", "20"]
