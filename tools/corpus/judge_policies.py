@@ -302,12 +302,25 @@ def _module_file(tree: Path, entry: dict[str, Any], dotted: str) -> Path:
     return repo / entry.get("import_root", "") / Path(*parts).with_suffix(".py")
 
 
+def ray_example_imports(source: str) -> list[str]:
+    """``ray.rllib.examples...`` modules a file imports (the shim ships no examples: the judge
+    serves them from the corpus copy, as it runs Ray's own corpus files)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    return sorted(m for m in names if m.startswith("ray.rllib.examples."))
+
+
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
-                   migrated: list[str]) -> str:
-    """A module that registers the case's ``custom_model`` names (legacy classes, from the
-    un-rewritten copy ``src``), then exports the legacy policy from ``src``'s file and the
-    ``migrated`` names from the rewritten file in ``out``: what the repository's training
-    script did before building the policy, next to what the rewrite generated."""
+                   migrated: list[str], examples: list[str] = ()) -> str:
+    """A module that first puts the corpus copies of the ``examples`` Ray modules in
+    ``sys.modules`` under their own names, registers the case's ``custom_model`` names (legacy
+    classes, from the un-rewritten copy ``src``), then exports the legacy policy from ``src``'s
+    file and the ``migrated`` names from the rewritten file in ``out``: what the repository's
+    training script did before building the policy, next to what the rewrite generated."""
     lines = ["import importlib.util, sys", "from ray.rllib.models import ModelCatalog", "",
              "def _load(name, path):",
              "    spec = importlib.util.spec_from_file_location(name, path)",
@@ -315,11 +328,14 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
              "    sys.modules[name] = module",
              "    spec.loader.exec_module(module)",
              "    return module", ""]
+    for module in examples:
+        lines.append(f"_load({module!r}, {str(_module_file(src, entry, module))!r})")
     for i, (name, dotted) in enumerate(sorted(pol["case"].get("register", {}).items())):
         module, _, attr = dotted.rpartition(".")
-        path = _module_file(src, entry, module)
-        lines.append(f"ModelCatalog.register_custom_model({name!r}, "
-                     f"_load('_judge_legacy_{i}_{module.replace('.', '_')}', {str(path)!r}).{attr})")
+        loader = (f"sys.modules[{module!r}]" if module in examples else
+                  f"_load('_judge_legacy_{i}_{module.replace('.', '_')}', "
+                  f"{str(_module_file(src, entry, module))!r})")
+        lines.append(f"ModelCatalog.register_custom_model({name!r}, {loader}.{attr})")
     rel = Path(entry["repo"].replace("/", "+", 1)) / entry["path"]
     lines.append(f"_legacy = _load('_judge_legacy_{pol['name']}', {str(src / rel)!r})")
     lines.append(f"{pol['name']} = _legacy.{pol['name']}")
@@ -342,10 +358,15 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
     rel = f"{entry['repo'].replace('/', '+', 1)}/{entry['path']}"
     legacy, target = src / rel, out / rel
     migrated = f"{name}Learner" if learner else f"{name}RLModule"
-    if case.get("register"):
+    text = legacy.read_text(encoding="utf-8", errors="replace") if legacy.is_file() else ""
+    examples = [m for m in ray_example_imports(text) if _module_file(src, entry, m).is_file()]
+    examples += sorted({d.rpartition(".")[0] for d in case.get("register", {}).values()
+                        if d.startswith("ray.rllib.examples.")} - set(examples))
+    if case.get("register") or examples:
         wrapper = work / "wrappers" / f"{policy_harness.policy_id(entry, pol)}.py"
         wrapper.parent.mkdir(parents=True, exist_ok=True)
-        wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"})))
+        wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"}),
+                                          examples))
         legacy = target = wrapper
     # the framework key an Algorithm always put in the policy config (mixins read it)
     config = {"framework": "tf" if pol.get("framework") == "tf" else "torch", **case.get("config", {})}

@@ -254,6 +254,25 @@ def test_verify_policy_runs_rlmigrate_verify_on_our_policy_fixture(tmp_path):
     assert pathlib.Path(repo_root / "rlmigrate").is_dir()
 
 
+def test_ray_example_imports_and_the_wrapper_serve_them_under_their_own_names(tmp_path):
+    source = ("import ray.rllib.examples.env.two_step_game\n"
+              "from ray.rllib.examples.models.cc import CC\nfrom ray.rllib.models import ModelCatalog\n"
+              "from .local import x\n")
+    assert judge_policies.ray_example_imports(source) == [
+        "ray.rllib.examples.env.two_step_game", "ray.rllib.examples.models.cc"]
+    assert judge_policies.ray_example_imports("def (:") == []
+    entry = {"repo": "ray-project/ray", "path": "rllib/examples/cc_policy.py"}
+    pol = {"name": "P", "case": {"register": {"cc": "ray.rllib.examples.models.cc.CC"}}}
+    text = judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out", [],
+                                         ["ray.rllib.examples.models.cc"])
+    compile(text, "wrapper.py", "exec")
+    served = f"_load('ray.rllib.examples.models.cc', '{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py')"
+    assert served in text
+    assert "register_custom_model('cc', sys.modules['ray.rllib.examples.models.cc'].CC)" in text
+    assert text.index(served) < text.index("register_custom_model") < text.index("_legacy = ")
+    assert "_rewritten" not in text
+
+
 def test_verify_supports_reads_the_flag_not_a_longer_option(tmp_path):
     judge_codemod._HELP[str(tmp_path)] = "  --model-config JSON   legacy\n  --policy-config JSON  loss\n"
     assert not judge_codemod.verify_supports(tmp_path, "--config")
