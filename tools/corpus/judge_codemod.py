@@ -131,10 +131,19 @@ def _class_finding(findings: list[dict[str, Any]], name: str, line: int) -> dict
     return named[0] if named else None
 
 
-def run_verify(repo_root: Path, args: list[str], cwd: Path) -> tuple[str, str]:
-    """``python -m rlmigrate.cli ARGS`` (a ``verify`` with ``--format json``) in ``cwd`` with the
-    checkout under test and ``cwd`` importable; (verdict, first line of the message)."""
-    cmd = [sys.executable, "-m", "rlmigrate.cli", *args]
+def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case: dict[str, Any],
+                   import_root: Path) -> tuple[str, str]:
+    """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message)."""
+    cmd = [sys.executable, "-m", "rlmigrate.cli", "verify", f"{legacy}:{cls}", f"{migrated}:{cls}",
+           "--obs-space", case["obs_space"], "--action-space", case["action_space"],
+           "--model-config", json.dumps(case.get("model_config", {})), "--format", "json",
+           "--examples", "20"]
+    return run_verify(repo_root, cmd, import_root)
+
+
+def run_verify(repo_root: Path, cmd: list[str], cwd: Path) -> tuple[str, str]:
+    """Run a ``rlmigrate verify ... --format json`` command line in ``cwd`` with the checkout
+    under test and ``cwd`` importable; (verdict, first line of the message or problems)."""
     try:
         proc = subprocess.run(cmd, env=_env(repo_root, [cwd]), capture_output=True,
                               text=True, timeout=VERIFY_TIMEOUT_S, cwd=str(cwd))
@@ -163,15 +172,6 @@ def verify_supports(repo_root: Path, flag: str) -> bool:
                               env=_env(repo_root), capture_output=True, text=True, timeout=120)
         _HELP[key] = proc.stdout
     return re.search(rf"(^|\s){re.escape(flag)}[\s,=]", _HELP[key]) is not None
-
-
-def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case: dict[str, Any],
-                   import_root: Path) -> tuple[str, str]:
-    """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message)."""
-    return run_verify(repo_root, [
-        "verify", f"{legacy}:{cls}", f"{migrated}:{cls}", "--obs-space", case["obs_space"],
-        "--action-space", case["action_space"], "--model-config",
-        json.dumps(case.get("model_config", {})), "--format", "json", "--examples", "20"], import_root)
 
 
 def _generated_modules(path: Path) -> set[str]:

@@ -370,7 +370,7 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
         legacy = target = wrapper
     # the framework key an Algorithm always put in the policy config (mixins read it)
     config = {"framework": "tf" if pol.get("framework") == "tf" else "torch", **case.get("config", {})}
-    args = ["verify", f"{legacy}:{name}", f"{target}:{migrated}",
+    args = [sys.executable, "-m", "rlmigrate.cli", "verify", f"{legacy}:{name}", f"{target}:{migrated}",
             "--obs-space", case["obs_space"], "--action-space", case["action_space"],
             "--format", "json", "--examples", "20"]
     if learner:
