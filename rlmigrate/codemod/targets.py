@@ -38,7 +38,9 @@ _RLMIGRATE_MODULES = {
     "convert_to_numpy": "rlmigrate.core.numpy_utils",
 }
 
-KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls"}
+# rlmigrate's DQN / SAC modules keep RLlib 2.10's head layout (so legacy weights load): Ray's
+# new-stack DQN/SAC modules are built differently, so these have no --target ray home.
+KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls", "DQNTorchRLModule", "SACTorchRLModule"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class Target:
 
         Raises:
             KeyError: ``symbol`` is not a new-stack name the codemod emits, or has no home on
-                this target (``get_default_dist_cls`` exists only in rlmigrate).
+                this target (``get_default_dist_cls``, ``DQNTorchRLModule`` and
+                ``SACTorchRLModule`` exist only in rlmigrate).
         """
         if symbol not in KNOWN_NAMES:
             raise KeyError(f"unknown new-stack name {symbol!r}; known: {sorted(KNOWN_NAMES)}")
