@@ -29,8 +29,14 @@ _RAY_MODULES = {
 }
 
 _RAY_MODULES["TorchLearner"] = "ray.rllib.core.learner.torch.torch_learner"
+# Heuristic policies (RLM038) become framework-free RLModules acting on numpy.
+_RAY_MODULES["RLModule"] = "ray.rllib.core.rl_module.rl_module"
+_RAY_MODULES["convert_to_numpy"] = "ray.rllib.utils.numpy"
 # Names the flat ``rlmigrate`` package does not carry (they live in a sub-package).
-_RLMIGRATE_MODULES = {"TorchLearner": "rlmigrate.learner"}
+_RLMIGRATE_MODULES = {
+    "TorchLearner": "rlmigrate.learner",
+    "convert_to_numpy": "rlmigrate.core.numpy_utils",
+}
 
 # rlmigrate's DQN / SAC modules keep RLlib 2.10's head layout (so legacy weights load): Ray's
 # new-stack DQN/SAC modules are built differently, so these have no --target ray home.

@@ -37,9 +37,11 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
 from rlmigrate.testing.checker import Checker, screen
 from rlmigrate.testing.compare import EquivalenceError
 from rlmigrate.testing.side_build import as_side
+from rlmigrate.testing.side_module import PolicySide
 from rlmigrate.testing.strategies import _struct_observations
 from rlmigrate.testing.transfer import WeightTransferError, transfer_weights
 
@@ -193,6 +195,9 @@ def assert_equivalent(
         model_config: the legacy model config (``MODEL_DEFAULTS`` are merged in for the
             legacy side; the migrated side gets it with ``custom_model_config`` merged in).
         migrated_model_config: the migrated module's ``model_config``, when it differs.
+            A hand-written (heuristic) legacy policy's module gets, unless this is given, the
+            policy's config keys (other than ``"model"``) in its ``model_config`` as well:
+            RLM038 reads ``self.config[...]`` from there.
         explore: compare exploration (sampled actions under the same torch seed) instead of
             greedy acting.
         examples: examples to check (each a batch of ``batch_size`` observations).
@@ -237,6 +242,13 @@ def assert_equivalent(
         action_space=action_space,
         model_config=model_config,
     )
+    if migrated_model_config is None and isinstance(left, PolicySide) and left.hand_written:
+        # RLM038 reads the policy's config keys (self.config[...]) from the module's model_config
+        policy_config = left.policy.config
+        migrated_model_config = {
+            **{k: v for k, v in policy_config.items() if k != "model"},
+            **spec_model_config(model_config),
+        }
     right = as_side(
         migrated,
         label="migrated",

@@ -32,6 +32,7 @@ from rlmigrate.testing.sides import (
     logp_under,
     require_spaces,
     seeded,
+    seeded_spaces,
     state_leaves,
     tiled_state,
     unflatten_like,
@@ -41,8 +42,11 @@ __all__ = ["ModuleSide", "PolicySide"]
 
 
 def _drop_time(value: Any) -> Any:
+    """``(B, 1, ...)`` → ``(B, ...)`` for tensors and numpy arrays (heuristic modules return numpy)."""
     return map_struct(
-        lambda t: t[:, 0] if isinstance(t, torch.Tensor) and t.ndim >= 2 and t.shape[1] == 1 else t,
+        lambda t: t[:, 0]
+        if isinstance(t, (torch.Tensor, np.ndarray)) and t.ndim >= 2 and t.shape[1] == 1
+        else t,
         value,
     )
 
@@ -57,7 +61,9 @@ class ModuleSide(Side):
         self.observation_space = module.observation_space
         self.action_space = module.action_space
         self.stateful = bool(module.is_stateful())
-        self._template = module.get_initial_state() if self.stateful else {}
+        # seeded: a hand-written module may draw its initial state (as its legacy policy did)
+        with seeded(0):
+            self._template = module.get_initial_state() if self.stateful else {}
         self._last_dist: Any = None
         self._has_values = callable(getattr(module, "compute_values", None))
 
@@ -118,7 +124,7 @@ class ModuleSide(Side):
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         batch = self._batch(obs, state, add_time=self.stateful)
         module = self.module
-        with seeded(seed):
+        with seeded(seed), seeded_spaces((self.action_space, self.observation_space), seed):
             out = dict(
                 module.forward_exploration(batch) if explore else module.forward_inference(batch)
             )
@@ -175,6 +181,30 @@ class ModuleSide(Side):
         }
 
 
+def is_hand_written(policy: Any) -> bool:
+    """A shim ``Policy`` subclass that computes its actions itself (a heuristic): it overrides
+    an acting method of the shim ``Policy`` and acts through no RLModule or ModelV2."""
+    try:
+        from shim.policy.policy import Policy
+    except ImportError:  # pragma: no cover - the shim ships with rlmigrate
+        return False
+    if not isinstance(policy, Policy) or getattr(policy, "_is_module", False):
+        return False
+    if hasattr(policy, "make_model"):
+        return False  # a TorchPolicyV2: it acts through its model
+    return any(
+        _overrides(policy, name)
+        for name in ("compute_actions", "compute_actions_from_input_dict", "compute_single_action")
+    )
+
+
+def _overrides(policy: Any, name: str) -> bool:
+    """Whether ``policy``'s class overrides the shim ``Policy``'s method ``name``."""
+    from shim.policy.policy import Policy
+
+    return getattr(type(policy), name, None) is not getattr(Policy, name, None)
+
+
 def _with_time(value: Any, batch_size: int, steps: int) -> Any:
     """``(B*T, ...)`` → ``(B, T, ...)`` (modules that fold time into the batch, as legacy code did)."""
     if (
@@ -199,22 +229,50 @@ class PolicySide(Side):
         )
         self.action_space = policy.action_space
         self._last: tuple[Any, list[np.ndarray]] | None = None
+        self.hand_written = is_hand_written(policy)
+        self._acts_from_input_dict = self.hand_written and _overrides(
+            policy, "compute_actions_from_input_dict"
+        ) and not _overrides(policy, "compute_actions")
+        self._acts_single = self.hand_written and not any(
+            _overrides(policy, name)
+            for name in ("compute_actions", "compute_actions_from_input_dict")
+        )
 
     def weights_owner(self) -> Any:
+        if self.hand_written and self.policy.get_weights() is None:
+            return {}  # a heuristic whose get_weights() is a bare ``pass``: no weights
         return self.policy
 
     def state_template(self) -> Any:
-        return list(self.policy.get_initial_state())
+        with seeded(0):
+            return list(self.policy.get_initial_state())
 
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
-        return tiled_state(flatten_leaves(self.policy.get_initial_state()), batch_size)
+        # seeded like ModuleSide's template: a heuristic may draw its initial state
+        with seeded(0):
+            return tiled_state(flatten_leaves(self.policy.get_initial_state()), batch_size)
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
-        with seeded(seed):
-            actions, state_outs, extra = self.policy.compute_actions(
-                obs, state_batches=list(state) if state else None, explore=explore
-            )
+        actions: Any
+        with seeded(seed), seeded_spaces((self.action_space, self.policy.observation_space), seed):
+            if self._acts_single:
+                # only compute_single_action: RLlib callers looped over the rows with it
+                rows = [self.policy.compute_single_action(row, explore=explore) for row in obs]
+                actions, state_outs, extra = [r[0] for r in rows], [], {}
+            elif self._acts_from_input_dict:
+                # Ray 2.10's env runner called this; its default routed to compute_actions
+                input_dict = {Columns.OBS: obs, **{f"state_in_{i}": s for i, s in enumerate(state)}}
+                actions, state_outs, extra = self.policy.compute_actions_from_input_dict(
+                    input_dict, explore=explore
+                )
+            else:
+                actions, state_outs, extra = self.policy.compute_actions(
+                    obs, state_batches=list(state) if state else None, explore=explore
+                )
         self._last = (obs, list(state))
+        if isinstance(actions, list):
+            # a list is a batch of primitive actions: Ray 2.10's env runner made it one array
+            actions = np.array(actions)
         logp = extra.get(Columns.ACTION_LOGP)
         if not explore:
             # a greedy legacy policy reports logp 0 (StochasticSampling); ask the distribution
@@ -230,6 +288,11 @@ class PolicySide(Side):
         }
 
     def logp_of(self, actions: Any) -> np.ndarray | None:
+        # A hand-written policy's compute_log_likelihoods is its own code, unrelated to how it
+        # picked the actions (RLlib's RandomPolicy returns random numbers): its logp is only
+        # what compute_actions reports in its extra fetches.
+        if self.hand_written:
+            return None
         if self._last is None or not hasattr(self.policy, "compute_log_likelihoods"):
             return None
         obs, state = self._last

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -136,6 +136,45 @@ def seeded(seed: int):
         generator.set_state(torch_state)
         np.random.set_state(np_state)
         random.setstate(py_state)
+
+
+def _all_spaces(space: Any) -> list[gym.Space]:
+    """``space`` and every space nested in it (Dict/Tuple children, Sequence features)."""
+    out: list[gym.Space] = []
+    stack = [space]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, gym.Space):
+            continue
+        out.append(current)
+        children = getattr(current, "spaces", None)
+        if isinstance(children, Mapping):
+            stack.extend(children.values())
+        elif isinstance(children, (tuple, list)):
+            stack.extend(children)
+        feature = getattr(current, "feature_space", None)
+        if feature is not None:
+            stack.append(feature)
+    return out
+
+
+@contextlib.contextmanager
+def seeded_spaces(spaces: Iterable[Any], seed: int):
+    """Seed each gymnasium space's own RNG (``space.sample()``) for the block, then restore it.
+
+    Hand-written random policies and their modules draw from ``action_space.sample()``, whose
+    generator is the space's, not numpy's global one: both sides of a comparison seed their
+    spaces with the same ``seed`` so that, drawing in the same order, they draw the same.
+    """
+    saved = [(space, space._np_random) for root in spaces for space in _all_spaces(root)]
+    try:
+        for root in spaces:
+            if isinstance(root, gym.Space):
+                root.seed(seed % (2**32))
+        yield
+    finally:
+        for space, generator in saved:
+            space._np_random = generator
 
 
 def logp_or_none(fn: Callable[[], Any]) -> Any:

@@ -185,6 +185,26 @@ class Policy(PolicyComputeMixin, PolicyInputsMixin, ModuleActingMixin, PolicySta
             SampleBatch.T: ViewRequirement(),
         }
 
+    def init_view_requirements(self) -> None:
+        """The default view requirements plus the model's own (RLlib 2.10's hook; subclasses
+        that override it call it through ``super()``)."""
+        self.view_requirements = self._get_default_view_requirements()
+        own = getattr(self.model, "view_requirements", None)
+        if isinstance(own, Mapping):
+            self.view_requirements.update(own)
+        self._update_state_view_requirements()
+
+    def _get_dummy_batch_from_view_requirements(self, batch_size: int = 1) -> SampleBatch:
+        """A ``SampleBatch`` of zeros, ``(batch_size, *space.shape)`` per view requirement with
+        a Box/Discrete space (RLlib 2.10 built its loss-initialisation batch this way)."""
+        columns: dict[str, np.ndarray] = {}
+        for key, requirement in self.view_requirements.items():
+            space = getattr(requirement, "space", None)
+            if isinstance(space, (gym.spaces.Box, gym.spaces.Discrete)):
+                shape = (batch_size, *(space.shape or ()))
+                columns[key] = np.zeros(shape, dtype=space.dtype)
+        return SampleBatch(columns)
+
     def _update_state_view_requirements(self) -> None:
         max_seq_len = int(self.config["model"].get("max_seq_len", 20))
         for i, init in enumerate(self._initial_state):

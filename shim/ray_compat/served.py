@@ -76,6 +76,8 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.utils.torch_utils": ["shim.torch_utils", _U],
     "ray.rllib.utils.numpy": ["shim.numpy_utils", _U],
     "ray.rllib.utils.deprecation": [_U],
+    "ray.rllib.utils.debug": ["shim.debug_utils"],
+    "ray.rllib.utils.debug.deterministic": ["shim.debug_utils"],
     "ray.rllib.utils.schedules": [f"{_P}.schedules"],
     "ray.rllib.utils.schedules.schedule": [f"{_P}.schedules"],
     "ray.rllib.utils.schedules.constant_schedule": [f"{_P}.schedules"],

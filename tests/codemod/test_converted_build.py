@@ -59,7 +59,9 @@ def test_converted_class_builds_and_runs(name, case):
     torch.manual_seed(0)
     batch = {"obs": _sample(obs_space, 5, case["stateful"])}
     if case["stateful"]:
-        batch["state_in"] = {k: v.unsqueeze(0).repeat(5, *([1] * v.dim())) for k, v in built.get_initial_state().items()}
+        # torch modules keep tensors; framework-free (heuristic) modules numpy arrays
+        initial = {k: torch.as_tensor(v) for k, v in built.get_initial_state().items()}
+        batch["state_in"] = {k: v.unsqueeze(0).repeat(5, *([1] * v.dim())) for k, v in initial.items()}
     out = built.forward_inference(batch)
     assert "action_dist_inputs" in out or "actions" in out
     if case["has_value_function"]:

@@ -11,6 +11,7 @@ from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.rules._model_kinds import classify
 from rlmigrate.codemod.rules._policy_qsac import algorithm_policy
 from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.rules.rlm038_heuristic_policy import legacy_policy_base
 
 # base-class symbol -> what to do instead (a subclass of it has no mechanical rewrite)
 _BASE_ADVICE = {
@@ -81,7 +82,11 @@ class LegacyApiLeftover(Rule):
             self.ctx.legacy_symbols(arg.value) & TORCH_POLICY_BASES for arg in node.bases
         ):
             return  # the model and policy rules report these
+        if self.ctx.is_selected("RLM038") and legacy_policy_base(self.ctx, node) is not None:
+            return  # hand-written policies: RLM038 reports each (module or what blocks it)
         for arg in node.bases:
+            if any(q.startswith("ray.rllib.core.") for q in self.ctx.qualified_names(arg.value)):
+                continue  # a new-stack base (--target ray output), not legacy API
             symbols = self.ctx.legacy_symbols(arg.value)
             if symbols and not symbols & {"TorchPolicy", "TorchPolicyV2", "TorchDistributionWrapper",
                                           "ActionDistribution"}:

@@ -1,0 +1,132 @@
+"""Blockers of RLM038: uses inside a heuristic policy's code that no module can copy.
+
+Each is reported at the node where it happens, saying what the new stack uses instead
+(connectors for previous actions, infos and episode data; the module itself for
+``self.model``; forward kwargs for timesteps). Used by :mod:`._heuristic_analysis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.nodes import children, string_value, walk
+from rlmigrate.core.columns import Columns  # plain string constants: no torch import
+
+if TYPE_CHECKING:
+    from rlmigrate.codemod.rules._heuristic_analysis import HeuristicPlan
+
+ROLE_BLOCKERS = {
+    "prev_actions": "reads the previous actions ({name}): an RLModule's batch holds none; on the "
+                    "new stack add the PrevActionsPrevRewards env-to-module connector (it turns the "
+                    "observation into a Dict with 'prev_n_actions', one-hot for Discrete) and read "
+                    "them from batch[Columns.OBS]; port by hand",
+    "prev_rewards": "reads the previous rewards ({name}): an RLModule's batch holds none; on the "
+                    "new stack add the PrevActionsPrevRewards env-to-module connector ('prev_n_rewards' "
+                    "in the Dict observation) and read them from batch[Columns.OBS]; port by hand",
+    "infos": "reads env infos ({name}): infos do not reach an RLModule; write what it needs into "
+             "the batch with a ConnectorV2 env-to-module piece; port by hand",
+    "episodes": "reads the legacy episode objects ({name}): a module sees only its batch; a "
+                "ConnectorV2 env-to-module piece reads the SingleAgentEpisode and writes what is "
+                "needed into the batch; port by hand",
+    "clip_actions": "reads clip_actions ({name}): action clipping is the env-to-module/module-to-env "
+                    "connectors' job (config.env_runners(clip_actions=...)); port by hand",
+}
+# Legacy Policy attributes: assignments in __init__ are dropped, any other use blocks.
+PLUMBING_ATTRS = {
+    "model": "acts through self.model (the model the policy wraps): make that model the "
+             "RLModule (its computation in _forward) and port by hand",
+    "exploration": "uses self.exploration: exploration lives in the module's "
+                   "_forward_exploration (sampling from its action distribution); port by hand",
+    "global_timestep": "uses self.global_timestep: the new stack passes the env runner's step "
+                       "count as forward_exploration(batch, t=...) (kwargs['t']); port by hand",
+    "view_requirements": "uses self.view_requirements: view requirements become ConnectorV2 "
+                         "pieces on the new stack; port by hand",
+    "dist_class": "uses self.dist_class: a module names its distribution in "
+                  "get_*_action_dist_cls(); port by hand",
+    "device": "uses self.device: a framework-free RLModule has no device; port by hand",
+    "framework": "uses self.framework: an RLModule's framework is its base class; port by hand",
+    "num_grad_updates": "uses self.num_grad_updates: training state lives in the Learner; port by hand",
+    "agent_connectors": "uses self.agent_connectors: connectors are ConnectorV2 pipelines of the "
+                        "EnvRunner on the new stack; port by hand",
+    "action_connectors": "uses self.action_connectors: connectors are ConnectorV2 pipelines of "
+                         "the EnvRunner on the new stack; port by hand",
+}
+# Attributes an RLModule has under the same name (``config`` is mapped to ``model_config``).
+MODULE_ATTRS = frozenset({"observation_space", "action_space", "config", "model_config",
+                          "inference_only"})
+
+@dataclass
+class Blocker:
+    """Why no module is generated, at ``node`` (an original node)."""
+
+    node: cst.CSTNode
+    message: str
+
+
+def check_input_dict(ctx: FileContext, plan: HeuristicPlan, refs: list[cst.CSTNode]) -> None:
+    """``input_dict[obs]`` is the batch's observations; any other key is episode data."""
+    parents = _parents(plan.entry) if plan.entry is not None else {}
+    for ref in refs:
+        parent = parents.get(ref)
+        if isinstance(parent, cst.Subscript) and len(parent.slice) == 1:
+            index = parent.slice[0].slice
+            key = None
+            if isinstance(index, cst.Index):
+                key = string_value(index.value)
+                if key is None and isinstance(index.value, cst.Attribute) and ctx.legacy_symbols(index.value.value) & {"SampleBatch"}:
+                    key = {"OBS": "obs", "CUR_OBS": "obs"}.get(index.value.attr.value, index.value.attr.value)
+            if key == "obs":
+                continue
+            plan.blockers.append(Blocker(parent, f"reads input_dict[{key or '...'}]: the module's "
+                                         "batch carries observations (and state); episode/env data such "
+                                         "as ids and timesteps comes through a ConnectorV2 env-to-module "
+                                         "piece on the new stack; port by hand"))
+            return
+        plan.blockers.append(Blocker(ref, "uses input_dict as a whole: only input_dict['obs'] maps "
+                                     "onto the module's batch mechanically; port by hand"))
+        return
+
+
+def _parents(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
+    out: dict[cst.CSTNode, cst.CSTNode] = {}
+    for node in walk(root):
+        for child in children(node):
+            out[child] = node
+    return out
+
+
+def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_name: str | None,
+                known: set[str]) -> None:
+    """Blockers inside code that is copied: legacy Policy attributes and legacy names."""
+    for sub in walk(root):
+        if self_name and isinstance(sub, cst.Attribute) and isinstance(sub.value, cst.Name) \
+                and sub.value.value == self_name:
+            attr = sub.attr.value
+            if attr in PLUMBING_ATTRS:
+                plan.blockers.append(Blocker(sub, PLUMBING_ATTRS[attr]))
+            elif attr not in known and attr not in MODULE_ATTRS and plan.local_base is None:
+                plan.blockers.append(Blocker(sub, f"uses self.{attr}, which the class does not "
+                                             "define: a legacy Policy method or attribute with no "
+                                             "RLModule counterpart; port by hand"))
+        elif isinstance(sub, cst.Attribute) and sub.attr.value == "original_space":
+            plan.blockers.append(Blocker(sub, "reads .original_space, the Dict/Tuple space that "
+                                         "legacy RLlib's preprocessor kept on the flattened Box it "
+                                         "gave the policy: an RLModule's observation_space is the "
+                                         "env's own space (or a connector's output) and has none; "
+                                         "read self.observation_space and flatten with the "
+                                         "FlattenObservations connector; port by hand"))
+        elif isinstance(sub, cst.Name):
+            legacy = ctx.legacy_symbols(sub)
+            new_stack = any(q.startswith("ray.rllib.core.") for q in ctx.qualified_names(sub))
+            if legacy and not new_stack and not legacy & {"SampleBatch", "override", "Policy"}:
+                plan.blockers.append(Blocker(sub, f"uses the legacy RLlib name {sub.value}, which "
+                                             "has no counterpart inside an RLModule; port by hand"))
+        elif isinstance(sub, cst.Attribute) and ctx.legacy_symbols(sub.value) & {"SampleBatch"}:
+            if not hasattr(Columns, sub.attr.value):
+                plan.blockers.append(Blocker(sub, f"uses SampleBatch.{sub.attr.value}, a column the "
+                                             "new stack's Columns does not have; port by hand"))
+

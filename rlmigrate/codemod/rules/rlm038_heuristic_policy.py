@@ -1,0 +1,183 @@
+"""RLM038: hand-written (heuristic) ``Policy`` subclasses become framework-free RLModules."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.findings import MANUAL, REVIEW
+from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
+from rlmigrate.codemod.nodes import walk
+from rlmigrate.codemod.rules._heuristic_analysis import HeuristicPlan, plan_heuristic
+from rlmigrate.codemod.rules._heuristic_codegen import generate_module
+from rlmigrate.codemod.rules.base import Rule
+
+#: ctx.shared key: class name -> whether a module was generated for it (for local subclasses).
+_SHARED = "RLM038"
+
+
+class HeuristicPolicyToModule(Rule):
+    """Generate ``<Policy>RLModule`` from a hand-written ``Policy`` subclass's acting code.
+
+    What it does:
+        For a class that subclasses RLlib's framework-free ``Policy`` (directly or through a
+        heuristic policy class of the same file) and computes its actions itself in
+        ``compute_actions`` (or ``compute_actions_from_input_dict`` /
+        ``compute_single_action``), inserts after it ``class <Policy>RLModule(RLModule)``:
+        ``__init__`` → ``setup()`` (constructor parameters → ``self.observation_space`` /
+        ``self.action_space`` / ``self.model_config``; base constructor call, view
+        requirements, exploration and other policy plumbing dropped), the acting method →
+        ``_forward`` on ``convert_to_numpy(batch[Columns.OBS])`` returning
+        ``{Columns.ACTIONS: ..., Columns.STATE_OUT: ...}`` (``_forward_inference`` /
+        ``_forward_exploration`` when it reads ``explore``), ``get_initial_state()`` → a
+        state dict keyed ``"0"``, ``"1"``, ..., non-trivial ``get_weights`` / ``set_weights``
+        → ``get_state`` / ``set_state``, helper methods copied, ``self.config`` →
+        ``self.model_config``, ``SampleBatch.X`` → ``Columns.X``. No-op ``learn_on_batch`` /
+        ``get_weights`` / ``set_weights`` are dropped with a note. The policy class stays.
+        A policy that reads previous actions or rewards, env infos, episodes,
+        ``input_dict`` keys other than the observations, ``self.model``,
+        ``self.exploration`` or ``self.global_timestep`` gets a manual finding per use,
+        naming what the new stack uses instead, and no module.
+    Why:
+        The new stack has no Policy: hand-written acting rules live in an RLModule whose
+        forward returns the actions themselves (as RLlib's own random and rock-paper-scissors
+        heuristic modules do).
+    Before:
+        from ray.rllib.policy.policy import Policy
+
+        class AlwaysOne(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [1 for _ in obs_batch], [], {}
+    After:
+        from ray.rllib.policy.policy import Policy
+        from rlmigrate import Columns, RLModule
+        from rlmigrate.core.numpy_utils import convert_to_numpy
+        from numpy import asarray
+
+        class AlwaysOne(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [1 for _ in obs_batch], [], {}
+
+        class AlwaysOneRLModule(RLModule):
+            def _forward(self, batch, **kwargs):
+                obs_batch = convert_to_numpy(batch[Columns.OBS])
+                return {Columns.ACTIONS: asarray([1 for _ in obs_batch])}
+    Fix safety:
+        review: the module acts on raw observations, while legacy RLlib fed a Policy
+        preprocessed ones (Discrete one-hot, Dict/Tuple flattened) unless
+        ``_disable_preprocessor_api``; policy-config keys the code reads must be given to the
+        module's ``model_config``. ``rlmigrate verify`` compares actions (random policies:
+        under the same seeds, space RNG included).
+    """
+
+    code = "RLM038"
+    name = "heuristic-policy"
+    title = "hand-written Policy subclass → RLModule with its acting rules"
+    fix_safety = "review"
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self._depth = 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(
+        self, original: cst.ClassDef, updated: cst.ClassDef
+    ) -> cst.BaseStatement | cst.FlattenSentinel:
+        self._depth -= 1
+        if self._depth != 0:
+            return updated
+        kind = self._policy_kind(original)
+        if kind is None:
+            return updated
+        name = original.name.value
+        done: dict[str, bool] = self.ctx.shared.setdefault(_SHARED, {})
+        done[name] = False
+        if isinstance(kind, tuple):  # a policy class of Ray's examples
+            self.report(original, MANUAL, f"{name}: no RLModule generated: it subclasses "
+                        f"{kind[0]} from ray.rllib.examples, whose code this file does not hold: "
+                        "fold that base into this class (it is a plain Policy subclass), then it "
+                        "converts like one")
+            plan = plan_heuristic(self.ctx, original, kind[0])
+            for blocker in plan.blockers:
+                self.report(blocker.node, MANUAL, f"{name}: also blocking: {blocker.message}")
+            return updated
+        local_base = kind or None
+        if local_base is not None and not done.get(local_base):
+            self.report(original, MANUAL, f"{name}: no RLModule generated: its base {local_base} "
+                        "got none (see the findings there)")
+            return updated
+        if f"{name}RLModule" in self.ctx.facts.classes:
+            self.report(original, REVIEW, f"{name}: {name}RLModule is already in this file (an "
+                        "earlier rewrite); nothing generated")
+            done[name] = True
+            return updated
+        plan = plan_heuristic(self.ctx, original, local_base)
+        if plan.blockers:
+            for blocker in plan.blockers:
+                self.report(blocker.node, MANUAL, f"{name}: no RLModule generated: {blocker.message}")
+            return updated
+        generated = generate_module(self.ctx, plan)
+        done[name] = True
+        self.report(original, REVIEW, _summary(plan))
+        return cst.FlattenSentinel([updated, generated])
+
+    def _policy_kind(self, node: cst.ClassDef) -> str | tuple[str] | None:
+        done = self.ctx.shared.get(_SHARED, {})
+        for arg in node.bases:
+            if isinstance(arg.value, cst.Name) and arg.value.value in done:
+                return arg.value.value
+        return legacy_policy_base(self.ctx, node)
+
+def legacy_policy_base(ctx: FileContext, node: cst.ClassDef) -> str | tuple[str] | None:
+    """``""`` for a direct subclass of the legacy framework-free ``Policy``, ``(name,)`` for a
+    subclass of a policy class from ``ray.rllib.examples``, None otherwise (torch policies
+    are RLM031's, algorithm policies RLM030's). RLM090 leaves both kinds to this rule."""
+    for arg in node.bases:
+        symbols = ctx.legacy_symbols(arg.value)
+        if symbols & TORCH_POLICY_BASES:
+            return None
+        if "Policy" in symbols:
+            return ""
+        examples = sorted(
+            q.rsplit(".", 1)[-1] for q in ctx.qualified_names(arg.value)
+            if q.startswith("ray.rllib.examples.") and q.endswith("Policy")
+        )
+        if examples:
+            return (examples[0],)
+    return None
+
+
+def _summary(plan: HeuristicPlan) -> str:
+    entry = plan.entry.name.value if plan.entry is not None else "its base's acting method"
+    parts = [f"{plan.name} → {plan.name}RLModule generated from {entry}()"]
+    if plan.stateful:
+        parts.append("get_initial_state() → the module's state dict (keys '0', '1', ...); "
+                     "observations arrive (B, T, ...) and it acts on the last step")
+    parts.append("it acts on raw observations: legacy RLlib fed a Policy preprocessed ones "
+                 "(Discrete one-hot, Dict/Tuple flattened) unless _disable_preprocessor_api; on "
+                 "the new stack add FlattenObservations to the env-to-module pipeline to keep them")
+    if any(_reads_config(plan)):
+        parts.append("policy-config keys it reads come from the module's model_config: pass them "
+                      "as RLModuleSpec(model_config={...})")
+    parts.extend(plan.notes)
+    return "; ".join(parts)
+
+
+def _reads_config(plan: HeuristicPlan) -> list[bool]:
+    roots: list[cst.CSTNode] = [*plan.init_kept, *plan.helpers, *plan.weights]
+    if plan.entry is not None:
+        roots.append(plan.entry)
+    found = [
+        isinstance(n, cst.Attribute) and n.attr.value == "config"
+        for root in roots for n in walk(root)
+    ]
+    found.append(bool(plan.init is not None and len(plan.init_params) >= 3
+                      and any(_config_param_used(plan))))
+    return [f for f in found if f]
+
+
+def _config_param_used(plan: HeuristicPlan) -> list[bool]:
+    names = {n for n, a in plan.init_params.items() if a == "model_config"}
+    return [isinstance(n, cst.Name) and n.value in names for s in plan.init_kept for n in walk(s)]

@@ -1,0 +1,263 @@
+"""RLM038: hand-written Policy subclasses become RLModules, or get a finding per blocking use."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from rlmigrate.codemod.rules import ALL_RULES, select_codes
+from rlmigrate.codemod.targets import Target
+from rlmigrate.codemod.transform import rewrite_source
+
+HEADER = "import numpy as np\nfrom ray.rllib.policy.policy import Policy\n\n\n"
+
+
+def rewrite(body: str, target: str = "rlmigrate", ignore: tuple[str, ...] = ()):
+    text = HEADER + textwrap.dedent(body)
+    return rewrite_source(text, path="p.py", target=Target(target),
+                          selected=select_codes(ignore=ignore), rule_classes=ALL_RULES)
+
+
+def rlm038(outcome) -> list:
+    return [f for f in outcome.findings if f.code == "RLM038"]
+
+
+def test_a_plain_heuristic_becomes_a_module_acting_on_numpy_observations():
+    out = rewrite("""
+        class Half(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return (obs_batch[:, 0] > 0.5).astype(int), [], {}
+    """)
+    assert "class HalfRLModule(RLModule):" in out.text
+    assert "obs_batch = convert_to_numpy(batch[Columns.OBS])" in out.text
+    assert "return {Columns.ACTIONS: np.asarray((obs_batch[:, 0] > 0.5).astype(int))}" in out.text
+    assert "from rlmigrate.core.numpy_utils import convert_to_numpy" in out.text
+    [finding] = rlm038(out)
+    assert finding.status == "review" and "Half → HalfRLModule" in finding.message
+    # the legacy policy stays, the base-class leftover finding is RLM038's job now
+    assert "class Half(Policy):" in out.text
+    assert not [f for f in out.findings if f.code == "RLM090" and "subclasses" in f.message]
+
+
+def test_without_rlm038_the_leftover_rule_still_reports_the_policy():
+    out = rewrite("""
+        class Half(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [], {}
+    """, ignore=("RLM038",))
+    assert any(f.code == "RLM090" and "subclasses legacy Policy" in f.message for f in out.findings)
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("return [int(a) + 1 for a in prev_action_batch], [], {}", "PrevActionsPrevRewards"),
+        ("return [r > 0 for r in prev_reward_batch], [], {}", "prev_n_rewards"),
+        ("return [len(i) for i in info_batch], [], {}", "infos do not reach an RLModule"),
+        ("return [e.length for e in episodes], [], {}", "SingleAgentEpisode"),
+        ("return self.model(obs_batch), [], {}", "acts through self.model"),
+        ("return [self.global_timestep for _ in obs_batch], [], {}", "t=..."),
+        ("return self.exploration.get_state(), [], {}", "_forward_exploration"),
+        ("return self.observation_space.original_space.sample(), [], {}", "FlattenObservations"),
+        ("return self.compute_log_likelihoods(obs_batch, obs_batch), [], {}", "does not define"),
+        ("return [0 for _ in obs_batch]", "(actions, state_outs, extra_fetches)"),
+    ],
+    ids=["prev-actions", "prev-rewards", "infos", "episodes", "model", "timestep",
+         "exploration", "original-space", "policy-method", "not-a-triple"],
+)
+def test_each_blocking_use_gets_a_manual_finding_and_no_module(body, expected):
+    out = rewrite(f"""
+        class Blocked(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, prev_action_batch=None,
+                                prev_reward_batch=None, info_batch=None, episodes=None, **kwargs):
+                {body}
+    """)
+    assert "BlockedRLModule" not in out.text
+    findings = rlm038(out)
+    assert findings and all(f.status == "manual" for f in findings)
+    assert any(expected in f.message for f in findings), [f.message for f in findings]
+    assert all(f.line >= 7 for f in findings)  # at the use, not at the class
+
+
+def test_input_dict_keys_other_than_obs_block_but_obs_converts():
+    out = rewrite("""
+        from ray.rllib.policy.sample_batch import SampleBatch
+
+        class ById(Policy):
+            def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
+                return input_dict[SampleBatch.EPS_ID], [], {}
+
+        class ByObs(Policy):
+            def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
+                return input_dict[SampleBatch.OBS].argmax(-1), [], {}
+    """)
+    assert "ByIdRLModule" not in out.text
+    assert any("input_dict[EPS_ID]" in f.message for f in rlm038(out))
+    assert "input_dict = {Columns.OBS: convert_to_numpy(batch[Columns.OBS])}" in out.text
+    assert "input_dict[Columns.OBS].argmax(-1)" in out.text
+
+
+def test_init_becomes_setup_and_plumbing_is_dropped_with_notes():
+    out = rewrite("""
+        class Configured(Policy):
+            def __init__(self, observation_space, action_space, config):
+                Policy.__init__(self, observation_space, action_space, config)
+                self.exploration = self._create_exploration()
+                self.view_requirements["infos"].used_for_compute_actions = False
+                self.limit = config.get("limit", action_space.n - 1)
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [min(self.limit, 1) for _ in obs_batch], [], {}
+
+            def learn_on_batch(self, samples):
+                return {}
+    """)
+    setup = out.text[out.text.index("def setup(self):"):out.text.index("def _forward(")]
+    assert 'self.limit = self.model_config.get("limit", self.action_space.n - 1)' in setup
+    assert "exploration" not in setup and "view_requirements" not in setup and "__init__" not in setup
+    [finding] = rlm038(out)
+    for note in ("learn_on_batch() dropped", "self.exploration assignment dropped",
+                 "self.view_requirements", "model_config"):
+        assert note in finding.message
+
+
+def test_explore_reading_policy_gets_inference_and_exploration_passes():
+    out = rewrite("""
+        class Eps(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, prev_action_batch=None,
+                                prev_reward_batch=None, info_batch=None, episodes=None,
+                                explore=None, timestep=None, **kwargs):
+                if explore:
+                    return [self.action_space.sample() for _ in obs_batch], [], {}
+                return [0 for _ in obs_batch], [], {"t": timestep}
+    """)
+    assert "return self._act(batch, False, **kwargs)" in out.text
+    assert "return self._act(batch, True, **kwargs)" in out.text
+    assert "def _act(self, batch, explore, **kwargs):" in out.text
+    assert 'timestep = kwargs.get("t")' in out.text
+
+
+def test_stateful_policy_gets_a_state_dict_and_acts_on_the_last_time_step():
+    out = rewrite("""
+        class Counter(Policy):
+            def get_initial_state(self):
+                return [np.zeros(2), np.ones(())]
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return state_batches[1].astype(int), [state_batches[0], state_batches[1] + 1], {}
+    """)
+    assert 'return {"0": np.asarray(np.zeros(2)), "1": np.asarray(np.ones(()))}' in out.text
+    assert "Columns.STATE_OUT: {str(i): s for i, s in enumerate(" in out.text
+    assert "sorted(batch[Columns.STATE_IN], key=int)" in out.text
+    assert "[:, None]" in out.text
+
+
+def test_weights_methods_become_module_state_and_no_ops_are_dropped():
+    out = rewrite("""
+        class Tabular(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.table = np.zeros(4)
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [int(self.table.argmax()) for _ in obs_batch], [], {}
+
+            def get_weights(self):
+                return {"table": self.table}
+
+            def set_weights(self, weights):
+                self.table = weights["table"]
+    """)
+    assert "def get_state(self, components=None, *, not_components=None, inference_only=False, **kwargs):" in out.text
+    assert "def set_state(self, weights):" in out.text
+
+
+def test_a_local_subclass_extends_its_base_module():
+    out = rewrite("""
+        class Base(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.move = 0
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [self.move for _ in obs_batch], [], {}
+
+
+        class Derived(Base):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.move = 1
+    """)
+    assert "class DerivedRLModule(BaseRLModule):" in out.text
+    derived = out.text[out.text.index("class DerivedRLModule"):]
+    assert "super().setup()" in derived and "self.move = 1" in derived
+
+
+def test_a_subclass_of_a_ray_example_policy_is_manual_with_what_blocks_it():
+    out = rewrite("""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        class Aware(RandomPolicy):
+            def compute_actions(self, obs_batch, state_batches=None, episodes=None, **kwargs):
+                return [e.env_id for e in episodes], [], {}
+    """)
+    messages = [f.message for f in rlm038(out)]
+    assert any("from ray.rllib.examples" in m for m in messages)
+    assert any("episode" in m for m in messages)
+    assert "AwareRLModule" not in out.text
+
+
+def test_compute_single_action_only_policy_is_called_per_row():
+    out = rewrite("""
+        class Single(Policy):
+            def compute_single_action(self, obs=None, state=None, **kwargs):
+                return int(obs[0] > 0), [], {}
+    """)
+    assert "actions = [self.compute_single_action(obs)[0] for obs in obs_batch]" in out.text
+    assert out.text.count("def compute_single_action(self, obs=None, state=None, **kwargs):") == 2
+
+
+def test_torch_policies_and_non_policies_are_left_to_other_rules():
+    out = rewrite("""
+        from ray.rllib.policy.torch_policy_v2 import TorchPolicyV2
+
+        class Torchy(TorchPolicyV2):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [], {}
+
+        class Plain:
+            def compute_actions(self, obs_batch):
+                return obs_batch
+    """)
+    assert not rlm038(out)
+    assert "TorchyRLModule(RLModule)" not in out.text
+
+
+def test_ray_target_imports_the_new_stack_names_from_ray():
+    out = rewrite("""
+        class Zero(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [], {}
+    """, target="ray")
+    assert "from ray.rllib.core.rl_module.rl_module import RLModule" in out.text
+    assert "from ray.rllib.utils.numpy import convert_to_numpy" in out.text
+    again = rewrite_source(out.text, path="p.py", target=Target("ray"), selected=select_codes(),
+                           rule_classes=ALL_RULES)
+    assert again.text == out.text
+    assert not [f for f in again.findings if "ZeroRLModule subclasses" in f.message]
+
+
+def test_a_file_without_numpy_imports_asarray():
+    text = textwrap.dedent("""
+        from ray.rllib.policy.policy import Policy
+
+        class One(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [1 for _ in obs_batch], [], {}
+    """)
+    out = rewrite_source(text, path="p.py", target=Target("rlmigrate"), selected=select_codes(),
+                         rule_classes=ALL_RULES)
+    assert "from numpy import asarray" in out.text
+    assert "{Columns.ACTIONS: asarray([1 for _ in obs_batch])}" in out.text
+    compile(out.text, "p.py", "exec")
