@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rlmigrate.learner.config import LearnerConfig
+    from rlmigrate.learner.connectors import GeneralAdvantageEstimation
     from rlmigrate.learner.learner import DEFAULT_OPTIMIZER, Learner
     from rlmigrate.learner.metrics import MetricsLogger
-    from rlmigrate.learner.connectors import GeneralAdvantageEstimation
     from rlmigrate.learner.ppo import PPOTorchLearner
     from rlmigrate.learner.schedules import Scheduler
     from rlmigrate.learner.torch_learner import TorchLearner, to_torch_batch
