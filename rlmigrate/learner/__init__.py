@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rlmigrate.learner.metrics import MetricsLogger
     from rlmigrate.learner.ppo import PPOTorchLearner
     from rlmigrate.learner.schedules import Scheduler
+    from rlmigrate.learner.targets import TargetModelsMixin
     from rlmigrate.learner.torch_learner import TorchLearner, to_torch_batch
 
 _EXPORTS = {
@@ -32,6 +33,7 @@ _EXPORTS = {
     "PPOTorchLearner": "rlmigrate.learner.ppo",
     "GeneralAdvantageEstimation": "rlmigrate.learner.connectors",
     "Scheduler": "rlmigrate.learner.schedules",
+    "TargetModelsMixin": "rlmigrate.learner.targets",
 }
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "MetricsLogger",
     "PPOTorchLearner",
     "Scheduler",
+    "TargetModelsMixin",
     "TorchLearner",
     "to_torch_batch",
 ]

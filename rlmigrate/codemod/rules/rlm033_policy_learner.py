@@ -5,8 +5,14 @@ from __future__ import annotations
 import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL, REVIEW
+from rlmigrate.codemod.rules._learner_bases import (
+    PPO_MIXINS,
+    is_learner_policy,
+    policy_algorithm,
+    postprocess_outcome,
+)
 from rlmigrate.codemod.rules._learner_convert import LEARNER_ARGS, LEARNER_METHODS, generate_learner
-from rlmigrate.codemod.rules._policy_rules import builder_call, is_torch_policy
+from rlmigrate.codemod.rules._policy_rules import builder_call
 from rlmigrate.codemod.rules.base import Rule
 
 
@@ -20,15 +26,27 @@ def method_hooks(node: cst.ClassDef) -> dict[str, cst.FunctionDef]:
     return hooks
 
 
-def learner_hooks(ctx, call: cst.Call) -> dict[str, cst.FunctionDef]:  # noqa: ANN001 - FileContext
-    """``{hook: function}`` for the learner hooks a builder call names (functions of this file)."""
-    hooks = {}
+def learner_hooks(ctx, call: cst.Call) -> dict[str, cst.FunctionDef | cst.Name]:  # noqa: ANN001 - FileContext
+    """``{hook: function}`` for the learner hooks a builder call names (functions of this file;
+    ``postprocess_fn`` also as an imported name such as ``compute_gae_for_sample_batch``)."""
+    hooks: dict[str, cst.FunctionDef | cst.Name] = {}
     for arg in call.args:
         if arg.keyword and arg.keyword.value in LEARNER_ARGS and isinstance(arg.value, cst.Name):
             func = ctx.facts.functions.get(arg.value.value)
             if func is not None:
                 hooks[arg.keyword.value] = func
+            elif arg.keyword.value == "postprocess_fn":
+                hooks[arg.keyword.value] = arg.value
     return hooks
+
+
+def builder_algorithm(ctx, call: cst.Call) -> str | None:  # noqa: ANN001 - FileContext
+    """``"ppo"`` when a builder's ``mixins=[...]`` holds PPO's ``KLCoeffMixin``/``EntropyCoeffSchedule``."""
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value == "mixins" and isinstance(arg.value, (cst.List, cst.Tuple)):
+            if any(ctx.legacy_symbols(element.value) & PPO_MIXINS for element in arg.value.elements):
+                return "ppo"
+    return None
 
 
 class PolicyLossToLearner(Rule):
@@ -90,19 +108,23 @@ class PolicyLossToLearner(Rule):
             return
         name, call = found
         args = {arg.keyword.value: arg for arg in call.args if arg.keyword}
-        self._generate(name, learner_hooks(self.ctx, call), args, node)
+        self._generate(name, learner_hooks(self.ctx, call), args, node, builder_algorithm(self.ctx, call))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if is_torch_policy(self.ctx, node):
+        if is_learner_policy(self.ctx, node):
             hooks = method_hooks(node)
-            self._generate(node.name.value, hooks, dict(hooks), node)
+            self._generate(node.name.value, hooks, dict(hooks), node, policy_algorithm(self.ctx, node))
 
-    def _generate(self, name: str, hooks: dict, anchors: dict, node: cst.CSTNode) -> None:
+    def _generate(self, name: str, hooks: dict, anchors: dict, node: cst.CSTNode, algorithm: str | None) -> None:
         if "loss_fn" not in hooks or f"{name}Learner" in self.ctx.facts.classes:
             return  # nothing to train, or generated in an earlier run (idempotence)
-        generated = generate_learner(self.ctx, name, hooks)
-        for hook, status, message in generated.outcomes:
-            self.report(anchors.get(hook, node), MANUAL if status == "manual" else REVIEW, message)
+        functions = {hook: func for hook, func in hooks.items() if isinstance(func, cst.FunctionDef)}
+        generated = generate_learner(self.ctx, name, functions, algorithm=algorithm)
+        if "postprocess_fn" in hooks:
+            status, message = postprocess_outcome(self.ctx, name, hooks["postprocess_fn"], algorithm)
+            generated.add("postprocess_fn", status, message)
+        for hook, status, message, at in generated.outcomes:
+            self.report(at or anchors.get(hook, node), MANUAL if status == "manual" else REVIEW, message)
         if generated.node is not None:
             self._pending.append((name, generated.node))
 
