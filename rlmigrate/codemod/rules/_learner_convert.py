@@ -93,18 +93,19 @@ def _convert(
     refs = {role: set(_refs(ctx, param)) for role, param in zip(roles, params)}
     uses = LearnerUses(ctx, refs, options)
     func.body.visit(uses)
-    for role in ("policy", "model", "dist"):
-        for ref in refs.get(role, ()):
-            if ref not in uses.ok:
-                return None, _blocked(func, hook, role, ref, uses.detail.get(ref), options)
-    for node in walk(func.body, into_functions=False):
-        if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
-            return None, Problem(f"{hook} {func.name.value}() uses {type(node).__name__.lower()}", node)
     for node in walk(func.body, into_functions=False):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call) \
                 and isinstance(node.func.value.func, cst.Name) and node.func.value.func.value == "super" \
                 and node not in uses.super_ok:
             return None, _super_problem(func, hook, node, options)
+    order = {id(node): i for i, node in enumerate(walk(func.body, into_functions=True))}
+    for role in ("policy", "model", "dist"):
+        for ref in sorted(refs.get(role, ()), key=lambda node: order.get(id(node), -1)):  # first in source order
+            if ref not in uses.ok:
+                return None, _blocked(func, hook, role, ref, uses.detail.get(ref), options)
+    for node in walk(func.body, into_functions=False):
+        if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
+            return None, Problem(f"{hook} {func.name.value}() uses {type(node).__name__.lower()}", node)
     body = func.body.visit(LearnerRewrite(ctx, refs, options))
     assert isinstance(body, cst.IndentedBlock)
     return body, Problem("")

@@ -31,7 +31,7 @@ def learner_hooks(ctx, call: cst.Call) -> dict[str, cst.FunctionDef | cst.Name]:
     ``postprocess_fn`` also as an imported name such as ``compute_gae_for_sample_batch``)."""
     hooks: dict[str, cst.FunctionDef | cst.Name] = {}
     for arg in call.args:
-        if arg.keyword and arg.keyword.value in LEARNER_ARGS and isinstance(arg.value, cst.Name):
+        if arg.keyword and arg.keyword.value in (*LEARNER_ARGS, "postprocess_fn") and isinstance(arg.value, cst.Name):
             func = ctx.facts.functions.get(arg.value.value)
             if func is not None:
                 hooks[arg.keyword.value] = func
