@@ -50,11 +50,13 @@ def run_loss(args: argparse.Namespace) -> int:
         if not isinstance(config, dict):
             return fail(f"--policy-config must be a JSON object, got {type(config).__name__}", EXIT_USAGE)
         policy_cls, _ = load_reference(args.legacy, legacy=True)
+        # built before the migrated file loads: a rewritten file re-registers its custom model names
+        # (register_custom_model kept, now naming the migrated class), which the policy must not see
+        policy = policy_cls(obs, act, dict(config))
         learner_cls, migrated = load_reference(args.migrated, legacy=True)
         module_name = args.module or f"{policy_cls.__name__}RLModule"
         if not hasattr(migrated, module_name):
             return fail(f"{args.migrated.split(':')[0]} has no module class {module_name!r}; pass --module", EXIT_USAGE)
-        policy = policy_cls(obs, act, dict(config))
         module = getattr(migrated, module_name)(observation_space=obs, action_space=act)
         learner = learner_cls(config=dict(config), module=module)
         learner.build()
