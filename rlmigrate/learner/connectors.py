@@ -75,7 +75,7 @@ def compute_advantages(
 def _episode_ends(batch: Mapping[str, Any], size: int) -> list[int]:
     """Exclusive end index of each episode chunk: where ``eps_id`` changes, after a
     terminated/truncated step, and at the end of the batch."""
-    ends = set()
+    ends: set[int] = set()
     done = np.zeros(size, dtype=bool)
     for key in ("terminateds", "truncateds"):
         if key in batch:

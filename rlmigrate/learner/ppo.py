@@ -127,7 +127,8 @@ class PPOTorchLearner(TorchLearner):
             def reduce(values: torch.Tensor) -> torch.Tensor:
                 return torch.sum(values[mask]) / valid
         else:
-            reduce = torch.mean
+            def reduce(values: torch.Tensor) -> torch.Tensor:
+                return torch.mean(values)
         curr = module.get_train_action_dist_cls().from_logits(fwd_out[Columns.ACTION_DIST_INPUTS])
         prev = module.get_exploration_action_dist_cls().from_logits(batch[Columns.ACTION_DIST_INPUTS])
         ratio = torch.exp(curr.logp(batch[Columns.ACTIONS]) - batch[Columns.ACTION_LOGP])

@@ -1,15 +1,13 @@
-"""Turning a builder's ``loss_fn`` / ``stats_fn`` / ``optimizer_fn`` / ``extra_grad_process_fn``
-into a generated ``<Policy>Learner(TorchLearner)`` (RLM033).
+"""Turning a policy's ``loss_fn`` / ``stats_fn`` / ``optimizer_fn`` / ``extra_grad_process_fn``
+(builder keywords, or ``loss``/``stats_fn``/``optimizer``/``extra_grad_process`` methods of a
+``TorchPolicyV2`` or ``PPOTorchPolicy`` subclass) into a generated ``<Policy>Learner`` (RLM033).
 
 Each hook's body is copied into a method of the new class and rewritten by scope analysis
-(the references of each parameter, never text matching):
+(the references of each parameter, never text matching; the table of patterns is in
+``_learner_rewrite.py``):
 
 * loss ``(policy, model, dist_class, train_batch)`` → ``_loss(self, module_id, config, batch,
-  fwd_out)``: ``model(...)`` → ``(fwd_out[Columns.ACTION_DIST_INPUTS], [])``,
-  ``model.value_function()`` → ``module.compute_values(batch)``, ``dist_class(x, model)`` →
-  ``module.get_train_action_dist_cls().from_logits(x)``, ``model.tower_stats`` /
-  ``policy.model.tower_stats`` → ``self.tower_stats``, ``policy.get_tower_stats(k)`` →
-  ``[self.tower_stats[k]]``, ``policy.config`` → ``config``, ``train_batch`` → ``batch``;
+  fwd_out)``, called by ``compute_loss_for_module``;
 * stats ``(policy, train_batch)`` → ``_stats(self, module_id, config, batch)``, its dict
   logged with ``self.metrics.log_dict(..., key=module_id)``;
 * optimizer ``(policy, config)`` → ``_optimizer(self, module, config)`` registered in
@@ -17,8 +15,10 @@ Each hook's body is copied into a method of the new class and rewritten by scope
 * ``extra_grad_process_fn`` that only calls ``apply_grad_clipping`` → the Learner's own
   clipping by ``config["grad_clip"]`` (global norm, as ``apply_grad_clipping``).
 
-Any other use of the policy, model or dist class (``policy.kl_coeff``, ``model.some_layer``,
-passing ``model`` on) makes that hook manual, with the line that stops it.
+The base is ``PPOTorchLearner`` for PPO policies (``super().loss`` and the PPO mixins' state
+convert), ``TorchLearner`` otherwise, with ``TargetModelsMixin`` in front when the loss reads
+``policy.target_model(s)``. Any other use of the policy, model or dist class makes that hook
+manual; the finding points at the first blocking use and says what replaces it.
 """
 
 from __future__ import annotations
@@ -27,10 +27,14 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.nodes import string_value, walk
-from rlmigrate.codemod.rules._learner_rewrite import SPACES, LearnerRewrite, LearnerUses, RewriteOptions
+from rlmigrate.codemod.rules._learner_rewrite import (
+    SPACES,
+    LearnerRewrite,
+    LearnerUses,
+    RewriteOptions,
+)
 from rlmigrate.codemod.rules._policy_convert import _params, _refs
 
 LEARNER_ARGS = ("loss_fn", "stats_fn", "optimizer_fn", "extra_grad_process_fn")

@@ -54,19 +54,29 @@ class PolicyLossToLearner(Rule):
 
     What it does:
         For ``MyPolicy = build_policy_class(..., loss_fn=..., stats_fn=..., optimizer_fn=...,
-        extra_grad_process_fn=...)`` (or ``build_torch_policy``) whose ``loss_fn`` is a function
-        of this file, and for a ``TorchPolicyV2`` subclass with a ``loss`` method (with
-        ``stats_fn``, ``optimizer``, ``extra_grad_process``; ``self`` plays the policy), it inserts ``class MyPolicyLearner(TorchLearner)`` after the call
-        (``rlmigrate.learner.TorchLearner``; with ``--target ray`` Ray's own). The loss body
-        becomes ``_loss``, called by ``compute_loss_for_module``: calling the model reads
-        ``fwd_out[Columns.ACTION_DIST_INPUTS]``, ``model.value_function()`` is
+        extra_grad_process_fn=..., postprocess_fn=...)`` (or ``build_torch_policy``) whose
+        ``loss_fn`` is a function of this file, and for a ``TorchPolicyV2`` or ``PPOTorchPolicy``
+        subclass with a ``loss`` method (with ``stats_fn``, ``optimizer``, ``extra_grad_process``,
+        ``postprocess_trajectory``; ``self`` plays the policy), it inserts ``class
+        MyPolicyLearner(<base>)`` after the definition (``rlmigrate.learner``; with ``--target
+        ray`` Ray's own). The base is ``PPOTorchLearner`` for a PPO policy (a ``PPOTorchPolicy``
+        subclass, or PPO's ``KLCoeffMixin``/``EntropyCoeffSchedule`` mixed in), else
+        ``TorchLearner``; ``TargetModelsMixin`` joins when the loss reads ``policy.target_model``.
+        The loss body becomes ``_loss``, called by ``compute_loss_for_module``: calling the model
+        on the train batch reads ``fwd_out[Columns.ACTION_DIST_INPUTS]`` (on another input:
+        ``module.forward_train(input)``), ``model.value_function()`` is
         ``module.compute_values(batch)``, ``dist_class(x, model)`` is
         ``module.get_train_action_dist_cls().from_logits(x)``, ``policy.config`` is the
-        Learner's ``config``, tower stats live in ``self.tower_stats``. ``stats_fn``'s dict is
-        logged with ``self.metrics.log_dict``; ``optimizer_fn`` feeds
+        Learner's ``config``, tower stats live in ``self.tower_stats``, ``policy.kl_coeff`` /
+        ``policy.entropy_coeff`` / ``policy.cur_lr`` are the PPO Learner's per-module state,
+        ``super().loss(...)`` is the parent Learner's ``compute_loss_for_module``,
+        ``policy.target_model(x)`` is ``self.target_model(module_id).forward_train(x)``.
+        ``stats_fn``'s dict is logged with ``self.metrics.log_dict``; ``optimizer_fn`` feeds
         ``configure_optimizers_for_module``; an ``extra_grad_process_fn`` that only calls
-        ``apply_grad_clipping`` is the Learner's clipping by ``config["grad_clip"]``. One
-        finding per hook says where it went, or why it stays manual.
+        ``apply_grad_clipping`` is the Learner's clipping by ``config["grad_clip"]``; a
+        postprocessing that is ``compute_gae_for_sample_batch`` is the learner connector piece
+        ``GeneralAdvantageEstimation``. One finding per hook says where it went, or why it
+        stays manual (pointing at the first use that blocks it).
     Why:
         On the new stack the loss, its metrics and the optimizers belong to a Learner; the
         legacy functions read the policy object, which no longer exists there.
@@ -88,9 +98,9 @@ class PolicyLossToLearner(Rule):
                 logits, _ = (fwd_out[Columns.ACTION_DIST_INPUTS], [])
                 return -(module.get_train_action_dist_cls().from_logits(logits).logp(batch["actions"]) * batch["advantages"]).mean()
     Fix safety:
-        review: prove it with ``rlmigrate.testing.assert_loss_equivalent``; hooks that use the
-        policy object otherwise (mixin state such as ``policy.kl_coeff``, layers of the model)
-        are manual.
+        review: prove it with ``rlmigrate verify --loss`` (``assert_loss_equivalent``); hooks
+        that use the policy object otherwise (attributes the Learner does not keep, the policy
+        passed to a helper, layers of the model) are manual.
     """
 
     code = "RLM033"
