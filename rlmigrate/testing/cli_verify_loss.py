@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--module", metavar="CLASS", help="with --loss: the migrated module class "
                         "(default <Policy>RLModule in the migrated file)")
     parser.add_argument("--policy-config", metavar="JSON", help="with --loss: the policy/Learner config")
+    parser.add_argument("--column", action="append", default=[], metavar="NAME=SPACE",
+                        help="with --loss: a train-batch column of the policy's own that its loss reads, drawn "
+                             "from SPACE (e.g. opponent_obs='Box(-1, 1, (4,))'); repeatable")
 
 
 def run_loss(args: argparse.Namespace) -> int:
@@ -46,6 +49,12 @@ def run_loss(args: argparse.Namespace) -> int:
         if not (args.obs_space and args.action_space):
             return fail("--loss needs --obs-space and --action-space", EXIT_USAGE)
         obs, act = parse_space(args.obs_space), parse_space(args.action_space)
+        extra = {}
+        for item in args.column or []:
+            name, sep, space = item.partition("=")
+            if not sep or not name.strip():
+                return fail(f"--column wants NAME=SPACE, got {item!r}", EXIT_USAGE)
+            extra[name.strip()] = parse_space(space)
         config: dict[str, Any] = json.loads(args.policy_config) if args.policy_config else {}
         if not isinstance(config, dict):
             return fail(f"--policy-config must be a JSON object, got {type(config).__name__}", EXIT_USAGE)
@@ -63,7 +72,7 @@ def run_loss(args: argparse.Namespace) -> int:
     except (ReferenceError_, SpaceSyntaxError, json.JSONDecodeError) as err:
         return fail(str(err), EXIT_USAGE)
     try:
-        report = assert_loss_equivalent(policy, learner, examples=args.examples, seed=args.seed,
+        report = assert_loss_equivalent(policy, learner, examples=args.examples, seed=args.seed, extra_columns=extra,
                                         atol=max(args.atol, 1e-5), rtol=max(args.rtol, 1e-4))
     except LossEquivalenceError as err:
         if args.format == "json":
@@ -71,6 +80,8 @@ def run_loss(args: argparse.Namespace) -> int:
         else:
             print(f"DIFFERENT: {err}")
         return EXIT_DIFFERENT
+    except ValueError as err:  # weights that do not line up, an --column shadowing a generated one
+        return fail(str(err), EXIT_USAGE)
     if args.format == "json":
         print(json.dumps({"verdict": "equivalent", "examples": report.examples, "stats": list(report.stats),
                           "gradients": report.gradients, "max_abs": report.max_abs}))

@@ -23,15 +23,18 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BOX4 = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
 D3 = gym.spaces.Discrete(3)
 
-# (fixture file, policy name, action space, module class in the golden file, policy model config)
+# (fixture file, policy name, action space, module class in the golden file, policy model config,
+#  columns of the policy's own its loss reads)
 LEARNER_CASES = [
-    ("policy_model_and_dist.py", "GaussianPolicy", gym.spaces.Box(-1.0, 1.0, (2,), np.float32), None, None),
-    ("policy_sampler.py", "SamplerPolicy", D3, None, None),
-    ("torch_policy_v2.py", "ScaledPolicy", D3, None, None),
-    ("ppo_mixins_loss.py", "PenalisedPPOPolicy", D3, None, None),
-    ("ppo_super_loss.py", "LogitDecayPPOPolicy", D3, "SmallActorCritic", {"custom_model": "small_actor_critic"}),
-    ("target_q_loss.py", "TargetQPolicy", D3, None, None),
-    ("central_critic_postprocess.py", "CentralCriticPolicy", D3, None, None),
+    ("policy_model_and_dist.py", "GaussianPolicy", gym.spaces.Box(-1.0, 1.0, (2,), np.float32), None, None, None),
+    ("policy_sampler.py", "SamplerPolicy", D3, None, None, None),
+    ("torch_policy_v2.py", "ScaledPolicy", D3, None, None, None),
+    ("ppo_mixins_loss.py", "PenalisedPPOPolicy", D3, None, None, None),
+    ("ppo_super_loss.py", "LogitDecayPPOPolicy", D3, "SmallActorCritic", {"custom_model": "small_actor_critic"}, None),
+    ("target_q_loss.py", "TargetQPolicy", D3, None, None, None),
+    ("central_critic_postprocess.py", "CentralCriticPolicy", D3, None, None, None),
+    ("central_value_loss.py", "SharedCriticPPOPolicy", D3, "SharedCriticModel", {"custom_model": "shared_critic_model"},
+     {"other_obs": BOX4}),
 ]
 GENERATED = re.compile(r"^class (\w+)Learner\(.*Learner\):", re.MULTILINE)
 
@@ -45,9 +48,9 @@ def test_every_generated_learner_has_a_case():
     assert generated == {(case[0], case[1]) for case in LEARNER_CASES}
 
 
-@pytest.mark.parametrize("file, policy_name, action_space, module_name, model", LEARNER_CASES,
+@pytest.mark.parametrize("file, policy_name, action_space, module_name, model, extra", LEARNER_CASES,
                          ids=[c[1] for c in LEARNER_CASES])
-def test_generated_learner_is_loss_equivalent(file, policy_name, action_space, module_name, model):
+def test_generated_learner_is_loss_equivalent(file, policy_name, action_space, module_name, model, extra):
     config = {"lr": 1e-3, "gamma": 0.99}
     legacy = load_file(FIXTURES / "legacy" / file, legacy=True)
     torch.manual_seed(0)
@@ -57,5 +60,5 @@ def test_generated_learner_is_loss_equivalent(file, policy_name, action_space, m
     module = getattr(migrated, module_name or f"{policy_name}RLModule")(observation_space=BOX4, action_space=action_space)
     learner = getattr(migrated, f"{policy_name}Learner")(config=config, module=module)
     learner.build()
-    report = assert_loss_equivalent(policy, learner, examples=10)
+    report = assert_loss_equivalent(policy, learner, examples=10, extra_columns=extra)
     assert report.gradients > 0 and report.examples == 10

@@ -55,3 +55,14 @@ def test_ppo_subclass_on_a_registered_model_verifies(capsys):
     code, result = run(capsys, legacy, migrated, "--module", "SmallActorCritic", "--obs-space", "Box(-1, 1, (4,))",
                        "--action-space", "Discrete(3)", "--policy-config", config)
     assert code == 0 and result["verdict"] == "equivalent" and result["stats"] == ["logit_decay"]
+
+
+def test_columns_of_the_policys_own_come_from_column_options(capsys):
+    legacy = f"{FIXTURES / 'legacy' / 'central_value_loss.py'}:SharedCriticPPOPolicy"
+    migrated = f"{FIXTURES / 'expected' / 'central_value_loss.py'}:SharedCriticPPOPolicyLearner"
+    argv = [legacy, migrated, "--module", "SharedCriticModel", "--obs-space", "Box(-1, 1, (4,))",
+            "--action-space", "Discrete(3)", "--policy-config", '{"model": {"custom_model": "shared_critic_model"}}']
+    code, result = run(capsys, *argv, "--column", "other_obs=Box(-1, 1, (4,))")
+    assert code == 0 and result["verdict"] == "equivalent"
+    code, result = run(capsys, *argv, "--column", "other_obs")
+    assert code == 2 and "NAME=SPACE" in result["message"]

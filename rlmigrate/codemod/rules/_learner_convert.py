@@ -80,6 +80,33 @@ def stored_attributes(ctx: FileContext, func: cst.FunctionDef) -> frozenset[str]
     return frozenset(out)
 
 
+def _delegation(ctx: FileContext, loss: cst.FunctionDef) -> tuple[cst.FunctionDef, tuple[str, ...]] | None:
+    """``(helper, its roles)`` when ``loss`` only returns ``helper(...)`` of this file called with
+    its own parameters and ``super()`` (the centralized-critic idiom), else None."""
+    body = loss.body.body if isinstance(loss.body, cst.IndentedBlock) else ()
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return None
+    ret = body[0].body[0]
+    if not (isinstance(ret, cst.Return) and isinstance(ret.value, cst.Call) and isinstance(ret.value.func, cst.Name)):
+        return None
+    helper = ctx.facts.functions.get(ret.value.func.value)
+    own = {p.name.value: role for p, role in zip(_params(loss), ("policy", "model", "dist", "batch"))}
+    if helper is None or len(_params(helper)) != len(ret.value.args):
+        return None
+    roles = []
+    for arg in ret.value.args:
+        value = arg.value
+        if arg.keyword is not None or arg.star:
+            return None
+        if isinstance(value, cst.Name) and value.value in own:
+            roles.append(own[value.value])
+        elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "super" and not value.args:
+            roles.append("base")
+        else:
+            return None
+    return helper, tuple(roles)
+
+
 def _uses_target(ctx: FileContext, func: cst.FunctionDef) -> bool:
     params = _params(func)
     refs = set(_refs(ctx, params[0])) if params else set()
@@ -103,7 +130,7 @@ def _convert(
                 and node not in uses.super_ok:
             return None, _super_problem(func, hook, node, options)
     order = {id(node): i for i, node in enumerate(walk(func.body, into_functions=True))}
-    for role in ("policy", "model", "dist"):
+    for role in ("policy", "base", "model", "dist"):
         for ref in sorted(refs.get(role, ()), key=lambda node: order.get(id(node), -1)):  # first in source order
             if ref not in uses.ok:
                 return None, _blocked(func, hook, role, ref, uses.detail.get(ref), options)
@@ -204,8 +231,12 @@ def generate_learner(
     loss = hooks.get("loss_fn")
     if loss is None:
         return out
+    roles: tuple[str, ...] = ("policy", "model", "dist", "batch")
+    delegated = _delegation(ctx, loss)
+    if delegated is not None:  # loss() only returns helper(self, super(), model, dist_class, train_batch)
+        loss, roles = delegated
     options = RewriteOptions(algorithm=algorithm, stored=stored_attributes(ctx, loss))
-    body, problem = _convert(ctx, loss, ("policy", "model", "dist", "batch"), "loss_fn", options)
+    body, problem = _convert(ctx, loss, roles, "loss_fn", options)
     if body is None:
         out.add("loss_fn", "manual", f"{policy}: no Learner generated: {problem.message}", problem.node)
         return out

@@ -22,6 +22,9 @@ legacy                                                 Learner
 ``policy.is_recurrent()``                              ``module.is_stateful()``
 ``policy.target_model(x)`` / ``target_models[m](x)``   ``(self.target_model(module_id).forward_train(x)[...], [])``
 ``super().loss(model, dist_class, train_batch)``       ``super().compute_loss_for_module(module_id=..., ...)``
+``helper(self, super(), model, dist_class, batch)``    the helper's body, its ``base_policy.loss(...)`` as above
+``model.value_function = lambda: v`` (and restore)     ``module.compute_values = lambda *args, **kwargs: v``
+``model.<method>(...)`` (the model class's own)        ``module.<method>(...)`` (the module keeps the methods)
 ``super().stats_fn(train_batch)``                      ``{}`` (the parent Learner logs its own metrics)
 ``warn_if_infinite_kl_divergence(policy, kl)``         dropped (the PPO Learner checks the KL itself)
 =====================================================  ======================================================
@@ -91,8 +94,14 @@ class LearnerUses(cst.CSTVisitor):
             for arg in node.args[1:]:
                 if self._is(arg.value, "model"):
                     self.ok.add(arg.value)
-        elif isinstance(func, cst.Attribute) and self._is(func.value, "model") and func.attr.value in ("value_function", "is_time_major"):
+        elif isinstance(func, cst.Attribute) and self._is(func.value, "model"):
+            # value_function(), is_time_major(), or a method of the model's own class: the
+            # migrated module keeps the model's methods (verify proves the call computes the same)
             self.ok.add(func.value)
+        elif isinstance(func, cst.Attribute) and self._is(func.value, "base") and func.attr.value == "loss" \
+                and self.options.algorithm:
+            self.ok.add(func.value)
+            self.ok.update(arg.value for arg in node.args if any(self._is(arg.value, r) for r in ("model", "dist")))
         elif isinstance(func, cst.Attribute) and self._is(func.value, "policy") and func.attr.value in ("get_tower_stats", "is_recurrent"):
             self.ok.add(func.value)
         elif self.options.algorithm and (_is_super_call(func, "loss") or _is_super_call(func, "stats_fn")):
@@ -113,8 +122,8 @@ class LearnerUses(cst.CSTVisitor):
         value, attr = node.value, node.attr.value
         if self._is(value, "policy") and attr in self._policy_attrs():
             self.ok.add(value)
-        elif self._is(value, "model") and attr in ("tower_stats", "parameters"):
-            self.ok.add(value)
+        elif self._is(value, "model") and attr in ("tower_stats", "parameters", "value_function"):
+            self.ok.add(value)  # value_function also read/assigned: a centralized critic swaps it around the loss
         elif isinstance(value, cst.Name):
             self.detail.setdefault(value, f"{value.value}.{attr}")
 
@@ -181,10 +190,20 @@ class LearnerRewrite(cst.CSTTransformer):
                 return cst.List([cst.Element(cst.Subscript(N.expression("self.tower_stats"), [cst.SubscriptElement(cst.Index(key))]))])
             if func.attr.value == "is_recurrent":
                 return N.expression("module.is_stateful()")
-        if _is_super_call(func, "loss"):
+        if (_is_super_call(func, "loss") or isinstance(func, cst.Attribute) and func.attr.value == "loss"
+                and self._is(func.value, "base")):
             return N.expression("super().compute_loss_for_module(module_id=module_id, config=config, batch=batch, fwd_out=fwd_out)")
         if _is_super_call(func, "stats_fn"):
             return cst.Dict([])
+        return updated
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        target = original.targets[0].target if len(original.targets) == 1 else None
+        if (isinstance(target, cst.Attribute) and self._is(target.value, "model") and target.attr.value == "value_function"
+                and isinstance(updated.value, cst.Lambda)):
+            # `model.value_function = lambda: v` → compute_values, called as compute_values(batch, embeddings=...)
+            params = cst.Parameters(star_arg=cst.Param(cst.Name("args")), star_kwarg=cst.Param(cst.Name("kwargs")))
+            return updated.with_changes(value=updated.value.with_changes(params=params))
         return updated
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
@@ -197,6 +216,8 @@ class LearnerRewrite(cst.CSTTransformer):
         if self._is(value, "batch") and attr == "count":
             self.ctx.need("Columns")
             return N.expression("len(batch[Columns.OBS])")
+        if self._is(value, "model") and attr == "value_function":
+            return N.expression("module.compute_values")
         if attr == "tower_stats" and (
             self._is(value, "model")
             or (isinstance(value, cst.Attribute) and self._is(value.value, "policy") and value.attr.value == "model")

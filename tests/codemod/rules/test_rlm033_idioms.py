@@ -160,3 +160,30 @@ def test_a_helper_given_the_policy_is_named():
         PPO_IMPORT + "from helpers import central_loss\n"))
     [(status, message, _)] = rlm033(out)
     assert status == "manual" and "passes its policy object `self` to central_loss()" in message
+
+
+def test_a_helper_given_self_and_super_is_inlined_with_its_value_function_swap():
+    out = rewrite(
+        PPO_IMPORT + "\n\n"
+        "def central_loss(policy, base_policy, model, dist_class, train_batch):\n"
+        "    saved = model.value_function\n"
+        "    model.value_function = lambda: policy.model.central_value(train_batch['obs'])\n"
+        "    loss = base_policy.loss(model, dist_class, train_batch)\n"
+        "    model.value_function = saved\n"
+        "    return loss\n\n\n"
+        "class Mine(PPOTorchPolicy):\n"
+        "    def loss(self, model, dist_class, train_batch):\n"
+        "        return central_loss(self, super(), model, dist_class, train_batch)\n")
+    learner = out.text.split("class MineLearner(PPOTorchLearner):")[1]
+    assert "saved = module.compute_values" in learner
+    assert "module.compute_values = lambda *args, **kwargs: module.central_value(batch['obs'])" in learner
+    assert "loss = super().compute_loss_for_module(module_id=module_id" in learner
+    assert "module.compute_values = saved" in learner
+
+
+def test_a_method_of_the_model_class_is_called_on_the_module():
+    out = rewrite(policy_class("TorchPolicyV2", (
+        "    def loss(self, model, dist_class, train_batch):\n"
+        "        logits, _ = model(train_batch)\n"
+        "        return logits.mean() + model.aux_loss()\n")))
+    assert "return logits.mean() + module.aux_loss()" in out.text
