@@ -117,7 +117,8 @@ def postprocess_outcome(
         gae = _only_gae(ctx, hook) or (algorithm == "ppo" and _only_super_postprocess(hook))
         label = f"{hook.name.value}()"
     else:
-        gae, label = _is_gae_name(ctx, hook), "compute_gae_for_sample_batch"
+        gae = _is_gae_name(ctx, hook)
+        label = hook.value if isinstance(hook, cst.Name) else "the postprocess_fn"
     if gae:
         where = ("PPOTorchLearner's learner_connector, as Ray's PPOLearner appends it" if algorithm == "ppo"
                  else "rlmigrate.learner.GeneralAdvantageEstimation(gamma=config['gamma'], lambda_=config['lambda']) "
