@@ -104,6 +104,8 @@ def _delegation(ctx: FileContext, loss: cst.FunctionDef) -> tuple[cst.FunctionDe
             roles.append("base")
         else:
             return None
+    if not {"policy", "model", "dist", "batch"} <= set(roles):
+        return None  # a helper that does not get the whole legacy loss signature is a plain call
     return helper, tuple(roles)
 
 
