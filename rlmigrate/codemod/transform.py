@@ -217,6 +217,9 @@ def _fix_imports(
     shadowed = [
         ImportKey(imp.module, imp.obj, imp.asname)
         for imp in legacy if imp.local in ctx.imports and imp.obj
+        # the target's own import of that name (Ray's torch_distributions lives under a legacy
+        # package path) stays where it is: dropping and re-adding it would move it (not idempotent)
+        and not (imp.obj == imp.local and ctx.target.module_for(imp.local) == imp.module)
     ]
     new_module = drop_shadowed(new_module, shadowed)
     wanted: dict[str, set[str]] = {}

@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rlmigrate.learner.config import LearnerConfig
+    from rlmigrate.learner.connectors import GeneralAdvantageEstimation
     from rlmigrate.learner.learner import DEFAULT_OPTIMIZER, Learner
     from rlmigrate.learner.metrics import MetricsLogger
+    from rlmigrate.learner.ppo import PPOTorchLearner
+    from rlmigrate.learner.schedules import Scheduler
+    from rlmigrate.learner.targets import TargetModelsMixin
     from rlmigrate.learner.torch_learner import TorchLearner, to_torch_batch
 
 _EXPORTS = {
@@ -26,9 +30,24 @@ _EXPORTS = {
     "MetricsLogger": "rlmigrate.learner.metrics",
     "TorchLearner": "rlmigrate.learner.torch_learner",
     "to_torch_batch": "rlmigrate.learner.torch_learner",
+    "PPOTorchLearner": "rlmigrate.learner.ppo",
+    "GeneralAdvantageEstimation": "rlmigrate.learner.connectors",
+    "Scheduler": "rlmigrate.learner.schedules",
+    "TargetModelsMixin": "rlmigrate.learner.targets",
 }
 
-__all__ = ["DEFAULT_OPTIMIZER", "Learner", "LearnerConfig", "MetricsLogger", "TorchLearner", "to_torch_batch"]
+__all__ = [
+    "DEFAULT_OPTIMIZER",
+    "GeneralAdvantageEstimation",
+    "Learner",
+    "LearnerConfig",
+    "MetricsLogger",
+    "PPOTorchLearner",
+    "Scheduler",
+    "TargetModelsMixin",
+    "TorchLearner",
+    "to_torch_batch",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--module", metavar="CLASS", help="with --loss: the migrated module class "
                         "(default <Policy>RLModule in the migrated file)")
     parser.add_argument("--policy-config", metavar="JSON", help="with --loss: the policy/Learner config")
+    parser.add_argument("--column", action="append", default=[], metavar="NAME=SPACE",
+                        help="with --loss: a train-batch column of the policy's own that its loss reads, drawn "
+                             "from SPACE (e.g. opponent_obs='Box(-1, 1, (4,))'); repeatable")
 
 
 def run_loss(args: argparse.Namespace) -> int:
@@ -46,22 +49,30 @@ def run_loss(args: argparse.Namespace) -> int:
         if not (args.obs_space and args.action_space):
             return fail("--loss needs --obs-space and --action-space", EXIT_USAGE)
         obs, act = parse_space(args.obs_space), parse_space(args.action_space)
+        extra = {}
+        for item in args.column or []:
+            name, sep, space = item.partition("=")
+            if not sep or not name.strip():
+                return fail(f"--column wants NAME=SPACE, got {item!r}", EXIT_USAGE)
+            extra[name.strip()] = parse_space(space)
         config: dict[str, Any] = json.loads(args.policy_config) if args.policy_config else {}
         if not isinstance(config, dict):
             return fail(f"--policy-config must be a JSON object, got {type(config).__name__}", EXIT_USAGE)
         policy_cls, _ = load_reference(args.legacy, legacy=True)
+        # built before the migrated file loads: a rewritten file re-registers its custom model names
+        # (register_custom_model kept, now naming the migrated class), which the policy must not see
+        policy = policy_cls(obs, act, dict(config))
         learner_cls, migrated = load_reference(args.migrated, legacy=True)
         module_name = args.module or f"{policy_cls.__name__}RLModule"
         if not hasattr(migrated, module_name):
             return fail(f"{args.migrated.split(':')[0]} has no module class {module_name!r}; pass --module", EXIT_USAGE)
-        policy = policy_cls(obs, act, dict(config))
         module = getattr(migrated, module_name)(observation_space=obs, action_space=act)
         learner = learner_cls(config=dict(config), module=module)
         learner.build()
     except (ReferenceError_, SpaceSyntaxError, json.JSONDecodeError) as err:
         return fail(str(err), EXIT_USAGE)
     try:
-        report = assert_loss_equivalent(policy, learner, examples=args.examples, seed=args.seed,
+        report = assert_loss_equivalent(policy, learner, examples=args.examples, seed=args.seed, extra_columns=extra,
                                         atol=max(args.atol, 1e-5), rtol=max(args.rtol, 1e-4))
     except LossEquivalenceError as err:
         if args.format == "json":
@@ -69,6 +80,8 @@ def run_loss(args: argparse.Namespace) -> int:
         else:
             print(f"DIFFERENT: {err}")
         return EXIT_DIFFERENT
+    except ValueError as err:  # weights that do not line up, an --column shadowing a generated one
+        return fail(str(err), EXIT_USAGE)
     if args.format == "json":
         print(json.dumps({"verdict": "equivalent", "examples": report.examples, "stats": list(report.stats),
                           "gradients": report.gradients, "max_abs": report.max_abs}))

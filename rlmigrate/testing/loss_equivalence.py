@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from rlmigrate.core.constants import DEFAULT_MODULE_ID
 from rlmigrate.testing.train_batches import train_batches
-from rlmigrate.testing.transfer import transfer_weights
+from rlmigrate.testing.transfer import WeightTransferError, transfer_weights
 
 __all__ = ["LossEquivalenceError", "LossEquivalenceReport", "assert_loss_equivalent"]
 
@@ -147,6 +147,7 @@ def assert_loss_equivalent(
     stats: bool | Mapping[str, str] = True,
     ignore_stats: Iterable[str] = (),
     columns: Iterable[str] | None = None,
+    extra_columns: Mapping[str, Any] | None = None,
     batch_size: int = 8,
     examples: int = 20,
     weight_map: Any = None,
@@ -168,6 +169,8 @@ def assert_loss_equivalent(
             same name; a ``{legacy_name: learner_name}`` mapping renames; ``False`` skips stats.
         ignore_stats: legacy stat names not compared (e.g. a batch size the Learner logs elsewhere).
         columns: train-batch columns to generate (default: all of ``TRAIN_COLUMNS``).
+        extra_columns: ``{name: gymnasium space}`` for columns of the policy's own that its loss
+            reads (what its postprocessing adds, e.g. ``opponent_obs``), drawn from the space.
         weight_map: passed to :func:`~rlmigrate.testing.transfer.transfer_weights` as ``mapping``.
         transfer: copy the legacy weights into the module first (``False``: they already agree
             and parameters pair by name).
@@ -182,7 +185,9 @@ def assert_loss_equivalent(
     Raises:
         LossEquivalenceError: naming each differing quantity (loss, ``stat <name>``,
             ``grad <param>``) with both values, for the smallest batch hypothesis finds.
-        WeightTransferError: when the weights do not line up by name.
+        WeightTransferError: when the weights do not line up by name (legacy weights without a
+            counterpart are accepted only when every module weight is filled; the legacy loss
+            must then have zero gradient for them, or that is reported as a difference).
     """
     if isinstance(legacy_policy, type) or not hasattr(legacy_policy, "model"):
         raise TypeError(f"assert_loss_equivalent() needs a legacy policy instance with .model, got {legacy_policy!r}")
@@ -190,11 +195,19 @@ def assert_loss_equivalent(
         learner.build()
     module = learner.module[module_id]
     model = legacy_policy.model
+    unused: list[str] = []  # legacy weights with no counterpart: the legacy loss must not touch them
     if transfer:
-        pairs = [(s, t) for s, t in transfer_weights(model, module, mapping=weight_map).pairs]
+        try:
+            pairs = [(s, t) for s, t in transfer_weights(model, module, mapping=weight_map).pairs]
+        except WeightTransferError:
+            report = transfer_weights(model, module, mapping=weight_map, strict=False)
+            if report.unfilled_target:  # a module weight left as initialised: nothing to compare
+                raise
+            pairs, unused = list(report.pairs), list(report.unused_source)
     else:
         pairs = [(name, name) for name, _ in model.named_parameters()]
     legacy_params = dict(model.named_parameters())
+    unused = [name for name in unused if name in legacy_params]
     module_params = dict(module.named_parameters())
     pairs = [(s, t) for s, t in pairs if s in legacy_params and t in module_params]
     rename = dict(stats) if isinstance(stats, Mapping) else {}
@@ -209,11 +222,15 @@ def assert_loss_equivalent(
     def check(batch: dict[str, Any]) -> None:
         torch.manual_seed(seed)
         legacy_loss, legacy_stats = _legacy_side(legacy_policy, loss_fn, stats_fn, batch)
-        legacy_grads = _grads(legacy_loss, [legacy_params[s] for s, _ in pairs])
+        legacy_all = _grads(legacy_loss, [legacy_params[s] for s, _ in pairs] + [legacy_params[n] for n in unused])
+        legacy_grads, untouched = legacy_all[: len(pairs)], legacy_all[len(pairs):]
         torch.manual_seed(seed)
         new_loss, new_stats = _migrated_side(learner, module_id, batch)
         new_grads = _grads(new_loss, [module_params[t] for _, t in pairs])
-        problems: list[str] = []
+        problems: list[str] = [
+            f"grad {name}: the legacy loss depends on this weight, which has no counterpart in the module"
+            for name, grad in zip(unused, untouched) if bool(torch.any(grad != 0))
+        ]
         a, b = _number(legacy_loss), _number(new_loss)
         if not close(a, b):
             problems.append(f"loss: legacy {a.tolist()} vs migrated {b.tolist()}")
@@ -251,7 +268,8 @@ def assert_loss_equivalent(
         counts["rows"] += len(next(iter(batch.values()))) if batch else 0
 
     strategy = train_batches(
-        legacy_policy.observation_space, legacy_policy.action_space, columns=columns, batch_size=batch_size
+        legacy_policy.observation_space, legacy_policy.action_space, columns=columns, batch_size=batch_size,
+        extra=extra_columns,
     )
     run = settings(
         max_examples=examples,

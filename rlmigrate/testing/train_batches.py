@@ -15,7 +15,7 @@ their sources when both are drawn: ``action_prob = exp(action_logp)``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -71,6 +71,7 @@ def train_batches(
     *,
     columns: Iterable[str] | None = None,
     batch_size: int | st.SearchStrategy[int] = 8,
+    extra: Mapping[str, gym.Space] | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Train batches of numpy columns (see the module docstring for shapes).
 
@@ -78,14 +79,20 @@ def train_batches(
         observation_space / action_space: the policy's spaces (``obs``/``actions`` lie in them).
         columns: which of :data:`TRAIN_COLUMNS` to generate (default: all).
         batch_size: ``B`` (an int or a strategy of ints).
+        extra: columns of the policy's own, ``{name: space}``, each ``(B, *space.shape)``
+            drawn from its space (e.g. a centralized critic's ``opponent_obs``).
 
     Raises:
-        ValueError: naming an unknown column.
+        ValueError: naming an unknown column (or an extra one that shadows a known column).
     """
     wanted = tuple(TRAIN_COLUMNS if columns is None else columns)
     unknown = sorted(set(wanted) - set(TRAIN_COLUMNS))
     if unknown:
         raise ValueError(f"train_batches(): unknown columns {unknown}; known: {list(TRAIN_COLUMNS)}")
+    extra = dict(extra or {})
+    shadowing = sorted(set(extra) & set(TRAIN_COLUMNS))
+    if shadowing:
+        raise ValueError(f"train_batches(): extra columns {shadowing} are generated already; drop them from extra")
     sizes = batch_size if isinstance(batch_size, st.SearchStrategy) else st.just(int(batch_size))
     width = dist_input_dim(action_space) if "action_dist_inputs" in wanted else 0
 
@@ -104,6 +111,8 @@ def train_batches(
                 parts[name] = _floats(name, (b, width))
             else:
                 parts[name] = _floats(name, (b,))
+        for name, space in extra.items():
+            parts[name] = _struct_observations(space, (b,))
         return st.fixed_dictionaries(parts).map(_consistent)
 
     return sizes.flatmap(for_size)

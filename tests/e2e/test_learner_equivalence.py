@@ -1,12 +1,14 @@
 """Every Learner the codemod generates in the golden fixtures computes the legacy loss.
 
 Legacy fixture (through the shim) vs its golden rewrite: the policy's ``loss_fn``/``stats_fn``
-against ``<Policy>Learner.compute_loss_for_module`` on the generated ``<Policy>RLModule``,
-same weights, hypothesis train batches: loss, stats and gradients must agree.
+against ``<Policy>Learner.compute_loss_for_module`` on the generated ``<Policy>RLModule`` (or
+the migrated model class the policy's config names), same weights, hypothesis train batches:
+loss, stats and gradients must agree.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gymnasium as gym
@@ -19,33 +21,44 @@ from rlmigrate.testing.loss_equivalence import assert_loss_equivalent
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BOX4 = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+D3 = gym.spaces.Discrete(3)
 
-# (fixture file, policy name, action space)
+# (fixture file, policy name, action space, module class in the golden file, policy model config,
+#  columns of the policy's own its loss reads)
 LEARNER_CASES = [
-    ("policy_model_and_dist.py", "GaussianPolicy", gym.spaces.Box(-1.0, 1.0, (2,), np.float32)),
-    ("policy_sampler.py", "SamplerPolicy", gym.spaces.Discrete(3)),
-    ("torch_policy_v2.py", "ScaledPolicy", gym.spaces.Discrete(3)),
+    ("policy_model_and_dist.py", "GaussianPolicy", gym.spaces.Box(-1.0, 1.0, (2,), np.float32), None, None, None),
+    ("policy_sampler.py", "SamplerPolicy", D3, None, None, None),
+    ("torch_policy_v2.py", "ScaledPolicy", D3, None, None, None),
+    ("ppo_mixins_loss.py", "PenalisedPPOPolicy", D3, None, None, None),
+    ("ppo_super_loss.py", "LogitDecayPPOPolicy", D3, "SmallActorCritic", {"custom_model": "small_actor_critic"}, None),
+    ("target_q_loss.py", "TargetQPolicy", D3, None, None, None),
+    ("central_critic_postprocess.py", "CentralCriticPolicy", D3, None, None, None),
+    ("central_value_loss.py", "SharedCriticPPOPolicy", D3, "SharedCriticModel", {"custom_model": "shared_critic_model"},
+     {"other_obs": BOX4}),
 ]
+GENERATED = re.compile(r"^class (\w+)Learner\(.*Learner\):", re.MULTILINE)
 
 
 def test_every_generated_learner_has_a_case():
     generated = {
-        (path.name, line.split("(")[0].removeprefix("class ").removesuffix("Learner"))
+        (path.name, name)
         for path in (FIXTURES / "expected").glob("*.py")
-        for line in path.read_text().splitlines()
-        if line.startswith("class ") and "(TorchLearner)" in line
+        for name in GENERATED.findall(path.read_text())
     }
-    assert generated == {(f, p) for f, p, _ in LEARNER_CASES}
+    assert generated == {(case[0], case[1]) for case in LEARNER_CASES}
 
 
-@pytest.mark.parametrize("file, policy_name, action_space", LEARNER_CASES, ids=[c[1] for c in LEARNER_CASES])
-def test_generated_learner_is_loss_equivalent(file, policy_name, action_space):
+@pytest.mark.parametrize("file, policy_name, action_space, module_name, model, extra", LEARNER_CASES,
+                         ids=[c[1] for c in LEARNER_CASES])
+def test_generated_learner_is_loss_equivalent(file, policy_name, action_space, module_name, model, extra):
+    config = {"lr": 1e-3, "gamma": 0.99}
     legacy = load_file(FIXTURES / "legacy" / file, legacy=True)
-    migrated = load_file(FIXTURES / "expected" / file, legacy=True)
     torch.manual_seed(0)
-    policy = getattr(legacy, policy_name)(BOX4, action_space, {"lr": 1e-3})
-    module = getattr(migrated, f"{policy_name}RLModule")(observation_space=BOX4, action_space=action_space)
-    learner = getattr(migrated, f"{policy_name}Learner")(config={"lr": 1e-3}, module=module)
+    # built before the golden file loads: both register the same custom model name
+    policy = getattr(legacy, policy_name)(BOX4, action_space, {**config, **({"model": model} if model else {})})
+    migrated = load_file(FIXTURES / "expected" / file, legacy=True)
+    module = getattr(migrated, module_name or f"{policy_name}RLModule")(observation_space=BOX4, action_space=action_space)
+    learner = getattr(migrated, f"{policy_name}Learner")(config=config, module=module)
     learner.build()
-    report = assert_loss_equivalent(policy, learner, examples=10)
+    report = assert_loss_equivalent(policy, learner, examples=10, extra_columns=extra)
     assert report.gradients > 0 and report.examples == 10

@@ -44,3 +44,25 @@ def test_usage_errors(capsys, extra, message):
     argv = [LEGACY, f"{FIXTURES / 'expected' / 'policy_sampler.py'}:SamplerPolicyLearner", *extra]
     code, result = run(capsys, *argv)
     assert code == 2 and result["verdict"] == "error" and message in result["message"]
+
+
+def test_ppo_subclass_on_a_registered_model_verifies(capsys):
+    # the golden file re-registers "small_actor_critic" with the migrated class: the legacy
+    # policy must be built before it loads
+    legacy = f"{FIXTURES / 'legacy' / 'ppo_super_loss.py'}:LogitDecayPPOPolicy"
+    migrated = f"{FIXTURES / 'expected' / 'ppo_super_loss.py'}:LogitDecayPPOPolicyLearner"
+    config = '{"lr": 0.001, "model": {"custom_model": "small_actor_critic"}}'
+    code, result = run(capsys, legacy, migrated, "--module", "SmallActorCritic", "--obs-space", "Box(-1, 1, (4,))",
+                       "--action-space", "Discrete(3)", "--policy-config", config)
+    assert code == 0 and result["verdict"] == "equivalent" and result["stats"] == ["logit_decay"]
+
+
+def test_columns_of_the_policys_own_come_from_column_options(capsys):
+    legacy = f"{FIXTURES / 'legacy' / 'central_value_loss.py'}:SharedCriticPPOPolicy"
+    migrated = f"{FIXTURES / 'expected' / 'central_value_loss.py'}:SharedCriticPPOPolicyLearner"
+    argv = [legacy, migrated, "--module", "SharedCriticModel", "--obs-space", "Box(-1, 1, (4,))",
+            "--action-space", "Discrete(3)", "--policy-config", '{"model": {"custom_model": "shared_critic_model"}}']
+    code, result = run(capsys, *argv, "--column", "other_obs=Box(-1, 1, (4,))")
+    assert code == 0 and result["verdict"] == "equivalent"
+    code, result = run(capsys, *argv, "--column", "other_obs")
+    assert code == 2 and "NAME=SPACE" in result["message"]

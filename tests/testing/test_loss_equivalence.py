@@ -234,3 +234,47 @@ def test_train_batches_shapes_and_ranges(batch: dict[str, np.ndarray]) -> None:
     assert batch["action_dist_inputs"].shape == (5, dist_input_dim(gym.spaces.Box(-2.0, 2.0, (2,))))
     assert (batch["action_logp"] <= 0).all() and np.allclose(batch["action_prob"], np.exp(batch["action_logp"]))
     assert batch["dones"].dtype == np.bool_ and batch["rewards"].dtype == np.float32
+
+
+class ExtraWeightModel(ACModel):
+    """A legacy model with one more layer than the module: unused by the loss, or used."""
+
+    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+        super().__init__(obs_space, action_space, num_outputs, model_config, name)
+        self.aux = nn.Linear(obs_space.shape[0], 1)
+
+    def forward(self, input_dict, state, seq_lens):
+        logits, state = super().forward(input_dict, state, seq_lens)
+        if self.model_config.get("custom_model_config", {}).get("use_aux"):
+            logits = logits + self.aux(self._obs)
+        return logits, state
+
+
+@pytest.mark.parametrize("use_aux", [False, True], ids=["unused", "used"])
+def test_legacy_weights_without_counterpart_must_not_reach_the_loss(use_aux: bool) -> None:
+    from shim.models.catalog import ModelCatalog
+
+    ModelCatalog.register_custom_model("h12_extra_weight_model", ExtraWeightModel)
+    cls = build_torch_policy("A2CExtra", loss_fn=a2c_loss, stats_fn=a2c_stats)
+    torch.manual_seed(1)
+    policy = cls(OBS, ACT, {**CONFIG, "model": {"custom_model": "h12_extra_weight_model",
+                                                "custom_model_config": {"use_aux": use_aux}}})
+    if not use_aux:
+        assert assert_loss_equivalent(policy, learner(A2CLearner), examples=3).gradients == 4
+        return
+    with pytest.raises(LossEquivalenceError) as info:
+        assert_loss_equivalent(policy, learner(A2CLearner), examples=3, shrink=False)
+    assert any(p.startswith("grad aux.") and "the legacy loss depends on this weight" in p for p in info.value.problems), info.value.problems
+
+
+@settings(max_examples=10, deadline=None)
+@given(train_batches(OBS, ACT, columns=["obs"], batch_size=3,
+                     extra={"opponent_obs": OBS, "opponent_action": ACT}))
+def test_extra_columns_are_drawn_from_their_spaces(batch: dict[str, np.ndarray]) -> None:
+    assert batch["opponent_obs"].shape == (3, 4) and OBS.contains(batch["opponent_obs"][0])
+    assert batch["opponent_action"].shape == (3,) and all(ACT.contains(int(a)) for a in batch["opponent_action"])
+
+
+def test_extra_column_shadowing_a_generated_one_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"extra columns \['obs'\]"):
+        train_batches(OBS, ACT, extra={"obs": OBS})

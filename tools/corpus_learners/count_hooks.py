@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def main(root: Path) -> int:
     counts: dict[tuple[str, str], int] = collections.Counter()
     reasons: dict[str, int] = collections.Counter()
     learners = files = 0
+    losses: list[tuple[str, str, str, str]] = []  # (file, policy, status, message) per loss hook
     for rel in sorted(index):
         path = root / rel
         if not path.is_file():
@@ -44,18 +46,26 @@ def main(root: Path) -> int:
             print(f"{rel}: {type(err).__name__}: {err}", file=sys.stderr)
             continue
         files += 1
-        learners += out.text.count("(TorchLearner):") if out.text else 0
+        learners += len(re.findall(r"^class \w+Learner\(.*Learner\):", out.text or "", re.MULTILINE))
         for f in out.findings:
             if f.code not in ("RLM032", "RLM033"):
                 continue
             hook = _hook_of(f.message)
             counts[(hook, "converted (review)" if f.status == "review" else "manual")] += 1
+            if f.code == "RLM033" and hook in ("loss_fn", "loss"):
+                policy, _, rest = f.message.partition(": ")
+                losses.append((f"{rel}:{f.line}", policy, f.status, rest))
             if f.status == "manual" and f.code == "RLM033":
-                reasons[f.message.split(": ", 2)[-1][:110]] += 1
+                reasons[f.message.partition(": ")[2][:110]] += 1
     print(f"corpus files rewritten: {files}; generated Learner classes: {learners}")
     print(f"{'hook':<24} {'converted (review)':>18} {'manual':>8}")
     for hook in sorted({h for h, _ in counts}):
         print(f"{hook:<24} {counts[(hook, 'converted (review)')]:>18} {counts[(hook, 'manual')]:>8}")
+    if losses:
+        print(f"\ncustom losses: {len(losses)}, Learner generated for "
+              f"{sum(status == 'review' for _, _, status, _ in losses)} (verify --loss decides which are proven)")
+        for where, policy, status, message in sorted(losses):
+            print(f"  {policy:<34} {'Learner' if status == 'review' else 'manual':<8} {where}\n      {message[:220]}")
     if reasons:
         print("\nRLM033 manual reasons:")
         for reason, n in reasons.most_common():

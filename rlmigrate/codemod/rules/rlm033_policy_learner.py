@@ -5,8 +5,14 @@ from __future__ import annotations
 import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL, REVIEW
+from rlmigrate.codemod.rules._learner_bases import (
+    PPO_MIXINS,
+    is_learner_policy,
+    policy_algorithm,
+    postprocess_outcome,
+)
 from rlmigrate.codemod.rules._learner_convert import LEARNER_ARGS, LEARNER_METHODS, generate_learner
-from rlmigrate.codemod.rules._policy_rules import builder_call, is_torch_policy
+from rlmigrate.codemod.rules._policy_rules import builder_call
 from rlmigrate.codemod.rules.base import Rule
 
 
@@ -20,15 +26,27 @@ def method_hooks(node: cst.ClassDef) -> dict[str, cst.FunctionDef]:
     return hooks
 
 
-def learner_hooks(ctx, call: cst.Call) -> dict[str, cst.FunctionDef]:  # noqa: ANN001 - FileContext
-    """``{hook: function}`` for the learner hooks a builder call names (functions of this file)."""
-    hooks = {}
+def learner_hooks(ctx, call: cst.Call) -> dict[str, cst.FunctionDef | cst.Name]:  # noqa: ANN001 - FileContext
+    """``{hook: function}`` for the learner hooks a builder call names (functions of this file;
+    ``postprocess_fn`` also as an imported name such as ``compute_gae_for_sample_batch``)."""
+    hooks: dict[str, cst.FunctionDef | cst.Name] = {}
     for arg in call.args:
-        if arg.keyword and arg.keyword.value in LEARNER_ARGS and isinstance(arg.value, cst.Name):
+        if arg.keyword and arg.keyword.value in (*LEARNER_ARGS, "postprocess_fn") and isinstance(arg.value, cst.Name):
             func = ctx.facts.functions.get(arg.value.value)
             if func is not None:
                 hooks[arg.keyword.value] = func
+            elif arg.keyword.value == "postprocess_fn":
+                hooks[arg.keyword.value] = arg.value
     return hooks
+
+
+def builder_algorithm(ctx, call: cst.Call) -> str | None:  # noqa: ANN001 - FileContext
+    """``"ppo"`` when a builder's ``mixins=[...]`` holds PPO's ``KLCoeffMixin``/``EntropyCoeffSchedule``."""
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value == "mixins" and isinstance(arg.value, (cst.List, cst.Tuple)):
+            if any(ctx.legacy_symbols(element.value) & PPO_MIXINS for element in arg.value.elements):
+                return "ppo"
+    return None
 
 
 class PolicyLossToLearner(Rule):
@@ -36,19 +54,29 @@ class PolicyLossToLearner(Rule):
 
     What it does:
         For ``MyPolicy = build_policy_class(..., loss_fn=..., stats_fn=..., optimizer_fn=...,
-        extra_grad_process_fn=...)`` (or ``build_torch_policy``) whose ``loss_fn`` is a function
-        of this file, and for a ``TorchPolicyV2`` subclass with a ``loss`` method (with
-        ``stats_fn``, ``optimizer``, ``extra_grad_process``; ``self`` plays the policy), it inserts ``class MyPolicyLearner(TorchLearner)`` after the call
-        (``rlmigrate.learner.TorchLearner``; with ``--target ray`` Ray's own). The loss body
-        becomes ``_loss``, called by ``compute_loss_for_module``: calling the model reads
-        ``fwd_out[Columns.ACTION_DIST_INPUTS]``, ``model.value_function()`` is
+        extra_grad_process_fn=..., postprocess_fn=...)`` (or ``build_torch_policy``) whose
+        ``loss_fn`` is a function of this file, and for a ``TorchPolicyV2`` or ``PPOTorchPolicy``
+        subclass with a ``loss`` method (with ``stats_fn``, ``optimizer``, ``extra_grad_process``,
+        ``postprocess_trajectory``; ``self`` plays the policy), it inserts ``class
+        MyPolicyLearner(<base>)`` after the definition (``rlmigrate.learner``; with ``--target
+        ray`` Ray's own). The base is ``PPOTorchLearner`` for a PPO policy (a ``PPOTorchPolicy``
+        subclass, or PPO's ``KLCoeffMixin``/``EntropyCoeffSchedule`` mixed in), else
+        ``TorchLearner``; ``TargetModelsMixin`` joins when the loss reads ``policy.target_model``.
+        The loss body becomes ``_loss``, called by ``compute_loss_for_module``: calling the model
+        on the train batch reads ``fwd_out[Columns.ACTION_DIST_INPUTS]`` (on another input:
+        ``module.forward_train(input)``), ``model.value_function()`` is
         ``module.compute_values(batch)``, ``dist_class(x, model)`` is
         ``module.get_train_action_dist_cls().from_logits(x)``, ``policy.config`` is the
-        Learner's ``config``, tower stats live in ``self.tower_stats``. ``stats_fn``'s dict is
-        logged with ``self.metrics.log_dict``; ``optimizer_fn`` feeds
+        Learner's ``config``, tower stats live in ``self.tower_stats``, ``policy.kl_coeff`` /
+        ``policy.entropy_coeff`` / ``policy.cur_lr`` are the PPO Learner's per-module state,
+        ``super().loss(...)`` is the parent Learner's ``compute_loss_for_module``,
+        ``policy.target_model(x)`` is ``self.target_model(module_id).forward_train(x)``.
+        ``stats_fn``'s dict is logged with ``self.metrics.log_dict``; ``optimizer_fn`` feeds
         ``configure_optimizers_for_module``; an ``extra_grad_process_fn`` that only calls
-        ``apply_grad_clipping`` is the Learner's clipping by ``config["grad_clip"]``. One
-        finding per hook says where it went, or why it stays manual.
+        ``apply_grad_clipping`` is the Learner's clipping by ``config["grad_clip"]``; a
+        postprocessing that is ``compute_gae_for_sample_batch`` is the learner connector piece
+        ``GeneralAdvantageEstimation``. One finding per hook says where it went, or why it
+        stays manual (pointing at the first use that blocks it).
     Why:
         On the new stack the loss, its metrics and the optimizers belong to a Learner; the
         legacy functions read the policy object, which no longer exists there.
@@ -70,9 +98,9 @@ class PolicyLossToLearner(Rule):
                 logits, _ = (fwd_out[Columns.ACTION_DIST_INPUTS], [])
                 return -(module.get_train_action_dist_cls().from_logits(logits).logp(batch["actions"]) * batch["advantages"]).mean()
     Fix safety:
-        review: prove it with ``rlmigrate.testing.assert_loss_equivalent``; hooks that use the
-        policy object otherwise (mixin state such as ``policy.kl_coeff``, layers of the model)
-        are manual.
+        review: prove it with ``rlmigrate verify --loss`` (``assert_loss_equivalent``); hooks
+        that use the policy object otherwise (attributes the Learner does not keep, the policy
+        passed to a helper, layers of the model) are manual.
     """
 
     code = "RLM033"
@@ -90,19 +118,23 @@ class PolicyLossToLearner(Rule):
             return
         name, call = found
         args = {arg.keyword.value: arg for arg in call.args if arg.keyword}
-        self._generate(name, learner_hooks(self.ctx, call), args, node)
+        self._generate(name, learner_hooks(self.ctx, call), args, node, builder_algorithm(self.ctx, call))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if is_torch_policy(self.ctx, node):
+        if is_learner_policy(self.ctx, node):
             hooks = method_hooks(node)
-            self._generate(node.name.value, hooks, dict(hooks), node)
+            self._generate(node.name.value, hooks, dict(hooks), node, policy_algorithm(self.ctx, node))
 
-    def _generate(self, name: str, hooks: dict, anchors: dict, node: cst.CSTNode) -> None:
+    def _generate(self, name: str, hooks: dict, anchors: dict, node: cst.CSTNode, algorithm: str | None) -> None:
         if "loss_fn" not in hooks or f"{name}Learner" in self.ctx.facts.classes:
             return  # nothing to train, or generated in an earlier run (idempotence)
-        generated = generate_learner(self.ctx, name, hooks)
-        for hook, status, message in generated.outcomes:
-            self.report(anchors.get(hook, node), MANUAL if status == "manual" else REVIEW, message)
+        functions = {hook: func for hook, func in hooks.items() if isinstance(func, cst.FunctionDef)}
+        generated = generate_learner(self.ctx, name, functions, algorithm=algorithm)
+        if "postprocess_fn" in hooks:
+            status, message = postprocess_outcome(self.ctx, name, hooks["postprocess_fn"], algorithm)
+            generated.add("postprocess_fn", status, message)
+        for hook, status, message, at in generated.outcomes:
+            self.report(at or anchors.get(hook, node), MANUAL if status == "manual" else REVIEW, message)
         if generated.node is not None:
             self._pending.append((name, generated.node))
 

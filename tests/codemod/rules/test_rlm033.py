@@ -90,7 +90,8 @@ def test_findings_per_hook_and_manual_reason(sides):
     hooks = {msg.split(":")[1].split()[0] for status, msg in rlm033 if status == "review"}
     assert hooks == {"loss_fn", "stats_fn", "optimizer_fn", "extra_grad_process_fn"}
     manual = [msg for status, msg in rlm033 if status == "manual"]
-    assert len(manual) == 1 and "KLPolicy" in manual[0] and "policy argument" in manual[0]
+    assert len(manual) == 1 and "KLPolicy" in manual[0] and "`policy.kl_coeff`" in manual[0]
+    assert "no KLCoeffMixin/PPO base" in manual[0]  # says what would have made it convert
     # RLM032 does not repeat what RLM033 reported
     assert not [f for f in out.findings if f.code == "RLM032" and "A2CPolicy" in f.message]
 
@@ -107,8 +108,9 @@ def test_target_ray_imports_rays_torch_learner_and_is_idempotent():
 @pytest.mark.parametrize(
     "body, reason",
     [
-        ("    logits, _ = model(train_batch)\n    return model.pi.weight.sum() + logits.mean()\n", "model argument"),
-        ("    return helper(dist_class)\n", "dist argument"),
+        ("    logits, _ = model(train_batch)\n    return model.pi.weight.sum() + logits.mean()\n",
+         "uses its model as `model.pi`"),
+        ("    return helper(dist_class)\n", "passes its dist object `dist_class` to helper()"),
     ],
 )
 def test_unconvertible_losses_stay_manual(body: str, reason: str):
