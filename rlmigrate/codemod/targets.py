@@ -29,6 +29,8 @@ _RAY_MODULES = {
 }
 
 _RAY_MODULES["TorchLearner"] = "ray.rllib.core.learner.torch.torch_learner"
+# the default module a policy on RLlib's default model acts with (see algorithm_policies.py)
+_RAY_MODULES["PPOTorchRLModule"] = "ray.rllib.algorithms.ppo.torch.ppo_torch_rl_module"
 # Names the flat ``rlmigrate`` package does not carry (they live in a sub-package).
 _RLMIGRATE_MODULES = {"TorchLearner": "rlmigrate.learner"}
 

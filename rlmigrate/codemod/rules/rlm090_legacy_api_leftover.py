@@ -9,6 +9,7 @@ import libcst as cst
 from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.rules._model_kinds import classify
+from rlmigrate.codemod.rules._policy_model import resolve_algorithm
 from rlmigrate.codemod.rules.base import Rule
 
 # base-class symbol -> what to do instead (a subclass of it has no mechanical rewrite)
@@ -80,6 +81,8 @@ class LegacyApiLeftover(Rule):
             self.ctx.legacy_symbols(arg.value) & TORCH_POLICY_BASES for arg in node.bases
         ):
             return  # the model and policy rules report these
+        if self.ctx.is_selected("RLM034") and any(resolve_algorithm(self.ctx, a.value) for a in node.bases):
+            return  # an algorithm policy's subclass: RLM034 reports it
         for arg in node.bases:
             symbols = self.ctx.legacy_symbols(arg.value)
             if symbols and not symbols & {"TorchPolicy", "TorchPolicyV2", "TorchDistributionWrapper",
@@ -131,6 +134,9 @@ class LegacyApiLeftover(Rule):
         if not isinstance(node.func, (cst.Name, cst.Attribute)):
             return
         tail = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
+        if (tail == "with_updates" and self.ctx.is_selected("RLM034") and isinstance(node.func, cst.Attribute)
+                and resolve_algorithm(self.ctx, node.func.value) is not None):
+            return  # RLM034 reports it
         if tail == "with_updates" and getattr(self.ctx.facts, "uses_legacy_packages", False):
             self.report(node, MANUAL,
                         f"{_named(node)}with_updates() derives a legacy policy/trainer template "
