@@ -19,7 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rlmigrate.testing.transfer import TransferReport, WeightTransferError, source_state, transfer_weights
+from rlmigrate.testing.transfer import (
+    TransferReport,
+    WeightTransferError,
+    source_state,
+    transfer_weights,
+)
 
 __all__ = ["default_weight_mapping", "transfer_default_weights"]
 
