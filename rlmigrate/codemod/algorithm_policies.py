@@ -29,17 +29,21 @@ class AlgorithmPolicy:
             model computed (``None``: there is none; ``why_not`` says what to do).
         acting: one line on the acting semantics, quoted in findings.
         why_not: for ``module is None``: what blocks a generated module and what replaces it.
+        separate_value_layers: the default model's value branch is apart from the policy
+            layers (``vf_share_layers=False``): PPOConfig sets it; every other algorithm keeps
+            ``MODEL_DEFAULTS`` (shared, as the new stack's default).
     """
 
     family: str
     module: str | None
     acting: str
     why_not: str = ""
+    separate_value_layers: bool = False
 
 
 _SAMPLING = ("samples the catalog's action distribution on the model's outputs (explore=True) "
              "or takes its deterministic_sample() (explore=False)")
-_PPO = AlgorithmPolicy("PPO", "PPOTorchRLModule", _SAMPLING)
+_PPO = AlgorithmPolicy("PPO", "PPOTorchRLModule", _SAMPLING, separate_value_layers=True)
 _APPO = AlgorithmPolicy("APPO", "PPOTorchRLModule", _SAMPLING)
 _IMPALA = AlgorithmPolicy("IMPALA", "PPOTorchRLModule", _SAMPLING)
 _PG = AlgorithmPolicy("PG", "PPOTorchRLModule", _SAMPLING)

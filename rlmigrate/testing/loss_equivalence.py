@@ -34,6 +34,7 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 
 from rlmigrate.core.constants import DEFAULT_MODULE_ID
+from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
 from rlmigrate.testing.train_batches import train_batches
 from rlmigrate.testing.transfer import transfer_weights
 
@@ -191,7 +192,11 @@ def assert_loss_equivalent(
     module = learner.module[module_id]
     model = legacy_policy.model
     if transfer:
-        pairs = [(s, t) for s, t in transfer_weights(model, module, mapping=weight_map).pairs]
+        default_map = default_weight_mapping(model, module) if weight_map is None else None
+        if default_map is not None:  # RLlib's default model → the default PPO module
+            pairs = list(transfer_default_weights(model, module, default_map).pairs)
+        else:
+            pairs = [(s, t) for s, t in transfer_weights(model, module, mapping=weight_map).pairs]
     else:
         pairs = [(name, name) for name, _ in model.named_parameters()]
     legacy_params = dict(model.named_parameters())

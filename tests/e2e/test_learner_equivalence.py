@@ -25,6 +25,7 @@ LEARNER_CASES = [
     ("policy_model_and_dist.py", "GaussianPolicy", gym.spaces.Box(-1.0, 1.0, (2,), np.float32)),
     ("policy_sampler.py", "SamplerPolicy", gym.spaces.Discrete(3)),
     ("torch_policy_v2.py", "ScaledPolicy", gym.spaces.Discrete(3)),
+    ("policy_default_model.py", "ReinforcePolicy", gym.spaces.Discrete(3)),
 ]
 
 

@@ -44,12 +44,13 @@ class ModelChoice:
     methods: list[cst.BaseStatement] = field(default_factory=list)  # put first in the module body
 
 
-#: RLlib 2.10's default model kept a separate value branch (``MODEL_DEFAULTS["vf_share_layers"]``
-#: is False; with ``use_lstm`` the value reads the LSTM features); the new stack's default shares
-#: the encoder. The generated module pins the legacy layout unless the config says otherwise.
+#: PPO's legacy default model kept a separate value branch (PPOConfig sets
+#: ``model["vf_share_layers"] = False``; with ``use_lstm`` the value reads the LSTM features); the
+#: new stack's default shares the encoder. The generated module pins the legacy layout unless the
+#: config says otherwise.
 _LEGACY_LAYOUT_INIT = (
     "def __init__(self, *args, **kwargs):\n"
-    "    # RLlib 2.10's default model: separate value layers unless use_lstm (MODEL_DEFAULTS)\n"
+    "    # PPO's legacy default model: separate value layers (PPOConfig), shared with use_lstm\n"
     "    model_config = kwargs.get(\"model_config\")\n"
     "    if model_config is None or isinstance(model_config, dict):\n"
     "        model_config = dict(model_config or {})\n"
@@ -157,10 +158,13 @@ def resolve_model(ctx: FileContext, algo: Algorithm) -> ModelChoice:
         return ModelChoice(problem=entry.why_not)
     base = ctx.need(entry.module)
     notes = [f"{source}: check that the policy runs on RLlib's default model"] if source else []
+    layout = ("separate value layers, as PPOConfig set them" if entry.separate_value_layers
+              else "value layers shared, as MODEL_DEFAULTS and the new stack's default")
+    init = N.statement(_LEGACY_LAYOUT_INIT).with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     return ModelChoice(
         base=base,
-        describe=f"RLlib's default model for config['model'] → {entry.module} (same layers, the "
-                 "legacy value-branch layout kept; legacy weights load through the default-model map)",
+        describe=f"RLlib's default model for config['model'] → {entry.module} ({layout}; legacy "
+                 "weights load through the default-model map)",
         notes=notes,
-        methods=[N.statement(_LEGACY_LAYOUT_INIT).with_changes(leading_lines=[cst.EmptyLine(indent=False)])],
+        methods=[init] if entry.separate_value_layers else [],
     )

@@ -132,4 +132,45 @@ def policy_class_module(
                     "connector piece)")
     if blocking:
         return updated
-    return append_generated_module(rule, name, class_hooks(node), node, updated, algorithm)
+    hooks = class_hooks(node)
+    for arg in reversed(node.bases):  # hooks of policy classes of this file it derives from
+        for kind, func in inherited_hooks(rule.ctx, arg.value).items():
+            hooks.hooks.setdefault(kind, func)
+    return append_generated_module(rule, name, hooks, node, updated, algorithm)
+
+
+def _call_hooks(ctx: FileContext, call: cst.Call) -> dict[str, cst.FunctionDef]:
+    """The model/acting hook functions (of this file) a builder or ``with_updates`` call names."""
+    found = {}
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value in MODEL_HOOKS + ACTION_HOOKS and isinstance(arg.value, cst.Name):
+            func = ctx.facts.functions.get(arg.value.value)
+            if func is not None:
+                found[arg.keyword.value] = func
+    return found
+
+
+def inherited_hooks(ctx: FileContext, base: cst.BaseExpression, seen: frozenset[str] = frozenset()) -> dict[str, cst.FunctionDef]:
+    """The hooks a policy inherits from ``base`` when ``base`` is a policy of this file: a class
+    (its hook methods and its own bases'), a builder call or a ``with_updates`` of one."""
+    if not isinstance(base, cst.Name) or base.value in seen:
+        return {}
+    name, seen = base.value, seen | {base.value}
+    local = ctx.facts.classes.get(name)
+    if local is not None:
+        hooks: dict[str, cst.FunctionDef] = {}
+        for arg in reversed(local.bases):  # the first base wins, as in the MRO
+            hooks.update(inherited_hooks(ctx, arg.value, seen))
+        hooks.update(class_hooks(local).hooks)
+        return hooks
+    call = ctx.facts.assigned_calls.get(name)
+    if call is None:
+        return {}
+    hooks = {}
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value == "with_updates":
+        hooks.update(inherited_hooks(ctx, call.func.value, seen))
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value == "with_updates" or (
+        ctx.legacy_symbols(call.func) & POLICY_BUILDERS
+    ):
+        hooks.update(_call_hooks(ctx, call))
+    return hooks

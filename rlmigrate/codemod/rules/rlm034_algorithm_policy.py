@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from rlmigrate.codemod.rules._policy_convert import ACTION_HOOKS, MODEL_HOOKS, PolicyHooks
+from rlmigrate.codemod.rules._policy_convert import PolicyHooks
 from rlmigrate.codemod.rules._policy_model import Algorithm, resolve_algorithm
 from rlmigrate.codemod.rules._policy_rules import (
     append_generated_module,
+    inherited_hooks,
     is_torch_policy,
     policy_class_module,
 )
@@ -105,9 +106,5 @@ class AlgorithmPolicyToModule(Rule):
         if algorithm is None:
             return updated  # not an algorithm policy we know (RLM090 reports the with_updates)
         hooks = PolicyHooks(name=name, anchor=original)
-        for arg in call.args:
-            if arg.keyword and arg.keyword.value in MODEL_HOOKS + ACTION_HOOKS and isinstance(arg.value, cst.Name):
-                func = self.ctx.facts.functions.get(arg.value.value)
-                if func is not None:
-                    hooks.hooks[arg.keyword.value] = func
+        hooks.hooks.update(inherited_hooks(self.ctx, cst.Name(name)))  # the receiver's, then its own
         return append_generated_module(self, name, hooks, original, updated, algorithm)
