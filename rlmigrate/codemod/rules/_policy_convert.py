@@ -253,6 +253,10 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks, fallback: ModelChoice 
                            "this file or another file of the run (make_model / make_model_and_action_dist)")
             out.problem_node = hooks.anchor
         return out
+    home = ctx.project.model_classes.get(model_cls.value) if isinstance(model_cls, cst.Name) else None
+    if home is not None:
+        out.notes.append(f"{model_cls.value} is defined in {home}: the module acts like the policy once "
+                         "that class is migrated there (see that file's findings)")
     entry = None
     for kind in ACTION_HOOKS:
         func = hooks.hooks.get(kind)

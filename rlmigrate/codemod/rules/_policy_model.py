@@ -50,14 +50,25 @@ class ModelChoice:
 #: config says otherwise.
 _LEGACY_LAYOUT_INIT = (
     "def __init__(self, *args, **kwargs):\n"
-    "    # PPO's legacy default model: separate value layers (PPOConfig), shared with use_lstm\n"
+    "    # {why}\n"
     "    model_config = kwargs.get(\"model_config\")\n"
     "    if model_config is None or isinstance(model_config, dict):\n"
-    "        model_config = dict(model_config or {})\n"
-    "        model_config.setdefault(\"vf_share_layers\", bool(model_config.get(\"use_lstm\")))\n"
+    "        model_config = dict(model_config or {{}})\n"
+    "        model_config.setdefault(\"vf_share_layers\", {value})\n"
     "        kwargs[\"model_config\"] = model_config\n"
     "    super().__init__(*args, **kwargs)\n"
 )
+_DEFAULT_MODEL_INIT = _LEGACY_LAYOUT_INIT.format(
+    why="PPO's legacy default model: separate value layers (PPOConfig), shared with use_lstm",
+    value='bool(model_config.get(\"use_lstm\"))')
+#: a custom model under a PPO policy read PPOConfig's model defaults too
+_CUSTOM_MODEL_INIT = _LEGACY_LAYOUT_INIT.format(
+    why="the legacy PPO policy gave its model PPOConfig's model config (vf_share_layers=False)",
+    value="False")
+
+
+def _init(text: str) -> cst.BaseStatement:
+    return N.statement(text).with_changes(leading_lines=[cst.EmptyLine(indent=False)])
 
 
 def resolve_algorithm(ctx: FileContext, expr: cst.BaseExpression, seen: frozenset[str] = frozenset()) -> Algorithm | None:
@@ -152,19 +163,21 @@ def resolve_model(ctx: FileContext, algo: Algorithm) -> ModelChoice:
             base=_class_expr(ctx, reg),
             describe=f"custom_model {name!r} ({source}) = {reg.cls}, registered at {reg.path}:{reg.line}",
             notes=[f"{reg.cls} must itself be migrated to an RLModule (see the findings of {reg.path})"],
+            methods=[_init(_CUSTOM_MODEL_INIT)] if algo.entry.separate_value_layers else [],
         )
     entry = algo.entry
     if entry.module is None:
         return ModelChoice(problem=entry.why_not)
     base = ctx.need(entry.module)
-    notes = [f"{source}: check that the policy runs on RLlib's default model"] if source else []
+    notes = [f"{source}: check that the policy runs on RLlib's default model" if source else
+             "no literal custom_model found in this file or the run: if the config names one, base "
+             "the module on that (migrated) class instead"]
     layout = ("separate value layers, as PPOConfig set them" if entry.separate_value_layers
               else "value layers shared, as MODEL_DEFAULTS and the new stack's default")
-    init = N.statement(_LEGACY_LAYOUT_INIT).with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     return ModelChoice(
         base=base,
         describe=f"RLlib's default model for config['model'] → {entry.module} ({layout}; legacy "
                  "weights load through the default-model map)",
         notes=notes,
-        methods=[init] if entry.separate_value_layers else [],
+        methods=[_init(_DEFAULT_MODEL_INIT)] if entry.separate_value_layers else [],
     )

@@ -79,7 +79,8 @@ def test_registered_custom_model_of_the_file_is_the_base():
     outcome = rewrite_source(source, path="p.py", target=Target("rlmigrate"), selected=select_codes(),
                              rule_classes=ALL_RULES, project=project)
     assert "from nets import Net" in outcome.text and "class MineRLModule(Net):" in outcome.text
-    assert "vf_share_layers" not in outcome.text  # a custom model keeps its own layout
+    # the legacy PPO policy handed its model PPOConfig's model config: so does the module
+    assert 'model_config.setdefault("vf_share_layers", False)' in outcome.text
     assert any("registered at train.py:9" in f.message for f in outcome.findings)
 
 
