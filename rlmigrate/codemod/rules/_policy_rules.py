@@ -87,7 +87,28 @@ def append_generated_module(
     else:
         message = f"{name} → {name}RLModule generated from {', '.join(sorted(hooks.hooks))}"
     rule.report(original, REVIEW, message + (f" ({notes})" if notes else ""))
+    rule.ctx.shared.setdefault(GENERATED, set()).add(generated.node.name.value)
     return cst.FlattenSentinel([updated, generated.node])
+
+
+GENERATED = "generated_policy_modules"  # ctx.shared key: names of the classes inserted
+
+
+def separate_generated(ctx: FileContext, module: cst.Module) -> cst.Module:
+    """Two blank lines between an inserted ``<Policy>RLModule`` and the statement after it
+    (the statement's own leading lines belonged to the policy definition before it)."""
+    names = ctx.shared.get(GENERATED)
+    if not names:
+        return module
+    body = list(module.body)
+    for i in range(1, len(body)):
+        before = body[i - 1]
+        if isinstance(before, cst.ClassDef) and before.name.value in names:
+            blank = sum(1 for line in body[i].leading_lines if line.comment is None)
+            if blank < 2:
+                body[i] = body[i].with_changes(
+                    leading_lines=[cst.EmptyLine(indent=False)] * (2 - blank) + list(body[i].leading_lines))
+    return module.with_changes(body=body)
 
 
 def _only_calls_super(func: cst.FunctionDef) -> bool:

@@ -10,6 +10,7 @@ from rlmigrate.codemod.rules._policy_rules import (
     append_generated_module,
     builder_call,
     builder_hooks,
+    separate_generated,
 )
 from rlmigrate.codemod.rules.base import Rule
 
@@ -77,3 +78,6 @@ class PolicyBuilderToModule(Rule):
         hooks = builder_hooks(self.ctx, name, call, original)
         builder = sorted(self.ctx.legacy_symbols(call.func) & POLICY_BUILDERS)[0]
         return append_generated_module(self, name, hooks, original, updated, template_algorithm(builder))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return separate_generated(self.ctx, updated)

@@ -11,6 +11,7 @@ from rlmigrate.codemod.rules._policy_rules import (
     inherited_hooks,
     is_torch_policy,
     policy_class_module,
+    separate_generated,
 )
 from rlmigrate.codemod.rules.base import Rule
 
@@ -108,3 +109,6 @@ class AlgorithmPolicyToModule(Rule):
         hooks = PolicyHooks(name=name, anchor=original)
         hooks.hooks.update(inherited_hooks(self.ctx, cst.Name(name)))  # the receiver's, then its own
         return append_generated_module(self, name, hooks, original, updated, algorithm)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return separate_generated(self.ctx, updated)
