@@ -27,13 +27,16 @@ from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
 from rlmigrate.codemod.rules._config_reads import config_reads
 from rlmigrate.codemod.rules._model_kinds import (
     BUILTIN_SUBCLASS,
+    DQN,
     FEEDFORWARD,
+    FEEDFORWARD_LIKE,
     GENERIC,
     RECURRENT,
     TF,
     Blocker,
     ModelAnalysis,
     classify,
+    is_model_interface,
     local_model_base,
 )
 
@@ -109,7 +112,7 @@ class _Analyzer:
 
     def run(self) -> ModelAnalysis:
         a = self.a
-        if a.kind not in (FEEDFORWARD, RECURRENT):
+        if a.kind not in (FEEDFORWARD, RECURRENT, DQN) or is_model_interface(a.node, a.kind):
             return a
         for arg in a.node.bases:
             if self.ctx.qualified_names(arg.value) & NN_MODULE:
@@ -136,8 +139,12 @@ class _Analyzer:
         if forward is not None:
             self._forward(forward)
         elif a.local_base is None:
-            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
-        if a.kind == FEEDFORWARD and "get_initial_state" in a.methods:
+            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert: a class "
+                       "without forward() is a model interface that RLlib mixed into its default "
+                       "model (ModelCatalog.get_model_v2(model_interface=...)); port its extra "
+                       "heads onto a subclass of a default module (PPOTorchRLModule, "
+                       "DQNTorchRLModule, ...) by hand")
+        if a.kind in FEEDFORWARD_LIKE and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
                        "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
                        "port it as a stateful RLModule by hand")
@@ -358,7 +365,7 @@ class _Analyzer:
             r.value.elements[1].value for r in returns
             if isinstance(r.value, cst.Tuple) and len(r.value.elements) == 2
         }
-        if a.kind == FEEDFORWARD:
+        if a.kind in FEEDFORWARD_LIKE:
             for ref in state_refs:
                 if ref not in returned_state:
                     self.block(ref, "RLM001",
@@ -372,7 +379,7 @@ class _Analyzer:
                                "forward() returns a new state: port it as a stateful module")
         else:
             a.state_used = bool(state_refs)
-        if a.kind == FEEDFORWARD:
+        if a.kind in FEEDFORWARD_LIKE:
             input_refs = [r for r in _references(self.ctx, positional[1]) if r not in passed_on]
             subscripts = {
                 n.value: n for n in _walk(forward)
@@ -389,7 +396,7 @@ class _Analyzer:
                                "connectors or the forward method on the new stack)")
                 else:
                     a.obs_subscripts[sub] = key
-        if a.kind == FEEDFORWARD and a.input_name != "batch":
+        if a.kind in FEEDFORWARD_LIKE and a.input_name != "batch":
             self._check_free_name(forward, "batch")
 
     def _delegations(self, forward: cst.FunctionDef, positional: list[cst.Param]) -> set[cst.CSTNode]:
@@ -496,7 +503,7 @@ class _Analyzer:
                 a.cached_reads.add(node)
                 if node.attr.value not in a.cached_attrs:
                     a.cached_attrs.append(node.attr.value)
-        if forward is not None and a.kind == FEEDFORWARD and len(a.cached_attrs) == 1:
+        if forward is not None and a.kind in FEEDFORWARD_LIKE and len(a.cached_attrs) == 1:
             a.value_feature = _value_feature(forward, a.cached_attrs[0], assigned_in_forward)
         for other, method in a.methods.items():
             if other == "value_function":
