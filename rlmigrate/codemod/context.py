@@ -17,6 +17,7 @@ from libcst._metadata_dependent import LazyValue
 from libcst.metadata import QualifiedNameSource, ScopeProvider
 
 from rlmigrate.codemod.legacy_api import is_tf_path, legacy_symbol
+from rlmigrate.codemod.project_policies import FileProject
 from rlmigrate.codemod.targets import Target
 
 
@@ -46,6 +47,9 @@ class FileContext:
         kept: ids of the original nodes inside statements a ``# noqa`` keeps as they are (the
             traversal skips them; analyses across statements ask :meth:`is_kept`).
         kept_names: names of the classes and functions kept that way (still legacy code).
+        foreign_bases: classes whose legacy model base is defined in another file of the run.
+        project: what this file's policies learn from the rest of the run (policy bases,
+            model classes and registrations elsewhere; see ``project_policies.py``).
     """
 
     target: Target
@@ -59,6 +63,7 @@ class FileContext:
     kept_names: frozenset[str] = frozenset()
     extra_imports: dict[str, set[str]] = field(default_factory=dict)
     foreign_bases: dict[str, str] = field(default_factory=dict)
+    project: FileProject = field(default_factory=FileProject)
     _qualified: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_selected(self, code: str) -> bool:

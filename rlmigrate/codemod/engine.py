@@ -202,6 +202,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
             selected=options.selected_for(file),
             rule_classes=ALL_RULES,
             foreign_bases=options.project.for_file(path) if options.project else None,
+            project=options.project.policy_view(path) if options.project else None,
         )
     except cst.ParserSyntaxError as err:
         message = f"{path}:{err.raw_line}:{err.raw_column + 1}: syntax error: {err.message}"

@@ -44,6 +44,10 @@ class ModuleFacts:
     # caller, which has the text): "custom_model" or a "policies" key
     mentions_model_config: bool = True
     legacy_star_import: bool = False  # ``from ray.rllib.x import *``
+    legacy_star_modules: list[str] = field(default_factory=list)  # the x of each such import
+    # ``X = f(...)`` at module level: X -> the call (policy templates: ``build_torch_policy(...)``,
+    # ``Base.with_updates(...)``)
+    assigned_calls: dict[str, cst.Call] = field(default_factory=dict)
 
     @property
     def uses_legacy_packages(self) -> bool:
@@ -114,6 +118,12 @@ def _framework_import(facts: ModuleFacts, node: cst.Assign) -> None:
     facts.framework_imports.append(node)
 
 
+def _assigned_call(facts: ModuleFacts, node: cst.Assign) -> None:
+    """Record ``X = f(...)`` (a policy template class is made that way)."""
+    if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call):
+        facts.assigned_calls[node.targets[0].target.value] = node.value
+
+
 def collect_facts(module: cst.Module) -> ModuleFacts:
     """Collect :class:`ModuleFacts` from ``module``'s top-level statements."""
     facts = ModuleFacts()
@@ -129,6 +139,7 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
             elif name and _is_legacy_module(name):
                 facts.imports_ray = True
                 facts.legacy_star_import = True
+                facts.legacy_star_modules.append(name)
         elif isinstance(node, cst.Import):
             for alias in node.names:
                 name = dotted_name(alias.name)
@@ -143,6 +154,7 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
                     )
         elif isinstance(node, cst.Assign):
             _framework_import(facts, node)
+            _assigned_call(facts, node)
         elif isinstance(node, cst.FunctionDef):
             facts.functions[node.name.value] = node
         elif isinstance(node, cst.ClassDef):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES, may_contain_legacy_api
+from rlmigrate.codemod.project_policies import FileProject, PolicyScan, policy_facts, scan_module
 
 __all__ = ["ProjectIndex", "build_index"]
 
@@ -35,10 +36,15 @@ class ProjectIndex:
     """Per file (its path as a string): class name -> where its legacy base is defined."""
 
     foreign: dict[str, dict[str, str]] = field(default_factory=dict)
+    policies: dict[str, FileProject] = field(default_factory=dict)
 
     def for_file(self, path: str) -> Mapping[str, str]:
         """``{class name: "Base (path/to/base.py)"}`` for ``path`` (empty when none)."""
         return self.foreign.get(path, {})
+
+    def policy_view(self, path: str) -> FileProject | None:
+        """What ``path``'s policies learn from the other files of the run (None: nothing)."""
+        return self.policies.get(path)
 
 
 @dataclass
@@ -48,6 +54,7 @@ class _Module:
     name: str  # dotted module path relative to the run's root
     imports: dict[str, str]  # local name -> qualified name
     classes: dict[str, list[str]]  # class name -> base expressions (dotted, as written)
+    scan: PolicyScan = field(default_factory=PolicyScan)  # policies, registrations, custom_model names
 
 
 def _module_name(file: Path, root: Path) -> str:
@@ -72,7 +79,7 @@ def _dotted(node: ast.expr) -> str | None:
 def _read(file: Path, root: Path) -> _Module | None:
     try:
         raw = file.read_bytes()
-        if len(raw) > _MAX_BYTES or b"class" not in raw:
+        if len(raw) > _MAX_BYTES or not (b"class" in raw or b"custom_model" in raw or b"with_updates" in raw):
             return None
         tree = ast.parse(raw, filename=str(file))
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
@@ -103,7 +110,7 @@ def _read(file: Path, root: Path) -> _Module | None:
         display = str(file.relative_to(root))
     except ValueError:
         display = str(file)
-    return _Module(file, display, name, imports, classes)
+    return _Module(file, display, name, imports, classes, scan_module(tree))
 
 
 def _qualify(base: str, module: _Module) -> str:
@@ -126,7 +133,8 @@ def _same(a: str, b: str) -> bool:
 
 def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
     """Index the ``(file, root)`` pairs of one run (see the module docstring)."""
-    modules = [m for m in (_read(f, r) for f, r in files) if m is not None and m.classes]
+    read = [m for m in (_read(f, r) for f, r in files) if m is not None]
+    modules = [m for m in read if m.classes]
     legacy: dict[str, str] = {}  # qualified class -> defining file
     changed = True
     while changed:
@@ -153,9 +161,13 @@ def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
                 if home is not None and home != module.display:
                     index.foreign.setdefault(str(module.path), {})[cls] = f"{base} ({home})"
                     break
+    index.policies = policy_facts(read, _same, _qualify, legacy)
     return index
 
 
 def needs_rewrite(raw: bytes, path: str, index: ProjectIndex | None) -> bool:
     """The engine's prefilter: legacy tokens, or a class the index knows about."""
-    return may_contain_legacy_api(raw) or bool(index and index.for_file(path))
+    if may_contain_legacy_api(raw) or bool(index and index.for_file(path)):
+        return True
+    view = index.policy_view(path) if index else None
+    return bool(view and view.policy_bases)

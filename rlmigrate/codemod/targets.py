@@ -32,6 +32,8 @@ _RAY_MODULES["TorchLearner"] = "ray.rllib.core.learner.torch.torch_learner"
 # Heuristic policies (RLM038) become framework-free RLModules acting on numpy.
 _RAY_MODULES["RLModule"] = "ray.rllib.core.rl_module.rl_module"
 _RAY_MODULES["convert_to_numpy"] = "ray.rllib.utils.numpy"
+# the default module a policy on RLlib's default model acts with (see algorithm_policies.py)
+_RAY_MODULES["PPOTorchRLModule"] = "ray.rllib.algorithms.ppo.torch.ppo_torch_rl_module"
 # Names the flat ``rlmigrate`` package does not carry (they live in a sub-package).
 _RLMIGRATE_MODULES = {
     "TorchLearner": "rlmigrate.learner",

@@ -37,6 +37,7 @@ from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import MANUAL, REVIEW, Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
 from rlmigrate.codemod.positions import start_positions
+from rlmigrate.codemod.project_policies import FileProject
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
@@ -91,6 +92,7 @@ def rewrite_source(
     selected: frozenset[str],
     rule_classes: Sequence[type[Rule]],
     foreign_bases: Mapping[str, str] | None = None,
+    project: FileProject | None = None,
 ) -> TransformOutcome:
     """Apply the selected rules to ``text`` and return the new text and findings.
 
@@ -100,7 +102,8 @@ def rewrite_source(
         LossyParseError: the text changed, but the parse was not lossless.
 
     ``foreign_bases``: classes of this file whose legacy base is defined in another file of
-    the run (from the project index), class name -> "Base (path)".
+    the run (from the project index), class name -> "Base (path)". ``project``: what the
+    file's policies learn from the other files of the run (``project_policies.py``).
     """
     code, tail = split_trailing_trivia(text)
     _check_nesting(code, path)
@@ -113,7 +116,7 @@ def rewrite_source(
         module = cst.parse_module(code)
     facts = collect_facts(module)
     facts.mentions_model_config = "custom_model" in text or "policies" in text
-    if not (_needs_analysis(facts, text) or foreign_bases):
+    if not (_needs_analysis(facts, text) or foreign_bases or (project and project.policy_bases)):
         return TransformOutcome(text=text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     metadata = wrapper.resolve_many([ScopeProvider])
@@ -122,7 +125,7 @@ def rewrite_source(
     mentions_noqa = "noqa" in text.lower()
     kept = noqa.kept_imports(module, IMPORTS_RULE) if mentions_noqa else frozenset()
     args = (module, (text, code, tail), path, target, selected, rule_classes, metadata, facts, kept)
-    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan(), foreign_bases=foreign_bases)
+    new_text, located = _apply(*args, noqa_plan=noqa.NoqaPlan(), foreign_bases=foreign_bases, project=project)
     by_line = noqa.directives(module) if located and mentions_noqa else {}
     if not by_line:
         return TransformOutcome(text=new_text, findings=sorted({i.finding for i in located}), analysed=True)
@@ -133,7 +136,7 @@ def rewrite_source(
         if next_plan.frozen <= noqa_plan.frozen:
             break
         noqa_plan = next_plan
-        new_text, last = _apply(*args, noqa_plan=noqa_plan, foreign_bases=foreign_bases)
+        new_text, last = _apply(*args, noqa_plan=noqa_plan, foreign_bases=foreign_bases, project=project)
     return TransformOutcome(text=new_text, findings=noqa.merge(first, last, noqa_plan, by_line),
                             analysed=True)
 
@@ -142,7 +145,7 @@ def _apply(
     module: cst.Module, texts: tuple[str, str, str], path: str, target: Target, selected: frozenset[str],
     rule_classes: Sequence[type[Rule]], metadata, facts: ModuleFacts,  # type: ignore[no-untyped-def]
     kept_imports: frozenset[tuple[str, str | None, str | None]], *, noqa_plan: noqa.NoqaPlan,
-    foreign_bases: Mapping[str, str] | None = None,
+    foreign_bases: Mapping[str, str] | None = None, project: FileProject | None = None,
 ) -> tuple[str, list[noqa.Located]]:
     """One run of the rules over ``module`` (the statements of ``noqa_plan`` kept as they are):
     the new text and the findings with the original nodes they point at. ``texts``: the file's
@@ -150,7 +153,7 @@ def _apply(
     text, code, tail = texts
     ctx = FileContext(target=target, selected=selected, metadata=metadata, facts=facts,
                       kept=noqa_plan.inside, kept_names=noqa_plan.kept_names,
-                      foreign_bases=dict(foreign_bases or {}))
+                      foreign_bases=dict(foreign_bases or {}), project=project or FileProject())
     rules = [cls(ctx) for cls in rule_classes if cls.code in selected]
     for rule in rules:
         rule.metadata = metadata  # type: ignore[assignment]

@@ -77,6 +77,11 @@ class Checker:
         if a is None and b is None:
             self.present.setdefault(quantity, False)
             return
+        if a is None and quantity in getattr(self.legacy, "optional_quantities", ()):
+            # a legacy policy without vf_preds (no ValueNetworkMixin): values are not part of
+            # how it acts, so a module that also computes them still acts the same
+            self.present.setdefault(quantity, False)
+            return
         if a is None or b is None:
             side = self.legacy if a is None else self.migrated
             other = self.migrated if a is None else self.legacy

@@ -57,6 +57,12 @@ def register(subparsers: Any) -> None:
         "--migrated-model-config", metavar="JSON", help="the migrated module's model_config"
     )
     parser.add_argument(
+        "--config",
+        metavar="JSON",
+        help="a legacy Policy's config (its 'model' is the model config unless --model-config "
+        "is given); the policy is built with it, the module with the model part",
+    )
+    parser.add_argument(
         "--cases", metavar="CASES.json", help="read spaces and configs from a cases file"
     )
     parser.add_argument(
@@ -225,8 +231,28 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Any]:
             f"no {' or '.join(missing)} given, and none found in --cases or in {legacy_path.name} "
             "(a module-level config dict with 'env' or spaces)"
         )
+    policy_config = _json_arg(getattr(args, "config", None) or getattr(args, "policy_config", None), "--config")
+    if policy_config is not None:
+        legacy_cls = _policy_with_config(legacy_cls, policy_config, inputs, args.model_config is None)
     inputs.update(legacy=legacy_cls, migrated=migrated_cls)
     return inputs
+
+
+def _policy_with_config(legacy_cls: Any, config: dict[str, Any], inputs: dict[str, Any], model_from_config: bool) -> Any:
+    """The legacy Policy built with its full ``config`` (the contract's ``--config``): spaces,
+    ``config["model"]`` as model config (unless ``--model-config`` said otherwise)."""
+    if not (isinstance(legacy_cls, type) and hasattr(legacy_cls, "compute_actions")):
+        raise UsageError(f"--config is a Policy's config, but {getattr(legacy_cls, '__name__', legacy_cls)!r} is not a Policy class")
+    model = config.get("model")
+    if model is not None and not isinstance(model, dict):
+        raise UsageError(f"--config: 'model' must be a JSON object, got {type(model).__name__}")
+    if model_from_config and model is not None:
+        inputs["model_config"] = dict(model)
+    full = {**config, "model": dict(inputs["model_config"] or {})}
+    try:
+        return legacy_cls(inputs["observation_space"], inputs["action_space"], full)
+    except Exception as err:
+        raise UsageError(f"building {legacy_cls.__name__} with --config failed: {type(err).__name__}: {err}") from err
 
 
 # ----------------------------------------------------------------------------- running

@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
 from rlmigrate.testing.checker import Checker, screen
 from rlmigrate.testing.compare import EquivalenceError
+from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
 from rlmigrate.testing.side_build import as_side
 from rlmigrate.testing.side_module import PolicySide
 from rlmigrate.testing.strategies import _struct_observations
@@ -263,8 +264,13 @@ def assert_equivalent(
             f"migrated {right.observation_space}"
         )
     if transfer:
+        source, target = left.weights_owner(), right.weights_owner()
+        default_map = default_weight_mapping(source, target) if mapping is None else None
         try:
-            transfer_weights(left.weights_owner(), right.weights_owner(), mapping=mapping)
+            if default_map is not None:  # a policy on RLlib's default model → the PPO module
+                transfer_default_weights(source, target, default_map)
+            else:
+                transfer_weights(source, target, mapping=mapping)
         except WeightTransferError as err:
             raise EquivalenceError(
                 f"the weights of {left.description} and {right.description} do not line up, so the "

@@ -82,6 +82,7 @@ def load_file(path: Path, *, legacy: bool) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     sys.path.insert(0, str(path.parent))
+    before = set(sys.modules)
     try:
         with _legacy_imports(legacy):
             spec.loader.exec_module(module)
@@ -93,7 +94,19 @@ def load_file(path: Path, *, legacy: bool) -> ModuleType:
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(str(path.parent))
+        _forget_siblings(path.parent, set(sys.modules) - before)
     return module
+
+
+def _forget_siblings(folder: Path, names: set[str]) -> None:
+    """Drop from ``sys.modules`` the modules of ``folder`` that this load imported by their
+    plain names (``import my_models``): a legacy file and its rewrite live in two folders with
+    the same sibling names, and each must import its own (the loaded module keeps its objects).
+    """
+    for name in names:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file and Path(file).resolve().is_relative_to(folder) and not name.startswith("_rlmigrate_verify_"):
+            sys.modules.pop(name, None)
 
 
 def load_reference(reference: str, *, legacy: bool) -> tuple[Any, ModuleType]:

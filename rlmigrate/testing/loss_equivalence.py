@@ -34,6 +34,7 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 
 from rlmigrate.core.constants import DEFAULT_MODULE_ID
+from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
 from rlmigrate.testing.train_batches import train_batches
 from rlmigrate.testing.transfer import WeightTransferError, transfer_weights
 
@@ -197,13 +198,17 @@ def assert_loss_equivalent(
     model = legacy_policy.model
     unused: list[str] = []  # legacy weights with no counterpart: the legacy loss must not touch them
     if transfer:
-        try:
-            pairs = [(s, t) for s, t in transfer_weights(model, module, mapping=weight_map).pairs]
-        except WeightTransferError:
-            report = transfer_weights(model, module, mapping=weight_map, strict=False)
-            if report.unfilled_target:  # a module weight left as initialised: nothing to compare
-                raise
-            pairs, unused = list(report.pairs), list(report.unused_source)
+        default_map = default_weight_mapping(model, module) if weight_map is None else None
+        if default_map is not None:  # RLlib's default model → the default PPO module
+            pairs = list(transfer_default_weights(model, module, default_map).pairs)
+        else:
+            try:
+                pairs = [(s, t) for s, t in transfer_weights(model, module, mapping=weight_map).pairs]
+            except WeightTransferError:
+                report = transfer_weights(model, module, mapping=weight_map, strict=False)
+                if report.unfilled_target:  # a module weight left as initialised: nothing to compare
+                    raise
+                pairs, unused = list(report.pairs), list(report.unused_source)
     else:
         pairs = [(name, name) for name, _ in model.named_parameters()]
     legacy_params = dict(model.named_parameters())

@@ -219,6 +219,10 @@ def _with_time(value: Any, batch_size: int, steps: int) -> Any:
 class PolicySide(Side):
     """A shim (or any legacy-API) Policy, driven through ``compute_actions``."""
 
+    #: a policy reports ``vf_preds`` only with a value mixin (PPO, A3C); without it, values are
+    #: not part of its acting, and a module computing them is not compared on them
+    optional_quantities = ("values",)
+
     def __init__(self, policy: Any, *, label: str) -> None:
         self.policy = policy
         self.label = label

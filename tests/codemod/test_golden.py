@@ -10,6 +10,7 @@ import libcst as cst
 import pytest
 
 from rlmigrate.codemod.engine import RunOptions, process_file
+from rlmigrate.codemod.project_index import build_index
 from rlmigrate.codemod.rules import ALL_RULES, select_codes
 from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.transform import rewrite_source
@@ -21,9 +22,15 @@ CASES = json.loads((LEGACY / "CASES.json").read_text())
 FILES = sorted(p.name for p in LEGACY.glob("*.py"))
 
 
+# the fixtures form one project: a policy may run a model registered in another fixture file
+INDEX = build_index([(p, LEGACY) for p in sorted(LEGACY.glob("*.py"))])
+
+
 def rewrite(text: str, name: str = "case.py") -> str:
+    path = str(LEGACY / name)
     return rewrite_source(text, path=name, target=Target("rlmigrate"), selected=select_codes(),
-                          rule_classes=ALL_RULES).text
+                          rule_classes=ALL_RULES, foreign_bases=INDEX.for_file(path),
+                          project=INDEX.policy_view(path)).text
 
 
 def test_at_least_twenty_fixtures_each_with_a_case_and_golden_file():
@@ -46,7 +53,7 @@ def test_rewrite_matches_golden(name):
 
 @pytest.mark.parametrize("name", FILES)
 def test_status_matches_cases(name, tmp_path):
-    result = process_file(LEGACY / name, LEGACY, RunOptions(mode="check"))
+    result = process_file(LEGACY / name, LEGACY, RunOptions(mode="check", project=INDEX))
     assert result.status == CASES[name]["status"], [f.message for f in result.findings]
 
 

@@ -35,6 +35,7 @@ LEARNER_CASES = [
     ("central_critic_postprocess.py", "CentralCriticPolicy", D3, None, None, None),
     ("central_value_loss.py", "SharedCriticPPOPolicy", D3, "SharedCriticModel", {"custom_model": "shared_critic_model"},
      {"other_obs": BOX4}),
+    ("policy_default_model.py", "ReinforcePolicy", D3, None, None, None),
 ]
 GENERATED = re.compile(r"^class (\w+)Learner\(.*Learner\):", re.MULTILINE)
 

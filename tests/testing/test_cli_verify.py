@@ -168,3 +168,19 @@ def test_the_installed_command_runs():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] == "equivalent"
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_config_builds_the_legacy_policy_with_it_and_the_module_with_its_model(capsys):
+    legacy = f"{FIXTURES / 'legacy' / 'policy_ppo_subclass.py'}:ClippedAdvantagePPOPolicy"
+    migrated = f"{FIXTURES / 'expected' / 'policy_ppo_subclass.py'}:ClippedAdvantagePPOPolicyRLModule"
+    config = json.dumps({"model": {"fcnet_hiddens": [6]}, "advantage_clip": 2.0})
+    assert main(["verify", legacy, migrated, *SPACES, "--config", config, "--examples", "20"]) == 0
+    assert "EQUIVALENT over 20 examples" in capsys.readouterr().out
+
+
+def test_config_for_a_model_class_is_a_usage_error(capsys):
+    assert main(["verify", LEGACY, MIGRATED, *SPACES, "--config", "{}"]) == 2
+    assert "is not a Policy class" in capsys.readouterr().err

@@ -44,3 +44,16 @@ def test_errors_name_file_class_and_cause(tmp_path):
         load_reference(f"{tmp_path / 'broken.py'}:X", legacy=False)
     with pytest.raises(ReferenceError_, match="no such file"):
         parse_reference("missing.py:X")
+
+
+def test_sibling_modules_are_loaded_per_folder(tmp_path):
+    """A legacy file and its rewrite import a sibling of the same name: each gets its own."""
+    from rlmigrate.testing.loading import load_file
+
+    for folder, value in (("legacy", 1), ("migrated", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "shared_helper.py").write_text(f"VALUE = {value}\n")
+        (tmp_path / folder / "main.py").write_text("import shared_helper\n\nVALUE = shared_helper.VALUE\n")
+    legacy = load_file(tmp_path / "legacy" / "main.py", legacy=False)
+    migrated = load_file(tmp_path / "migrated" / "main.py", legacy=False)
+    assert (legacy.VALUE, migrated.VALUE) == (1, 2)

@@ -20,6 +20,7 @@ from rlmigrate.codemod.rules.rlm031_torch_policy_v2 import TorchPolicyV2ToModule
 from rlmigrate.codemod.rules.rlm032_policy_learner_hooks import PolicyLearnerHooks
 from rlmigrate.codemod.rules.rlm033_policy_learner import PolicyLossToLearner
 from rlmigrate.codemod.rules.rlm038_heuristic_policy import HeuristicPolicyToModule
+from rlmigrate.codemod.rules.rlm034_algorithm_policy import AlgorithmPolicyToModule
 from rlmigrate.codemod.rules.rlm040_custom_distribution import CustomDistributionToTorchDistribution
 from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistributionToNewStack
 from rlmigrate.codemod.rules.rlm050_legacy_imports import RemoveUnusedLegacyImports
@@ -50,6 +51,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     QSACPolicyToModule,  # before the generic policy rules: a DQN/SAC policy's module is its own
     PolicyBuilderToModule,
     TorchPolicyV2ToModule,
+    AlgorithmPolicyToModule,
     PolicyLearnerHooks,
     PolicyLossToLearner,
     HeuristicPolicyToModule,

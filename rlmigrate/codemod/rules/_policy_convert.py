@@ -15,6 +15,7 @@ import libcst as cst
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.nodes import string_value, walk
+from rlmigrate.codemod.rules._policy_model import ModelChoice
 
 MODEL_HOOKS = ("make_model", "make_model_and_action_dist")
 ACTION_HOOKS = ("action_sampler_fn", "action_distribution_fn")
@@ -53,6 +54,7 @@ class GeneratedModule:
     problem: str | None = None
     problem_node: cst.CSTNode | None = None
     notes: list[str] = field(default_factory=list)
+    model_source: str = ""  # where the base came from, when no make_model* hook named it
 
 
 def _params(func: cst.FunctionDef) -> list[cst.Param]:
@@ -89,9 +91,20 @@ def model_class_of(ctx: FileContext, func: cst.FunctionDef, tuple_index: int | N
             value = value.elements[tuple_index].value
         if isinstance(value, cst.Name) and value.value in assigned:
             value = assigned[value.value]
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ctx.facts.classes:
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and (
+            value.func.value in ctx.facts.classes or value.func.value in ctx.project.model_classes
+        ):
             return cst.Name(value.func.value)
         return None
+    return None
+
+
+def _returned_code(func: cst.FunctionDef) -> str | None:
+    """The source of the first value ``func`` returns (for messages), shortened."""
+    for ret in _own_returns(func):
+        if ret.value is not None:
+            text = cst.Module(body=[]).code_for_node(ret.value)
+            return text if len(text) <= 60 else text[:57] + "..."
     return None
 
 
@@ -203,10 +216,14 @@ def convert_action_hook(ctx: FileContext, func: cst.FunctionDef, kind: str, is_m
     return method, None, None
 
 
-def generate_module(ctx: FileContext, hooks: PolicyHooks) -> GeneratedModule:
-    """Build ``class <name>RLModule(<model class>)`` from the policy's hooks."""
+def generate_module(ctx: FileContext, hooks: PolicyHooks, fallback: ModelChoice | None = None) -> GeneratedModule:
+    """Build ``class <name>RLModule(<model class>)`` from the policy's hooks.
+
+    ``fallback``: the model of a policy without ``make_model*`` hooks (``resolve_model``).
+    """
     out = GeneratedModule()
     model_cls = dist_cls = None
+    methods: list[cst.BaseStatement] = []
     if "make_model_and_action_dist" in hooks.hooks:
         func = hooks.hooks["make_model_and_action_dist"]
         model_cls = model_class_of(ctx, func, 0)
@@ -216,12 +233,30 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks) -> GeneratedModule:
             return out
     elif "make_model" in hooks.hooks:
         model_cls = model_class_of(ctx, hooks.hooks["make_model"], None)
+    elif fallback is not None:
+        if fallback.problem:
+            out.problem, out.problem_node = fallback.problem, hooks.anchor
+            return out
+        model_cls = fallback.base
+        out.notes.extend(fallback.notes)
+        methods.extend(fallback.methods)
     if model_cls is None:
-        out.problem = ("no module class: the policy does not build a model class defined in "
-                       "this file (make_model / make_model_and_action_dist)")
-        out.problem_node = hooks.anchor
+        hook = next((hooks.hooks[k] for k in MODEL_HOOKS if k in hooks.hooks), None)
+        returned = _returned_code(hook) if hook is not None else None
+        if returned:
+            out.problem = (f"{hook.name.value}() returns `{returned}`, not an instance of a model class "
+                           "of this run: give the module a base by hand (class <Policy>RLModule(<the "
+                           "migrated model class>)), or make the hook build the class directly")
+            out.problem_node = hook
+        else:
+            out.problem = ("no module class: the policy does not build a model class defined in "
+                           "this file or another file of the run (make_model / make_model_and_action_dist)")
+            out.problem_node = hooks.anchor
         return out
-    methods: list[cst.BaseStatement] = []
+    home = ctx.project.model_classes.get(model_cls.value) if isinstance(model_cls, cst.Name) else None
+    if home is not None:
+        out.notes.append(f"{model_cls.value} is defined in {home}: the module acts like the policy once "
+                         "that class is migrated there (see that file's findings)")
     entry = None
     for kind in ACTION_HOOKS:
         func = hooks.hooks.get(kind)
@@ -262,13 +297,14 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks) -> GeneratedModule:
             methods.append(stmt)
         out.notes.append("num_outputs of the model comes from the default distribution of the "
                          "action space; check that it matches the policy's dist class")
-    if not methods:
-        methods.append(N.statement("pass\n"))
-    doc_hooks = ", ".join(sorted(hooks.hooks))
-    doc = N.statement(f'"""RLModule of the legacy policy {hooks.name} (from {doc_hooks})."""\n')
-    first = methods[0]
-    if isinstance(first, cst.FunctionDef):
-        methods[0] = first.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+    if fallback is not None and fallback.describe and not (set(hooks.hooks) & set(MODEL_HOOKS)):
+        out.model_source = fallback.describe
+    if hooks.hooks:
+        doc = N.statement(f'"""RLModule of the legacy policy {hooks.name} (from {", ".join(sorted(hooks.hooks))})."""\n')
+    else:
+        doc = N.statement(f'"""RLModule of the legacy policy {hooks.name}: it acts with the model the policy used."""\n')
+    if methods and isinstance(methods[0], cst.FunctionDef):
+        methods[0] = methods[0].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
     out.node = cst.ClassDef(
         name=cst.Name(f"{hooks.name}RLModule"),
         bases=[cst.Arg(model_cls)],

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
+from rlmigrate.codemod.legacy_api import POLICY_BUILDERS
+from rlmigrate.codemod.rules._policy_model import template_algorithm
 from rlmigrate.codemod.rules._policy_rules import (
     append_generated_module,
     builder_call,
     builder_hooks,
+    separate_generated,
 )
 from rlmigrate.codemod.rules.base import Rule
 
@@ -29,6 +32,8 @@ class PolicyBuilderToModule(Rule):
         ``(self._forward(batch)[Columns.ACTION_DIST_INPUTS], [])`` (the legacy
         ``(outputs, state)`` pair), ``model`` is ``self`` and ``obs_batch["obs"]`` is
         ``batch[Columns.OBS]``. The legacy functions and the builder call stay in place.
+        Without a model hook the policy acts with the catalog's model (RLM034's resolution:
+        the registered ``custom_model`` of the file, else ``PPOTorchRLModule``).
     Why:
         On the new stack exploration and action sampling live in the module's forward methods;
         there is no Policy object to carry hooks.
@@ -71,4 +76,8 @@ class PolicyBuilderToModule(Rule):
             return updated
         name, call = found
         hooks = builder_hooks(self.ctx, name, call, original)
-        return append_generated_module(self, name, hooks, original, updated)
+        builder = sorted(self.ctx.legacy_symbols(call.func) & POLICY_BUILDERS)[0]
+        return append_generated_module(self, name, hooks, original, updated, template_algorithm(builder))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return separate_generated(self.ctx, updated)

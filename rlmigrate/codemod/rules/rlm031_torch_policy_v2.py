@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from rlmigrate.codemod.rules._policy_rules import (
-    append_generated_module,
-    class_hooks,
-    is_torch_policy,
-)
+from rlmigrate.codemod.rules._policy_model import resolve_algorithm
+from rlmigrate.codemod.rules._policy_rules import is_torch_policy, policy_class_module
 from rlmigrate.codemod.rules.base import Rule
 
 
@@ -22,7 +19,10 @@ class TorchPolicyV2ToModule(Rule):
         the policy class, with ``_forward_exploration`` / ``_forward_inference`` and the
         ``get_*_action_dist_cls()`` getters (from the dist class that
         ``make_model_and_action_dist`` or ``action_distribution_fn`` returns). The policy class
-        stays unchanged.
+        stays unchanged. Without a ``make_model*`` hook the policy acts with the catalog's model
+        for ``config["model"]``: the registered class of the file's literal ``custom_model``, or
+        RLlib's default model, whose twin is ``PPOTorchRLModule`` (see RLM034). A method that
+        overrides ``compute_actions*`` (beyond calling ``super()``) blocks the module (manual).
     Why:
         The new stack has no Policy: the module acts, the Learner trains.
     Before:
@@ -57,6 +57,5 @@ class TorchPolicyV2ToModule(Rule):
         self._depth -= 1
         if self._depth != 0 or not is_torch_policy(self.ctx, original):
             return updated
-        hooks = class_hooks(original)
-        name = original.name.value
-        return append_generated_module(self, name, hooks, original, updated)
+        algorithm = next(filter(None, (resolve_algorithm(self.ctx, arg.value) for arg in original.bases)), None)
+        return policy_class_module(self, original, updated, algorithm)

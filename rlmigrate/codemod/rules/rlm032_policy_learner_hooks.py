@@ -6,6 +6,7 @@ import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.rules._policy_convert import LEARNER_HOOKS
+from rlmigrate.codemod.rules._policy_model import resolve_algorithm
 from rlmigrate.codemod.rules._policy_rules import builder_call, is_torch_policy
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.rules.rlm033_policy_learner import reported_hooks
@@ -50,9 +51,12 @@ class PolicyLearnerHooks(Rule):
                             f"stack it belongs in {LEARNER_HOOKS[arg.keyword.value]}")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not is_torch_policy(self.ctx, node) or not isinstance(node.body, cst.IndentedBlock):
+        if not isinstance(node.body, cst.IndentedBlock) or not (
+            is_torch_policy(self.ctx, node) or any(resolve_algorithm(self.ctx, a.value) for a in node.bases)
+        ):
             return
-        handled = reported_hooks(self.ctx, node)  # RLM033 reports these (converted or why not)
+        # RLM033 reports these (converted or why not); it converts TorchPolicyV2 subclasses only
+        handled = reported_hooks(self.ctx, node) if is_torch_policy(self.ctx, node) else set()
         for stmt in node.body.body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_HOOKS and stmt.name.value not in handled:
                 self.report(stmt, MANUAL, f"{node.name.value}.{stmt.name.value}() left in place; "

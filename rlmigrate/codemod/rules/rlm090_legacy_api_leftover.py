@@ -9,6 +9,7 @@ import libcst as cst
 from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.rules._model_kinds import classify
+from rlmigrate.codemod.rules._policy_model import resolve_algorithm
 from rlmigrate.codemod.rules._policy_qsac import algorithm_policy
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.rules.rlm038_heuristic_policy import legacy_policy_base
@@ -84,6 +85,8 @@ class LegacyApiLeftover(Rule):
             return  # the model and policy rules report these
         if self.ctx.is_selected("RLM038") and legacy_policy_base(self.ctx, node) is not None:
             return  # hand-written policies: RLM038 reports each (module or what blocks it)
+        if self.ctx.is_selected("RLM034") and any(resolve_algorithm(self.ctx, a.value) for a in node.bases):
+            return  # an algorithm policy's subclass: RLM034 reports it
         for arg in node.bases:
             if any(q.startswith("ray.rllib.core.") for q in self.ctx.qualified_names(arg.value)):
                 continue  # a new-stack base (--target ray output), not legacy API
@@ -137,6 +140,9 @@ class LegacyApiLeftover(Rule):
         if not isinstance(node.func, (cst.Name, cst.Attribute)):
             return
         tail = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
+        if (tail == "with_updates" and self.ctx.is_selected("RLM034") and isinstance(node.func, cst.Attribute)
+                and resolve_algorithm(self.ctx, node.func.value) is not None):
+            return  # RLM034 reports it
         if tail == "with_updates" and getattr(self.ctx.facts, "uses_legacy_packages", False):
             algorithm = algorithm_policy(self.ctx, node.func.value) if isinstance(node.func, cst.Attribute) else None
             if algorithm is not None and self.ctx.is_selected("RLM078"):

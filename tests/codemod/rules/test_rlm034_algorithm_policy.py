@@ -1,0 +1,98 @@
+"""RLM034: which policies get a module, which base it has, and why the others are manual."""
+
+from __future__ import annotations
+
+import pytest
+
+from rlmigrate.codemod.project_policies import FileProject, Registration
+from rlmigrate.codemod.rules import ALL_RULES, select_codes
+from rlmigrate.codemod.targets import Target
+from rlmigrate.codemod.transform import rewrite_source
+
+
+def rewrite(text: str, target: str = "rlmigrate"):
+    return rewrite_source(text, path="p.py", target=Target(target), selected=select_codes(), rule_classes=ALL_RULES)
+
+
+@pytest.mark.parametrize("header, base", [
+    ("from ray.rllib.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy as Base", "Base"),
+    ("from ray.rllib.algorithms.ppo.ppo_torch_policy import *", "PPOTorchPolicy"),
+    ("import ray.rllib.algorithms.ppo.ppo_torch_policy as ppo", "ppo.PPOTorchPolicy"),
+    ("from ray.rllib.agents.ppo.ppo_torch_policy import PPOTorchPolicy as Base", "Base"),
+])
+def test_ppo_policy_under_any_spelling_gets_the_ppo_module_with_separate_value_layers(header, base):
+    outcome = rewrite(f"{header}\n\n\nclass Mine({base}):\n    pass\n")
+    assert "class MineRLModule(PPOTorchRLModule):" in outcome.text
+    assert 'setdefault("vf_share_layers"' in outcome.text
+    assert any(f.code == "RLM034" and f.status == "review" for f in outcome.findings)
+    assert not any(f.code == "RLM090" and "Mine" in f.message for f in outcome.findings)
+    assert rewrite(outcome.text).text == outcome.text  # idempotent
+
+
+def test_non_ppo_algorithms_keep_the_shared_default_layout():
+    outcome = rewrite("from ray.rllib.agents.impala.vtrace_torch_policy import VTraceTorchPolicy\n\n"
+                      "Mine = VTraceTorchPolicy.with_updates(name='Mine')\n")
+    assert "class MineRLModule(PPOTorchRLModule):" in outcome.text
+    assert "vf_share_layers" not in outcome.text
+    assert any("acts as VTraceTorchPolicy did" in f.message for f in outcome.findings)
+
+
+def test_ray_target_imports_rays_ppo_module():
+    outcome = rewrite("from ray.rllib.algorithms.ppo import PPOTorchPolicy\n\n\nclass Mine(PPOTorchPolicy):\n    pass\n", "ray")
+    assert "from ray.rllib.algorithms.ppo.torch.ppo_torch_rl_module import PPOTorchRLModule" in outcome.text
+
+
+def test_ddpg_policy_is_manual_and_says_what_replaces_it():
+    outcome = rewrite("from ray.rllib.agents.ddpg.ddpg_torch_policy import DDPGTorchPolicy\n\n"
+                      "Mine = DDPGTorchPolicy.with_updates(name='Mine')\n")
+    assert "RLModule" not in outcome.text
+    [finding] = [f for f in outcome.findings if f.code == "RLM034"]
+    assert finding.status == "manual" and "DDPGTorchModel" in finding.message and "_forward_inference" in finding.message
+
+
+def test_compute_actions_override_blocks_the_module_and_names_the_method():
+    source = ("from ray.rllib.algorithms.ppo import PPOTorchPolicy\n\n\nclass Mine(PPOTorchPolicy):\n"
+              "    def compute_actions(self, obs_batch, **kwargs):\n        return [0] * len(obs_batch), [], {}\n")
+    outcome = rewrite(source)
+    assert "MineRLModule" not in outcome.text
+    [finding] = [f for f in outcome.findings if f.code == "RLM034"]
+    assert finding.status == "manual" and finding.line == 5 and "compute_actions" in finding.message
+
+
+def test_custom_model_without_a_registration_is_manual():
+    source = ('from ray.rllib.algorithms.ppo import PPOTorchPolicy\n\nCONFIG = {"model": {"custom_model": "ghost"}}\n\n\n'
+              "class Mine(PPOTorchPolicy):\n    pass\n")
+    project = FileProject(custom_models_here=[("ghost", 3)], custom_models_run=["ghost"])
+    outcome = rewrite_source(source, path="p.py", target=Target("rlmigrate"), selected=select_codes(),
+                             rule_classes=ALL_RULES, project=project)
+    assert "MineRLModule" not in outcome.text
+    [finding] = [f for f in outcome.findings if f.code == "RLM034"]
+    assert finding.status == "manual" and "register_custom_model('ghost'" in finding.message
+
+
+def test_registered_custom_model_of_the_file_is_the_base():
+    source = ('from ray.rllib.algorithms.ppo import PPOTorchPolicy\nfrom nets import Net\n\n'
+              'CONFIG = {"model": {"custom_model": "net"}}\n\n\nclass Mine(PPOTorchPolicy):\n    pass\n')
+    registration = Registration("net", "Net", "nets.Net", "train.py", 9, torch=True)
+    project = FileProject(registrations={"net": [registration]}, custom_models_here=[("net", 4)],
+                          custom_models_run=["net"], display="p.py")
+    outcome = rewrite_source(source, path="p.py", target=Target("rlmigrate"), selected=select_codes(),
+                             rule_classes=ALL_RULES, project=project)
+    assert "from nets import Net" in outcome.text and "class MineRLModule(Net):" in outcome.text
+    # the legacy PPO policy handed its model PPOConfig's model config: so does the module
+    assert 'model_config.setdefault("vf_share_layers", False)' in outcome.text
+    assert any("registered at train.py:9" in f.message for f in outcome.findings)
+
+
+def test_torch_policy_v2_subclass_without_hooks_acts_on_the_default_model():
+    outcome = rewrite("from ray.rllib.policy.torch_policy_v2 import TorchPolicyV2\n\n\nclass Mine(TorchPolicyV2):\n    pass\n")
+    assert "class MineRLModule(PPOTorchRLModule):" in outcome.text
+    assert "vf_share_layers" not in outcome.text  # MODEL_DEFAULTS shares them, as the new stack
+    assert any(f.code == "RLM031" for f in outcome.findings)
+
+
+def test_unknown_with_updates_and_tf_policies_get_no_module():
+    outcome = rewrite("from ray.rllib.algorithms.ppo.ppo_tf_policy import PPOTF1Policy\n\n"
+                      "A = PPOTF1Policy.with_updates(name='A')\n\ndef f(cls):\n    B = cls.with_updates(name='BPolicy')\n")
+    assert "RLModule" not in outcome.text
+    assert not any(f.code == "RLM034" for f in outcome.findings)

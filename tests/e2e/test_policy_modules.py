@@ -1,0 +1,87 @@
+"""Generated ``<Policy>RLModule`` classes act like their legacy policies (golden fixtures).
+
+The legacy side is the policy the shim builds (``ray.rllib`` names through ``shim.ray_compat``),
+the migrated side the golden rewrite, with the legacy weights transferred (by name, or through
+the default-model map for a policy on RLlib's default model).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rlmigrate.testing.compare import EquivalenceError
+from rlmigrate.testing.equivalence import assert_equivalent
+from rlmigrate.testing.loading import load_reference
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+LEGACY, EXPECTED = FIXTURES / "legacy", FIXTURES / "expected"
+
+
+def _pair(file: str, policy: str) -> tuple[type, type]:
+    legacy, _ = load_reference(f"{LEGACY / file}:{policy}", legacy=True)
+    migrated, _ = load_reference(f"{EXPECTED / file}:{policy}RLModule", legacy=True)
+    return legacy, migrated
+
+
+observation_spaces = st.one_of(
+    st.integers(1, 6).map(lambda n: gym.spaces.Box(-1.0, 1.0, (n,), np.float32)),
+    st.integers(2, 5).map(gym.spaces.Discrete),
+    st.just(gym.spaces.Dict({"pos": gym.spaces.Box(-1.0, 1.0, (2,), np.float32), "mode": gym.spaces.Discrete(3)})),
+)
+action_spaces = st.one_of(
+    st.integers(2, 5).map(gym.spaces.Discrete),
+    st.integers(1, 3).map(lambda n: gym.spaces.Box(-1.0, 1.0, (n,), np.float32)),
+    st.just(gym.spaces.MultiDiscrete([2, 3])),
+)
+model_configs = st.fixed_dictionaries(
+    {"fcnet_hiddens": st.lists(st.integers(1, 12), min_size=1, max_size=2)},
+    optional={"fcnet_activation": st.sampled_from(["tanh", "relu"]), "vf_share_layers": st.booleans()},
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(obs=observation_spaces, act=action_spaces, model_config=model_configs, explore=st.booleans())
+def test_ppo_subclass_on_the_default_model_acts_like_the_policy(obs, act, model_config, explore):
+    legacy, migrated = _pair("policy_ppo_subclass.py", "ClippedAdvantagePPOPolicy")
+    report = assert_equivalent(legacy, migrated, observation_space=obs, action_space=act,
+                               model_config=model_config, explore=explore, examples=8)
+    assert {"action_dist_inputs", "actions", "logp", "values"} <= set(report.compared)
+
+
+def test_the_legacy_value_layout_is_what_makes_the_weights_fit():
+    """Without the generated __init__ (PPO's separate value layers), the new stack's shared
+    default cannot hold the legacy FCNet's weights: verify says so instead of passing."""
+    legacy, migrated = _pair("policy_ppo_subclass.py", "ClippedAdvantagePPOPolicy")
+    plain = migrated.__mro__[1]  # PPOTorchRLModule itself
+    with pytest.raises(EquivalenceError, match="do not line up"):
+        assert_equivalent(legacy, plain, observation_space=gym.spaces.Box(-1.0, 1.0, (3,), np.float32),
+                          action_space=gym.spaces.Discrete(2), model_config={"fcnet_hiddens": [4]}, examples=4)
+
+
+@pytest.mark.parametrize("explore", [False, True])
+@pytest.mark.parametrize("act", [gym.spaces.Discrete(3), gym.spaces.Box(-1.0, 1.0, (2,), np.float32)], ids=str)
+def test_template_on_the_default_model_acts_like_the_policy_without_values(act, explore):
+    legacy, migrated = _pair("policy_default_model.py", "ReinforcePolicy")
+    report = assert_equivalent(legacy, migrated, observation_space=gym.spaces.Box(-1.0, 1.0, (5,), np.float32),
+                               action_space=act, model_config={"fcnet_hiddens": [8]}, explore=explore, examples=20)
+    # a template without a value mixin reports no vf_preds: values are not compared
+    assert "values" not in report.compared and "actions" in report.compared
+
+
+@pytest.mark.parametrize("explore", [False, True])
+def test_policy_on_a_model_registered_in_another_file_acts_like_it(explore):
+    obs, act = gym.spaces.Box(-1.0, 1.0, (5,), np.float32), gym.spaces.Discrete(3)
+    legacy, _ = load_reference(f"{LEGACY / 'policy_registered_model.py'}:RegisteredNetPolicy", legacy=True)
+    # built before the rewrite is loaded: that one registers its own class under the same name
+    policy = legacy(obs, act, {"model": {"custom_model": "registered_net"}})
+    migrated, _ = load_reference(f"{EXPECTED / 'policy_registered_model.py'}:RegisteredNetPolicyRLModule", legacy=True)
+    assert migrated.__mro__[1].__name__ == "RegisteredNet"
+    report = assert_equivalent(policy, migrated, observation_space=obs, action_space=act,
+                               model_config={"custom_model": "registered_net"}, explore=explore, examples=30)
+    assert {"actions", "logp", "values"} <= set(report.compared)
