@@ -25,6 +25,19 @@ from rlmigrate.codemod.legacy_api import (
 )
 from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
 from rlmigrate.codemod.rules._config_reads import config_reads
+from rlmigrate.codemod.rules._legacy_members import (
+    MODULE_PROVIDED,
+    class_members,
+    member_replacement,
+)
+from rlmigrate.codemod.rules._model_idioms import (
+    helper_inputs,
+    no_forward_message,
+    optional_value_params,
+    original_space_idioms,
+    training_reads,
+    value_guards,
+)
 from rlmigrate.codemod.rules._model_kinds import (
     BUILTIN_SUBCLASS,
     FEEDFORWARD,
@@ -135,8 +148,11 @@ class _Analyzer:
         forward = a.methods.get(a.forward_name)
         if forward is not None:
             self._forward(forward)
+        elif a.local_base is None and a.kind == FEEDFORWARD and set(a.methods) <= {"__init__"}:
+            a.abstract = True  # a base class of other models: ModelV2.forward raised
         elif a.local_base is None:
-            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert")
+            self.block(a.node, "RLM001", no_forward_message(a))
+        original_space_idioms(self.ctx, a)
         if a.kind == FEEDFORWARD and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
                        "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
@@ -184,8 +200,13 @@ class _Analyzer:
                             assigned.add(t.attr.value)
                 if is_self_attr(node, self_name):
                     reads.append(node)
+        assigned |= class_members(a.node)
+        if a.local_base is not None:
+            assigned |= class_members(a.local_base, with_stores=True)
         for node in reads:
             name = node.attr.value
+            if name in MODULE_PROVIDED:
+                continue  # the RLModule has it too, with the same value ("torch")
             if name in READ_ONLY_MODULE_ATTRS and name in assigned:
                 a.renamed_attrs[node] = READ_ONLY_MODULE_ATTRS[name]
                 continue
@@ -196,11 +217,11 @@ class _Analyzer:
             elif name in LEGACY_MODEL_MEMBERS and name not in assigned:
                 self.block(node, LEGACY_ATTRIBUTE,
                            f"self.{name} is provided by the legacy ModelV2 base and does not "
-                           "exist on RLModule")
+                           f"exist on RLModule: {member_replacement(name)}")
             elif name.startswith("_") and not name.startswith("__") and name not in assigned:
                 self.block(node, LEGACY_ATTRIBUTE,
                            f"self.{name} is read but never assigned in this class: it is a "
-                           "private attribute of the legacy base class")
+                           f"private attribute of the legacy base class; {member_replacement(name)}")
             elif name == "obs_space" and node not in stores:
                 a.renamed_attrs[node] = "observation_space"
             elif name == "num_outputs" and node not in stores:
@@ -333,6 +354,9 @@ class _Analyzer:
         a.state_name = positional[2].name.value
         seq_param = positional[3]
         passed_on = self._delegations(forward, positional) | self._obs_membership(forward)
+        if a.kind == FEEDFORWARD:
+            passed_on |= training_reads(self.ctx, a, forward, self.block)
+            passed_on |= helper_inputs(self.ctx, a, forward)
         for ref in _references(self.ctx, seq_param):
             if ref in passed_on:
                 continue
@@ -474,8 +498,13 @@ class _Analyzer:
         a = self.a
         positional = list(vf.params.posonly_params) + list(vf.params.params)
         if len(positional) != 1 or vf.params.kwonly_params or isinstance(vf.params.star_arg, cst.Param):
-            self.block(vf, "RLM002", "value_function() takes arguments besides self")
-            return
+            optional = optional_value_params(vf)
+            if optional is None:
+                self.block(vf, "RLM002", "value_function() takes arguments besides self (RLlib "
+                           "called it without any): compute_values(batch, embeddings=None) takes "
+                           "the batch instead; port the extra parameters by hand")
+                return
+            a.value_defaults = optional
         self_name = positional[0].name.value
         forward = a.methods.get(a.forward_name)
         assigned_in_forward: set[str] = set()
@@ -496,6 +525,8 @@ class _Analyzer:
                 a.cached_reads.add(node)
                 if node.attr.value not in a.cached_attrs:
                     a.cached_attrs.append(node.attr.value)
+        if a.cached_attrs:
+            a.value_guards = value_guards(a, vf)
         if forward is not None and a.kind == FEEDFORWARD and len(a.cached_attrs) == 1:
             a.value_feature = _value_feature(forward, a.cached_attrs[0], assigned_in_forward)
         for other, method in a.methods.items():
