@@ -35,6 +35,7 @@ from rlmigrate.codemod.rules._model_idioms import (
     no_forward_message,
     optional_value_params,
     original_space_idioms,
+    parent_init_problem,
     training_reads,
     value_guards,
 )
@@ -175,6 +176,8 @@ class _Analyzer:
                        "them together")
             return False
         overridden = sorted({"forward", "value_function"} & set(a.methods))
+        if overridden and analyze(self.ctx, base).abstract:
+            return True  # the abstract base left forward() to its subclasses
         if overridden:
             self.block(a.methods[overridden[0]], "RLM001",
                        f"overrides {', '.join(overridden)} of its converted base "
@@ -286,6 +289,13 @@ class _Analyzer:
                 stmt is s.value for s in a.removed_statements if isinstance(s, cst.Expr)
             ):
                 pass
+        for call in a.parent_inits if a.local_base is not None else ():
+            problem = parent_init_problem(a, analyze(self.ctx, a.local_base), call)
+            if problem:
+                self.block(call, "RLM001",
+                           f"{problem}: on the new stack {a.local_base.name.value}.setup() reads "
+                           "its spaces and model_config keys from the module, so only arguments "
+                           "handed on unchanged carry over; pass the value through model_config")
         removed_names = {
             n for s in [*a.removed_statements, *a.parent_inits] for n in _walk(s)
             if isinstance(n, cst.Name)

@@ -114,10 +114,18 @@ class _ModelConverter(_IdiomRewrites, Rule):
                                 "an RLModule, whose attributes (config, model_config, "
                                 "observation_space, action_space) it must not assign")
         if a.local_base is not None:
+            if self._convert_value(a) and analyze(self.ctx, a.local_base).abstract:
+                bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))  # after the base
+            own = [f"{old} → {new}" for old, new in (("forward", "_forward"),
+                                                     ("value_function", "compute_values"))
+                   if old in a.methods]
+            detail = (f"its own {', '.join(own)}" if own else
+                      f"it keeps {a.local_base.name.value}'s _forward and compute_values")
             self.report(original, status_of(self.ctx.findings[first:]),
                         f"{original.name.value}: subclass of {a.local_base.name.value}, converted "
-                        f"with it (__init__ → setup(); it keeps {a.local_base.name.value}'s "
-                        "_forward and compute_values)")
+                        f"with it (__init__ → setup(); {detail})")
+            if own:
+                self.ctx.need("Columns")
             return updated.with_changes(bases=bases)
         if a.abstract:
             self.report(original, REVIEW,

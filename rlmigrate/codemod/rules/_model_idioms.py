@@ -361,3 +361,42 @@ def no_forward_message(a: ModelAnalysis) -> str:
             "(model_interface= of DQN/DDPG/SAC); on the new stack those layers and heads go "
             "into an RLModule's setup() with a _forward(batch) (or the algorithm's default "
             "RLModule)")
+
+
+def parent_init_problem(a: ModelAnalysis, base: ModelAnalysis, call: cst.Call) -> str | None:
+    """Why dropping the arguments of ``super().__init__(...)`` / ``Base.__init__(self, ...)``
+    would change what the base's setup() sees (None when they are passed through unchanged).
+
+    The base's setup() reads each argument back from the module (its spaces, its
+    model_config and custom keys); that equals what the subclass passed only when the
+    subclass handed on its own parameters under the same names."""
+    args = list(call.args)
+    if isinstance(call.func, cst.Attribute) and not isinstance(call.func.value, cst.Call):
+        args = args[1:]  # Base.__init__(self, ...)
+    own = {role: p.name.value for role, p in a.ctor_params.items()}
+    own_custom = {p.name.value for p in a.custom_params}
+    star = a.star_kwargs.name.value if isinstance(a.star_kwargs, cst.Param) else None
+    base_custom = [p.name.value for p in base.custom_params]
+    roles = ["obs_space", "action_space", "num_outputs", "model_config", "name"]
+    for index, arg in enumerate(args):
+        value = arg.value
+        if arg.star == "**" and _name(value, star or ""):
+            continue
+        if arg.star or not isinstance(value, cst.Name):
+            return "passes an expression to its base's __init__"
+        if arg.keyword is not None:
+            key = arg.keyword.value
+            if key in roles and own.get(key) == value.value:
+                continue
+            if key == value.value and key in own_custom and key in base_custom:
+                continue
+            return f"passes {key}={value.value} to its base's __init__"
+        if index < len(roles):
+            if own.get(roles[index]) == value.value or roles[index] == "name":
+                continue
+            return f"passes {value.value} as {roles[index]} to its base's __init__"
+        slot = index - len(roles)
+        if slot < len(base_custom) and base_custom[slot] == value.value and value.value in own_custom:
+            continue
+        return f"passes {value.value} positionally to its base's __init__"
+    return None
