@@ -87,6 +87,8 @@ VIEW_REQUIREMENTS = "RLM061"
 CUSTOM_LOSS = "RLM062"
 MODEL_METRICS = "RLM063"
 LEGACY_ATTRIBUTE = "RLM064"
+STATEFUL_HOME = ("a stateful RLModule reads batch[Columns.STATE_IN], returns Columns.STATE_OUT and "
+                 "its get_initial_state() returns a dict")
 SEQ_LENS = "RLM065"
 
 
@@ -129,7 +131,8 @@ class _Analyzer:
             if self.ctx.qualified_names(arg.value) & NN_MODULE:
                 a.dropped_bases.append(arg)
         if a.node.keywords:
-            self.block(a.node, "RLM001", "class keywords (metaclass=...) are not converted")
+            self.block(a.node, "RLM001", "class keywords (metaclass=...) are not converted: an RLModule subclass takes none; "
+                       "move what the metaclass does into setup()")
         body = a.node.body.body if isinstance(a.node.body, cst.IndentedBlock) else ()
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
@@ -145,7 +148,9 @@ class _Analyzer:
             self._constructor(a.methods["__init__"])
         if a.kind == RECURRENT and "forward" in a.methods:
             self.block(a.methods["forward"], "RLM010",
-                       "RecurrentNetwork subclass overrides forward(); port it by hand")
+                       "RecurrentNetwork subclass overrides forward() (where RecurrentNetwork added the "
+                       "time dimension before forward_rnn): a stateful RLModule's _forward gets "
+                       "(B, T, ...) batches directly; move that logic into _forward by hand")
         forward = a.methods.get(a.forward_name)
         if forward is not None:
             self._forward(forward)
@@ -156,8 +161,8 @@ class _Analyzer:
         original_space_idioms(self.ctx, a)
         if a.kind == FEEDFORWARD and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
-                       "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
-                       "port it as a stateful RLModule by hand")
+                       "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): port it by "
+                       f"hand as a stateful RLModule: {STATEFUL_HOME}")
         if "value_function" in a.methods:
             self._value_function(a.methods["value_function"])
         self._config_reads()
@@ -172,8 +177,8 @@ class _Analyzer:
         the base's forward()/value_function() (their outputs and EMBEDDINGS must agree)."""
         a = self.a
         if not analyze(self.ctx, base).convertible:
-            self.block(a.node, "RLM001", f"its base {base.name.value} is left for a human: port "
-                       "them together")
+            self.block(a.node, "RLM001", f"its base {base.name.value} is left unchanged (see the "
+                       "finding on that class's line): port them together")
             return False
         overridden = sorted({"forward", "value_function"} & set(a.methods))
         if overridden and analyze(self.ctx, base).abstract:
@@ -268,7 +273,7 @@ class _Analyzer:
         p = init.params
         positional = list(p.posonly_params) + list(p.params)
         if not positional:
-            self.block(init, "RLM001", "__init__ has no self parameter")
+            self.block(init, "RLM001", "__init__ has no self parameter: setup(self) needs one")
             return
         a.self_name = positional[0].name.value
         rest = positional[1:]
@@ -276,7 +281,8 @@ class _Analyzer:
             a.ctor_params[role] = param
         a.custom_params = rest[len(CTOR_ROLES):] + list(p.kwonly_params)
         if isinstance(p.star_arg, cst.Param):
-            self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config")
+            self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config: custom arguments reach setup() "
+                       "by name, as self.model_config[key]; give them names")
         a.star_kwargs = p.star_kwarg
         self._inner_models(init)
         for stmt in _walk(init, into_functions=False):
@@ -307,7 +313,9 @@ class _Analyzer:
         for stmt in _walk(init, into_functions=False):
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt) and stmt not in a.parent_inits:
                 if not any(isinstance(s, cst.Expr) and s.value is stmt for s in a.removed_statements):
-                    self.block(stmt, "RLM001", "calls the legacy base class inside __init__")
+                    self.block(stmt, "RLM001",
+                               "calls the legacy base class inside __init__ (beyond its __init__): "
+                               "RLModule has no such method; port the call")
 
     def _inner_models(self, init: cst.FunctionDef) -> None:
         """``self.X = FullyConnectedNetwork(...)``: a stateless legacy model kept inside."""
@@ -358,7 +366,8 @@ class _Analyzer:
         positional = list(forward.params.posonly_params) + list(forward.params.params)
         if len(positional) != 4 or forward.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(forward.params.star_arg, cst.Param):
             self.block(forward, "RLM001",
-                       f"{a.forward_name}() must take (self, inputs, state, seq_lens)")
+                       f"{a.forward_name}() must take (self, inputs, state, seq_lens) "
+                       "to map onto _forward(self, batch, **kwargs); port the signature by hand")
             return
         a.input_name = positional[1].name.value
         a.state_name = positional[2].name.value
@@ -375,7 +384,8 @@ class _Analyzer:
                        "done by connectors; port the sequence arithmetic by hand")
         for stmt in _walk(forward):
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
-                self.block(stmt, "RLM001", "calls the legacy base class inside forward")
+                self.block(stmt, "RLM001", "calls the legacy base class inside forward: RLModule has "
+                           "no such method; compute it in _forward(batch)")
         returns = _own_returns(forward)
         a.returns[a.forward_name] = returns
         for ret in returns:
@@ -386,7 +396,8 @@ class _Analyzer:
             if not (isinstance(value, cst.Tuple) and len(value.elements) == 2) or any(
                 isinstance(e, cst.StarredElement) for e in value.elements
             ):
-                self.block(ret, "RLM001", f"{a.forward_name}() must return (outputs, state)")
+                self.block(ret, "RLM001", f"{a.forward_name}() must return (outputs, state) to "
+                           "become {Columns.ACTION_DIST_INPUTS: outputs}; port this return by hand")
         state_refs = [r for r in _references(self.ctx, positional[2]) if r not in passed_on]
         returned_state = {
             r.value.elements[1].value for r in returns
@@ -397,13 +408,14 @@ class _Analyzer:
                 if ref not in returned_state:
                     self.block(ref, "RLM001",
                                "forward() reads the RNN state but the class is not a "
-                               "RecurrentNetwork; port the state handling by hand")
+                               f"RecurrentNetwork; port the state handling by hand: {STATEFUL_HOME}")
             for value in returned_state:
                 if not (isinstance(value, cst.Name) and value.value == a.state_name) and not (
                     isinstance(value, cst.List) and not value.elements
                 ) and not self._is_base_initial_state(value):
                     self.block(value, "RLM001",
-                               "forward() returns a new state: port it as a stateful module")
+                               f"forward() returns a new state: port it by hand as a "
+                               f"stateful module: {STATEFUL_HOME}")
         else:
             a.state_used = bool(state_refs)
         if a.kind == FEEDFORWARD:
