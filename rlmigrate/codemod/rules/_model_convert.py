@@ -25,7 +25,7 @@ from rlmigrate.codemod.rules._model_analysis import (
     classify,
 )
 from rlmigrate.codemod.rules._model_rewrites import _IdiomRewrites, forward_params, forward_train
-from rlmigrate.codemod.rules._stale_text import STALE_TERMS, stale_asserts, stale_comments
+from rlmigrate.codemod.rules._stale_text import STALE_TERMS, stale_text
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
@@ -155,12 +155,10 @@ class _ModelConverter(_IdiomRewrites, Rule):
                             "the rewrite renamed or removed (setup(), _forward(batch), "
                             "compute_values(batch)): reword it")
         renamed = "(setup(), _forward(batch), compute_values(batch), TorchRLModule)"
-        for node, terms in stale_asserts(a, self._convert_value(a)):
-            self.report(node, REVIEW, f"this assert's message names {', '.join(terms)}, which the "
-                        f"rewrite renamed or removed {renamed}: reword it")
-        for comment, terms in stale_comments(a, self._convert_value(a)):
-            self.report(comment, REVIEW, f"this comment names {', '.join(terms)}, which the rewrite "
-                        f"replaced {renamed}: reword it")
+        for node, terms in stale_text(a, self._convert_value(a)):
+            what = "comment" if isinstance(node, cst.Comment) else "assert's message"
+            self.report(node, REVIEW, f"this {what} names {', '.join(terms)}, which the rewrite "
+                        f"renamed or removed {renamed}: reword it")
 
     def _base_label(self) -> str:
         return "RecurrentNetwork" if self.kind == RECURRENT else "TorchModelV2"

@@ -37,6 +37,13 @@ TRAINING_PARAM = "is_training"
 _CONVERTED_METHODS = frozenset({"__init__", "forward", "forward_rnn", "value_function"})
 
 
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The analysis's cached walk of a method (each is asked a dozen questions)."""
+    from rlmigrate.codemod.rules._model_analysis import _walk as cached
+
+    return cached(node)
+
+
 def _name(node: cst.CSTNode | None, value: str) -> bool:
     return isinstance(node, cst.Name) and node.value == value
 
@@ -67,7 +74,7 @@ def training_reads(ctx: FileContext, a: ModelAnalysis, forward: cst.FunctionDef,
     name = a.input_name or "input_dict"
     handled: set[cst.CSTNode] = set()
     dropped: set[cst.CSTNode] = set()
-    for node in walk(forward):
+    for node in _walk(forward):
         if isinstance(node, cst.If):
             kept = _batch_type_branch(ctx, node, name)
             if kept is not None:
@@ -79,7 +86,7 @@ def training_reads(ctx: FileContext, a: ModelAnalysis, forward: cst.FunctionDef,
                 a.notes.append((node, CONVERTED,
                                 f"the isinstance({name}, SampleBatch) branch is gone: new-stack "
                                 "batches are plain dicts, so the other branch is what runs"))
-    reads = [n for n in walk(forward) if n not in dropped and _is_training_read(ctx, n, name)]
+    reads = [n for n in _walk(forward) if n not in dropped and _is_training_read(ctx, n, name)]
     handled |= {n for n in dropped if _name(n, name)}
     if not reads:
         return handled
@@ -150,7 +157,7 @@ def _training_name_free(
     would see the new parameter."""
     inside = {id(n) for r in reads for n in walk(r)}
     assigned = False
-    for node in walk(forward):
+    for node in _walk(forward):
         if node in dropped:
             continue
         targets: list[cst.BaseExpression] = []
@@ -170,7 +177,7 @@ def _training_name_free(
                       "input's flag as the _forward argument is_training: rename the local")
                 return False
     if not assigned and any(_name(n, TRAINING_PARAM) and id(n) not in inside and n not in dropped
-                            for n in walk(forward.body)):
+                            for n in _walk(forward.body)):
         block(forward, "RLM001", "forward() reads a name is_training it does not bind; the "
               "rewrite adds an is_training argument to _forward that would hide it: rename it")
         return False
@@ -184,7 +191,7 @@ def helper_inputs(ctx: FileContext, a: ModelAnalysis, forward: cst.FunctionDef) 
     name = a.input_name or "input_dict"
     self_name = _self_of(forward)
     handled: set[cst.CSTNode] = set()
-    for call in walk(forward):
+    for call in _walk(forward):
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
                 and is_self_attr(call.func, self_name)):
             continue
@@ -243,10 +250,10 @@ def _obs_reads(ctx: FileContext, helper: cst.FunctionDef, param: cst.Param) -> d
     from rlmigrate.codemod.rules._model_analysis import OBS_KEYS  # the one table of obs keys
 
     name = param.name.value
-    subscripts = {id(n.value): n for n in walk(helper.body)
+    subscripts = {id(n.value): n for n in _walk(helper.body)
                   if isinstance(n, cst.Subscript) and _name(n.value, name)}
     reads: dict[cst.Subscript, str] = {}
-    for node in walk(helper.body):
+    for node in _walk(helper.body):
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             return None  # a nested scope could capture it: not worth the risk
         if not _name(node, name):
@@ -297,13 +304,13 @@ def original_space_idioms(ctx: FileContext, a: ModelAnalysis) -> None:
     obs = a.ctor_params.get("obs_space")
     for method_name, method in a.methods.items():
         self_name = _self_of(method)
-        for node in walk(method):
+        for node in _walk(method):
             if isinstance(node, cst.Assign) and len(node.targets) == 1 and _is_restore_in_place(ctx, node):
                 a.removed_statements.add(node)  # `x = restore_original_dimensions(x, ...)`: x = x
             if not isinstance(node, cst.Call):
                 continue
             func = node.func
-            if "restore_original_dimensions" in ctx.legacy_symbols(func) and node.args:
+            if _is_restore(ctx, func) and node.args:
                 _restore(ctx, a, node)
                 continue
             if not (isinstance(func, cst.Name) and func.value in ("hasattr", "getattr")):
@@ -325,11 +332,18 @@ def original_space_idioms(ctx: FileContext, a: ModelAnalysis) -> None:
                             "an RLModule is given the original (unflattened) space"))
 
 
+def _is_restore(ctx: FileContext, func: cst.BaseExpression) -> bool:
+    """``func`` is RLlib's ``restore_original_dimensions`` (the name is checked first: the
+    qualified-name lookup is the costly part)."""
+    terminal = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+    return terminal == "restore_original_dimensions" and "restore_original_dimensions" in ctx.legacy_symbols(func)
+
+
 def _is_restore_in_place(ctx: FileContext, node: cst.Assign) -> bool:
     """``x = restore_original_dimensions(x, ...)`` (the rewrite would leave ``x = x``)."""
     value = node.value
     if not (isinstance(value, cst.Call) and value.args and not value.args[0].star
-            and "restore_original_dimensions" in ctx.legacy_symbols(value.func)):
+            and _is_restore(ctx, value.func)):
         return False
     return node.targets[0].target.deep_equals(value.args[0].value)
 

@@ -31,27 +31,22 @@ def converted_methods(a: ModelAnalysis, with_value: bool) -> list[cst.FunctionDe
     return [m for name, m in a.methods.items() if name in names]
 
 
-def stale_asserts(a: ModelAnalysis, with_value: bool) -> list[tuple[cst.Assert, list[str]]]:
-    """Asserts kept in converted methods whose message names a stale term."""
-    found = []
-    for method in converted_methods(a, with_value):
-        for node in walk(method):
-            if not isinstance(node, cst.Assert) or node in a.value_guards or node.msg is None:
-                continue
-            text = " ".join(s.value for s in walk(node.msg) if isinstance(s, (cst.SimpleString, cst.FormattedStringText)))
-            terms = stale_terms(text)
-            if terms:
-                found.append((node, terms))
-    return found
+def stale_text(a: ModelAnalysis, with_value: bool) -> list[tuple[cst.CSTNode, list[str]]]:
+    """Asserts kept in converted methods whose message names a stale term, and comments
+    there that name the legacy base class (one walk of each method)."""
+    from rlmigrate.codemod.rules._model_analysis import _walk  # the analysis's cached walk
 
-
-def stale_comments(a: ModelAnalysis, with_value: bool) -> list[tuple[cst.Comment, list[str]]]:
-    """Comments in converted methods that name the legacy base class."""
-    found = []
+    found: list[tuple[cst.CSTNode, list[str]]] = []
     for method in converted_methods(a, with_value):
-        for node in walk(method):
+        for node in _walk(method):
             if isinstance(node, cst.Comment):
                 terms = stale_terms(node.value, STALE_COMMENT_TERMS)
-                if terms:
-                    found.append((node, terms))
+            elif isinstance(node, cst.Assert) and node not in a.value_guards and node.msg is not None:
+                text = " ".join(s.value for s in walk(node.msg)
+                                if isinstance(s, (cst.SimpleString, cst.FormattedStringText)))
+                terms = stale_terms(text)
+            else:
+                continue
+            if terms:
+                found.append((node, terms))
     return found
