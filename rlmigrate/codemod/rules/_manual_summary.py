@@ -10,6 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from rlmigrate.codemod.context import LINE_REF
+from rlmigrate.codemod.nodes import walk
 from rlmigrate.codemod.rules._model_kinds import Blocker, ModelAnalysis
 
 #: how many blockers the class-line message spells out (the rest are counted)
@@ -17,7 +18,8 @@ SHOWN = 3
 
 
 def manual_summary(a: ModelAnalysis) -> tuple[str, tuple[cst.CSTNode, ...]]:
-    """``(message, line_refs)`` of the manual finding on the class line of ``a``."""
+    """``(message, line_refs)`` of the manual finding on the class line of ``a``: the first
+    :data:`SHOWN` distinct blockers in source order, the rest counted."""
     distinct: list[Blocker] = []
     seen: set[tuple[str, str]] = set()
     for blocker in a.blockers:
@@ -25,6 +27,8 @@ def manual_summary(a: ModelAnalysis) -> tuple[str, tuple[cst.CSTNode, ...]]:
         if key not in seen:
             seen.add(key)
             distinct.append(blocker)
+    order = {id(node): index for index, node in enumerate(walk(a.node))}  # lexical order
+    distinct.sort(key=lambda b: order.get(id(b.node), len(order)))
     name = a.node.name.value
     if not distinct:
         return f"{name} left unchanged: its legacy base kind ({a.kind}) has no converter", ()

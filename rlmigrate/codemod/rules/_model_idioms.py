@@ -121,18 +121,41 @@ def _batch_type_branch(ctx: FileContext, node: cst.If, input_name: str) -> str |
 
 
 def _branch_rewrite(kept: str) -> Callable[[cst.If], object]:
+    """The statements of the branch that runs on the new stack; the comments of the dropped
+    branch (and of the ``if``/``else`` lines) open them, so no comment is lost."""
     def rewrite(updated: cst.If) -> object:
         if kept == "body":
-            block = updated.body
-        elif updated.orelse is None:
-            return cst.RemovalSentinel.REMOVE
+            block: cst.CSTNode | None = updated.body
         elif isinstance(updated.orelse, cst.If):
-            return updated.orelse  # `elif` becomes the `if`
+            block = updated.orelse  # `elif` becomes the `if`
         else:
-            block = updated.orelse.body
+            block = updated.orelse.body if updated.orelse is not None else None
+        kept_nodes: list[cst.CSTNode] = []
         if isinstance(block, cst.IndentedBlock):
-            return cst.FlattenSentinel(block.body)
-        return cst.SimpleStatementLine(body=block.body)
+            kept_nodes = list(block.body)
+        elif block is not None:
+            kept_nodes = [block]
+        keep = {id(n) for node in kept_nodes for n in walk(node)}
+        own = {id(n) for line in updated.leading_lines for n in walk(line)}
+        lines = [*updated.leading_lines] + [
+            cst.EmptyLine(comment=c) for c in walk(updated)
+            if isinstance(c, cst.Comment) and id(c) not in keep and id(c) not in own]
+        if not any(line.comment for line in lines):
+            lines = []  # blank lines alone: the traversal keeps the statement's own gap
+        if block is None:
+            statements: list[cst.BaseStatement] = [cst.SimpleStatementLine([cst.Pass()])] if lines else []
+        elif isinstance(block, cst.If):
+            statements = [block]
+        elif isinstance(block, cst.IndentedBlock):
+            statements = list(block.body)
+        else:
+            statements = [cst.SimpleStatementLine(body=block.body)]  # type: ignore[attr-defined]
+        if not statements:
+            return cst.RemovalSentinel.REMOVE
+        if lines:
+            first = statements[0]
+            statements[0] = first.with_changes(leading_lines=[*lines, *first.leading_lines])
+        return cst.FlattenSentinel(statements)
     return rewrite
 
 

@@ -45,6 +45,8 @@ def test_a_class_left_unchanged_cites_blockers_reported_at_their_lines(path):
         cited = [(int(line), code) for line, code in CITED.findall(finding.message)]
         assert cited, finding.message
         assert set(cited) <= reported, (finding.message, sorted(reported))
+        lines = [line for line, _ in cited]
+        assert lines == sorted(lines), finding.message  # in source order
 
 
 def test_the_fixture_corpus_has_classes_left_unchanged():
