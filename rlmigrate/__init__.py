@@ -51,7 +51,13 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ imports 
     from rlmigrate.models.ppo_catalog import PPOCatalog
     from rlmigrate.modules.appo import APPOTorchRLModule
     from rlmigrate.modules.bc import BCTorchRLModule
+    from rlmigrate.modules.dqn import (
+        DefaultDQNTorchRLModule,
+        DQNRainbowTorchRLModule,
+        DQNTorchRLModule,
+    )
     from rlmigrate.modules.ppo import DefaultPPOTorchRLModule, PPOTorchRLModule
+    from rlmigrate.modules.sac import DefaultSACTorchRLModule, SACTorchRLModule
 
 
 __version__ = "0.1.0"
@@ -100,6 +106,11 @@ _EXPORTS: dict[str, str] = {
     "DefaultPPOTorchRLModule": "rlmigrate.modules.ppo",
     "APPOTorchRLModule": "rlmigrate.modules.appo",
     "BCTorchRLModule": "rlmigrate.modules.bc",
+    "DQNRainbowTorchRLModule": "rlmigrate.modules.dqn",
+    "DefaultDQNTorchRLModule": "rlmigrate.modules.dqn",
+    "DQNTorchRLModule": "rlmigrate.modules.dqn",
+    "SACTorchRLModule": "rlmigrate.modules.sac",
+    "DefaultSACTorchRLModule": "rlmigrate.modules.sac",
     # acting
     "compute_actions": "rlmigrate.acting",
     "rollout": "rlmigrate.acting",
@@ -115,8 +126,12 @@ __all__ = [
     "DEFAULT_AGENT_ID",
     "DEFAULT_MODULE_ID",
     "DEFAULT_POLICY_ID",
+    "DQNRainbowTorchRLModule",
+    "DQNTorchRLModule",
+    "DefaultDQNTorchRLModule",
     "DefaultModelConfig",
     "DefaultPPOTorchRLModule",
+    "DefaultSACTorchRLModule",
     "Distribution",
     "InferenceOnlyAPI",
     "MultiAgentRLModule",
@@ -129,6 +144,7 @@ __all__ = [
     "RLModule",
     "RLModuleConfig",
     "RLModuleSpec",
+    "SACTorchRLModule",
     "SelfSupervisedLossAPI",
     "SingleAgentRLModuleSpec",
     "TargetNetworkAPI",

@@ -20,6 +20,8 @@ MODEL_BASES = frozenset({"TorchModelV2"})
 RECURRENT_BASES = frozenset({"RecurrentNetwork"})
 TF_MODEL_BASES = frozenset({"TFModelV2", "KerasModelV2"})
 GENERIC_MODEL_BASES = frozenset({"ModelV2"})
+DQN_MODEL_BASES = frozenset({"DQNTorchModel"})
+SAC_MODEL_BASES = frozenset({"SACTorchModel"})
 BUILTIN_MODELS = frozenset(
     {
         "FullyConnectedNetwork",

@@ -32,7 +32,9 @@ _RAY_MODULES["TorchLearner"] = "ray.rllib.core.learner.torch.torch_learner"
 # Names the flat ``rlmigrate`` package does not carry (they live in a sub-package).
 _RLMIGRATE_MODULES = {"TorchLearner": "rlmigrate.learner"}
 
-KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls"}
+# rlmigrate's DQN / SAC modules keep RLlib 2.10's head layout (so legacy weights load): Ray's
+# new-stack DQN/SAC modules are built differently, so these have no --target ray home.
+KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls", "DQNTorchRLModule", "SACTorchRLModule"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Target:
 
         Raises:
             KeyError: ``symbol`` is not a new-stack name the codemod emits, or has no home on
-                this target (``get_default_dist_cls`` exists only in rlmigrate).
+                this target (``get_default_dist_cls``, ``DQNTorchRLModule`` and
+                ``SACTorchRLModule`` exist only in rlmigrate).
         """
         if symbol not in KNOWN_NAMES:
             raise KeyError(f"unknown new-stack name {symbol!r}; known: {sorted(KNOWN_NAMES)}")

@@ -1,7 +1,7 @@
 """Build the right :class:`~rlmigrate.testing.sides.Side` for what was given.
 
-The top of the sides' layering: it imports ``side_legacy`` and ``side_module``, which import
-only ``sides``. Both sides get the config they would have seen, from one definition
+The top of the sides' layering: it imports ``side_legacy``, ``side_module`` and ``side_qsac``
+(DQN / SAC semantics on the legacy side), which import only ``sides`` and the two below them. Both sides get the config they would have seen, from one definition
 (:mod:`rlmigrate.core.legacy_config`): the legacy model ``MODEL_DEFAULTS`` ⊕ the user's
 ``"model"`` dict (``custom_model_config`` entries passed as keyword arguments and kept in the
 config; ``_disable_preprocessor_api`` honoured), the migrated module exactly the
@@ -17,6 +17,7 @@ import gymnasium as gym
 from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
 from rlmigrate.testing.side_legacy import LegacyModelSide
 from rlmigrate.testing.side_module import ModuleSide, PolicySide
+from rlmigrate.testing.side_qsac import LegacyDQNSide, LegacySACSide, QSACPolicySide, qsac_kind
 from rlmigrate.testing.sides import Side, SideBuildError, require_spaces
 
 __all__ = ["as_side"]
@@ -42,6 +43,24 @@ def _is_modelv2(obj: Any) -> bool:
     except ImportError:  # pragma: no cover - the shim ships with rlmigrate
         return False
     return isinstance(obj, ModelV2) or (isinstance(obj, type) and issubclass(obj, ModelV2))
+
+
+def _policy_config(model_config: dict | None) -> dict:
+    """``{"model": model_config}`` plus the DQN / SAC algorithm keys found in it at the top
+    level, where a legacy DQN / SAC policy reads them (the DQN / SAC modules read them from
+    model_config: one dict gives both sides the same settings)."""
+    from rlmigrate.modules.dqn_config import DQN_POLICY_KEYS
+    from rlmigrate.modules.sac_config import SAC_POLICY_KEYS
+
+    model = dict(model_config or {})
+    return {"model": model, **{k: model[k] for k in (*DQN_POLICY_KEYS, *SAC_POLICY_KEYS) if k in model}}
+
+
+def _policy_side(policy: Any, label: str) -> Side:
+    """A DQN / SAC policy (its model has the Q / policy heads) renames default-model weights."""
+    if qsac_kind(getattr(policy, "model", None)) is not None:
+        return QSACPolicySide(policy, label=label)
+    return PolicySide(policy, label=label)
 
 
 def as_side(
@@ -102,7 +121,9 @@ def _as_side(
 ) -> Side:
     """:func:`as_side` without the error wrapping."""
     if _is_modelv2(obj):
-        return LegacyModelSide.build(
+        kind = qsac_kind(obj)
+        legacy_cls = {"dqn": LegacyDQNSide, "sac": LegacySACSide}.get(kind or "", LegacyModelSide)
+        return legacy_cls.build(
             obj,
             label=label,
             observation_space=observation_space,
@@ -120,12 +141,10 @@ def _as_side(
             else spec_model_config(model_config),
         )
     if _is_policy(obj):
-        return PolicySide(obj, label=label)
+        return _policy_side(obj, label)
     if isinstance(obj, type) and hasattr(obj, "compute_actions") and hasattr(obj, "get_weights"):
         require_spaces(f"policy {obj.__name__}", observation_space, action_space)
-        return PolicySide(
-            obj(observation_space, action_space, {"model": dict(model_config or {})}), label=label
-        )
+        return _policy_side(obj(observation_space, action_space, _policy_config(model_config)), label)
     raise TypeError(
         f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
         "instance, a shim Policy, or an RLModule class or instance"

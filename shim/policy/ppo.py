@@ -18,6 +18,7 @@ import torch
 from shim.models.model_defaults import merge_model_config
 from shim.policy.sample_batch import SampleBatch
 from shim.policy.torch_policy_v2 import TorchPolicyV2
+from shim.torch_utils import explained_variance
 
 __all__ = [
     "ValueNetworkMixin",
@@ -96,13 +97,24 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
         )
         kl = prev.kl(curr).mean() if self.kl_coeff else torch.tensor(0.0)
         entropy = curr.entropy().mean()
-        total = -surrogate.mean() + self.kl_coeff * kl - self.entropy_coeff * entropy
+        mean_policy_loss = -surrogate.mean()
+        total = mean_policy_loss + self.kl_coeff * kl - self.entropy_coeff * entropy
+        targets = train_batch["value_targets"]
         if self.config.get("use_critic", True):
-            vf_error = (model.value_function() - train_batch["value_targets"]) ** 2
-            total = (
-                total
-                + self.config["vf_loss_coeff"]
-                * torch.clamp(vf_error, 0, self.config["vf_clip_param"]).mean()
+            values = model.value_function()
+            vf_error = (values - targets) ** 2
+            mean_vf_loss = torch.clamp(vf_error, 0, self.config["vf_clip_param"]).mean()
+            total = total + self.config["vf_loss_coeff"] * mean_vf_loss
+        else:
+            values, mean_vf_loss = torch.zeros_like(targets), torch.tensor(0.0)
+        # the stats Ray 2.10's PPO loss leaves on the model (its stats_fn and subclasses read them
+        # back through ``get_tower_stats``); a model without tower_stats (not a ModelV2) gets none
+        stats = getattr(model, "tower_stats", None)
+        if isinstance(stats, dict):
+            stats.update(
+                total_loss=total, mean_policy_loss=mean_policy_loss, mean_vf_loss=mean_vf_loss,
+                vf_explained_var=explained_variance(targets, values), mean_entropy=entropy,
+                mean_kl_loss=kl,
             )
         return total
 

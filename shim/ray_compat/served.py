@@ -62,6 +62,8 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.algorithms.ppo.ppo_torch_policy": [f"{_P}.ppo"],
     "ray.rllib.algorithms.dqn.dqn_torch_model": [f"{_M}.dqn_torch_model"],
     "ray.rllib.algorithms.sac.sac_torch_model": [f"{_M}.sac_torch_model"],
+    "ray.rllib.algorithms.dqn.dqn_torch_policy": [f"{_P}.dqn"],
+    "ray.rllib.algorithms.sac.sac_torch_policy": [f"{_P}.sac"],
     # offline
     "ray.rllib.offline.json_reader": ["shim.offline"],
     # evaluation

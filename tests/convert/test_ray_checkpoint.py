@@ -36,7 +36,7 @@ def test_recorded_checkpoints_read_identically_from_both_formats(case: str) -> N
 
 
 @pytest.mark.parametrize("case", ["fc_discrete", "fc_box", "lstm_discrete", "multi_agent"])
-def test_default_models_convert_to_modules_that_act_exactly_like_ray_2_10(case, checkpoint_format):
+def test_default_models_convert_to_modules_that_act_like_ray_2_10_to_float32_rounding(case, checkpoint_format):
     states = read_ray_checkpoint(RECORDED / case / checkpoint_format)
     for pid, record in expected(case).items():
         module = convert_policy(states[pid]).module
@@ -44,11 +44,14 @@ def test_default_models_convert_to_modules_that_act_exactly_like_ray_2_10(case, 
         state_in = [array(s) for s in record["state_in"]]
         state = {"h": state_in[0][:, None], "c": state_in[1][:, None]} if state_in else None
         out = compute_actions(module, obs, explore=False, state=state)
-        np.testing.assert_array_equal(
+        # Float32 rounding only: Ray recorded on another CPU, whose BLAS sums in another order
+        # (ULP-level differences, ~1e-9 here); a wrong weight map is off by 1e-3 or more.
+        np.testing.assert_allclose(
             np.asarray(out[Columns.ACTION_DIST_INPUTS]).reshape(len(obs), -1),
-            array(record["action_dist_inputs"]),
+            array(record["action_dist_inputs"]), rtol=1e-5, atol=1e-7,
         )
-        np.testing.assert_array_equal(np.asarray(out[Columns.ACTIONS]).reshape(array(record["actions"]).shape), array(record["actions"]))
+        actions = np.asarray(out[Columns.ACTIONS]).reshape(array(record["actions"]).shape)
+        np.testing.assert_allclose(actions, array(record["actions"]), rtol=1e-5, atol=1e-7)
         if "vf_preds" in record:
             batch = {Columns.OBS: torch.as_tensor(obs)}
             if state:
@@ -61,7 +64,7 @@ def test_default_models_convert_to_modules_that_act_exactly_like_ray_2_10(case, 
         if state_in:
             for i, key in enumerate(("h", "c")):
                 got = np.asarray(out[Columns.STATE_OUT][key])[:, 0]
-                np.testing.assert_array_equal(got, array(record["state_out"][i]))
+                np.testing.assert_allclose(got, array(record["state_out"][i]), rtol=1e-5, atol=1e-7)
 
 
 def test_custom_models_need_their_migrated_class() -> None:

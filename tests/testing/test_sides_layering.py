@@ -1,4 +1,4 @@
-"""The verify sides import downward only: sides ← side_legacy / side_module ← side_build."""
+"""The verify sides import downward only: sides ← side_legacy / side_module ← side_qsac ← side_build."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ ALLOWED = {
     "sides": set(),
     "side_legacy": {"sides"},
     "side_module": {"sides"},
-    "side_build": {"sides", "side_legacy", "side_module"},
+    "side_qsac": {"sides", "side_legacy", "side_module"},
+    "side_build": {"sides", "side_legacy", "side_module", "side_qsac"},
 }
 
 

@@ -108,14 +108,27 @@ _CACHE: list[Path] = [Path(".corpus")]
 
 def _forget_other_packages(top: str, root: Path) -> None:
     """Drop a loaded ``top`` package (and submodules) that does not live under ``root``: two
-    repositories (or two caches) may both have a top-level ``models`` or ``src`` package."""
+    repositories (or two caches) may both have a top-level ``models`` or ``src`` package.
+    Decided before anything is deleted (a namespace package's path is recomputed through its
+    parent), and a foreign ``top`` takes all its submodules with it."""
     where = str(root.resolve())
-    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
-        file = getattr(sys.modules[name], "__file__", None)
-        paths = list(getattr(sys.modules[name], "__path__", []) or [])
-        places = [file] if file else paths
-        if not any(str(Path(p).resolve()).startswith(where) for p in places):
-            del sys.modules[name]
+
+    def foreign(name: str) -> bool:
+        module = sys.modules[name]
+        file = getattr(module, "__file__", None)
+        try:
+            places = [file] if file else list(getattr(module, "__path__", []) or [])
+        except (KeyError, ImportError):  # a namespace path whose parent is already gone
+            return True
+        return not any(str(Path(p).resolve()).startswith(where) for p in places)
+
+    names = [n for n in sys.modules if n == top or n.startswith(top + ".")]
+    if top in sys.modules and foreign(top):
+        doomed = names
+    else:
+        doomed = [n for n in names if foreign(n)]
+    for name in doomed:
+        sys.modules.pop(name, None)
 
 
 def import_module(cache: Path, entry: dict[str, Any]) -> Any:

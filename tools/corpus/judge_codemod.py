@@ -19,11 +19,12 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,13 @@ class PolicyOutcome:
     codes: str = ""
     module_generated: bool = False
     ray_importable: bool | None = None  # the file imports under Ray 2.10 (None: not recorded)
+    learner_generated: bool = False  # the rewrite defines <Policy>Learner
+    custom_loss: bool = False  # the definition brings its own loss (loss method / loss_fn=)
+    verify_act: str = ""  # rlmigrate verify <Policy> vs <Policy>RLModule: equivalent | different | error | ""
+    verify_act_message: str = ""
+    verify_loss: str = ""  # rlmigrate verify --loss <Policy> vs <Policy>Learner
+    verify_loss_message: str = ""
+    manual_hooks: list[str] = field(default_factory=list)  # hook kinds its manual findings name
 
 
 def _copy_corpus(cache: Path, manifest: dict[str, Any], dest: Path) -> None:
@@ -123,16 +131,43 @@ def _class_finding(findings: list[dict[str, Any]], name: str, line: int) -> dict
     return named[0] if named else None
 
 
+#: a DQN case's ``model_kwargs`` (what RLlib's DQN policy passed DQNTorchModel) -> the DQN keys of
+#: the model config verify gives both sides (rlmigrate.modules.dqn_config reads them there)
+_DQN_KWARG_KEYS = {"q_hiddens": "hiddens", "dueling": "dueling", "num_atoms": "num_atoms",
+                   "use_noisy": "noisy", "v_min": "v_min", "v_max": "v_max", "sigma0": "sigma0",
+                   "add_layer_norm": "add_layer_norm"}
+_SAC_KWARG_KEYS = ("twin_q", "initial_alpha", "target_entropy")
+
+
+def verify_model_config(case: dict[str, Any]) -> dict[str, Any]:
+    """The case's model config plus its DQN / SAC ``model_kwargs`` as model-config keys."""
+    config = dict(case.get("model_config", {}))
+    for key, value in (case.get("model_kwargs") or {}).items():
+        if key in _DQN_KWARG_KEYS:
+            config[_DQN_KWARG_KEYS[key]] = value
+        elif key in ("policy_model_config", "q_model_config") and isinstance(value, dict):
+            config[key] = value.get("$model_defaults", value)
+        elif key in _SAC_KWARG_KEYS:
+            config[key] = value
+    return config
+
+
 def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case: dict[str, Any],
                    import_root: Path) -> tuple[str, str]:
     """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message)."""
     cmd = [sys.executable, "-m", "rlmigrate.cli", "verify", f"{legacy}:{cls}", f"{migrated}:{cls}",
            "--obs-space", case["obs_space"], "--action-space", case["action_space"],
-           "--model-config", json.dumps(case.get("model_config", {})), "--format", "json",
+           "--model-config", json.dumps(verify_model_config(case)), "--format", "json",
            "--examples", "20"]
+    return run_verify(repo_root, cmd, import_root)
+
+
+def run_verify(repo_root: Path, cmd: list[str], cwd: Path) -> tuple[str, str]:
+    """Run a ``rlmigrate verify ... --format json`` command line in ``cwd`` with the checkout
+    under test and ``cwd`` importable; (verdict, first line of the message or problems)."""
     try:
-        proc = subprocess.run(cmd, env=_env(repo_root, [import_root]), capture_output=True,
-                              text=True, timeout=VERIFY_TIMEOUT_S, cwd=str(import_root))
+        proc = subprocess.run(cmd, env=_env(repo_root, [cwd]), capture_output=True,
+                              text=True, timeout=VERIFY_TIMEOUT_S, cwd=str(cwd))
     except subprocess.TimeoutExpired:
         return "error", f"verify timed out after {VERIFY_TIMEOUT_S}s"
     for line in reversed(proc.stdout.strip().splitlines()):
@@ -141,18 +176,63 @@ def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case
                 data = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            message = str(data.get("message") or "")
+            message = str(data.get("message") or "; ".join(map(str, data.get("problems") or [])))
             return str(data.get("verdict")), message.splitlines()[0][:400] if message else ""
     tail = (proc.stderr or proc.stdout).strip().splitlines()
     return "error", tail[-1][:300] if tail else f"exit {proc.returncode}, no output"
 
 
+_HELP: dict[str, str] = {}
+
+
+def verify_supports(repo_root: Path, flag: str) -> bool:
+    """Whether the checkout's ``rlmigrate verify`` has ``flag`` (read once from ``--help``)."""
+    key = str(repo_root)
+    if key not in _HELP:
+        proc = subprocess.run([sys.executable, "-m", "rlmigrate.cli", "verify", "--help"],
+                              env=_env(repo_root), capture_output=True, text=True, timeout=120)
+        _HELP[key] = proc.stdout
+    return re.search(rf"(^|\s){re.escape(flag)}[\s,=]", _HELP[key]) is not None
+
+
 def _generated_modules(path: Path) -> set[str]:
+    """Names of the ``...RLModule`` / ``...Learner`` classes the rewritten file defines."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, SyntaxError):
         return set()
-    return {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name.endswith("RLModule")}
+    return {n.name for n in ast.walk(tree)
+            if isinstance(n, ast.ClassDef) and n.name.endswith(("RLModule", "Learner"))}
+
+
+def uses_legacy_api(source: str) -> bool:
+    """Whether a Python source imports anything from ``ray.rllib`` (the legacy API a scanned
+    file must get a rewrite or a finding for, issue 13 item 3)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(
+                a.name == "ray.rllib" or a.name.startswith("ray.rllib.") for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module and (
+                node.module == "ray.rllib" or node.module.startswith("ray.rllib.")
+                or (node.module == "ray" and any(a.name == "rllib" for a in node.names))):
+            return True
+    return False
+
+
+def legacy_files_without_finding(src: Path, by_file: dict[str, list[dict[str, Any]]]) -> tuple[int, list[str]]:
+    """(Python files under ``src`` that use the legacy API, those of them with no finding)."""
+    legacy, silent = 0, []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
+        if uses_legacy_api(path.read_text(encoding="utf-8", errors="replace")):
+            legacy += 1
+            if not by_file.get(rel):
+                silent.append(rel)
+    return legacy, silent
 
 
 def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
@@ -160,6 +240,7 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                   keep: Path | None = None) -> tuple[list[ClassOutcome], list[PolicyOutcome], dict]:
     """Rewrite a copy of the corpus, classify every class and policy, verify the rewrites."""
     import harness
+    import judge_policies
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="rlm-corpus-"))
     src, out = work / "src", work / "out"
@@ -199,17 +280,30 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                 item.verify_message = message.replace(f"{out}/", "migrated:").replace(f"{src}/", "")
             classes.append(item)
         generated = _generated_modules(out / rel)
+        source = (src / rel).read_text(encoding="utf-8", errors="replace") if (src / rel).is_file() else ""
         for pol in entry["policies"]:
             end = pol.get("end_line") or pol["line"]
             hits = [f for f in findings
                     if pol["line"] <= f["line"] <= end or pol["name"] in f["message"]]
-            stem = pol["name"].split(".")[0]
-            policies.append(PolicyOutcome(
+            item = PolicyOutcome(
                 entry["id"], pol["name"], pol["kind"], pol["framework"], bool(hits),
                 ",".join(sorted({f["code"] for f in hits})),
-                any(g.startswith(stem) for g in generated),
-                importable.get(entry["id"], {}).get("ray_importable")))
-    return classes, policies, report["summary"]
+                f"{pol['name'].split('.')[0]}RLModule" in generated,
+                importable.get(entry["id"], {}).get("ray_importable"),
+                learner_generated=f"{pol['name'].split('.')[0]}Learner" in generated,
+                custom_loss=judge_policies.defines_loss(source, pol),
+                manual_hooks=judge_policies.manual_hooks(hits))
+            if run_verify and "case" in pol and item.module_generated:
+                item.verify_act, item.verify_act_message = judge_policies.verify_policy(
+                    repo_root, entry, pol, src, out, work)
+            if run_verify and "case" in pol and item.module_generated and item.learner_generated:
+                item.verify_loss, item.verify_loss_message = judge_policies.verify_policy(
+                    repo_root, entry, pol, src, out, work, learner=True)
+            policies.append(item)
+    summary = dict(report["summary"])
+    summary["legacy_api_files"], summary["legacy_api_files_without_finding"] = legacy_files_without_finding(
+        src, by_file)
+    return classes, policies, summary
 
 
 def as_dicts(rows: list[Any]) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
+import policy_harness  # noqa: E402
 import raw_obs  # noqa: E402
 from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
 
@@ -113,6 +114,117 @@ def record_class(cache: Path, entry: dict[str, Any], cls: dict[str, Any]) -> dic
     return meta
 
 
+def _jsonable(value: Any) -> Any:
+    """``value`` without the leaves JSON cannot hold (classes, callables, spaces): the config
+    the judge hands the shim is the recorded one, minus what only Ray's objects can be."""
+    if isinstance(value, dict):
+        out = {}
+        for key, sub in value.items():
+            sub = _jsonable(sub)
+            if sub is not _DROP and isinstance(key, str):
+                out[key] = sub
+        return out
+    if isinstance(value, (list, tuple)):
+        items = [_jsonable(v) for v in value]
+        return _DROP if any(i is _DROP for i in items) else items
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return _DROP
+
+
+_DROP = object()
+
+
+def record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> dict[str, Any]:
+    """Build one policy with Ray 2.10 as a worker did, seed-perturb its model, record its
+    ``compute_actions(explore=False)`` outputs (twice, different seeds: a policy whose outputs
+    change is recorded ``stochastic``) and, for torch policies with a model, its loss on a
+    postprocessed train batch. Written to ``<cache>/oracle/<policy_id>.{json,safetensors}``."""
+    from safetensors.numpy import save_file
+
+    case = pol["case"]
+    pid = policy_harness.policy_id(entry, pol)
+    out_dir = cache / "oracle"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any] = {"id": pid, "file": entry["id"], "policy": pol["name"], "case": case}
+    stage = "import"
+    try:
+        module = harness.import_module(cache, entry)
+        cls = getattr(module, pol["name"])
+        policy_harness.set_module_globals(module, case)
+        root = None if entry["repo"] == "ray-project/ray" else (
+            cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
+        stage = "config"
+        from ray.rllib.models.catalog import MODEL_DEFAULTS
+
+        framework = "tf" if pol["framework"] == "tf" else "torch"
+        config = policy_harness.merge_config(
+            policy_harness.algorithm_defaults(case.get("algorithm"), framework),
+            case.get("config", {}), MODEL_DEFAULTS)
+        config.setdefault("framework", framework)
+        stage = "build"
+        policy_harness.register_models(case, root)
+        policy, prep, raw_space = policy_harness.build_policy(cls, case, config)
+        model = policy_harness.torch_model(policy)
+        weights = harness.perturb(model, policy_harness.SEED + 1) if model is not None else {}
+        stage = "act"
+        raw = raw_obs.sample_inputs(raw_space, policy_harness.ROWS, policy_harness.SEED)
+        obs = policy_harness.observations(prep, raw)
+        state = policy_harness.initial_state(policy, policy_harness.ROWS)
+        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED)
+        again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7)
+    except BaseException as exc:  # noqa: BLE001 - every failure is a recorded result
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        meta.update(ray_buildable=False, stage=stage, error=first_line(exc), where=_where(exc, cache))
+        (out_dir / f"{pid}.json").write_text(json.dumps(meta, indent=1, default=str) + "\n")
+        return meta
+    stochastic = sorted(k for k in outputs if k not in again or not np.array_equal(outputs[k], again[k]))
+    arrays = {f"w/{k}": np.ascontiguousarray(v) for k, v in weights.items()}
+    arrays.update({f"in/raw/{k}": np.ascontiguousarray(v) for k, v in raw_obs.flatten_raw(raw).items()})
+    for i, s in enumerate(state or []):
+        arrays[f"in/state_in/{i}"] = np.ascontiguousarray(s)
+    arrays.update({f"out/{k}": v for k, v in outputs.items()})
+    meta.update(ray_buildable=True, rows=policy_harness.ROWS, config=_jsonable(config),
+                model_type=f"{type(model).__module__}.{type(model).__qualname__}" if model is not None else "",
+                weights=list(weights), outputs={k: list(v.shape) for k, v in outputs.items()},
+                stochastic=stochastic, preprocessed=prep is not None)
+    if model is not None and isinstance(obs, np.ndarray):
+        try:
+            columns = policy_harness.train_batch(
+                policy, obs, policy_harness.SEED + 3, case.get("other_agent_batches") == "self")
+            losses = policy_harness.loss(policy, columns, policy_harness.SEED + 4)
+            arrays.update({f"loss_in/{k.lstrip('/')}": v for k, v in columns.items()})
+            arrays.update({f"loss_out/{k}": v for k, v in losses.items()})
+            meta["loss"] = sorted(losses)
+        except BaseException as exc:  # noqa: BLE001 - recorded: the loss is not comparable
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            meta["loss_error"] = first_line(exc)
+    save_file(arrays, str(out_dir / f"{pid}.safetensors"), metadata={"source": "ray 2.10.0"})
+    (out_dir / f"{pid}.json").write_text(json.dumps(meta, indent=1, default=str) + "\n")
+    return meta
+
+
+def record_policies(cache: Path, manifest: dict[str, Any], only: list[str]) -> list[dict[str, Any]]:
+    """Every policy with a case (``only``: ids containing one of these); ``POLICIES.json``
+    lists them when all were recorded."""
+    summary = []
+    for entry in manifest["files"]:
+        for pol in entry["policies"]:
+            pid = policy_harness.policy_id(entry, pol)
+            if "case" not in pol or (only and not any(s in pid for s in only)):
+                continue
+            meta = record_policy(cache, entry, pol)
+            status = "ok" if meta["ray_buildable"] else f"{meta['stage']}: {meta['error']}"
+            print(f"{pid}: {status}{' loss: ' + meta['loss_error'] if meta.get('loss_error') else ''}",
+                  flush=True)
+            summary.append({k: meta.get(k) for k in ("id", "file", "policy", "ray_buildable", "stage", "error")})
+    if not only:
+        (cache / "oracle" / "POLICIES.json").write_text(json.dumps({"policies": summary}, indent=1) + "\n")
+    return summary
+
+
 def record_policy_files(cache: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """Whether Ray 2.10 imports each file that defines policies (policies are not built: their
     figures are findings and generated modules), with the first error line when it does not."""
@@ -140,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_DEST)
     parser.add_argument("only", nargs="*", help="record only ids containing one of these")
+    parser.add_argument("--policies-only", action="store_true", help="record only the policies (all, or those matching ONLY)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     import gymnasium
@@ -151,10 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.modules.setdefault("gym.spaces", gymnasium.spaces)
     summary = []
     manifest = load_manifest()
+    if args.policies_only:
+        record_policies(args.cache, manifest, args.only)
+        return 0
     if not args.only:
         importable = record_policy_files(args.cache, manifest)
         print(f"policy files: {sum(v['ray_importable'] for v in importable.values())}/"
               f"{len(importable)} import under Ray", flush=True)
+    record_policies(args.cache, manifest, args.only)
     for entry in manifest["files"]:
         for cls in entry["classes"]:
             if "case" not in cls:

@@ -32,15 +32,21 @@ from rlmigrate.codemod.rules.rlm063_model_metrics import ModelMetricsNeedLearner
 from rlmigrate.codemod.rules.rlm064_legacy_attribute import LegacyAttributeNeedsPort
 from rlmigrate.codemod.rules.rlm065_seq_lens import SeqLensNeedsPort
 from rlmigrate.codemod.rules.rlm066_builtin_model_subclass import BuiltinModelSubclassNeedsPort
+from rlmigrate.codemod.rules.rlm076_dqn_torch_model import DQNTorchModelToModule
+from rlmigrate.codemod.rules.rlm077_sac_torch_model import SACTorchModelToModule
+from rlmigrate.codemod.rules.rlm078_qsac_policy import QSACPolicyToModule
 from rlmigrate.codemod.rules.rlm090_legacy_api_leftover import LegacyApiLeftover
 
 ALL_RULES: tuple[type[Rule], ...] = (
     TorchModelV2ToRLModule,
     ValueFunctionToComputeValues,
     RecurrentNetworkToStatefulModule,
+    DQNTorchModelToModule,
+    SACTorchModelToModule,
     RegisterCustomModel,
     CustomModelConfigToSpec,
     MultiAgentPoliciesToMultiSpec,
+    QSACPolicyToModule,  # before the generic policy rules: a DQN/SAC policy's module is its own
     PolicyBuilderToModule,
     TorchPolicyV2ToModule,
     PolicyLearnerHooks,

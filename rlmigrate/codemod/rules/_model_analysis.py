@@ -41,13 +41,16 @@ from rlmigrate.codemod.rules._model_idioms import (
 )
 from rlmigrate.codemod.rules._model_kinds import (
     BUILTIN_SUBCLASS,
+    DQN,
     FEEDFORWARD,
+    FEEDFORWARD_LIKE,
     GENERIC,
     RECURRENT,
     TF,
     Blocker,
     ModelAnalysis,
     classify,
+    is_model_interface,
     local_model_base,
 )
 
@@ -125,7 +128,7 @@ class _Analyzer:
 
     def run(self) -> ModelAnalysis:
         a = self.a
-        if a.kind not in (FEEDFORWARD, RECURRENT):
+        if a.kind not in (FEEDFORWARD, RECURRENT, DQN) or is_model_interface(a.node, a.kind):
             return a
         for arg in a.node.bases:
             if self.ctx.qualified_names(arg.value) & NN_MODULE:
@@ -159,7 +162,7 @@ class _Analyzer:
         elif a.local_base is None:
             self.block(a.node, "RLM001", no_forward_message(a))
         original_space_idioms(self.ctx, a)
-        if a.kind == FEEDFORWARD and "get_initial_state" in a.methods:
+        if a.kind in FEEDFORWARD_LIKE and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
                        "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): port it by "
                        f"hand as a stateful RLModule: {STATEFUL_HOME}")
@@ -373,7 +376,7 @@ class _Analyzer:
         a.state_name = positional[2].name.value
         seq_param = positional[3]
         passed_on = self._delegations(forward, positional) | self._obs_membership(forward)
-        if a.kind == FEEDFORWARD:
+        if a.kind in FEEDFORWARD_LIKE:
             passed_on |= training_reads(self.ctx, a, forward, self.block)
             passed_on |= helper_inputs(self.ctx, a, forward)
         for ref in _references(self.ctx, seq_param):
@@ -403,7 +406,7 @@ class _Analyzer:
             r.value.elements[1].value for r in returns
             if isinstance(r.value, cst.Tuple) and len(r.value.elements) == 2
         }
-        if a.kind == FEEDFORWARD:
+        if a.kind in FEEDFORWARD_LIKE:
             for ref in state_refs:
                 if ref not in returned_state:
                     self.block(ref, "RLM001",
@@ -418,7 +421,7 @@ class _Analyzer:
                                f"stateful module: {STATEFUL_HOME}")
         else:
             a.state_used = bool(state_refs)
-        if a.kind == FEEDFORWARD:
+        if a.kind in FEEDFORWARD_LIKE:
             input_refs = [r for r in _references(self.ctx, positional[1]) if r not in passed_on]
             subscripts = {
                 n.value: n for n in _walk(forward)
@@ -435,7 +438,7 @@ class _Analyzer:
                                "connectors or the forward method on the new stack)")
                 else:
                     a.obs_subscripts[sub] = key
-        if a.kind == FEEDFORWARD and a.input_name != "batch":
+        if a.kind in FEEDFORWARD_LIKE and a.input_name != "batch":
             self._check_free_name(forward, "batch")
 
     def _delegations(self, forward: cst.FunctionDef, positional: list[cst.Param]) -> set[cst.CSTNode]:
@@ -549,7 +552,7 @@ class _Analyzer:
                     a.cached_attrs.append(node.attr.value)
         if a.cached_attrs:
             a.value_guards = value_guards(a, vf)
-        if forward is not None and a.kind == FEEDFORWARD and len(a.cached_attrs) == 1:
+        if forward is not None and a.kind in FEEDFORWARD_LIKE and len(a.cached_attrs) == 1:
             a.value_feature = _value_feature(forward, a.cached_attrs[0], assigned_in_forward)
         for other, method in a.methods.items():
             if other == "value_function":

@@ -35,6 +35,12 @@ class _ModelConverter(_IdiomRewrites, Rule):
     """Shared behaviour; subclasses set ``kind`` (which legacy base they convert)."""
 
     kind: ClassVar[str] = ""
+    #: the new-stack base class the converted class extends
+    module_base: ClassVar[str] = "TorchRLModule"
+    #: the output key forward()'s first return value goes under
+    output_column: ClassVar[str] = "ACTION_DIST_INPUTS"
+    #: whether value_function() becomes compute_values() (ValueFunctionAPI)
+    converts_value: ClassVar[bool] = True
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
@@ -46,7 +52,7 @@ class _ModelConverter(_IdiomRewrites, Rule):
         return self._stack[-1] if self._stack else None
 
     def _convert_value(self, a: ModelAnalysis) -> bool:
-        return "value_function" in a.methods and self.ctx.is_selected(VALUE_RULE)
+        return self.converts_value and "value_function" in a.methods and self.ctx.is_selected(VALUE_RULE)
 
     def _embedding_expr(self, a: ModelAnalysis) -> cst.BaseExpression:
         if a.value_feature is not None:
@@ -99,7 +105,7 @@ class _ModelConverter(_IdiomRewrites, Rule):
             self.report(guard, CONVERTED, "this assert checked that forward() ran before "
                         "value_function(); compute_values computes from the batch, so it is "
                         "removed", code=VALUE_RULE)
-        bases = [] if a.local_base is not None else [cst.Arg(self.ctx.need("TorchRLModule"))]
+        bases = [] if a.local_base is not None else [cst.Arg(self.ctx.need(self.module_base))]
         if self._convert_value(a) and a.local_base is None:
             bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))
         drop = set(map(id, a.legacy_bases + a.dropped_bases))
@@ -137,7 +143,7 @@ class _ModelConverter(_IdiomRewrites, Rule):
         detail = "stateful module; state list → dict keyed \"0\", \"1\", ...; outputs are (B, T, ...)" \
             if self.kind == RECURRENT else "setup(), _forward()"
         self.report(original, status,
-                    f"{original.name.value}: {self._base_label()} → TorchRLModule ({detail})")
+                    f"{original.name.value}: {self._base_label()} → {self.module_base} ({detail})")
         return updated.with_changes(bases=bases)
 
     def _stale_docstrings(self, a: ModelAnalysis) -> None:
@@ -415,11 +421,11 @@ class _ModelConverter(_IdiomRewrites, Rule):
         if original in a.delegated_returns and updated.value is not None:
             outputs = cst.Subscript(value=updated.value,
                                     slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))])
-            return updated.with_changes(value=N.dict_of([(N.column("ACTION_DIST_INPUTS"), outputs)]))
+            return updated.with_changes(value=N.dict_of([(N.column(self.output_column), outputs)]))
         if original in a.returns.get(a.forward_name, ()):
             assert isinstance(updated.value, cst.Tuple)
             outputs = updated.value.elements[0].value
-            items = [(N.column("ACTION_DIST_INPUTS"), outputs)]
+            items = [(N.column(self.output_column), outputs)]
             if self.kind == RECURRENT:
                 items.append((N.column("STATE_OUT"), _state_dict(updated.value.elements[1].value)))
             if self._convert_value(a) and a.cached_attrs:

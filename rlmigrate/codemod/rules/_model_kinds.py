@@ -17,9 +17,11 @@ import libcst as cst
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.legacy_api import (
     BUILTIN_MODELS,
+    DQN_MODEL_BASES,
     GENERIC_MODEL_BASES,
     MODEL_BASES,
     RECURRENT_BASES,
+    SAC_MODEL_BASES,
     TF_MODEL_BASES,
 )
 
@@ -28,6 +30,14 @@ RECURRENT = "recurrent"
 TF = "tf"
 GENERIC = "generic"
 BUILTIN_SUBCLASS = "builtin_subclass"
+#: subclasses of RLlib's DQN / SAC model bases, and those bases themselves (RLlib's own
+#: ``DQNTorchModel`` / ``SACTorchModel`` definitions, recognised by their interface methods)
+DQN = "dqn"
+SAC = "sac"
+#: the kinds whose forward() the feed-forward analysis reads (DQN's returns features)
+FEEDFORWARD_LIKE = ("feedforward", "dqn")
+DQN_INTERFACE_METHODS = frozenset({"get_q_value_distributions", "get_state_value"})
+SAC_INTERFACE_METHODS = frozenset({"get_action_model_outputs", "build_policy_model", "build_q_model"})
 
 
 @dataclass
@@ -108,7 +118,7 @@ class ModelAnalysis:
     @property
     def convertible(self) -> bool:
         """No blocker and a kind the converting rules handle."""
-        return self.kind in (FEEDFORWARD, RECURRENT) and not self.blockers
+        return self.kind in (FEEDFORWARD, RECURRENT, DQN) and not self.blockers
 
 
 def classify(ctx: FileContext, node: cst.ClassDef) -> tuple[str | None, list[cst.Arg]]:
@@ -129,6 +139,10 @@ def classify(ctx: FileContext, node: cst.ClassDef) -> tuple[str | None, list[cst
             kind = RECURRENT if kind != TF else kind
         elif symbols & MODEL_BASES:
             kind = kind if kind in (RECURRENT, TF) else FEEDFORWARD
+        elif symbols & DQN_MODEL_BASES:
+            kind = DQN if kind not in (TF,) else kind
+        elif symbols & SAC_MODEL_BASES:
+            kind = SAC if kind not in (TF,) else kind
         elif symbols & BUILTIN_MODELS:
             kind = BUILTIN_SUBCLASS
         elif symbols & GENERIC_MODEL_BASES:
@@ -140,7 +154,27 @@ def classify(ctx: FileContext, node: cst.ClassDef) -> tuple[str | None, list[cst
         base = local_model_base(ctx, node)
         if base is not None:
             return FEEDFORWARD, []
+    if kind == FEEDFORWARD:
+        own = defined_methods(node)
+        if DQN_INTERFACE_METHODS <= own and "forward" not in own:
+            return DQN, legacy
+        if SAC_INTERFACE_METHODS <= own:
+            return SAC, legacy
     return kind, legacy
+
+
+def defined_methods(node: cst.ClassDef) -> set[str]:
+    """Names of the functions defined directly in ``node``'s body."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    return {stmt.name.value for stmt in body if isinstance(stmt, cst.FunctionDef)}
+
+
+def is_model_interface(node: cst.ClassDef, kind: str | None) -> bool:
+    """``node`` is RLlib's own DQN / SAC model base (its interface methods defined here)."""
+    own = defined_methods(node)
+    if kind == DQN:
+        return DQN_INTERFACE_METHODS <= own and "forward" not in own
+    return kind == SAC and SAC_INTERFACE_METHODS <= own
 
 
 def local_model_base(ctx: FileContext, node: cst.ClassDef) -> cst.ClassDef | None:

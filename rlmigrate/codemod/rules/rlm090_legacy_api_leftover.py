@@ -9,6 +9,7 @@ import libcst as cst
 from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.rules._model_kinds import classify
+from rlmigrate.codemod.rules._policy_qsac import algorithm_policy
 from rlmigrate.codemod.rules.base import Rule
 
 # base-class symbol -> what to do instead (a subclass of it has no mechanical rewrite)
@@ -132,6 +133,14 @@ class LegacyApiLeftover(Rule):
             return
         tail = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
         if tail == "with_updates" and getattr(self.ctx.facts, "uses_legacy_packages", False):
+            algorithm = algorithm_policy(self.ctx, node.func.value) if isinstance(node.func, cst.Attribute) else None
+            if algorithm is not None and self.ctx.is_selected("RLM078"):
+                self.report(node, MANUAL,
+                            f"{_named(node)}with_updates() of {algorithm}: its acting is the "
+                            "generated <Policy>RLModule (RLM078); its learning (loss, "
+                            "postprocess_fn, stats, optimizer) becomes a Learner: port it by hand "
+                            "(see RLM032)")
+                return
             self.report(node, MANUAL,
                         f"{_named(node)}with_updates() derives a legacy policy/trainer template "
                         "class: on the new stack subclass the RLModule (acting) and the Learner "

@@ -256,3 +256,30 @@ def test_make_model_returning_an_rl_module_uses_the_module_path() -> None:
     policy = ModulePolicy(BOX, ACT, {})
     actions, _, extra = policy.compute_actions(OBS, explore=False)
     assert list(extra) == ["vf_preds", "action_dist_inputs", "action_prob", "action_logp"]
+
+
+def test_ppo_loss_leaves_rays_tower_stats_on_the_model() -> None:
+    """Ray 2.10's PPO loss stores its parts in ``model.tower_stats``; subclasses (centralized
+    critics) and stats functions read them back through ``get_tower_stats``."""
+    torch.manual_seed(0)
+    policy = PPOTorchPolicy(BOX, ACT, {"model": {"fcnet_hiddens": [8]}, "vf_loss_coeff": 0.5,
+                                       "entropy_coeff": 0.1})
+    actions, _, extra = policy.compute_actions(OBS, explore=True)
+    batch = {k: torch.as_tensor(v) for k, v in {
+        "obs": OBS, "actions": actions, "action_logp": extra["action_logp"],
+        "action_dist_inputs": extra["action_dist_inputs"],
+        "advantages": np.array([1.0, -2.0, 0.5], np.float32),
+        "value_targets": np.array([0.3, -0.1, 2.0], np.float32)}.items()}
+    total = policy.loss(policy.model, policy.dist_class, batch)
+    stats = {k: float(v) for k, v in policy.model.tower_stats.items()}
+    assert set(stats) == {"total_loss", "mean_policy_loss", "mean_vf_loss", "vf_explained_var",
+                          "mean_entropy", "mean_kl_loss"}
+    assert stats["total_loss"] == pytest.approx(float(total))
+    assert stats["total_loss"] == pytest.approx(
+        stats["mean_policy_loss"] + 0.2 * stats["mean_kl_loss"] + 0.5 * stats["mean_vf_loss"]
+        - 0.1 * stats["mean_entropy"], rel=1e-5)
+    values = policy.model.value_function().detach()
+    residual = batch["value_targets"] - values
+    expected = max(-1.0, 1.0 - float(residual.var() / batch["value_targets"].var()))
+    assert stats["vf_explained_var"] == pytest.approx(expected, rel=1e-4)
+    assert [float(s) for s in policy.get_tower_stats("mean_entropy")] == [stats["mean_entropy"]]

@@ -78,4 +78,9 @@ def test_reason_groups_first_error_lines():
     assert judge.reason("AttributeError: module 'numpy' has no attribute 'product'") == (
         "numpy-1 name np.product (removed in numpy 2)")
     assert judge.reason("forward: NotImplementedError") == "abstract / incomplete model class"
+    assert judge.reason("NotInShimError: ray.rllib.examples.policy.random_policy.RandomPolicy comes from "
+                        "Ray's example files, which the shim does not ship") == (
+        "imports Ray's example file ray.rllib.examples.policy.random_policy (the shim ships no examples)")
+    assert judge.reason("NameError: @override(Policy): Policy has no method 'init_view_requirements'") == (
+        "shim Policy lacks the method init_view_requirements")
     assert judge.reason("forward: RuntimeError: shapes differ").startswith("other: ")

@@ -1,0 +1,292 @@
+"""Issue 12/13 policy figures of tools/corpus/judge.py, from synthetic rows (no corpus files)."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import judge
+import judge_codemod
+import judge_policies
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+def _pol(framework="torch", *, finding=True, module=False, learner=False, act="", loss="",
+         custom_loss=False, importable=None, hooks=()):
+    return {"file": "r/f.py", "policy": "P", "kind": "subclass", "framework": framework,
+            "finding": finding, "codes": "RLM031", "module_generated": module,
+            "learner_generated": learner, "verify_act": act, "verify_act_message": "",
+            "verify_loss": loss, "verify_loss_message": "", "custom_loss": custom_loss,
+            "ray_importable": importable, "manual_hooks": list(hooks)}
+
+
+def test_policy_figures_denominators_exclude_tf_and_count_only_verified_rewrites():
+    rows = [
+        _pol("torch", module=True, act="equivalent", importable=True, custom_loss=True,
+             learner=True, loss="equivalent", hooks=["postprocess"]),
+        _pol("any", module=True, act="different", importable=True),
+        _pol("torch", module=False, importable=False, custom_loss=True,
+             hooks=["loss", "postprocess"]),
+        _pol("torch", module=True, act="equivalent", importable=None, custom_loss=True,
+             learner=True, loss="different"),
+        _pol("tf", finding=False, module=False, custom_loss=True, hooks=["TensorFlow policy"]),
+    ]
+    f = judge_policies.policy_figures(rows)
+    assert f["policies"] == 5 and f["policies_without_finding"] == 1
+    assert (f["acting_denominator"], f["acting_module_generated"], f["acting_proven"]) == (4, 3, 2)
+    assert f["acting_proven_pct"] == 50.0
+    assert (f["acting_ray_importable_denominator"], f["acting_ray_importable_proven"]) == (2, 1)
+    assert (f["custom_losses"], f["learners_generated"], f["learners_proven"]) == (3, 2, 1)
+    assert f["learners_proven_pct"] == pytest.approx(33.3)
+    assert f["manual_hooks"] == {"postprocess": 2, "loss": 1, "TensorFlow policy": 1}
+
+
+def test_policy_figures_on_main_as_it_is_are_zero_not_an_error():
+    f = judge_policies.policy_figures([_pol("torch"), _pol("tf")])
+    assert f["acting_proven_pct"] == 0.0 and f["learners_proven_pct"] == 0.0
+    assert judge_policies.policy_figures([])["acting_denominator"] == 0
+
+
+def test_not_proven_reason_names_the_stage():
+    assert "TensorFlow" in judge_policies.not_proven_reason(_pol("tf"))
+    assert "no <Policy>RLModule" in judge_policies.not_proven_reason(_pol("torch"))
+    assert judge_policies.not_proven_reason(_pol(module=True)) == "verify not run"
+    row = _pol(module=True, act="different")
+    row["verify_act_message"] = "actions differ"
+    assert judge_policies.not_proven_reason(row) == "verify different: actions differ"
+
+
+def _shim(status, built=True, loss="", stochastic=(), error="", ray_error=""):
+    return {"status": status, "ray_buildable": built, "loss": loss, "stochastic": list(stochastic),
+            "error": error, "ray_error": ray_error}
+
+
+def test_policy_shim_figures_count_only_what_ray_built():
+    rows = [_shim("match", loss="match"), _shim("match", stochastic=["actions"]),
+            _shim("mismatch", loss="mismatch"),
+            _shim("build", error="NotInShimError: ray.rllib.utils.debug.deterministic.seed_it exists in "
+                                 "Ray 2.10 but is not implemented by the shim"),
+            _shim("ray-unbuildable", built=False, ray_error="import: ModuleNotFoundError: No module named 'sb3'"),
+            _shim("no-recording", built=False)]
+    f = judge_policies.shim_figures(rows, judge.reason)
+    assert f["failure_reasons"] == {"shim lacks ray.rllib.utils.debug.deterministic.seed_it": 1}
+    assert f["ray_unbuilt_reasons"] == {"third-party package not installed: sb3": 1}
+    assert (f["policies_with_case"], f["ray_built"], f["shim_match"]) == (6, 4, 2)
+    assert f["shim_match_pct"] == 50.0 and f["numeric_mismatches"] == 1
+    assert f["stochastic_compared_by_shape"] == 1 and f["failure_stages"] == {"mismatch": 1, "build": 1}
+    assert (f["ray_losses"], f["shim_loss_match"], f["not_recorded"]) == (2, 1, 1)
+
+
+def test_compare_outputs_exact_for_deterministic_and_by_space_for_stochastic():
+    space = gym.spaces.Discrete(3)
+    expected = {"actions": np.array([0, 1, 2]), "extra/logits": np.zeros((3, 3), np.float32)}
+    same = judge_policies.compare_outputs(expected, {k: v.copy() for k, v in expected.items()}, [], space)
+    assert same == {"actions": 0.0, "extra/logits": 0.0}
+    off = judge_policies.compare_outputs(expected, {"actions": np.array([0, 1, 1])}, [], space)
+    assert off["actions"] == 1.0 and off["extra/logits"] == np.inf  # missing output
+    sampled = judge_policies.compare_outputs(expected, {"actions": np.array([2, 2, 0]),
+                                                        "extra/logits": expected["extra/logits"]},
+                                             ["actions"], space)
+    assert sampled["actions"] == 0.0
+    outside = judge_policies.compare_outputs(expected, {"actions": np.array([0, 5, 0])}, ["actions"], space)
+    assert outside["actions"] == np.inf
+    reshaped = judge_policies.compare_outputs(expected, {"actions": np.array([[0, 1, 2]])}, ["actions"], space)
+    assert reshaped["actions"] == np.inf
+
+
+@given(st.lists(st.floats(-1, 1, width=32), min_size=1, max_size=6),
+       st.floats(1e-3, 1.0))
+def test_compare_outputs_box_actions_leave_the_space_only_outside_bounds(values, bump):
+    space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+    want = {"actions": np.asarray(values, np.float32).reshape(-1, 1)}
+    inside = judge_policies.compare_outputs(want, {"actions": want["actions"][::-1].copy()}, ["actions"], space)
+    assert inside["actions"] == 0.0
+    pushed = want["actions"].copy()
+    pushed[0] = 1.0 + bump
+    assert judge_policies.compare_outputs(want, {"actions": pushed}, ["actions"], space)["actions"] == np.inf
+
+
+LOSSES = '''
+from ray.rllib.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy
+from ray.rllib.policy.torch_policy_template import build_torch_policy
+
+class WithLoss(PPOTorchPolicy):
+    def loss(self, model, dist_class, train_batch):
+        return 0.0
+
+class Acting(PPOTorchPolicy):
+    def postprocess_trajectory(self, batch, other_agent_batches=None, episode=None):
+        return batch
+
+Built = build_torch_policy(name="Built", loss_fn=lambda p, m, d, b: 0.0)
+Updated = PPOTorchPolicy.with_updates(name="Updated", stats_fn=None)
+'''
+
+
+@pytest.mark.parametrize(("name", "line", "has_loss"), [
+    ("WithLoss", 5, True), ("Acting", 9, False), ("Built", 13, True), ("Updated", 14, False)])
+def test_defines_loss_reads_the_definition_at_its_line(name, line, has_loss):
+    assert judge_policies.defines_loss(LOSSES, {"name": name, "line": line}) is has_loss
+
+
+def test_defines_loss_is_false_for_unparsable_or_unknown_lines():
+    assert judge_policies.defines_loss("class (:", {"name": "X", "line": 1}) is False
+    assert judge_policies.defines_loss(LOSSES, {"name": "X", "line": 99}) is False
+
+
+@pytest.mark.parametrize(("code", "message", "kind"), [
+    ("RLM032", "P.postprocess_trajectory() left in place; on the new stack ...", "postprocess"),
+    ("RLM032", "P: postprocess_fn left in place; on the new stack ...", "postprocess"),
+    ("RLM032", "P: extra_grad_process_fn left in place; ...", "extra_grad_process"),
+    ("RLM032", "P: stats_fn left in place; ...", "stats"),
+    ("RLM033", "P: no Learner generated: loss_fn loss() uses its policy argument as `self`", "loss"),
+    ("RLM030", "P: no RLModule generated: no module class: ...", "acting (no module generated)"),
+    ("RLM090", "P: a TensorFlow policy template: port the model to torch", "TensorFlow policy"),
+    ("RLM090", "P subclasses legacy Policy: a custom Policy splits into an RLModule (acting) and a "
+               "Learner (loss); port by hand", "whole policy class (port by hand)"),
+    ("RLM061", "ViewRequirement has no RLModule counterpart", "view_requirements"),
+    ("RLM031", "P: make_model_and_action_dist() returns a tuple", "make_model_and_action_dist"),
+    ("RLM090", "legacy import kept in the file: ray.rllib.policy.Policy", "other: RLM090"),
+])
+def test_hook_of_reads_the_hook_kind_from_the_message(code, message, kind):
+    assert judge_policies.hook_of({"code": code, "message": message}) == kind
+
+
+def test_manual_hooks_counts_only_manual_findings_once_per_kind():
+    findings = [{"status": "manual", "code": "RLM032", "message": "P.postprocess_trajectory() left in place"},
+                {"status": "manual", "code": "RLM032", "message": "P: postprocess_fn left in place"},
+                {"status": "review", "code": "RLM031", "message": "P: stats_fn left in place"},
+                {"status": "manual", "code": "RLM090", "message": "legacy import kept"}]
+    assert judge_policies.manual_hooks(findings) == ["other: RLM090", "postprocess"]
+
+
+def test_uses_legacy_api_sees_ray_rllib_imports_only():
+    assert judge_codemod.uses_legacy_api("from ray.rllib.models import ModelCatalog\n")
+    assert judge_codemod.uses_legacy_api("import ray.rllib.agents.ppo as ppo\n")
+    assert judge_codemod.uses_legacy_api("from ray import rllib\n")
+    assert not judge_codemod.uses_legacy_api("import ray\nfrom ray import tune\n")
+    assert not judge_codemod.uses_legacy_api("from .rllib import x\n")
+    assert not judge_codemod.uses_legacy_api("def (:\n")
+
+
+def test_legacy_files_without_finding_lists_silent_legacy_files(tmp_path):
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "a.py").write_text("from ray.rllib.policy import Policy\n")
+    (tmp_path / "repo" / "b.py").write_text("from ray.rllib.models import ModelCatalog\n")
+    (tmp_path / "repo" / "c.py").write_text("import numpy\n")
+    count, silent = judge_codemod.legacy_files_without_finding(
+        tmp_path, {"repo/a.py": [{"code": "RLM090"}], "repo/c.py": []})
+    assert count == 2 and silent == ["repo/b.py"]
+    assert judge.legacy_api_figures({"legacy_api_files": count,
+                                     "legacy_api_files_without_finding": silent}) == {
+        "legacy_api_files": 2, "legacy_api_files_without_finding": 1,
+        "legacy_api_files_without_finding_list": ["repo/b.py"]}
+    assert judge.legacy_api_figures({})["legacy_api_files_without_finding"] == 0
+
+
+def test_wrapper_registers_the_legacy_model_then_exports_legacy_policy_and_rewrite(tmp_path):
+    entry = {"repo": "o/n", "path": "pkg/policy.py", "import_root": "src"}
+    pol = {"name": "P", "case": {"register": {"my_model": "pkg.models.Net",
+                                               "cc": "ray.rllib.examples.models.cc.CC"}}}
+    text = judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out", ["PRLModule"])
+    compile(text, "wrapper.py", "exec")
+    assert f"{tmp_path}/src/o+n/src/pkg/models.py" in text
+    assert f"{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py" in text
+    assert text.index("register_custom_model('cc'") < text.index("_judge_legacy_P")
+    assert "P = _legacy.P\n" in text and f"{tmp_path}/src/o+n/pkg/policy.py" in text
+    assert f"{tmp_path}/out/o+n/pkg/policy.py" in text
+    assert text.rstrip().endswith("PRLModule = _rewritten.PRLModule")
+
+
+def test_benchmark_record_carries_the_policy_rows(tmp_path):
+    import pathlib
+
+    repo_root = pathlib.Path(judge.__file__).resolve().parents[2]
+    result = {"atol": 1e-5, "corpus": {"files": 1, "repos": 1, "classes": 0, "policies": 1},
+              "shim": judge.shim_figures([]), "policy_shim": judge_policies.shim_figures([_shim("match")]),
+              "codemod": {**judge.codemod_figures([], []), **judge.legacy_api_figures({})},
+              "policies": judge_policies.policy_figures([_pol("torch", module=True, act="equivalent")])}
+    record = judge.benchmark_record(result, repo_root)
+    names = {m["name"]: m for m in record["measures"]}
+    acting = names["policies: torch/framework-free policies whose generated module verify proves"]
+    assert acting["values"]["rlmigrate"] == 100.0 and acting["unit"] == "%"
+    assert "codemod: files with legacy RLlib API and no finding" in names
+    assert names["shim: Ray-built policies that build and act like Ray 2.10"]["values"]["rlmigrate"] == 100.0
+    assert record["real_world"]["policies"]["acting_proven"] == 1
+    units: dict[str, set[str]] = {}
+    for measure in record["measures"]:  # benchmarks/report.py draws one chart per group
+        units.setdefault(measure["group"], set()).add(measure["unit"])
+    assert all(len(u) == 1 for u in units.values()), units
+
+
+def _fixture_tree(tmp_path, expected_text):
+    import pathlib
+
+    fixtures = pathlib.Path(judge.__file__).resolve().parents[2] / "fixtures"
+    for side, text in (("src", (fixtures / "legacy" / "torch_policy_v2.py").read_text()),
+                       ("out", expected_text or (fixtures / "expected" / "torch_policy_v2.py").read_text())):
+        (tmp_path / side / "o+n").mkdir(parents=True)
+        (tmp_path / side / "o+n" / "pol.py").write_text(text)
+    return fixtures.parent
+
+
+def test_verify_policy_runs_rlmigrate_verify_on_our_policy_fixture(tmp_path):
+    """End to end on a fixture of ours (legacy policy in src, its generated module and Learner
+    in out): acting and loss proven; a planted change in the module's acting is caught."""
+    import pathlib
+
+    repo_root = _fixture_tree(tmp_path, None)
+    entry = {"repo": "o/n", "path": "pol.py", "import_root": ""}
+    pol = {"name": "ScaledPolicy",
+           "case": {"obs_space": "Box(-1, 1, (4,))", "action_space": "Discrete(2)", "config": {}}}
+    act = judge_policies.verify_policy(repo_root, entry, pol, tmp_path / "src", tmp_path / "out", tmp_path)
+    assert act[0] == "equivalent", act
+    loss = judge_policies.verify_policy(repo_root, entry, pol, tmp_path / "src", tmp_path / "out",
+                                        tmp_path, learner=True)
+    assert loss[0] == "equivalent", loss
+    planted = (tmp_path / "out" / "o+n" / "pol.py").read_text().replace(
+        "return {Columns.ACTION_DIST_INPUTS: logits * 2.0}", "return {Columns.ACTION_DIST_INPUTS: logits * 3.0}")
+    other = tmp_path / "planted"
+    _fixture_tree(other, planted)
+    verdict, message = judge_policies.verify_policy(repo_root, entry, pol, other / "src", other / "out", other)
+    assert verdict == "different" and "ScaledPolicy" in message
+    assert pathlib.Path(repo_root / "rlmigrate").is_dir()
+
+
+def test_ray_example_imports_and_the_wrapper_serve_them_under_their_own_names(tmp_path):
+    source = ("import ray.rllib.examples.env.two_step_game\n"
+              "from ray.rllib.examples.models.cc import CC\nfrom ray.rllib.models import ModelCatalog\n"
+              "from .local import x\n")
+    assert judge_policies.ray_example_imports(source) == [
+        "ray.rllib.examples.env.two_step_game", "ray.rllib.examples.models.cc"]
+    assert judge_policies.ray_example_imports("def (:") == []
+    entry = {"repo": "ray-project/ray", "path": "rllib/examples/cc_policy.py"}
+    pol = {"name": "P", "case": {"register": {"cc": "ray.rllib.examples.models.cc.CC"}}}
+    text = judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out", [],
+                                         ["ray.rllib.examples.models.cc"])
+    compile(text, "wrapper.py", "exec")
+    served = f"_load('ray.rllib.examples.models.cc', '{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py')"
+    assert served in text
+    assert "register_custom_model('cc', sys.modules['ray.rllib.examples.models.cc'].CC)" in text
+    assert text.index(served) < text.index("register_custom_model") < text.index("_legacy = ")
+    assert "_rewritten" not in text
+
+
+def test_verify_supports_reads_the_flag_not_a_longer_option(tmp_path):
+    judge_codemod._HELP[str(tmp_path)] = "  --model-config JSON   legacy\n  --policy-config JSON  loss\n"
+    assert not judge_codemod.verify_supports(tmp_path, "--config")
+    assert judge_codemod.verify_supports(tmp_path, "--model-config")
+    judge_codemod._HELP[str(tmp_path)] = "  --config JSON         the policy config\n"
+    assert judge_codemod.verify_supports(tmp_path, "--config")
+
+
+def test_recorded_config_keeps_only_what_json_holds():
+    import record_corpus
+
+    config = {"lr": 0.1, "model": {"fcnet_hiddens": [8, 8], "custom_model": None},
+              "callbacks": object, "policies": {"p": (None, object(), 3)}, "sched": [[0, 1.0], [10, 0.1]],
+              1: "int key"}
+    assert record_corpus._jsonable(config) == {
+        "lr": 0.1, "model": {"fcnet_hiddens": [8, 8], "custom_model": None}, "policies": {},
+        "sched": [[0, 1.0], [10, 0.1]]}

@@ -1,0 +1,98 @@
+"""tools/corpus/policy_harness.py: config merging, output flattening and a shim policy run end
+to end (the same code the Ray 2.10 recorder runs), without corpus files."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import policy_harness
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+MODEL_DEFAULTS = {"fcnet_hiddens": [256, 256], "custom_model": None, "max_seq_len": 20}
+
+
+def test_merge_config_puts_the_case_over_the_algorithm_and_merges_model_keys():
+    defaults = {"lr": 5e-5, "gamma": 0.99, "model": {**MODEL_DEFAULTS, "vf_share_layers": False}}
+    case = {"lr": 1e-3, "model": {"custom_model": "m", "fcnet_hiddens": [8]}}
+    config = policy_harness.merge_config(defaults, case, MODEL_DEFAULTS)
+    assert config["lr"] == 1e-3 and config["gamma"] == 0.99
+    assert config["model"] == {"fcnet_hiddens": [8], "custom_model": "m", "max_seq_len": 20,
+                               "vf_share_layers": False}
+    assert defaults["model"]["fcnet_hiddens"] == [256, 256] and case["model"]["fcnet_hiddens"] == [8]
+    bare = policy_harness.merge_config({}, {"epsilon": 0.1}, MODEL_DEFAULTS)
+    assert bare == {"epsilon": 0.1, "model": MODEL_DEFAULTS}
+
+
+def test_preprocessor_disabled_top_level_or_in_the_model():
+    assert policy_harness.preprocessor_disabled({"_disable_preprocessor_api": True, "model": {}})
+    assert policy_harness.preprocessor_disabled({"model": {"_disable_preprocessor_api": True}})
+    assert not policy_harness.preprocessor_disabled({"model": {}})
+
+
+def test_algorithm_defaults_without_an_algorithm_or_for_one_ray_dropped():
+    assert policy_harness.algorithm_defaults(None, "torch") == {}
+    with pytest.raises(ValueError, match="DDPG"):
+        policy_harness.algorithm_defaults("DDPG", "torch")
+
+
+def test_policy_id_is_filename_safe_and_distinct_from_class_ids():
+    entry = {"repo": "o/n", "path": "a/b.py"}
+    assert policy_harness.policy_id(entry, {"name": "P"}) == "policy__o+n__a.b__P"
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=4))
+def test_leaves_flattens_nested_outputs_and_drops_non_numeric(actions):
+    out = policy_harness.leaves(
+        {"b": np.ones((2, 3), np.float32), "a": (np.arange(2), {"x": [1.5, 2.5]}), "info": "text",
+         "objs": [object()]}, "extra")
+    assert sorted(out) == ["extra/a/0", "extra/a/1/x", "extra/b"]
+    assert out["extra/a/1/x"].tolist() == [1.5, 2.5]
+    listed = policy_harness.leaves(actions, "actions")["actions"]
+    assert listed.tolist() == actions
+    dicts = policy_harness.leaves([{"a": 1}, {"a": 2}], "actions")
+    assert dicts == {"actions/0/a": np.asarray(1), "actions/1/a": np.asarray(2)}
+
+
+def test_observations_stack_preprocessed_or_raw_rows():
+    class Prep:
+        def transform(self, row):
+            return np.asarray(row, np.float64) * 2
+
+    stacked = policy_harness.observations(Prep(), [[1, 2], [3, 4]])
+    assert stacked.dtype == np.float32 and stacked.tolist() == [[2, 4], [6, 8]]
+    assert policy_harness.observations(None, [3, 1]).tolist() == [3, 1]
+    rows = [{"a": 1}, {"a": 2}]
+    assert policy_harness.observations(None, rows) is rows
+
+
+def test_a_shim_policy_builds_acts_and_computes_its_loss_as_the_recorder_does():
+    """The recorder's path on the shim: build a PPO policy with a case, act twice with the same
+    seed (same outputs), build a train batch and take the loss with its tower stats."""
+    from shim import ray_compat
+
+    ray_compat.install()
+    try:
+        from ray.rllib.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy
+        from ray.rllib.models.catalog import MODEL_DEFAULTS as SHIM_DEFAULTS
+
+        case = {"obs_space": "Discrete(5)", "action_space": "Discrete(2)"}
+        config = policy_harness.merge_config({}, {"model": {"fcnet_hiddens": [8]}}, SHIM_DEFAULTS)
+        policy, prep, raw_space = policy_harness.build_policy(PPOTorchPolicy, case, config)
+        assert isinstance(raw_space, gym.spaces.Discrete) and policy.observation_space.shape == (5,)
+        obs = policy_harness.observations(prep, [0, 3, 4, 1])
+        assert obs.shape == (4, 5) and obs.sum() == 4  # one-hot, as a worker fed it
+        first = policy_harness.act(policy, obs, None, 1)
+        assert first.keys() >= {"actions", "extra/action_dist_inputs", "extra/vf_preds"}
+        again = policy_harness.act(policy, obs, None, 1)
+        assert all(np.array_equal(first[k], again[k]) for k in first)
+        columns = policy_harness.train_batch(policy, obs, 2)
+        assert {"/obs", "/actions", "/action_logp", "/action_dist_inputs", "/rewards"} <= set(columns)
+        # the shim's PPO postprocessing adds no GAE columns (Ray's does): give them here
+        columns.update({"/advantages": np.ones(4, np.float32), "/value_targets": np.zeros(4, np.float32)})
+        losses = policy_harness.loss(policy, columns, 3)
+        assert losses["loss"].shape == () and np.isfinite(losses["loss"])
+        assert float(losses["stats/total_loss"]) == pytest.approx(float(losses["loss"]))
+    finally:
+        ray_compat.uninstall()

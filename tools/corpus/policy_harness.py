@@ -1,0 +1,274 @@
+"""Build and run one corpus *policy* the way RLlib 2.10's workers did, under Ray or under the shim.
+
+Like ``harness.py`` for model classes, the same code runs on both sides and only names
+``ray.rllib...``: real Ray 2.10 in the oracle venv (``record_corpus.py``), the shim's aliases
+in rlmigrate's venv (``judge_policies.py``). A policy case (manifest ``policies[*].case``) has
+``obs_space`` / ``action_space`` (raw, as the env gives them), ``config`` (the user's policy
+config, ``"model"`` inside), optionally ``algorithm`` (whose default config the user config is
+merged over, as ``Algorithm`` does) and ``register`` (``{name: "module.Class"}``: the
+``custom_model`` names the repository registers in other files).
+
+Building, as ``RolloutWorker`` did: the config is the algorithm's ``to_dict()`` with the case
+config on top (``"model"`` merged key by key over the default ``MODEL_DEFAULTS``); the policy
+sees the preprocessed observation space (``original_space`` attached) unless
+``_disable_preprocessor_api``; it is constructed as ``cls(obs_space, action_space, config)``.
+
+Acting: ``ROWS`` raw observations → the side's preprocessor → ``compute_actions(obs,
+state_batches=initial state, explore=False)`` with every RNG seeded; outputs flattened to
+``{"actions/...", "state_out/i", "extra/<key>"}`` numpy arrays.
+
+Learning (torch policies with a model): a train batch from one acting call (``explore=True``),
+seeded rewards, ``postprocess_trajectory``, then ``policy.loss(model, dist_class, batch)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from harness import _dotted, _forget_other_packages, parse_space
+
+ROWS = 4
+SEED = 4321
+#: algorithm name in a case -> Ray 2.10 config class (module, class); others (DDPG, MADDPG,
+#: COMA, ...) left Ray in 2.10 (rllib_contrib) and have no default config to merge.
+ALGORITHMS = {
+    "PPO": ("ray.rllib.algorithms.ppo", "PPOConfig"),
+    "APPO": ("ray.rllib.algorithms.appo", "APPOConfig"),
+    "IMPALA": ("ray.rllib.algorithms.impala", "ImpalaConfig"),
+    "DQN": ("ray.rllib.algorithms.dqn", "DQNConfig"),
+    "SAC": ("ray.rllib.algorithms.sac", "SACConfig"),
+    "CQL": ("ray.rllib.algorithms.cql", "CQLConfig"),
+    "PG": ("ray.rllib.algorithms.pg", "PGConfig"),
+}
+
+
+def policy_id(entry: dict[str, Any], policy: dict[str, Any]) -> str:
+    """Filename-safe id of one policy of one corpus file (``policy__`` + the class-id form)."""
+    repo = entry["repo"].replace("/", "+", 1)
+    return f"policy__{repo}__{entry['path'][:-3].replace('/', '.')}__{policy['name']}"
+
+
+def seed_all(seed: int) -> None:
+    """Seed every RNG a policy may draw from (``random``, numpy's global, torch)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+    except ImportError:  # pragma: no cover - both venvs have torch
+        pass
+
+
+def algorithm_defaults(name: str | None, framework: str) -> dict[str, Any]:
+    """The algorithm's default config dict (old API stack), ``{}`` without an algorithm.
+
+    Raises:
+        ValueError: an algorithm this Ray has no config class for.
+    """
+    if not name:
+        return {}
+    if name not in ALGORITHMS:
+        raise ValueError(f"no Ray 2.10 default config for algorithm {name!r} (rllib_contrib)")
+    module, cls = ALGORITHMS[name]
+    config = getattr(importlib.import_module(module), cls)()
+    if hasattr(config, "experimental"):
+        config = config.experimental(_enable_new_api_stack=False)
+    config = config.framework(framework)
+    return config.to_dict()
+
+
+def merge_config(defaults: dict[str, Any], case_config: dict[str, Any],
+                 model_defaults: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` with ``case_config`` on top; ``"model"`` merged key by key over the
+    defaults' model (``model_defaults`` when the defaults have none), as ``Algorithm`` does."""
+    config = copy.deepcopy(defaults)
+    user = copy.deepcopy(case_config)
+    model = copy.deepcopy(config.get("model") or model_defaults)
+    model.update(user.pop("model", {}) or {})
+    config.update(user)
+    config["model"] = model
+    return config
+
+
+def preprocessor_disabled(config: dict[str, Any]) -> bool:
+    """``_disable_preprocessor_api`` set at the top level or in the model config."""
+    return bool(config.get("_disable_preprocessor_api") or config["model"].get("_disable_preprocessor_api"))
+
+
+def register_models(case: dict[str, Any], root: Path | None) -> None:
+    """``ModelCatalog.register_custom_model`` for each of the case's ``register`` entries;
+    ``ray.rllib.examples...`` through ``harness._dotted``, others imported from ``root``."""
+    from ray.rllib.models import ModelCatalog
+
+    for name, dotted in sorted(case.get("register", {}).items()):
+        if dotted.startswith("ray.") or root is None:
+            cls = _dotted(dotted)
+        else:
+            module, _, attr = dotted.rpartition(".")
+            _forget_other_packages(module.split(".")[0], root)
+            sys.path.insert(0, str(root))
+            try:
+                cls = getattr(importlib.import_module(module), attr)
+            finally:
+                sys.path.remove(str(root))
+        ModelCatalog.register_custom_model(name, cls)
+
+
+def set_module_globals(module: Any, case: dict[str, Any]) -> None:
+    """The case's ``module_globals`` (``{name: {attr: value}}``) set on the policy's module as
+    namespaces: globals a script defines under ``__main__`` (``args = parser.parse_args()``)
+    and its functions read, which an import never creates."""
+    import types
+
+    for name, attrs in sorted(case.get("module_globals", {}).items()):
+        setattr(module, name, types.SimpleNamespace(**attrs))
+
+
+def build_policy(cls: type, case: dict[str, Any], config: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """(policy, preprocessor or None, raw observation space), built as a worker did."""
+    from ray.rllib.models.catalog import ModelCatalog
+
+    raw_space = parse_space(case["obs_space"])
+    action_space = parse_space(case["action_space"])
+    if preprocessor_disabled(config):
+        prep, obs_space = None, raw_space
+    else:
+        prep = ModelCatalog.get_preprocessor_for_space(raw_space, config["model"])
+        obs_space = prep.observation_space
+    seed_all(SEED)
+    return cls(obs_space, action_space, copy.deepcopy(config)), prep, raw_space
+
+
+def torch_model(policy: Any) -> Any:
+    """The policy's torch model (``policy.model`` when it is an ``nn.Module``), else None."""
+    import torch
+
+    model = getattr(policy, "model", None)
+    return model if isinstance(model, torch.nn.Module) else None
+
+
+def observations(prep: Any, raw: list[Any]) -> Any:
+    """The batch a worker passed to ``compute_actions``: preprocessed rows stacked, or the raw
+    rows (stacked when they are arrays/scalars) when preprocessing is disabled."""
+    if prep is not None:
+        return np.stack([np.asarray(prep.transform(r), dtype=np.float32) for r in raw])
+    if all(not isinstance(r, (dict, tuple, list)) for r in raw):
+        return np.stack([np.asarray(r) for r in raw])
+    return raw
+
+
+def initial_state(policy: Any, rows: int) -> list[np.ndarray] | None:
+    """The policy's initial state tiled to ``rows`` (None when it has none)."""
+    state = policy.get_initial_state() or []
+    if not state:
+        return None
+    return [np.stack([np.asarray(_np(s))] * rows) for s in state]
+
+
+def _np(value: Any) -> Any:
+    return value.detach().cpu().numpy() if hasattr(value, "detach") else value
+
+
+def leaves(value: Any, prefix: str) -> dict[str, np.ndarray]:
+    """Numeric numpy leaves of a (nested) output: dicts by key, tuples by index, lists and
+    arrays stacked; non-numeric leaves (strings, objects) are left out."""
+    out: dict[str, np.ndarray] = {}
+    if isinstance(value, dict):
+        for key in sorted(value, key=str):
+            out.update(leaves(value[key], f"{prefix}/{key}"))
+        return out
+    if isinstance(value, tuple):
+        for i, sub in enumerate(value):
+            out.update(leaves(sub, f"{prefix}/{i}"))
+        return out
+    if isinstance(value, list) and value and isinstance(value[0], (dict, tuple)):
+        for i, sub in enumerate(value):
+            out.update(leaves(sub, f"{prefix}/{i}"))
+        return out
+    try:
+        arr = np.asarray(_np(value) if not isinstance(value, list) else [_np(v) for v in value])
+    except (TypeError, ValueError):
+        return out
+    if arr.dtype.kind in "biuf":
+        out[prefix] = np.array(arr, copy=True, order="C")  # keeps 0-d (ascontiguousarray makes (1,))
+    return out
+
+
+def act(policy: Any, obs: Any, state: list[np.ndarray] | None, seed: int,
+        explore: bool = False) -> dict[str, np.ndarray]:
+    """One seeded ``compute_actions`` call; outputs as :func:`leaves` (``actions``,
+    ``state_out/i``, ``extra/<key>``)."""
+    seed_all(seed)
+    policy.action_space.seed(seed)
+    actions, state_out, extra = policy.compute_actions(
+        obs, state_batches=[np.copy(s) for s in state] if state else None, explore=explore)
+    out = leaves(actions, "actions")
+    for i, s in enumerate(state_out or []):
+        out.update(leaves(s, f"state_out/{i}"))
+    out.update(leaves(dict(extra or {}), "extra"))
+    return out
+
+
+def train_batch(policy: Any, obs: np.ndarray, seed: int,
+                opponent: bool = False) -> dict[str, np.ndarray]:
+    """A postprocessed one-episode train batch (numeric columns as numpy): an acting call
+    with ``explore=True`` for actions and extra fetches, seeded rewards, ``t``, ids, then
+    ``policy.postprocess_trajectory``. ``opponent`` (the case's ``"other_agent_batches":
+    "self"``): a copy of the batch is passed as the one other agent's, in the tuple layout
+    the config's ``enable_connectors`` selects (centralized critics need one)."""
+    from ray.rllib.policy.sample_batch import SampleBatch
+
+    rows = len(obs)
+    seed_all(seed)
+    actions, _, extra = policy.compute_actions(obs, explore=True)
+    columns: dict[str, Any] = {
+        "obs": obs, "new_obs": np.roll(obs, -1, axis=0), "actions": np.asarray(_np(actions)),
+        "rewards": np.random.default_rng(seed).normal(size=rows).astype(np.float32),
+        "terminateds": np.zeros(rows, dtype=bool), "truncateds": np.zeros(rows, dtype=bool),
+        "eps_id": np.zeros(rows, dtype=np.int64), "agent_index": np.zeros(rows, dtype=np.int64),
+        "unroll_id": np.zeros(rows, dtype=np.int64), "t": np.arange(rows, dtype=np.int64),
+    }
+    for key, value in (extra or {}).items():
+        columns[key] = np.asarray(_np(value))
+    batch = SampleBatch(columns)
+    others = None
+    if opponent:
+        copy_ = SampleBatch({k: np.copy(v) for k, v in columns.items()})
+        others = {"opponent": ("opponent", policy, copy_) if policy.config.get("enable_connectors")
+                  else ("opponent", copy_)}
+    seed_all(seed)
+    post = policy.postprocess_trajectory(batch, other_agent_batches=others)
+    return {k: v for k, v in leaves(dict(post), "").items()}
+
+
+def loss(policy: Any, columns: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray]:
+    """``policy.loss(model, dist_class, batch)`` on the train batch ``columns`` (keys as
+    :func:`train_batch` returns them, ``"/col"``), model in train mode; the loss (first
+    tensor when a list) and the numeric tower stats."""
+    import torch
+    from ray.rllib.policy.sample_batch import SampleBatch
+
+    batch = SampleBatch({k.lstrip("/"): v for k, v in columns.items()})
+    if hasattr(batch, "set_training"):
+        batch.set_training(True)
+    if hasattr(policy, "_lazy_tensor_dict"):
+        tensors = policy._lazy_tensor_dict(batch)
+    else:  # the shim's policies take tensors directly
+        tensors = SampleBatch({k: torch.as_tensor(v) for k, v in batch.items()})
+        tensors.set_training(True)
+    model = torch_model(policy)
+    model.train()
+    seed_all(seed)
+    value = policy.loss(model, policy.dist_class, tensors)
+    value = value[0] if isinstance(value, (list, tuple)) else value
+    out = {"loss": np.asarray(_np(value), dtype=np.float64)}
+    for key, stat in sorted((getattr(model, "tower_stats", None) or {}).items()):
+        out.update({k: v for k, v in leaves(stat, f"stats/{key}").items() if v.size})
+    return out
