@@ -8,7 +8,8 @@ are resolved lazily, only if something was reported) and ask for new-stack names
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,15 +21,28 @@ from rlmigrate.codemod.legacy_api import is_tf_path, legacy_symbol
 from rlmigrate.codemod.project_policies import FileProject
 from rlmigrate.codemod.targets import Target
 
+#: Marks, in a finding's message, where the line of its ``line_refs[i]`` goes (positions are
+#: known only once the rules have run; see :meth:`RawFinding.text`).
+LINE_REF = "\x00line{}\x00"
+_LINE_REF_RE = re.compile("\x00line(\\d+)\x00")
+
 
 @dataclass
 class RawFinding:
-    """A finding before positions are known: the original node it points at."""
+    """A finding before positions are known: the original node it points at, and the
+    original nodes whose lines its message names (``LINE_REF.format(i)`` in the text)."""
 
     node: cst.CSTNode
     code: str
     status: str
     message: str
+    line_refs: tuple[cst.CSTNode, ...] = ()
+
+    def text(self, line_of: Callable[[cst.CSTNode], int]) -> str:
+        """The message with each line mark replaced by the line of its node."""
+        if not self.line_refs:
+            return self.message
+        return _LINE_REF_RE.sub(lambda m: str(line_of(self.line_refs[int(m.group(1))])), self.message)
 
 
 @dataclass
@@ -74,10 +88,14 @@ class FileContext:
         """Whether ``node`` (an original node) lies in a statement a ``# noqa`` keeps as is."""
         return id(node) in self.kept
 
-    def report(self, node: cst.CSTNode, code: str, status: str, message: str) -> None:
-        """Record a finding at ``node`` (an original node) if ``code`` is selected."""
+    def report(
+        self, node: cst.CSTNode, code: str, status: str, message: str,
+        line_refs: tuple[cst.CSTNode, ...] = (),
+    ) -> None:
+        """Record a finding at ``node`` (an original node) if ``code`` is selected; the
+        message names the lines of ``line_refs`` where it holds ``LINE_REF.format(i)``."""
         if self.is_selected(code):
-            self.findings.append(RawFinding(node, code, status, message))
+            self.findings.append(RawFinding(node, code, status, message, line_refs))
 
     def need(self, symbol: str) -> cst.Name:
         """Record that the output uses new-stack ``symbol``; returns a Name node for it."""

@@ -177,10 +177,16 @@ def _apply(
             raise InvalidOutputError(f"{path}:{err.lineno}: rewritten code does not compile: {err.msg}") from err
     located: list[noqa.Located] = []
     if ctx.findings:
-        positions = start_positions(module, [raw.node for raw in ctx.findings])
+        wanted = [raw.node for raw in ctx.findings] + [n for raw in ctx.findings for n in raw.line_refs]
+        positions = start_positions(module, wanted)
+
+        def line_of(node: cst.CSTNode) -> int:
+            return positions.get(node, (1, 0))[0]
+
         for raw in ctx.findings:
             line, col = positions.get(raw.node, (1, 0))
-            located.append(noqa.Located(raw.node, Finding(path, line, col + 1, raw.code, raw.status, raw.message)))
+            located.append(noqa.Located(raw.node, Finding(path, line, col + 1, raw.code, raw.status,
+                                                          raw.text(line_of))))
     return new_text, located
 
 

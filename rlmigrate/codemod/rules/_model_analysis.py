@@ -25,6 +25,20 @@ from rlmigrate.codemod.legacy_api import (
 )
 from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
 from rlmigrate.codemod.rules._config_reads import config_reads
+from rlmigrate.codemod.rules._legacy_members import (
+    MODULE_PROVIDED,
+    class_members,
+    member_replacement,
+)
+from rlmigrate.codemod.rules._model_idioms import (
+    helper_inputs,
+    no_forward_message,
+    optional_value_params,
+    original_space_idioms,
+    parent_init_problem,
+    training_reads,
+    value_guards,
+)
 from rlmigrate.codemod.rules._model_kinds import (
     BUILTIN_SUBCLASS,
     DQN,
@@ -76,6 +90,8 @@ VIEW_REQUIREMENTS = "RLM061"
 CUSTOM_LOSS = "RLM062"
 MODEL_METRICS = "RLM063"
 LEGACY_ATTRIBUTE = "RLM064"
+STATEFUL_HOME = ("a stateful RLModule reads batch[Columns.STATE_IN], returns Columns.STATE_OUT and "
+                 "its get_initial_state() returns a dict")
 SEQ_LENS = "RLM065"
 
 
@@ -118,7 +134,8 @@ class _Analyzer:
             if self.ctx.qualified_names(arg.value) & NN_MODULE:
                 a.dropped_bases.append(arg)
         if a.node.keywords:
-            self.block(a.node, "RLM001", "class keywords (metaclass=...) are not converted")
+            self.block(a.node, "RLM001", "class keywords (metaclass=...) are not converted: an RLModule subclass takes none; "
+                       "move what the metaclass does into setup()")
         body = a.node.body.body if isinstance(a.node.body, cst.IndentedBlock) else ()
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
@@ -134,20 +151,21 @@ class _Analyzer:
             self._constructor(a.methods["__init__"])
         if a.kind == RECURRENT and "forward" in a.methods:
             self.block(a.methods["forward"], "RLM010",
-                       "RecurrentNetwork subclass overrides forward(); port it by hand")
+                       "RecurrentNetwork subclass overrides forward() (where RecurrentNetwork added the "
+                       "time dimension before forward_rnn): a stateful RLModule's _forward gets "
+                       "(B, T, ...) batches directly; move that logic into _forward by hand")
         forward = a.methods.get(a.forward_name)
         if forward is not None:
             self._forward(forward)
+        elif a.local_base is None and a.kind == FEEDFORWARD and set(a.methods) <= {"__init__"}:
+            a.abstract = True  # a base class of other models: ModelV2.forward raised
         elif a.local_base is None:
-            self.block(a.node, "RLM001", f"no {a.forward_name}() method to convert: a class "
-                       "without forward() is a model interface that RLlib mixed into its default "
-                       "model (ModelCatalog.get_model_v2(model_interface=...)); port its extra "
-                       "heads onto a subclass of a default module (PPOTorchRLModule, "
-                       "DQNTorchRLModule, ...) by hand")
+            self.block(a.node, "RLM001", no_forward_message(a))
+        original_space_idioms(self.ctx, a)
         if a.kind in FEEDFORWARD_LIKE and "get_initial_state" in a.methods:
             self.block(a.methods["get_initial_state"], "RLM001",
-                       "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): "
-                       "port it as a stateful RLModule by hand")
+                       "stateful TorchModelV2 (get_initial_state without RecurrentNetwork): port it by "
+                       f"hand as a stateful RLModule: {STATEFUL_HOME}")
         if "value_function" in a.methods:
             self._value_function(a.methods["value_function"])
         self._config_reads()
@@ -162,10 +180,12 @@ class _Analyzer:
         the base's forward()/value_function() (their outputs and EMBEDDINGS must agree)."""
         a = self.a
         if not analyze(self.ctx, base).convertible:
-            self.block(a.node, "RLM001", f"its base {base.name.value} is left for a human: port "
-                       "them together")
+            self.block(a.node, "RLM001", f"its base {base.name.value} is left unchanged (see the "
+                       "finding on that class's line): port them together")
             return False
         overridden = sorted({"forward", "value_function"} & set(a.methods))
+        if overridden and analyze(self.ctx, base).abstract:
+            return True  # the abstract base left forward() to its subclasses
         if overridden:
             self.block(a.methods[overridden[0]], "RLM001",
                        f"overrides {', '.join(overridden)} of its converted base "
@@ -191,8 +211,13 @@ class _Analyzer:
                             assigned.add(t.attr.value)
                 if is_self_attr(node, self_name):
                     reads.append(node)
+        assigned |= class_members(a.node)
+        if a.local_base is not None:
+            assigned |= class_members(a.local_base, with_stores=True)
         for node in reads:
             name = node.attr.value
+            if name in MODULE_PROVIDED:
+                continue  # the RLModule has it too, with the same value ("torch")
             if name in READ_ONLY_MODULE_ATTRS and name in assigned:
                 a.renamed_attrs[node] = READ_ONLY_MODULE_ATTRS[name]
                 continue
@@ -203,11 +228,11 @@ class _Analyzer:
             elif name in LEGACY_MODEL_MEMBERS and name not in assigned:
                 self.block(node, LEGACY_ATTRIBUTE,
                            f"self.{name} is provided by the legacy ModelV2 base and does not "
-                           "exist on RLModule")
+                           f"exist on RLModule: {member_replacement(name)}")
             elif name.startswith("_") and not name.startswith("__") and name not in assigned:
                 self.block(node, LEGACY_ATTRIBUTE,
                            f"self.{name} is read but never assigned in this class: it is a "
-                           "private attribute of the legacy base class")
+                           f"private attribute of the legacy base class; {member_replacement(name)}")
             elif name == "obs_space" and node not in stores:
                 a.renamed_attrs[node] = "observation_space"
             elif name == "num_outputs" and node not in stores:
@@ -251,7 +276,7 @@ class _Analyzer:
         p = init.params
         positional = list(p.posonly_params) + list(p.params)
         if not positional:
-            self.block(init, "RLM001", "__init__ has no self parameter")
+            self.block(init, "RLM001", "__init__ has no self parameter: setup(self) needs one")
             return
         a.self_name = positional[0].name.value
         rest = positional[1:]
@@ -259,7 +284,8 @@ class _Analyzer:
             a.ctor_params[role] = param
         a.custom_params = rest[len(CTOR_ROLES):] + list(p.kwonly_params)
         if isinstance(p.star_arg, cst.Param):
-            self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config")
+            self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config: custom arguments reach setup() "
+                       "by name, as self.model_config[key]; give them names")
         a.star_kwargs = p.star_kwarg
         self._inner_models(init)
         for stmt in _walk(init, into_functions=False):
@@ -272,6 +298,13 @@ class _Analyzer:
                 stmt is s.value for s in a.removed_statements if isinstance(s, cst.Expr)
             ):
                 pass
+        for call in a.parent_inits if a.local_base is not None else ():
+            problem = parent_init_problem(a, analyze(self.ctx, a.local_base), call)
+            if problem:
+                self.block(call, "RLM001",
+                           f"{problem}: on the new stack {a.local_base.name.value}.setup() reads "
+                           "its spaces and model_config keys from the module, so only arguments "
+                           "handed on unchanged carry over; pass the value through model_config")
         removed_names = {
             n for s in [*a.removed_statements, *a.parent_inits] for n in _walk(s)
             if isinstance(n, cst.Name)
@@ -283,7 +316,9 @@ class _Analyzer:
         for stmt in _walk(init, into_functions=False):
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt) and stmt not in a.parent_inits:
                 if not any(isinstance(s, cst.Expr) and s.value is stmt for s in a.removed_statements):
-                    self.block(stmt, "RLM001", "calls the legacy base class inside __init__")
+                    self.block(stmt, "RLM001",
+                               "calls the legacy base class inside __init__ (beyond its __init__): "
+                               "RLModule has no such method; port the call")
 
     def _inner_models(self, init: cst.FunctionDef) -> None:
         """``self.X = FullyConnectedNetwork(...)``: a stateless legacy model kept inside."""
@@ -334,12 +369,16 @@ class _Analyzer:
         positional = list(forward.params.posonly_params) + list(forward.params.params)
         if len(positional) != 4 or forward.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(forward.params.star_arg, cst.Param):
             self.block(forward, "RLM001",
-                       f"{a.forward_name}() must take (self, inputs, state, seq_lens)")
+                       f"{a.forward_name}() must take (self, inputs, state, seq_lens) "
+                       "to map onto _forward(self, batch, **kwargs); port the signature by hand")
             return
         a.input_name = positional[1].name.value
         a.state_name = positional[2].name.value
         seq_param = positional[3]
         passed_on = self._delegations(forward, positional) | self._obs_membership(forward)
+        if a.kind in FEEDFORWARD_LIKE:
+            passed_on |= training_reads(self.ctx, a, forward, self.block)
+            passed_on |= helper_inputs(self.ctx, a, forward)
         for ref in _references(self.ctx, seq_param):
             if ref in passed_on:
                 continue
@@ -348,7 +387,8 @@ class _Analyzer:
                        "done by connectors; port the sequence arithmetic by hand")
         for stmt in _walk(forward):
             if isinstance(stmt, cst.Call) and self._is_legacy_base_call(stmt):
-                self.block(stmt, "RLM001", "calls the legacy base class inside forward")
+                self.block(stmt, "RLM001", "calls the legacy base class inside forward: RLModule has "
+                           "no such method; compute it in _forward(batch)")
         returns = _own_returns(forward)
         a.returns[a.forward_name] = returns
         for ret in returns:
@@ -359,7 +399,8 @@ class _Analyzer:
             if not (isinstance(value, cst.Tuple) and len(value.elements) == 2) or any(
                 isinstance(e, cst.StarredElement) for e in value.elements
             ):
-                self.block(ret, "RLM001", f"{a.forward_name}() must return (outputs, state)")
+                self.block(ret, "RLM001", f"{a.forward_name}() must return (outputs, state) to "
+                           "become {Columns.ACTION_DIST_INPUTS: outputs}; port this return by hand")
         state_refs = [r for r in _references(self.ctx, positional[2]) if r not in passed_on]
         returned_state = {
             r.value.elements[1].value for r in returns
@@ -370,13 +411,14 @@ class _Analyzer:
                 if ref not in returned_state:
                     self.block(ref, "RLM001",
                                "forward() reads the RNN state but the class is not a "
-                               "RecurrentNetwork; port the state handling by hand")
+                               f"RecurrentNetwork; port the state handling by hand: {STATEFUL_HOME}")
             for value in returned_state:
                 if not (isinstance(value, cst.Name) and value.value == a.state_name) and not (
                     isinstance(value, cst.List) and not value.elements
                 ) and not self._is_base_initial_state(value):
                     self.block(value, "RLM001",
-                               "forward() returns a new state: port it as a stateful module")
+                               f"forward() returns a new state: port it by hand as a "
+                               f"stateful module: {STATEFUL_HOME}")
         else:
             a.state_used = bool(state_refs)
         if a.kind in FEEDFORWARD_LIKE:
@@ -481,8 +523,13 @@ class _Analyzer:
         a = self.a
         positional = list(vf.params.posonly_params) + list(vf.params.params)
         if len(positional) != 1 or vf.params.kwonly_params or isinstance(vf.params.star_arg, cst.Param):
-            self.block(vf, "RLM002", "value_function() takes arguments besides self")
-            return
+            optional = optional_value_params(vf)
+            if optional is None:
+                self.block(vf, "RLM002", "value_function() takes arguments besides self (RLlib "
+                           "called it without any): compute_values(batch, embeddings=None) takes "
+                           "the batch instead; port the extra parameters by hand")
+                return
+            a.value_defaults = optional
         self_name = positional[0].name.value
         forward = a.methods.get(a.forward_name)
         assigned_in_forward: set[str] = set()
@@ -503,6 +550,8 @@ class _Analyzer:
                 a.cached_reads.add(node)
                 if node.attr.value not in a.cached_attrs:
                     a.cached_attrs.append(node.attr.value)
+        if a.cached_attrs:
+            a.value_guards = value_guards(a, vf)
         if forward is not None and a.kind in FEEDFORWARD_LIKE and len(a.cached_attrs) == 1:
             a.value_feature = _value_feature(forward, a.cached_attrs[0], assigned_in_forward)
         for other, method in a.methods.items():

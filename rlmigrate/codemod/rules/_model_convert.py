@@ -14,6 +14,7 @@ import libcst as cst
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
 from rlmigrate.codemod.rules._config_reads import defaults_dict
+from rlmigrate.codemod.rules._manual_summary import manual_summary
 from rlmigrate.codemod.rules._model_analysis import (
     CTOR_ROLES,
     FEEDFORWARD,
@@ -23,14 +24,14 @@ from rlmigrate.codemod.rules._model_analysis import (
     analyze,
     classify,
 )
+from rlmigrate.codemod.rules._model_rewrites import _IdiomRewrites, forward_params, forward_train
+from rlmigrate.codemod.rules._stale_text import STALE_TERMS, stale_text
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
-# words in a docstring that the rewrite makes wrong
-STALE_TERMS = ("ModelV2", "__init__", "input_dict", "value_function", "seq_lens")
 
 
-class _ModelConverter(Rule):
+class _ModelConverter(_IdiomRewrites, Rule):
     """Shared behaviour; subclasses set ``kind`` (which legacy base they convert)."""
 
     kind: ClassVar[str] = ""
@@ -89,11 +90,8 @@ class _ModelConverter(Rule):
             for blocker in a.blockers:
                 if blocker.code == VALUE_RULE:
                     self.report(blocker.node, MANUAL, blocker.message, code=VALUE_RULE)
-            others = sorted({b.code for b in a.blockers if b.code not in (self.code, VALUE_RULE)})
-            reason = f" (see {', '.join(others)})" if others else ""
-            self.report(node, MANUAL,
-                        f"{node.name.value} left unchanged: it uses legacy constructs that "
-                        f"need a human{reason}")
+            message, refs = manual_summary(a)
+            self.report(node, MANUAL, message, line_refs=refs)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         a = self._stack.pop()
@@ -101,6 +99,12 @@ class _ModelConverter(Rule):
         if a is None or a.node is not original:
             return updated
         self._stale_docstrings(a)
+        for where, status, message in a.notes:
+            self.report(where, status, message)
+        for guard in sorted(a.value_guards, key=id) if self._convert_value(a) else ():
+            self.report(guard, CONVERTED, "this assert checked that forward() ran before "
+                        "value_function(); compute_values computes from the batch, so it is "
+                        "removed", code=VALUE_RULE)
         bases = [] if a.local_base is not None else [cst.Arg(self.ctx.need(self.module_base))]
         if self._convert_value(a) and a.local_base is None:
             bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))
@@ -115,10 +119,24 @@ class _ModelConverter(Rule):
                                 "an RLModule, whose attributes (config, model_config, "
                                 "observation_space, action_space) it must not assign")
         if a.local_base is not None:
+            if self._convert_value(a) and analyze(self.ctx, a.local_base).abstract:
+                bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))  # after the base
+            own = [f"{old} → {new}" for old, new in (("forward", "_forward"),
+                                                     ("value_function", "compute_values"))
+                   if old in a.methods]
+            detail = (f"its own {', '.join(own)}" if own else
+                      f"it keeps {a.local_base.name.value}'s _forward and compute_values")
             self.report(original, status_of(self.ctx.findings[first:]),
                         f"{original.name.value}: subclass of {a.local_base.name.value}, converted "
-                        f"with it (__init__ → setup(); it keeps {a.local_base.name.value}'s "
-                        "_forward and compute_values)")
+                        f"with it (__init__ → setup(); {detail})")
+            if own:
+                self.ctx.need("Columns")
+            return updated.with_changes(bases=bases)
+        if a.abstract:
+            self.report(original, REVIEW,
+                        f"{original.name.value}: TorchModelV2 → TorchRLModule (setup() only): it has "
+                        "no forward(), an abstract base (ModelV2.forward raised "
+                        "NotImplementedError); its subclasses implement _forward(batch)")
             return updated.with_changes(bases=bases)
         self.ctx.need("Columns")
         status = REVIEW if self.kind == RECURRENT else status_of(self.ctx.findings[first:])
@@ -142,6 +160,11 @@ class _ModelConverter(Rule):
                             f"the docstring of {owner.name.value} names {', '.join(stale)}, which "
                             "the rewrite renamed or removed (setup(), _forward(batch), "
                             "compute_values(batch)): reword it")
+        renamed = "(setup(), _forward(batch), compute_values(batch), TorchRLModule)"
+        for node, terms in stale_text(a, self._convert_value(a)):
+            what = "comment" if isinstance(node, cst.Comment) else "assert's message"
+            self.report(node, REVIEW, f"this {what} names {', '.join(terms)}, which the rewrite "
+                        f"renamed or removed {renamed}: reword it")
 
     def _base_label(self) -> str:
         return "RecurrentNetwork" if self.kind == RECURRENT else "TorchModelV2"
@@ -218,7 +241,7 @@ class _ModelConverter(Rule):
         body = N.insert_after_docstring(updated.body, bindings)
         return updated.with_changes(
             name=cst.Name("setup"), params=N.params(s), body=N.ensure_body(body),
-            returns=None,
+            returns=None, whitespace_before_params=cst.SimpleWhitespace(""),
         )
 
     def _legacy_defaults(self, a: ModelAnalysis) -> list[cst.BaseStatement]:
@@ -268,16 +291,28 @@ class _ModelConverter(Rule):
                     "[batch[Columns.STATE_IN][str(i)] for i in range(len(batch[Columns.STATE_IN]))]"
                 )))
         body = N.insert_after_docstring(updated.body, bindings)
-        return updated.with_changes(
-            name=cst.Name("_forward"), params=N.params(s, "batch", star_kwargs="kwargs"),
-            body=body, returns=None,
+        converted = updated.with_changes(
+            name=cst.Name("_forward"), params=forward_params(a, s), body=body, returns=None,
+            whitespace_before_params=cst.SimpleWhitespace(""),
         )
+        if a.training_flag:
+            return cst.FlattenSentinel([converted, forward_train(s)])  # type: ignore[return-value]
+        return converted
 
     def _compute_values(
         self, a: ModelAnalysis, original: cst.FunctionDef, updated: cst.FunctionDef
     ) -> cst.FunctionDef:
         s = a.self_name
-        prelude: list[cst.BaseStatement] = []
+        prelude: list[cst.BaseStatement] = [
+            N.assign(param.name.value, param.default) for param in a.value_defaults
+            if param.default is not None
+        ]
+        if a.value_defaults:
+            names = ", ".join(p.name.value for p in a.value_defaults)
+            self.report(original, CONVERTED,
+                        f"value_function's optional parameter(s) {names} keep their defaults in "
+                        "compute_values: RLlib always called value_function() without arguments",
+                        code=VALUE_RULE)
         if a.value_delegates:
             prelude.append(N.statement(f"{s}._forward(batch)\n"))
             self.report(original, REVIEW,
@@ -314,12 +349,14 @@ class _ModelConverter(Rule):
         return updated.with_changes(
             name=cst.Name("compute_values"),
             params=N.params(s, "batch", defaults={"embeddings": "None"}),
-            body=body, returns=None,
+            body=body, returns=None, whitespace_before_params=cst.SimpleWhitespace(""),
         )
 
     # -- expressions ----------------------------------------------------------------------
     def leave_Subscript(self, original: cst.Subscript, updated: cst.BaseExpression) -> cst.BaseExpression:
         a = self._current()
+        if a is not None and original in a.rewrites:
+            return self._rewritten(original, updated)  # type: ignore[no-any-return]
         if a is None or original not in a.obs_subscripts:
             return updated
         self.ctx.need("Columns")
@@ -332,6 +369,8 @@ class _ModelConverter(Rule):
         a = self._current()
         if a is None:
             return updated
+        if original in a.rewrites:
+            return self._rewritten(original, updated)  # type: ignore[no-any-return]
         if original in a.original_space_reads and isinstance(updated, cst.Attribute):
             return updated.value  # the module's observation_space is the original space
         if original in a.renamed_attrs and isinstance(updated, cst.Attribute):
@@ -349,6 +388,8 @@ class _ModelConverter(Rule):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         a = self._current()
+        if a is not None and original in a.rewrites:
+            return self._rewritten(original, updated)  # type: ignore[no-any-return]
         if a is not None and original in a.parent_inits:
             # super().__init__(...) / Base.__init__(self, ...) → the base's setup()
             assert isinstance(updated.func, cst.Attribute)

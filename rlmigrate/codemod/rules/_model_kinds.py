@@ -8,7 +8,9 @@ reporting rules. All names are importable from ``_model_analysis`` too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -101,6 +103,17 @@ class ModelAnalysis:
     obs_membership: set[cst.Comparison] = field(default_factory=set)
     original_space_reads: set[cst.Attribute] = field(default_factory=set)
     parent_inits: set[cst.Call] = field(default_factory=set)  # super().__init__(...) -> setup()
+    # idioms with a new-stack counterpart (``_model_idioms``): original node -> how to rewrite
+    # it (called with the updated node); (node, status, message) findings the conversion reports
+    rewrites: dict[cst.CSTNode, Callable[[Any], Any]] = field(default_factory=dict)
+    notes: list[tuple[cst.CSTNode, str, str]] = field(default_factory=list)
+    # forward() reads input_dict["is_training"]: _forward(batch, is_training=False, **kw) and a
+    # _forward_train that passes is_training=True
+    training_flag: bool = False
+    value_defaults: list[cst.Param] = field(default_factory=list)  # value_function(self, x=None)
+    abstract: bool = False  # no forward(): ModelV2.forward raised NotImplementedError
+    # `assert self._cached is not None` in value_function: compute_values makes it moot
+    value_guards: set[cst.Assert] = field(default_factory=set)
 
     @property
     def convertible(self) -> bool:

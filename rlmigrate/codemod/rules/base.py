@@ -70,9 +70,13 @@ class Rule(cst.CSTTransformer):
         if missing:
             raise TypeError(f"{cls.__name__} docstring lacks sections {missing}")
 
-    def report(self, node: cst.CSTNode, status: str, message: str, code: str | None = None) -> None:
-        """Report a finding at an original ``node`` under this rule's code (or ``code``)."""
-        self.ctx.report(node, code or self.code, status, message)
+    def report(
+        self, node: cst.CSTNode, status: str, message: str, code: str | None = None,
+        line_refs: tuple[cst.CSTNode, ...] = (),
+    ) -> None:
+        """Report a finding at an original ``node`` under this rule's code (or ``code``);
+        ``line_refs``: nodes whose lines the message names (see ``context.LINE_REF``)."""
+        self.ctx.report(node, code or self.code, status, message, line_refs)
 
     @classmethod
     def doc(cls) -> str:

@@ -20,6 +20,15 @@ class TorchModelV2ToRLModule(_ModelConverter):
         ``input_dict["obs"]`` → ``batch[Columns.OBS]`` and ``input_dict["obs_flat"]`` →
         ``batch[Columns.OBS].flatten(start_dim=1)``; ``self.obs_space`` →
         ``self.observation_space``; removes ``@override(<legacy class>)`` decorators.
+        Idioms with an exact counterpart are rewritten too: ``input_dict["is_training"]``
+        (or ``.get("is_training", d)`` / ``.is_training``) becomes the ``is_training=False``
+        argument of ``_forward`` with a generated ``_forward_train`` passing True; an
+        ``isinstance(input_dict, SampleBatch)`` branch keeps its plain-dict side; a helper
+        method given ``input_dict`` that reads only its observation gets ``batch``;
+        ``hasattr(obs_space, "original_space")`` → ``True`` and
+        ``restore_original_dimensions(x, ...)`` → ``x`` (the module sees the original
+        space); a class with only ``__init__`` (an abstract base) becomes a ``setup()``-only
+        module whose subclasses in the file convert with their own ``forward``.
     Why:
         The RLModule API builds layers in ``setup()`` and returns a dict of named outputs.
         Attribute names are kept on purpose: the legacy ``state_dict`` then loads into the
@@ -45,7 +54,10 @@ class TorchModelV2ToRLModule(_ModelConverter):
     Fix safety:
         safe. Classes that use constructs without a mechanical counterpart (``seq_lens``,
         ``view_requirements``, state in a non-recurrent model, ``input_dict`` keys other than
-        obs, legacy base attributes) are left unchanged and reported as manual. With
+        obs, legacy base attributes) are left unchanged and reported as manual: the finding
+        on the class line names each blocking construct with its line, code and new-stack
+        replacement. Comments, docstrings and assert messages the rewrite made stale are
+        kept and reported (review). With
         ``--target ray`` ``num_outputs`` becomes
         ``self.get_inference_action_dist_cls().required_input_dim(self.action_space)``.
     """

@@ -12,7 +12,9 @@ class LegacyAttributeNeedsPort(_ModelBlockerReporter):
         Reports ``self._x`` attributes that a model class reads but never assigns (private
         state of the legacy base, e.g. ``_last_flat_in``, ``_last_output``) and ModelV2-only
         members (``time_major``, ``last_output()``, ``context()``, ``variables()``, ``name``,
-        ...). The class is left unchanged.
+        ...), each with what replaces it on the new stack. The class is left unchanged.
+        Methods and class attributes the class defines itself, attributes its same-file base
+        assigns, and ``self.framework`` (``"torch"`` on a TorchRLModule too) are not reported.
     Why:
         ``TorchRLModule`` has none of them; a mechanical rewrite would fail at run time.
     Before:
