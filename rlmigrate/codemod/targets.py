@@ -31,8 +31,15 @@ _RAY_MODULES = {
 _RAY_MODULES["TorchLearner"] = "ray.rllib.core.learner.torch.torch_learner"
 # Names the flat ``rlmigrate`` package does not carry (they live in a sub-package).
 _RLMIGRATE_MODULES = {"TorchLearner": "rlmigrate.learner"}
+# RLM011's legacy-call adapter (rlmigrate only, except add_time_dimension, which Ray 2.40
+# still ships with the same semantics)
+_LEGACY_INPUTS = "rlmigrate.models.torch.legacy_inputs"
+for _name in ("legacy_forward_args", "legacy_forward_outputs", "legacy_observation_space",
+              "add_time_dimension"):
+    _RLMIGRATE_MODULES[_name] = _LEGACY_INPUTS
+_RAY_MODULES["add_time_dimension"] = "ray.rllib.policy.rnn_sequencing"
 
-KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls"}
+KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls"} | frozenset(_RLMIGRATE_MODULES)
 
 
 @dataclass(frozen=True)

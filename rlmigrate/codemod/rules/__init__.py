@@ -12,6 +12,7 @@ from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.rules.rlm001_torch_model_v2 import TorchModelV2ToRLModule
 from rlmigrate.codemod.rules.rlm002_value_function import ValueFunctionToComputeValues
 from rlmigrate.codemod.rules.rlm010_recurrent_network import RecurrentNetworkToStatefulModule
+from rlmigrate.codemod.rules.rlm011_legacy_forward import LegacyForwardToStatefulModule
 from rlmigrate.codemod.rules.rlm020_register_custom_model import RegisterCustomModel
 from rlmigrate.codemod.rules.rlm021_custom_model_config import CustomModelConfigToSpec
 from rlmigrate.codemod.rules.rlm022_multi_agent_policies import MultiAgentPoliciesToMultiSpec
@@ -38,6 +39,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     TorchModelV2ToRLModule,
     ValueFunctionToComputeValues,
     RecurrentNetworkToStatefulModule,
+    LegacyForwardToStatefulModule,
     RegisterCustomModel,
     CustomModelConfigToSpec,
     MultiAgentPoliciesToMultiSpec,

@@ -13,6 +13,7 @@ import libcst as cst
 
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
+from rlmigrate.codemod.rules._blocker_text import describe_blockers
 from rlmigrate.codemod.rules._config_reads import defaults_dict
 from rlmigrate.codemod.rules._model_analysis import (
     CTOR_ROLES,
@@ -23,6 +24,7 @@ from rlmigrate.codemod.rules._model_analysis import (
     analyze,
     classify,
 )
+from rlmigrate.codemod.rules._stateful_analysis import takes_over
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
@@ -39,6 +41,7 @@ class _ModelConverter(Rule):
         super().__init__(ctx)
         self._stack: list[ModelAnalysis | None] = []
         self._first_finding: list[int] = []  # len(ctx.findings) when each converted class began
+        self._module: cst.Module | None = None
 
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> ModelAnalysis | None:
@@ -56,6 +59,10 @@ class _ModelConverter(Rule):
             [(cst.SimpleString(f'"{attr}"'), N.self_attr(attr, a.self_name)) for attr in a.cached_attrs]
         )
 
+    def _obs_space_expr(self, self_name: str) -> cst.BaseExpression:
+        """What the constructor's ``obs_space`` parameter is bound to in ``setup()``."""
+        return N.expression(f"{self_name}.observation_space")
+
     def _num_outputs_expr(self, self_name: str) -> cst.BaseExpression:
         if self.ctx.target.has_default_dist_helper:
             self.ctx.need("get_default_dist_cls")
@@ -68,6 +75,9 @@ class _ModelConverter(Rule):
         )
 
     # -- class ----------------------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module = node  # manual findings name the lines of what blocks a class
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._first_finding.append(len(self.ctx.findings))
         kind, _ = classify(self.ctx, node)
@@ -75,6 +85,9 @@ class _ModelConverter(Rule):
             self._stack.append(None)
             return
         a = analyze(self.ctx, node)
+        if not a.convertible and takes_over(self.ctx, node):
+            self._stack.append(None)  # RLM011 keeps its forward() body (_stateful_analysis)
+            return
         self._stack.append(a if a.convertible else None)
         if not a.convertible:
             own = [b for b in a.blockers if b.code == self.code]
@@ -83,11 +96,8 @@ class _ModelConverter(Rule):
             for blocker in a.blockers:
                 if blocker.code == VALUE_RULE:
                     self.report(blocker.node, MANUAL, blocker.message, code=VALUE_RULE)
-            others = sorted({b.code for b in a.blockers if b.code not in (self.code, VALUE_RULE)})
-            reason = f" (see {', '.join(others)})" if others else ""
-            self.report(node, MANUAL,
-                        f"{node.name.value} left unchanged: it uses legacy constructs that "
-                        f"need a human{reason}")
+            self.report(node, MANUAL, f"{node.name.value} left unchanged: "
+                        f"{describe_blockers(self._module, a.blockers)}")
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         a = self._stack.pop()
@@ -169,7 +179,7 @@ class _ModelConverter(Rule):
                 continue
             local = param.name.value
             if role == "obs_space":
-                value = N.expression(f"{s}.observation_space")
+                value = self._obs_space_expr(s)
             elif role == "action_space":
                 value = N.expression(f"{s}.action_space")
             elif role == "num_outputs":
