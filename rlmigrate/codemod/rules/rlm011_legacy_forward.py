@@ -25,7 +25,7 @@ class LegacyForwardToStatefulModule(_ModelConverter):
         state or reads ``seq_lens``: converts the class like RLM001 (bases, ``setup()``,
         ``compute_values``), renames ``forward(input_dict, state, seq_lens)`` to
         ``_forward(batch, **kwargs)`` and keeps its body, which now starts with
-        ``input_dict, state, seq_lens = legacy_forward_args(batch, self.observation_space)``
+        ``input_dict, state, seq_lens = legacy_forward_args(batch, self.observation_space, self.model_config)``
         and returns ``legacy_forward_outputs(batch, (outputs, state_out))``.
         ``legacy_forward_args`` folds a stateful batch ``(B, T, ...)`` to the ``(B*T, ...)``
         rows the legacy body expects (observations restored and flattened as the legacy
@@ -53,7 +53,7 @@ class LegacyForwardToStatefulModule(_ModelConverter):
     After:
         class MaskedLSTM(TorchRLModule):
             def _forward(self, batch, **kwargs):
-                input_dict, state, seq_lens = legacy_forward_args(batch, self.observation_space)
+                input_dict, state, seq_lens = legacy_forward_args(batch, self.observation_space, self.model_config)
                 x = add_time_dimension(input_dict["obs"]["observations"], seq_lens=seq_lens,
                                        framework="torch", time_major=self.time_major)
                 out, new_state = self.forward_rnn(x, state, seq_lens)
@@ -170,7 +170,7 @@ class LegacyForwardToStatefulModule(_ModelConverter):
                  "outputs (B, T, ...) and STATE_OUT keyed \"0\", \"1\", ... when stateful")
         self.report(original, REVIEW,
                     f"{original.name.value}: {label} → TorchRLModule (forward() body kept; "
-                    "legacy_forward_args(batch, self.observation_space) binds its input_dict "
+                    "legacy_forward_args(batch, ...) binds its input_dict "
                     f"((B*T, ...) rows), state list and seq_lens; {shape})")
         return updated.with_changes(bases=bases)
 
@@ -203,7 +203,8 @@ class LegacyForwardToStatefulModule(_ModelConverter):
         binding = cst.SimpleStatementLine([cst.Assign(
             targets=[cst.AssignTarget(cst.Tuple(
                 [cst.Element(cst.Name(n)) for n in names], lpar=[], rpar=[]))],
-            value=N.call(helper, cst.Name("batch"), N.expression(f"{s}.observation_space")),
+            value=N.call(helper, cst.Name("batch"), N.expression(f"{s}.observation_space"),
+                         N.expression(f"{s}.model_config")),
         )])
         body = N.insert_after_docstring(updated.body, [binding])
         return updated.with_changes(

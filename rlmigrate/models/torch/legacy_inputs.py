@@ -7,7 +7,7 @@ body is correct *for the inputs RLlib's ``ModelV2.__call__`` gave it*; the codem
 keeps that body and binds those inputs at the top of ``_forward``::
 
     def _forward(self, batch, **kwargs):
-        input_dict, state, seq_lens = legacy_forward_args(batch, self.observation_space)
+        input_dict, state, seq_lens = legacy_forward_args(batch, self.observation_space, self.model_config)
         ...                                        # the legacy body, unchanged
         return legacy_forward_outputs(batch, (logits, new_state))
 
@@ -52,7 +52,7 @@ _NOT_PASSED = frozenset({Columns.OBS, Columns.STATE_IN, Columns.SEQ_LENS})
 
 
 def legacy_forward_args(
-    batch: Mapping[str, Any], observation_space: gym.Space
+    batch: Mapping[str, Any], observation_space: gym.Space, model_config: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[torch.Tensor], torch.Tensor | None]:
     """``(input_dict, state, seq_lens)`` as RLlib 2.10's ``ModelV2.__call__`` built them.
 
@@ -61,6 +61,8 @@ def legacy_forward_args(
             ``Columns.STATE_IN`` (a dict keyed ``"0"``, ``"1"``, ...) for a stateful module;
             optional ``Columns.SEQ_LENS`` ``(B,)`` and other columns.
         observation_space: the module's (raw) observation space.
+        model_config: the module's config; ``_disable_preprocessor_api=True`` (the legacy
+            model saw raw observations, ``obs_flat`` = ``obs``) is honoured.
 
     Returns:
         ``input_dict`` with ``"obs"`` / ``"obs_flat"`` ``(B*T, ...)`` and every other column
@@ -78,8 +80,11 @@ def legacy_forward_args(
     if stateful:
         size, steps = _batch_and_time(obs)
         obs = map_struct(lambda t: _fold(t, size, steps), obs)
-    restored = _restore(obs, observation_space)
-    input_dict: dict[str, Any] = {"obs": restored, "obs_flat": _flat(restored, observation_space)}
+    if (model_config or {}).get("_disable_preprocessor_api"):
+        input_dict: dict[str, Any] = {"obs": obs, "obs_flat": obs}
+    else:
+        restored = _restore(obs, observation_space)
+        input_dict = {"obs": restored, "obs_flat": _flat(restored, observation_space)}
     for key, value in batch.items():
         if key not in _NOT_PASSED:
             input_dict[key] = map_struct(lambda t: _fold(t, size, steps), value) if stateful else value
@@ -243,7 +248,22 @@ def _restore(obs: Any, space: gym.Space) -> Any:
     if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple)):
         return _restore_leaves(obs, space)
     tensor = _as_tensor(obs)
+    if _atari_quirk(space):
+        return (tensor.float() - 128.0) / 128.0
     return tensor.float() if tensor.dtype == torch.float64 else tensor
+
+
+def _atari_quirk(space: gym.Space) -> bool:
+    """RLlib 2.10 picked its Atari preprocessors by shape alone: (128,) was scaled as Atari RAM
+    (``(x - 128) / 128``); (210, 160, 3) was resized to 84x84, which this module does not do."""
+    shape = tuple(space.shape or ())
+    if shape == (210, 160, 3):
+        raise ValueError(
+            "legacy_forward_args: RLlib 2.10 resized (210, 160, 3) observations to 84x84 "
+            "(GenericPixelPreprocessor); that preprocessing is not reproduced here: resize them "
+            "in an env-to-module connector"
+        )
+    return shape == (128,)
 
 
 def _restore_leaves(obs: Any, space: gym.Space) -> Any:
@@ -253,6 +273,8 @@ def _restore_leaves(obs: Any, space: gym.Space) -> Any:
         return [_restore_leaves(obs[i], child) for i, child in enumerate(space.spaces)]
     if isinstance(space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)):
         return _one_hot(_as_tensor(obs), space)
+    if _atari_quirk(space):
+        return (_as_tensor(obs).float() - 128.0) / 128.0
     return _as_tensor(obs).float()  # every leaf of the flattened array was float32
 
 
