@@ -94,6 +94,13 @@ def _mutant(out: Path, tmp_path: Path, file: str, old: str, new: str) -> Path:
             '"1": torch.squeeze(h, 0)',
             "state",
         ),  # wrong state out
+        (
+            "masked_recurrent_forward.py",
+            "torch.clamp(torch.log(mask), min=LOG_FLOOR)",
+            "torch.zeros_like(mask)",
+            "action_dist_inputs",
+        ),  # RLM011: the kept forward() body loses its action mask
+        ("stateful_feedforward.py", "[h]))", "[h.flip(-1)]))", "state"),  # RLM011: state out
     ],
 )
 def test_a_mutated_rewrite_is_caught(rewritten, tmp_path, file, old, new, quantity):
