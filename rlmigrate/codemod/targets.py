@@ -35,7 +35,7 @@ _RLMIGRATE_MODULES = {"TorchLearner": "rlmigrate.learner"}
 # still ships with the same semantics)
 _LEGACY_INPUTS = "rlmigrate.models.torch.legacy_inputs"
 for _name in ("legacy_forward_args", "legacy_forward_outputs", "legacy_observation_space",
-              "add_time_dimension"):
+              "recurrent_network_forward", "add_time_dimension"):
     _RLMIGRATE_MODULES[_name] = _LEGACY_INPUTS
 _RAY_MODULES["add_time_dimension"] = "ray.rllib.policy.rnn_sequencing"
 

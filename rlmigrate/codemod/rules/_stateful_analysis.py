@@ -78,6 +78,7 @@ class AdapterPlan:
     extra_keys: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
     time_dimension_calls: set[cst.Call] = field(default_factory=set)
     inner_models: dict[str, str] = field(default_factory=dict)  # attr -> legacy class, kept
+    synthesized: bool = False  # no forward(): _forward runs RecurrentNetwork.forward's steps
 
     @property
     def convertible(self) -> bool:
@@ -109,11 +110,18 @@ def _plan(ctx: FileContext, node: cst.ClassDef) -> AdapterPlan | None:
     if kind not in (FEEDFORWARD, RECURRENT) or not legacy:
         return None
     standard = analyze(ctx, node)
-    if standard.convertible or "forward" not in standard.methods:
+    if standard.convertible:
+        return None
+    # a RecurrentNetwork that keeps the base's forward() but does sequence arithmetic with
+    # seq_lens in forward_rnn: RLM011 writes RecurrentNetwork.forward out (synthesized)
+    synthesize = (kind == RECURRENT and "forward" not in standard.methods
+                  and "forward_rnn" in standard.methods
+                  and any(b.code == SEQ_LENS for b in standard.blockers))
+    if "forward" not in standard.methods and not synthesize:
         return None
     if kind == FEEDFORWARD and not _needs_adapter(ctx, standard):
         return None
-    plan = _AdapterAnalyzer(ctx, node, kind).plan()
+    plan = _AdapterAnalyzer(ctx, node, kind, synthesize=synthesize).plan()
     if plan.convertible and ctx.target.has_default_dist_helper:
         for use in plan.requirements:
             dropped_view_requirements(ctx).update(
@@ -136,11 +144,11 @@ def _needs_adapter(ctx: FileContext, a: ModelAnalysis) -> bool:
 class _AdapterAnalyzer(_Analyzer):
     """The standard analysis with ``forward`` read as a legacy body (inputs bound, not mapped)."""
 
-    def __init__(self, ctx: FileContext, node: cst.ClassDef, base_kind: str) -> None:
+    def __init__(self, ctx: FileContext, node: cst.ClassDef, base_kind: str, *, synthesize: bool = False) -> None:
         super().__init__(ctx, node)
         self.a.kind = FEEDFORWARD  # forward() is the method converted, forward_rnn stays
         self.base_kind = base_kind
-        self.p = AdapterPlan(analysis=self.a, base_kind=base_kind)
+        self.p = AdapterPlan(analysis=self.a, base_kind=base_kind, synthesized=synthesize)
         self._requirement_reads: list[cst.Attribute] = []
 
     def plan(self) -> AdapterPlan:
@@ -171,6 +179,9 @@ class _AdapterAnalyzer(_Analyzer):
                        "default module): build the inner network in setup() and call it")
         if code == "RLM001" and node is self.a.methods.get("get_initial_state"):
             return  # a stateful module is what RLM011 writes
+        if code == "RLM001" and self.p.synthesized and node is self.a.node and "forward()" in message:
+            self.a.reads_num_outputs = True  # recurrent_network_forward reshapes to num_outputs
+            return  # RLM011 writes the base's forward() out
         if code == VIEW_REQUIREMENTS and isinstance(node, cst.Attribute):
             self._requirement_reads.append(node)
             return

@@ -164,15 +164,39 @@ class LegacyForwardToStatefulModule(_ModelConverter):
                             f"{original.name.value} keeps the base "
                             f"{cst.Module([]).code_for_node(orig.value)}: it now runs inside an "
                             "RLModule, whose attributes it must not assign")
+        if plan.synthesized:
+            bases_and_body = self._with_synthesized_forward(a, updated)
+            updated = bases_and_body
         label = "RecurrentNetwork" if plan.base_kind == RECURRENT else "TorchModelV2"
         shape = ("outputs (B, T, ...), STATE_OUT keyed \"0\", \"1\", ...; forward_rnn kept as a "
                  "helper" if plan.base_kind == RECURRENT else
                  "outputs (B, T, ...) and STATE_OUT keyed \"0\", \"1\", ... when stateful")
+        kept = ("RecurrentNetwork.forward written out as _forward: legacy_forward_args(batch, "
+                "...) then recurrent_network_forward(...), seq_lens from the batch"
+                if plan.synthesized else "forward() body kept; legacy_forward_args(batch, ...) "
+                "binds its input_dict ((B*T, ...) rows), state list and seq_lens")
         self.report(original, REVIEW,
-                    f"{original.name.value}: {label} → TorchRLModule (forward() body kept; "
-                    "legacy_forward_args(batch, ...) binds its input_dict "
-                    f"((B*T, ...) rows), state list and seq_lens; {shape})")
+                    f"{original.name.value}: {label} → TorchRLModule ({kept}; {shape})")
         return updated.with_changes(bases=bases)
+
+    def _with_synthesized_forward(self, a: ModelAnalysis, updated: cst.ClassDef) -> cst.ClassDef:
+        """The class with ``_forward`` written out (RecurrentNetwork.forward's steps) before
+        ``forward_rnn``, for a class that kept the legacy base's ``forward()``."""
+        s = a.self_name
+        args = self.ctx.need("legacy_forward_args").value
+        outputs = self.ctx.need("legacy_forward_outputs").value
+        steps = self.ctx.need("recurrent_network_forward").value
+        method = cst.parse_statement(
+            f"def _forward({s}, batch, **kwargs):\n"
+            f"    input_dict, state, seq_lens = {args}(batch, {s}.observation_space, {s}.model_config)\n"
+            f"    return {outputs}(batch, {steps}({s}, input_dict, state, seq_lens))\n"
+        )
+        assert isinstance(method, cst.FunctionDef) and isinstance(updated.body, cst.IndentedBlock)
+        body = list(updated.body.body)
+        at = next((i for i, stmt in enumerate(body)
+                   if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "forward_rnn"), len(body))
+        method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)] if at else [])
+        return updated.with_changes(body=updated.body.with_changes(body=body[:at] + [method] + body[at:]))
 
     # -- methods --------------------------------------------------------------------------
     def _obs_space_expr(self, self_name: str) -> cst.BaseExpression:

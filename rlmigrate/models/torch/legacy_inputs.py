@@ -46,6 +46,7 @@ __all__ = [
     "legacy_forward_outputs",
     "legacy_observation_space",
     "add_time_dimension",
+    "recurrent_network_forward",
 ]
 
 _NOT_PASSED = frozenset({Columns.OBS, Columns.STATE_IN, Columns.SEQ_LENS})
@@ -159,6 +160,20 @@ def _flat_size(space: gym.Space) -> int:
     for dim in space.shape or ():
         size *= int(dim)
     return size
+
+
+def recurrent_network_forward(
+    model: Any, input_dict: Mapping[str, Any], state: list[torch.Tensor], seq_lens: torch.Tensor
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """RLlib 2.10's ``RecurrentNetwork.forward`` (torch) for a model that kept ``forward_rnn``.
+
+    ``obs_flat`` ``(B*T, N)`` → ``add_time_dimension`` (batch-major) → ``(B, T, N)`` →
+    ``model.forward_rnn(inputs, state, seq_lens)`` → outputs reshaped to
+    ``(B*T, model.num_outputs)``; returns ``(outputs, new_state)`` as the legacy base did.
+    """
+    inputs = add_time_dimension(input_dict["obs_flat"].float(), seq_lens=seq_lens, framework="torch")
+    output, new_state = model.forward_rnn(inputs, state, seq_lens)
+    return torch.reshape(output, [-1, model.num_outputs]), new_state
 
 
 def add_time_dimension(

@@ -189,3 +189,30 @@ def test_a_stateless_model_passing_seq_lens_on_is_converted():
     finding = class_finding(outcome, line_of(source, "class PassOn"))
     assert (finding.code, finding.status) == ("RLM011", "review")
     assert "legacy_observation_space" not in outcome.text  # obs_space is not read: no binding
+
+
+def test_forward_rnn_with_seq_lens_gets_recurrent_network_forward_written_out():
+    source = HEAD + textwrap.dedent("""
+        class Packed(RecurrentNetwork, nn.Module):
+            def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+                nn.Module.__init__(self)
+                super().__init__(obs_space, action_space, num_outputs, model_config, name)
+                self.gru = nn.GRU(3, 4, batch_first=True)
+
+            def get_initial_state(self):
+                return [torch.zeros(4)]
+
+            def forward_rnn(self, inputs, state, seq_lens):
+                packed = nn.utils.rnn.pack_padded_sequence(inputs, seq_lens.cpu(), batch_first=True, enforce_sorted=False)
+                out, h = self.gru(packed, state[0].unsqueeze(0))
+                out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=inputs.shape[1])
+                return out, [h.squeeze(0)]
+    """)
+    outcome = rewrite(source)
+    text = outcome.text
+    assert text.index("def _forward(self, batch, **kwargs):") < text.index("def forward_rnn(")
+    assert "recurrent_network_forward(self, input_dict, state, seq_lens)" in text
+    assert "self.num_outputs = num_outputs" in text  # the written-out forward reshapes with it
+    finding = class_finding(outcome, line_of(source, "class Packed"))
+    assert (finding.code, finding.status) == ("RLM011", "review")
+    assert rewrite(text).text == text
