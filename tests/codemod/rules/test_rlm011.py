@@ -212,7 +212,7 @@ def test_forward_rnn_with_seq_lens_gets_recurrent_network_forward_written_out():
     text = outcome.text
     assert text.index("def _forward(self, batch, **kwargs):") < text.index("def forward_rnn(")
     assert "recurrent_network_forward(self, input_dict, state, seq_lens)" in text
-    assert "self.num_outputs = num_outputs" in text  # the written-out forward reshapes with it
+    assert "self.num_outputs = " in text  # the written-out forward reshapes with it
     finding = class_finding(outcome, line_of(source, "class Packed"))
     assert (finding.code, finding.status) == ("RLM011", "review")
     assert rewrite(text).text == text
