@@ -39,10 +39,18 @@ _RLMIGRATE_MODULES = {
     "TorchLearner": "rlmigrate.learner",
     "convert_to_numpy": "rlmigrate.core.numpy_utils",
 }
+# RLM011's legacy-call adapter (rlmigrate only, except add_time_dimension, which Ray 2.40
+# still ships with the same semantics)
+_LEGACY_INPUTS = "rlmigrate.models.torch.legacy_inputs"
+for _name in ("legacy_forward_args", "legacy_forward_outputs", "legacy_observation_space",
+              "recurrent_network_forward", "add_time_dimension"):
+    _RLMIGRATE_MODULES[_name] = _LEGACY_INPUTS
+_RAY_MODULES["add_time_dimension"] = "ray.rllib.policy.rnn_sequencing"
 
 # rlmigrate's DQN / SAC modules keep RLlib 2.10's head layout (so legacy weights load): Ray's
 # new-stack DQN/SAC modules are built differently, so these have no --target ray home.
-KNOWN_NAMES = frozenset(_RAY_MODULES) | {"get_default_dist_cls", "DQNTorchRLModule", "SACTorchRLModule"}
+KNOWN_NAMES = (frozenset(_RAY_MODULES) | {"get_default_dist_cls", "DQNTorchRLModule", "SACTorchRLModule"}
+               | frozenset(_RLMIGRATE_MODULES))
 
 
 @dataclass(frozen=True)

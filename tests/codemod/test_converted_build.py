@@ -75,6 +75,8 @@ def _sample(obs_space, batch, stateful):
     if isinstance(obs_space, gym.spaces.Dict):
         return {k: _sample(s, batch, stateful) for k, s in obs_space.spaces.items()}
     shape = (batch, 3, *obs_space.shape) if stateful else (batch, *obs_space.shape)
+    if isinstance(obs_space, gym.spaces.Discrete):
+        return torch.randint(int(obs_space.n), shape)
     return torch.rand(shape) * 2 - 1 if obs_space.low.min() < 0 else torch.rand(shape)
 
 

@@ -106,6 +106,13 @@ def _mutant(out: Path, tmp_path: Path, file: str, old: str, new: str) -> Path:
          "state"),  # wrong state out
         ("heuristic_random.py", "np.asarray(actions)", "np.asarray(actions) + 1",
          "actions"),  # another move
+        (
+            "masked_recurrent_forward.py",
+            "torch.clamp(torch.log(mask), min=LOG_FLOOR)",
+            "torch.zeros_like(mask)",
+            "action_dist_inputs",
+        ),  # RLM011: the kept forward() body loses its action mask
+        ("stateful_feedforward.py", "[h]))", "[h.flip(-1)]))", "state"),  # RLM011: state out
     ],
 )
 def test_a_mutated_rewrite_is_caught(rewritten, tmp_path, file, old, new, quantity):

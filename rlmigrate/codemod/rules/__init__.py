@@ -12,6 +12,7 @@ from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.rules.rlm001_torch_model_v2 import TorchModelV2ToRLModule
 from rlmigrate.codemod.rules.rlm002_value_function import ValueFunctionToComputeValues
 from rlmigrate.codemod.rules.rlm010_recurrent_network import RecurrentNetworkToStatefulModule
+from rlmigrate.codemod.rules.rlm011_legacy_forward import LegacyForwardToStatefulModule
 from rlmigrate.codemod.rules.rlm020_register_custom_model import RegisterCustomModel
 from rlmigrate.codemod.rules.rlm021_custom_model_config import CustomModelConfigToSpec
 from rlmigrate.codemod.rules.rlm022_multi_agent_policies import MultiAgentPoliciesToMultiSpec
@@ -19,8 +20,8 @@ from rlmigrate.codemod.rules.rlm030_policy_builder import PolicyBuilderToModule
 from rlmigrate.codemod.rules.rlm031_torch_policy_v2 import TorchPolicyV2ToModule
 from rlmigrate.codemod.rules.rlm032_policy_learner_hooks import PolicyLearnerHooks
 from rlmigrate.codemod.rules.rlm033_policy_learner import PolicyLossToLearner
-from rlmigrate.codemod.rules.rlm038_heuristic_policy import HeuristicPolicyToModule
 from rlmigrate.codemod.rules.rlm034_algorithm_policy import AlgorithmPolicyToModule
+from rlmigrate.codemod.rules.rlm038_heuristic_policy import HeuristicPolicyToModule
 from rlmigrate.codemod.rules.rlm040_custom_distribution import CustomDistributionToTorchDistribution
 from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistributionToNewStack
 from rlmigrate.codemod.rules.rlm050_legacy_imports import RemoveUnusedLegacyImports
@@ -45,6 +46,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RecurrentNetworkToStatefulModule,
     DQNTorchModelToModule,
     SACTorchModelToModule,
+    LegacyForwardToStatefulModule,
     RegisterCustomModel,
     CustomModelConfigToSpec,
     MultiAgentPoliciesToMultiSpec,

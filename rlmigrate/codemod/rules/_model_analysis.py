@@ -180,8 +180,16 @@ class _Analyzer:
         the base's forward()/value_function() (their outputs and EMBEDDINGS must agree)."""
         a = self.a
         if not analyze(self.ctx, base).convertible:
-            self.block(a.node, "RLM001", f"its base {base.name.value} is left unchanged (see the "
-                       "finding on that class's line): port them together")
+            from rlmigrate.codemod.rules._stateful_analysis import adapter_plan, takes_over
+
+            plan = adapter_plan(self.ctx, base) if takes_over(self.ctx, base) else None
+            if plan is not None and plan.convertible:
+                self.block(a.node, "RLM001", f"its base {base.name.value} is rewritten by RLM011 "
+                           "(its legacy forward() body kept), which does not carry subclasses "
+                           f"along: port {a.node.name.value} on top of the rewritten base by hand")
+            else:
+                self.block(a.node, "RLM001", f"its base {base.name.value} is left unchanged (see the "
+                           "finding on that class's line): port them together")
             return False
         overridden = sorted({"forward", "value_function"} & set(a.methods))
         if overridden and analyze(self.ctx, base).abstract:

@@ -26,6 +26,7 @@ from rlmigrate.codemod.rules._model_analysis import (
 )
 from rlmigrate.codemod.rules._model_rewrites import _IdiomRewrites, forward_params, forward_train
 from rlmigrate.codemod.rules._stale_text import STALE_TERMS, stale_text
+from rlmigrate.codemod.rules._stateful_analysis import takes_over
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
@@ -46,6 +47,7 @@ class _ModelConverter(_IdiomRewrites, Rule):
         super().__init__(ctx)
         self._stack: list[ModelAnalysis | None] = []
         self._first_finding: list[int] = []  # len(ctx.findings) when each converted class began
+        self._module: cst.Module | None = None
 
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> ModelAnalysis | None:
@@ -63,6 +65,10 @@ class _ModelConverter(_IdiomRewrites, Rule):
             [(cst.SimpleString(f'"{attr}"'), N.self_attr(attr, a.self_name)) for attr in a.cached_attrs]
         )
 
+    def _obs_space_expr(self, self_name: str) -> cst.BaseExpression:
+        """What the constructor's ``obs_space`` parameter is bound to in ``setup()``."""
+        return N.expression(f"{self_name}.observation_space")
+
     def _num_outputs_expr(self, self_name: str) -> cst.BaseExpression:
         if self.ctx.target.has_default_dist_helper:
             self.ctx.need("get_default_dist_cls")
@@ -75,6 +81,9 @@ class _ModelConverter(_IdiomRewrites, Rule):
         )
 
     # -- class ----------------------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module = node  # manual findings name the lines of what blocks a class
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._first_finding.append(len(self.ctx.findings))
         kind, _ = classify(self.ctx, node)
@@ -82,6 +91,9 @@ class _ModelConverter(_IdiomRewrites, Rule):
             self._stack.append(None)
             return
         a = analyze(self.ctx, node)
+        if not a.convertible and takes_over(self.ctx, node):
+            self._stack.append(None)  # RLM011 keeps its forward() body (_stateful_analysis)
+            return
         self._stack.append(a if a.convertible else None)
         if not a.convertible:
             own = [b for b in a.blockers if b.code == self.code]
@@ -198,7 +210,7 @@ class _ModelConverter(_IdiomRewrites, Rule):
                 continue
             local = param.name.value
             if role == "obs_space":
-                value = N.expression(f"{s}.observation_space")
+                value = self._obs_space_expr(s)
             elif role == "action_space":
                 value = N.expression(f"{s}.action_space")
             elif role == "num_outputs":

@@ -6,6 +6,7 @@ import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.rules._model_analysis import FEEDFORWARD, RECURRENT, analyze, classify
+from rlmigrate.codemod.rules._stateful_analysis import adapter_plan, takes_over
 from rlmigrate.codemod.rules.base import Rule
 
 
@@ -16,7 +17,9 @@ class _ModelBlockerReporter(Rule):
         kind, _ = classify(self.ctx, node)
         if kind not in (FEEDFORWARD, RECURRENT):
             return
-        for blocker in analyze(self.ctx, node).blockers:
+        plan = adapter_plan(self.ctx, node) if takes_over(self.ctx, node) else None
+        analysis = plan.analysis if plan is not None else analyze(self.ctx, node)
+        for blocker in analysis.blockers:
             if blocker.code == self.code:
                 self.report(blocker.node, MANUAL, blocker.message)
 

@@ -40,8 +40,8 @@ class RecurrentNetworkToStatefulModule(_ModelConverter):
                 return {Columns.ACTION_DIST_INPUTS: self.pi(out), Columns.STATE_OUT: {"0": h.squeeze(0), "1": c.squeeze(0)}}
     Fix safety:
         review: outputs are ``(B, T, ...)`` where the legacy model returned ``(B*T, ...)``;
-        code that reshapes with ``seq_lens`` or reads ``time_major`` is left unchanged and
-        reported (RLM065, RLM064).
+        a class that overrides ``forward``, reshapes with ``seq_lens`` or reads
+        ``time_major`` is RLM011's (its legacy body kept, inputs bound from the batch).
     """
 
     code = "RLM010"

@@ -6,6 +6,7 @@ import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL
 from rlmigrate.codemod.rules._reporting import _ModelBlockerReporter
+from rlmigrate.codemod.rules._stateful_analysis import dropped_view_requirements
 
 
 class ViewRequirementsNeedConnectors(_ModelBlockerReporter):
@@ -35,6 +36,8 @@ class ViewRequirementsNeedConnectors(_ModelBlockerReporter):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         terminal = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if node in dropped_view_requirements(self.ctx):
+            return  # RLM011 drops the declaration (forward() never reads it) and says so
         if terminal == "ViewRequirement" and "ViewRequirement" in self.ctx.legacy_symbols(func):
             self.report(node, MANUAL, "ViewRequirement has no RLModule counterpart: express the "
                         "extra input as a ConnectorV2 piece")

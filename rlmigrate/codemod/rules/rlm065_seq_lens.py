@@ -22,7 +22,9 @@ class SeqLensNeedsPort(_ModelBlockerReporter):
         def forward(self, input_dict, state, seq_lens):  # unchanged; reported
             x = add_time_dimension(input_dict["obs_flat"], seq_lens=seq_lens, framework="torch")
     Fix safety:
-        manual.
+        manual. With RLM011 selected, a class whose only blocker is such arithmetic is
+        rewritten instead: its legacy ``forward()`` (or RecurrentNetwork's, written out) gets
+        ``seq_lens`` from the batch (``Columns.SEQ_LENS``, else ``T`` per sequence).
     """
 
     code = "RLM065"
