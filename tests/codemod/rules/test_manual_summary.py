@@ -44,7 +44,9 @@ def test_a_class_left_unchanged_cites_blockers_reported_at_their_lines(path):
             continue
         cited = [(int(line), code) for line, code in CITED.findall(finding.message)]
         assert cited, finding.message
-        assert set(cited) <= reported, (finding.message, sorted(reported))
+        # a blocker on the class line itself (e.g. no forward()) is that finding's own subject
+        elsewhere = {(line, code) for line, code in cited if line != finding.line}
+        assert elsewhere <= reported, (finding.message, sorted(reported))
         lines = [line for line, _ in cited]
         assert lines == sorted(lines), finding.message  # in source order
 
