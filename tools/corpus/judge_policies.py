@@ -377,6 +377,8 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
         args += ["--loss", "--policy-config", json.dumps(config)]
         if target != legacy:
             args += ["--module", f"{name}RLModule"]
+        for column, space in sorted(case.get("loss_columns", {}).items()):  # columns of the policy's own
+            args += ["--column", f"{column}={space}"]
     else:
         args += ["--model-config", json.dumps(config.get("model", {}))]
         if verify_supports(repo_root, "--config"):
