@@ -30,6 +30,8 @@ from rlmigrate.codemod.rules._stateful_analysis import takes_over
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
+#: blocker codes the report-only rules (``_reporting._ModelBlockerReporter``) report
+REPORTER_CODES = frozenset({"RLM061", "RLM064", "RLM065"})
 
 
 class _ModelConverter(_IdiomRewrites, Rule):
@@ -96,12 +98,12 @@ class _ModelConverter(_IdiomRewrites, Rule):
             return
         self._stack.append(a if a.convertible else None)
         if not a.convertible:
-            own = [b for b in a.blockers if b.code == self.code]
-            for blocker in own:
-                self.report(blocker.node, MANUAL, blocker.message)
+            # every blocker is reported at its line once: the RLM06x reporters take theirs
+            # for feed-forward and recurrent classes, this rule the rest (under their codes)
+            reported = REPORTER_CODES if kind in (FEEDFORWARD, RECURRENT) else frozenset()
             for blocker in a.blockers:
-                if blocker.code == VALUE_RULE:
-                    self.report(blocker.node, MANUAL, blocker.message, code=VALUE_RULE)
+                if blocker.code not in reported:
+                    self.report(blocker.node, MANUAL, blocker.message, code=blocker.code)
             message, refs = manual_summary(a)
             self.report(node, MANUAL, message, line_refs=refs)
 

@@ -393,8 +393,9 @@ def no_forward_message(a: ModelAnalysis) -> str:
         return ("no forward_rnn() method to convert: a stateful RLModule's _forward(batch) gets "
                 "(B, T, ...) observations and Columns.STATE_IN; write it there")
     others = sorted(set(a.methods) - {"__init__"})
-    return (f"no forward() method: {a.node.name.value} defines {', '.join(others)} for a policy to "
-            "call, as a model interface that RLlib mixes into a default model "
+    defines = f"defines {', '.join(others)} for a policy to call" if others else \
+        "adds no forward() to its legacy base"
+    return (f"no forward() method: {a.node.name.value} {defines}, as a model interface that RLlib mixes into a default model "
             "(model_interface= of DQN/DDPG/SAC); on the new stack those layers and heads go "
             "into an RLModule's setup() with a _forward(batch) (or the algorithm's default "
             "RLModule)")
