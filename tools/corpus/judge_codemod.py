@@ -125,10 +125,16 @@ def _class_finding(findings: list[dict[str, Any]], name: str, line: int) -> dict
 
 def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case: dict[str, Any],
                    import_root: Path) -> tuple[str, str]:
-    """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message)."""
+    """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message).
+
+    The model config gets the recording's ``{here}`` substitution: a case that names a data
+    file (``input_files``) must point at the same existing file on both runs."""
+    import harness
+
+    model_config = harness.substitute_here(case.get("model_config", {}))
     cmd = [sys.executable, "-m", "rlmigrate.cli", "verify", f"{legacy}:{cls}", f"{migrated}:{cls}",
            "--obs-space", case["obs_space"], "--action-space", case["action_space"],
-           "--model-config", json.dumps(case.get("model_config", {})), "--format", "json",
+           "--model-config", json.dumps(model_config), "--format", "json",
            "--examples", "20"]
     try:
         proc = subprocess.run(cmd, env=_env(repo_root, [import_root]), capture_output=True,
