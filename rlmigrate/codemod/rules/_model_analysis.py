@@ -23,6 +23,7 @@ from rlmigrate.codemod.legacy_api import (
     MODEL_BASES,
     RECURRENT_BASES,
 )
+from rlmigrate.codemod.module_names import CLASHING, legacy_name
 from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
 from rlmigrate.codemod.rules._config_reads import config_reads
 from rlmigrate.codemod.rules._model_kinds import (
@@ -45,6 +46,7 @@ __all__ = [
     "BUILTIN_SUBCLASS",
     "CTOR_ROLES",
     "READ_ONLY_MODULE_ATTRS",
+    "base_clashes",
     "NN_MODULE",
     "OBS_KEYS",
     "VIEW_REQUIREMENTS",
@@ -63,7 +65,9 @@ __all__ = [
 INNER_MODELS = frozenset({"FullyConnectedNetwork", "VisionNetwork", "ComplexInputNetwork"})
 # attributes a legacy model may assign that are read-only properties of an RLModule: the
 # rewrite renames them throughout the class
-READ_ONLY_MODULE_ATTRS = {"config": "legacy_config"}
+#: Legacy attributes that would rebind an RLModule's own (``self.config``, ``self.catalog``...),
+#: renamed in the converted class when the class assigns them.
+READ_ONLY_MODULE_ATTRS = {name: legacy_name(name) for name in sorted(CLASHING)}
 CTOR_ROLES = ("obs_space", "action_space", "num_outputs", "model_config", "name")
 NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 OBS_KEYS = {"obs": "obs", "obs_flat": "obs_flat", "OBS": "obs", "CUR_OBS": "obs"}
@@ -187,6 +191,12 @@ class _Analyzer:
         for node in reads:
             name = node.attr.value
             if name in READ_ONLY_MODULE_ATTRS and name in assigned:
+                if READ_ONLY_MODULE_ATTRS[name] in assigned:
+                    self.block(node, LEGACY_ATTRIBUTE,
+                               f"self.{name} is an RLModule attribute and its new name "
+                               f"self.{READ_ONLY_MODULE_ATTRS[name]} is taken in this class: "
+                               "rename one of them by hand")
+                    continue
                 a.renamed_attrs[node] = READ_ONLY_MODULE_ATTRS[name]
                 continue
             if name == "view_requirements":
@@ -571,6 +581,27 @@ def _obs_key(ctx: FileContext, sub: cst.Subscript) -> str | None:
         symbols = ctx.legacy_symbols(key_node)
         key = next(iter(symbols)) if len(symbols) == 1 else None
     return OBS_KEYS.get(key) if key else None
+
+
+def base_clashes(ctx: FileContext, base: cst.BaseExpression) -> list[cst.Attribute]:
+    """``self.<name> = ...`` bindings (the first of each name) in the methods of ``base`` (a class of this file kept as a base
+    of a converted model) whose name an RLModule owns (``self.config`` in a plain
+    ``nn.Module`` base); empty for a base defined elsewhere."""
+    classes = getattr(ctx.facts, "classes", {})
+    node = classes.get(base.value) if isinstance(base, cst.Name) else None
+    if not isinstance(node, cst.ClassDef):
+        return []
+    found: dict[str, cst.Attribute] = {}  # the first binding of each name
+    for stmt in node.body.body:
+        if not isinstance(stmt, cst.FunctionDef) or (self_name := _self_name(stmt)) is None:
+            continue
+        for inner in walk(stmt):
+            for target in _store_targets(inner):
+                elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else []
+                for bound in [target, *(e.value for e in elements)]:
+                    if is_self_attr(bound, self_name) and bound.attr.value in CLASHING:
+                        found.setdefault(bound.attr.value, bound)
+    return list(found.values())
 
 
 def _self_name(method: cst.FunctionDef) -> str | None:
