@@ -169,14 +169,17 @@ def _convert(
     uses = _Uses(refs, stored)
     func.body.visit(uses)
     for role in ("policy", "model", "dist"):
-        for ref in refs.get(role, ()):
-            if ref not in uses.ok:
-                use = uses.detail.get(ref, getattr(ref, "value", role))
-                return None, (
-                    f"{hook} {func.name.value}() uses its {role} argument as `{use}`, "
-                    "a use with no mechanical Learner equivalent (only config/model/tower stats of the "
-                    "policy, calling the model, value_function() and dist_class(inputs, model) convert)"
-                )
+        # the refs are a set of nodes (ordered by address): name the blocking use that sorts
+        # first (a described use before a bare name), so the message is the same on every run
+        blocking = sorted((ref not in uses.detail, str(uses.detail.get(ref, getattr(ref, "value", role))))
+                          for ref in refs.get(role, ()) if ref not in uses.ok)
+        if blocking:
+            use = blocking[0][1]
+            return None, (
+                f"{hook} {func.name.value}() uses its {role} argument as `{use}`, "
+                "a use with no mechanical Learner equivalent (only config/model/tower stats of the "
+                "policy, calling the model, value_function() and dist_class(inputs, model) convert)"
+            )
     for node in walk(func.body, into_functions=False):
         if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
             return None, f"{hook} {func.name.value}() uses {type(node).__name__.lower()}"
