@@ -69,13 +69,19 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _read(file: Path, root: Path) -> _Module | None:
+def _read_bytes(file: Path) -> bytes | None:
+    """The file's bytes when it may define a class (None: unreadable, too large, no class)."""
     try:
         raw = file.read_bytes()
-        if len(raw) > _MAX_BYTES or b"class" not in raw:
-            return None
+    except OSError:
+        return None  # the rewrite reports such files itself
+    return raw if len(raw) <= _MAX_BYTES and b"class" in raw else None
+
+
+def _parse(raw: bytes, file: Path, root: Path) -> _Module | None:
+    try:
         tree = ast.parse(raw, filename=str(file))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # the rewrite reports such files itself
     name = _module_name(file, root)
     package = name.rsplit(".", 1)[0] if "." in name else ""
@@ -124,9 +130,40 @@ def _same(a: str, b: str) -> bool:
     return a == b or a.endswith("." + b) or b.endswith("." + a)
 
 
+def _candidates(files: Iterable[tuple[Path, Path]]) -> list[_Module]:
+    """The modules that can take part in the index, in run order, each parsed once.
+
+    A class is a legacy model only through a base whose last dotted name is one of
+    ``_MODEL_SYMBOLS`` or the name of a class already found to be a legacy model (that is
+    what ``_is_legacy`` and ``_same`` compare), and an imported or dotted base spells that
+    name in the file. So only files whose bytes contain such a name can define a legacy class
+    or a class with a foreign base: the rest are never parsed (on a large ordinary project,
+    nearly every file). Leaving them out changes nothing: they add no class to ``legacy`` and
+    no entry to the index, and the order of the others is kept.
+    """
+    raw_files = [(f, r, raw) for f, r in files if (raw := _read_bytes(f)) is not None]
+    parsed: dict[int, _Module | None] = {}
+    names = set(_MODEL_SYMBOLS)  # last names a legacy class's base may end in
+    fresh = set(names)
+    while fresh:
+        wanted = [name.encode() for name in fresh]
+        for position, (file, root, raw) in enumerate(raw_files):
+            if position not in parsed and any(name in raw for name in wanted):
+                parsed[position] = _parse(raw, file, root)
+        fresh = set()
+        for module in parsed.values():
+            for cls, bases in (module.classes.items() if module is not None else ()):
+                if cls not in names and any(
+                    _qualify(base, module).rsplit(".", 1)[-1] in names for base in bases
+                ):
+                    names.add(cls)
+                    fresh.add(cls)
+    return [m for _, m in sorted(parsed.items()) if m is not None and m.classes]
+
+
 def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
     """Index the ``(file, root)`` pairs of one run (see the module docstring)."""
-    modules = [m for m in (_read(f, r) for f, r in files) if m is not None and m.classes]
+    modules = _candidates(files)
     legacy: dict[str, str] = {}  # qualified class -> defining file
     changed = True
     while changed:
