@@ -7,7 +7,8 @@ RLM901–RLM909) and the file is left untouched while the run goes on. Files who
 none of the prefilter tokens are neither parsed nor written (byte-identical, mtime unchanged).
 
 :func:`run` never parses in its own process: files go to supervised worker processes
-(``isolation.py``; ``jobs`` of them, one for ``-j 1``), so a native parser crash or a file that
+(``isolation.py``; ``jobs`` of them, one for ``-j 1``), except those the byte prefilter rules
+out, which are answered without a parse in the run's own process (no pipe round trip each), so a native parser crash or a file that
 overruns the per-file time budget costs that file a finding (RLM908 / RLM907) and the run goes
 on. Before it starts, a run removes the temporary files an interrupted run left behind; after,
 results come back in path order.
@@ -185,10 +186,7 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
         return _error(path, F.READ_ERROR, str(err))
     dest = _mirror_path(file, root, options.out_dir) if options.out_dir else file
     if not needs_rewrite(raw, path, options.project):
-        result = FileResult(path=path, prefiltered=True)
-        if options.out_dir and options.mode == "write":
-            _copy(file, dest, st.st_mode)
-        return result
+        return _prefiltered(file, dest, st.st_mode, options)
     try:
         source = decode_source(file, raw, st.st_mode)
     except SourceDecodeError as err:
@@ -254,6 +252,33 @@ def process_file(file: Path, root: Path, options: RunOptions) -> FileResult:
         return result
     result.written = True
     return result
+
+
+def _prefiltered(file: Path, dest: Path, mode: int, options: RunOptions) -> FileResult:
+    """A file the byte prefilter rules out: unchanged (copied when writing to ``--out``)."""
+    if options.out_dir and options.mode == "write":
+        _copy(file, dest, mode)
+    return FileResult(path=str(file), prefiltered=True)
+
+
+def skip_without_parsing(file: Path, root: Path, options: RunOptions) -> FileResult | None:
+    """The result of a file the byte prefilter rules out, without a worker (it is read, never
+    parsed); None for every other file (a worker processes it and reports any read error).
+
+    On a large project nearly every file is such a file: answered here, it costs no pipe
+    round trip and no worker time (at ``-j 2`` on 2,000 files, the per-file messages of the
+    skipped files cost more than the legacy files' work).
+    """
+    if is_config_file(file):
+        return None
+    try:
+        raw, st = read_bytes(file, options.max_file_bytes)
+    except (SourceTooLargeError, SourceReadError):
+        return None
+    if needs_rewrite(raw, str(file), options.project):
+        return None
+    dest = _mirror_path(file, root, options.out_dir) if options.out_dir else file
+    return _prefiltered(file, dest, st.st_mode, options)
 
 
 def _mirror_failure(result: FileResult, file: Path, dest: Path, mode: int, options: RunOptions) -> FileResult:
@@ -401,6 +426,14 @@ def _lost(item: tuple[Path, Path, RunOptions], lost: LostFile) -> FileResult:
 
 
 def _map(items: list[tuple[Path, Path, RunOptions]], jobs: int, options: RunOptions) -> Iterable[FileResult]:
+    rest = []
+    for item in items:  # prefilter-skipped files are answered here: no parse, no worker
+        skipped = skip_without_parsing(*item)
+        if skipped is None:
+            rest.append(item)
+        else:
+            yield skipped
+    items = rest
     if not items:
         return
     if sys.platform.startswith("linux"):  # workers are forked: warm the caches they inherit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import typing
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
@@ -91,11 +92,13 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 
 def is_self_attr(node: cst.CSTNode, self_name: str, attr: str | None = None) -> bool:
     """``node`` is ``self.<attr>`` (any attr when ``attr`` is None)."""
+    # exact type tests: libcst's node classes are final, and isinstance on their ABC
+    # metaclass is the slow path of a check that runs on every node of every method
     return (
-        isinstance(node, cst.Attribute)
-        and isinstance(node.value, cst.Name)
-        and node.value.value == self_name
-        and (attr is None or node.attr.value == attr)
+        type(node) is cst.Attribute
+        and type(node.value) is cst.Name  # type: ignore[attr-defined]
+        and node.value.value == self_name  # type: ignore[attr-defined]
+        and (attr is None or node.attr.value == attr)  # type: ignore[attr-defined]
     )
 
 
@@ -149,21 +152,24 @@ def params(*names: str, defaults: dict[str, str] | None = None, star_kwargs: str
     return cst.Parameters(params=plain, star_kwarg=star)
 
 
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+
+
 def walk(node: cst.CSTNode, *, into_functions: bool = True) -> Iterable[cst.CSTNode]:
     """Every node under ``node`` (pre-order), optionally not descending into nested defs."""
     stack = [node]
     first = True
+    pop, extend = stack.pop, stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        if (
-            not into_functions
-            and not first
-            and isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
-        ):
+        if not into_functions and not first and type(current) in _NESTED_SCOPES:
             continue
         first = False
-        stack.extend(reversed(children(current)))
+        found = children(current)
+        if found:
+            found.reverse()
+            extend(found)
 
 
 class _FieldOrderRecorder(cst.CSTVisitor):
@@ -191,9 +197,34 @@ def _record_fields(node: cst.CSTNode) -> tuple[tuple[str, ...], tuple[str, ...]]
     recorder = _FieldOrderRecorder()
     node._visit_and_replace_children(recorder)
     order = tuple(recorder.fields)
-    rest = tuple(f.name for f in dataclasses.fields(node) if f.name not in order)
+    hints = _field_hints(type(node))
+    # the unvisited fields that could ever hold a node (``value: str``, ``star: Literal``
+    # cannot): only those are checked on every node of the type
+    rest = tuple(f.name for f in dataclasses.fields(node)
+                 if f.name not in order and _may_hold_nodes(hints.get(f.name, object)))
     _FIELD_ORDER[type(node)] = (order, rest)
     return order, rest
+
+
+def _field_hints(kind: type) -> dict[str, object]:
+    try:
+        return typing.get_type_hints(kind)
+    except Exception:  # an annotation that does not resolve: every field may hold nodes
+        return {}
+
+
+def _may_hold_nodes(annotation: object) -> bool:
+    """False only for annotations that cannot hold a libcst node (a class that is no node:
+    str, bool, MaybeSentinel; a Literal; containers/unions of those); anything unknown counts
+    as possibly holding one."""
+    if isinstance(annotation, type) and typing.get_origin(annotation) is None:
+        return annotation is object or issubclass(annotation, cst.CSTNode)
+    if typing.get_origin(annotation) is typing.Literal:
+        return False
+    args = typing.get_args(annotation)
+    if args and typing.get_origin(annotation) is not None:
+        return any(_may_hold_nodes(a) for a in args)
+    return True
 
 
 def _holds_nodes(value: object) -> bool:
@@ -217,8 +248,10 @@ def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
     if found is None:
         found = _record_fields(node)
     order, rest = found
-    if rest and any(_holds_nodes(getattr(node, name)) for name in rest):
-        order, _ = _record_fields(node)
+    if rest:
+        for name in rest:
+            if _holds_nodes(getattr(node, name)):
+                return _record_fields(node)[0]
     return order
 
 
@@ -229,15 +262,16 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     fields directly, in the same lexical order.
     """
     out: list[cst.CSTNode] = []
+    append, extend = out.append, out.extend
     for name in child_fields(node):
         value = getattr(node, name)
         if value is None or value is _DEFAULT:
             continue
         kind = type(value)
         if kind is tuple or kind is list:
-            out.extend(value)  # a visited sequence holds only nodes
+            extend(value)  # a visited sequence holds only nodes
         else:
-            out.append(value)
+            append(value)
     return out
 
 

@@ -52,27 +52,57 @@ class _TokenCountState(CodegenState):
             self.starts[node] = self.starts[start_node] if start_node is not None else start
 
 
+class PrintedModule:
+    """A module printed once, lazily: its text (``module.code``) and the start positions of
+    any of its nodes. A changed file needs both (the lossless check compares the printed
+    original with the input; the findings need positions): one codegen serves them all,
+    across the noqa passes of a file too.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._state: _TokenCountState | None = None
+        self._text: str | None = None
+
+    def _printed(self) -> _TokenCountState:
+        if self._state is None:
+            state = _TokenCountState(default_indent=self.module.default_indent,
+                                     default_newline=self.module.default_newline)
+            self.module._codegen(state)
+            self._state = state
+        return self._state
+
+    @property
+    def text(self) -> str:
+        """``module.code``."""
+        if self._text is None:
+            self._text = "".join(self._printed().tokens)
+        return self._text
+
+    def positions(self, nodes: Collection[cst.CSTNode]) -> dict[cst.CSTNode, tuple[int, int]]:
+        """``{node: (line, column)}`` (see :func:`start_positions`)."""
+        state = self._printed()
+        wanted = sorted({(state.starts[n], id(n)): n for n in nodes if n in state.starts}.items())
+        out: dict[cst.CSTNode, tuple[int, int]] = {}
+        tokens = state.tokens
+        done, line, column = 0, 1, 0
+        for (index, _), node in wanted:
+            if index > done:
+                text = "".join(tokens[done:index])
+                pieces = _NEWLINE.split(text)
+                if len(pieces) == 1:
+                    column += len(text)
+                else:
+                    line += len(pieces) - 1
+                    column = len(pieces[-1])
+                done = index
+            out[node] = (line, column)
+        return out
+
+
 def start_positions(
     module: cst.Module, nodes: Collection[cst.CSTNode]
 ) -> dict[cst.CSTNode, tuple[int, int]]:
     """``{node: (line, column)}`` (1-based line, 0-based column, as ``PositionProvider``'s
     ``CodeRange.start``) for each of ``nodes`` found in ``module``."""
-    state = _TokenCountState(default_indent=module.default_indent,
-                             default_newline=module.default_newline)
-    module._codegen(state)
-    wanted = sorted({(state.starts[n], id(n)): n for n in nodes if n in state.starts}.items())
-    out: dict[cst.CSTNode, tuple[int, int]] = {}
-    tokens = state.tokens
-    done, line, column = 0, 1, 0
-    for (index, _), node in wanted:
-        if index > done:
-            text = "".join(tokens[done:index])
-            pieces = _NEWLINE.split(text)
-            if len(pieces) == 1:
-                column += len(text)
-            else:
-                line += len(pieces) - 1
-                column = len(pieces[-1])
-            done = index
-        out[node] = (line, column)
-    return out
+    return PrintedModule(module).positions(nodes)

@@ -76,13 +76,20 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _read(file: Path, root: Path) -> _Module | None:
+def _read_bytes(file: Path) -> bytes | None:
+    """The file's bytes when it may define a class (None: unreadable, too large, no class)."""
     try:
         raw = file.read_bytes()
-        if len(raw) > _MAX_BYTES or not (b"class" in raw or b"custom_model" in raw or b"with_updates" in raw):
-            return None
+    except OSError:
+        return None  # the rewrite reports such files itself
+    wanted = b"class" in raw or b"custom_model" in raw or b"with_updates" in raw  # models, policies
+    return raw if len(raw) <= _MAX_BYTES and wanted else None
+
+
+def _parse(raw: bytes, file: Path, root: Path) -> _Module | None:
+    try:
         tree = ast.parse(raw, filename=str(file))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # the rewrite reports such files itself
     name = _module_name(file, root)
     package = name.rsplit(".", 1)[0] if "." in name else ""
@@ -133,7 +140,9 @@ def _same(a: str, b: str) -> bool:
 
 def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
     """Index the ``(file, root)`` pairs of one run (see the module docstring)."""
-    read = [m for m in (_read(f, r) for f, r in files) if m is not None]
+    # every candidate file is parsed: policy facts need registrations and custom_model names
+    # too, not only the files that define legacy model classes
+    read = [m for f, r in files if (raw := _read_bytes(f)) is not None and (m := _parse(raw, f, r)) is not None]
     modules = [m for m in read if m.classes]
     legacy: dict[str, str] = {}  # qualified class -> defining file
     changed = True

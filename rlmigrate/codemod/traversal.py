@@ -43,6 +43,7 @@ from rlmigrate.codemod.nodes import (
 from rlmigrate.codemod.rules.base import Rule
 
 _DEFAULT = cst.MaybeSentinel.DEFAULT
+_STATEMENT_BLOCKS = (cst.Module, cst.IndentedBlock)  # exact types: libcst's nodes are final
 _VisitHook = Callable[[cst.CSTNode], Any]
 _LeaveHook = Callable[[cst.CSTNode, Any], Any]
 
@@ -61,6 +62,7 @@ class CombinedRules(cst.CSTTransformer):
         self.rules = list(rules)
         # Statements a noqa comment keeps as they are: no rule sees them (see ``noqa.py``).
         self.frozen = frozenset(frozen)
+        self._classes = tuple(type(rule) for rule in self.rules)
         self._visits: dict[type, tuple[_VisitHook, ...]] = {}
         self._leaves: dict[type, tuple[_LeaveHook, ...]] = {}
         self._attribute_hooks = any(
@@ -72,7 +74,7 @@ class CombinedRules(cst.CSTTransformer):
         if hooks is None:
             name = f"visit_{kind.__name__}"
             hooks = self._visits[kind] = tuple(
-                getattr(rule, name) for rule in self.rules if _overrides(type(rule), name)
+                getattr(self.rules[i], name) for i in _hook_owners(self._classes, name)
             )
         return hooks
 
@@ -81,7 +83,7 @@ class CombinedRules(cst.CSTTransformer):
         if hooks is None:
             name = f"leave_{kind.__name__}"
             hooks = self._leaves[kind] = tuple(
-                getattr(rule, name) for rule in self.rules if _overrides(type(rule), name)
+                getattr(self.rules[i], name) for i in _hook_owners(self._classes, name)
             )
         return hooks
 
@@ -91,7 +93,9 @@ class CombinedRules(cst.CSTTransformer):
         nothing changed), or a ``RemovalSentinel`` / ``FlattenSentinel`` from a leave hook."""
         if self.frozen and node in self.frozen:
             return node
-        for hook in self._visit_hooks(type(node)):
+        node_kind = type(node)
+        hooks = self._visits.get(node_kind)
+        for hook in hooks if hooks is not None else self._visit_hooks(node_kind):
             hook(node)
         changes: dict[str, Any] = {}
         for name in child_fields(node):
@@ -100,7 +104,7 @@ class CombinedRules(cst.CSTTransformer):
                 continue
             kind = type(value)
             if kind is tuple or kind is list:
-                body = name == "body" and isinstance(node, (cst.Module, cst.IndentedBlock))
+                body = name == "body" and node_kind in _STATEMENT_BLOCKS
                 new_items, orphans = self._transform_sequence(value, body=body)
                 if new_items is not None:
                     changes[name] = new_items
@@ -116,7 +120,8 @@ class CombinedRules(cst.CSTTransformer):
                 result = _removed_value(node, name)
             changes[name] = result
         updated = node.with_changes(**changes) if changes else node
-        for hook in self._leave_hooks(type(node)):
+        leaves = self._leaves.get(node_kind)
+        for hook in leaves if leaves is not None else self._leave_hooks(node_kind):
             updated = hook(node, updated)
             if not isinstance(updated, cst.CSTNode):
                 return updated
@@ -204,6 +209,13 @@ def _overrides(cls: type, name: str) -> bool:
     carries a do-nothing stub of every hook; calling those is pure overhead)."""
     own = getattr(cls, name, None)
     return own is not None and own is not getattr(cst.CSTTransformer, name, None)
+
+
+@functools.cache
+def _hook_owners(classes: tuple[type, ...], name: str) -> tuple[int, ...]:
+    """Positions of the rule classes that define hook ``name``: the same for every file of a
+    run (each traversal then binds only those few, not a lookup per rule and node type)."""
+    return tuple(i for i, cls in enumerate(classes) if _overrides(cls, name))
 
 
 @functools.cache

@@ -97,6 +97,9 @@ class RLModuleConfig:
         )
 
 
+_UNASSIGNED = object()
+
+
 class _DeprecatedConfigView:
     """What ``module.config`` returns: a live view that warns on every read."""
 
@@ -215,8 +218,24 @@ class RLModule(abc.ABC):
 
     @property
     def config(self) -> Any:
-        """Deprecated 2.10 view: ``self.config.model_config_dict`` etc. still read (with a warning)."""
+        """Deprecated 2.10 view: ``self.config.model_config_dict`` etc. still read (with a warning).
+
+        Assignable, as on Ray 2.40 (a plain attribute set before ``setup()``): code that runs
+        inside a module and keeps its own ``self.config`` (a plain ``nn.Module`` base of a
+        migrated model, say) reads back what it assigned.
+        """
+        own = self.__dict__.get("_assigned_config", _UNASSIGNED)
+        if own is not _UNASSIGNED:
+            return own
+        for registry in ("_modules", "_parameters", "_buffers"):  # torch keeps these apart
+            held = self.__dict__.get(registry) or {}
+            if "config" in held:
+                return held["config"]
         return _DeprecatedConfigView(self)
+
+    @config.setter
+    def config(self, value: Any) -> None:
+        object.__setattr__(self, "_assigned_config", value)
 
     def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict]:
         """The arguments that rebuild this module (used by specs and checkpoints)."""

@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rlmigrate.testing.compare import Difference, EquivalenceError, compare_values
+from rlmigrate.testing.compare import Difference, EquivalenceError, LegacyFailure, compare_values
 from rlmigrate.testing.sampling import sample_observations
 from rlmigrate.testing.sides import QUANTITIES, Side, flatten_leaves
 
@@ -150,6 +150,27 @@ class Checker:
                 phase,
             ) from err
 
+    def _raise_if_both_fail(
+        self, legacy_error: EquivalenceError, obs: Any, state: list, seed: int, phase: str
+    ) -> None:
+        """The legacy side raised: when the migrated side raises too on the same input, raise
+        :class:`LegacyFailure` naming both errors (else the caller reports the crash as a
+        difference: the migrated side acts where the legacy code could not)."""
+        legacy_cause = legacy_error.__cause__
+        if legacy_cause is None:
+            return
+        try:
+            self.migrated.step(obs, state, explore=self.explore, seed=seed)
+        except Exception as migrated_cause:
+            raise LegacyFailure(
+                f"{self.legacy.label} ({self.legacy.description}) itself raises at {phase} "
+                f"(explore={self.explore}): {type(legacy_cause).__name__}: {legacy_cause}; "
+                f"{self.migrated.label} ({self.migrated.description}) raises too: "
+                f"{type(migrated_cause).__name__}: {migrated_cause}. The legacy code cannot act "
+                "with these spaces (a bug of its own, carried over by the migration): nothing "
+                "to compare"
+            ) from legacy_cause
+
     def _step(
         self, side: Side, obs: Any, state: list, seed: int, context: dict, phase: str
     ) -> dict:
@@ -198,7 +219,11 @@ class Checker:
             phase = f"step {t + 1} of {steps}" if stateful else "the acting step"
             obs_t = time_slice(obs, t)
             step_seed = self.seed + seed + t
-            left = self._step(self.legacy, obs_t, state_l, step_seed, context, phase)
+            try:
+                left = self._step(self.legacy, obs_t, state_l, step_seed, context, phase)
+            except EquivalenceError as legacy_error:
+                self._raise_if_both_fail(legacy_error, obs_t, state_m, step_seed, phase)
+                raise
             right = self._step(self.migrated, obs_t, state_m, step_seed, context, phase)
             self.steps += 1
             for quantity in QUANTITIES:

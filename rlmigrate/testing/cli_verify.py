@@ -269,8 +269,10 @@ def verify(
     """Run :func:`assert_equivalent`; returns ``{"verdict", "report", "message", "seconds"}``.
 
     ``verdict`` is ``"equivalent"`` or ``"different"``; construction errors (a class that
-    cannot be built with these spaces) raise :class:`UsageError`.
+    cannot be built with these spaces) and a legacy model that itself raises where the migrated
+    one raises too (:class:`~rlmigrate.testing.compare.LegacyFailure`) raise :class:`UsageError`.
     """
+    from rlmigrate.testing.compare import LegacyFailure
     from rlmigrate.testing.equivalence import EquivalenceError, assert_equivalent
 
     start = time.perf_counter()
@@ -305,6 +307,8 @@ def verify(
                 "max_rel": diff.max_rel,
             },
         }
+    except LegacyFailure as err:  # the legacy code's own bug: say so, not "cannot build"
+        raise UsageError(str(err)) from err
     except (TypeError, ValueError) as err:
         raise UsageError(
             f"cannot build or compare the two classes: {type(err).__name__}: {err}"

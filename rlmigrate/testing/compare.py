@@ -40,6 +40,12 @@ class Difference:
     bad_rows: np.ndarray | None = None
 
 
+class LegacyFailure(ValueError):
+    """The legacy side itself raised on an input and the migrated side raised there too: the
+    legacy code cannot act with these spaces (its own bug, which the migration
+    carried over), so there is nothing to compare. Not a difference, and not a proof."""
+
+
 class EquivalenceError(AssertionError):
     """Legacy and migrated disagree (or cannot be compared). The message says how.
 

@@ -15,6 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from rlmigrate.testing.repeated_obs import ITEMS, LENGTHS, is_repeated
 from rlmigrate.testing.strategies import finite_bounds
 
 __all__ = ["sample_observations", "EDGE_PROBABILITY"]
@@ -51,6 +52,12 @@ def sample_observations(space: gym.Space, lead: tuple[int, ...], rng: np.random.
     Raises:
         TypeError: for a space without a sampler, naming it.
     """
+    if is_repeated(space):  # the padded struct of rlmigrate.testing.repeated_obs
+        max_len = space.max_len  # type: ignore[attr-defined]
+        return {
+            LENGTHS: rng.integers(0, max_len + 1, size=lead),
+            ITEMS: sample_observations(space.child_space, lead + (max_len,), rng),  # type: ignore[attr-defined]
+        }
     if isinstance(space, gym.spaces.Dict):
         return {k: sample_observations(s, lead, rng) for k, s in space.spaces.items()}
     if isinstance(space, gym.spaces.Tuple):

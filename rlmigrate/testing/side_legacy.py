@@ -26,11 +26,13 @@ import torch
 
 from rlmigrate.core.legacy_config import legacy_model_config, preprocessor_disabled
 from rlmigrate.core.nest import map_struct
+from rlmigrate.testing.repeated_obs import is_repeated, raw_lists, require_top_level
 from rlmigrate.testing.sides import (
     Side,
     StepOutput,
     as_numpy,
     as_tensors,
+    building,
     flatten_leaves,
     logp_or_none,
     logp_under,
@@ -53,6 +55,7 @@ class LegacyModelSide(Side):
         self.model = model
         self.label = label
         self.description = f"ModelV2 {type(model).__name__}"
+        require_top_level(raw_space)
         self.observation_space = raw_space
         self.action_space = model.action_space
         self.dist_cls = dist_cls
@@ -95,14 +98,15 @@ class LegacyModelSide(Side):
             dist_cls, num_outputs = ModelCatalog.get_action_dist(
                 action_space, config, framework="torch"
             )
-            model = ModelCatalog.get_model_v2(
-                model_space,
-                action_space,
-                int(num_outputs),
-                config,
-                framework="torch",
-                name=obj.__name__,
-            )
+            with building(label, obj.__name__, observation_space, action_space):
+                model = ModelCatalog.get_model_v2(
+                    model_space,
+                    action_space,
+                    int(num_outputs),
+                    config,
+                    framework="torch",
+                    name=obj.__name__,
+                )
             raw = observation_space
         else:
             model = obj
@@ -135,6 +139,8 @@ class LegacyModelSide(Side):
     def _preprocess(self, obs: Any) -> Any:
         if self.preprocessor is None:  # raw observations, struct-shaped like the space
             return as_tensors(obs)
+        if is_repeated(self.observation_space):  # the env's variable-length lists
+            obs = raw_lists(self.observation_space, obs)
         flat = self.preprocessor.transform_batch(obs)
         tensor = torch.from_numpy(np.ascontiguousarray(flat))
         return tensor.float() if tensor.dtype == torch.float64 else tensor

@@ -22,11 +22,13 @@ import torch
 
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.nest import map_struct
+from rlmigrate.testing.repeated_obs import is_repeated, module_view, require_top_level
 from rlmigrate.testing.sides import (
     Side,
     StepOutput,
     as_numpy,
     as_tensors,
+    building,
     flatten_leaves,
     logp_or_none,
     logp_under,
@@ -61,6 +63,13 @@ class ModuleSide(Side):
         self.observation_space = module.observation_space
         self.action_space = module.action_space
         self.stateful = bool(module.is_stateful())
+        if self.observation_space is not None:
+            require_top_level(self.observation_space)
+            if self.stateful and is_repeated(self.observation_space):
+                raise TypeError(
+                    f"{label}: a stateful module over {self.observation_space!r} is not supported "
+                    "(Repeated observations reach a module without a time axis only)"
+                )
         # seeded: a hand-written module may draw its initial state (as its legacy policy did)
         with seeded(0):
             self._template = module.get_initial_state() if self.stateful else {}
@@ -80,11 +89,12 @@ class ModuleSide(Side):
         """From an RLModule class (built with the spaces and config) or instance."""
         if isinstance(obj, type):
             require_spaces(f"module {obj.__name__}", observation_space, action_space)
-            obj = obj(
-                observation_space=observation_space,
-                action_space=action_space,
-                model_config=dict(model_config or {}),
-            )
+            with building(label, obj.__name__, observation_space, action_space):
+                obj = obj(
+                    observation_space=observation_space,
+                    action_space=action_space,
+                    model_config=dict(model_config or {}),
+                )
         else:
             for name, given, own in (
                 ("observation_space", observation_space, obj.observation_space),
@@ -105,6 +115,8 @@ class ModuleSide(Side):
         return tiled_state(flatten_leaves(self._template), batch_size)
 
     def _batch(self, obs: Any, state: list[np.ndarray], *, add_time: bool) -> dict[str, Any]:
+        if is_repeated(self.observation_space):  # what the legacy model saw as input_dict["obs"]
+            return {Columns.OBS: module_view(self.observation_space, obs)}
         tensors = as_tensors(obs)
         batch: dict[str, Any] = {
             Columns.OBS: map_struct(lambda t: t.unsqueeze(1), tensors) if add_time else tensors

@@ -38,6 +38,7 @@ from rlmigrate.core.nest import map_struct
 
 __all__ = [
     "SideBuildError",
+    "building",
     "Side",
     "StepOutput",
     "flatten_leaves",
@@ -187,6 +188,22 @@ def logp_or_none(fn: Callable[[], Any]) -> Any:
 
 class SideBuildError(ValueError):
     """A class given to the kit could not be built with the spaces and config given."""
+
+
+@contextlib.contextmanager
+def building(label: str, name: str, observation_space: Any, action_space: Any):
+    """Turn any error raised while constructing the user's class into :class:`SideBuildError`
+    naming the side, the class and the spaces: a ``TypeError`` from inside a model's
+    constructor is the class failing to build, not a misuse of the kit."""
+    try:
+        yield
+    except SideBuildError:
+        raise
+    except Exception as err:
+        raise SideBuildError(
+            f"{label}: building {name} with observation_space={observation_space}, "
+            f"action_space={action_space} failed: {type(err).__name__}: {err}"
+        ) from err
 
 
 # --------------------------------------------------------------------------- protocol

@@ -10,6 +10,8 @@ Grammar (Python call syntax, parsed with ``ast``: nothing is ever evaluated)::
     Dict(key=SPACE, ...)                 Dict(a=Box(0, 1, (2,)), b=Discrete(2))
     Dict({"key": SPACE, ...})            (for keys that are not identifiers)
     Tuple(SPACE, ...)                    Tuple(Discrete(2), Box(-1, 1, (3,)))
+    Repeated(SPACE, max_len=N)           Repeated(Box(-1, 1, (2,)), max_len=5)   (RLlib's
+                                         variable-length list space: ``shim.spaces.Repeated``)
 
 ``inf`` / ``-inf`` are allowed as bounds; dtypes are numpy names (``float32`` default for
 Box, ``int64`` for MultiDiscrete), bare or quoted. A text starting with ``{`` is read as the
@@ -47,7 +49,7 @@ _DTYPES = {
     "uint32",
     "bool",
 }
-_KINDS = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple")
+_KINDS = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple", "Repeated")
 
 
 class SpaceSyntaxError(ValueError):
@@ -62,7 +64,8 @@ def _fail(text: str, node: ast.AST | None, why: str) -> SpaceSyntaxError:
     )
     return SpaceSyntaxError(
         f"cannot read space {text!r}{where}: {why}. Expected e.g. Box(-1, 1, (4,)), Discrete(3), "
-        "MultiDiscrete([3, 2]), MultiBinary(4), Dict(a=..., b=...), Tuple(..., ...) or the JSON space form"
+        "MultiDiscrete([3, 2]), MultiBinary(4), Dict(a=..., b=...), Tuple(..., ...), "
+        "Repeated(..., max_len=N) or the JSON space form"
     )
 
 
@@ -126,6 +129,8 @@ def _space(text: str, node: ast.AST) -> gym.Space:
         if not node.keywords:
             raise _fail(text, node, "Dict needs at least one entry")
         return gym.spaces.Dict({name: _space(text, value) for name, value in _keywords(text, node)})
+    if kind == "Repeated":
+        return _repeated(text, node)
     if kind == "Tuple":
         args = node.args
         if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
@@ -141,6 +146,21 @@ def _space(text: str, node: ast.AST) -> gym.Space:
         raise
     except (TypeError, ValueError) as err:
         raise _fail(text, node, f"{kind}: {err}") from err
+
+
+def _repeated(text: str, node: ast.Call) -> gym.Space:
+    """``Repeated(SPACE, max_len=N)`` (or ``Repeated(SPACE, N)``) as ``shim.spaces.Repeated``."""
+    from shim.spaces import Repeated
+
+    keywords = dict(_keywords(text, node))
+    if len(node.args) not in (1, 2) or set(keywords) - {"max_len"}:
+        raise _fail(text, node, "Repeated takes (SPACE, max_len=N)")
+    if (len(node.args) == 2) == ("max_len" in keywords):
+        raise _fail(text, node, "Repeated needs max_len=N exactly once")
+    max_len = _literal(text, node.args[1] if len(node.args) == 2 else keywords["max_len"])
+    if not isinstance(max_len, int) or max_len < 1:
+        raise _fail(text, node, f"Repeated max_len must be a positive integer, got {max_len!r}")
+    return Repeated(_space(text, node.args[0]), max_len=max_len)
 
 
 def _leaf(kind: str, args: list[Any], kwargs: dict[str, Any]) -> gym.Space:
@@ -259,4 +279,7 @@ def space_to_text(space: gym.Space) -> str:
         )
     if isinstance(space, gym.spaces.Tuple):
         return "Tuple(" + ", ".join(space_to_text(s) for s in space.spaces) + ")"
+    child, max_len = getattr(space, "child_space", None), getattr(space, "max_len", None)
+    if isinstance(child, gym.Space) and isinstance(max_len, int):  # RLlib's Repeated
+        return f"Repeated({space_to_text(child)}, max_len={max_len})"
     raise TypeError(f"space_to_text: no short form for {space!r} ({type(space).__name__})")

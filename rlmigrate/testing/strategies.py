@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from rlmigrate.core.nest import map_struct
+from rlmigrate.testing.repeated_obs import ITEMS, LENGTHS, is_repeated
 from rlmigrate.testing.space_strategies import (
     ACTION_SPACE_KINDS,
     SPACE_KINDS,
@@ -155,6 +156,16 @@ def observations(
 
 
 def _struct_observations(space: gym.Space, lead: tuple[int, ...]) -> st.SearchStrategy[Any]:
+    if is_repeated(space):  # the padded struct of rlmigrate.testing.repeated_obs
+        if not lead:
+            raise ValueError(f"observations(): a {space!r} observation needs a batch_size")
+        max_len = space.max_len  # type: ignore[attr-defined]
+        return st.fixed_dictionaries(
+            {
+                LENGTHS: hnp.arrays(np.int64, lead, elements=st.integers(0, max_len)),
+                ITEMS: _struct_observations(space.child_space, lead + (max_len,)),  # type: ignore[attr-defined]
+            }
+        )
     if isinstance(space, gym.spaces.Dict):
         return st.fixed_dictionaries(
             {k: _struct_observations(s, lead) for k, s in space.spaces.items()}

@@ -130,3 +130,38 @@ def test_compile_rebinds_hooks_and_keeps_outputs(modern_module):
     assert "_forward_inference" in vars(modern_module)
     got = modern_module.forward_inference({Columns.OBS: OBS})[Columns.ACTION_DIST_INPUTS]
     torch.testing.assert_close(got, expected)
+
+
+def test_config_is_assignable_as_on_ray_240_and_reads_back_what_was_assigned():
+    """Ray 2.40 keeps ``config`` a plain attribute: a plain ``nn.Module`` base that keeps its own
+    ``self.config`` (mixed into a migrated module) must build and read back its value; an
+    ``nn.Module`` value is registered as a child as torch does. Unassigned, the deprecated view."""
+    import gymnasium as gym
+
+    from rlmigrate import TorchRLModule
+
+    class OwnConfig(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.config = config
+
+    class Mixed(TorchRLModule, OwnConfig):
+        def setup(self):
+            OwnConfig.__init__(self, {"hidden": 3})
+            self.net = nn.Linear(2, self.config["hidden"])
+
+    spaces = {"observation_space": gym.spaces.Box(-1, 1, (2,)), "action_space": gym.spaces.Discrete(3)}
+    assert Mixed(**spaces).config == {"hidden": 3}
+
+    class ChildConfig(TorchRLModule):
+        def setup(self):
+            self.config = nn.Linear(2, 2)
+
+    child = ChildConfig(**spaces)
+    assert isinstance(child.config, nn.Linear) and "config.weight" in child.state_dict()
+
+    class Plain(TorchRLModule):
+        pass
+
+    with pytest.warns(DeprecationWarning, match="model_config_dict"):
+        assert Plain(**spaces, model_config={"a": 1}).config.model_config_dict == {"a": 1}

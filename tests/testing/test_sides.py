@@ -54,3 +54,22 @@ def test_logp_under_scores_numpy_actions_like_the_distribution(batch, n, data):
 
 def test_logp_under_without_a_distribution_is_none():
     assert logp_under(None, np.zeros(3)) is None
+
+
+def test_a_type_error_inside_a_constructor_is_a_build_failure_of_that_side():
+    """``TypeError`` raised by the user's ``setup()`` is the class failing to build (named with
+    its side and spaces), not a misuse of the kit."""
+    import gymnasium as gym
+    import pytest
+
+    from rlmigrate import TorchRLModule
+    from rlmigrate.testing.side_build import as_side
+    from rlmigrate.testing.sides import SideBuildError
+
+    class Broken(TorchRLModule):
+        def setup(self):
+            int(None)
+
+    with pytest.raises(SideBuildError, match=r"migrated: building Broken with observation_space=Box.*TypeError"):
+        as_side(Broken, label="migrated", observation_space=gym.spaces.Box(-1, 1, (2,)),
+                action_space=gym.spaces.Discrete(2), model_config={})

@@ -84,3 +84,23 @@ def test_every_space_round_trips_through_text_and_json(space):
 def test_anything_else_is_refused_with_the_accepted_forms(text, match):
     with pytest.raises(SpaceSyntaxError, match=match):
         parse_space(text)
+
+
+def test_repeated_parses_round_trips_and_needs_a_max_len():
+    from shim.spaces import Repeated
+
+    space = parse_space("Repeated(Dict(pos=Box(-1, 1, (2,)), kind=Discrete(3)), max_len=5)")
+    assert isinstance(space, Repeated) and space.max_len == 5
+    assert space.child_space == gym.spaces.Dict(
+        {"pos": gym.spaces.Box(-1.0, 1.0, (2,)), "kind": gym.spaces.Discrete(3)}
+    )
+    assert parse_space("Repeated(Discrete(2), 3)") == Repeated(gym.spaces.Discrete(2), 3)
+    assert parse_space(space_to_text(space)) == space
+    for bad, why in [
+        ("Repeated(Discrete(2))", "max_len=N exactly once"),
+        ("Repeated(Discrete(2), 2, max_len=3)", "max_len=N exactly once"),
+        ("Repeated(Discrete(2), max_len=0)", "positive integer"),
+        ("Repeated(Discrete(2), max_len=2, size=1)", r"takes \(SPACE, max_len=N\)"),
+    ]:
+        with pytest.raises(SpaceSyntaxError, match=why):
+            parse_space(bad)

@@ -156,15 +156,17 @@ def merged_config(case: dict[str, Any], defaults: dict[str, Any]) -> dict[str, A
     """``MODEL_DEFAULTS`` with the case's model config on top (top-level keys); ``{here}`` in
     a string value is this folder (cases point at data files that must merely exist)."""
     config = copy.deepcopy(defaults)
-    config.update(_substitute(copy.deepcopy(case.get("model_config", {}))))
+    config.update(substitute_here(copy.deepcopy(case.get("model_config", {}))))
     return config
 
 
-def _substitute(value: Any) -> Any:
+def substitute_here(value: Any) -> Any:
+    """``value`` with ``{here}`` in every nested string replaced by this folder's path: a case's
+    data-file placeholder, resolved the same way for Ray's recording and for ``verify``."""
     if isinstance(value, dict):
-        return {k: _substitute(v) for k, v in value.items()}
+        return {k: substitute_here(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v) for v in value]
+        return [substitute_here(v) for v in value]
     if isinstance(value, str) and "{here}" in value:
         return value.replace("{here}", str(HERE))
     return value

@@ -154,10 +154,16 @@ def verify_model_config(case: dict[str, Any]) -> dict[str, Any]:
 
 def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case: dict[str, Any],
                    import_root: Path) -> tuple[str, str]:
-    """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message)."""
+    """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message).
+
+    The model config gets the recording's ``{here}`` substitution: a case that names a data
+    file (``input_files``) must point at the same existing file on both runs."""
+    import harness
+
+    model_config = harness.substitute_here(verify_model_config(case))
     cmd = [sys.executable, "-m", "rlmigrate.cli", "verify", f"{legacy}:{cls}", f"{migrated}:{cls}",
            "--obs-space", case["obs_space"], "--action-space", case["action_space"],
-           "--model-config", json.dumps(verify_model_config(case)), "--format", "json",
+           "--model-config", json.dumps(model_config), "--format", "json",
            "--examples", "20"]
     return run_verify(repo_root, cmd, import_root)
 

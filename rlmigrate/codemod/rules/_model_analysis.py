@@ -23,6 +23,7 @@ from rlmigrate.codemod.legacy_api import (
     MODEL_BASES,
     RECURRENT_BASES,
 )
+from rlmigrate.codemod.module_names import CLASHING, legacy_name
 from rlmigrate.codemod.nodes import is_self_attr, string_value, walk
 from rlmigrate.codemod.rules._config_reads import config_reads
 from rlmigrate.codemod.rules._legacy_members import (
@@ -62,6 +63,7 @@ __all__ = [
     "BUILTIN_SUBCLASS",
     "CTOR_ROLES",
     "READ_ONLY_MODULE_ATTRS",
+    "base_clashes",
     "NN_MODULE",
     "OBS_KEYS",
     "VIEW_REQUIREMENTS",
@@ -80,7 +82,9 @@ __all__ = [
 INNER_MODELS = frozenset({"FullyConnectedNetwork", "VisionNetwork", "ComplexInputNetwork"})
 # attributes a legacy model may assign that are read-only properties of an RLModule: the
 # rewrite renames them throughout the class
-READ_ONLY_MODULE_ATTRS = {"config": "legacy_config"}
+#: Legacy attributes that would rebind an RLModule's own (``self.config``, ``self.catalog``...),
+#: renamed in the converted class when the class assigns them.
+READ_ONLY_MODULE_ATTRS = {name: legacy_name(name) for name in sorted(CLASHING)}
 CTOR_ROLES = ("obs_space", "action_space", "num_outputs", "model_config", "name")
 NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 OBS_KEYS = {"obs": "obs", "obs_flat": "obs_flat", "OBS": "obs", "CUR_OBS": "obs"}
@@ -227,6 +231,12 @@ class _Analyzer:
             if name in MODULE_PROVIDED:
                 continue  # the RLModule has it too, with the same value ("torch")
             if name in READ_ONLY_MODULE_ATTRS and name in assigned:
+                if READ_ONLY_MODULE_ATTRS[name] in assigned:
+                    self.block(node, LEGACY_ATTRIBUTE,
+                               f"self.{name} is an RLModule attribute and its new name "
+                               f"self.{READ_ONLY_MODULE_ATTRS[name]} is taken in this class: "
+                               "rename one of them by hand")
+                    continue
                 a.renamed_attrs[node] = READ_ONLY_MODULE_ATTRS[name]
                 continue
             if name == "view_requirements":
@@ -637,6 +647,27 @@ def _obs_key(ctx: FileContext, sub: cst.Subscript) -> str | None:
     return OBS_KEYS.get(key) if key else None
 
 
+def base_clashes(ctx: FileContext, base: cst.BaseExpression) -> list[cst.Attribute]:
+    """``self.<name> = ...`` bindings (the first of each name) in the methods of ``base`` (a class of this file kept as a base
+    of a converted model) whose name an RLModule owns (``self.config`` in a plain
+    ``nn.Module`` base); empty for a base defined elsewhere."""
+    classes = getattr(ctx.facts, "classes", {})
+    node = classes.get(base.value) if isinstance(base, cst.Name) else None
+    if not isinstance(node, cst.ClassDef):
+        return []
+    found: dict[str, cst.Attribute] = {}  # the first binding of each name
+    for stmt in node.body.body:
+        if not isinstance(stmt, cst.FunctionDef) or (self_name := _self_name(stmt)) is None:
+            continue
+        for inner in walk(stmt):
+            for target in _store_targets(inner):
+                elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else []
+                for bound in [target, *(e.value for e in elements)]:
+                    if is_self_attr(bound, self_name) and bound.attr.value in CLASHING:
+                        found.setdefault(bound.attr.value, bound)
+    return list(found.values())
+
+
 def _self_name(method: cst.FunctionDef) -> str | None:
     positional = list(method.params.posonly_params) + list(method.params.params)
     if any(
@@ -648,15 +679,20 @@ def _self_name(method: cst.FunctionDef) -> str | None:
 
 
 def _store_targets(node: cst.CSTNode) -> list[cst.CSTNode]:
-    if isinstance(node, cst.Assign):
-        return [t.target for t in node.targets]
-    if isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-        return [node.target]
-    if isinstance(node, (cst.For, cst.CompFor)):
-        return [node.target]
-    if isinstance(node, cst.WithItem) and node.asname is not None:
-        return [node.asname.name]
-    return []
+    # asked of every node of every method: one exact-type lookup (libcst's node classes are
+    # final) instead of four isinstance checks through their ABC metaclass
+    kind = type(node)
+    if kind not in _BINDING_KINDS:
+        return []
+    if kind is cst.Assign:
+        return [t.target for t in node.targets]  # type: ignore[attr-defined]
+    if kind is cst.WithItem:
+        return [node.asname.name] if node.asname is not None else []  # type: ignore[attr-defined]
+    return [node.target]  # type: ignore[attr-defined]
+
+
+_BINDING_KINDS = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor,
+                            cst.WithItem})
 
 
 def _own_returns(func: cst.FunctionDef) -> list[cst.Return]:

@@ -13,6 +13,7 @@ import libcst as cst
 
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
+from rlmigrate.codemod.module_names import legacy_name
 from rlmigrate.codemod.rules._config_reads import defaults_dict
 from rlmigrate.codemod.rules._manual_summary import manual_summary
 from rlmigrate.codemod.rules._model_analysis import (
@@ -22,6 +23,7 @@ from rlmigrate.codemod.rules._model_analysis import (
     RECURRENT,
     ModelAnalysis,
     analyze,
+    base_clashes,
     classify,
 )
 from rlmigrate.codemod.rules._model_rewrites import _IdiomRewrites, forward_params, forward_train
@@ -107,6 +109,24 @@ class _ModelConverter(_IdiomRewrites, Rule):
             message, refs = manual_summary(a)
             self.report(node, MANUAL, message, line_refs=refs)
 
+    def _kept_base(self, cls: cst.ClassDef, base: cst.Arg) -> None:
+        """Review a non-legacy base the converted class keeps, naming each of its attribute
+        assignments that rebinds an attribute RLModule owns (one finding at each)."""
+        name = cst.Module([]).code_for_node(base.value)
+        clashes = base_clashes(self.ctx, base.value)
+        owned = sorted({c.attr.value for c in clashes})
+        self.report(base, REVIEW,
+                    f"{cls.name.value} keeps the base {name}: it now runs inside an RLModule, "
+                    "whose attributes (config, catalog, observation_space, inference_only, ...) "
+                    "it must not rebind" + (f"; {name} assigns {', '.join('self.' + o for o in owned)}"
+                                            if owned else ""))
+        for clash in clashes:
+            attr = clash.attr.value
+            self.report(clash, REVIEW,
+                        f"{name} assigns self.{attr}, which the RLModule {cls.name.value} owns "
+                        f"(RLModule.{attr}): inside the module this rebinds it; rename it in "
+                        f"{name} (e.g. self.{legacy_name(attr)}) and in its readers")
+
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         a = self._stack.pop()
         first = self._first_finding.pop()
@@ -127,11 +147,7 @@ class _ModelConverter(_IdiomRewrites, Rule):
             if id(orig) not in drop:
                 bases.append(upd.with_changes(comma=cst.MaybeSentinel.DEFAULT))
                 if a.local_base is None:
-                    self.report(orig, REVIEW,
-                                f"{original.name.value} keeps the base "
-                                f"{cst.Module([]).code_for_node(orig.value)}: it now runs inside "
-                                "an RLModule, whose attributes (config, model_config, "
-                                "observation_space, action_space) it must not assign")
+                    self._kept_base(original, orig)
         if a.local_base is not None:
             if self._convert_value(a) and analyze(self.ctx, a.local_base).abstract:
                 bases.append(cst.Arg(self.ctx.need("ValueFunctionAPI")))  # after the base
@@ -264,8 +280,8 @@ class _ModelConverter(_IdiomRewrites, Rule):
         init = a.methods["__init__"]
         for old, new in sorted({(n.attr.value, v) for n, v in a.renamed_attrs.items()
                                 if v in READ_ONLY_MODULE_ATTRS.values()}):
-            self.report(init, CONVERTED, f"self.{old} → self.{new}: {old} is a read-only "
-                        "property of RLModule")
+            self.report(init, CONVERTED, f"self.{old} → self.{new}: RLModule has its own "
+                        f"{old}, which the legacy attribute would rebind")
         for attr, legacy in a.inner_models.items():
             self.report(init, REVIEW,
                         f"self.{attr} stays a legacy {legacy} (it needs Ray's legacy stack or "

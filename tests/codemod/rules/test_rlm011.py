@@ -4,7 +4,6 @@ it says why a class stays manual (construct, line, what replaces it)."""
 from __future__ import annotations
 
 import re
-
 import textwrap
 
 import pytest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import judge
 import judge_codemod
 import judge_shim
@@ -84,3 +86,27 @@ def test_reason_groups_first_error_lines():
     assert judge.reason("NameError: @override(Policy): Policy has no method 'init_view_requirements'") == (
         "shim Policy lacks the method init_view_requirements")
     assert judge.reason("forward: RuntimeError: shapes differ").startswith("other: ")
+
+
+def test_verify_gets_the_recordings_here_substitution(monkeypatch, tmp_path):
+    """A case naming a data file (``{here}/manifest.json``, read by the model's ``__init__``) must
+    reach ``rlmigrate verify`` with the path Ray's recording used, not the placeholder."""
+    import subprocess
+
+    import harness
+
+    seen: list[list[str]] = []
+
+    def fake_run(cmd, **kwargs):
+        seen.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, '{"verdict": "equivalent", "message": ""}\n', "")
+
+    monkeypatch.setattr(judge_codemod.subprocess, "run", fake_run)
+    case = {"obs_space": "Box(-1, 1, (4,))", "action_space": "Discrete(2)",
+            "model_config": {"custom_model_config": {"input_files": "{here}/manifest.json"}}}
+    verdict, _ = judge_codemod.verify_rewrite(tmp_path, tmp_path / "a.py", tmp_path / "b.py", "M",
+                                              case, tmp_path)
+    config = json.loads(seen[0][seen[0].index("--model-config") + 1])
+    assert verdict == "equivalent"
+    assert config["custom_model_config"]["input_files"] == f"{harness.HERE}/manifest.json"
+    assert (harness.HERE / "manifest.json").is_file()
