@@ -105,3 +105,20 @@ def _dedent_block(lines: list[str]) -> str:
     """Common indentation removed from *all* lines (``inspect.cleandoc`` would treat the first
     line apart and flatten a code block's class line against its indented body)."""
     return textwrap.dedent("\n".join(lines)).strip("\n")
+
+
+class TopLevelClasses:
+    """Mixin for rules that act on module-level classes only (policies, generated modules).
+
+    ``visit_ClassDef`` counts the nesting; ``left_top_level()``, called first in the rule's
+    ``leave_ClassDef``, says whether the class being left is a module-level one.
+    """
+
+    _class_depth = 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._class_depth += 1
+
+    def left_top_level(self) -> bool:
+        self._class_depth -= 1
+        return self._class_depth == 0

@@ -6,10 +6,10 @@ import libcst as cst
 
 from rlmigrate.codemod.rules._policy_model import resolve_algorithm
 from rlmigrate.codemod.rules._policy_rules import is_torch_policy, policy_class_module
-from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.rules.base import Rule, TopLevelClasses
 
 
-class TorchPolicyV2ToModule(Rule):
+class TorchPolicyV2ToModule(TopLevelClasses, Rule):
     """Generate ``<Policy>RLModule`` from a ``TorchPolicyV2`` subclass's model hooks.
 
     What it does:
@@ -46,16 +46,8 @@ class TorchPolicyV2ToModule(Rule):
     title = "TorchPolicyV2 subclass hooks → RLModule subclass"
     fix_safety = "review"
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(ctx)
-        self._depth = 0
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
-
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement | cst.FlattenSentinel:
-        self._depth -= 1
-        if self._depth != 0 or not is_torch_policy(self.ctx, original):
+        if not self.left_top_level() or not is_torch_policy(self.ctx, original):
             return updated
         algorithm = next(filter(None, (resolve_algorithm(self.ctx, arg.value) for arg in original.bases)), None)
         return policy_class_module(self, original, updated, algorithm)

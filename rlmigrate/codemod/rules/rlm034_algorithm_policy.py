@@ -13,7 +13,7 @@ from rlmigrate.codemod.rules._policy_rules import (
     policy_class_module,
     separate_generated,
 )
-from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.rules.base import Rule, TopLevelClasses
 
 
 def with_updates_call(stmt: cst.CSTNode) -> tuple[str, cst.Call] | None:
@@ -29,7 +29,7 @@ def with_updates_call(stmt: cst.CSTNode) -> tuple[str, cst.Call] | None:
     return None
 
 
-class AlgorithmPolicyToModule(Rule):
+class AlgorithmPolicyToModule(TopLevelClasses, Rule):
     """Generate ``<Policy>RLModule`` for a subclass or ``.with_updates`` of an algorithm policy.
 
     What it does:
@@ -72,16 +72,8 @@ class AlgorithmPolicyToModule(Rule):
     title = "subclass / with_updates of an algorithm policy → RLModule subclass"
     fix_safety = "review"
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(ctx)
-        self._depth = 0
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
-
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement | cst.FlattenSentinel:
-        self._depth -= 1
-        if self._depth != 0 or is_torch_policy(self.ctx, original):  # RLM031's
+        if not self.left_top_level() or is_torch_policy(self.ctx, original):  # RLM031's
             return updated
         algorithm = self._algorithm_of(original)
         if algorithm is None:

@@ -10,13 +10,13 @@ from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.nodes import walk
 from rlmigrate.codemod.rules._heuristic_analysis import HeuristicPlan, plan_heuristic
 from rlmigrate.codemod.rules._heuristic_codegen import generate_module
-from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.rules.base import Rule, TopLevelClasses
 
 #: ctx.shared key: class name -> whether a module was generated for it (for local subclasses).
 _SHARED = "RLM038"
 
 
-class HeuristicPolicyToModule(Rule):
+class HeuristicPolicyToModule(TopLevelClasses, Rule):
     """Generate ``<Policy>RLModule`` from a hand-written ``Policy`` subclass's acting code.
 
     What it does:
@@ -75,18 +75,10 @@ class HeuristicPolicyToModule(Rule):
     title = "hand-written Policy subclass → RLModule with its acting rules"
     fix_safety = "review"
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(ctx)
-        self._depth = 0
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
-
     def leave_ClassDef(
         self, original: cst.ClassDef, updated: cst.ClassDef
     ) -> cst.BaseStatement | cst.FlattenSentinel:
-        self._depth -= 1
-        if self._depth != 0:
+        if not self.left_top_level():
             return updated
         kind = self._policy_kind(original)
         if kind is None:
