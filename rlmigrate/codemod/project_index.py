@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES, may_contain_legacy_api
-from rlmigrate.codemod.project_policies import FileProject, PolicyScan, policy_facts, scan_module
+from rlmigrate.codemod.project_policies import (
+    FileProject,
+    PolicyScan,
+    policy_facts,
+    scan_module,
+    subclass_closure,
+)
 
 __all__ = ["ProjectIndex", "build_index"]
 
@@ -144,21 +150,7 @@ def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
     # too, not only the files that define legacy model classes
     read = [m for f, r in files if (raw := _read_bytes(f)) is not None and (m := _parse(raw, f, r)) is not None]
     modules = [m for m in read if m.classes]
-    legacy: dict[str, str] = {}  # qualified class -> defining file
-    changed = True
-    while changed:
-        changed = False
-        for module in modules:
-            for cls, bases in module.classes.items():
-                qualified = f"{module.name}.{cls}"
-                if qualified in legacy:
-                    continue
-                for base in bases:
-                    target = _qualify(base, module)
-                    if _is_legacy(target) or any(_same(target, known) for known in legacy):
-                        legacy[qualified] = module.display
-                        changed = True
-                        break
+    legacy = subclass_closure(modules, _same, _qualify, _is_legacy)  # qualified class -> defining file
     index = ProjectIndex()
     for module in modules:
         for cls, bases in module.classes.items():

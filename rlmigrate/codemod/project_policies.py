@@ -190,7 +190,14 @@ def policy_facts(modules: Iterable, same, qualify, legacy_models: dict[str, str]
 
 def _torch_models(modules: list, same, qualify) -> set[str]:  # noqa: ANN001
     """Qualified classes of the run that are torch legacy models (directly or through a base)."""
-    found: set[str] = set()
+    return set(subclass_closure(modules, same, qualify, is_torch_model_base))
+
+
+def subclass_closure(modules: Iterable, same, qualify, is_root) -> dict[str, str]:  # noqa: ANN001
+    """``{qualified class: defining file (display)}`` for every class of the run whose base is a
+    root (``is_root(qualified base)``) or, through any number of files, such a class already
+    found: the fixed point over the run's ``modules`` (their ``name``, ``display``, ``classes``)."""
+    found: dict[str, str] = {}
     changed = True
     while changed:
         changed = False
@@ -200,8 +207,8 @@ def _torch_models(modules: list, same, qualify) -> set[str]:  # noqa: ANN001
                 if qualified in found:
                     continue
                 targets = [qualify(b, module) for b in bases]
-                if any(is_torch_model_base(t) or any(same(t, q) for q in found) for t in targets):
-                    found.add(qualified)
+                if any(is_root(t) or any(same(t, q) for q in found) for t in targets):
+                    found[qualified] = module.display
                     changed = True
     return found
 
