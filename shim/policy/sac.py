@@ -21,6 +21,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from rlmigrate.modules.sac_config import SUB_MODEL_DEFAULTS
 from shim.models.action_dist import (
     TorchCategorical,
     TorchDiagGaussian,
@@ -41,20 +42,11 @@ __all__ = [
     "action_distribution_fn",
 ]
 
-_SUB_MODEL: dict[str, Any] = {
-    "fcnet_hiddens": [256, 256],
-    "fcnet_activation": "relu",
-    "post_fcnet_hiddens": [],
-    "post_fcnet_activation": None,
-    "custom_model": None,
-    "custom_model_config": {},
-}
-
 #: Ray 2.10 ``SACConfig`` defaults of the keys acting depends on.
 SAC_DEFAULT_CONFIG: dict[str, Any] = {
     "twin_q": True,
-    "q_model_config": copy.deepcopy(_SUB_MODEL),
-    "policy_model_config": copy.deepcopy(_SUB_MODEL),
+    "q_model_config": copy.deepcopy(SUB_MODEL_DEFAULTS),
+    "policy_model_config": copy.deepcopy(SUB_MODEL_DEFAULTS),
     "initial_alpha": 1.0,
     "target_entropy": "auto",
     "normalize_actions": True,
