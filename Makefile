@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean ray-oracle corpus corpus-record real-world
+.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean ray-oracle corpus corpus-deps corpus-record real-world
 
 # The whole toolkit (extras runtime, shim, testing) plus the test tools: `.[test]` pulls
 # `rlmigrate[all]`. A user's codemod-only install is `pip install rlmigrate` (no torch).
@@ -67,10 +67,15 @@ RAY_SITE  := $(firstword $(wildcard tools/oracle/.venv/lib/python3*/site-package
 corpus: $(STAMP)
 	$(PY) tools/corpus/fetch.py --dest $(CORPUS) $(if $(MIRROR),--from-mirror $(MIRROR)) $(if $(RAY_SITE),--ray-site $(RAY_SITE))
 
-corpus-record: corpus
+# the corpus's third-party imports, in a folder apart from both venvs (judge.py and
+# record_corpus.py append it to their path)
+corpus-deps: $(STAMP)
+	$(PIP) install -q --no-deps --target $(CORPUS)/deps -r tools/corpus/requirements-corpus.txt
+
+corpus-record: corpus corpus-deps
 	$(ORACLE_PY) tools/corpus/record_corpus.py --cache $(CORPUS)
 
-real-world: $(STAMP)
+real-world: $(STAMP) corpus-deps
 	test -f $(CORPUS)/oracle/SUMMARY.json || $(MAKE) corpus-record
 	$(PY) tools/corpus/judge.py --cache $(CORPUS)
 

@@ -41,6 +41,20 @@ SEQ_LENS = (3, 2)
 MAX_SEQ = 3
 SEED = 1234
 
+#: ``<cache>/deps`` (``make corpus-deps``, ``requirements-corpus.txt``): the third-party packages
+#: the corpus files import; appended after everything else on the path, so that they never
+#: shadow the checkout under test or the venv's own packages
+CORPUS_DEPS: list[Path] = []
+
+
+def use_corpus_deps(cache: Path) -> None:
+    """Put ``cache/deps`` (when there) last on this process's import path and on the
+    ``PYTHONPATH`` the judge gives its subprocesses."""
+    deps = (cache / "deps").resolve()
+    if deps.is_dir() and deps not in CORPUS_DEPS:
+        CORPUS_DEPS.append(deps)
+        sys.path.append(str(deps))
+
 
 def _space_text() -> Any:
     """rlmigrate's space text parser, loaded by path (it needs only gymnasium and numpy)."""

@@ -26,6 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import harness  # noqa: E402
 from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
 
 #: (pattern in the first error line, reason group) — the first match names the group.
@@ -254,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     repo_root = args.repo_root.resolve()
     sys.path.insert(0, str(repo_root))
+    harness.use_corpus_deps(args.cache)
     warnings.filterwarnings("ignore")
     import gymnasium
     import judge_codemod

@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import CORPUS_DEPS
+
 VERIFY_TIMEOUT_S = 180
 
 
@@ -98,7 +100,8 @@ def _gym_alias_dir() -> Path:
 
 def _env(repo_root: Path, extra: list[Path] = ()) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(repo_root), *map(str, extra), str(_gym_alias_dir())])
+    env["PYTHONPATH"] = os.pathsep.join([str(repo_root), *map(str, extra), str(_gym_alias_dir()),
+                                         *map(str, CORPUS_DEPS)])  # harness.use_corpus_deps
     env.pop("PYTHONHOME", None)
     return env
 

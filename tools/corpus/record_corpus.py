@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("only", nargs="*", help="record only ids containing one of these")
     parser.add_argument("--policies-only", action="store_true", help="record only the policies (all, or those matching ONLY)")
     args = parser.parse_args(argv)
+    harness.use_corpus_deps(args.cache)
     warnings.filterwarnings("ignore")
     import gymnasium
     import ray

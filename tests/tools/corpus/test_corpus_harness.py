@@ -3,6 +3,8 @@ round trip, config merge, view-requirement windows."""
 
 from __future__ import annotations
 
+import os
+import sys
 from types import SimpleNamespace
 
 import gymnasium as gym
@@ -85,3 +87,20 @@ def test_view_inputs_build_windows_of_past_rows_zero_padded():
 def test_case_id_names_repo_module_and_class():
     entry = {"repo": "o/r", "path": "a/b.py"}
     assert harness.case_id(entry, {"name": "C"}) == "o+r__a.b__C"
+
+
+def test_corpus_deps_go_last_on_the_path_once_and_only_when_installed(tmp_path, monkeypatch):
+    import judge_codemod
+
+    monkeypatch.setattr(harness, "CORPUS_DEPS", [])
+    monkeypatch.setattr(judge_codemod, "CORPUS_DEPS", harness.CORPUS_DEPS)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    harness.use_corpus_deps(tmp_path)  # no deps folder: nothing changes
+    assert harness.CORPUS_DEPS == []
+    (tmp_path / "deps").mkdir()
+    harness.use_corpus_deps(tmp_path)
+    harness.use_corpus_deps(tmp_path)
+    deps = str((tmp_path / "deps").resolve())
+    assert sys.path[-1] == deps and sys.path.count(deps) == 1
+    parts = judge_codemod._env(tmp_path / "checkout")["PYTHONPATH"].split(os.pathsep)
+    assert parts[0] == str(tmp_path / "checkout") and parts[-1] == deps
