@@ -227,3 +227,30 @@ def test_a_dist_class_defined_inside_the_hook_blocks_the_module_with_the_reason(
     assert "returns PerAgentCategorical, a distribution class it defines itself" in manual[0]
     assert "TorchMultiCategorical.get_partial_dist_cls(input_lens=...)" in manual[0]
     assert "class NestedPolicyRLModule" not in (out / "nested.py").read_text()
+
+
+IMPORTED_HOOK_POLICY = '''from ray.rllib.algorithms.dqn.dqn_torch_policy import get_distribution_inputs_and_class
+from ray.rllib.models.torch.torch_action_dist import TorchCategorical
+from ray.rllib.policy.policy_template import build_policy_class
+
+from factories import HeadModel
+
+
+def model_and_dist(policy, obs_space, action_space, config):
+    return HeadModel(obs_space, action_space, 2, config["model"], "m"), TorchCategorical
+
+
+ImportedHookPolicy = build_policy_class(name="ImportedHookPolicy", framework="torch", loss_fn=None,
+                                        make_model_and_action_dist=model_and_dist,
+                                        action_distribution_fn=get_distribution_inputs_and_class)
+'''
+
+
+def test_an_acting_hook_imported_from_elsewhere_blocks_the_module_instead_of_being_dropped(tmp_path):
+    files, out = _factory_run(tmp_path, imported=IMPORTED_HOOK_POLICY)
+    manual = [f for f in files["imported"].findings if f.code == "RLM030" and f.status == "manual"]
+    assert len(manual) == 1 and manual[0].line == 14
+    assert manual[0].message.startswith(
+        "ImportedHookPolicy: no RLModule generated: action_distribution_fn=get_distribution_inputs_and_class "
+        "(ray.rllib.algorithms.dqn.dqn_torch_policy.get_distribution_inputs_and_class) is not a function of this file")
+    assert "class ImportedHookPolicyRLModule" not in (out / "imported.py").read_text()

@@ -46,6 +46,8 @@ class PolicyHooks:
     anchor: cst.CSTNode
     hooks: dict[str, cst.FunctionDef] = field(default_factory=dict)
     is_method: bool = False
+    # hook keywords naming something else than a function of this file: kind -> the value node
+    foreign: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
 
 @dataclass
@@ -381,6 +383,17 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks, fallback: ModelChoice 
     if home is not None:
         out.notes.append(f"{model_cls.value} is defined in {home}: the module acts like the policy once "
                          "that class is migrated there (see that file's findings)")
+    foreign = next(((k, v) for k, v in sorted(hooks.foreign.items()) if k in ACTION_HOOKS), None)
+    if foreign is not None:
+        kind, value = foreign
+        code = cst.Module(body=[]).code_for_node(value)
+        origin = sorted(ctx.qualified_names(value) - {code})
+        where = f" ({origin[0]})" if origin else ""
+        out.problem = (f"{kind}={code}{where} is not a function of this file, so its acting logic cannot be "
+                       f"copied into the module: port it into {hooks.name}RLModule._forward_inference/"
+                       "_forward_exploration by hand")
+        out.problem_node = value
+        return out
     entry = None
     for kind in ACTION_HOOKS:
         func = hooks.hooks.get(kind)
