@@ -62,8 +62,9 @@ class PolicyBuilderToModule(Rule):
             def _forward_inference(self, batch, **kwargs):
                 return self._action_sampler(batch, explore=False, timestep=None, is_training=False)
     Fix safety:
-        review: hooks that use the policy object, ``state_batches`` or ``seq_lens``, or
-        policies whose model class is not defined in the file, are reported as manual.
+        review: hooks that use the policy object, ``state_batches`` or ``seq_lens``, acting
+        hooks that are not functions of this file (imported), a dist class defined inside the
+        hook, or policies whose model class cannot be found in the run, are reported as manual.
     """
 
     code = "RLM030"
