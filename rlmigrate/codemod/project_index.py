@@ -22,6 +22,7 @@ from rlmigrate.codemod.project_policies import (
     FileProject,
     PolicyScan,
     policy_facts,
+    same_path,
     scan_module,
     subclass_closure,
 )
@@ -88,7 +89,8 @@ def _read_bytes(file: Path) -> bytes | None:
         raw = file.read_bytes()
     except OSError:
         return None  # the rewrite reports such files itself
-    wanted = b"class" in raw or b"custom_model" in raw or b"with_updates" in raw  # models, policies
+    # models, policies, functions that build a model through the catalog
+    wanted = b"class" in raw or b"custom_model" in raw or b"with_updates" in raw or b"get_model_v2" in raw
     return raw if len(raw) <= _MAX_BYTES and wanted else None
 
 
@@ -139,10 +141,7 @@ def _is_legacy(qualified: str) -> bool:
     return qualified.startswith(LEGACY_PACKAGES) and qualified.rsplit(".", 1)[-1] in _MODEL_SYMBOLS
 
 
-def _same(a: str, b: str) -> bool:
-    """Module paths that name the same module seen from different roots (suffix match)."""
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
-
+_same = same_path
 
 def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
     """Index the ``(file, root)`` pairs of one run (see the module docstring)."""

@@ -11,7 +11,10 @@ those from the ``ast`` of every file of the run (the project index's parse, no l
   with the legacy algorithm policy it derives from (``"PPOTorchPolicy"``);
 * ``model_classes``: local names bound to a legacy model class defined in another file;
 * ``registrations``: every literal ``register_custom_model(name, cls)`` of the run;
-* ``custom_models``: the literal ``custom_model`` names of this file, and of the whole run.
+* ``custom_models``: the literal ``custom_model`` names of this file, and of the whole run;
+* ``model_factories``: functions of the run that return a legacy model class's instance (a
+  policy's ``make_model`` hook often calls one: ``return make_my_model(self, ...)``), see
+  :class:`ModelFactory`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from rlmigrate.codemod.algorithm_policies import ALGORITHM_POLICIES
 from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
 
-__all__ = ["FileProject", "Registration", "policy_facts", "scan_module"]
+__all__ = ["FileProject", "ModelFactory", "Registration", "policy_facts", "same_path", "scan_module"]
 
 _BUILDERS = ("build_torch_policy", "build_policy_class")
 _TORCH_MODEL_HINTS = ("ray.rllib.models.torch.", "TorchModelV2", "DQNTorchModel", "SACTorchModel")
@@ -49,6 +52,37 @@ class Registration:
     torch: bool = False
 
 
+@dataclass(frozen=True)
+class ModelFactory:
+    """A function of the run that returns an instance of a legacy model class.
+
+    Attributes:
+        function: the function's qualified name (from the run's root).
+        cls: the model class as its module names it (``RiskModel``).
+        qualified: ``cls`` qualified from the factory's module.
+        path: the factory's file (as shown in findings).
+        line: the line of its ``def``.
+        how: what builds the model (``MyModel(...)`` / ``ModelCatalog.get_model_v2(...,
+            model_interface=MyModel)``), for findings.
+        problem: why the model does not act as ``cls`` alone (None: it does): a
+            ``model_interface`` class without its own ``forward()`` runs the forward of the
+            model the catalog wraps in it.
+    """
+
+    function: str
+    cls: str
+    qualified: str
+    path: str
+    line: int
+    how: str
+    problem: str | None = None
+
+
+def same_path(a: str, b: str) -> bool:
+    """Module paths that name the same module seen from different roots (suffix match)."""
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
 @dataclass
 class FileProject:
     """What one file's rewrite learns from the rest of the run (see the module docstring)."""
@@ -59,6 +93,21 @@ class FileProject:
     custom_models_here: list[tuple[str, int]] = field(default_factory=list)  # (name, line)
     custom_models_run: list[str] = field(default_factory=list)
     display: str = ""  # this file's path as findings show it
+    model_factories: dict[str, ModelFactory] = field(default_factory=dict)  # qualified function -> factory
+    forward_models: set[str] = field(default_factory=set)  # qualified classes defining forward() themselves
+
+    def defines_forward(self, qualified_names: Iterable[str]) -> bool:
+        """Whether the run's class one of ``qualified_names`` names defines ``forward()`` itself."""
+        return any("." in n and same_path(n, q) for n in qualified_names for q in self.forward_models)
+
+    def factory(self, qualified_names: Iterable[str]) -> ModelFactory | None:
+        """The model factory one of ``qualified_names`` (a call's, as this file resolves it:
+        imports at module level or inside the function) names, if any."""
+        for name in sorted(qualified_names):
+            for function, found in sorted(self.model_factories.items()):
+                if "." in name and same_path(name, function):
+                    return found
+        return None
 
 
 @dataclass
@@ -70,6 +119,9 @@ class PolicyScan:
     registrations: list[tuple[str, list[str], int]] = field(default_factory=list)  # (name, classes, line)
     custom_models: list[tuple[str, int]] = field(default_factory=list)
     star_modules: list[str] = field(default_factory=list)
+    # module-level functions returning a model: name -> (class as written, how, line)
+    factories: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    forward_classes: set[str] = field(default_factory=set)  # classes that define forward() themselves
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -89,11 +141,61 @@ def _classes_of(node: ast.expr) -> list[str]:
     return [name] if name else []
 
 
+def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The nodes of ``func``'s body, not those of functions or classes nested in it."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(func.body)
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _built_model(value: ast.expr | None) -> tuple[str, str] | None:
+    """``(class as written, how)`` when ``value`` builds a model instance: ``Cls(...)`` or
+    ``ModelCatalog.get_model_v2(..., model_interface=Cls)`` (None: something else)."""
+    if not isinstance(value, ast.Call):
+        return None
+    func = _dotted(value.func) or ""
+    if func.rsplit(".", 1)[-1] == "get_model_v2":
+        interface = next((_dotted(k.value) for k in value.keywords if k.arg == "model_interface"), None)
+        return (interface, f"ModelCatalog.get_model_v2(..., model_interface={interface})") if interface else None
+    return (func, f"{func}(...)") if func and func.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def model_factory(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
+    """``(class as written, how)`` when every ``return`` of ``func`` gives the same model
+    instance, built there or bound first (``policy.model = ...; return policy.model``)."""
+    nodes = _own_nodes(func)
+    assigned: dict[str, ast.expr] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and (key := _dotted(node.targets[0])):
+            assigned[key] = node.value
+    found: set[tuple[str, str]] = set()
+    for node in nodes:
+        if isinstance(node, ast.Return):
+            value = node.value
+            key = _dotted(value) if value is not None else None
+            built = _built_model(assigned.get(key) if key in assigned else value)
+            if built is None:
+                return None
+            found.add(built)
+    return found.pop() if len(found) == 1 else None
+
+
 def scan_module(tree: ast.Module) -> PolicyScan:
     """Collect :class:`PolicyScan` from a module's ``ast``."""
     scan = PolicyScan()
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and any(
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (built := model_factory(node)):
+            scan.factories[node.name] = (*built, node.lineno)
+        elif isinstance(node, ast.ClassDef) and any(
+            isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)) and b.name == "forward" for b in node.body
+        ):
+            scan.forward_classes.add(node.name)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and any(
             a.name == "*" for a in node.names
         ):
             scan.star_modules.append(node.module)
@@ -173,10 +275,13 @@ def policy_facts(modules: Iterable, same, qualify, legacy_models: dict[str, str]
                 registrations.setdefault(name, []).append(
                     Registration(name, cls, qualified, module.display, line, torch))
         run_models.extend(n for n, _ in module.scan.custom_models)
+    factories = _model_factories(modules, same, qualify, legacy_models)
+    forward = {f"{m.name}.{c}" for m in modules for c in m.scan.forward_classes}
     out: dict[str, FileProject] = {}
     for module in modules:
         view = FileProject(registrations=registrations, custom_models_here=list(module.scan.custom_models),
-                           custom_models_run=sorted(set(run_models)), display=module.display)
+                           custom_models_run=sorted(set(run_models)), display=module.display,
+                           model_factories=factories, forward_models=forward)
         for local, qualified in module.imports.items():
             found = next(((q, v) for q, v in policies.items() if same(qualified, q)), None)
             if found and found[1][1] != module.display:
@@ -185,6 +290,25 @@ def policy_facts(modules: Iterable, same, qualify, legacy_models: dict[str, str]
             if home is not None and home != module.display:
                 view.model_classes[local] = home
         out[str(module.path)] = view
+    return out
+
+
+def _model_factories(modules: list, same, qualify, legacy_models: dict[str, str]) -> dict[str, ModelFactory]:  # noqa: ANN001
+    """The run's functions that return a legacy model class's instance (qualified -> factory)."""
+    forward = {f"{m.name}.{c}" for m in modules for c in m.scan.forward_classes}
+    out: dict[str, ModelFactory] = {}
+    for module in modules:
+        for name, (cls, how, line) in module.scan.factories.items():
+            qualified = qualify(cls, module)
+            if not any(same(qualified, q) for q in legacy_models):
+                continue  # not a legacy model class of the run
+            problem = None
+            if "model_interface=" in how and not any(same(qualified, q) for q in forward):
+                problem = (f"{cls} defines no forward(): get_model_v2(model_interface={cls}) acts with the "
+                           "forward() of the model the catalog wraps in it (default_model=, or the "
+                           "catalog's model for config['model'])")
+            function = f"{module.name}.{name}"
+            out[function] = ModelFactory(function, cls, qualified, module.display, line, how, problem)
     return out
 
 

@@ -29,12 +29,24 @@ def spec_config(case: dict) -> dict:
 
 
 def load(path: Path, tag: str):
+    """Execute a fixture with its folder on ``sys.path`` (a fixture may import a sibling, as
+    policy_factory.py does): the siblings it imported are forgotten again, since the legacy
+    and the expected folder hold files of the same names."""
     name = f"_rlm_fixture_{tag}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    with ray_compat.installed():
-        spec.loader.exec_module(module)
+    before = set(sys.modules)
+    sys.path.insert(0, str(path.parent))
+    try:
+        with ray_compat.installed():
+            spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+        for sibling in set(sys.modules) - before:
+            file = getattr(sys.modules[sibling], "__file__", None) or ""
+            if Path(file).resolve().parent == path.parent.resolve():
+                del sys.modules[sibling]
     return module
 
 

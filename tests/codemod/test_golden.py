@@ -67,5 +67,10 @@ def test_golden_output_is_a_fixed_point(name):
 @pytest.mark.parametrize("name", [n for n in FILES if CASES[n]["status"] in ("converted", "review")])
 def test_converted_files_keep_no_legacy_model_import(name):
     text = (EXPECTED / name).read_text()
+    # a legacy model factory (``ModelCatalog.get_model_v2(...)``) stays in place, as the legacy
+    # policies that call it do (RLM090 reports the import it keeps)
+    kept_factory = "ModelCatalog.get_model_v2(" in text
     for legacy in ("TorchModelV2", "RecurrentNetwork", "ModelCatalog"):
+        if legacy == "ModelCatalog" and kept_factory:
+            continue
         assert f"import {legacy}" not in text

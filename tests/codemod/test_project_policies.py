@@ -88,3 +88,169 @@ def test_policy_whose_base_and_model_live_elsewhere_gets_a_module(tmp_path):
     compile(text, "striker.py", "exec")
     base = (out / "pkg" / "base_policy.py").read_text()
     assert "class TeamPolicyRLModule(" in base  # the base itself acts as APPO on its model
+
+
+FACTORY_MODELS = '''import torch.nn as nn
+from ray.rllib.models import ModelCatalog
+from ray.rllib.models.torch.torch_modelv2 import TorchModelV2
+
+
+class HeadModel(TorchModelV2, nn.Module):
+    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
+        nn.Module.__init__(self)
+        self.pi = nn.Linear(obs_space.shape[0], num_outputs)
+
+    def forward(self, input_dict, state, seq_lens):
+        return self.pi(input_dict["obs"]), state
+
+
+class HeadsOnly(TorchModelV2, nn.Module):
+    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
+        nn.Module.__init__(self)
+        self.q = nn.Linear(num_outputs, 1)
+
+    def get_q_values(self, features):
+        return self.q(features)
+
+
+def make_head_model(policy, obs_space, action_space, config):
+    model = ModelCatalog.get_model_v2(obs_space, action_space, 2, config["model"], framework="torch",
+                                      model_interface=HeadModel, name="head")
+    return model
+
+
+def make_heads_only(policy, obs_space, action_space, config):
+    policy.model = ModelCatalog.get_model_v2(obs_space, action_space, 2, config["model"], framework="torch",
+                                             model_interface=HeadsOnly, name="heads")
+    return policy.model
+
+
+def make_plain(policy, obs_space, action_space, config):
+    return HeadModel(obs_space, action_space, 2, config["model"], "plain")
+
+
+def not_a_factory(flag):
+    if flag:
+        return HeadModel(None, None, 2, {}, "a")
+    return None
+'''
+LAZY_POLICY = '''from ray.rllib.policy.torch_policy_v2 import TorchPolicyV2
+
+
+class LazyPolicy(TorchPolicyV2):
+    def make_model(self):
+        from factories import make_head_model
+
+        return make_head_model(self, self.observation_space, self.action_space, self.config)
+'''
+WRAPPED_POLICY = '''from ray.rllib.models.torch.torch_action_dist import TorchCategorical
+from ray.rllib.policy.policy_template import build_policy_class
+
+from factories import make_heads_only
+
+
+def model_and_dist(policy, obs_space, action_space, config):
+    model = make_heads_only(policy, obs_space, action_space, config)
+    return model, TorchCategorical
+
+
+WrappedPolicy = build_policy_class(name="WrappedPolicy", framework="torch", loss_fn=None,
+                                   make_model_and_action_dist=model_and_dist)
+'''
+NESTED_DIST_POLICY = '''from ray.rllib.models.torch.torch_action_dist import TorchMultiCategorical
+from ray.rllib.policy.policy_template import build_policy_class
+
+from factories import HeadModel
+
+
+def model_and_dist(policy, obs_space, action_space, config):
+    policy.model = HeadModel(obs_space, action_space, sum(action_space.nvec), config["model"], "m")
+
+    class PerAgentCategorical(TorchMultiCategorical):
+        def __init__(self, inputs, model):
+            super().__init__(inputs, model, action_space.nvec)
+
+    return policy.model, PerAgentCategorical
+
+
+NestedPolicy = build_policy_class(name="NestedPolicy", framework="torch", loss_fn=None,
+                                  make_model_and_action_dist=model_and_dist)
+'''
+
+
+def test_scan_finds_model_factories_and_the_classes_that_define_forward():
+    scan = scan_module(ast.parse(FACTORY_MODELS))
+    assert scan.factories == {
+        "make_head_model": ("HeadModel", "ModelCatalog.get_model_v2(..., model_interface=HeadModel)", 26),
+        "make_heads_only": ("HeadsOnly", "ModelCatalog.get_model_v2(..., model_interface=HeadsOnly)", 32),
+        "make_plain": ("HeadModel", "HeadModel(...)", 38),
+    }  # not_a_factory: one of its returns gives no model
+    assert scan.forward_classes == {"HeadModel"}
+
+
+def _factory_run(tmp_path, **files):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "factories.py").write_text(FACTORY_MODELS)
+    for name, text in files.items():
+        (src / f"{name}.py").write_text(text)
+    result = run([src], RunOptions(mode="write", out_dir=out), jobs=1)
+    return {Path(f.path).stem: f for f in result.files}, out
+
+
+def test_a_factory_of_another_file_imported_inside_make_model_gives_the_module_its_class(tmp_path):
+    files, out = _factory_run(tmp_path, lazy=LAZY_POLICY)
+    messages = [f.message for f in files["lazy"].findings if f.code == "RLM031"]
+    assert any("LazyPolicy → LazyPolicyRLModule" in m and "make_head_model() (factories.py:26)" in m
+               and "model_interface=HeadModel" in m for m in messages), messages
+    text = (out / "lazy.py").read_text()
+    assert "from factories import HeadModel" in text
+    assert "class LazyPolicyRLModule(HeadModel):" in text
+    compile(text, "lazy.py", "exec")
+
+
+def test_an_interface_class_without_forward_blocks_the_module_with_the_reason(tmp_path):
+    files, out = _factory_run(tmp_path, wrapped=WRAPPED_POLICY)
+    manual = [f.message for f in files["wrapped"].findings if f.code == "RLM030" and f.status == "manual"]
+    assert len(manual) == 1
+    assert "make_heads_only() (factories.py:32)" in manual[0]
+    assert "HeadsOnly defines no forward()" in manual[0]
+    assert "class WrappedPolicyRLModule" not in (out / "wrapped.py").read_text()
+
+
+def test_a_dist_class_defined_inside_the_hook_blocks_the_module_with_the_reason(tmp_path):
+    files, out = _factory_run(tmp_path, nested=NESTED_DIST_POLICY)
+    manual = [f.message for f in files["nested"].findings if f.code == "RLM030" and f.status == "manual"]
+    assert len(manual) == 1
+    assert "returns PerAgentCategorical, a distribution class it defines itself" in manual[0]
+    assert "TorchMultiCategorical.get_partial_dist_cls(input_lens=...)" in manual[0]
+    assert "class NestedPolicyRLModule" not in (out / "nested.py").read_text()
+
+
+IMPORTED_HOOK_POLICY = '''from ray.rllib.algorithms.dqn.dqn_torch_policy import get_distribution_inputs_and_class
+from ray.rllib.models.torch.torch_action_dist import TorchCategorical
+from ray.rllib.policy.policy_template import build_policy_class
+
+from factories import HeadModel
+
+
+def model_and_dist(policy, obs_space, action_space, config):
+    return HeadModel(obs_space, action_space, 2, config["model"], "m"), TorchCategorical
+
+
+ImportedHookPolicy = build_policy_class(name="ImportedHookPolicy", framework="torch", loss_fn=None,
+                                        make_model_and_action_dist=model_and_dist,
+                                        action_distribution_fn=get_distribution_inputs_and_class)
+'''
+
+
+def test_an_acting_hook_imported_from_elsewhere_blocks_the_module_instead_of_being_dropped(tmp_path):
+    files, out = _factory_run(tmp_path, imported=IMPORTED_HOOK_POLICY)
+    manual = [f for f in files["imported"].findings if f.code == "RLM030" and f.status == "manual"]
+    assert len(manual) == 1 and manual[0].line == 14
+    assert manual[0].message.startswith(
+        "ImportedHookPolicy: no RLModule generated: action_distribution_fn=get_distribution_inputs_and_class "
+        "(ray.rllib.algorithms.dqn.dqn_torch_policy.get_distribution_inputs_and_class) is not a function of this file")
+    assert "class ImportedHookPolicyRLModule" not in (out / "imported.py").read_text()

@@ -36,6 +36,7 @@ LEARNER_CASES = [
     ("central_value_loss.py", "SharedCriticPPOPolicy", D3, "SharedCriticModel", {"custom_model": "shared_critic_model"},
      {"other_obs": BOX4}),
     ("policy_default_model.py", "ReinforcePolicy", D3, None, None, None),
+    ("policy_factory.py", "TwoLayerPolicy", D3, None, None, None),
 ]
 GENERATED = re.compile(r"^class (\w+)Learner\(.*Learner\):", re.MULTILINE)
 

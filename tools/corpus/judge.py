@@ -269,8 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     sys.modules.setdefault("gym.spaces", gymnasium.spaces)
     manifest = load_manifest()
     if args.only:
-        manifest["files"] = [e for e in manifest["files"]
-                             if any(t in f"{e['repo']}/{e['path']}" for t in args.only)]
+        chosen = [e for e in manifest["files"] if any(t in f"{e['repo']}/{e['path']}" for t in args.only)]
+        repos = {e["repo"] for e in chosen}
+        # the rest of the chosen repositories' corpus files are copied (not judged): the rewrite
+        # and the verify wrappers see the same run as in the full measurement (classes
+        # registered in another file, models and policies of sibling files)
+        manifest["context_files"] = [e for e in manifest["files"] if e["repo"] in repos and e not in chosen]
+        manifest["files"] = chosen
     started = time.time()
     ray_compat.install()
     shim_rows = judge_shim.as_dicts(judge_shim.judge_all(args.cache, manifest))

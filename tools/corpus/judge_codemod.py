@@ -60,6 +60,7 @@ class PolicyOutcome:
     codes: str = ""
     module_generated: bool = False
     ray_importable: bool | None = None  # the file imports under Ray 2.10 (None: not recorded)
+    ray_error: str = ""  # why Ray 2.10 does not import the file (the recorder's first error line)
     learner_generated: bool = False  # the rewrite defines <Policy>Learner
     custom_loss: bool = False  # the definition brings its own loss (loss method / loss_fn=)
     verify_act: str = ""  # rlmigrate verify <Policy> vs <Policy>RLModule: equivalent | different | error | ""
@@ -70,7 +71,7 @@ class PolicyOutcome:
 
 
 def _copy_corpus(cache: Path, manifest: dict[str, Any], dest: Path) -> None:
-    for entry in manifest["files"]:
+    for entry in [*manifest["files"], *manifest.get("context_files", [])]:
         repo = entry["repo"].replace("/", "+", 1)
         for path in [entry["path"], *entry.get("support", [])]:
             src = cache / repo / path
@@ -232,11 +233,15 @@ def uses_legacy_api(source: str) -> bool:
     return False
 
 
-def legacy_files_without_finding(src: Path, by_file: dict[str, list[dict[str, Any]]]) -> tuple[int, list[str]]:
-    """(Python files under ``src`` that use the legacy API, those of them with no finding)."""
+def legacy_files_without_finding(src: Path, by_file: dict[str, list[dict[str, Any]]],
+                                 only: set[str] | None = None) -> tuple[int, list[str]]:
+    """(Python files under ``src`` that use the legacy API, those of them with no finding);
+    ``only``: count just these paths (relative to ``src``), the judged files of an ``--only`` run."""
     legacy, silent = 0, []
     for path in sorted(src.rglob("*.py")):
         rel = path.relative_to(src).as_posix()
+        if only is not None and rel not in only:
+            continue
         if uses_legacy_api(path.read_text(encoding="utf-8", errors="replace")):
             legacy += 1
             if not by_file.get(rel):
@@ -299,6 +304,7 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                 ",".join(sorted({f["code"] for f in hits})),
                 f"{pol['name'].split('.')[0]}RLModule" in generated,
                 importable.get(entry["id"], {}).get("ray_importable"),
+                ray_error=importable.get(entry["id"], {}).get("error", ""),
                 learner_generated=f"{pol['name'].split('.')[0]}Learner" in generated,
                 custom_loss=judge_policies.defines_loss(source, pol),
                 manual_hooks=judge_policies.manual_hooks(hits))
@@ -310,8 +316,10 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                     repo_root, entry, pol, src, out, work, learner=True)
             policies.append(item)
     summary = dict(report["summary"])
+    judged = {f"{e['repo'].replace('/', '+', 1)}/{p}" for e in manifest["files"]
+              for p in [e["path"], *e.get("support", [])]} if manifest.get("context_files") else None
     summary["legacy_api_files"], summary["legacy_api_files_without_finding"] = legacy_files_without_finding(
-        src, by_file)
+        src, by_file, judged)
     return classes, policies, summary
 
 

@@ -426,11 +426,15 @@ def not_proven_reason(row: dict[str, Any]) -> str:
     """Why a policy's acting is not proven (for the table of the rest)."""
     if row["framework"] == "tf":
         return "TensorFlow policy (no torch module is generated)"
+    # the legacy side is what Ray 2.10 builds: a file it cannot import cannot be proven
+    # (the shim mirrors Ray 2.10's import paths, so verify fails the same way)
+    unbuildable = (f"legacy side does not build on Ray 2.10: {row.get('ray_error') or 'import fails'}; "
+                   if row.get("ray_importable") is False else "")
     if not row["module_generated"]:
-        return f"no <Policy>RLModule generated ({row.get('codes') or 'no finding'})"
+        return f"{unbuildable}no <Policy>RLModule generated ({row.get('codes') or 'no finding'})"[:240]
     if row.get("verify_act") in ("", None):
-        return "verify not run"
-    return f"verify {row['verify_act']}: {row.get('verify_act_message', '')}"[:240]
+        return f"{unbuildable}verify not run"[:240]
+    return f"{unbuildable}verify {row['verify_act']}: {row.get('verify_act_message', '')}"[:240]
 
 
 def print_report(result: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -180,12 +181,22 @@ def scan_source(
                 continue
             name = next((ast.literal_eval(k.value) for k in node.keywords if k.arg == "name"
                          and isinstance(k.value, ast.Constant)), owner + ".with_updates")
-            framework = "tf" if "TF" in owner or "Tf" in owner else "torch"
+            framework = _with_updates_framework(owner, str(name))
             policies.append(PolicyInfo(
                 str(name), node.lineno, "with_updates", [owner], framework, node.end_lineno or 0))
     models.sort(key=lambda m: m.line)
     policies.sort(key=lambda p: p.line)
     return models, policies
+
+
+def _with_updates_framework(owner: str, name: str) -> str:
+    """``tf`` when the template a ``.with_updates`` derives from is a TF policy: its name says so
+    (``PPOTFPolicy``), or, for a runtime value (``policy_tf_cls.with_updates(...)``), a ``tf``
+    word of its name or the new policy's ``name=`` (``"ActionModTFPolicy"``)."""
+    words = set(re.split(r"[._]", owner.lower()))
+    if "TF" in owner or "Tf" in owner or "tf" in words:
+        return "tf"
+    return "tf" if ("TF" in name and "Torch" not in name) else "torch"
 
 
 def _builder_framework(call: ast.Call) -> str:

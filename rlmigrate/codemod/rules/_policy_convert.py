@@ -14,7 +14,9 @@ import libcst as cst
 
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
 from rlmigrate.codemod.nodes import string_value, walk
+from rlmigrate.codemod.project_policies import ModelFactory
 from rlmigrate.codemod.rules._policy_model import ModelChoice
 
 MODEL_HOOKS = ("make_model", "make_model_and_action_dist")
@@ -44,6 +46,8 @@ class PolicyHooks:
     anchor: cst.CSTNode
     hooks: dict[str, cst.FunctionDef] = field(default_factory=dict)
     is_method: bool = False
+    # hook keywords naming something else than a function of this file: kind -> the value node
+    foreign: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,26 +81,113 @@ def _own_returns(func: cst.FunctionDef) -> list[cst.Return]:
     return [n for n in walk(func.body, into_functions=False) if isinstance(n, cst.Return)]
 
 
-def model_class_of(ctx: FileContext, func: cst.FunctionDef, tuple_index: int | None) -> cst.Name | None:
-    """The class a ``make_model*`` hook instantiates (a class defined in this module)."""
+@dataclass
+class ModelRef:
+    """The model class a ``make_model*`` hook builds (``base``), or why it is not one class
+    (``problem``); ``notes`` say how it was found when not directly."""
+
+    base: cst.BaseExpression | None = None
+    problem: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+_MAX_FACTORY_DEPTH = 3  # make_model -> helper -> helper: deeper chains are left to a person
+
+
+def _dotted_code(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return cst.Module(body=[]).code_for_node(node)
+    return None
+
+
+def _is_get_model_v2(ctx: FileContext, func: cst.BaseExpression) -> bool:
+    return any(name.startswith(LEGACY_PACKAGES) and name.endswith("ModelCatalog.get_model_v2")
+               for name in ctx.qualified_names(func))
+
+
+def _defines_forward(cls: cst.ClassDef) -> bool:
+    return isinstance(cls.body, cst.IndentedBlock) and any(
+        isinstance(stmt, cst.FunctionDef) and stmt.name.value == "forward" for stmt in cls.body.body)
+
+
+def _catalog_model(ctx: FileContext, call: cst.Call) -> ModelRef:
+    """``ModelCatalog.get_model_v2(..., model_interface=Cls)``: ``Cls`` when it defines its own
+    ``forward()`` (the wrapper's other base, the catalog's model, then only adds layers the
+    interface's ``__init__`` does not build when it chains to it)."""
+    interface = next((a.value for a in call.args if a.keyword and a.keyword.value == "model_interface"), None)
+    if not isinstance(interface, cst.Name):
+        return ModelRef(problem="it builds its model with ModelCatalog.get_model_v2() and no model_interface "
+                        "class: the catalog picks the model from config['model'] at run time")
+    name = interface.value
+    local = ctx.facts.classes.get(name)
+    forwardless = name in ctx.project.model_classes and not ctx.project.defines_forward(ctx.qualified_names(interface))
+    if (local is not None and not _defines_forward(local)) or forwardless:
+        return ModelRef(problem=f"{name} defines no forward(): get_model_v2(model_interface={name}) acts with the "
+                        "forward() of the model the catalog wraps in it (default_model=, or the catalog's "
+                        "model for config['model'])")
+    if local is None and name not in ctx.project.model_classes:
+        return ModelRef()
+    return ModelRef(cst.Name(name), notes=[f"the model is ModelCatalog.get_model_v2(..., model_interface={name}): "
+                                           f"{name} defines forward(), so it acts as {name}"])
+
+
+def model_class_of(ctx: FileContext, func: cst.FunctionDef, tuple_index: int | None, depth: int = 0) -> ModelRef:
+    """The model class a ``make_model*`` hook builds: ``Cls(...)`` (a class of this file or an
+    imported model class of the run), ``ModelCatalog.get_model_v2(..., model_interface=Cls)``,
+    either bound first (``policy.model = ...; return policy.model``), or the result of a
+    function that does so (this file's, or a model factory of another file of the run)."""
     assigned: dict[str, cst.BaseExpression] = {}
     for node in walk(func.body, into_functions=False):
-        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-            assigned[node.targets[0].target.value] = node.value
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and (key := _dotted_code(node.targets[0].target)):
+            assigned[key] = node.value
     for ret in _own_returns(func):
         value = ret.value
         if tuple_index is not None:
             if not (isinstance(value, cst.Tuple) and len(value.elements) > tuple_index):
-                return None
+                return ModelRef()
             value = value.elements[tuple_index].value
-        if isinstance(value, cst.Name) and value.value in assigned:
-            value = assigned[value.value]
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and (
-            value.func.value in ctx.facts.classes or value.func.value in ctx.project.model_classes
+        key = _dotted_code(value) if value is not None else None
+        if key is not None and key in assigned:
+            value = assigned[key]
+        if not isinstance(value, cst.Call):
+            return ModelRef()
+        callee = value.func
+        if isinstance(callee, cst.Name) and (
+            callee.value in ctx.facts.classes or callee.value in ctx.project.model_classes
         ):
-            return cst.Name(value.func.value)
-        return None
-    return None
+            return ModelRef(cst.Name(callee.value))
+        if _is_get_model_v2(ctx, callee):
+            return _catalog_model(ctx, value)
+        helper = ctx.facts.functions.get(callee.value) if isinstance(callee, cst.Name) else None
+        if helper is not None and depth < _MAX_FACTORY_DEPTH:
+            found = model_class_of(ctx, helper, None, depth + 1)
+            if found.base is not None or found.problem:
+                found.notes.insert(0, f"{func.name.value}() builds it through {helper.name.value}()")
+                if found.problem:
+                    found.problem = f"{helper.name.value}(): {found.problem}"
+            return found
+        factory = ctx.project.factory(ctx.qualified_names(callee))
+        if factory is not None:
+            return _factory_model(ctx, callee, factory)
+        return ModelRef()
+    return ModelRef()
+
+
+def _factory_model(ctx: FileContext, callee: cst.BaseExpression, factory: ModelFactory) -> ModelRef:
+    """A model factory of another file: its class, imported from the module this file imports
+    the factory from (the class is bound there: defined or imported)."""
+    called = _dotted_code(callee) or factory.function
+    if factory.problem:
+        return ModelRef(problem=f"{called}() ({factory.path}:{factory.line}) returns {factory.how}: {factory.problem}")
+    note = f"the model is what {called}() ({factory.path}:{factory.line}) returns: {factory.how}"
+    local = factory.cls.split(".")[0]
+    if local in ctx.facts.classes or local in ctx.project.model_classes:
+        return ModelRef(N.expression(factory.cls), notes=[note])
+    seen_as = next((n for n in sorted(ctx.qualified_names(callee)) if "." in n), factory.function)
+    module, symbol = seen_as.rpartition(".")[0], factory.cls.rsplit(".", 1)[-1]
+    return ModelRef(ctx.need_from(module, symbol), notes=[
+        f"{note}; the module's base {symbol} is imported from {module} at module level (where "
+        f"{called}() was imported from)"])
 
 
 def _returned_code(func: cst.FunctionDef) -> str | None:
@@ -121,6 +212,29 @@ def dist_class_of(func: cst.FunctionDef, index: int) -> cst.BaseExpression | Non
             return None
         found = value
     return found
+
+
+def _defined_inside(func: cst.FunctionDef, dist: cst.BaseExpression) -> bool:
+    """Whether the dist class ``func`` returns is a class ``func`` defines (or binds) itself: a
+    name the generated module, outside ``func``, could not see."""
+    if not isinstance(dist, cst.Name):
+        return False
+    for node in walk(func.body, into_functions=False):
+        if isinstance(node, cst.ClassDef) and node.name.value == dist.value:
+            return True
+        if isinstance(node, cst.Assign) and any(
+            isinstance(t.target, cst.Name) and t.target.value == dist.value for t in node.targets
+        ):
+            return True
+    return False
+
+
+def _nested_dist_problem(func: cst.FunctionDef, dist: cst.BaseExpression) -> str:
+    name = dist.value if isinstance(dist, cst.Name) else "its dist class"
+    return (f"{func.name.value}() returns {name}, a distribution class it defines itself (it may close over "
+            "the hook's arguments, e.g. the action space): the module's get_*_action_dist_cls() cannot name "
+            "it; define the distribution at module level (for a MultiCategorical over a MultiDiscrete space "
+            "on the new stack: TorchMultiCategorical.get_partial_dist_cls(input_lens=...)) and return it there")
 
 
 class _HookBody(cst.CSTTransformer):
@@ -222,17 +336,22 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks, fallback: ModelChoice 
     ``fallback``: the model of a policy without ``make_model*`` hooks (``resolve_model``).
     """
     out = GeneratedModule()
-    model_cls = dist_cls = None
+    model_cls: cst.BaseExpression | None = None
+    dist_cls = None
+    found: ModelRef | None = None
     methods: list[cst.BaseStatement] = []
     if "make_model_and_action_dist" in hooks.hooks:
         func = hooks.hooks["make_model_and_action_dist"]
-        model_cls = model_class_of(ctx, func, 0)
+        found = model_class_of(ctx, func, 0)
         dist_cls = dist_class_of(func, 1)
         if dist_cls is None:
             out.problem, out.problem_node = "make_model_and_action_dist() returns a dist class that is not a plain name", func
             return out
+        if _defined_inside(func, dist_cls):
+            out.problem, out.problem_node = _nested_dist_problem(func, dist_cls), func
+            return out
     elif "make_model" in hooks.hooks:
-        model_cls = model_class_of(ctx, hooks.hooks["make_model"], None)
+        found = model_class_of(ctx, hooks.hooks["make_model"], None)
     elif fallback is not None:
         if fallback.problem:
             out.problem, out.problem_node = fallback.problem, hooks.anchor
@@ -240,10 +359,17 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks, fallback: ModelChoice 
         model_cls = fallback.base
         out.notes.extend(fallback.notes)
         methods.extend(fallback.methods)
+    if found is not None:
+        model_cls = found.base
+        out.notes.extend(found.notes)
     if model_cls is None:
         hook = next((hooks.hooks[k] for k in MODEL_HOOKS if k in hooks.hooks), None)
         returned = _returned_code(hook) if hook is not None else None
-        if returned:
+        if hook is not None and found is not None and found.problem:
+            out.problem = (f"{hook.name.value}() returns `{returned}`: {found.problem}; give the module a base "
+                           "by hand (class <Policy>RLModule(<the migrated model class>) with that forward)")
+            out.problem_node = hook
+        elif returned:
             out.problem = (f"{hook.name.value}() returns `{returned}`, not an instance of a model class "
                            "of this run: give the module a base by hand (class <Policy>RLModule(<the "
                            "migrated model class>)), or make the hook build the class directly")
@@ -257,6 +383,17 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks, fallback: ModelChoice 
     if home is not None:
         out.notes.append(f"{model_cls.value} is defined in {home}: the module acts like the policy once "
                          "that class is migrated there (see that file's findings)")
+    foreign = next(((k, v) for k, v in sorted(hooks.foreign.items()) if k in ACTION_HOOKS), None)
+    if foreign is not None:
+        kind, value = foreign
+        code = cst.Module(body=[]).code_for_node(value)
+        origin = sorted(ctx.qualified_names(value) - {code})
+        where = f" ({origin[0]})" if origin else ""
+        out.problem = (f"{kind}={code}{where} is not a function of this file, so its acting logic cannot be "
+                       f"copied into the module: port it into {hooks.name}RLModule._forward_inference/"
+                       "_forward_exploration by hand")
+        out.problem_node = value
+        return out
     entry = None
     for kind in ACTION_HOOKS:
         func = hooks.hooks.get(kind)
@@ -272,6 +409,9 @@ def generate_module(ctx: FileContext, hooks: PolicyHooks, fallback: ModelChoice 
             hook_dist = dist_class_of(func, 1)
             if hook_dist is None:
                 out.problem, out.problem_node = "action_distribution_fn() returns a dist class that is not a plain name", func
+                return out
+            if _defined_inside(func, hook_dist):
+                out.problem, out.problem_node = _nested_dist_problem(func, hook_dist), func
                 return out
             dist_cls = hook_dist
         break

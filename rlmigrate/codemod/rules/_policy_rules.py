@@ -38,10 +38,12 @@ def builder_hooks(ctx: FileContext, name: str, call: cst.Call, anchor: cst.CSTNo
     """The hook functions a builder call names (functions defined in this module)."""
     hooks = PolicyHooks(name=name, anchor=anchor)
     for arg in call.args:
-        if arg.keyword and arg.keyword.value in MODEL_HOOKS + ACTION_HOOKS and isinstance(arg.value, cst.Name):
-            func = ctx.facts.functions.get(arg.value.value)
+        if arg.keyword and arg.keyword.value in MODEL_HOOKS + ACTION_HOOKS:
+            func = ctx.facts.functions.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
             if func is not None:
                 hooks.hooks[arg.keyword.value] = func
+            elif not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                hooks.foreign[arg.keyword.value] = arg.value  # imported, a lambda, an attribute...
     return hooks
 
 

@@ -23,7 +23,10 @@ class PolicyBuilderToModule(Rule):
         action_distribution_fn=..., make_model_and_action_dist=...)`` (or
         ``build_torch_policy``) it inserts, after the call, ``class MyPolicyRLModule(<model
         class>)``: the model class is the one ``make_model`` / ``make_model_and_action_dist``
-        builds. An ``action_sampler_fn`` becomes ``_action_sampler(batch, **kwargs)`` returning
+        builds — ``Cls(...)``, ``ModelCatalog.get_model_v2(..., model_interface=Cls)`` when
+        ``Cls`` defines its own ``forward()``, either bound first (``policy.model = ...``), or
+        what a helper of this file or a model factory of another file of the run returns (its
+        class is then imported from where the factory came from). An ``action_sampler_fn`` becomes ``_action_sampler(batch, **kwargs)`` returning
         ``Columns.ACTIONS`` + ``Columns.ACTION_LOGP`` (+ ``ACTION_DIST_INPUTS``); an
         ``action_distribution_fn`` becomes ``_action_distribution`` returning
         ``ACTION_DIST_INPUTS``, and the dist class it returns becomes the
@@ -59,8 +62,9 @@ class PolicyBuilderToModule(Rule):
             def _forward_inference(self, batch, **kwargs):
                 return self._action_sampler(batch, explore=False, timestep=None, is_training=False)
     Fix safety:
-        review: hooks that use the policy object, ``state_batches`` or ``seq_lens``, or
-        policies whose model class is not defined in the file, are reported as manual.
+        review: hooks that use the policy object, ``state_batches`` or ``seq_lens``, acting
+        hooks that are not functions of this file (imported), a dist class defined inside the
+        hook, or policies whose model class cannot be found in the run, are reported as manual.
     """
 
     code = "RLM030"

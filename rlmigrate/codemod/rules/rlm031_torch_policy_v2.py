@@ -18,7 +18,9 @@ class TorchPolicyV2ToModule(TopLevelClasses, Rule):
         ``TorchPolicy``) subclass: ``class <Policy>RLModule(<model class>)`` is inserted after
         the policy class, with ``_forward_exploration`` / ``_forward_inference`` and the
         ``get_*_action_dist_cls()`` getters (from the dist class that
-        ``make_model_and_action_dist`` or ``action_distribution_fn`` returns). The policy class
+        ``make_model_and_action_dist`` or ``action_distribution_fn`` returns); the model class
+        is found as RLM030 finds it (also through helpers and model factories of the run, e.g.
+        ``return make_my_model(self, ...)`` imported inside the method). The policy class
         stays unchanged. Without a ``make_model*`` hook the policy acts with the catalog's model
         for ``config["model"]``: the registered class of the file's literal ``custom_model``, or
         RLlib's default model, whose twin is ``PPOTorchRLModule`` (see RLM034). A method that

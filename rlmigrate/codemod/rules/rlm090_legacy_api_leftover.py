@@ -152,6 +152,16 @@ class LegacyApiLeftover(Rule):
                             "postprocess_fn, stats, optimizer) becomes a Learner: port it by hand "
                             "(see RLM032)")
                 return
+            runtime = self._runtime_receiver(node.func.value) if isinstance(node.func, cst.Attribute) else None
+            if runtime is not None:
+                self.report(node, MANUAL,
+                            f"{_named(node)}with_updates() on {runtime}: which policy class it derives "
+                            "from (its algorithm, model and action distribution) is only known at run "
+                            "time, so no RLModule is generated; on the new stack subclass that "
+                            "algorithm's RLModule (acting changes of its mixins, e.g. a compute_actions "
+                            "override, go into _forward_inference/_forward_exploration or a module-to-env "
+                            "connector piece) and its Learner (loss); port it by hand")
+                return
             self.report(node, MANUAL,
                         f"{_named(node)}with_updates() derives a legacy policy/trainer template "
                         "class: on the new stack subclass the RLModule (acting) and the Learner "
@@ -162,6 +172,23 @@ class LegacyApiLeftover(Rule):
         symbols = self.ctx.legacy_symbols(node.func)
         if tail in symbols:
             self.report(node, MANUAL, f"{_named(node)}{_CALL_ADVICE[tail]}")
+
+    def _runtime_receiver(self, receiver: cst.BaseExpression) -> str | None:
+        """``"`x`, a parameter of f()"`` / ``"`x`, a local of f() bound at run time"`` when the
+        ``with_updates`` receiver is a plain name bound inside a function (None: otherwise)."""
+        if not isinstance(receiver, cst.Name):
+            return None
+        scope = self.ctx.scope_of(receiver)
+        owner = getattr(scope, "node", None)
+        if not isinstance(owner, cst.FunctionDef):
+            return None
+        bindings = list(scope.assignments[receiver.value])
+        if not bindings:
+            return None
+        where = owner.name.value
+        if any(isinstance(getattr(b, "node", None), cst.Param) for b in bindings):
+            return f"`{receiver.value}`, a parameter of {where}()"
+        return f"`{receiver.value}`, a local of {where}() bound at run time"
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _dotted(node.module) if node.module is not None else ""

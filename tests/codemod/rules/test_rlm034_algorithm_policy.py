@@ -96,3 +96,17 @@ def test_unknown_with_updates_and_tf_policies_get_no_module():
                       "A = PPOTF1Policy.with_updates(name='A')\n\ndef f(cls):\n    B = cls.with_updates(name='BPolicy')\n")
     assert "RLModule" not in outcome.text
     assert not any(f.code == "RLM034" for f in outcome.findings)
+
+
+def test_with_updates_on_a_runtime_value_names_the_value_and_what_replaces_it():
+    outcome = rewrite("from ray.rllib.policy.policy import Policy\n\n\n"
+                      "def templates():\n    return None\n\n\n"
+                      "def make(base_cls):\n    torch_cls = templates()\n"
+                      "    A = torch_cls.with_updates(name='APolicy')\n"
+                      "    B = base_cls.with_updates(name='BPolicy')\n    return A, B\n")
+    found = {f.line: f for f in outcome.findings if f.code == "RLM090" and "with_updates()" in f.message}
+    assert sorted(found) == [10, 11] and all(f.status == "manual" for f in found.values())
+    assert found[10].message.startswith("APolicy: with_updates() on `torch_cls`, a local of make() bound at run time")
+    assert found[11].message.startswith("BPolicy: with_updates() on `base_cls`, a parameter of make()")
+    assert all("_forward_inference" in f.message and "Learner" in f.message for f in found.values())
+    assert "RLModule(" not in outcome.text

@@ -57,6 +57,39 @@ def test_not_proven_reason_names_the_stage():
     assert judge_policies.not_proven_reason(row) == "verify different: actions differ"
 
 
+def test_not_proven_reason_says_when_ray_itself_cannot_build_the_legacy_side():
+    row = _pol(module=True, act="error", importable=False)
+    row["ray_error"] = "ModuleNotFoundError: No module named 'ray.rllib.agents'"
+    row["verify_act_message"] = "UnservedPathError: ..."
+    reason = judge_policies.not_proven_reason(row)
+    assert reason.startswith("legacy side does not build on Ray 2.10: ModuleNotFoundError: No module "
+                             "named 'ray.rllib.agents'; verify error")
+    assert judge_policies.not_proven_reason(_pol(importable=False)).startswith(
+        "legacy side does not build on Ray 2.10: import fails; no <Policy>RLModule")
+    assert "legacy side" not in judge_policies.not_proven_reason(_pol(module=True, importable=None))
+
+
+def test_legacy_files_without_finding_counts_only_the_judged_files(tmp_path):
+    for rel in ("r/a.py", "r/b.py", "r/c.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("from ray.rllib.models import ModelCatalog\n")
+    by_file = {"r/a.py": [{"code": "RLM090"}]}
+    assert judge_codemod.legacy_files_without_finding(tmp_path, by_file) == (3, ["r/b.py", "r/c.py"])
+    assert judge_codemod.legacy_files_without_finding(tmp_path, by_file, {"r/a.py", "r/c.py"}) == (2, ["r/c.py"])
+
+
+def test_copy_corpus_copies_the_context_files_of_an_only_run(tmp_path):
+    cache, dest = tmp_path / "cache", tmp_path / "dest"
+    for rel in ("o+r/pol.py", "o+r/model.py", "o+r/helper.py"):
+        (cache / rel).parent.mkdir(parents=True, exist_ok=True)
+        (cache / rel).write_text("x = 1\n")
+    manifest = {"files": [{"repo": "o/r", "path": "pol.py", "support": ["helper.py"]}],
+                "context_files": [{"repo": "o/r", "path": "model.py"}]}
+    judge_codemod._copy_corpus(cache, manifest, dest)
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.py")) == [
+        "o+r/helper.py", "o+r/model.py", "o+r/pol.py"]
+
+
 def _shim(status, built=True, loss="", stochastic=(), error="", ray_error=""):
     return {"status": status, "ray_buildable": built, "loss": loss, "stochastic": list(stochastic),
             "error": error, "ray_error": ray_error}

@@ -64,6 +64,12 @@ def test_policy_definitions_kinds_and_frameworks():
         B = build_tf_policy("BPolicy", loss_fn=None)
         C = DQNTorchPolicy.with_updates(name="CPolicy")
         D = DQNTrainer.with_updates(name="NotAPolicy")
+
+        def make(policy_tf_cls, policy_torch_cls, template):
+            E = policy_tf_cls.with_updates(name="EPolicy")
+            F = policy_torch_cls.with_updates(name="FPolicy")
+            G = template.with_updates(name="GTFPolicy")
+            H = template.with_updates(name="HTorchPolicy")
         """
     )
     assert policies == [
@@ -71,6 +77,10 @@ def test_policy_definitions_kinds_and_frameworks():
         ("APolicy", "builder", "torch"),
         ("BPolicy", "builder", "tf"),
         ("CPolicy", "with_updates", "torch"),
+        ("EPolicy", "with_updates", "tf"),  # a runtime template: its name's "tf" word
+        ("FPolicy", "with_updates", "torch"),
+        ("GTFPolicy", "with_updates", "tf"),  # or the new policy's name
+        ("HTorchPolicy", "with_updates", "torch"),
     ]
 
 
