@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import load_file
 
+from rlmigrate.core.apis import non_inference_prefixes
 from rlmigrate.core.checkpoint import CheckpointError, load_module
 from shim.policy.policy import Policy
 from shim.policy.torch_policy_v2 import TorchPolicyV2
@@ -95,6 +96,25 @@ def _mutate_metadata(meta: dict[str, Any], data: st.DataObject) -> None:
             where[key] = data.draw(json_values, label=f"value of {key}")
 
 
+def test_full_checkpoint_marked_inference_only_loads_all_but_the_learner_only_parts(base_module_checkpoint: Path) -> None:
+    path = _fresh_copy(base_module_checkpoint)
+    try:
+        meta = read_json(path / "metadata.json")
+        meta["ctor_kwargs"]["inference_only"] = True
+        write_json(path / "metadata.json", meta)
+        module = load_module(path)
+        stored = load_file(str(path / "module_state.safetensors"))
+        state = module.get_state()
+        dropped = sorted(set(stored) - set(state))
+        prefixes = non_inference_prefixes(module)
+        assert module.inference_only and dropped and prefixes
+        assert all(any(k == p or k.startswith(p + ".") for p in prefixes) for k in dropped)
+        for key in state:
+            np.testing.assert_array_equal(state[key], stored[key])
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
 @pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
 @settings(max_examples=MODULE_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -116,7 +136,12 @@ def test_hostile_module_checkpoint_is_refused_or_loaded_exactly(base_module_chec
         stored = load_file(str(path / "module_state.safetensors"))
         state = module.get_state()
         assert set(state) <= set(stored) | set(real)
+        # an inference-only module (metadata may say so) drops the learner-only parts of a full
+        # checkpoint, as designed (checkpoint_plan: non-inference keys are optional); nothing else
+        prefixes = non_inference_prefixes(module) if module.inference_only else ()
         for key, value in stored.items():
+            if key not in state and any(key == p or key.startswith(p + ".") for p in prefixes):
+                continue
             np.testing.assert_array_equal(state[key], value)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
