@@ -15,6 +15,7 @@ from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
 from rlmigrate.codemod.module_names import legacy_name
 from rlmigrate.codemod.rules._config_reads import defaults_dict
+from rlmigrate.codemod.rules._lazy_build import lazy_build_message, lazy_builds
 from rlmigrate.codemod.rules._manual_summary import manual_summary
 from rlmigrate.codemod.rules._model_analysis import (
     CTOR_ROLES,
@@ -135,6 +136,9 @@ class _ModelConverter(_IdiomRewrites, Rule):
         self._stale_docstrings(a)
         for where, status, message in a.notes:
             self.report(where, status, message)
+        reruns = self._convert_value(a) and bool(a.cached_attrs or a.value_delegates)
+        for build in lazy_builds(a.methods, a.forward_name):
+            self.report(build.guard, REVIEW, lazy_build_message(build, a.forward_name, reruns))
         for guard in sorted(a.value_guards, key=id) if self._convert_value(a) else ():
             self.report(guard, CONVERTED, "this assert checked that forward() ran before "
                         "value_function(); compute_values computes from the batch, so it is "

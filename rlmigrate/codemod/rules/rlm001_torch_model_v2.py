@@ -57,7 +57,9 @@ class TorchModelV2ToRLModule(_ModelConverter):
         obs, legacy base attributes) are left unchanged and reported as manual: the finding
         on the class line names each blocking construct with its line, code and new-stack
         replacement. Comments, docstrings and assert messages the rewrite made stale are
-        kept and reported (review). With
+        kept and reported (review), and so is a submodule ``forward()`` builds on its first
+        call (``if self.x is None: self.x = ...``, also through helper methods): a fresh
+        module lacks its weights and the first call may differ from later ones. With
         ``--target ray`` ``num_outputs`` becomes
         ``self.get_inference_action_dist_cls().required_input_dim(self.action_space)``.
     """
