@@ -28,7 +28,12 @@ class TorchModelV2ToRLModule(_ModelConverter):
         ``hasattr(obs_space, "original_space")`` → ``True`` and
         ``restore_original_dimensions(x, ...)`` → ``x`` (the module sees the original
         space); a class with only ``__init__`` (an abstract base) becomes a ``setup()``-only
-        module whose subclasses in the file convert with their own ``forward``.
+        module whose subclasses in the file convert with their own ``forward``. An inner
+        legacy model that ``forward`` hands its whole input (``self.fc(input_dict, state,
+        seq_lens)``) is kept (review), built on ``legacy_observation_space(obs_space)`` and
+        called with ``legacy_forward_args(batch, ...)[0]``: the flattened space and the
+        ``obs``/``obs_flat`` the catalog and ``ModelV2.__call__`` gave it (Dict, Discrete and
+        ``Repeated`` observations included).
     Why:
         The RLModule API builds layers in ``setup()`` and returns a dict of named outputs.
         Attribute names are kept on purpose: the legacy ``state_dict`` then loads into the
