@@ -327,6 +327,7 @@ def _print_text(args: argparse.Namespace, inputs: dict[str, Any], result: dict[s
     from rich.table import Table
 
     from rlmigrate.testing.space_text import space_to_text
+    from rlmigrate.testing.warmup import WarmUp
 
     console = Console()
     title = (
@@ -366,6 +367,9 @@ def _print_text(args: argparse.Namespace, inputs: dict[str, Any], result: dict[s
             f"[bold green]EQUIVALENT[/] over {report['examples']} examples ({report['rows']} observations, "
             f"{spaces}) in {result['seconds']:.2f} s"
         )
+        warm = WarmUp({k: tuple(v) for k, v in (report.get("lazily_built") or {}).items()})
+        if warm.ran:
+            console.print(warm.describe(), markup=False, highlight=False, soft_wrap=True)
     else:
         console.print(f"[bold red]DIFFERENT[/] ({spaces}) after {result['seconds']:.2f} s")
         console.print(result["message"], markup=False, highlight=False, soft_wrap=True)

@@ -1,8 +1,9 @@
 """Numeric comparison of one quantity between the legacy and the migrated side.
 
 Values are compared leaf by leaf (structs flattened in order) in float64 with numpy's
-``isclose`` rule, ``|migrated - legacy| <= atol + rtol * |legacy|``; NaN equals NaN only at
-the same position. Shapes must agree up to size-1 axes (a ``(B, 1)`` value head against a
+``isclose`` rule, ``|migrated - legacy| <= atol + rtol * |legacy|``; NaN equals NaN and an
+infinity the same infinity only at the same position, and a non-finite value against anything
+else is an infinite difference, whatever the tolerance. Shapes must agree up to size-1 axes (a ``(B, 1)`` value head against a
 ``(B,)`` one is the same number; a ``(B, 2)`` against ``(B, 3)`` is not).
 """
 
@@ -111,10 +112,14 @@ def compare_values(
                     ),
                 )
             b = b.reshape(a.shape)
-        both_nan = np.isnan(a) & np.isnan(b)
-        diff = np.where(both_nan, 0.0, np.abs(a - b))
+        # equal in place (the same infinity included) or NaN on both sides: no difference;
+        # anything else involving a NaN or an infinity is an infinite one, which no tolerance
+        # covers (the relative tolerance scales with finite legacy values only)
+        same = (a == b) | (np.isnan(a) & np.isnan(b))
+        with np.errstate(invalid="ignore"):
+            diff = np.where(same, 0.0, np.abs(a - b))
         diff = np.where(np.isnan(diff), np.inf, diff)
-        scale = np.abs(a)
+        scale = np.where(np.isfinite(a), np.abs(a), 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(diff == 0, 0.0, diff / np.where(scale > 0, scale, np.nan))
         rel = np.where(np.isnan(rel), np.inf, rel)

@@ -6,7 +6,10 @@ the raw observation space are fed to both; every quantity asked for (``action_di
 Recurrent models are stepped over sequences of several steps with each side threading its
 own state, starting from the initial state or from a random one fed to both, and the whole
 sequence is also run in one pass. With ``explore=True`` the samples are drawn right after
-the same torch seed on both sides, so they must agree as well.
+the same torch seed on both sides, so they must agree as well. A model that builds
+submodules in its first forward pass (``if self.net is None: self.net = ...``) is warmed up
+first, one identical step on both sides, so that those weights exist and are transferred too
+(:mod:`rlmigrate.testing.warmup`; the report names them).
 
 Two engines generate the inputs:
 
@@ -45,6 +48,7 @@ from rlmigrate.testing.side_build import as_side
 from rlmigrate.testing.side_module import PolicySide
 from rlmigrate.testing.strategies import _struct_observations
 from rlmigrate.testing.transfer import WeightTransferError, transfer_weights
+from rlmigrate.testing.warmup import WarmUp, warm_up_lazy
 
 __all__ = [
     "EquivalenceError",
@@ -74,6 +78,9 @@ class EquivalenceReport:
         ties: deterministic actions that differed only because two choices were equally
             likely (argmax ties within tolerance); these are not failures.
         atol / rtol: the tolerances.
+        lazily_built: per side label, the submodules its first forward pass built (see
+            :mod:`rlmigrate.testing.warmup`); when any, both sides took one identical warm-up
+            step before the weights were transferred and that first call is not compared.
     """
 
     legacy: str
@@ -90,6 +97,7 @@ class EquivalenceReport:
     rtol: float
     engine: str = "screen"
     rows: int = 0
+    lazily_built: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -106,6 +114,8 @@ class EquivalenceReport:
             )
         if self.skipped:
             lines.append(f"  skipped (absent on both sides): {', '.join(self.skipped)}")
+        if any(self.lazily_built.values()):
+            lines.append("  " + WarmUp(self.lazily_built).describe())
         return "\n".join(lines)
 
 
@@ -263,6 +273,8 @@ def assert_equivalent(
             f"the two sides see different observation spaces: legacy {left.observation_space} vs "
             f"migrated {right.observation_space}"
         )
+    # a model that builds submodules in its first forward pass has their weights only then
+    warm = warm_up_lazy(left, right, seed=seed)
     if transfer:
         source, target = left.weights_owner(), right.weights_owner()
         default_map = default_weight_mapping(source, target) if mapping is None else None
@@ -338,6 +350,7 @@ def assert_equivalent(
         rtol=rtol,
         engine=engine,
         rows=checker.rows,
+        lazily_built=dict(warm.built) if warm.ran else {},
     )
 
 

@@ -107,6 +107,14 @@ def test_same_weights_give_same_outputs_as_legacy(name, case):
         old = getattr(old_module, case["legacy"])(obs_space, act_space, num_outputs,
                                                   legacy_model_config(case["model_config"]), "legacy",
                                                   **case["custom_model_config"])
+    built = set(case.get("lazily_built") or ())
+    if built:  # built by the first forward call: both warmed up first, as verify does
+        assert not {key.split(".")[0] for key in new.state_dict()} & built
+        warm = _sample(obs_space, 2, False)
+        with torch.no_grad():
+            old({"obs": warm}, [], None)
+            new.forward_inference({"obs": warm})
+        assert built <= {key.split(".")[0] for key in new.state_dict()}
     new.load_state_dict(old.state_dict())  # same attribute names → same keys
     old.eval()
     obs = _sample(obs_space, 7, False)

@@ -39,6 +39,19 @@ def test_json_output_and_explore(capsys):
     }
 
 
+def test_a_model_built_lazily_is_warmed_up_and_the_output_says_so(capsys):
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    pair = [f"{fixtures / side / 'lazy_submodule.py'}:LazyCellModel" for side in ("legacy", "expected")]
+    spaces = ["--obs-space", "Box(-1, 1, (4,))", "--action-space", "Discrete(3)", "--examples", "10"]
+    assert main(["verify", *pair, *spaces]) == 0
+    assert "warm-up: the first forward pass builds submodules lazily (legacy cell; migrated cell)" in " ".join(
+        capsys.readouterr().out.split()
+    )
+    assert main(["verify", *pair, *spaces, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)["report"]
+    assert report["lazily_built"] == {"legacy": ["cell"], "migrated": ["cell"]}
+
+
 def test_a_wrong_migration_exits_1_and_shows_the_difference(tmp_path, capsys):
     mutant = tmp_path / "mutant.py"
     mutant.write_text(

@@ -58,3 +58,20 @@ def test_structure_and_shape_mismatches_are_reasons():
         "s", np.zeros((2, 3)), np.zeros((2, 2)), atol=0, rtol=0
     ).difference.reason
     assert "legacy (2, 3) vs migrated (2, 2)" in reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(ARRAYS, st.sampled_from([np.inf, -np.inf, np.nan]), st.floats(0.0, 1e6))
+def test_a_non_finite_value_matches_only_itself_whatever_the_tolerance(a, bad, rtol):
+    legacy = a.astype(np.float64).copy()
+    index = tuple(s - 1 for s in a.shape)
+    legacy[index] = bad
+    same = compare_values("s", legacy, legacy.copy(), atol=0.0, rtol=0.0)
+    assert same.difference is None and same.max_abs == 0.0  # equal infinities: no difference
+    for migrated_value in (0.0, 1.0, -bad if np.isinf(bad) else 1e30):
+        migrated = legacy.copy()
+        migrated[index] = migrated_value
+        found = compare_values("s", legacy, migrated, atol=1.0, rtol=rtol).difference
+        assert found is not None and found.where == (0, index)
+        # and the other way round: a finite legacy value against a non-finite migrated one
+        assert compare_values("s", migrated, legacy, atol=1.0, rtol=rtol).difference is not None

@@ -349,6 +349,7 @@ class _Analyzer:
                 if found:
                     assert isinstance(target, cst.Attribute)
                     self.a.inner_models[target.attr.value] = sorted(found)[0]
+                    self.a.inner_model_ctors[value] = target.attr.value
 
     def _is_parent_init(self, node: cst.Call) -> bool:
         """``super().__init__(...)`` / ``Base.__init__(self, ...)`` naming the local base."""

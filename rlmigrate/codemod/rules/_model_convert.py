@@ -15,6 +15,7 @@ from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
 from rlmigrate.codemod.module_names import legacy_name
 from rlmigrate.codemod.rules._config_reads import defaults_dict
+from rlmigrate.codemod.rules._lazy_build import lazy_build_message, lazy_builds
 from rlmigrate.codemod.rules._manual_summary import manual_summary
 from rlmigrate.codemod.rules._model_analysis import (
     CTOR_ROLES,
@@ -135,6 +136,9 @@ class _ModelConverter(_IdiomRewrites, Rule):
         self._stale_docstrings(a)
         for where, status, message in a.notes:
             self.report(where, status, message)
+        reruns = self._convert_value(a) and bool(a.cached_attrs or a.value_delegates)
+        for build in lazy_builds(a.methods, a.forward_name):
+            self.report(build.guard, REVIEW, lazy_build_message(build, a.forward_name, reruns))
         for guard in sorted(a.value_guards, key=id) if self._convert_value(a) else ():
             self.report(guard, CONVERTED, "this assert checked that forward() ran before "
                         "value_function(); compute_values computes from the batch, so it is "
@@ -274,6 +278,21 @@ class _ModelConverter(_IdiomRewrites, Rule):
             returns=None, whitespace_before_params=cst.SimpleWhitespace(""),
         )
 
+    def _whole_input_models(self, a: ModelAnalysis) -> set[str]:
+        """Inner legacy models ``forward`` hands its whole ``input_dict`` (``self.X(input_dict,
+        state, seq_lens)``): with the legacy-input helpers (``--target rlmigrate``) they are
+        built on the legacy observation space and called with the legacy input_dict."""
+        if not self.ctx.target.has_default_dist_helper:
+            return set()
+        out: set[str] = set()
+        for call, whole in a.delegations.items():
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+                func = func.value
+            if whole and isinstance(func, cst.Attribute):
+                out.add(func.attr.value)
+        return out
+
     def _legacy_defaults(self, a: ModelAnalysis) -> list[cst.BaseStatement]:
         """Report how the rewrite keeps what the legacy model read from ``MODEL_DEFAULTS``;
         the statement that merges them into ``self.model_config`` when it is read there."""
@@ -282,12 +301,19 @@ class _ModelConverter(_IdiomRewrites, Rule):
                                 if v in READ_ONLY_MODULE_ATTRS.values()}):
             self.report(init, CONVERTED, f"self.{old} → self.{new}: RLModule has its own "
                         f"{old}, which the legacy attribute would rebind")
+        whole = self._whole_input_models(a)
         for attr, legacy in a.inner_models.items():
+            given = (
+                "is built on legacy_observation_space(...) (the flattened space the catalog "
+                "gave the legacy model) and gets legacy_forward_args(batch, ...)[0] where it got "
+                "input_dict (the obs and obs_flat ModelV2.__call__ built, Dict/Discrete/Repeated "
+                "observations included)" if attr in whole else
+                "gets {\"obs\": batch[Columns.OBS]} where it got input_dict (the same tensors "
+                "for Box observations)")
             self.report(init, REVIEW,
                         f"self.{attr} stays a legacy {legacy} (it needs Ray's legacy stack or "
                         "rlmigrate's shim; its weights load unchanged): it gets model_config with "
-                        "RLlib 2.10's MODEL_DEFAULTS merged in, and {\"obs\": batch[Columns.OBS]} "
-                        "where it got input_dict (the same tensors for Box observations)")
+                        f"RLlib 2.10's MODEL_DEFAULTS merged in, and {given}")
         if a.default_keys and not a.full_defaults:
             keys = ", ".join(a.default_keys)
             self.report(init, CONVERTED,
@@ -428,11 +454,20 @@ class _ModelConverter(_IdiomRewrites, Rule):
                 func=updated.func.with_changes(attr=cst.Name("setup")),
                 args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in keep_self],
             )
+        if a is not None and a.inner_model_ctors.get(original) in self._whole_input_models(a):
+            return _on_legacy_space(updated, self.ctx.need("legacy_observation_space"))
         if a is None or original not in a.delegations:
             return updated
         self.ctx.need("Columns")
         args = list(updated.args)
-        if a.delegations[original]:
+        if a.delegations[original] and self._whole_input_models(a):
+            helper = self.ctx.need("legacy_forward_args")
+            legacy_input = cst.Subscript(
+                value=N.call(helper, cst.Name("batch"), N.expression(f"{a.self_name}.observation_space"),
+                             N.expression(f"{a.self_name}.model_config")),
+                slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))])
+            args[0] = args[0].with_changes(value=legacy_input)
+        elif a.delegations[original]:
             args[0] = args[0].with_changes(value=N.expression('{"obs": batch[Columns.OBS]}'))
         args[1] = args[1].with_changes(value=cst.List([]))
         args[2] = args[2].with_changes(value=cst.Name("None"))
@@ -499,6 +534,19 @@ class _Rename(cst.CSTTransformer):
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         return updated.with_changes(value=self.new) if original.value == self.old else updated
+
+
+def _on_legacy_space(ctor: cst.Call, helper: cst.BaseExpression) -> cst.Call:
+    """An inner legacy model's constructor with its observation space (the first positional
+    argument, or ``obs_space=``) wrapped in ``legacy_observation_space(...)``."""
+    args = list(ctor.args)
+    for i, arg in enumerate(args):
+        if (arg.keyword is None and not arg.star and i == 0) or (
+            arg.keyword is not None and arg.keyword.value == "obs_space"
+        ):
+            args[i] = arg.with_changes(value=N.call(helper, arg.value))
+            return ctor.with_changes(args=args)
+    return ctor
 
 
 def _value_from_features(feature: str, expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -86,6 +86,7 @@ class ModelAnalysis:
     # legacy class; their calls with (input_dict, state, seq_lens) in forward; whether a
     # legacy model gets the whole config (then the binding merges every default)
     inner_models: dict[str, str] = field(default_factory=dict)
+    inner_model_ctors: dict[cst.Call, str] = field(default_factory=dict)  # constructor call -> attr
     delegations: dict[cst.Call, bool] = field(default_factory=dict)  # call -> input_dict passed whole
     delegated_returns: set[cst.Return] = field(default_factory=set)
     full_defaults: bool = False

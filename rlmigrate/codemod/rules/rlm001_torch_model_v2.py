@@ -28,7 +28,12 @@ class TorchModelV2ToRLModule(_ModelConverter):
         ``hasattr(obs_space, "original_space")`` → ``True`` and
         ``restore_original_dimensions(x, ...)`` → ``x`` (the module sees the original
         space); a class with only ``__init__`` (an abstract base) becomes a ``setup()``-only
-        module whose subclasses in the file convert with their own ``forward``.
+        module whose subclasses in the file convert with their own ``forward``. An inner
+        legacy model that ``forward`` hands its whole input (``self.fc(input_dict, state,
+        seq_lens)``) is kept (review), built on ``legacy_observation_space(obs_space)`` and
+        called with ``legacy_forward_args(batch, ...)[0]``: the flattened space and the
+        ``obs``/``obs_flat`` the catalog and ``ModelV2.__call__`` gave it (Dict, Discrete and
+        ``Repeated`` observations included).
     Why:
         The RLModule API builds layers in ``setup()`` and returns a dict of named outputs.
         Attribute names are kept on purpose: the legacy ``state_dict`` then loads into the
@@ -57,7 +62,9 @@ class TorchModelV2ToRLModule(_ModelConverter):
         obs, legacy base attributes) are left unchanged and reported as manual: the finding
         on the class line names each blocking construct with its line, code and new-stack
         replacement. Comments, docstrings and assert messages the rewrite made stale are
-        kept and reported (review). With
+        kept and reported (review), and so is a submodule ``forward()`` builds on its first
+        call (``if self.x is None: self.x = ...``, also through helper methods): a fresh
+        module lacks its weights and the first call may differ from later ones. With
         ``--target ray`` ``num_outputs`` becomes
         ``self.get_inference_action_dist_cls().required_input_dim(self.action_space)``.
     """

@@ -7,6 +7,7 @@ import libcst as cst
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
 from rlmigrate.codemod.positions import start_positions
+from rlmigrate.codemod.rules._lazy_build import lazy_build_message, lazy_builds
 from rlmigrate.codemod.rules._manual_summary import manual_summary
 from rlmigrate.codemod.rules._model_analysis import RECURRENT, ModelAnalysis
 from rlmigrate.codemod.rules._model_convert import VALUE_RULE, _ModelConverter, _state_dict
@@ -64,7 +65,11 @@ class LegacyForwardToStatefulModule(_ModelConverter):
         stack prefers ``(B, T)``; ``input_dict`` keys other than the observation now read the
         batch column of that name (a connector must provide it). Classes that call
         ``super().forward()``, read a view requirement's input or the legacy base's private
-        attributes stay manual, with the construct and line. ``--target ray`` has no
+        attributes stay manual, with the construct and line. A submodule ``forward()``
+        builds on its first call (``if self.dnc is None: self.build_dnc(...)``) gets its own
+        review finding at that ``if``: a fresh module lacks its weights, the first call may run
+        differently, and ``compute_values`` re-runs ``_forward`` on the built submodule
+        (``rlmigrate verify`` compares from the second call on). ``--target ray`` has no
         ``legacy_forward_args``: the class stays manual there.
     """
 
@@ -141,6 +146,10 @@ class LegacyForwardToStatefulModule(_ModelConverter):
                         f"self.{attr} stays a legacy {legacy} (it needs Ray's legacy stack or "
                         "rlmigrate's shim; its weights load unchanged), called with the legacy "
                         "input_dict, state and seq_lens that legacy_forward_args builds")
+        for name in ("forward", "forward_rnn"):
+            for build in lazy_builds(plan.analysis.methods, name):
+                self.report(build.guard, REVIEW,
+                            lazy_build_message(build, name, plan.value_reruns_forward))
         if plan.time_major:
             self.report(plan.analysis.methods["__init__"], CONVERTED,
                         "self.time_major (set by the legacy ModelV2 base) is False in setup(): "

@@ -23,6 +23,11 @@ What a legacy model saw (RLlib 2.10, torch), for a batch of ``B`` sequences of l
 * ``seq_lens``: ``batch[Columns.SEQ_LENS]`` when the learner gives it, else ``T`` for every
   sequence ``(B,)`` int32; ``None`` for a stateless module.
 
+A ``Repeated`` observation space (RLlib's variable-length lists) reaches the module as the
+``RepeatedValues`` the legacy model saw as ``input_dict["obs"]`` (Ray's new stack has no
+connector for it); ``obs_flat`` is then the catalog preprocessor's vector
+``[length, item_0, ..., item_{max_len-1}]`` (items flattened, zero padded), rebuilt from it.
+
 The outputs go back the other way: ``(B*T, W)`` → ``(B, T, W)`` for a stateful module, the
 state list → ``{"0": ..., "1": ...}`` (an empty state list returns the incoming state, as
 ``ModelV2.__call__`` did).
@@ -131,23 +136,37 @@ def legacy_forward_outputs(batch: Mapping[str, Any], result: Sequence[Any]) -> d
 def legacy_observation_space(space: gym.Space) -> gym.Space:
     """The ``obs_space`` a legacy model was built with: the catalog preprocessor's space.
 
-    ``Discrete``/``MultiDiscrete`` and ``Dict``/``Tuple`` spaces became a flat
+    ``Discrete``/``MultiDiscrete``, ``Dict``/``Tuple`` and ``Repeated`` spaces became a flat
     ``Box(-1, 1, (size,), float32)`` carrying the raw space as ``original_space`` (one-hot
-    widths for discrete leaves); any other space was passed as it is.
+    widths for discrete leaves; ``1 + max_len * item size`` for a ``Repeated``); any other
+    space was passed as it is.
 
     Example:
         >>> legacy_observation_space(gym.spaces.Discrete(6)).shape
         (6,)
     """
     if not isinstance(space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete, gym.spaces.Dict,
-                              gym.spaces.Tuple)):
+                              gym.spaces.Tuple)) and not _is_repeated(space):
         return space
     flat = gym.spaces.Box(-1.0, 1.0, (_flat_size(space),), dtype=np.float32)
     flat.original_space = space  # type: ignore[attr-defined]  # as RLlib sets it
     return flat
 
 
+def _is_repeated(space: Any) -> bool:
+    """RLlib's ``Repeated`` space (the shim's or Ray's own), told by its attributes."""
+    return (isinstance(space, gym.Space) and isinstance(getattr(space, "child_space", None), gym.Space)
+            and isinstance(getattr(space, "max_len", None), int))
+
+
+def _is_repeated_values(value: Any) -> bool:
+    """A ``RepeatedValues`` batch (padded ``values``, ``lengths``, ``max_len``)."""
+    return all(hasattr(value, name) for name in ("values", "lengths", "max_len"))
+
+
 def _flat_size(space: gym.Space) -> int:
+    if _is_repeated(space):
+        return 1 + int(space.max_len) * _flat_size(space.child_space)  # type: ignore[attr-defined]
     if isinstance(space, gym.spaces.Discrete):
         return int(space.n)
     if isinstance(space, gym.spaces.MultiDiscrete):
@@ -258,6 +277,13 @@ def _one_hot(values: torch.Tensor, space: gym.Space) -> torch.Tensor:
 
 def _restore(obs: Any, space: gym.Space) -> Any:
     """What ``restore_original_dimensions`` of the preprocessed obs gave the legacy model."""
+    if _is_repeated(space):
+        if not _is_repeated_values(obs):
+            raise ValueError(
+                f"legacy_forward_args: a {space!r} observation must arrive as the RepeatedValues "
+                f"the legacy model saw (values, lengths, max_len); got {type(obs).__name__}"
+            )
+        return obs
     if isinstance(space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)):
         return _one_hot(_as_tensor(obs), space)
     if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple)):
@@ -295,12 +321,31 @@ def _restore_leaves(obs: Any, space: gym.Space) -> Any:
 
 def _flat(restored: Any, space: gym.Space) -> torch.Tensor:
     """The preprocessed observation ``(N, size)`` (``obs_flat``), in the space's leaf order."""
+    if _is_repeated(space):
+        return _repeated_flat(restored, space)
     if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple)):
         parts: list[torch.Tensor] = []
         _collect(restored, space, parts)
         return torch.cat(parts, dim=-1)
     tensor = restored
     return torch.flatten(tensor, start_dim=1) if tensor.ndim > 2 else tensor
+
+
+def _repeated_flat(values: Any, space: gym.Space) -> torch.Tensor:
+    """``[length, item_0, ..., item_{max_len-1}]`` ``(B, 1 + max_len * item)``: the vector
+    RLlib's ``RepeatedValuesPreprocessor`` wrote (``values`` already padded to ``max_len``)."""
+    lengths = _as_tensor(values.lengths).float().reshape(-1, 1)
+    size, max_len = int(lengths.shape[0]), int(space.max_len)  # type: ignore[attr-defined]
+    items = map_struct(lambda t: _as_tensor(t).reshape((size * max_len,) + tuple(t.shape[2:])),
+                       values.values)
+    child = space.child_space  # type: ignore[attr-defined]
+    parts: list[torch.Tensor] = []
+    if isinstance(child, (gym.spaces.Dict, gym.spaces.Tuple)):
+        _collect(items, child, parts)
+    else:
+        parts.append(items.reshape(size * max_len, -1))
+    flat_items = torch.cat([p.float() for p in parts], dim=-1).reshape(size, -1)
+    return torch.cat([lengths, flat_items], dim=-1)
 
 
 def _collect(value: Any, space: gym.Space, parts: list[torch.Tensor]) -> None:

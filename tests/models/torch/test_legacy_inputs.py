@@ -136,3 +136,29 @@ def test_add_time_dimension_rejects_rows_that_do_not_split():
 def test_legacy_forward_outputs_rejects_a_non_pair():
     with pytest.raises(ValueError, match="must return \\(outputs, state_out\\)"):
         legacy_forward_outputs({Columns.OBS: torch.zeros(1, 2)}, torch.zeros(1, 2))
+
+
+@settings(max_examples=30, deadline=None)
+@given(child=SPACES.filter(lambda s: not isinstance(s, gym.spaces.Tuple)), max_len=st.integers(1, 4),
+       size=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_repeated_lists_give_the_legacy_preprocessor_vector(child, max_len, size, seed):
+    from rlmigrate.testing.repeated_obs import module_view, raw_lists
+    from rlmigrate.testing.sampling import sample_observations
+    from shim.spaces import Repeated
+
+    space = Repeated(child, max_len=max_len)
+    obs = sample_observations(space, (size,), np.random.default_rng(seed))
+    view = module_view(space, obs)  # the RepeatedValues the legacy model saw as input_dict["obs"]
+    input_dict, _, _ = legacy_forward_args({Columns.OBS: view}, space)
+    flat, prep = _legacy_flat(space, raw_lists(space, obs))
+    np.testing.assert_allclose(input_dict["obs_flat"].numpy(), flat.numpy(), atol=1e-6)
+    assert input_dict["obs"] is view
+    assert legacy_observation_space(space).shape == prep.observation_space.shape
+    assert legacy_observation_space(space).original_space is space
+
+
+def test_a_repeated_space_needs_the_repeated_values():
+    from shim.spaces import Repeated
+
+    with pytest.raises(ValueError, match="must arrive as the RepeatedValues"):
+        legacy_forward_args({Columns.OBS: torch.zeros(2, 5)}, Repeated(gym.spaces.Box(-1, 1, (2,)), 2))
