@@ -33,6 +33,7 @@ from shim.placeholders import (
     training_message,
 )
 from shim.ray_compat import inventory, served
+from shim.ray_compat.errors import unserved_error
 
 __all__ = ["make_module", "resolve", "placeholder_for"]
 
@@ -210,12 +211,11 @@ def _child_module(child: str) -> types.ModuleType:
     does ``import ray`` and calls ``ray.rllib.algorithms.ppo.ppo.PPOConfig()`` in a policy's
     ``__init__`` builds. The module is made directly, nothing goes back on the import path.
     """
-    from shim import ray_compat  # the package imports this module
-
-    if ray_compat.is_installed() or child in sys.modules:
+    finder_on = any(type(finder).__module__ == "shim.ray_compat" for finder in sys.meta_path)
+    if finder_on or child in sys.modules:
         return importlib.import_module(child)
     if served.unserved_reason(child):
-        raise ray_compat._unserved_error(child)
+        raise unserved_error(child)
     return make_module(child)
 
 
