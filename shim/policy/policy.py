@@ -194,6 +194,19 @@ class Policy(PolicyComputeMixin, PolicyInputsMixin, ModuleActingMixin, PolicySta
             self.view_requirements.update(own)
         self._update_state_view_requirements()
 
+    def _initialize_loss_from_dummy_batch(
+        self, auto_remove_unneeded_view_reqs: bool = True, stats_fn: Any = None
+    ) -> None:
+        """Ray 2.10's loss initialisation, which policies that copy PPO's constructor call last.
+
+        Ray ran the policy once on a dummy batch (actions with ``explore=False``, postprocessing,
+        loss, ``stats_fn``) to find which view requirements the loss reads and drop the others.
+        The shim's view requirements are fixed when the policy is built and its loss runs when
+        asked (``loss`` / ``learn_on_batch``), so there is nothing to initialise: acting and the
+        loss compute the same thing either way. Kept as a call that succeeds.
+        """
+        return None
+
     def _get_dummy_batch_from_view_requirements(self, batch_size: int = 1) -> SampleBatch:
         """A ``SampleBatch`` of zeros, ``(batch_size, *space.shape)`` per view requirement with
         a Box/Discrete space (RLlib 2.10 built its loss-initialisation batch this way)."""

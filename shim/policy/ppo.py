@@ -30,9 +30,18 @@ __all__ = [
     "KLCoeffMixin",
 ]
 
-#: The PPO-specific config keys (RLlib 2.10 PPOConfig defaults).
+#: The PPO-specific config keys (RLlib 2.10 PPOConfig defaults, ``PPOConfig.__init__``).
 PPO_DEFAULT_CONFIG: dict[str, Any] = {
     "lr": 5e-5,
+    "lr_schedule": None,
+    "rollout_fragment_length": "auto",
+    "train_batch_size": 4000,
+    "use_kl_loss": True,
+    "sgd_minibatch_size": 128,
+    "num_sgd_iter": 30,
+    "shuffle_sequences": True,
+    "entropy_coeff_schedule": None,
+    "grad_clip": None,
     "use_critic": True,
     "use_gae": True,
     "lambda": 1.0,
@@ -46,10 +55,28 @@ PPO_DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
+def _no_value(*args: Any, **kwargs: Any) -> float:
+    """The bootstrap value of a policy without GAE / V-trace (Ray 2.10: always 0.0)."""
+    return 0.0
+
+
 class ValueNetworkMixin:
     """Adds ``vf_preds`` (``model.value_function()`` of the forward pass just run) to the
     extra fetches of a TorchPolicyV2 subclass; list it before ``TorchPolicyV2`` in the bases.
+
+    ``ValueNetworkMixin.__init__(self, config)`` (Ray 2.10's signature, called by policies that
+    copy PPO's constructor) picks the bootstrap value ``_value(**input_dict)``: the model's
+    (``TorchPolicyV2._value``) with GAE or V-trace on, else 0.0. A policy class without an
+    ``__init__`` of its own that lists the mixin first is built by ``TorchPolicyV2.__init__``.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) + len(kwargs) != 1:  # cls(obs_space, action_space, config): the policy's own
+            super().__init__(*args, **kwargs)
+            return
+        config = args[0] if args else kwargs["config"]
+        if not (config.get("use_gae") or config.get("vtrace")):
+            self._value = _no_value
 
     def extra_action_out(
         self, input_dict: Mapping, state_batches: list[Any], model: Any, action_dist: Any

@@ -34,6 +34,8 @@ from typing import Any
 from shim.placeholders import NotInShimError, PortToTorchError, TrainingSideError
 from shim.ray_compat import inventory, served
 from shim.ray_compat import numpy_aliases as _numpy_aliases
+from shim.ray_compat.errors import UnservedPathError
+from shim.ray_compat.errors import unserved_error as _unserved_error
 from shim.ray_compat.modules import make_module
 
 __all__ = [
@@ -55,45 +57,12 @@ class RealRayInstalledError(RuntimeError):
     """Ray itself is importable here; the shim will not shadow it."""
 
 
-class UnservedPathError(ImportError):
-    """A ``ray...`` path the shim deliberately does not serve, or one Ray 2.10 does not have."""
-
-
 class _Loader(importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         return make_module(spec.name)
 
     def exec_module(self, module: types.ModuleType) -> None:  # attributes are lazy
         return None
-
-
-def _unserved_error(fullname: str) -> UnservedPathError:
-    reason = served.unserved_reason(fullname)
-    if reason is not None:
-        prefix, why, instead = reason
-        message = (
-            f"shim.ray_compat does not serve {fullname!r} ({prefix}.*: {why}). Instead: {instead}"
-        )
-    elif not fullname.startswith(("ray.rllib.", "ray.tune.")) and fullname not in (
-        "ray.rllib",
-        "ray.tune",
-    ):
-        message = (
-            f"shim.ray_compat does not serve {fullname!r}: it is Ray core / training machinery, "
-            "outside the surface the shim serves (ray.rllib.*, ray.tune.*, and ray.util's "
-            "log_once and API annotations). Run this code on Ray itself, or keep such imports "
-            "out of model files"
-        )
-    else:
-        parent = fullname.rsplit(".", 1)[0]
-        nearby = inventory.children(parent) if inventory.record(parent) else []
-        message = (
-            f"shim.ray_compat: Ray 2.10 has no module {fullname!r}, so the shim does not serve it"
-            + (f" (modules in {parent}: {', '.join(nearby)})" if nearby else "")
-            + ". Import the shim/rlmigrate equivalent directly, or run this code with the Ray "
-            "version it was written for"
-        )
-    return UnservedPathError(message, name=fullname)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -15,6 +15,7 @@ An attribute ``name`` of the served module ``path`` resolves, in order, to:
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import types
 import typing
@@ -32,6 +33,7 @@ from shim.placeholders import (
     training_message,
 )
 from shim.ray_compat import inventory, served
+from shim.ray_compat.errors import unserved_error
 
 __all__ = ["make_module", "resolve", "placeholder_for"]
 
@@ -192,12 +194,29 @@ def _lookup(path: str, name: str) -> Any:
         return value
     child = f"{path}.{name}"
     if inventory.record(child) is not None:
-        return importlib.import_module(child)
+        return _child_module(child)
     if (
         path in PARTIAL_PACKAGES or served.category(path, name) == "example"
     ) and not name.startswith("_"):
         return placeholder_for(path, name)  # names of Ray's example files are not inventoried
     return _MISSING
+
+
+def _child_module(child: str) -> types.ModuleType:
+    """The served sub-module ``child``, reached as an attribute of its parent.
+
+    While the finder is installed (or ``child`` is loaded) this is a plain import. After
+    ``uninstall()`` — ``rlmigrate verify`` removes the finder once a legacy file is loaded — a
+    module object the file kept still resolves its sub-modules, as under Ray 2.10: a file that
+    does ``import ray`` and calls ``ray.rllib.algorithms.ppo.ppo.PPOConfig()`` in a policy's
+    ``__init__`` builds. The module is made directly, nothing goes back on the import path.
+    """
+    finder_on = any(type(finder).__module__ == "shim.ray_compat" for finder in sys.meta_path)
+    if finder_on or child in sys.modules:
+        return importlib.import_module(child)
+    if served.unserved_reason(child):
+        raise unserved_error(child)
+    return make_module(child)
 
 
 def make_module(path: str) -> types.ModuleType:

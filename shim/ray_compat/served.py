@@ -60,6 +60,7 @@ SOURCES: dict[str, list[str]] = {
     # algorithms: the legacy torch models and policies user files subclass
     "ray.rllib.algorithms.ppo.ppo": [f"{_P}.ppo"],
     "ray.rllib.algorithms.ppo.ppo_torch_policy": [f"{_P}.ppo"],
+    "ray.rllib.algorithms.ppo.ppo_tf_policy": [f"{_P}.ppo_validate"],  # validate_config only
     "ray.rllib.algorithms.dqn.dqn_torch_model": [f"{_M}.dqn_torch_model"],
     "ray.rllib.algorithms.sac.sac_torch_model": [f"{_M}.sac_torch_model"],
     "ray.rllib.algorithms.dqn.dqn_torch_policy": [f"{_P}.dqn"],

@@ -197,3 +197,17 @@ def test_config_builds_the_legacy_policy_with_it_and_the_module_with_its_model(c
 def test_config_for_a_model_class_is_a_usage_error(capsys):
     assert main(["verify", LEGACY, MIGRATED, *SPACES, "--config", "{}"]) == 2
     assert "is not a Policy class" in capsys.readouterr().err
+
+
+def test_config_builds_a_copy_of_ppos_constructor_that_reaches_ray_at_build_time(capsys):
+    """The policy reads ``ray.rllib.algorithms.ppo.ppo.PPOConfig`` in ``__init__`` (after the
+    aliases are gone again) and ``config["model"]["max_seq_len"]``: the full model config an
+    Algorithm hands PPO's policies (MODEL_DEFAULTS with PPO's separate value layers)."""
+    from rlmigrate.core.legacy_config import merge_model_config
+
+    legacy = f"{FIXTURES / 'legacy' / 'policy_ppo_constructor_copy.py'}:BudgetedPPOPolicy"
+    migrated = f"{FIXTURES / 'expected' / 'policy_ppo_constructor_copy.py'}:BudgetedPPOPolicyRLModule"
+    model = merge_model_config({"fcnet_hiddens": [6], "vf_share_layers": False})
+    config = json.dumps({"model": model, "budget": 0.5})
+    assert main(["verify", legacy, migrated, *SPACES, "--config", config, "--examples", "20"]) == 0
+    assert "EQUIVALENT over 20 examples" in capsys.readouterr().out

@@ -7,7 +7,8 @@ Inputs (committed): ``sources.txt`` (``<owner>+<name> <path>`` per corpus file, 
 as ``ray-project+ray rllib/...``) and ``cases_overlay.json`` (per file: ``import_root``,
 ``extra_support``, and per class the ``case`` — spaces, model config, where they come from).
 For each file it records the snapshot's commit, the licence, the repo-local modules the file
-imports (transitively, as ``support``), the sha256 of every fetched file, and the classes and
+imports (transitively, as ``support``; also from the repository's own installable packages,
+whose folders go in ``package_roots``), the sha256 of every fetched file, and the classes and
 policies ``scan.py`` finds (with the overlay's case merged in).
 """
 
@@ -83,26 +84,44 @@ def _imported_modules(tree: ast.AST, package: str) -> list[str]:
     return [m.strip(".") for m in mods if m.strip(".")]
 
 
-def local_support(snap: Snapshots, repo: str, path: str, root: str) -> list[str]:
-    """Repo-local modules ``path`` imports, transitively (their packages' ``__init__`` too)."""
-    files, seen, todo = snap.files(repo), set(), [path]
-    prefix = f"{root}/" if root else ""
+def package_roots(snap: Snapshots, repo: str, root: str) -> list[str]:
+    """Folders of the repository's own installable packages: a ``setup.py`` or
+    ``pyproject.toml`` below the import root (``pip install -e financial-markets-gym`` puts
+    that folder on the path of the repository's scripts)."""
+    markers = ("setup.py", "pyproject.toml")
+    return sorted({os.path.dirname(f) for f in snap.files(repo)
+                   if os.path.basename(f) in markers and os.path.dirname(f) not in ("", root)})
+
+
+def local_support(snap: Snapshots, repo: str, path: str, root: str) -> tuple[list[str], list[str]]:
+    """Repo-local modules ``path`` imports, transitively (their packages' ``__init__`` too),
+    looked up under the import root and then under the repository's own installable packages
+    (:func:`package_roots`); (support files, the package roots they came from)."""
+    files, seen, todo, used = snap.files(repo), set(), [path], set()
+    prefixes = [f"{root}/" if root else "", *(f"{p}/" for p in package_roots(snap, repo, root))]
     while todo:
         current = todo.pop()
         try:
             tree = ast.parse(snap.read(repo, current))
         except SyntaxError:
             continue
-        package = os.path.dirname(current[len(prefix):] if current.startswith(prefix) else current)
+        own = next((p for p in prefixes[1:] if current.startswith(p)), prefixes[0])
+        package = os.path.dirname(current[len(own):] if current.startswith(own) else current)
         for module in _imported_modules(tree, package):
             parts = module.split(".")
-            candidates = [f"{prefix}{'/'.join(parts)}.py", f"{prefix}{'/'.join(parts)}/__init__.py"]
-            candidates += [f"{prefix}{'/'.join(parts[:i])}/__init__.py" for i in range(1, len(parts))]
-            for cand in candidates:
-                if cand in files and cand not in seen and cand != path:
-                    seen.add(cand)
-                    todo.append(cand)
-    return sorted(seen)
+            for prefix in prefixes:
+                candidates = [f"{prefix}{'/'.join(parts)}.py", f"{prefix}{'/'.join(parts)}/__init__.py"]
+                candidates += [f"{prefix}{'/'.join(parts[:i])}/__init__.py" for i in range(1, len(parts))]
+                found = [c for c in candidates if c in files and c != path]
+                for cand in found:
+                    if cand not in seen:
+                        seen.add(cand)
+                        todo.append(cand)
+                if found:
+                    if prefix != prefixes[0]:
+                        used.add(prefix.rstrip("/"))
+                    break
+    return sorted(seen), sorted(used)
 
 
 def build(snap: Snapshots, sources: list[tuple[str, str]], overlay: dict[str, Any]) -> dict:
@@ -112,7 +131,7 @@ def build(snap: Snapshots, sources: list[tuple[str, str]], overlay: dict[str, An
     for repo, path in sources:
         ov = overlay.get(f"{repo}/{path}", {})
         root = ov.get("import_root", "")
-        support = [] if repo == RAY else local_support(snap, repo, path, root)
+        support, packages = ([], []) if repo == RAY else local_support(snap, repo, path, root)
         support = sorted(set(support) | set(ov.get("extra_support", [])))
         owner_name = repo.replace("+", "/", 1)
         commit = snap.commit(repo)
@@ -126,6 +145,8 @@ def build(snap: Snapshots, sources: list[tuple[str, str]], overlay: dict[str, An
         else:
             rel = path[len(root) + 1:] if root else path
             entry["import_root"], entry["module"] = root, rel[:-3].replace("/", ".")
+            if packages:
+                entry["package_roots"] = packages
         if support:
             entry["support"] = support
         entry["sha256"] = {p: hashlib.sha256(snap.read(repo, p)).hexdigest() for p in [path, *support]}

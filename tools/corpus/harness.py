@@ -146,7 +146,8 @@ def _forget_other_packages(top: str, root: Path) -> None:
 
 
 def import_module(cache: Path, entry: dict[str, Any]) -> Any:
-    """Import a corpus file as its repository would (``import_root`` on ``sys.path``)."""
+    """Import a corpus file as its repository would (``import_root`` and the repository's own
+    installed packages, :func:`package_paths`, on ``sys.path``)."""
     _CACHE[0] = cache
     purge_corpus_modules(cache)
     importlib.invalidate_caches()  # files may have been (re)fetched since the last import
@@ -159,11 +160,22 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
         return _load_file("corpus_" + entry["module"], cache / "ray-project+ray" / entry["path"])
     root = cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     _forget_other_packages(entry["module"].split(".")[0], root)
-    sys.path.insert(0, str(root))
+    paths = [str(root), *map(str, package_paths(cache, entry))]
+    sys.path[0:0] = paths
     try:
         return importlib.import_module(entry["module"])
     finally:
-        sys.path.remove(str(root))
+        for path in paths:
+            sys.path.remove(path)
+
+
+def package_paths(base: Path, entry: dict[str, Any]) -> list[Path]:
+    """The folders of the repository's own installable packages that the file imports
+    (manifest ``package_roots``, e.g. a ``financial-markets-gym/`` with a ``setup.py`` the
+    repository installs with ``pip install -e``), under ``base`` (the cache or a copy of it):
+    on the import path after the import root, as the repository's scripts had them."""
+    repo = base / entry["repo"].replace("/", "+", 1)
+    return [repo / p for p in entry.get("package_roots", [])]
 
 
 def merged_config(case: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

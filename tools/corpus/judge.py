@@ -26,6 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import gym_alias  # noqa: E402
 import harness  # noqa: E402
 from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
 
@@ -257,7 +258,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(repo_root))
     harness.use_corpus_deps(args.cache)
     warnings.filterwarnings("ignore")
-    import gymnasium
     import judge_codemod
     import judge_policies
     import judge_shim
@@ -265,8 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     from shim import ray_compat
 
     # Legacy files `import gym`; the recorder maps it to gymnasium for Ray, so the shim run does too.
-    sys.modules.setdefault("gym", gymnasium)
-    sys.modules.setdefault("gym.spaces", gymnasium.spaces)
+    gym_alias.install()
     manifest = load_manifest()
     if args.only:
         chosen = [e for e in manifest["files"] if any(t in f"{e['repo']}/{e['path']}" for t in args.only)]

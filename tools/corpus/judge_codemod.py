@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import CORPUS_DEPS
+from harness import CORPUS_DEPS, HERE
 
 VERIFY_TIMEOUT_S = 180
 
@@ -82,10 +82,9 @@ def _copy_corpus(cache: Path, manifest: dict[str, Any], dest: Path) -> None:
 
 #: ``gym`` -> ``gymnasium`` for the subprocesses, the convention the recorder and the shim judge
 #: follow in-process (``sys.modules``): Ray 2.10 only accepts gymnasium spaces.
-_GYM_ALIAS = {
-    "gym/__init__.py": "from gymnasium import *  # noqa\nfrom gymnasium import spaces  # noqa\n",
-    "gym/spaces/__init__.py": "from gymnasium.spaces import *  # noqa\n",
-}
+#: ``gym`` for the subprocesses: gym_alias.py as ``gym/__init__.py`` (every ``gym.X`` is
+#: ``gymnasium.X``, as in this process and in the recorder)
+_GYM_ALIAS = {"gym/__init__.py": (HERE / "gym_alias.py").read_text()}
 _ALIAS_DIR: list[Path] = []
 
 
@@ -157,7 +156,7 @@ def verify_model_config(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case: dict[str, Any],
-                   import_root: Path) -> tuple[str, str]:
+                   import_root: Path, packages: list[Path] | tuple[Path, ...] = ()) -> tuple[str, str]:
     """``rlmigrate verify`` with the case's spaces and model config only; (verdict, message).
 
     The model config gets the recording's ``{here}`` substitution: a case that names a data
@@ -169,14 +168,16 @@ def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case
            "--obs-space", case["obs_space"], "--action-space", case["action_space"],
            "--model-config", json.dumps(model_config), "--format", "json",
            "--examples", "20"]
-    return run_verify(repo_root, cmd, import_root)
+    return run_verify(repo_root, cmd, import_root, packages)
 
 
-def run_verify(repo_root: Path, cmd: list[str], cwd: Path) -> tuple[str, str]:
+def run_verify(repo_root: Path, cmd: list[str], cwd: Path,
+               extra: list[Path] | tuple[Path, ...] = ()) -> tuple[str, str]:
     """Run a ``rlmigrate verify ... --format json`` command line in ``cwd`` with the checkout
-    under test and ``cwd`` importable; (verdict, first line of the message or problems)."""
+    under test, ``cwd`` and ``extra`` (the repository's own installed packages,
+    ``harness.package_paths``) importable; (verdict, first line of the message or problems)."""
     try:
-        proc = subprocess.run(cmd, env=_env(repo_root, [cwd]), capture_output=True,
+        proc = subprocess.run(cmd, env=_env(repo_root, [cwd, *extra]), capture_output=True,
                               text=True, timeout=VERIFY_TIMEOUT_S, cwd=str(cwd))
     except subprocess.TimeoutExpired:
         return "error", f"verify timed out after {VERIFY_TIMEOUT_S}s"
@@ -255,6 +256,7 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
     """Rewrite a copy of the corpus, classify every class and policy, verify the rewrites."""
     import harness
     import judge_policies
+    import policy_harness
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="rlm-corpus-"))
     src, out = work / "src", work / "out"
@@ -288,7 +290,8 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             if run_verify and item.outcome == "rewritten" and item.ray_buildable and "case" in cls:
                 root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
                 verdict, message = verify_rewrite(
-                    repo_root, src / rel, out / rel, cls["name"], cls["case"], root)
+                    repo_root, src / rel, out / rel, cls["name"], cls["case"], root,
+                    harness.package_paths(src, entry))
                 message = message.split(". Aliased modules")[0]  # the shim's long alias list
                 item.verify = verdict
                 item.verify_message = message.replace(f"{out}/", "migrated:").replace(f"{src}/", "")
@@ -311,6 +314,10 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             if run_verify and "case" in pol and item.module_generated:
                 item.verify_act, item.verify_act_message = judge_policies.verify_policy(
                     repo_root, entry, pol, src, out, work)
+                recording = cache / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
+                item.verify_act_message = judge_policies.with_ray_status(
+                    item.verify_act, item.verify_act_message, importable.get(entry["id"], {}),
+                    json.loads(recording.read_text()) if recording.is_file() else {})
             if run_verify and "case" in pol and item.module_generated and item.learner_generated:
                 item.verify_loss, item.verify_loss_message = judge_policies.verify_policy(
                     repo_root, entry, pol, src, out, work, learner=True)

@@ -370,6 +370,10 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
         legacy = target = wrapper
     # the framework key an Algorithm always put in the policy config (mixins read it)
     config = {"framework": "tf" if pol.get("framework") == "tf" else "torch", **case.get("config", {})}
+    if case.get("algorithm"):  # an Algorithm's policy gets its full model config
+        from shim.models.model_defaults import MODEL_DEFAULTS
+
+        config["model"] = policy_harness.algorithm_model_config(case, MODEL_DEFAULTS)
     args = [sys.executable, "-m", "rlmigrate.cli", "verify", f"{legacy}:{name}", f"{target}:{migrated}",
             "--obs-space", case["obs_space"], "--action-space", case["action_space"],
             "--format", "json", "--examples", "20"]
@@ -384,8 +388,29 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
         if verify_supports(repo_root, "--config"):
             args += ["--config", json.dumps(config)]
     root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-    verdict, message = run_verify(repo_root, args, root if root.is_dir() else src)
+    verdict, message = run_verify(repo_root, args, root if root.is_dir() else src,
+                                  harness.package_paths(src, entry))
     return verdict, message.replace(f"{out}/", "migrated:").replace(f"{src}/", "")
+
+
+def with_ray_status(verdict: str, message: str, file_record: dict[str, Any],
+                    policy_record: dict[str, Any]) -> str:
+    """``message`` of the acting verify, with what Ray 2.10 said about the same legacy side:
+    ``file_record`` (``policies.json``: ``ray_importable`` false and its ``error``) when the
+    verify could not import the file either, so the table says the legacy side does not build
+    on Ray 2.10 (pre-2.10 API such as ``ray.rllib.agents``) rather than blame the migration;
+    ``policy_record`` (the policy's recording: ``ray_buildable`` false, ``stage``, ``error``)
+    whatever the verdict, so a policy proven under a case that Ray 2.10 itself could not build
+    says so. The verdict is not changed."""
+    notes = []
+    if file_record.get("ray_importable") is False and message.startswith("importing "):
+        notes.append(f"legacy side does not build on Ray 2.10 ({file_record.get('error', 'import failed')})")
+    elif policy_record and policy_record.get("ray_buildable") is False:
+        notes.append(f"Ray 2.10 did not build this case ({policy_record.get('stage')}: "
+                     f"{policy_record.get('error')})")
+    if not notes:
+        return message
+    return "; ".join([*notes, message] if message else notes)
 
 
 # ----------------------------------------------------------------------------- figures

@@ -66,6 +66,23 @@ def seed_all(seed: int) -> None:
         pass
 
 
+#: the keys of an algorithm's default ``config["model"]`` that differ from ``MODEL_DEFAULTS``
+#: (Ray 2.10's ``<Algo>Config().to_dict()["model"]``, read in the oracle venv: PPOConfig sets
+#: ``vf_share_layers=False``; APPO, IMPALA, DQN, SAC, CQL, PG change nothing)
+ALGORITHM_MODEL_DEFAULTS: dict[str, dict[str, Any]] = {"PPO": {"vf_share_layers": False}}
+
+
+def algorithm_model_config(case: dict[str, Any], model_defaults: dict[str, Any]) -> dict[str, Any]:
+    """The ``config["model"]`` an Algorithm hands the case's policy: ``model_defaults``
+    (``MODEL_DEFAULTS``), the algorithm's own model defaults, then the case's model config on
+    top (key by key). A policy constructor may read it before its base class fills anything in
+    (``config["model"]["max_seq_len"]`` in a copy of ``PPOTorchPolicy.__init__``)."""
+    model = copy.deepcopy(model_defaults)
+    model.update(ALGORITHM_MODEL_DEFAULTS.get(case.get("algorithm") or "", {}))
+    model.update(copy.deepcopy((case.get("config") or {}).get("model") or {}))
+    return model
+
+
 def algorithm_defaults(name: str | None, framework: str) -> dict[str, Any]:
     """The algorithm's default config dict (old API stack), ``{}`` without an algorithm.
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gym_alias  # noqa: E402
 import harness  # noqa: E402
 import policy_harness  # noqa: E402
 import raw_obs  # noqa: E402
@@ -256,13 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     harness.use_corpus_deps(args.cache)
     warnings.filterwarnings("ignore")
-    import gymnasium
     import ray
 
     # Legacy files `import gym`; Ray 2.10 only accepts gymnasium spaces, so both sides of the
     # measurement map `gym` to gymnasium (judge.py does the same).
-    sys.modules.setdefault("gym", gymnasium)
-    sys.modules.setdefault("gym.spaces", gymnasium.spaces)
+    gym_alias.install()
     summary = []
     manifest = load_manifest()
     if args.policies_only:

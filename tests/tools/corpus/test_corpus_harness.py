@@ -104,3 +104,21 @@ def test_corpus_deps_go_last_on_the_path_once_and_only_when_installed(tmp_path, 
     assert sys.path[-1] == deps and sys.path.count(deps) == 1
     parts = judge_codemod._env(tmp_path / "checkout")["PYTHONPATH"].split(os.pathsep)
     assert parts[0] == str(tmp_path / "checkout") and parts[-1] == deps
+
+
+def test_import_module_puts_the_repositorys_installed_packages_on_the_path(tmp_path):
+    repo = tmp_path / "o+n"
+    (repo / "pkg-dist" / "own_pkg").mkdir(parents=True)
+    (repo / "pkg-dist" / "own_pkg" / "__init__.py").write_text("VALUE = 7\n")
+    (repo / "uses_pkg.py").write_text("from own_pkg import VALUE\n")
+    entry = {"repo": "o/n", "path": "uses_pkg.py", "import_root": "", "module": "uses_pkg",
+             "package_roots": ["pkg-dist"]}
+    assert harness.package_paths(tmp_path, entry) == [repo / "pkg-dist"]
+    before = list(sys.path)
+    try:
+        assert harness.import_module(tmp_path, entry).VALUE == 7
+    finally:
+        for name in ("uses_pkg", "own_pkg"):
+            sys.modules.pop(name, None)
+    assert sys.path == before
+    assert harness.package_paths(tmp_path, {"repo": "o/n"}) == []

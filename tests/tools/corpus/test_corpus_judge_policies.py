@@ -323,3 +323,25 @@ def test_recorded_config_keeps_only_what_json_holds():
     assert record_corpus._jsonable(config) == {
         "lr": 0.1, "model": {"fcnet_hiddens": [8, 8], "custom_model": None}, "policies": {},
         "sched": [[0, 1.0], [10, 0.1]]}
+
+
+IMPORT_ERROR = "importing 'o+n/x.py' failed: UnservedPathError: ray.rllib.agents"
+
+
+def test_ray_status_says_when_the_legacy_side_does_not_import_on_ray_either():
+    file_record = {"ray_importable": False, "error": "ModuleNotFoundError: No module named 'ray.rllib.agents'"}
+    message = judge_policies.with_ray_status("error", IMPORT_ERROR, file_record, {})
+    assert message.startswith("legacy side does not build on Ray 2.10 (ModuleNotFoundError")
+    assert message.endswith(IMPORT_ERROR)
+    # Ray imported the file: the import failure is ours, nothing is added
+    assert judge_policies.with_ray_status("error", IMPORT_ERROR, {"ray_importable": True}, {}) == IMPORT_ERROR
+    # a failure after the import is not blamed on Ray's import
+    assert judge_policies.with_ray_status("different", "actions differ", file_record, {}) == "actions differ"
+
+
+@pytest.mark.parametrize("verdict", ["equivalent", "different", "error"])
+def test_ray_status_notes_a_case_ray_could_not_build_without_changing_the_verdict(verdict):
+    recorded = {"ray_buildable": False, "stage": "build", "error": "KeyError: 'env_config'"}
+    message = judge_policies.with_ray_status(verdict, "m", {"ray_importable": True}, recorded)
+    assert message == "Ray 2.10 did not build this case (build: KeyError: 'env_config'); m"
+    assert judge_policies.with_ray_status(verdict, "m", {}, {"ray_buildable": True}) == "m"

@@ -96,3 +96,22 @@ def test_a_shim_policy_builds_acts_and_computes_its_loss_as_the_recorder_does():
         assert float(losses["stats/total_loss"]) == pytest.approx(float(losses["loss"]))
     finally:
         ray_compat.uninstall()
+
+
+@given(user=st.dictionaries(st.sampled_from(["fcnet_hiddens", "vf_share_layers", "max_seq_len"]),
+                            st.integers(0, 4), max_size=3))
+def test_algorithm_model_config_is_defaults_then_the_algorithms_then_the_users(user):
+    case = {"algorithm": "PPO", "config": {"model": user}}
+    model = policy_harness.algorithm_model_config(case, MODEL_DEFAULTS)
+    assert model == {**MODEL_DEFAULTS, "vf_share_layers": False, **user}
+    assert policy_harness.algorithm_model_config({"config": {"model": user}}, MODEL_DEFAULTS) == {
+        **MODEL_DEFAULTS, **user}  # DQN, SAC, ... and no algorithm: MODEL_DEFAULTS only
+    assert "vf_share_layers" not in MODEL_DEFAULTS  # the defaults are not written into
+
+
+def test_algorithm_model_defaults_are_what_the_shims_ppo_config_holds():
+    from shim.models.model_defaults import MODEL_DEFAULTS as SHIM_DEFAULTS
+    from shim.policy.ppo import PPOConfig
+
+    case = {"algorithm": "PPO", "config": {}}
+    assert policy_harness.algorithm_model_config(case, SHIM_DEFAULTS) == PPOConfig().to_dict()["model"]
