@@ -112,13 +112,17 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
                 plan.blockers.append(Blocker(sub, f"uses self.{attr}, which the class does not "
                                              "define: a legacy Policy method or attribute with no "
                                              "RLModule counterpart; port by hand"))
-        elif isinstance(sub, cst.Attribute) and sub.attr.value == "original_space":
+        elif isinstance(sub, cst.Attribute) and sub.attr.value == "original_space" \
+                and ctx.target.name == "ray":
+            # with --target rlmigrate the module keeps the policy's preprocessed space
+            # (legacy_policy_observation_space, original_space attached)
             plan.blockers.append(Blocker(sub, "reads .original_space, the Dict/Tuple space that "
                                          "legacy RLlib's preprocessor kept on the flattened Box it "
                                          "gave the policy: an RLModule's observation_space is the "
                                          "env's own space (or a connector's output) and has none; "
                                          "read self.observation_space and flatten with the "
-                                         "FlattenObservations connector; port by hand"))
+                                         "FlattenObservations connector; port by hand (or migrate "
+                                         "with --target rlmigrate, whose module keeps that space)"))
         elif isinstance(sub, cst.Name):
             legacy = ctx.legacy_symbols(sub)
             new_stack = any(q.startswith("ray.rllib.core.") for q in ctx.qualified_names(sub))

@@ -112,7 +112,7 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
             return updated
         generated = generate_module(self.ctx, plan)
         done[name] = True
-        self.report(original, REVIEW, _summary(plan))
+        self.report(original, REVIEW, _summary(self.ctx, plan))
         return cst.FlattenSentinel([updated, generated])
 
     def _policy_kind(self, node: cst.ClassDef) -> str | tuple[str] | None:
@@ -141,15 +141,22 @@ def legacy_policy_base(ctx: FileContext, node: cst.ClassDef) -> str | tuple[str]
     return None
 
 
-def _summary(plan: HeuristicPlan) -> str:
+def _summary(ctx: FileContext, plan: HeuristicPlan) -> str:
     entry = plan.entry.name.value if plan.entry is not None else "its base's acting method"
     parts = [f"{plan.name} → {plan.name}RLModule generated from {entry}()"]
     if plan.stateful:
         parts.append("get_initial_state() → the module's state dict (keys '0', '1', ...); "
                      "observations arrive (B, T, ...) and it acts on the last step")
-    parts.append("it acts on raw observations: legacy RLlib fed a Policy preprocessed ones "
-                 "(Discrete one-hot, Dict/Tuple flattened) unless _disable_preprocessor_api; on "
-                 "the new stack add FlattenObservations to the env-to-module pipeline to keep them")
+    if ctx.target.name == "ray":
+        parts.append("it acts on raw observations: legacy RLlib fed a Policy preprocessed ones "
+                     "(Discrete one-hot, Dict/Tuple flattened) unless _disable_preprocessor_api; on "
+                     "the new stack add FlattenObservations to the env-to-module pipeline to keep them")
+    else:
+        parts.append("it acts on the env's raw observations preprocessed as RLlib 2.10 fed a Policy "
+                     "(legacy_policy_observations: Discrete one-hot, Dict/Tuple flattened; "
+                     "self.observation_space → self.policy_observation_space, original_space "
+                     "attached); put _disable_preprocessor_api=True in its model_config if the "
+                     "legacy config disabled preprocessing")
     if any(_reads_config(plan)):
         parts.append("policy-config keys it reads come from the module's model_config: pass them "
                       "as RLModuleSpec(model_config={...})")
