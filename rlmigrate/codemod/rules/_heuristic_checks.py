@@ -55,6 +55,16 @@ PLUMBING_ATTRS = {
     "action_connectors": "uses self.action_connectors: connectors are ConnectorV2 pipelines of "
                          "the EnvRunner on the new stack; port by hand",
 }
+# Reads of a human's input: an RLModule's forward runs inside EnvRunner / Learner actors
+STDIN_READS = {
+    "builtins.input": "input()",
+    "sys.stdin": "sys.stdin",
+}
+STDIN_MESSAGE = ("reads a human's move from the terminal ({what}): an RLModule's forward runs "
+                 "batched inside EnvRunner actors, with no terminal and no one to ask, so no "
+                 "module can act like this policy; on the new stack keep human play outside "
+                 "RLlib (query the human in your own game loop and step the env with that move, "
+                 "or map that agent to no module); not converted")
 # Attributes an RLModule has under the same name (``config`` is mapped to ``model_config``).
 MODULE_ATTRS = frozenset({"observation_space", "action_space", "config", "model_config",
                           "inference_only"})
@@ -123,6 +133,8 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
                                          "read self.observation_space and flatten with the "
                                          "FlattenObservations connector; port by hand (or migrate "
                                          "with --target rlmigrate, whose module keeps that space)"))
+        elif isinstance(sub, (cst.Name, cst.Attribute)) and _stdin_read(ctx, sub):
+            plan.blockers.append(Blocker(sub, STDIN_MESSAGE.format(what=_stdin_read(ctx, sub))))
         elif isinstance(sub, cst.Name):
             legacy = ctx.legacy_symbols(sub)
             new_stack = any(q.startswith("ray.rllib.core.") for q in ctx.qualified_names(sub))
@@ -134,3 +146,8 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
                 plan.blockers.append(Blocker(sub, f"uses SampleBatch.{sub.attr.value}, a column the "
                                              "new stack's Columns does not have; port by hand"))
 
+
+
+def _stdin_read(ctx: FileContext, node: cst.Name | cst.Attribute) -> str | None:
+    """What ``node`` reads from the terminal (``input()``, ``sys.stdin``...), else None."""
+    return next((STDIN_READS[q] for q in sorted(ctx.qualified_names(node)) if q in STDIN_READS), None)

@@ -36,8 +36,12 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         ``get_weights`` / ``set_weights`` are dropped with a note. The policy class stays.
         A policy that reads previous actions or rewards, env infos, episodes,
         ``input_dict`` keys other than the observations, ``self.model``,
-        ``self.exploration`` or ``self.global_timestep`` gets a manual finding per use,
-        naming what the new stack uses instead, and no module.
+        ``self.exploration`` or ``self.global_timestep``, or that asks a human for its move
+        (``input()``, ``sys.stdin``), gets a manual finding per use, naming what the new stack
+        uses instead, and no module. The module acts on what a 2.10 worker gave the policy:
+        the raw observations through ``legacy_policy_observations`` (Discrete one-hot,
+        Dict/Tuple flattened), the policy's ``observation_space`` (``original_space``
+        attached) as ``self.policy_observation_space``.
     Why:
         The new stack has no Policy: hand-written acting rules live in an RLModule whose
         forward returns the actions themselves (as RLlib's own random and rock-paper-scissors
@@ -51,7 +55,7 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
     After:
         from ray.rllib.policy.policy import Policy
         from rlmigrate import Columns, RLModule
-        from rlmigrate.core.numpy_utils import convert_to_numpy
+        from rlmigrate.models.torch.legacy_policy_obs import legacy_policy_observations
         from numpy import asarray
 
         class AlwaysOne(Policy):
@@ -60,13 +64,13 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
 
         class AlwaysOneRLModule(RLModule):
             def _forward(self, batch, **kwargs):
-                obs_batch = convert_to_numpy(batch[Columns.OBS])
+                obs_batch = legacy_policy_observations(batch[Columns.OBS], self.observation_space, self.model_config)
                 return {Columns.ACTIONS: asarray([1 for _ in obs_batch])}
     Fix safety:
-        review: the module acts on raw observations, while legacy RLlib fed a Policy
-        preprocessed ones (Discrete one-hot, Dict/Tuple flattened) unless
-        ``_disable_preprocessor_api``; policy-config keys the code reads must be given to the
-        module's ``model_config``. ``rlmigrate verify`` compares actions (random policies:
+        review: a legacy config that set ``_disable_preprocessor_api`` must put it into the
+        module's ``model_config`` too (with ``--target ray`` the module acts on raw
+        observations: add ``FlattenObservations``, and ``original_space`` reads stay manual);
+        policy-config keys the code reads must be given to the module's ``model_config``. ``rlmigrate verify`` compares actions (random policies:
         under the same seeds, space RNG included).
     """
 

@@ -64,9 +64,12 @@ def test_without_rlm038_the_leftover_rule_still_reports_the_policy():
         ("return self.exploration.get_state(), [], {}", "_forward_exploration"),
         ("return self.compute_log_likelihoods(obs_batch, obs_batch), [], {}", "does not define"),
         ("return [0 for _ in obs_batch]", "(actions, state_outs, extra_fetches)"),
+        ("return [int(input('move? ')) for _ in obs_batch], [], {}", "from the terminal (input())"),
+        ("import sys\n                return [int(sys.stdin.readline()) for _ in obs_batch], [], {}",
+         "from the terminal (sys.stdin)"),
     ],
     ids=["prev-actions", "prev-rewards", "infos", "episodes", "model", "timestep",
-         "exploration", "policy-method", "not-a-triple"],
+         "exploration", "policy-method", "not-a-triple", "stdin-input", "stdin-file"],
 )
 def test_each_blocking_use_gets_a_manual_finding_and_no_module(body, expected):
     out = rewrite(f"""
