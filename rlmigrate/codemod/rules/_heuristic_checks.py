@@ -55,6 +55,10 @@ PLUMBING_ATTRS = {
     "action_connectors": "uses self.action_connectors: connectors are ConnectorV2 pipelines of "
                          "the EnvRunner on the new stack; port by hand",
 }
+NEW_STACK_MODEL = ("acts through self.model, which its __init__ makes a new-stack RLModule "
+                   "({cls}): the policy only wraps that module; on the new stack use {cls} "
+                   "itself (RLModuleSpec(module_class={cls}, model_config=...)) instead of this "
+                   "Policy; nothing to generate")
 # Reads of a human's input: an RLModule's forward runs inside EnvRunner / Learner actors
 STDIN_READS = {
     "builtins.input": "input()",
@@ -116,7 +120,9 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
         if self_name and isinstance(sub, cst.Attribute) and isinstance(sub.value, cst.Name) \
                 and sub.value.value == self_name:
             attr = sub.attr.value
-            if attr in PLUMBING_ATTRS:
+            if attr == "model" and new_stack_model(ctx, plan):
+                plan.blockers.append(Blocker(sub, NEW_STACK_MODEL.format(cls=new_stack_model(ctx, plan))))
+            elif attr in PLUMBING_ATTRS:
                 plan.blockers.append(Blocker(sub, PLUMBING_ATTRS[attr]))
             elif attr not in known and attr not in MODULE_ATTRS and plan.local_base is None:
                 plan.blockers.append(Blocker(sub, f"uses self.{attr}, which the class does not "
@@ -151,3 +157,20 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
 def _stdin_read(ctx: FileContext, node: cst.Name | cst.Attribute) -> str | None:
     """What ``node`` reads from the terminal (``input()``, ``sys.stdin``...), else None."""
     return next((STDIN_READS[q] for q in sorted(ctx.qualified_names(node)) if q in STDIN_READS), None)
+
+
+def new_stack_model(ctx: FileContext, plan: HeuristicPlan) -> str | None:
+    """The class of a new-stack RLModule that ``__init__`` assigns to ``self.model``
+    (``self.model = SomeRLModule(...)`` with the class from an ``rl_module`` package), else None."""
+    if plan.init is None:
+        return None
+    for sub in walk(plan.init.body):
+        if not (isinstance(sub, cst.Assign) and isinstance(sub.value, cst.Call)):
+            continue
+        if not any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "model"
+                   for t in sub.targets):
+            continue
+        for name in sorted(ctx.qualified_names(sub.value.func)):
+            if ".rl_module." in f".{name}" and name.startswith("ray.rllib."):
+                return name.rsplit(".", 1)[-1]
+    return None

@@ -296,3 +296,21 @@ def test_with_the_ray_target_original_space_stays_manual():
     assert "FirstKeyRLModule" not in out.text
     messages = [f.message for f in rlm038(out) if f.status == "manual"]
     assert messages and all("original_space" in m and "FlattenObservations" in m for m in messages)
+
+
+def test_a_policy_wrapping_a_new_stack_module_is_told_to_use_that_module():
+    out = rewrite("""
+        from ray.rllib.examples.rl_module.some_rlm import OwnModule
+
+        class Wrapper(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.model = OwnModule(observation_space=observation_space)
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return self.model.forward_inference({"obs": obs_batch})["actions"], [], {}
+    """)
+    assert "WrapperRLModule" not in out.text
+    [blocker] = [f for f in rlm038(out) if f.status == "manual"]
+    assert "new-stack RLModule (OwnModule)" in blocker.message
+    assert "RLModuleSpec(module_class=OwnModule" in blocker.message
