@@ -226,15 +226,14 @@ def legacy_policy_space(cls: Any, raw_space: gym.Space, config: dict | None) -> 
     ``TorchPolicyV2`` preprocesses it itself, as the Algorithm did).
     """
     config = config or {}
-    model = config.get("model") if isinstance(config.get("model"), dict) else {}
-    if not is_hand_written_class(cls) or config.get("_disable_preprocessor_api") or (
-        model or {}
-    ).get("_disable_preprocessor_api"):
+    model = config.get("model")
+    model = model if isinstance(model, dict) else {}
+    disabled = config.get("_disable_preprocessor_api") or model.get("_disable_preprocessor_api")
+    if disabled or not is_hand_written_class(cls):
         return raw_space
     from shim.models.catalog import ModelCatalog
 
-    space = ModelCatalog.get_preprocessor_for_space(raw_space).observation_space
-    return space
+    return ModelCatalog.get_preprocessor_for_space(raw_space).observation_space
 
 
 def _overrides(policy: Any, name: str) -> bool:
