@@ -46,6 +46,10 @@ for _name in ("legacy_forward_args", "legacy_forward_outputs", "legacy_observati
               "recurrent_network_forward", "add_time_dimension"):
     _RLMIGRATE_MODULES[_name] = _LEGACY_INPUTS
 _RAY_MODULES["add_time_dimension"] = "ray.rllib.policy.rnn_sequencing"
+# RLM038's view of the observations a 2.10 worker gave a hand-written policy (rlmigrate only:
+# with --target ray the module acts on raw observations and the finding says so)
+for _name in ("legacy_policy_observations", "legacy_policy_observation_space"):
+    _RLMIGRATE_MODULES[_name] = "rlmigrate.models.torch.legacy_policy_obs"
 
 # rlmigrate's DQN / SAC modules keep RLlib 2.10's head layout (so legacy weights load): Ray's
 # new-stack DQN/SAC modules are built differently, so these have no --target ray home.

@@ -241,6 +241,9 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Any]:
 def _policy_with_config(legacy_cls: Any, config: dict[str, Any], inputs: dict[str, Any], model_from_config: bool) -> Any:
     """The legacy Policy built with its full ``config`` (the contract's ``--config``): spaces,
     ``config["model"]`` as model config (unless ``--model-config`` said otherwise)."""
+    from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
+    from rlmigrate.testing.side_module import is_hand_written_class, legacy_policy_space
+
     if not (isinstance(legacy_cls, type) and hasattr(legacy_cls, "compute_actions")):
         raise UsageError(f"--config is a Policy's config, but {getattr(legacy_cls, '__name__', legacy_cls)!r} is not a Policy class")
     model = config.get("model")
@@ -249,8 +252,16 @@ def _policy_with_config(legacy_cls: Any, config: dict[str, Any], inputs: dict[st
     if model_from_config and model is not None:
         inputs["model_config"] = dict(model)
     full = {**config, "model": dict(inputs["model_config"] or {})}
+    if is_hand_written_class(legacy_cls) and inputs.get("migrated_model_config") is None:
+        # RLM038's module reads the policy-config keys from its model_config (the finding
+        # tells the user to pass them there): give it the config the legacy policy got
+        inputs["migrated_model_config"] = {
+            **spec_model_config(inputs["model_config"]),
+            **{k: v for k, v in config.items() if k != "model"},
+        }
+    space = legacy_policy_space(legacy_cls, inputs["observation_space"], full)
     try:
-        return legacy_cls(inputs["observation_space"], inputs["action_space"], full)
+        return legacy_cls(space, inputs["action_space"], full)
     except Exception as err:
         raise UsageError(f"building {legacy_cls.__name__} with --config failed: {type(err).__name__}: {err}") from err
 

@@ -16,7 +16,7 @@ import gymnasium as gym
 
 from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
 from rlmigrate.testing.side_legacy import LegacyModelSide
-from rlmigrate.testing.side_module import ModuleSide, PolicySide
+from rlmigrate.testing.side_module import ModuleSide, PolicySide, legacy_policy_space
 from rlmigrate.testing.side_qsac import LegacyDQNSide, LegacySACSide, QSACPolicySide, qsac_kind
 from rlmigrate.testing.sides import Side, SideBuildError, require_spaces
 
@@ -143,8 +143,12 @@ def _as_side(
     if _is_policy(obj):
         return _policy_side(obj, label)
     if isinstance(obj, type) and hasattr(obj, "compute_actions") and hasattr(obj, "get_weights"):
-        require_spaces(f"policy {obj.__name__}", observation_space, action_space)
-        return _policy_side(obj(observation_space, action_space, _policy_config(model_config)), label)
+        observation_space, action_space = require_spaces(
+            f"policy {obj.__name__}", observation_space, action_space
+        )
+        config = _policy_config(model_config)
+        space = legacy_policy_space(obj, observation_space, config)
+        return _policy_side(obj(space, action_space, config), label)
     raise TypeError(
         f"{label}: cannot compare {obj!r} ({type(obj).__name__}); expected a legacy ModelV2 class or "
         "instance, a shim Policy, or an RLModule class or instance"

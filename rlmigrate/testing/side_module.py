@@ -196,25 +196,52 @@ class ModuleSide(Side):
 def is_hand_written(policy: Any) -> bool:
     """A shim ``Policy`` subclass that computes its actions itself (a heuristic): it overrides
     an acting method of the shim ``Policy`` and acts through no RLModule or ModelV2."""
+    if getattr(policy, "_is_module", False):
+        return False
+    return is_hand_written_class(type(policy))
+
+
+def is_hand_written_class(cls: Any) -> bool:
+    """:func:`is_hand_written` for a class (before it is built)."""
     try:
         from shim.policy.policy import Policy
     except ImportError:  # pragma: no cover - the shim ships with rlmigrate
         return False
-    if not isinstance(policy, Policy) or getattr(policy, "_is_module", False):
+    if not (isinstance(cls, type) and issubclass(cls, Policy)):
         return False
-    if hasattr(policy, "make_model"):
+    if hasattr(cls, "make_model"):
         return False  # a TorchPolicyV2: it acts through its model
     return any(
-        _overrides(policy, name)
+        _overrides(cls, name)
         for name in ("compute_actions", "compute_actions_from_input_dict", "compute_single_action")
     )
 
 
+def legacy_policy_space(cls: Any, raw_space: gym.Space, config: dict | None) -> gym.Space:
+    """The observation space a RLlib 2.10 worker built policy class ``cls`` with.
+
+    A hand-written policy got the preprocessor's space (``Discrete`` one-hot, ``Dict``/``Tuple``
+    flattened, ``original_space`` attached) unless the config sets ``_disable_preprocessor_api``
+    (top level or in ``"model"``); other policies take the raw space (the shim's
+    ``TorchPolicyV2`` preprocesses it itself, as the Algorithm did).
+    """
+    config = config or {}
+    model = config.get("model")
+    model = model if isinstance(model, dict) else {}
+    disabled = config.get("_disable_preprocessor_api") or model.get("_disable_preprocessor_api")
+    if disabled or not is_hand_written_class(cls):
+        return raw_space
+    from shim.models.catalog import ModelCatalog
+
+    return ModelCatalog.get_preprocessor_for_space(raw_space).observation_space
+
+
 def _overrides(policy: Any, name: str) -> bool:
-    """Whether ``policy``'s class overrides the shim ``Policy``'s method ``name``."""
+    """Whether ``policy`` (an instance or a class) overrides the shim ``Policy``'s ``name``."""
     from shim.policy.policy import Policy
 
-    return getattr(type(policy), name, None) is not getattr(Policy, name, None)
+    cls = policy if isinstance(policy, type) else type(policy)
+    return getattr(cls, name, None) is not getattr(Policy, name, None)
 
 
 def _with_time(value: Any, batch_size: int, steps: int) -> Any:
@@ -246,13 +273,21 @@ class PolicySide(Side):
         self.action_space = policy.action_space
         self._last: tuple[Any, list[np.ndarray]] | None = None
         self.hand_written = is_hand_written(policy)
-        self._acts_from_input_dict = self.hand_written and _overrides(
-            policy, "compute_actions_from_input_dict"
-        ) and not _overrides(policy, "compute_actions")
-        self._acts_single = self.hand_written and not any(
+        # Ray 2.10's env runner called compute_actions_from_input_dict; for a hand-written
+        # policy that overrides only compute_actions, Policy's default handed it on with every
+        # keyword (prev_action_batch=..., episodes=...), which such signatures require
+        self._acts_from_input_dict = self.hand_written and any(
             _overrides(policy, name)
             for name in ("compute_actions", "compute_actions_from_input_dict")
         )
+        self._acts_single = self.hand_written and not self._acts_from_input_dict
+        # a hand-written policy built with the preprocessor's space got preprocessed rows
+        raw = getattr(policy.observation_space, "original_space", None)
+        self._preprocessor = None
+        if self.hand_written and raw is not None:
+            from shim.models.catalog import ModelCatalog
+
+            self._preprocessor = ModelCatalog.get_preprocessor_for_space(raw)
 
     def weights_owner(self) -> Any:
         if self.hand_written and self.policy.get_weights() is None:
@@ -270,6 +305,8 @@ class PolicySide(Side):
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         actions: Any
+        if self._preprocessor is not None:  # what the 2.10 worker's preprocessor gave it
+            obs = self._preprocessor.transform_batch(obs)
         with seeded(seed), seeded_spaces((self.action_space, self.policy.observation_space), seed):
             if self._acts_single:
                 # only compute_single_action: RLlib callers looped over the rows with it

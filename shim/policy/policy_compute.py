@@ -34,6 +34,10 @@ class PolicyComputeMixin(PolicyInputsMixin, ModuleActingMixin):
     config: dict[str, Any]
     global_timestep: int
     _initial_state: list
+    #: RLlib 2.10's ``Policy.compute_actions_from_input_dict`` handed the input dict on to
+    #: ``compute_actions`` (so a hand-written subclass overriding only that one acts through
+    #: it); ``TorchPolicyV2`` had its own, which does not (it sets this False)
+    _input_dict_routes_to_compute_actions = True
 
     # ------------------------------------------------------------------ action computation
     def compute_actions(
@@ -90,8 +94,25 @@ class PolicyComputeMixin(PolicyInputsMixin, ModuleActingMixin):
         """Like :meth:`compute_actions`, from a dict holding ``obs``, ``state_in_0``.. (or one
         ``state_in`` list), ``prev_actions``, ``prev_rewards`` and any extra columns.
 
-        Unlike RLlib 2.10 it does not mark the batch ``is_training=True`` (a bug there).
+        Unlike RLlib 2.10 it does not mark the batch ``is_training=True`` (a bug there). A
+        subclass of ``Policy`` (not ``TorchPolicyV2``) that overrides ``compute_actions`` gets
+        the call RLlib's ``Policy`` made: ``compute_actions(obs, [state_in_*...],
+        prev_action_batch=, prev_reward_batch=, info_batch=, explore=, timestep=, episodes=)``.
         """
+        if self._input_dict_routes_to_compute_actions and (
+            type(self).compute_actions is not PolicyComputeMixin.compute_actions
+        ):
+            return self.compute_actions(
+                input_dict[SampleBatch.OBS],
+                [value for key, value in input_dict.items() if str(key).startswith("state_in")],
+                prev_action_batch=input_dict.get(SampleBatch.PREV_ACTIONS),
+                prev_reward_batch=input_dict.get(SampleBatch.PREV_REWARDS),
+                info_batch=input_dict.get(SampleBatch.INFOS),
+                explore=explore,
+                timestep=timestep,
+                episodes=episodes,
+                **kwargs,
+            )
         columns = dict(input_dict)
         obs = self._prepare_obs(columns.pop(SampleBatch.OBS))
         batch = batch_size_of(obs)

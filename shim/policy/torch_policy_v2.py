@@ -60,6 +60,8 @@ class TorchPolicyV2(Policy):
         ValueError: when both ``make_model`` and ``make_model_and_action_dist`` are overridden.
     """
 
+    _input_dict_routes_to_compute_actions = False  # RLlib's TorchPolicyV2 acts from the dict itself
+
     def __init__(
         self,
         observation_space: gym.Space,

@@ -109,6 +109,9 @@ def _mutant(out: Path, tmp_path: Path, file: str, old: str, new: str) -> Path:
          "state"),  # wrong state out
         ("heuristic_random.py", "np.asarray(actions)", "np.asarray(actions) + 1",
          "actions"),  # another move
+        ("heuristic_masked_dict.py", "batch[Columns.OBS], self.observation_space, self.model_config)",
+         'batch[Columns.OBS], self.observation_space, {"_disable_preprocessor_api": True})',
+         "forward"),  # the module skips the preprocessing the legacy policy's rows had
         (
             "masked_recurrent_forward.py",
             "torch.clamp(torch.log(mask), min=LOG_FLOOR)",

@@ -211,3 +211,32 @@ def test_config_builds_a_copy_of_ppos_constructor_that_reaches_ray_at_build_time
     config = json.dumps({"model": model, "budget": 0.5})
     assert main(["verify", legacy, migrated, *SPACES, "--config", config, "--examples", "20"]) == 0
     assert "EQUIVALENT over 20 examples" in capsys.readouterr().out
+
+
+DICT_SPACES = ["--obs-space", "Dict(action_mask=Box(0, 1, (4,), int8), board=Box(0, 2, (2, 3), int8), "
+               "turn=Discrete(2))", "--action-space", "Discrete(5)"]
+
+
+@pytest.mark.parametrize("config, verdict", [
+    ("{}", 0),  # preprocessed rows and space on both sides (the 2.10 default)
+    # the legacy policy told to take raw observations cannot slice them; the module, given the
+    # config's top-level key in its model_config, fails the same way: nothing proven
+    ('{"_disable_preprocessor_api": true}', 2),
+])
+def test_config_builds_a_hand_written_policy_with_the_space_a_worker_gave_it(config, verdict, capsys):
+    legacy = f"{FIXTURES / 'legacy' / 'heuristic_masked_dict.py'}:LegalMovePolicy"
+    migrated = f"{FIXTURES / 'expected' / 'heuristic_masked_dict.py'}:LegalMovePolicyRLModule"
+    assert main(["verify", legacy, migrated, *DICT_SPACES, "--config", config, "--examples", "10"]) == verdict
+    if verdict:
+        assert "original_space" in capsys.readouterr().err
+
+
+def test_config_keys_a_hand_written_policy_reads_reach_its_modules_model_config(capsys):
+    legacy = f"{FIXTURES / 'legacy' / 'heuristic_constant.py'}:ConstantMovePolicy"
+    migrated = f"{FIXTURES / 'expected' / 'heuristic_constant.py'}:ConstantMovePolicyRLModule"
+    spaces = ["--obs-space", "Box(-1, 1, (3,))", "--action-space", "Discrete(4)"]
+    # the policy plays config["move"]; the module reads the same key from its model_config
+    assert main(["verify", legacy, migrated, *spaces, "--config", '{"move": 3}', "--examples", "10"]) == 0
+    # told another move than the policy got, the module is caught
+    assert main(["verify", legacy, migrated, *spaces, "--config", '{"move": 3}', "--examples", "10",
+                 "--migrated-model-config", '{"move": 2}']) == 1

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rlmigrate import Columns, RLModule
 from rlmigrate.core.numpy_utils import convert_to_numpy
 from rlmigrate.testing.equivalence import EquivalenceError, assert_equivalent
-from rlmigrate.testing.side_module import PolicySide, is_hand_written
+from rlmigrate.testing.side_module import PolicySide, is_hand_written, legacy_policy_space
 from rlmigrate.testing.sides import seeded_spaces
 from rlmigrate.testing.strategies import action_spaces, spaces
 from shim.policy.policy import Policy
@@ -172,3 +172,52 @@ def test_a_policy_built_with_a_config_gives_its_keys_to_the_modules_model_config
         assert_equivalent(policy(), EpsilonModule, observation_space=OBS,
                           action_space=gym.spaces.Discrete(3), examples=30,
                           migrated_model_config={"epsilon": 0.0})
+
+
+DICT_OBS = gym.spaces.Dict({
+    "mask": gym.spaces.Box(0, 1, (3,), dtype=np.int8),
+    "turn": gym.spaces.Discrete(2),
+})
+
+
+class FlatRowsPolicy(Policy):
+    """Reads the flattened Dict (mask first, then the one-hot turn), as a 2.10 worker fed it;
+    its signature has no defaults: only RLlib's full keyword call runs it."""
+
+    def __init__(self, observation_space, action_space, config):
+        super().__init__(observation_space, action_space, config)
+        self.width = observation_space.original_space["mask"].shape[0]
+
+    def compute_actions(self, obs_batch, state_batches, prev_action_batch, prev_reward_batch,
+                        info_batch, episodes, explore, timestep, **kwargs):
+        return np.asarray(obs_batch)[:, :self.width].argmax(-1) + 3 * np.asarray(obs_batch)[:, -1], [], {}
+
+
+class FlatRowsModule(RLModule):
+    def _forward(self, batch, **kwargs):
+        obs = batch[Columns.OBS]
+        mask, turn = convert_to_numpy(obs["mask"]), convert_to_numpy(obs["turn"])
+        return {Columns.ACTIONS: mask.argmax(-1) + 3 * (turn == 1)}
+
+
+def test_a_hand_written_policy_gets_the_preprocessed_space_and_rows_and_all_keywords():
+    report = assert_equivalent(FlatRowsPolicy, FlatRowsModule, observation_space=DICT_OBS,
+                               action_space=gym.spaces.Discrete(6), examples=30)
+    assert tuple(report.compared) == ("actions",)
+
+
+def test_the_preprocessed_space_follows_the_configs_disable_switch():
+    box = legacy_policy_space(FlatRowsPolicy, DICT_OBS, {"model": {}})
+    assert box.shape == (5,) and box.original_space == DICT_OBS
+    assert legacy_policy_space(FlatRowsPolicy, DICT_OBS, {"_disable_preprocessor_api": True}) is DICT_OBS
+    assert legacy_policy_space(FlatRowsPolicy, DICT_OBS,
+                               {"model": {"_disable_preprocessor_api": True}}) is DICT_OBS
+    assert legacy_policy_space(Policy, DICT_OBS, {}) is DICT_OBS  # not hand-written: raw
+
+
+def test_rllibs_policy_routes_an_input_dict_to_an_overridden_compute_actions():
+    policy = FlatRowsPolicy(legacy_policy_space(FlatRowsPolicy, DICT_OBS, {}),
+                            gym.spaces.Discrete(6), {})
+    rows = np.array([[0, 1, 0, 0, 1], [1, 0, 0, 1, 0]], dtype=np.float32)
+    actions, state, extra = policy.compute_actions_from_input_dict({"obs": rows}, explore=False)
+    assert actions.tolist() == [4, 0] and state == [] and extra == {}

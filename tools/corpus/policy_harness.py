@@ -14,7 +14,8 @@ sees the preprocessed observation space (``original_space`` attached) unless
 ``_disable_preprocessor_api``; it is constructed as ``cls(obs_space, action_space, config)``.
 
 Acting: ``ROWS`` raw observations → the side's preprocessor → ``compute_actions(obs,
-state_batches=initial state, explore=False)`` with every RNG seeded; outputs flattened to
+initial state, prev_action_batch=None, ..., explore=False)`` (every keyword, as the worker's
+``compute_actions_from_input_dict`` passed them) with every RNG seeded; outputs flattened to
 ``{"actions/...", "state_out/i", "extra/<key>"}`` numpy arrays.
 
 Learning (torch policies with a model): a train batch from one acting call (``explore=True``),
@@ -221,11 +222,16 @@ def leaves(value: Any, prefix: str) -> dict[str, np.ndarray]:
 def act(policy: Any, obs: Any, state: list[np.ndarray] | None, seed: int,
         explore: bool = False) -> dict[str, np.ndarray]:
     """One seeded ``compute_actions`` call; outputs as :func:`leaves` (``actions``,
-    ``state_out/i``, ``extra/<key>``)."""
+    ``state_out/i``, ``extra/<key>``).
+
+    Every keyword is passed, as ``Policy.compute_actions_from_input_dict`` (the worker's
+    call) passed them: a hand-written ``compute_actions`` may declare them without defaults;
+    the values are the defaults of a torch policy's own ``compute_actions``."""
     seed_all(seed)
     policy.action_space.seed(seed)
     actions, state_out, extra = policy.compute_actions(
-        obs, state_batches=[np.copy(s) for s in state] if state else None, explore=explore)
+        obs, [np.copy(s) for s in state] if state else None, prev_action_batch=None,
+        prev_reward_batch=None, info_batch=None, explore=explore, timestep=None, episodes=None)
     out = leaves(actions, "actions")
     for i, s in enumerate(state_out or []):
         out.update(leaves(s, f"state_out/{i}"))

@@ -55,6 +55,20 @@ PLUMBING_ATTRS = {
     "action_connectors": "uses self.action_connectors: connectors are ConnectorV2 pipelines of "
                          "the EnvRunner on the new stack; port by hand",
 }
+NEW_STACK_MODEL = ("acts through self.model, which its __init__ makes a new-stack RLModule "
+                   "({cls}): the policy only wraps that module; on the new stack use {cls} "
+                   "itself (RLModuleSpec(module_class={cls}, model_config=...)) instead of this "
+                   "Policy; nothing to generate")
+# Reads of a human's input: an RLModule's forward runs inside EnvRunner / Learner actors
+STDIN_READS = {
+    "builtins.input": "input()",
+    "sys.stdin": "sys.stdin",
+}
+STDIN_MESSAGE = ("reads a human's move from the terminal ({what}): an RLModule's forward runs "
+                 "batched inside EnvRunner actors, with no terminal and no one to ask, so no "
+                 "module can act like this policy; on the new stack keep human play outside "
+                 "RLlib (query the human in your own game loop and step the env with that move, "
+                 "or map that agent to no module); not converted")
 # Attributes an RLModule has under the same name (``config`` is mapped to ``model_config``).
 MODULE_ATTRS = frozenset({"observation_space", "action_space", "config", "model_config",
                           "inference_only"})
@@ -106,19 +120,27 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
         if self_name and isinstance(sub, cst.Attribute) and isinstance(sub.value, cst.Name) \
                 and sub.value.value == self_name:
             attr = sub.attr.value
-            if attr in PLUMBING_ATTRS:
+            if attr == "model" and new_stack_model(ctx, plan):
+                plan.blockers.append(Blocker(sub, NEW_STACK_MODEL.format(cls=new_stack_model(ctx, plan))))
+            elif attr in PLUMBING_ATTRS:
                 plan.blockers.append(Blocker(sub, PLUMBING_ATTRS[attr]))
             elif attr not in known and attr not in MODULE_ATTRS and plan.local_base is None:
                 plan.blockers.append(Blocker(sub, f"uses self.{attr}, which the class does not "
                                              "define: a legacy Policy method or attribute with no "
                                              "RLModule counterpart; port by hand"))
-        elif isinstance(sub, cst.Attribute) and sub.attr.value == "original_space":
+        elif isinstance(sub, cst.Attribute) and sub.attr.value == "original_space" \
+                and ctx.target.name == "ray":
+            # with --target rlmigrate the module keeps the policy's preprocessed space
+            # (legacy_policy_observation_space, original_space attached)
             plan.blockers.append(Blocker(sub, "reads .original_space, the Dict/Tuple space that "
                                          "legacy RLlib's preprocessor kept on the flattened Box it "
                                          "gave the policy: an RLModule's observation_space is the "
                                          "env's own space (or a connector's output) and has none; "
                                          "read self.observation_space and flatten with the "
-                                         "FlattenObservations connector; port by hand"))
+                                         "FlattenObservations connector; port by hand (or migrate "
+                                         "with --target rlmigrate, whose module keeps that space)"))
+        elif isinstance(sub, (cst.Name, cst.Attribute)) and _stdin_read(ctx, sub):
+            plan.blockers.append(Blocker(sub, STDIN_MESSAGE.format(what=_stdin_read(ctx, sub))))
         elif isinstance(sub, cst.Name):
             legacy = ctx.legacy_symbols(sub)
             new_stack = any(q.startswith("ray.rllib.core.") for q in ctx.qualified_names(sub))
@@ -130,3 +152,25 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
                 plan.blockers.append(Blocker(sub, f"uses SampleBatch.{sub.attr.value}, a column the "
                                              "new stack's Columns does not have; port by hand"))
 
+
+
+def _stdin_read(ctx: FileContext, node: cst.Name | cst.Attribute) -> str | None:
+    """What ``node`` reads from the terminal (``input()``, ``sys.stdin``...), else None."""
+    return next((STDIN_READS[q] for q in sorted(ctx.qualified_names(node)) if q in STDIN_READS), None)
+
+
+def new_stack_model(ctx: FileContext, plan: HeuristicPlan) -> str | None:
+    """The class of a new-stack RLModule that ``__init__`` assigns to ``self.model``
+    (``self.model = SomeRLModule(...)`` with the class from an ``rl_module`` package), else None."""
+    if plan.init is None:
+        return None
+    for sub in walk(plan.init.body):
+        if not (isinstance(sub, cst.Assign) and isinstance(sub.value, cst.Call)):
+            continue
+        if not any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "model"
+                   for t in sub.targets):
+            continue
+        for name in sorted(ctx.qualified_names(sub.value.func)):
+            if ".rl_module." in f".{name}" and name.startswith("ray.rllib."):
+                return name.rsplit(".", 1)[-1]
+    return None

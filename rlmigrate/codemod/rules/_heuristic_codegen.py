@@ -34,6 +34,25 @@ from rlmigrate.codemod.rules._heuristic_analysis import (
 )
 
 _STATE_NAMES = ("state", "input_dict")
+#: the module attribute holding the space the legacy policy was built with (preprocessed)
+POLICY_SPACE = "policy_observation_space"
+
+
+def preprocesses(ctx: FileContext) -> bool:
+    """Whether the module acts on observations preprocessed as a 2.10 worker did (the
+    ``legacy_policy_observations`` helper has no ``--target ray`` home: there it acts on the
+    raw observations and the finding says to add ``FlattenObservations``)."""
+    return ctx.target.name != "ray"
+
+
+def _obs_expression(ctx: FileContext, plan: HeuristicPlan) -> str:
+    """The prelude's expression for the observation batch the legacy policy acted on."""
+    if preprocesses(ctx):
+        ctx.need("legacy_policy_observations")
+        last = ", last_step=True" if plan.stateful else ""
+        return f"legacy_policy_observations(batch[Columns.OBS], self.observation_space, self.model_config{last})"
+    ctx.need("convert_to_numpy")
+    return "convert_to_numpy(batch[Columns.OBS])" + ("[:, -1]" if plan.stateful else "")
 
 
 class _Port(cst.CSTTransformer):
@@ -52,15 +71,18 @@ class _Port(cst.CSTTransformer):
         self.names = names or {}
         self.returns = returns or set()
         self.convert_return = convert_return
+        self.renamed = {"config": "model_config"}
+        if preprocesses(ctx):
+            self.renamed["observation_space"] = POLICY_SPACE
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if (
             self.self_name
             and isinstance(original.value, cst.Name)
             and original.value.value == self.self_name
-            and original.attr.value == "config"
+            and original.attr.value in self.renamed
         ):
-            return updated.with_changes(attr=cst.Name("model_config"))
+            return updated.with_changes(attr=cst.Name(self.renamed[original.attr.value]))
         if self.ctx.legacy_symbols(original.value) & {"SampleBatch"}:
             column = {"CUR_OBS": "OBS"}.get(original.attr.value, original.attr.value)
             self.ctx.need("Columns")
@@ -169,7 +191,6 @@ def _prelude(ctx: FileContext, plan: HeuristicPlan) -> list[cst.BaseStatement]:
     """Statements binding the acting method's parameters from the module's batch."""
     entry = plan.entry
     assert entry is not None
-    obs_expr = "convert_to_numpy(batch[Columns.OBS])" + ("[:, -1]" if plan.stateful else "")
     out: list[cst.BaseStatement] = []
     params = positional_params(entry)[1:] + list(entry.params.kwonly_params)
     for param in params:
@@ -178,9 +199,9 @@ def _prelude(ctx: FileContext, plan: HeuristicPlan) -> list[cst.BaseStatement]:
             continue
         code = None
         if role == "obs":
-            code = f"{name} = {obs_expr}\n"
+            code = f"{name} = {_obs_expression(ctx, plan)}\n"
         elif role == "input_dict":
-            code = f"{name} = {{Columns.OBS: {obs_expr}}}\n"
+            code = f"{name} = {{Columns.OBS: {_obs_expression(ctx, plan)}}}\n"
         elif role == "state":
             code = (f"{name} = [convert_to_numpy(batch[Columns.STATE_IN][key]) "
                     "for key in sorted(batch[Columns.STATE_IN], key=int)]\n"
@@ -205,10 +226,9 @@ def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list
     if entry.name.value == "compute_single_action":
         # the policy acted per observation: the module calls that method once per batch row
         ctx.need("Columns")
-        ctx.need("convert_to_numpy")
         return [_method(
             "def _forward(self, batch, **kwargs):\n"
-            "    obs_batch = convert_to_numpy(batch[Columns.OBS])\n"
+            f"    obs_batch = {_obs_expression(ctx, plan)}\n"
             f"    actions = [self.compute_single_action(obs)[0] for obs in obs_batch]\n"
             f"    return {{Columns.ACTIONS: {asarray}(actions)}}\n"
         )]
@@ -241,15 +261,20 @@ def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list
 
 
 def _setup(ctx: FileContext, plan: HeuristicPlan) -> cst.FunctionDef | None:
+    """``setup()``: the kept ``__init__`` statements, after the policy's own space
+    (:data:`POLICY_SPACE`) where the copied code reads the observation space."""
     init = plan.init
-    if init is None or not plan.init_kept:
+    space = preprocesses(ctx) and _reads_observation_space(ctx, plan)
+    if not space and (init is None or not plan.init_kept):
         return None
-    self_name = positional_params(init)[0].name.value
+    self_name = positional_params(init)[0].name.value if init is not None else "self"
     names: dict[cst.CSTNode, cst.BaseExpression] = {}
-    for param in positional_params(init)[1:]:
+    for param in positional_params(init)[1:] if init is not None else []:
         attr = plan.init_params.get(param.name.value)
         if attr is None:
             continue
+        if attr == "observation_space" and preprocesses(ctx):
+            attr = POLICY_SPACE
         for ref in references(ctx, param):
             if isinstance(ref, cst.Name):
                 names[ref] = N.self_attr(attr, self_name)
@@ -257,9 +282,29 @@ def _setup(ctx: FileContext, plan: HeuristicPlan) -> cst.FunctionDef | None:
     body = [stmt.visit(port) for stmt in plan.init_kept]
     if body:  # the statements after the dropped base constructor call: no blank first line
         body[0] = body[0].with_changes(leading_lines=N.leading_comment_lines(body[0]))
+    if space:
+        ctx.need("legacy_policy_observation_space")
+        body.insert(0, N.statement(
+            f"{self_name}.{POLICY_SPACE} = legacy_policy_observation_space("
+            f"{self_name}.observation_space, {self_name}.model_config)\n"))
     if plan.local_base is not None:
         body.insert(0, N.statement("super().setup()\n"))
     return _with_body(_method(f"def setup({self_name}):\n    pass\n"), body)
+
+
+def _reads_observation_space(ctx: FileContext, plan: HeuristicPlan) -> bool:
+    """Whether copied code reads ``self.observation_space`` or the init's space parameter."""
+    roots: list[cst.CSTNode] = [*plan.init_kept, *plan.helpers, *plan.weights]
+    roots += [f for f in (plan.entry, plan.initial_state) if f is not None]
+    if any(isinstance(n, cst.Attribute) and n.attr.value == "observation_space"
+           and isinstance(n.value, cst.Name) for root in roots for n in N.walk(root)):
+        return True
+    if plan.init is None:
+        return False
+    params = [p for p in positional_params(plan.init)[1:]
+              if plan.init_params.get(p.name.value) == "observation_space"]
+    kept = [n for stmt in plan.init_kept for n in N.walk(stmt)]
+    return any(any(ref is node for node in kept) for p in params for ref in references(ctx, p))
 
 
 def _initial_state(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> cst.FunctionDef:

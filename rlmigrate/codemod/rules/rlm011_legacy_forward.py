@@ -102,13 +102,16 @@ class LegacyForwardToStatefulModule(_ModelConverter):
             return
         a = plan.analysis
         if plan.convertible and not self.ctx.target.has_default_dist_helper:
-            self.report(a.methods["forward"], MANUAL,
-                        "forward() needs the legacy inputs (input_dict rows, state list, seq_lens) "
+            # a RecurrentNetwork subclass may define only forward_rnn (RLlib's forward drives it)
+            name = "forward" if "forward" in a.methods else "forward_rnn"
+            method = a.methods.get(name, node)
+            self.report(method, MANUAL,
+                        f"{name}() needs the legacy inputs (input_dict rows, state list, seq_lens) "
                         "that rlmigrate.models.torch.legacy_inputs.legacy_forward_args builds; "
                         "--target ray has no such helper: use --target rlmigrate, or fold the "
                         "(B, T, ...) batch by hand")
-            self.report(node, MANUAL, f"{node.name.value} left unchanged: its forward() (line "
-                        f"{self._lines([a.methods['forward']])[0]}) needs legacy_forward_args, "
+            self.report(node, MANUAL, f"{node.name.value} left unchanged: its {name}() (line "
+                        f"{self._lines([method])[0]}) needs legacy_forward_args, "
                         "which --target ray does not provide")
             self._stack.append(None)
             self._plans.append(None)

@@ -36,8 +36,12 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         ``get_weights`` / ``set_weights`` are dropped with a note. The policy class stays.
         A policy that reads previous actions or rewards, env infos, episodes,
         ``input_dict`` keys other than the observations, ``self.model``,
-        ``self.exploration`` or ``self.global_timestep`` gets a manual finding per use,
-        naming what the new stack uses instead, and no module.
+        ``self.exploration`` or ``self.global_timestep``, or that asks a human for its move
+        (``input()``, ``sys.stdin``), gets a manual finding per use, naming what the new stack
+        uses instead, and no module. The module acts on what a 2.10 worker gave the policy:
+        the raw observations through ``legacy_policy_observations`` (Discrete one-hot,
+        Dict/Tuple flattened), the policy's ``observation_space`` (``original_space``
+        attached) as ``self.policy_observation_space``.
     Why:
         The new stack has no Policy: hand-written acting rules live in an RLModule whose
         forward returns the actions themselves (as RLlib's own random and rock-paper-scissors
@@ -51,7 +55,7 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
     After:
         from ray.rllib.policy.policy import Policy
         from rlmigrate import Columns, RLModule
-        from rlmigrate.core.numpy_utils import convert_to_numpy
+        from rlmigrate.models.torch.legacy_policy_obs import legacy_policy_observations
         from numpy import asarray
 
         class AlwaysOne(Policy):
@@ -60,13 +64,13 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
 
         class AlwaysOneRLModule(RLModule):
             def _forward(self, batch, **kwargs):
-                obs_batch = convert_to_numpy(batch[Columns.OBS])
+                obs_batch = legacy_policy_observations(batch[Columns.OBS], self.observation_space, self.model_config)
                 return {Columns.ACTIONS: asarray([1 for _ in obs_batch])}
     Fix safety:
-        review: the module acts on raw observations, while legacy RLlib fed a Policy
-        preprocessed ones (Discrete one-hot, Dict/Tuple flattened) unless
-        ``_disable_preprocessor_api``; policy-config keys the code reads must be given to the
-        module's ``model_config``. ``rlmigrate verify`` compares actions (random policies:
+        review: a legacy config that set ``_disable_preprocessor_api`` must put it into the
+        module's ``model_config`` too (with ``--target ray`` the module acts on raw
+        observations: add ``FlattenObservations``, and ``original_space`` reads stay manual);
+        policy-config keys the code reads must be given to the module's ``model_config``. ``rlmigrate verify`` compares actions (random policies:
         under the same seeds, space RNG included).
     """
 
@@ -112,7 +116,7 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
             return updated
         generated = generate_module(self.ctx, plan)
         done[name] = True
-        self.report(original, REVIEW, _summary(plan))
+        self.report(original, REVIEW, _summary(self.ctx, plan))
         return cst.FlattenSentinel([updated, generated])
 
     def _policy_kind(self, node: cst.ClassDef) -> str | tuple[str] | None:
@@ -141,15 +145,22 @@ def legacy_policy_base(ctx: FileContext, node: cst.ClassDef) -> str | tuple[str]
     return None
 
 
-def _summary(plan: HeuristicPlan) -> str:
+def _summary(ctx: FileContext, plan: HeuristicPlan) -> str:
     entry = plan.entry.name.value if plan.entry is not None else "its base's acting method"
     parts = [f"{plan.name} → {plan.name}RLModule generated from {entry}()"]
     if plan.stateful:
         parts.append("get_initial_state() → the module's state dict (keys '0', '1', ...); "
                      "observations arrive (B, T, ...) and it acts on the last step")
-    parts.append("it acts on raw observations: legacy RLlib fed a Policy preprocessed ones "
-                 "(Discrete one-hot, Dict/Tuple flattened) unless _disable_preprocessor_api; on "
-                 "the new stack add FlattenObservations to the env-to-module pipeline to keep them")
+    if ctx.target.name == "ray":
+        parts.append("it acts on raw observations: legacy RLlib fed a Policy preprocessed ones "
+                     "(Discrete one-hot, Dict/Tuple flattened) unless _disable_preprocessor_api; on "
+                     "the new stack add FlattenObservations to the env-to-module pipeline to keep them")
+    else:
+        parts.append("it acts on the env's raw observations preprocessed as RLlib 2.10 fed a Policy "
+                     "(legacy_policy_observations: Discrete one-hot, Dict/Tuple flattened; "
+                     "self.observation_space → self.policy_observation_space, original_space "
+                     "attached); put _disable_preprocessor_api=True in its model_config if the "
+                     "legacy config disabled preprocessing")
     if any(_reads_config(plan)):
         parts.append("policy-config keys it reads come from the module's model_config: pass them "
                       "as RLModuleSpec(model_config={...})")

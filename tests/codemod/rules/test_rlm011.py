@@ -220,3 +220,9 @@ def test_forward_rnn_with_seq_lens_gets_recurrent_network_forward_written_out():
     finding = class_finding(outcome, line_of(source, "class Packed"))
     assert (finding.code, finding.status) == ("RLM011", "review")
     assert rewrite(text).text == text
+    # --target ray has no recurrent_network_forward: manual, naming forward_rnn (no forward())
+    ray = rewrite(source, target="ray")
+    assert "class Packed(RecurrentNetwork, nn.Module)" in ray.text
+    finding = class_finding(ray, line_of(source, "class Packed"))
+    assert finding.status == "manual"
+    assert f"forward_rnn() (line {line_of(source, 'def forward_rnn')})" in finding.message

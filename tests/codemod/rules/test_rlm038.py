@@ -30,9 +30,12 @@ def test_a_plain_heuristic_becomes_a_module_acting_on_numpy_observations():
                 return (obs_batch[:, 0] > 0.5).astype(int), [], {}
     """)
     assert "class HalfRLModule(RLModule):" in out.text
-    assert "obs_batch = convert_to_numpy(batch[Columns.OBS])" in out.text
+    # what a 2.10 worker fed the policy: the observations through the legacy preprocessor
+    assert ("obs_batch = legacy_policy_observations(batch[Columns.OBS], self.observation_space, "
+            "self.model_config)") in out.text
     assert "return {Columns.ACTIONS: np.asarray((obs_batch[:, 0] > 0.5).astype(int))}" in out.text
-    assert "from rlmigrate.core.numpy_utils import convert_to_numpy" in out.text
+    assert ("from rlmigrate.models.torch.legacy_policy_obs import legacy_policy_observations"
+            in out.text)
     [finding] = rlm038(out)
     assert finding.status == "review" and "Half → HalfRLModule" in finding.message
     # the legacy policy stays, the base-class leftover finding is RLM038's job now
@@ -59,12 +62,14 @@ def test_without_rlm038_the_leftover_rule_still_reports_the_policy():
         ("return self.model(obs_batch), [], {}", "acts through self.model"),
         ("return [self.global_timestep for _ in obs_batch], [], {}", "t=..."),
         ("return self.exploration.get_state(), [], {}", "_forward_exploration"),
-        ("return self.observation_space.original_space.sample(), [], {}", "FlattenObservations"),
         ("return self.compute_log_likelihoods(obs_batch, obs_batch), [], {}", "does not define"),
         ("return [0 for _ in obs_batch]", "(actions, state_outs, extra_fetches)"),
+        ("return [int(input('move? ')) for _ in obs_batch], [], {}", "from the terminal (input())"),
+        ("import sys\n                return [int(sys.stdin.readline()) for _ in obs_batch], [], {}",
+         "from the terminal (sys.stdin)"),
     ],
     ids=["prev-actions", "prev-rewards", "infos", "episodes", "model", "timestep",
-         "exploration", "original-space", "policy-method", "not-a-triple"],
+         "exploration", "policy-method", "not-a-triple", "stdin-input", "stdin-file"],
 )
 def test_each_blocking_use_gets_a_manual_finding_and_no_module(body, expected):
     out = rewrite(f"""
@@ -94,7 +99,8 @@ def test_input_dict_keys_other_than_obs_block_but_obs_converts():
     """)
     assert "ByIdRLModule" not in out.text
     assert any("input_dict[EPS_ID]" in f.message for f in rlm038(out))
-    assert "input_dict = {Columns.OBS: convert_to_numpy(batch[Columns.OBS])}" in out.text
+    assert ("input_dict = {Columns.OBS: legacy_policy_observations(batch[Columns.OBS], "
+            "self.observation_space, self.model_config)}") in out.text
     assert "input_dict[Columns.OBS].argmax(-1)" in out.text
 
 
@@ -261,3 +267,50 @@ def test_a_file_without_numpy_imports_asarray():
     assert "from numpy import asarray" in out.text
     assert "{Columns.ACTIONS: asarray([1 for _ in obs_batch])}" in out.text
     compile(out.text, "p.py", "exec")
+
+
+POLICY_ON_ORIGINAL_SPACE = """
+    class FirstKey(Policy):
+        def __init__(self, observation_space, action_space, config):
+            super().__init__(observation_space, action_space, config)
+            self.width = observation_space.original_space["a"].shape[0]
+
+        def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+            return (obs_batch[:, :self.width].sum(-1) > self.observation_space.shape[0]).astype(int), [], {}
+"""
+
+
+def test_the_module_keeps_the_preprocessed_space_the_policy_was_built_with():
+    out = rewrite(POLICY_ON_ORIGINAL_SPACE)
+    assert not [f for f in rlm038(out) if f.status == "manual"]
+    # setup() first rebuilds the space a 2.10 worker gave the policy (original_space attached)
+    assert ("self.policy_observation_space = legacy_policy_observation_space(self.observation_space, "
+            "self.model_config)\n        self.width = self.policy_observation_space.original_space"
+            in out.text)
+    # and every read of the policy's observation space goes to it
+    assert "> self.policy_observation_space.shape[0]" in out.text
+
+
+def test_with_the_ray_target_original_space_stays_manual():
+    out = rewrite(POLICY_ON_ORIGINAL_SPACE, target="ray")
+    assert "FirstKeyRLModule" not in out.text
+    messages = [f.message for f in rlm038(out) if f.status == "manual"]
+    assert messages and all("original_space" in m and "FlattenObservations" in m for m in messages)
+
+
+def test_a_policy_wrapping_a_new_stack_module_is_told_to_use_that_module():
+    out = rewrite("""
+        from ray.rllib.examples.rl_module.some_rlm import OwnModule
+
+        class Wrapper(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.model = OwnModule(observation_space=observation_space)
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return self.model.forward_inference({"obs": obs_batch})["actions"], [], {}
+    """)
+    assert "WrapperRLModule" not in out.text
+    [blocker] = [f for f in rlm038(out) if f.status == "manual"]
+    assert "new-stack RLModule (OwnModule)" in blocker.message
+    assert "RLModuleSpec(module_class=OwnModule" in blocker.message

@@ -260,3 +260,26 @@ def test_module_provided_actions_pass_through() -> None:
 def test_policy_without_module_says_what_to_do() -> None:
     with pytest.raises(NotImplementedError, match="module="):
         Policy(BOX, gym.spaces.Discrete(2), {}).compute_actions(np.zeros((1, 3), np.float32))
+
+
+class _RecordingHeuristic(Policy):
+    """Records what ``compute_actions`` was called with."""
+
+    def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+        self.calls = getattr(self, "calls", []) + [(obs_batch, state_batches, kwargs)]
+        return np.zeros(len(obs_batch), dtype=np.int64), [], {}
+
+
+def test_an_input_dict_reaches_an_overridden_compute_actions_with_rllibs_keywords():
+    policy = _RecordingHeuristic(gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2), {})
+    obs = np.ones((2, 2), dtype=np.float32)
+    state = np.zeros((2, 1))
+    policy.compute_actions_from_input_dict(
+        {"obs": obs, "state_in_0": state, "prev_actions": np.array([1, 0])}, explore=True, timestep=7
+    )
+    [(got_obs, got_state, kwargs)] = policy.calls
+    assert got_obs is obs and len(got_state) == 1 and got_state[0] is state
+    assert set(kwargs) == {"prev_action_batch", "prev_reward_batch", "info_batch", "explore",
+                           "timestep", "episodes"}
+    assert kwargs["prev_action_batch"].tolist() == [1, 0] and kwargs["prev_reward_batch"] is None
+    assert kwargs["explore"] is True and kwargs["timestep"] == 7
