@@ -11,7 +11,9 @@ those from the ``ast`` of every file of the run (the project index's parse, no l
   with the legacy algorithm policy it derives from (``"PPOTorchPolicy"``);
 * ``model_classes``: local names bound to a legacy model class defined in another file;
 * ``registrations``: every literal ``register_custom_model(name, cls)`` of the run;
-* ``custom_models``: the literal ``custom_model`` names of this file, and of the whole run;
+* ``custom_models``: the literal ``custom_model`` names of this file, of the whole run, and of
+  the files nearest this one that name any (the deepest directory it shares with them: a
+  package's own config next to its policy, not another project's in the same run);
 * ``model_factories``: functions of the run that return a legacy model class's instance (a
   policy's ``make_model`` hook often calls one: ``return make_my_model(self, ...)``), see
   :class:`ModelFactory`.
@@ -26,7 +28,8 @@ from dataclasses import dataclass, field
 from rlmigrate.codemod.algorithm_policies import ALGORITHM_POLICIES
 from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
 
-__all__ = ["FileProject", "ModelFactory", "Registration", "policy_facts", "same_path", "scan_module"]
+__all__ = ["FileProject", "ModelFactory", "Registration", "nearest_custom_models", "policy_facts", "same_path",
+           "scan_module"]
 
 _BUILDERS = ("build_torch_policy", "build_policy_class")
 _TORCH_MODEL_HINTS = ("ray.rllib.models.torch.", "TorchModelV2", "DQNTorchModel", "SACTorchModel")
@@ -92,6 +95,8 @@ class FileProject:
     registrations: dict[str, list[Registration]] = field(default_factory=dict)
     custom_models_here: list[tuple[str, int]] = field(default_factory=list)  # (name, line)
     custom_models_run: list[str] = field(default_factory=list)
+    custom_models_near: list[str] = field(default_factory=list)  # of the nearest files naming any
+    custom_models_near_from: str = ""  # one of those files (display)
     display: str = ""  # this file's path as findings show it
     model_factories: dict[str, ModelFactory] = field(default_factory=dict)  # qualified function -> factory
     forward_models: set[str] = field(default_factory=set)  # qualified classes defining forward() themselves
@@ -279,8 +284,12 @@ def policy_facts(modules: Iterable, same, qualify, legacy_models: dict[str, str]
     forward = {f"{m.name}.{c}" for m in modules for c in m.scan.forward_classes}
     out: dict[str, FileProject] = {}
     for module in modules:
+        near, near_from = nearest_custom_models(module.display, [
+            (other.display, [n for n, _ in other.scan.custom_models]) for other in modules
+            if other is not module and other.scan.custom_models])
         view = FileProject(registrations=registrations, custom_models_here=list(module.scan.custom_models),
-                           custom_models_run=sorted(set(run_models)), display=module.display,
+                           custom_models_run=sorted(set(run_models)), custom_models_near=near,
+                           custom_models_near_from=near_from, display=module.display,
                            model_factories=factories, forward_models=forward)
         for local, qualified in module.imports.items():
             found = next(((q, v) for q, v in policies.items() if same(qualified, q)), None)
@@ -340,3 +349,30 @@ def subclass_closure(modules: Iterable, same, qualify, is_root) -> dict[str, str
 def is_torch_model_base(qualified: str) -> bool:
     """Whether a qualified base name is a torch legacy model (for choosing a registration arm)."""
     return any(hint in qualified for hint in _TORCH_MODEL_HINTS)
+
+
+def nearest_custom_models(display: str, named: list[tuple[str, list[str]]]) -> tuple[list[str], str]:
+    """``(sorted names, one of their files)`` of the files in ``named`` (``(display, names)``)
+    that share the deepest directory with ``display``; ``([], "")`` when none names any.
+
+    Example:
+        >>> nearest_custom_models("a/pkg/policy.py", [("a/pkg/config.py", ["m1"]), ("b/train.py", ["m2"])])
+        (['m1'], 'a/pkg/config.py')
+    """
+    here = display.replace("\\", "/").split("/")[:-1]
+
+    def depth(other: str) -> int:
+        parts = other.replace("\\", "/").split("/")[:-1]
+        shared = 0
+        for mine, theirs in zip(here, parts):
+            if mine != theirs:
+                break
+            shared += 1
+        return shared
+
+    candidates = [(depth(path), path, names) for path, names in named if names]
+    if not candidates:
+        return [], ""
+    best = max(d for d, _, _ in candidates)
+    nearest = sorted((path, names) for d, path, names in candidates if d == best)
+    return sorted({n for _, names in nearest for n in names}), nearest[0][0]

@@ -5,7 +5,8 @@
 
 The legacy file runs through the shim (its ``ray.rllib`` imports aliased); the policy is built
 with the spaces and ``--policy-config``; the Learner gets the same config and the module
-``--module`` (default ``<MyPolicy>RLModule`` from the migrated file, as the codemod names it).
+``--module`` (default ``<MyPolicy>RLModule`` from the migrated file, as the codemod names it),
+built with the config's ``"model"`` as the codemod's ``RLModuleSpec`` carries it.
 Then :func:`~rlmigrate.testing.loss_equivalence.assert_loss_equivalent` compares loss, stats
 and gradients on ``--examples`` generated train batches. Exit 0 equivalent, 1 different, 2 usage.
 """
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_loss(args: argparse.Namespace) -> int:
     """Build both sides and compare; prints a verdict (text or JSON) and returns the exit code."""
+    from rlmigrate.core.legacy_config import migrated_model_config
     from rlmigrate.testing.loading import ReferenceError_, load_reference
     from rlmigrate.testing.loss_equivalence import LossEquivalenceError, assert_loss_equivalent
     from rlmigrate.testing.space_text import SpaceSyntaxError, parse_space
@@ -66,7 +68,10 @@ def run_loss(args: argparse.Namespace) -> int:
         module_name = args.module or f"{policy_cls.__name__}RLModule"
         if not hasattr(migrated, module_name):
             return fail(f"{args.migrated.split(':')[0]} has no module class {module_name!r}; pass --module", EXIT_USAGE)
-        module = getattr(migrated, module_name)(observation_space=obs, action_space=act)
+        # the module gets the policy's model config as the codemod's RLModuleSpec carries it
+        # (custom_model_config entries lifted), as the acting verify builds it
+        model_config = migrated_model_config(config.get("model") if isinstance(config.get("model"), dict) else None)
+        module = getattr(migrated, module_name)(observation_space=obs, action_space=act, model_config=model_config)
         learner = learner_cls(config=dict(config), module=module)
         learner.build()
     except (ReferenceError_, SpaceSyntaxError, json.JSONDecodeError) as err:

@@ -2,7 +2,8 @@
 
 Both sides get the same weights (the legacy model's, transferred by name into the module),
 then hypothesis-generated train batches (:func:`~rlmigrate.testing.train_batches.train_batches`)
-are fed to both:
+are fed to both (observations drawn from the environment's space; the legacy side gets them
+preprocessed, as RLlib 2.10's sampler stored them, the Learner raw, as the new stack's):
 
 * legacy: ``policy.loss(policy.model, policy.dist_class, SampleBatch(batch))`` (or a given
   ``loss_fn(policy, model, dist_class, train_batch)``), ``model.custom_loss`` applied as
@@ -99,10 +100,30 @@ def _tensors(batch: Mapping[str, Any]) -> dict[str, Any]:
     return to_torch_batch({k: np.array(v, copy=True) for k, v in batch.items()})
 
 
+def _raw_space(policy: Any) -> Any:
+    """The environment's observation space: the policy's ``original_space`` when the catalog's
+    preprocessor replaced it (Discrete one-hot, Dict/Tuple flattened), else its own."""
+    return getattr(policy.observation_space, "original_space", None) or policy.observation_space
+
+
+def _legacy_batch(policy: Any, batch: Mapping[str, Any]) -> dict[str, Any]:
+    """The train batch as RLlib 2.10's sampler stored it: ``obs``/``new_obs`` preprocessed
+    (what the legacy loss read), every other column as drawn."""
+    from rlmigrate.models.torch.legacy_inputs import legacy_train_obs
+
+    tensors = _tensors(batch)
+    space = getattr(policy.observation_space, "original_space", None)
+    if space is not None:
+        for column in ("obs", "new_obs"):
+            if column in tensors:
+                tensors[column] = legacy_train_obs(tensors[column], space)
+    return tensors
+
+
 def _legacy_side(policy: Any, loss_fn: Callable | None, stats_fn: Callable | None, batch: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
     from shim.policy.sample_batch import SampleBatch
 
-    train_batch = SampleBatch(_tensors(batch))
+    train_batch = SampleBatch(_legacy_batch(policy, batch))
     if hasattr(train_batch, "set_training"):
         train_batch.set_training(True)
     model = policy.model
@@ -272,8 +293,8 @@ def assert_loss_equivalent(
         counts["examples"] += 1
         counts["rows"] += len(next(iter(batch.values()))) if batch else 0
 
-    strategy = train_batches(
-        legacy_policy.observation_space, legacy_policy.action_space, columns=columns, batch_size=batch_size,
+    strategy = train_batches(  # raw observations: the Learner's batch; the legacy side preprocesses them
+        _raw_space(legacy_policy), legacy_policy.action_space, columns=columns, batch_size=batch_size,
         extra=extra_columns,
     )
     run = settings(

@@ -101,6 +101,7 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
         self.kl_coeff = merged["kl_coeff"]
         self.kl_target = merged["kl_target"]
         self.entropy_coeff = merged["entropy_coeff"]
+        self.cur_lr = merged["lr"]  # RLlib's PPOTorchPolicy mixes in LearningRateSchedule
         TorchPolicyV2.__init__(
             self, observation_space, action_space, merged, max_seq_len=model["max_seq_len"]
         )

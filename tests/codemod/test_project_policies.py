@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rlmigrate.codemod.engine import RunOptions, run
 from rlmigrate.codemod.project_index import build_index
-from rlmigrate.codemod.project_policies import scan_module
+from rlmigrate.codemod.project_policies import nearest_custom_models, scan_module
 
 MODEL = '''import torch.nn as nn
 from ray.rllib.models import ModelCatalog
@@ -254,3 +254,27 @@ def test_an_acting_hook_imported_from_elsewhere_blocks_the_module_instead_of_bei
         "ImportedHookPolicy: no RLModule generated: action_distribution_fn=get_distribution_inputs_and_class "
         "(ray.rllib.algorithms.dqn.dqn_torch_policy.get_distribution_inputs_and_class) is not a function of this file")
     assert "class ImportedHookPolicyRLModule" not in (out / "imported.py").read_text()
+
+
+def test_nearest_custom_models_take_the_deepest_shared_directory():
+    named = [("proj/pkg/config.py", ["net"]), ("proj/train.py", ["other"]), ("else/run.py", ["third"])]
+    assert nearest_custom_models("proj/pkg/policy.py", named) == (["net"], "proj/pkg/config.py")
+    assert nearest_custom_models("proj/tool.py", named) == (["net", "other"], "proj/pkg/config.py")
+    assert nearest_custom_models("proj/pkg/policy.py", []) == ([], "")
+
+
+def test_a_policy_takes_the_custom_model_of_its_own_package_when_the_run_names_several(tmp_path):
+    """Two projects in one run, each naming its own custom_model: the policy's package's config
+    decides (the run-wide list alone is ambiguous)."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    (src / "proj").mkdir(parents=True)
+    _project(src / "proj")
+    (src / "proj" / "pkg" / "striker.py").write_text(DERIVED.replace('CONFIG = {"model": {"custom_model": "net"}}\n', ""))
+    (src / "proj" / "pkg" / "settings.py").write_text('SETTINGS = {"model": {"custom_model": "net"}}\n')
+    (src / "elsewhere").mkdir()
+    (src / "elsewhere" / "train.py").write_text('CONFIG = {"model": {"custom_model": "vision_net"}}\n')
+    result = run([src], RunOptions(mode="write", out_dir=out), jobs=1)
+    striker = next(f for f in result.files if f.path.endswith("striker.py"))
+    messages = [f.message for f in striker.findings if f.code == "RLM034"]
+    assert any("custom_model 'net'" in m and "settings.py, the config nearest this file" in m for m in messages)
+    assert "class StrikerRLModule(TorchNet):" in (out / "proj" / "pkg" / "striker.py").read_text()

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from rlmigrate.testing.loading import load_file
-from rlmigrate.testing.loss_equivalence import assert_loss_equivalent
+from rlmigrate.testing.loss_equivalence import LossEquivalenceError, assert_loss_equivalent
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BOX4 = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
@@ -37,7 +37,11 @@ LEARNER_CASES = [
      {"other_obs": BOX4}),
     ("policy_default_model.py", "ReinforcePolicy", D3, None, None, None),
     ("policy_factory.py", "TwoLayerPolicy", D3, None, None, None),
+    ("central_critic_discrete_obs.py", "PeerCriticPolicy", D3, None, {"custom_model": "peer_critic_net"},
+     {"peer_obs": gym.spaces.Box(0.0, 1.0, (5,), np.float32)}),
 ]
+#: the observation space of a case (Box(4) unless named here)
+OBS_SPACES = {"central_critic_discrete_obs.py": gym.spaces.Discrete(5)}
 GENERATED = re.compile(r"^class (\w+)Learner\(.*Learner\):", re.MULTILINE)
 
 
@@ -54,13 +58,34 @@ def test_every_generated_learner_has_a_case():
                          ids=[c[1] for c in LEARNER_CASES])
 def test_generated_learner_is_loss_equivalent(file, policy_name, action_space, module_name, model, extra):
     config = {"lr": 1e-3, "gamma": 0.99}
+    obs = OBS_SPACES.get(file, BOX4)
     legacy = load_file(FIXTURES / "legacy" / file, legacy=True)
     torch.manual_seed(0)
     # built before the golden file loads: both register the same custom model name
-    policy = getattr(legacy, policy_name)(BOX4, action_space, {**config, **({"model": model} if model else {})})
+    policy = getattr(legacy, policy_name)(obs, action_space, {**config, **({"model": model} if model else {})})
     migrated = load_file(FIXTURES / "expected" / file, legacy=True)
-    module = getattr(migrated, module_name or f"{policy_name}RLModule")(observation_space=BOX4, action_space=action_space)
+    module = getattr(migrated, module_name or f"{policy_name}RLModule")(observation_space=obs, action_space=action_space)
     learner = getattr(migrated, f"{policy_name}Learner")(config=config, module=module)
     learner.build()
     report = assert_loss_equivalent(policy, learner, examples=10, extra_columns=extra)
     assert report.gradients > 0 and report.examples == 10
+
+
+def test_a_learner_reading_raw_observations_where_the_legacy_loss_read_one_hot_ones_is_caught(tmp_path):
+    """Discrete observations: the legacy train batch held them one-hot, the Learner's batch holds
+    the raw index; a migrated loss that forgets legacy_train_obs() does not pass."""
+    text = (FIXTURES / "expected" / "central_critic_discrete_obs.py").read_text()
+    fixed = "legacy_train_obs(batch[SampleBatch.OBS], module.observation_space)"
+    assert fixed in text
+    broken = tmp_path / "central_critic_discrete_obs.py"
+    broken.write_text(text.replace(fixed, "batch[SampleBatch.OBS].float().reshape(-1, 1).expand(-1, 5)"))
+    obs, config = gym.spaces.Discrete(5), {"lr": 1e-3, "gamma": 0.99}
+    policy = load_file(FIXTURES / "legacy" / "central_critic_discrete_obs.py", legacy=True).PeerCriticPolicy(
+        obs, D3, {**config, "model": {"custom_model": "peer_critic_net"}})
+    migrated = load_file(broken, legacy=True)
+    learner = migrated.PeerCriticPolicyLearner(
+        config=config, module=migrated.PeerCriticPolicyRLModule(observation_space=obs, action_space=D3))
+    learner.build()
+    with pytest.raises(LossEquivalenceError, match="loss|grad"):
+        assert_loss_equivalent(policy, learner, examples=10, shrink=False,
+                               extra_columns={"peer_obs": gym.spaces.Box(0.0, 1.0, (5,), np.float32)})

@@ -85,3 +85,18 @@ def test_policy_on_a_model_registered_in_another_file_acts_like_it(explore):
     report = assert_equivalent(policy, migrated, observation_space=obs, action_space=act,
                                model_config={"custom_model": "registered_net"}, explore=explore, examples=30)
     assert {"actions", "logp", "values"} <= set(report.compared)
+
+
+@pytest.mark.parametrize("explore", [False, True])
+def test_a_policy_whose_model_hands_its_input_dict_to_an_inner_network_acts_like_it_on_discrete_obs(explore):
+    """The inner legacy network was built on the one-hot space and read obs_flat: the module
+    builds it on legacy_observation_space() and gives it legacy_forward_args()'s input dict."""
+    obs, act = gym.spaces.Discrete(5), gym.spaces.Discrete(3)
+    model = {"custom_model": "peer_critic_net", "fcnet_hiddens": [8]}
+    legacy, _ = load_reference(f"{LEGACY / 'central_critic_discrete_obs.py'}:PeerCriticPolicy", legacy=True)
+    policy = legacy(obs, act, {"model": model})  # built before the rewrite re-registers the name
+    migrated, _ = load_reference(f"{EXPECTED / 'central_critic_discrete_obs.py'}:PeerCriticPolicyRLModule",
+                                 legacy=True)
+    report = assert_equivalent(policy, migrated, observation_space=obs, action_space=act, model_config=model,
+                               explore=explore, examples=20)
+    assert {"actions", "values"} <= set(report.compared)

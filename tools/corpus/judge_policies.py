@@ -319,8 +319,10 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
     """A module that first puts the corpus copies of the ``examples`` Ray modules in
     ``sys.modules`` under their own names, registers the case's ``custom_model`` names (legacy
     classes, from the un-rewritten copy ``src``), then exports the legacy policy from ``src``'s
-    file and the ``migrated`` names from the rewritten file in ``out``: what the repository's
-    training script did before building the policy, next to what the rewrite generated."""
+    file and the ``migrated`` names from the rewritten file in ``out`` (loaded after the
+    project's modules and the ``examples`` are swapped for their rewritten copies in ``out``,
+    so each side imports its own version of them): what the repository's training script did
+    before building the policy, next to what the rewrite generated."""
     lines = ["import importlib.util, sys", "from ray.rllib.models import ModelCatalog", "",
              "def _load(name, path):",
              "    spec = importlib.util.spec_from_file_location(name, path)",
@@ -340,6 +342,19 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
     lines.append(f"_legacy = _load('_judge_legacy_{pol['name']}', {str(src / rel)!r})")
     lines.append(f"{pol['name']} = _legacy.{pol['name']}")
     if migrated:
+        # the rewritten file imports the rewritten copies of the project's modules and of those
+        # Ray modules (its models may be modules now), as a user's migrated project would: the
+        # legacy copies leave sys.modules (the legacy side keeps its references), the rewritten
+        # import root goes first on sys.path, the Ray examples load from their rewritten copies
+        root = out / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+        lines += [f"for _name in [n for n, m in list(sys.modules.items()) "
+                  f"if (getattr(m, '__file__', None) or '').startswith({str(src) + '/'!r})]:",
+                  "    del sys.modules[_name]",
+                  f"sys.path.insert(0, {str(root)!r})"]
+        for module in examples:
+            rewritten = _module_file(out, entry, module)
+            if rewritten.is_file():
+                lines.append(f"_load({module!r}, {str(rewritten)!r})")
         lines.append(f"_rewritten = _load('_judge_rewritten_{pol['name']}', {str(out / rel)!r})")
         lines += [f"{n} = _rewritten.{n}" for n in migrated]
     return "\n".join(lines) + "\n"

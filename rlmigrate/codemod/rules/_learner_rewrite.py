@@ -25,6 +25,7 @@ legacy                                                 Learner
 ``helper(self, super(), model, dist_class, batch)``    the helper's body, its ``base_policy.loss(...)`` as above
 ``model.value_function = lambda: v`` (and restore)     ``module.compute_values = lambda *args, **kwargs: v``
 ``model.<method>(...)`` (the model class's own)        ``module.<method>(...)`` (the module keeps the methods)
+``train_batch[SampleBatch.OBS]`` (``CUR_OBS``, ...)    ``legacy_train_obs(batch[...], module.observation_space)``
 ``super().stats_fn(train_batch)``                      ``{}`` (the parent Learner logs its own metrics)
 ``warn_if_infinite_kl_divergence(policy, kl)``         dropped (the PPO Learner checks the KL itself)
 =====================================================  ======================================================
@@ -60,6 +61,25 @@ class RewriteOptions:
 def _is_super_call(node: cst.BaseExpression, method: str) -> bool:
     return (isinstance(node, cst.Attribute) and node.attr.value == method and isinstance(node.value, cst.Call)
             and isinstance(node.value.func, cst.Name) and node.value.func.value == "super" and not node.value.args)
+
+
+_OBS_KEYS = frozenset({"obs", "new_obs"})
+_OBS_ATTRS = frozenset({"OBS", "CUR_OBS", "NEXT_OBS"})
+
+
+def _is_obs_key(ctx: FileContext, node: cst.Subscript) -> bool:
+    """``train_batch["obs"]`` / ``train_batch[SampleBatch.CUR_OBS]`` (also ``OBS``, ``NEXT_OBS``, ``"new_obs"``)."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    key = node.slice[0].slice.value
+    if isinstance(key, cst.SimpleString):
+        return N.string_value(key) in _OBS_KEYS
+    if isinstance(key, cst.Attribute) and key.attr.value in _OBS_ATTRS:
+        names = set(ctx.qualified_names(key.value))
+        if isinstance(key.value, cst.Name):
+            names.add(key.value.value)
+        return any(name.rsplit(".", 1)[-1] == "SampleBatch" for name in names)
+    return False
 
 
 def _dropped(ctx: FileContext, call: cst.Call) -> bool:
@@ -141,9 +161,14 @@ class LearnerRewrite(cst.CSTTransformer):
     def __init__(self, ctx: FileContext, refs: dict[str, set], options: RewriteOptions) -> None:
         super().__init__()
         self.ctx, self.refs, self.options = ctx, refs, options
+        self._model_inputs = 0  # > 0 inside the arguments of a model call (they stay raw obs)
 
     def _is(self, node: cst.CSTNode, role: str) -> bool:
         return node in self.refs.get(role, ())
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._is(node.func, "model") or self._is_target(node.func):
+            self._model_inputs += 1
 
     def _is_target(self, func: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Subscript):
@@ -158,6 +183,8 @@ class LearnerRewrite(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = original.func
+        if self._is(func, "model") or self._is_target(func):
+            self._model_inputs -= 1
         if (isinstance(func, cst.Name) and func.value == "len" and len(original.args) == 1
                 and self._is(original.args[0].value, "batch")):
             # a SampleBatch's len() is its rows; a Learner batch is a plain dict of columns
@@ -209,6 +236,11 @@ class LearnerRewrite(cst.CSTTransformer):
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
         if self._is_target(original):  # policy.target_models[model] not called here: the target module
             return N.expression("self.target_model(module_id)")
+        if self._is(original.value, "batch") and not self._model_inputs and _is_obs_key(self.ctx, original):
+            # the legacy batch held preprocessed observations (one-hot, flattened), the Learner's
+            # holds raw ones; a model's input stays raw (the module preprocesses it itself)
+            helper = self.ctx.need("legacy_train_obs")
+            return cst.Call(func=helper, args=[cst.Arg(updated), cst.Arg(N.expression("module.observation_space"))])
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:

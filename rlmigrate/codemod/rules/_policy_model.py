@@ -124,6 +124,10 @@ def _custom_model_name(ctx: FileContext) -> tuple[str | None, str]:
     run = ctx.project.custom_models_run
     if len(run) == 1:
         return run[0], "the only custom_model named in the run"
+    near = ctx.project.custom_models_near
+    if len(near) == 1:
+        return near[0], (f"the custom_model of {ctx.project.custom_models_near_from}, the config nearest this "
+                         "file in the run (other configs of the run name others)")
     if run:
         return None, f"the run's configs name several custom models ({', '.join(run)}) and this file none"
     return None, ""

@@ -50,6 +50,7 @@ __all__ = [
     "legacy_forward_args",
     "legacy_forward_outputs",
     "legacy_observation_space",
+    "legacy_train_obs",
     "add_time_dimension",
     "recurrent_network_forward",
 ]
@@ -151,6 +152,25 @@ def legacy_observation_space(space: gym.Space) -> gym.Space:
     flat = gym.spaces.Box(-1.0, 1.0, (_flat_size(space),), dtype=np.float32)
     flat.original_space = space  # type: ignore[attr-defined]  # as RLlib sets it
     return flat
+
+
+def legacy_train_obs(obs: Any, observation_space: gym.Space) -> Any:
+    """A legacy train batch's ``obs`` column for the new-stack batch's raw ``obs``.
+
+    RLlib 2.10's sampler stored the *preprocessed* observation in the ``SampleBatch``: a
+    ``Discrete``/``MultiDiscrete``/``Dict``/``Tuple`` observation one-hot and flattened to
+    ``(B, N)`` float32 (the space :func:`legacy_observation_space` gives); any other space as
+    it is. A legacy loss that read ``train_batch["obs"]`` read that, so its migrated body reads
+    ``legacy_train_obs(batch["obs"], module.observation_space)``.
+
+    Example:
+        >>> legacy_train_obs(torch.tensor([2, 0]), gym.spaces.Discrete(3)).tolist()
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    if legacy_observation_space(observation_space) is observation_space:
+        return obs  # a space RLlib's catalog did not preprocess
+    obs = map_struct(torch.as_tensor, obs)
+    return _flat(_restore(obs, observation_space), observation_space)
 
 
 def _is_repeated(space: Any) -> bool:

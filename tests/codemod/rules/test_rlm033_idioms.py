@@ -176,7 +176,9 @@ def test_a_helper_given_self_and_super_is_inlined_with_its_value_function_swap()
         "        return central_loss(self, super(), model, dist_class, train_batch)\n")
     learner = out.text.split("class MineLearner(PPOTorchLearner):")[1]
     assert "saved = module.compute_values" in learner
-    assert "module.compute_values = lambda *args, **kwargs: module.central_value(batch['obs'])" in learner
+    # the legacy batch held preprocessed observations: the Learner's raw ones go through legacy_train_obs
+    assert ("module.compute_values = lambda *args, **kwargs: "
+            "module.central_value(legacy_train_obs(batch['obs'], module.observation_space))") in learner
     assert "loss = super().compute_loss_for_module(module_id=module_id" in learner
     assert "module.compute_values = saved" in learner
 

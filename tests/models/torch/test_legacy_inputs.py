@@ -18,6 +18,7 @@ from rlmigrate.models.torch.legacy_inputs import (
     legacy_forward_args,
     legacy_forward_outputs,
     legacy_observation_space,
+    legacy_train_obs,
 )
 from rlmigrate.testing.sides import as_tensors
 from rlmigrate.testing.space_strategies import spaces
@@ -52,6 +53,20 @@ def test_stateless_inputs_match_the_legacy_preprocessor(data, space):
         np.testing.assert_allclose(mine, legacy, atol=1e-6)
     assert state == [] and seq_lens is None
     assert legacy_observation_space(space).shape == prep.observation_space.shape
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), space=SPACES)
+def test_train_obs_is_what_the_legacy_sampler_stored(data, space):
+    """One-hot/flattened by the catalog's preprocessor for Discrete/Dict/Tuple leaves, as it is
+    for a Box (RLlib's NoPreprocessor kept its shape)."""
+    obs = data.draw(observations(space, batch_size=3))
+    mine = legacy_train_obs(as_tensors(obs), space)
+    if isinstance(space, gym.spaces.Box):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(obs))
+        return
+    flat, _ = _legacy_flat(space, obs)
+    np.testing.assert_allclose(mine.numpy(), flat.numpy().reshape(3, -1), atol=1e-6)
 
 
 @settings(max_examples=30, deadline=None)

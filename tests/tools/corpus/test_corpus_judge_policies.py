@@ -345,3 +345,41 @@ def test_ray_status_notes_a_case_ray_could_not_build_without_changing_the_verdic
     message = judge_policies.with_ray_status(verdict, "m", {"ray_importable": True}, recorded)
     assert message == "Ray 2.10 did not build this case (build: KeyError: 'env_config'); m"
     assert judge_policies.with_ray_status(verdict, "m", {}, {"ray_buildable": True}) == "m"
+
+
+def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules(tmp_path, monkeypatch):
+    """The legacy policy imports the legacy project modules and Ray example modules, the
+    rewritten file the rewritten ones (its model may be a module now), in one process."""
+    import sys
+
+    from rlmigrate.testing.loading import load_file
+
+    def write(path, text):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    body = ("from pkg.models import KIND as MODEL\n"
+            "from ray.rllib.examples.models.cc_twin import KIND as EXAMPLE\n\n"
+            "class P:\n    seen = (MODEL, EXAMPLE)\n")
+    for side in ("src", "out"):
+        write(tmp_path / side / "o+n" / "pkg" / "__init__.py", "")
+        write(tmp_path / side / "o+n" / "pkg" / "models.py", f"KIND = {side!r}\n\nclass Net:\n    pass\n")
+        write(tmp_path / side / "ray-project+ray" / "rllib" / "examples" / "models" / "cc_twin.py", f"KIND = {side!r}\n")
+        write(tmp_path / side / "o+n" / "pkg" / "policy.py",
+              body + ("\nclass PRLModule:\n    seen = (MODEL, EXAMPLE)\n" if side == "out" else ""))
+    entry = {"repo": "o/n", "path": "pkg/policy.py"}
+    pol = {"name": "P", "case": {"register": {"twin_model": "pkg.models.Net"}}}
+    wrapper = tmp_path / "wrapper.py"
+    wrapper.write_text(judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out", ["PRLModule"],
+                                                     ["ray.rllib.examples.models.cc_twin"]))
+    monkeypatch.syspath_prepend(str(tmp_path / "src" / "o+n"))
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the wrapper puts the rewritten root first
+    before = set(sys.modules)
+    try:
+        module = load_file(wrapper, legacy=True)
+        assert module.P.seen == ("src", "src")
+        assert module.PRLModule.seen == ("out", "out")
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "pkg" or name.startswith(("pkg.", "_judge_", "ray.rllib.examples.models.cc_twin")):
+                sys.modules.pop(name, None)
