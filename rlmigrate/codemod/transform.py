@@ -38,7 +38,7 @@ from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import MANUAL, REVIEW, Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
-from rlmigrate.codemod.positions import PrintedModule
+from rlmigrate.codemod.positions import PrintedModule, module_code
 from rlmigrate.codemod.project_policies import FileProject
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.targets import Target
@@ -204,7 +204,7 @@ def _apply(
         new_module = _guard_ray_removed(new_module, ctx, module)
     if ctx.is_selected(LEFTOVER_RULE):
         _report_leftover_imports(ctx, facts, new_module, changed=new_module is not module)
-    new_text = text if new_module is module else new_module.code + tail
+    new_text = text if new_module is module else module_code(new_module) + tail
     if new_text != text:
         if printed.text != code:
             raise LossyParseError(
