@@ -175,8 +175,13 @@ def _trivia_types() -> frozenset[type]:
 TRIVIA: frozenset[type] = _trivia_types()
 
 
-def walk(node: cst.CSTNode, *, into_functions: bool = True) -> Iterable[cst.CSTNode]:
-    """Every node under ``node`` (pre-order), optionally not descending into nested defs."""
+#: Node types that hold nothing and say nothing (spaces, a line break): half of a module's nodes.
+BLANKS = frozenset({cst.SimpleWhitespace, cst.Newline})
+
+
+def walk(node: cst.CSTNode, *, into_functions: bool = True, blanks: bool = True) -> Iterable[cst.CSTNode]:
+    """Every node under ``node`` (pre-order), optionally not descending into nested defs,
+    optionally without ``BLANKS`` nodes (for questions that never ask about spaces)."""
     stack = [node]
     first = True
     pop, extend = stack.pop, stack.extend
@@ -188,6 +193,8 @@ def walk(node: cst.CSTNode, *, into_functions: bool = True) -> Iterable[cst.CSTN
         first = False
         found = children(current)
         if found:
+            if not blanks:
+                found = [child for child in found if type(child) not in BLANKS]
             found.reverse()
             extend(found)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from rlmigrate.codemod.nodes import TRIVIA, children, walk
+from rlmigrate.codemod.nodes import BLANKS, TRIVIA, children, walk
 
 FIXTURES = sorted(p for p in (Path(__file__).resolve().parents[2] / "fixtures").rglob("*.py")
                   if p.name != "syntax_error.py")
@@ -43,3 +43,13 @@ def test_trivia_is_closed_under_children_on_every_fixture():
                                   cst.Param, cst.Arg, cst.SimpleStatementLine, cst.Module])
 def test_nodes_that_carry_names_or_code_are_not_trivia(kind):
     assert kind not in TRIVIA
+
+
+@pytest.mark.parametrize("into_functions", [True, False])
+def test_a_walk_without_blanks_is_the_full_walk_less_spaces_and_line_breaks(into_functions):
+    for source in [EVERY_OPERATOR, *(p.read_text() for p in FIXTURES[:20])]:
+        module = cst.parse_module(source)
+        full = list(walk(module, into_functions=into_functions))
+        assert list(walk(module, into_functions=into_functions, blanks=False)) == [
+            n for n in full if type(n) not in BLANKS]
+        assert any(type(n) in BLANKS for n in full)
