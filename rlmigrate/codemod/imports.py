@@ -28,6 +28,7 @@ from typing import TypeVar
 import libcst as cst
 
 from rlmigrate.codemod.nodes import (
+    TRIVIA,
     child_fields,
     dotted_name,
     leading_blank_lines,
@@ -90,9 +91,11 @@ def names_in_use(module: cst.Module) -> set[str]:
             if field in skip and isinstance(value, cst.Name):
                 continue
             if isinstance(value, cst.CSTNode):
-                stack.append((value, in_annotation))
+                if type(value) not in TRIVIA:  # whitespace, commas, operators: no names
+                    stack.append((value, in_annotation))
             elif isinstance(value, (tuple, list)):
-                stack.extend((v, in_annotation) for v in value if isinstance(v, cst.CSTNode))
+                stack.extend((v, in_annotation) for v in value
+                             if isinstance(v, cst.CSTNode) and type(v) not in TRIVIA)
     return found
 
 

@@ -8,14 +8,21 @@ start was reached, and turns the token counts of the wanted nodes into line and 
 the printed text. The answers are ``PositionProvider``'s: the same hooks
 (``before_codegen`` / ``record_syntactic_position`` with its start-node hoisting) decide
 where a node starts.
+
+Both that print and :func:`module_code` (``module.code``) enter ``record_syntactic_position``
+for every expression and statement; libcst's is a ``@contextmanager`` generator (a
+generator object, ``__enter__``, ``__exit__`` and two resumptions each time: about a third of
+a print). The states here answer it with a small context-manager object instead; the
+tokens, and so the text, are the same.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from types import TracebackType
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -37,19 +44,55 @@ class _TokenCountState(CodegenState):
         start = self._stack.pop()
         self.starts.setdefault(node, start)
 
-    @contextmanager
-    def record_syntactic_position(
+    def record_syntactic_position(  # type: ignore[override]
         self,
         node: cst.CSTNode,
         *,
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
-    ) -> Iterator[None]:
-        start = len(self.tokens)
-        try:
-            yield
-        finally:
-            self.starts[node] = self.starts[start_node] if start_node is not None else start
+    ) -> _SyntacticStart:
+        return _SyntacticStart(self, node, start_node)
+
+
+class _SyntacticStart:
+    """``record_syntactic_position`` of :class:`_TokenCountState`: on exit, ``node`` starts
+    where ``start_node`` started, else at the token count seen on entry."""
+
+    __slots__ = ("state", "node", "start_node", "start")
+
+    def __init__(self, state: _TokenCountState, node: cst.CSTNode, start_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.start = state, node, start_node, 0
+
+    def __enter__(self) -> None:
+        self.start = len(self.state.tokens)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        starts = self.state.starts
+        starts[self.node] = starts[self.start_node] if self.start_node is not None else self.start
+
+
+_NOTHING = nullcontext()
+
+
+class _PlainState(CodegenState):
+    """libcst's codegen state with a no-op ``record_syntactic_position`` that is no generator."""
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> AbstractContextManager[None]:
+        return _NOTHING
+
+
+def module_code(module: cst.Module) -> str:
+    """``module.code`` (the same text), printed without libcst's per-node generator."""
+    state = _PlainState(default_indent=module.default_indent, default_newline=module.default_newline)
+    module._codegen(state)
+    return "".join(state.tokens)
 
 
 class PrintedModule:

@@ -9,7 +9,8 @@ Order of work for a file that passed the byte prefilter:
    those lines; ``trivia.py`` says why the cut is safe;
 2. collect top-level facts; a module that imports no legacy package and holds no
    ``"custom_model"`` key stops here, unchanged;
-3. resolve scopes once (qualified names are asked of a node's scope on demand), run every
+3. resolve scopes once (libcst's scope visitors, without its wrapper's driver: ``scopes.py``;
+   qualified names are asked of a node's scope on demand), run every
    selected rule in one combined traversal (``traversal.py``), then drop legacy imports that
    became unused and add the new-stack imports (``imports.py``, targeted statement edits);
 4. the output must ``compile()`` (checked once), and before a changed text goes back the
@@ -31,16 +32,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ScopeProvider
+from libcst.metadata import ScopeProvider
 
 from rlmigrate.codemod import noqa
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.facts import ModuleFacts, collect_facts
 from rlmigrate.codemod.findings import MANUAL, REVIEW, Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
-from rlmigrate.codemod.positions import PrintedModule
+from rlmigrate.codemod.positions import PrintedModule, module_code
 from rlmigrate.codemod.project_policies import FileProject
 from rlmigrate.codemod.rules.base import Rule
+from rlmigrate.codemod.scopes import scope_metadata
 from rlmigrate.codemod.targets import Target
 from rlmigrate.codemod.traversal import CombinedRules
 from rlmigrate.codemod.trivia import split_trailing_trivia
@@ -155,8 +157,7 @@ def _rewrite_source(
     facts.mentions_model_config = "custom_model" in text or "policies" in text
     if not (_needs_analysis(facts, text) or foreign_bases or (project and project.policy_bases)):
         return TransformOutcome(text=text)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    metadata = wrapper.resolve_many([ScopeProvider])
+    metadata = scope_metadata(module)
     # A cheap prefilter: only a file that mentions noqa can hold a directive (which the
     # libcst tree then locates, see noqa.py).
     mentions_noqa = "noqa" in text.lower()
@@ -204,7 +205,7 @@ def _apply(
         new_module = _guard_ray_removed(new_module, ctx, module)
     if ctx.is_selected(LEFTOVER_RULE):
         _report_leftover_imports(ctx, facts, new_module, changed=new_module is not module)
-    new_text = text if new_module is module else new_module.code + tail
+    new_text = text if new_module is module else module_code(new_module) + tail
     if new_text != text:
         if printed.text != code:
             raise LossyParseError(

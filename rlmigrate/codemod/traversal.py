@@ -35,6 +35,7 @@ from typing import Any
 import libcst as cst
 
 from rlmigrate.codemod.nodes import (
+    TRIVIA,
     child_fields,
     leading_blank_lines,
     leading_comment_lines,
@@ -68,6 +69,10 @@ class CombinedRules(cst.CSTTransformer):
         self._attribute_hooks = any(
             _defines_attribute_hooks(type(rule)) for rule in self.rules
         )
+        # Whitespace, punctuation and operator subtrees are returned as they are, unvisited,
+        # when no rule has a hook for any of their types (none of ours does): two thirds of
+        # a module's nodes, which could only ever be rebuilt unchanged.
+        self._inert = _inert_types(self._classes)
 
     def _visit_hooks(self, kind: type) -> tuple[_VisitHook, ...]:
         hooks = self._visits.get(kind)
@@ -91,9 +96,9 @@ class CombinedRules(cst.CSTTransformer):
     def transform(self, node: cst.CSTNode) -> Any:
         """Run every hook over ``node``'s tree; returns the new node (``node`` itself when
         nothing changed), or a ``RemovalSentinel`` / ``FlattenSentinel`` from a leave hook."""
-        if self.frozen and node in self.frozen:
-            return node
         node_kind = type(node)
+        if node_kind in self._inert or (self.frozen and node in self.frozen):
+            return node
         hooks = self._visits.get(node_kind)
         for hook in hooks if hooks is not None else self._visit_hooks(node_kind):
             hook(node)
@@ -216,6 +221,15 @@ def _hook_owners(classes: tuple[type, ...], name: str) -> tuple[int, ...]:
     """Positions of the rule classes that define hook ``name``: the same for every file of a
     run (each traversal then binds only those few, not a lookup per rule and node type)."""
     return tuple(i for i, cls in enumerate(classes) if _overrides(cls, name))
+
+
+@functools.cache
+def _inert_types(classes: tuple[type, ...]) -> frozenset[type]:
+    """``TRIVIA`` when none of the rule classes hooks a trivia type (their subtrees hold only
+    trivia, so a traversal has nothing to call in them), else no type."""
+    hooked = any(_hook_owners(classes, f"{prefix}_{kind.__name__}")
+                 for kind in TRIVIA for prefix in ("visit", "leave"))
+    return frozenset() if hooked else TRIVIA
 
 
 @functools.cache

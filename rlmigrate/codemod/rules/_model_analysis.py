@@ -104,11 +104,12 @@ _WALKS: dict[tuple[int, bool], list[cst.CSTNode]] = {}
 
 def _walk(node: cst.CSTNode, *, into_functions: bool = True) -> list[cst.CSTNode]:
     """``nodes.walk`` as a list, cached for the class being analysed (its methods are walked
-    by a dozen questions; one walk each is enough)."""
+    by a dozen questions; one walk each is enough), without spaces and line breaks (no
+    question asks about those; comments are kept)."""
     key = (id(node), into_functions)
     found = _WALKS.get(key)
     if found is None or found[0] is not node:
-        found = _WALKS[key] = list(walk(node, into_functions=into_functions))
+        found = _WALKS[key] = list(walk(node, into_functions=into_functions, blanks=False))
     return found
 
 
