@@ -7,7 +7,12 @@ Figures (each a ratio, per DESIGN.md):
    ``libcst.parse_module(src).code`` of the same file, both timed in this process and
    interleaved (one engine call, one bare call, repeated), so load on a shared machine hits
    both alike. The median over the fixtures is reported (target <= 1.3x), plus the floor:
-   what libcst's scope analysis alone costs, which a metadata-driven rewrite cannot avoid;
+   what libcst's scope analysis alone costs (``MetadataWrapper(...).resolve(ScopeProvider)``,
+   as a libcst user resolves it), which a metadata-driven rewrite cannot avoid, and the
+   engine against that floor per file (issue 13's target: <= 1.5x). The engine resolves
+   scopes with libcst's own scope visitors but without the wrapper's driver
+   (``rlmigrate/codemod/scopes.py``), so the table also prints what those visitors alone cost
+   and the engine against them: the part of the engine that is ours, whichever floor one reads;
 2. per skipped (non-legacy) file: engine cost vs a bare parse of it (target <= 5%);
 3. ``-j 2`` speed-up over ``-j 1`` on the whole tree (target >= 1.6x), alternating runs. A
    speed-up needs two idle cores: the table prints ``os.cpu_count()``, the load average, and
@@ -37,6 +42,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from rlmigrate.codemod.engine import RunOptions, process_file, run
+from rlmigrate.codemod.scopes import scope_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -116,6 +122,10 @@ def scope_only(src: str) -> None:
     MetadataWrapper(cst.parse_module(src), unsafe_skip_copy=True).resolve(ScopeProvider)
 
 
+def scope_visitors_only(src: str) -> None:
+    scope_metadata(cst.parse_module(src))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
@@ -136,14 +146,17 @@ def main(argv: list[str] | None = None) -> int:
         legacy, ordinary = make_tree(root, args.files, args.legacy_share)
 
         # 1. legacy file: engine vs bare parse+code, and the scope-analysis floor
-        ratios, floors, engine_ms, bare_ms = [], [], [], []
+        ratios, floors, engine_ms, bare_ms, over_floor, over_visitors = [], [], [], [], [], []
         for path in legacy[: len(LEGACY)]:
             src = path.read_text()
             t = interleaved({
                 "bare": lambda: cst.parse_module(src).code,
                 "engine": lambda: process_file(path, root, check),
                 "scope": lambda: scope_only(src),
+                "visitors": lambda: scope_visitors_only(src),
             }, args.repeats)
+            over_floor.append(t["engine"] / t["scope"])
+            over_visitors.append(t["engine"] / t["visitors"])
             ratios.append(t["engine"] / t["bare"])
             floors.append(t["scope"] / t["bare"])
             engine_ms.append(t["engine"] * 1e3)
@@ -170,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("legacy file: engine / bare parse+code (median)", f"{legacy_ratio:.2f}x", "<= 1.3x",
          legacy_ratio <= 1.3),
+        ("legacy file: engine / libcst scope analysis alone (median)", f"{statistics.median(over_floor):.2f}x",
+         "<= 1.5x", statistics.median(over_floor) <= 1.5),
         ("skipped file: engine / bare parse", f"{skip_ratio * 100:.1f}%", "<= 5%", skip_ratio <= 0.05),
         (f"-j 2 speed-up over -j 1 ({args.files} files)", f"{speedup:.2f}x", ">= 1.6x", speedup >= 1.6),
     ]
@@ -181,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, ratio, target, met in rows:
         print(f"{name.ljust(width)}  {ratio:>8}  {target:>8}  {'yes' if met else 'NO'}")
     print(f"legacy ratios per fixture: min {min(ratios):.2f}x, max {max(ratios):.2f}x; floor: libcst "
-          f"scope analysis alone = {statistics.median(floors):.2f}x a parse+code (median)")
+          f"scope analysis alone = {statistics.median(floors):.2f}x a parse+code (median); engine / "
+          f"libcst's scope visitors without MetadataWrapper's driver = {statistics.median(over_visitors):.2f}x")
     for jobs, (wall, cpu) in ((1, (t1, c1)), (2, (t2, c2))):
         print(f"-j {jobs}: {wall:.2f} s wall, {cpu:.2f} s CPU (user+sys, with workers), "
               f"CPU/wall {cpu / wall:.2f}; all runs (wall s): "
@@ -196,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
                 {"engine": legacy_ratio, "scope analysis alone (floor)": scope_floor, "bare parse+code": 1.0},
                 unit="x bare parse", group="per-file cost", label="legacy file", ratio=legacy_ratio,
                 ratio_of="engine / libcst parse_module(src).code", target=("<=", 1.3))
+    results.add("legacy file: engine / libcst scope analysis alone (median over fixtures)",
+                {"engine": statistics.median(over_floor), "scope analysis alone (floor)": 1.0,
+                 "scope visitors without the wrapper's driver": statistics.median(over_floor)
+                 / statistics.median(over_visitors)},
+                unit="x scope analysis", group="per-file cost", label="legacy file vs scope floor",
+                ratio=statistics.median(over_floor),
+                ratio_of="engine / MetadataWrapper(parse_module(src)).resolve(ScopeProvider)", target=("<=", 1.5))
     results.add("skipped file: engine / bare parse",
                 {"engine": skip_ratio, "bare parse+code": 1.0}, unit="x bare parse",
                 group="per-file cost", label="skipped file", ratio=skip_ratio,
