@@ -88,8 +88,10 @@ def run_loss(args: argparse.Namespace) -> int:
     except ValueError as err:  # weights that do not line up, an --column shadowing a generated one
         return fail(str(err), EXIT_USAGE)
     if args.format == "json":
-        print(json.dumps({"verdict": "equivalent", "examples": report.examples, "stats": list(report.stats),
-                          "gradients": report.gradients, "max_abs": report.max_abs}))
+        message = (f"{len(report.stats)} stats ({', '.join(report.stats) or 'none'}), {report.gradients} gradients "
+                   f"equal on {report.examples} train batches ({report.rows} rows)")
+        print(json.dumps({"verdict": "equivalent", "message": message, "examples": report.examples,
+                          "stats": list(report.stats), "gradients": report.gradients, "max_abs": report.max_abs}))
     else:
         print(f"EQUIVALENT: {learner_cls.__name__} vs {policy_cls.__name__}: {report}")
     return EXIT_EQUIVALENT

@@ -18,7 +18,7 @@ import torch
 from shim.models.model_defaults import merge_model_config
 from shim.policy.sample_batch import SampleBatch
 from shim.policy.torch_policy_v2 import TorchPolicyV2
-from shim.torch_utils import explained_variance
+from shim.torch_utils import convert_to_non_torch_type, explained_variance
 
 __all__ = [
     "ValueNetworkMixin",
@@ -86,7 +86,7 @@ class ValueNetworkMixin:
 
 class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
     """The legacy PPO torch policy: PPO config defaults (``vf_share_layers=False``), ``vf_preds``
-    in every action computation, and the clipped-surrogate ``loss``.
+    in every action computation, the clipped-surrogate ``loss`` and Ray 2.10's ``stats_fn``.
     """
 
     def __init__(
@@ -123,10 +123,14 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
         surrogate = torch.min(
             advantages * ratio, advantages * torch.clamp(ratio, 1 - clip, 1 + clip)
         )
-        kl = prev.kl(curr).mean() if self.kl_coeff else torch.tensor(0.0)
+        # Ray 2.10 computes (and adds) the KL term only when the configured kl_coeff is > 0
+        use_kl = self.config["kl_coeff"] > 0.0
+        kl = prev.kl(curr).mean() if use_kl else torch.tensor(0.0)
         entropy = curr.entropy().mean()
         mean_policy_loss = -surrogate.mean()
-        total = mean_policy_loss + self.kl_coeff * kl - self.entropy_coeff * entropy
+        total = mean_policy_loss - self.entropy_coeff * entropy
+        if use_kl:
+            total = total + self.kl_coeff * kl
         targets = train_batch["value_targets"]
         if self.config.get("use_critic", True):
             values = model.value_function()
@@ -145,6 +149,33 @@ class PPOTorchPolicy(ValueNetworkMixin, TorchPolicyV2):
                 mean_kl_loss=kl,
             )
         return total
+
+    def stats_fn(self, train_batch: SampleBatch) -> dict[str, Any]:
+        """Ray 2.10's PPO learner stats, read back from the tower stats :meth:`loss` left.
+
+        Keys (in Ray's order): ``cur_kl_coeff``, ``cur_lr``, ``total_loss``, ``policy_loss``
+        (tower ``mean_policy_loss``), ``vf_loss`` (``mean_vf_loss``), ``vf_explained_var``,
+        ``kl`` (``mean_kl_loss``), ``entropy`` (``mean_entropy``), ``entropy_coeff``; each
+        tower stat averaged over the towers (one here), all as numpy / Python numbers.
+
+        Raises:
+            AssertionError: the loss has not run on this model yet (no tower stats).
+        """
+
+        def tower_mean(name: str) -> torch.Tensor:
+            return torch.mean(torch.stack([torch.as_tensor(v) for v in self.get_tower_stats(name)]))
+
+        return convert_to_non_torch_type({
+            "cur_kl_coeff": self.kl_coeff,
+            "cur_lr": self.cur_lr,
+            "total_loss": tower_mean("total_loss"),
+            "policy_loss": tower_mean("mean_policy_loss"),
+            "vf_loss": tower_mean("mean_vf_loss"),
+            "vf_explained_var": tower_mean("vf_explained_var"),
+            "kl": tower_mean("mean_kl_loss"),
+            "entropy": tower_mean("mean_entropy"),
+            "entropy_coeff": self.entropy_coeff,
+        })
 
 
 class LearningRateSchedule:

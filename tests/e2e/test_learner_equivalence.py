@@ -42,6 +42,9 @@ LEARNER_CASES = [
 ]
 #: the observation space of a case (Box(4) unless named here)
 OBS_SPACES = {"central_critic_discrete_obs.py": gym.spaces.Discrete(5)}
+#: genuine stat differences, pinned: Ray 2.10's total_loss stat of a PPO subclass that adds a term after
+#: super().loss() is PPO's part only; the new stack's total_loss is the whole loss (loss and gradients agree)
+STAT_DIFFERENCES = {"LogitDecayPPOPolicy": ["stat total_loss"]}
 GENERATED = re.compile(r"^class (\w+)Learner\(.*Learner\):", re.MULTILINE)
 
 
@@ -67,6 +70,11 @@ def test_generated_learner_is_loss_equivalent(file, policy_name, action_space, m
     module = getattr(migrated, module_name or f"{policy_name}RLModule")(observation_space=obs, action_space=action_space)
     learner = getattr(migrated, f"{policy_name}Learner")(config=config, module=module)
     learner.build()
+    if policy_name in STAT_DIFFERENCES:
+        with pytest.raises(LossEquivalenceError) as err:
+            assert_loss_equivalent(policy, learner, examples=10, extra_columns=extra, shrink=False)
+        assert [p.split(":")[0] for p in err.value.problems] == STAT_DIFFERENCES[policy_name]
+        return
     report = assert_loss_equivalent(policy, learner, examples=10, extra_columns=extra)
     assert report.gradients > 0 and report.examples == 10
 
