@@ -8,11 +8,22 @@ the files are processed, :func:`build_index` reads every file of the run with Py
 base, or a base that is such a class, in the same file or another), and records, per file,
 the classes whose base is defined in another file. The engine hands those to the rewrite of
 that file (RLM090 reports each one, and the file is never "skipped").
+
+Which files are parsed (:func:`files_to_parse`): a file can only add to the index through a
+legacy token (``rllib``, ``shim``, ``custom_model``, ``with_updates``, ``get_model_v2``) or
+through a name that connects it to such a file, whose text it must contain: a base, import or
+registered class defined in an indexed file, or a top-level class/function an indexed file
+names. So the index parses the files with a legacy token, then, until nothing changes, every
+file that mentions a top-level name an indexed file defines or defines one an indexed file
+mentions (word matches on the bytes: comments and strings count too, which only parses more).
+The other files cannot change any answer of the index, and a run over a large ordinary tree
+no longer parses every file in the parent process (the serial part of ``-j N``).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +47,11 @@ _MODEL_SYMBOLS = frozenset({
     "AttentionNetwork", "DQNTorchModel", "SACTorchModel", "DistributionalQTFModel",
 })
 _MAX_BYTES = 2 * 1024 * 1024
+# bytes that make a file a seed of the index (the engine's prefilter tokens, and the policy
+# facts' own: a with_updates template, a model built through the catalog)
+_SEED_TOKENS = (b"with_updates", b"get_model_v2")
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_TOP_LEVEL_NAME = re.compile(rb"^(?:class|def|async[ \t]+def)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 
 
 @dataclass
@@ -143,11 +159,40 @@ def _is_legacy(qualified: str) -> bool:
 
 _same = same_path
 
+def files_to_parse(raws: Mapping[Path, bytes]) -> set[Path]:
+    """The files whose parse can change the index (see the module docstring): the seeds with a
+    legacy token, closed over the top-level names that connect files, in both directions."""
+    seeds = {f for f, raw in raws.items() if may_contain_legacy_api(raw) or any(t in raw for t in _SEED_TOKENS)}
+    rest = {f: raw for f, raw in raws.items() if f not in seeds}
+    defined_by = {f: set(_TOP_LEVEL_NAME.findall(raw)) for f, raw in rest.items()}
+    words_of: dict[Path, set[bytes]] = {}
+    chosen, frontier = set(seeds), set(seeds)
+    defined: set[bytes] = set()
+    mentioned: set[bytes] = set()
+    while frontier:
+        for f in frontier:
+            raw = raws[f]
+            defined.update(_TOP_LEVEL_NAME.findall(raw))
+            mentioned.update(words_of.pop(f, None) or _WORD.findall(raw))
+        frontier = set()
+        for f in rest:
+            if f in chosen:
+                continue
+            words = words_of.get(f)
+            if words is None:
+                words = words_of[f] = set(_WORD.findall(rest[f]))
+            if defined_by[f] & mentioned or words & defined:
+                frontier.add(f)
+        chosen |= frontier
+    return chosen
+
+
 def build_index(files: Iterable[tuple[Path, Path]]) -> ProjectIndex:
     """Index the ``(file, root)`` pairs of one run (see the module docstring)."""
-    # every candidate file is parsed: policy facts need registrations and custom_model names
-    # too, not only the files that define legacy model classes
-    read = [m for f, r in files if (raw := _read_bytes(f)) is not None and (m := _parse(raw, f, r)) is not None]
+    pairs = list(files)
+    raws = {f: raw for f, _ in pairs if (raw := _read_bytes(f)) is not None}
+    wanted = files_to_parse(raws)
+    read = [m for f, r in pairs if f in wanted and (m := _parse(raws[f], f, r)) is not None]
     modules = [m for m in read if m.classes]
     legacy = subclass_closure(modules, _same, _qualify, _is_legacy)  # qualified class -> defining file
     index = ProjectIndex()
