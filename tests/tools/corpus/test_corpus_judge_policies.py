@@ -374,6 +374,8 @@ def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules
                                                      ["ray.rllib.examples.models.cc_twin"]))
     monkeypatch.syspath_prepend(str(tmp_path / "src" / "o+n"))
     monkeypatch.setattr(sys, "path", list(sys.path))  # the wrapper puts the rewritten root first
+    for name in [n for n in sys.modules if n == "pkg" or n.startswith("pkg.")]:
+        monkeypatch.delitem(sys.modules, name)  # another test's "pkg" package (restored afterwards)
     before = set(sys.modules)
     try:
         module = load_file(wrapper, legacy=True)
