@@ -57,11 +57,14 @@ def _list(x):
     return np.asarray(x).tolist()
 
 
-def record_ppo(case: str, act: gym.Space, out: Path) -> None:
+def ppo_policy_and_batch(act: gym.Space, training: dict, seed: int, vf_preds: bool = True):
+    """Ray 2.10's PPOTorchPolicy on LinearActorCritic with weights drawn from ``seed``, and a
+    fixed train batch of B rows drawn after them (``vf_preds`` last, when asked): the setting
+    every PPO recording of this folder shares. Returns (policy, batch as numpy, SampleBatch)."""
     ModelCatalog.register_custom_model("linear_actor_critic", LinearActorCritic)
-    config = PPOConfig().framework("torch").training(model={"custom_model": "linear_actor_critic"}, **TRAINING)
+    config = PPOConfig().framework("torch").training(model={"custom_model": "linear_actor_critic"}, **training)
     policy = PPOTorchPolicy(OBS, act, config.to_dict())
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     with torch.no_grad():
         for p in policy.model.parameters():
             p.copy_(torch.as_tensor(rng.normal(0.0, 0.5, p.shape), dtype=torch.float32))
@@ -77,9 +80,15 @@ def record_ppo(case: str, act: gym.Space, out: Path) -> None:
         "action_dist_inputs": rng.uniform(-2, 2, (B, width)).astype(np.float32),
         "advantages": rng.normal(0, 2, B).astype(np.float32),
         "value_targets": rng.normal(0, 3, B).astype(np.float32),
-        "vf_preds": rng.normal(0, 3, B).astype(np.float32),
     }
+    if vf_preds:
+        batch["vf_preds"] = rng.normal(0, 3, B).astype(np.float32)
     train = SampleBatch({k: torch.as_tensor(v) for k, v in batch.items()})
+    return policy, batch, train
+
+
+def record_ppo(case: str, act: gym.Space, out: Path) -> None:
+    policy, batch, train = ppo_policy_and_batch(act, TRAINING, seed=7)
     train.set_training(True)
     loss = policy.loss(policy.model, policy.dist_class, train)
     grads = torch.autograd.grad(loss, list(policy.model.parameters()))

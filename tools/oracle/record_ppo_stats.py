@@ -17,15 +17,9 @@ import sys
 from pathlib import Path
 
 import gymnasium as gym
-import numpy as np
-import torch
-from ray.rllib.algorithms.ppo import PPOConfig
-from ray.rllib.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy
-from ray.rllib.models import ModelCatalog
-from ray.rllib.policy.sample_batch import SampleBatch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from record_learner_refs import CASES, OBS, TRAINING, B, LinearActorCritic, _list  # noqa: E402
+from record_learner_refs import CASES, TRAINING, _list, ppo_policy_and_batch  # noqa: E402
 
 VARIANTS = {
     "default": {},
@@ -34,28 +28,8 @@ VARIANTS = {
 
 
 def record_stats(case: str, act: gym.Space, variant: str, out: Path) -> None:
-    ModelCatalog.register_custom_model("linear_actor_critic", LinearActorCritic)
     training = {**TRAINING, **VARIANTS[variant]}
-    config = PPOConfig().framework("torch").training(model={"custom_model": "linear_actor_critic"}, **training)
-    policy = PPOTorchPolicy(OBS, act, config.to_dict())
-    rng = np.random.default_rng(17)
-    with torch.no_grad():
-        for p in policy.model.parameters():
-            p.copy_(torch.as_tensor(rng.normal(0.0, 0.5, p.shape), dtype=torch.float32))
-    width = policy.model.pi.out_features
-    if isinstance(act, gym.spaces.Discrete):
-        actions = rng.integers(0, act.n, B)
-    else:
-        actions = rng.uniform(-1, 1, (B, *act.shape)).astype(np.float32)
-    batch = {
-        "obs": rng.uniform(-1, 1, (B, 4)).astype(np.float32),
-        "actions": actions,
-        "action_logp": rng.uniform(-3, 0, B).astype(np.float32),
-        "action_dist_inputs": rng.uniform(-2, 2, (B, width)).astype(np.float32),
-        "advantages": rng.normal(0, 2, B).astype(np.float32),
-        "value_targets": rng.normal(0, 3, B).astype(np.float32),
-    }
-    train = SampleBatch({k: torch.as_tensor(v) for k, v in batch.items()})
+    policy, batch, train = ppo_policy_and_batch(act, training, seed=17, vf_preds=False)
     train.set_training(True)
     loss = policy.loss(policy.model, policy.dist_class, train)
     stats = policy.stats_fn(train)
