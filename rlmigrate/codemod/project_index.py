@@ -32,6 +32,7 @@ from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES, may_contain_legacy_api
 from rlmigrate.codemod.project_policies import (
     FileProject,
     PolicyScan,
+    dotted_expr,
     policy_facts,
     same_path,
     scan_module,
@@ -90,15 +91,6 @@ def _module_name(file: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        owner = _dotted(node.value)
-        return f"{owner}.{node.attr}" if owner else None
-    return None
-
-
 def _read_bytes(file: Path) -> bytes | None:
     """The file's bytes when it may define a class (None: unreadable, too large, no class)."""
     try:
@@ -136,7 +128,7 @@ def _parse(raw: bytes, file: Path, root: Path) -> _Module | None:
             for alias in node.names:
                 imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
         elif isinstance(node, ast.ClassDef):
-            classes[node.name] = [d for d in map(_dotted, node.bases) if d]
+            classes[node.name] = [d for d in map(dotted_expr, node.bases) if d]
     try:
         display = str(file.relative_to(root))
     except ValueError:

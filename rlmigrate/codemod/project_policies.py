@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from rlmigrate.codemod.algorithm_policies import ALGORITHM_POLICIES
 from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
 
-__all__ = ["FileProject", "ModelFactory", "Registration", "nearest_custom_models", "policy_facts", "same_path",
+__all__ = ["FileProject", "ModelFactory", "dotted_expr", "Registration", "nearest_custom_models", "policy_facts", "same_path",
            "scan_module"]
 
 _BUILDERS = ("build_torch_policy", "build_policy_class")
@@ -129,11 +129,12 @@ class PolicyScan:
     forward_classes: set[str] = field(default_factory=set)  # classes that define forward() themselves
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_expr(node: ast.expr) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain (``ast``), None for anything else."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        owner = _dotted(node.value)
+        owner = dotted_expr(node.value)
         return f"{owner}.{node.attr}" if owner else None
     return None
 
@@ -142,7 +143,7 @@ def _classes_of(node: ast.expr) -> list[str]:
     """The class names a registration's second argument may be (both arms of an ``if``)."""
     if isinstance(node, ast.IfExp):
         return _classes_of(node.body) + _classes_of(node.orelse)
-    name = _dotted(node)
+    name = dotted_expr(node)
     return [name] if name else []
 
 
@@ -163,9 +164,9 @@ def _built_model(value: ast.expr | None) -> tuple[str, str] | None:
     ``ModelCatalog.get_model_v2(..., model_interface=Cls)`` (None: something else)."""
     if not isinstance(value, ast.Call):
         return None
-    func = _dotted(value.func) or ""
+    func = dotted_expr(value.func) or ""
     if func.rsplit(".", 1)[-1] == "get_model_v2":
-        interface = next((_dotted(k.value) for k in value.keywords if k.arg == "model_interface"), None)
+        interface = next((dotted_expr(k.value) for k in value.keywords if k.arg == "model_interface"), None)
         return (interface, f"ModelCatalog.get_model_v2(..., model_interface={interface})") if interface else None
     return (func, f"{func}(...)") if func and func.rsplit(".", 1)[-1][:1].isupper() else None
 
@@ -176,13 +177,13 @@ def model_factory(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, st
     nodes = _own_nodes(func)
     assigned: dict[str, ast.expr] = {}
     for node in nodes:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and (key := _dotted(node.targets[0])):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and (key := dotted_expr(node.targets[0])):
             assigned[key] = node.value
     found: set[tuple[str, str]] = set()
     for node in nodes:
         if isinstance(node, ast.Return):
             value = node.value
-            key = _dotted(value) if value is not None else None
+            key = dotted_expr(value) if value is not None else None
             built = _built_model(assigned.get(key) if key in assigned else value)
             if built is None:
                 return None
@@ -207,11 +208,11 @@ def scan_module(tree: ast.Module) -> PolicyScan:
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             call = node.value
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "with_updates":
-                base = _dotted(call.func.value)
+                base = dotted_expr(call.func.value)
                 if base:
                     scan.with_updates[node.targets[0].id] = base
-            elif isinstance(call, ast.Call) and (_dotted(call.func) or "").rsplit(".", 1)[-1] in _BUILDERS:
-                scan.with_updates[node.targets[0].id] = _dotted(call.func) or ""
+            elif isinstance(call, ast.Call) and (dotted_expr(call.func) or "").rsplit(".", 1)[-1] in _BUILDERS:
+                scan.with_updates[node.targets[0].id] = dotted_expr(call.func) or ""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register_custom_model":
             if len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):

@@ -16,30 +16,12 @@ from rlmigrate.learner import TorchLearner
 from rlmigrate.testing.loss_equivalence import LossEquivalenceError, assert_loss_equivalent
 from rlmigrate.testing.train_batches import TRAIN_COLUMNS, dist_input_dim, train_batches
 from rlmigrate.testing.transfer import WeightTransferError
-from shim.models.torch_modelv2 import TorchModelV2
 from shim.policy.policy_template import build_torch_policy
+from tests._legacy_models import LinearActorCritic as ACModel
 
 OBS = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
 ACT = gym.spaces.Discrete(3)
 CONFIG = {"vf_loss_coeff": 0.5, "entropy_coeff": 0.01, "lr": 1e-3}
-
-
-class ACModel(TorchModelV2, nn.Module):
-    """A legacy actor-critic: logits and a value branch."""
-
-    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
-        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
-        nn.Module.__init__(self)
-        self.pi = nn.Linear(obs_space.shape[0], num_outputs)
-        self.vf = nn.Linear(obs_space.shape[0], 1)
-        self._obs = None
-
-    def forward(self, input_dict, state, seq_lens):
-        self._obs = input_dict["obs"].float()
-        return self.pi(self._obs), state
-
-    def value_function(self):
-        return self.vf(self._obs).squeeze(-1)
 
 
 def a2c_loss(policy, model, dist_class, train_batch):

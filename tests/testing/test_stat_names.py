@@ -19,32 +19,14 @@ from rlmigrate.testing.stat_names import (
     learner_state_metrics,
 )
 from shim.models.catalog import ModelCatalog
-from shim.models.torch_modelv2 import TorchModelV2
 from shim.policy.ppo import PPOTorchPolicy
+from tests._legacy_models import LinearActorCritic as ACModel
 
 OBS = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
 ACT = gym.spaces.Discrete(3)
 CONFIG = {"kl_coeff": 0.3, "entropy_coeff": 0.01, "vf_loss_coeff": 0.5, "lr": 1e-3, "clip_param": 0.2}
 PPO_STATS = ("cur_kl_coeff", "cur_lr", "entropy", "entropy_coeff", "kl", "policy_loss", "total_loss",
              "vf_explained_var", "vf_loss")
-
-
-class ACModel(TorchModelV2, nn.Module):
-    """A legacy actor-critic: linear logits and value branch on the observation."""
-
-    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
-        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
-        nn.Module.__init__(self)
-        self.pi = nn.Linear(obs_space.shape[0], num_outputs)
-        self.vf = nn.Linear(obs_space.shape[0], 1)
-        self._obs = None
-
-    def forward(self, input_dict, state, seq_lens):
-        self._obs = input_dict["obs"].float()
-        return self.pi(self._obs), state
-
-    def value_function(self):
-        return self.vf(self._obs).squeeze(-1)
 
 
 class ACModule(TorchRLModule):

@@ -33,6 +33,9 @@ from rlmigrate.codemod.rules._stateful_analysis import takes_over
 from rlmigrate.codemod.rules.base import Rule
 
 VALUE_RULE = "RLM002"
+#: RLM002's review when value_function() reads nothing forward() computed (RLM001 and RLM011)
+VALUE_READS_NOTHING = ("value_function() reads nothing computed in forward(); check that "
+                       "compute_values(batch) computes the value of this batch")
 #: blocker codes the report-only rules (``_reporting._ModelBlockerReporter``) report
 REPORTER_CODES = frozenset({"RLM061", "RLM064", "RLM065"})
 
@@ -398,15 +401,8 @@ class _ModelConverter(_IdiomRewrites, Rule):
                             f"recomputes {', '.join('self.' + c for c in a.cached_attrs)} from the "
                             "batch when no embeddings are given", code=VALUE_RULE)
         else:
-            self.report(original, REVIEW,
-                        "value_function() reads nothing computed in forward(); check that "
-                        "compute_values(batch) computes the value of this batch", code=VALUE_RULE)
-        body = N.insert_after_docstring(updated.body, prelude)
-        return updated.with_changes(
-            name=cst.Name("compute_values"),
-            params=N.params(s, "batch", defaults={"embeddings": "None"}),
-            body=body, returns=None, whitespace_before_params=cst.SimpleWhitespace(""),
-        )
+            self.report(original, REVIEW, VALUE_READS_NOTHING, code=VALUE_RULE)
+        return compute_values_def(updated, s, prelude, whitespace_before_params=cst.SimpleWhitespace(""))
 
     # -- expressions ----------------------------------------------------------------------
     def leave_Subscript(self, original: cst.Subscript, updated: cst.BaseExpression) -> cst.BaseExpression:
@@ -556,6 +552,17 @@ def _value_from_features(feature: str, expr: cst.BaseExpression) -> cst.BaseExpr
     if isinstance(value, (cst.Call, cst.Attribute, cst.Subscript, cst.Name)):
         return value
     return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def compute_values_def(updated: cst.FunctionDef, self_name: str, prelude: list[cst.BaseStatement],
+                       **changes: object) -> cst.FunctionDef:
+    """``value_function`` as ``compute_values(self, batch, embeddings=None)``, ``prelude``
+    after its docstring (``changes``: further fields of the def to replace)."""
+    return updated.with_changes(
+        name=cst.Name("compute_values"),
+        params=N.params(self_name, "batch", defaults={"embeddings": "None"}),
+        body=N.insert_after_docstring(updated.body, prelude), returns=None, **changes,
+    )
 
 
 def _state_dict(value: cst.BaseExpression) -> cst.BaseExpression:

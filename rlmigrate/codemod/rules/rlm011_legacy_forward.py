@@ -10,7 +10,13 @@ from rlmigrate.codemod.positions import start_positions
 from rlmigrate.codemod.rules._lazy_build import lazy_build_message, lazy_builds
 from rlmigrate.codemod.rules._manual_summary import manual_summary
 from rlmigrate.codemod.rules._model_analysis import RECURRENT, ModelAnalysis
-from rlmigrate.codemod.rules._model_convert import VALUE_RULE, _ModelConverter, _state_dict
+from rlmigrate.codemod.rules._model_convert import (
+    VALUE_READS_NOTHING,
+    VALUE_RULE,
+    _ModelConverter,
+    _state_dict,
+    compute_values_def,
+)
 from rlmigrate.codemod.rules._stateful_analysis import ADAPTER_RULE, AdapterPlan, adapter_plan
 
 ADAPTED = "adapted"
@@ -260,15 +266,8 @@ class LegacyForwardToStatefulModule(_ModelConverter):
                         "forward() cached, so it runs _forward(batch) first; its values keep the "
                         "legacy (B*T,) layout where the new stack prefers (B, T)", code=VALUE_RULE)
         else:
-            self.report(original, REVIEW,
-                        "value_function() reads nothing computed in forward(); check that "
-                        "compute_values(batch) computes the value of this batch", code=VALUE_RULE)
-        body = N.insert_after_docstring(updated.body, prelude)
-        return updated.with_changes(
-            name=cst.Name("compute_values"),
-            params=N.params(a.self_name, "batch", defaults={"embeddings": "None"}),
-            body=body, returns=None,
-        )
+            self.report(original, REVIEW, VALUE_READS_NOTHING, code=VALUE_RULE)
+        return compute_values_def(updated, a.self_name, prelude)
 
     # -- expressions ----------------------------------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:

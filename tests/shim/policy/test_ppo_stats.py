@@ -11,35 +11,16 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from shim.models.catalog import ModelCatalog
-from shim.models.torch_modelv2 import TorchModelV2
 from shim.policy.ppo import PPOTorchPolicy
 from shim.policy.sample_batch import SampleBatch
+from tests._legacy_models import LinearActorCritic
 
 RECORDS = Path(__file__).resolve().parents[3] / "fixtures" / "oracle" / "learners"
 OBS = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
 SPACES = {"discrete": gym.spaces.Discrete(3), "box": gym.spaces.Box(-1.0, 1.0, (2,), np.float32)}
 CASES = sorted(p.stem.removeprefix("ppo_stats_") for p in RECORDS.glob("ppo_stats_*.json"))
-
-
-class LinearActorCritic(TorchModelV2, nn.Module):
-    """The recorded model: a linear policy head ``pi`` and value head ``vf`` on the raw obs."""
-
-    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
-        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
-        nn.Module.__init__(self)
-        self.pi = nn.Linear(obs_space.shape[0], num_outputs)
-        self.vf = nn.Linear(obs_space.shape[0], 1)
-        self._obs = None
-
-    def forward(self, input_dict, state, seq_lens):
-        self._obs = input_dict["obs"].float()
-        return self.pi(self._obs), state
-
-    def value_function(self):
-        return self.vf(self._obs).squeeze(-1)
 
 
 def policy_and_batch(record: dict, **overrides) -> tuple[PPOTorchPolicy, SampleBatch]:
