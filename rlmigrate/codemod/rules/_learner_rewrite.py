@@ -239,7 +239,10 @@ class LearnerRewrite(cst.CSTTransformer):
         if self._is(original.value, "batch") and not self._model_inputs and _is_obs_key(self.ctx, original):
             # the legacy batch held preprocessed observations (one-hot, flattened), the Learner's
             # holds raw ones; a model's input stays raw (the module preprocesses it itself)
-            helper = self.ctx.need("legacy_train_obs")
+            # Ray ships no such helper: with --target ray it comes from rlmigrate, as
+            # TargetModelsMixin does (_learner_convert._bases)
+            helper = (self.ctx.need_from("rlmigrate.models.torch.legacy_inputs", "legacy_train_obs")
+                      if self.ctx.target.name == "ray" else self.ctx.need("legacy_train_obs"))
             return cst.Call(func=helper, args=[cst.Arg(updated), cst.Arg(N.expression("module.observation_space"))])
         return updated
 

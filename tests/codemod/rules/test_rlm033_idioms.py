@@ -189,3 +189,18 @@ def test_a_method_of_the_model_class_is_called_on_the_module():
         "        logits, _ = model(train_batch)\n"
         "        return logits.mean() + model.aux_loss()\n")))
     assert "return logits.mean() + module.aux_loss()" in out.text
+
+
+def test_target_ray_takes_legacy_train_obs_from_rlmigrate_as_it_has_no_ray_home():
+    """Ray ships no counterpart of legacy_train_obs: with --target ray the Learner imports it
+    from rlmigrate (as TargetModelsMixin), instead of the rewrite failing (hypothesis found it)."""
+    source = (PPO_IMPORT + "\n\n"
+              "class Mine(PPOTorchPolicy):\n"
+              "    def loss(self, model, dist_class, train_batch):\n"
+              "        self.model.seen = train_batch['obs']\n"
+              "        return super().loss(model, dist_class, train_batch)\n")
+    out = rewrite(source, target="ray")
+    assert "from rlmigrate.models.torch.legacy_inputs import legacy_train_obs" in out.text
+    assert "legacy_train_obs(batch['obs'], module.observation_space)" in out.text
+    compile(out.text, "policy.py", "exec")
+    assert rewrite(out.text, target="ray").text == out.text
