@@ -81,6 +81,25 @@ ACTING_OVERRIDES = (
     "_compute_action_helper",
 )
 
+#: The parameters Ray 2.10's torch policies (``TorchPolicyV2``, ``TorchPolicy`` and every policy
+#: of :data:`ALGORITHM_POLICIES`) take by position in the acting methods, after ``self``. An
+#: override that forwards more positional arguments to ``super()`` raises ``TypeError`` there:
+#: ``Policy.compute_actions_from_input_dict`` and the TF policies' also take ``episodes`` by
+#: position, the torch ones take it only as a keyword (through ``**kwargs``).
+TORCH_POSITIONAL: dict[str, tuple[str, ...]] = {
+    "compute_actions": ("obs_batch", "state_batches", "prev_action_batch", "prev_reward_batch",
+                        "info_batch", "episodes", "explore", "timestep"),
+    "compute_actions_from_input_dict": ("input_dict", "explore", "timestep"),
+    "compute_single_action": ("obs", "state"),
+    "_compute_action_helper": ("input_dict", "state_batches", "seq_lens", "explore", "timestep"),
+}
+
+#: ``Policy.compute_actions_from_input_dict``'s positional parameters (the base class every
+#: policy shares, and the TF policies'): what a fourth positional argument was meant for.
+POLICY_POSITIONAL: dict[str, tuple[str, ...]] = {
+    "compute_actions_from_input_dict": ("input_dict", "explore", "timestep", "episodes"),
+}
+
 
 def algorithm_policy(symbol: str) -> AlgorithmPolicy | None:
     """The entry for a legacy class name (``"PPOTorchPolicy"``), or None."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
-from rlmigrate.codemod.nodes import dotted_name
+from rlmigrate.codemod.nodes import dotted_name, string_value
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class ModuleFacts:
     # ``X = f(...)`` at module level: X -> the call (policy templates: ``build_torch_policy(...)``,
     # ``Base.with_updates(...)``)
     assigned_calls: dict[str, cst.Call] = field(default_factory=dict)
+    # attribute names module-level statements store (``Policy.flag = ...``, ``setattr(P, "flag", ...)``;
+    # ``"*"`` for a ``setattr`` with a computed name)
+    attribute_stores: set[str] = field(default_factory=set)
 
     @property
     def uses_legacy_packages(self) -> bool:
@@ -155,6 +158,13 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
         elif isinstance(node, cst.Assign):
             _framework_import(facts, node)
             _assigned_call(facts, node)
+            facts.attribute_stores.update(t.target.attr.value for t in node.targets if isinstance(t.target, cst.Attribute))
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)) and isinstance(node.target, cst.Attribute):
+            facts.attribute_stores.add(node.target.attr.value)
+        elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Name) \
+                and node.value.func.value == "setattr" and len(node.value.args) >= 2:
+            key = string_value(node.value.args[1].value)
+            facts.attribute_stores.add(key if key is not None else "*")
         elif isinstance(node, cst.FunctionDef):
             facts.functions[node.name.value] = node
         elif isinstance(node, cst.ClassDef):

@@ -244,6 +244,13 @@ def _overrides(policy: Any, name: str) -> bool:
     return getattr(cls, name, None) is not getattr(Policy, name, None)
 
 
+def _user_code(policy: Any, name: str) -> bool:
+    """Whether ``policy``'s ``name`` is defined outside the shim (the user's own override)."""
+    method = getattr(policy if isinstance(policy, type) else type(policy), name, None)
+    module = getattr(method, "__module__", None) or ""
+    return method is not None and module.split(".")[0] != "shim"
+
+
 def _with_time(value: Any, batch_size: int, steps: int) -> Any:
     """``(B*T, ...)`` → ``(B, T, ...)`` (modules that fold time into the batch, as legacy code did)."""
     if (
@@ -279,6 +286,11 @@ class PolicySide(Side):
         self._acts_from_input_dict = self.hand_written and any(
             _overrides(policy, name)
             for name in ("compute_actions", "compute_actions_from_input_dict")
+        )
+        # a torch policy whose own code overrides compute_actions_from_input_dict acted through
+        # it there too (the env runner's call), with Ray 2.10's torch signature behind it
+        self._acts_from_input_dict |= not self.hand_written and _user_code(
+            policy, "compute_actions_from_input_dict"
         )
         self._acts_single = self.hand_written and not self._acts_from_input_dict
         # a hand-written policy built with the preprocessor's space got preprocessed rows

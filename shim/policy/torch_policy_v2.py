@@ -208,6 +208,13 @@ class TorchPolicyV2(Policy):
         return 1
 
     # ------------------------------------------------------------------ action computation
+    def compute_actions_from_input_dict(
+        self, input_dict: Mapping, explore: bool | None = None, timestep: int | None = None, **kwargs: Any
+    ) -> tuple[Any, list[np.ndarray], dict[str, np.ndarray]]:
+        """Ray 2.10's torch signature: ``episodes`` (``Policy``'s fourth positional parameter)
+        only as a keyword, so a subclass passing it by position fails here as it did there."""
+        return Policy.compute_actions_from_input_dict(self, input_dict, explore, timestep, **kwargs)
+
     def _compute_action_helper(
         self,
         input_dict: SampleBatch,

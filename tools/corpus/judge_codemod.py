@@ -61,6 +61,7 @@ class PolicyOutcome:
     module_generated: bool = False
     ray_importable: bool | None = None  # the file imports under Ray 2.10 (None: not recorded)
     ray_error: str = ""  # why Ray 2.10 does not import the file (the recorder's first error line)
+    ray_built: bool | None = None  # Ray 2.10 built the policy with its case (its recording; None: none)
     learner_generated: bool = False  # the rewrite defines <Policy>Learner
     custom_loss: bool = False  # the definition brings its own loss (loss method / loss_fn=)
     verify_act: str = ""  # rlmigrate verify <Policy> vs <Policy>RLModule: equivalent | different | error | ""
@@ -311,13 +312,15 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                 learner_generated=f"{pol['name'].split('.')[0]}Learner" in generated,
                 custom_loss=judge_policies.defines_loss(source, pol),
                 manual_hooks=judge_policies.manual_hooks(hits))
+            recording_path = cache / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
+            recording = json.loads(recording_path.read_text()) if "case" in pol and recording_path.is_file() else {}
+            if recording:
+                item.ray_built = bool(recording.get("ray_buildable"))
             if run_verify and "case" in pol and item.module_generated:
                 item.verify_act, item.verify_act_message = judge_policies.verify_policy(
                     repo_root, entry, pol, src, out, work)
-                recording = cache / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
                 item.verify_act_message = judge_policies.with_ray_status(
-                    item.verify_act, item.verify_act_message, importable.get(entry["id"], {}),
-                    json.loads(recording.read_text()) if recording.is_file() else {})
+                    item.verify_act, item.verify_act_message, importable.get(entry["id"], {}), recording)
             if run_verify and "case" in pol and item.module_generated and item.learner_generated:
                 item.verify_loss, item.verify_loss_message = judge_policies.verify_policy(
                     repo_root, entry, pol, src, out, work, learner=True)

@@ -436,12 +436,17 @@ def policy_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     Acting denominators: the torch + framework-free definitions (``framework != "tf"``: a
     generated torch module can replace them), and of those the ones in files Ray 2.10
-    imports. Learning denominator: those definitions that bring their own loss."""
+    imports. Learning denominator: those definitions that bring their own loss.
+
+    A verdict counts as proven only when Ray 2.10 built the policy with its case (``ray_built``:
+    the recording's ``ray_buildable``): the legacy side is what Ray 2.10 builds, so a policy the
+    shim builds where Ray did not (a case Ray rejects, user code Ray's constructor runs and
+    fails in) is proven against nothing real. ``acting_unbuilt_equivalent`` counts those."""
     acting = [r for r in rows if r["framework"] != "tf"]
     acting_ray = [r for r in acting if r.get("ray_importable") is True]
     losses = [r for r in acting if r.get("custom_loss")]
-    proven = [r for r in acting if r.get("verify_act") == "equivalent"]
-    learned = [r for r in losses if r.get("verify_loss") == "equivalent"]
+    proven = [r for r in acting if counted(r, "verify_act")]
+    learned = [r for r in losses if counted(r, "verify_loss")]
     hooks = Counter(h for r in rows for h in r.get("manual_hooks", []))
     return {
         "policies": len(rows),
@@ -451,9 +456,10 @@ def policy_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "acting_proven": len(proven),
         "acting_proven_pct": _pct(len(proven), len(acting)),
         "acting_ray_importable_denominator": len(acting_ray),
-        "acting_ray_importable_proven": sum(r.get("verify_act") == "equivalent" for r in acting_ray),
-        "acting_ray_importable_proven_pct": _pct(
-            sum(r.get("verify_act") == "equivalent" for r in acting_ray), len(acting_ray)),
+        "acting_ray_importable_proven": sum(r in proven for r in acting_ray),
+        "acting_ray_importable_proven_pct": _pct(sum(r in proven for r in acting_ray), len(acting_ray)),
+        "acting_unbuilt_equivalent": sum(r.get("verify_act") == "equivalent" and r.get("ray_built") is not True
+                                         for r in acting),
         "custom_losses": len(losses),
         "learners_generated": sum(r.get("learner_generated", False) for r in losses),
         "learners_proven": len(learned),
@@ -474,7 +480,15 @@ def not_proven_reason(row: dict[str, Any]) -> str:
         return f"{unbuildable}no <Policy>RLModule generated ({row.get('codes') or 'no finding'})"[:240]
     if row.get("verify_act") in ("", None):
         return f"{unbuildable}verify not run"[:240]
-    return f"{unbuildable}verify {row['verify_act']}: {row.get('verify_act_message', '')}"[:240]
+    uncounted = ("not counted, Ray 2.10 did not build the policy with its case: "
+                 if row.get("verify_act") == "equivalent" and row.get("ray_built") is not True else "")
+    return f"{unbuildable}{uncounted}verify {row['verify_act']}: {row.get('verify_act_message', '')}"[:240]
+
+
+def counted(row: dict[str, Any], verdict: str) -> bool:
+    """``row``'s ``verdict`` (``"verify_act"`` / ``"verify_loss"``) proves it: equivalent, and
+    Ray 2.10 built the policy with its case (see :func:`policy_figures`)."""
+    return row.get(verdict) == "equivalent" and row.get("ray_built") is True
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -502,7 +516,8 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"acting: {p['acting_proven']}/{p['acting_denominator']} torch + framework-free policies "
           f"proven by verify ({p['acting_proven_pct']}%; {p['acting_module_generated']} got a module); "
           f"of those in files Ray 2.10 imports {p['acting_ray_importable_proven']}/"
-          f"{p['acting_ray_importable_denominator']} ({p['acting_ray_importable_proven_pct']}%)")
+          f"{p['acting_ray_importable_denominator']} ({p['acting_ray_importable_proven_pct']}%); "
+          f"{p['acting_unbuilt_equivalent']} more equivalent under cases Ray 2.10 did not build (not counted)")
     print(f"learning: {p['learners_proven']}/{p['custom_losses']} custom losses became a Learner that "
           f"verify proves ({p['learners_proven_pct']}%; {p['learners_generated']} Learners generated)")
     print("hook kinds still manual (findings):")
@@ -510,12 +525,14 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"  {count:3d}  {hook}")
     print("\npolicies not proven to act like the legacy policy:")
     for r in result["policy_rows"]:
-        if r.get("verify_act") != "equivalent":
+        if not counted(r, "verify_act"):
             print(f"  {r['file']}::{r['policy']} ({r['kind']}, {r['framework']}): {not_proven_reason(r)}")
     print("\ncustom losses not proven:")
     for r in result["policy_rows"]:
-        if r.get("custom_loss") and r["framework"] != "tf" and r.get("verify_loss") != "equivalent":
-            why = (f"verify --loss {r['verify_loss']}: {r.get('verify_loss_message', '')}" if r.get("verify_loss")
+        if r.get("custom_loss") and r["framework"] != "tf" and not counted(r, "verify_loss"):
+            uncounted = ("not counted, Ray 2.10 did not build the policy with its case: "
+                         if r.get("verify_loss") == "equivalent" else "")
+            why = (f"{uncounted}verify --loss {r['verify_loss']}: {r.get('verify_loss_message', '')}" if r.get("verify_loss")
                    else "no <Policy>Learner generated" if not r.get("learner_generated") else "verify not run")
             print(f"  {r['file']}::{r['policy']}: {why[:240]}")
 

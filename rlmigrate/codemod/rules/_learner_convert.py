@@ -35,6 +35,7 @@ from rlmigrate.codemod.rules._learner_rewrite import (
     LearnerUses,
     RewriteOptions,
 )
+from rlmigrate.codemod.rules._policy_attributes import set_nowhere
 from rlmigrate.codemod.rules._policy_convert import _params, _refs
 
 LEARNER_ARGS = ("loss_fn", "stats_fn", "optimizer_fn", "extra_grad_process_fn")
@@ -135,7 +136,7 @@ def _convert(
     for role in ("policy", "base", "model", "dist"):
         for ref in sorted(refs.get(role, ()), key=lambda node: order.get(id(node), -1)):  # first in source order
             if ref not in uses.ok:
-                return None, _blocked(func, hook, role, ref, uses.detail.get(ref), options)
+                return None, _blocked(ctx, func, hook, role, ref, uses.detail.get(ref), options)
     for node in walk(func.body, into_functions=False):
         if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
             return None, Problem(f"{hook} {func.name.value}() uses {type(node).__name__.lower()}", node)
@@ -152,7 +153,7 @@ _POLICY_HINTS = {
 }
 
 
-def _blocked(func: cst.FunctionDef, hook: str, role: str, ref: cst.CSTNode, use: str | None,
+def _blocked(ctx: FileContext, func: cst.FunctionDef, hook: str, role: str, ref: cst.CSTNode, use: str | None,
              options: RewriteOptions) -> Problem:
     name = func.name.value
     if use is None:
@@ -169,6 +170,13 @@ def _blocked(func: cst.FunctionDef, hook: str, role: str, ref: cst.CSTNode, use:
                     "forward_train into fwd_out, or call a module method), which needs a person")
         elif attr in _POLICY_HINTS:
             what = f"uses `{use}`, which is {_POLICY_HINTS[attr]}"
+        elif role == "policy" and "." not in attr and (bases := set_nowhere(ctx, options.policy, attr)) is not None:
+            when = (" (Ray 2.10 runs the loss while it builds the policy, in _initialize_loss_from_dummy_batch, so "
+                    "the legacy policy does not build)" if hook == "loss_fn" and options.algorithm else "")
+            what = (f"uses `{use}`, which is set nowhere: no code of this file stores `{attr}`, and "
+                    f"{options.policy}'s bases ({', '.join(bases)}) have no such member in Ray 2.10, so the legacy "
+                    f"{name}() raises AttributeError when it gets there{when}; give {options.policy} that attribute "
+                    "(in __init__) before porting it, then keep it in the Learner's own attributes")
         else:
             what = (f"uses `{use}`, policy state with no Learner equivalent (only config, model, spaces, tower "
                     "stats, cur_lr, target_model" + (", the PPO mixins' kl_coeff/entropy_coeff/kl_target" if options.algorithm
@@ -237,7 +245,7 @@ def generate_learner(
     delegated = _delegation(ctx, loss)
     if delegated is not None:  # loss() only returns helper(self, super(), model, dist_class, train_batch)
         loss, roles = delegated
-    options = RewriteOptions(algorithm=algorithm, stored=stored_attributes(ctx, loss))
+    options = RewriteOptions(algorithm=algorithm, stored=stored_attributes(ctx, loss), policy=policy)
     body, problem = _convert(ctx, loss, roles, "loss_fn", options)
     if body is None:
         out.add("loss_fn", "manual", f"{policy}: no Learner generated: {problem.message}", problem.node)

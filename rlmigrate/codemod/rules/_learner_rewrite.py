@@ -51,11 +51,13 @@ _DROPPED_CALLS = ("warn_if_infinite_kl_divergence",)
 
 @dataclass(frozen=True)
 class RewriteOptions:
-    """What the Learner being generated offers: ``algorithm`` (``"ppo"`` or None) and
-    ``stored``, the attributes the loss stores on its policy (they live on the Learner)."""
+    """What the Learner being generated offers: ``algorithm`` (``"ppo"`` or None),
+    ``stored``, the attributes the loss stores on its policy (they live on the Learner), and
+    ``policy``, the name of the policy the hooks belong to (for findings)."""
 
     algorithm: str | None = None
     stored: frozenset[str] = frozenset()
+    policy: str = ""  # the policy class (or builder result) the hooks belong to
 
 
 def _is_super_call(node: cst.BaseExpression, method: str) -> bool:

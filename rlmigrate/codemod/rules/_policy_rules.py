@@ -6,7 +6,7 @@ from typing import Any
 
 import libcst as cst
 
-from rlmigrate.codemod.algorithm_policies import ACTING_OVERRIDES
+from rlmigrate.codemod.algorithm_policies import ACTING_OVERRIDES, POLICY_POSITIONAL, TORCH_POSITIONAL
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.findings import MANUAL, REVIEW
 from rlmigrate.codemod.legacy_api import POLICY_BUILDERS, TORCH_POLICY_BASES
@@ -113,19 +113,53 @@ def separate_generated(ctx: FileContext, module: cst.Module) -> cst.Module:
     return module.with_changes(body=body)
 
 
-def _only_calls_super(func: cst.FunctionDef) -> bool:
-    """``return super().<same name>(...)`` (after an optional docstring) and nothing else."""
+def _super_call(func: cst.FunctionDef) -> cst.Call | None:
+    """The call of ``return super().<same name>(...)`` when that (after an optional docstring)
+    is the whole body, else None."""
     body = list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
     if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
             and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
         body = body[1:]
     if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
-        return False
+        return None
     stmt = body[0].body[0]
     call = stmt.value if isinstance(stmt, (cst.Return, cst.Expr)) else None
-    return (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+    if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
             and call.func.attr.value == func.name.value and isinstance(call.func.value, cst.Call)
-            and isinstance(call.func.value.func, cst.Name) and call.func.value.func.value == "super")
+            and isinstance(call.func.value.func, cst.Name) and call.func.value.func.value == "super"):
+        return call
+    return None
+
+
+def _only_calls_super(func: cst.FunctionDef) -> bool:
+    """``return super().<same name>(...)`` (after an optional docstring) and nothing else."""
+    return _super_call(func) is not None
+
+
+def positional_overflow(func: cst.FunctionDef) -> str | None:
+    """Why a pass-through acting override cannot run on Ray 2.10's torch policies: its
+    ``super()`` call passes more positional arguments than the torch base takes by position
+    (:data:`TORCH_POSITIONAL`), so the call raises ``TypeError``; None when it fits (or a
+    ``*args`` makes the count unknown)."""
+    call = _super_call(func)
+    takes = TORCH_POSITIONAL.get(func.name.value)
+    if call is None or takes is None:
+        return None
+    positional = [arg for arg in call.args if arg.keyword is None and arg.star == ""]
+    if any(arg.star == "*" for arg in call.args) or len(positional) <= len(takes):
+        return None
+    extra = [cst.Module([]).code_for_node(arg.value) for arg in positional[len(takes):]]
+    method = func.name.value
+    when = (" Ray 2.10 makes this call while it builds the policy (Policy._initialize_loss_from_dummy_batch, "
+            "which the algorithm policies' __init__ call), so the legacy policy does not build on Ray 2.10;"
+            if method == "compute_actions_from_input_dict" else "")
+    meant = POLICY_POSITIONAL.get(method, takes)[len(takes):]
+    keywords = [f"{param}={arg}" for param, arg in zip(meant, extra)]
+    fix = (f"pass it by keyword ({', '.join(keywords)})" if len(keywords) == len(extra)
+           else f"drop the positional argument(s) {', '.join(extra[len(keywords):])}")
+    return (f"with {len(positional)} positional arguments where Ray 2.10's torch policies take "
+            f"{len(takes)} ({', '.join(takes)}; the rest by keyword only): the call raises TypeError."
+            f"{when} {fix}")
 
 
 def acting_overrides(node: cst.ClassDef) -> tuple[list[cst.FunctionDef], list[cst.FunctionDef]]:
@@ -146,6 +180,11 @@ def policy_class_module(
     name = node.name.value
     blocking, passing = acting_overrides(node)
     for func in passing:
+        overflow = positional_overflow(func)
+        if overflow is not None:
+            rule.report(func, MANUAL, f"{name}.{func.name.value}() only calls super(), {overflow}. {name}RLModule acts as "
+                        "the call was meant to (forward_inference/forward_exploration)")
+            continue
         rule.report(func, REVIEW, f"{name}.{func.name.value}() only calls super(): nothing to port; "
                     f"{name}RLModule acts through forward_inference/forward_exploration")
     for func in blocking:

@@ -64,7 +64,11 @@ class AlgorithmPolicyToModule(TopLevelClasses, Rule):
         review: prove it with ``rlmigrate verify file:MyPPOPolicy file:MyPPOPolicyRLModule``
         (the legacy default model's weights load through the default-model map). A policy that
         overrides ``compute_actions*``, an algorithm without a default module (DDPG), or a
-        ``custom_model`` without a registration in the run is manual, with the reason.
+        ``custom_model`` without a registration in the run is manual, with the reason. An
+        override that only calls ``super()`` is nothing to port, unless it passes more positional
+        arguments than Ray 2.10's torch policies take (``episodes`` to
+        ``compute_actions_from_input_dict``): then the legacy call raises ``TypeError`` (for that
+        method while Ray 2.10 builds the policy), reported as manual with the keyword to use.
     """
 
     code = "RLM034"

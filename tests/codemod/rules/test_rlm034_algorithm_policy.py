@@ -110,3 +110,46 @@ def test_with_updates_on_a_runtime_value_names_the_value_and_what_replaces_it():
     assert found[11].message.startswith("BPolicy: with_updates() on `base_cls`, a parameter of make()")
     assert all("_forward_inference" in f.message and "Learner" in f.message for f in found.values())
     assert "RLModule(" not in outcome.text
+
+
+def _passthrough(method: str, params: str, args: str) -> str:
+    return ("from ray.rllib.algorithms.ppo import PPOTorchPolicy\n\n\nclass Mine(PPOTorchPolicy):\n"
+            f"    def {method}(self, {params}, **kwargs):\n"
+            f"        return super().{method}({args}, **kwargs)\n")
+
+
+@pytest.mark.parametrize("count", range(1, 7))
+def test_input_dict_passthrough_is_manual_exactly_when_it_passes_more_than_torch_takes(count):
+    names = ["input_dict", "explore", "timestep", "eps", "extra", "more"][:count]
+    outcome = rewrite(_passthrough("compute_actions_from_input_dict", ", ".join(names), ", ".join(names)))
+    [finding] = [f for f in outcome.findings if f.code == "RLM034" and f.line == 5]
+    assert "class MineRLModule(PPOTorchRLModule):" in outcome.text  # the module acts as the call meant
+    if count <= 3:
+        assert finding.status == "review" and "nothing to port" in finding.message
+    else:
+        assert finding.status == "manual"
+        assert f"with {count} positional arguments where Ray 2.10's torch policies take 3" in finding.message
+        assert "raises TypeError" in finding.message and "does not build on Ray 2.10" in finding.message
+
+
+def test_fourth_positional_is_named_for_the_parameter_it_was_meant_for():
+    outcome = rewrite(_passthrough("compute_actions_from_input_dict", "input_dict, explore=None, timestep=None, eps=None",
+                                   "input_dict, explore, timestep, eps"))
+    [finding] = [f for f in outcome.findings if f.code == "RLM034" and f.line == 5]
+    assert "pass it by keyword (episodes=eps)" in finding.message
+
+
+def test_keyword_or_starred_arguments_are_not_counted_as_positional():
+    by_keyword = rewrite(_passthrough("compute_actions_from_input_dict", "input_dict, explore=None, timestep=None, episodes=None",
+                                      "input_dict, explore, timestep, episodes=episodes"))
+    starred = rewrite(_passthrough("compute_actions_from_input_dict", "*args", "*args"))
+    for outcome in (by_keyword, starred):
+        [finding] = [f for f in outcome.findings if f.code == "RLM034" and f.line == 5]
+        assert finding.status == "review" and "nothing to port" in finding.message
+
+
+def test_single_action_passthrough_with_a_third_positional_says_to_drop_it():
+    outcome = rewrite(_passthrough("compute_single_action", "obs, state, prev_action", "obs, state, prev_action"))
+    [finding] = [f for f in outcome.findings if f.code == "RLM034" and f.line == 5]
+    assert finding.status == "manual" and "take 2 (obs, state;" in finding.message
+    assert "drop the positional argument(s) prev_action" in finding.message and "builds the policy" not in finding.message

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 
 def _pol(framework="torch", *, finding=True, module=False, learner=False, act="", loss="",
-         custom_loss=False, importable=None, hooks=()):
+         custom_loss=False, importable=None, hooks=(), built=True):
     return {"file": "r/f.py", "policy": "P", "kind": "subclass", "framework": framework,
             "finding": finding, "codes": "RLM031", "module_generated": module,
             "learner_generated": learner, "verify_act": act, "verify_act_message": "",
             "verify_loss": loss, "verify_loss_message": "", "custom_loss": custom_loss,
-            "ray_importable": importable, "manual_hooks": list(hooks)}
+            "ray_importable": importable, "ray_built": built, "manual_hooks": list(hooks)}
 
 
 def test_policy_figures_denominators_exclude_tf_and_count_only_verified_rewrites():
@@ -40,6 +40,18 @@ def test_policy_figures_denominators_exclude_tf_and_count_only_verified_rewrites
     assert (f["custom_losses"], f["learners_generated"], f["learners_proven"]) == (3, 2, 1)
     assert f["learners_proven_pct"] == pytest.approx(33.3)
     assert f["manual_hooks"] == {"postprocess": 2, "loss": 1, "TensorFlow policy": 1}
+
+
+@pytest.mark.parametrize("built", [False, None])
+def test_an_equivalent_verdict_counts_only_when_ray_built_the_policy_with_its_case(built):
+    rows = [_pol(module=True, act="equivalent", importable=True, custom_loss=True, learner=True,
+                 loss="equivalent", built=built),
+            _pol(module=True, act="equivalent", importable=True)]
+    f = judge_policies.policy_figures(rows)
+    assert (f["acting_proven"], f["acting_ray_importable_proven"], f["learners_proven"]) == (1, 1, 0)
+    assert f["acting_unbuilt_equivalent"] == 1
+    assert judge_policies.not_proven_reason(rows[0]).startswith(
+        "not counted, Ray 2.10 did not build the policy with its case: verify equivalent")
 
 
 def test_policy_figures_on_main_as_it_is_are_zero_not_an_error():
