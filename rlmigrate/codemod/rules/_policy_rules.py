@@ -6,7 +6,11 @@ from typing import Any
 
 import libcst as cst
 
-from rlmigrate.codemod.algorithm_policies import ACTING_OVERRIDES, POLICY_POSITIONAL, TORCH_POSITIONAL
+from rlmigrate.codemod.algorithm_policies import (
+    ACTING_OVERRIDES,
+    POLICY_POSITIONAL,
+    TORCH_POSITIONAL,
+)
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.findings import MANUAL, REVIEW
 from rlmigrate.codemod.legacy_api import POLICY_BUILDERS, TORCH_POLICY_BASES
