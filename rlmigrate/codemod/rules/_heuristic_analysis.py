@@ -17,7 +17,6 @@ import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.nodes import walk
-from rlmigrate.codemod.unpickling import unpickling_calls
 from rlmigrate.codemod.rules._heuristic_checks import (
     PLUMBING_ATTRS,
     ROLE_BLOCKERS,
@@ -25,6 +24,7 @@ from rlmigrate.codemod.rules._heuristic_checks import (
     check_body,
     check_input_dict,
 )
+from rlmigrate.codemod.unpickling import unpickling_calls
 
 ENTRY_METHODS = ("compute_actions", "compute_actions_from_input_dict", "compute_single_action")
 # Positional parameters after ``self``, per legacy signature.
