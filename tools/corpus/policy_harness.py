@@ -29,10 +29,12 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import os
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from harness import _dotted, _forget_other_packages, parse_space
@@ -172,8 +174,12 @@ def run_directory(case: dict[str, Any], base: Path, entry: dict[str, Any]) -> It
     if folder is None:
         yield
         return
-    with contextlib.chdir(folder):
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
         yield
+    finally:
+        os.chdir(before)
 
 
 def set_module_globals(module: Any, case: dict[str, Any]) -> None:
