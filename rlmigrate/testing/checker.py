@@ -4,7 +4,9 @@
 threads its own recurrent state), compares every requested quantity with
 :func:`~rlmigrate.testing.compare.compare_values`, keeps the worst differences for the
 report, and turns the first out-of-tolerance difference into an :class:`EquivalenceError`
-that shows the input. :func:`screen` runs all examples in one batched pass.
+that shows the input. :func:`screen` runs all examples in one batched pass. A legacy policy
+that answers fewer actions than rows (code written for one env per worker reads ``obs[0]``)
+is compared row by row instead, each row a batch of one, as RLlib's worker ran it.
 """
 
 from __future__ import annotations
@@ -219,13 +221,14 @@ class Checker:
             phase = f"step {t + 1} of {steps}" if stateful else "the acting step"
             obs_t = time_slice(obs, t)
             step_seed = self.seed + seed + t
-            try:
-                left = self._step(self.legacy, obs_t, state_l, step_seed, context, phase)
-            except EquivalenceError as legacy_error:
-                self._raise_if_both_fail(legacy_error, obs_t, state_m, step_seed, phase)
-                raise
-            right = self._step(self.migrated, obs_t, state_m, step_seed, context, phase)
+            left, right = self._both(obs_t, state_l, state_m, step_seed, context, phase)
             self.steps += 1
+            rows = _batch_rows(obs_t)
+            if not stateful and not state_l and rows > 1 and _answered_rows(left) < rows:
+                # code written for one env per worker acts on obs[0] and answers one action for
+                # the batch (RLlib's worker gave it one row): compare it row by row, as it ran
+                self._row_by_row(obs_t, rows, step_seed, context, phase)
+                continue
             for quantity in QUANTITIES:
                 self._check(quantity, left, right, context, phase=phase)
             state_l, state_m = left["state"] or state_l, right["state"] or state_m
@@ -240,6 +243,29 @@ class Checker:
             if left is not None and right is not None:
                 for quantity in ("action_dist_inputs", "values", "state"):
                     self._check(quantity, left, right, context, phase=phase)
+
+    def _both(
+        self, obs: Any, state_l: list, state_m: list, seed: int, context: dict, phase: str
+    ) -> tuple[dict, dict]:
+        """One step of each side on the same input (the legacy side's crash names both sides'
+        errors when the migrated side crashes too)."""
+        try:
+            left = self._step(self.legacy, obs, state_l, seed, context, phase)
+        except EquivalenceError as legacy_error:
+            self._raise_if_both_fail(legacy_error, obs, state_m, seed, phase)
+            raise
+        return left, self._step(self.migrated, obs, state_m, seed, context, phase)
+
+    def _row_by_row(self, obs: Any, rows: int, seed: int, context: dict, phase: str) -> None:
+        """Each of the ``rows`` observations of a stateless step as a batch of one, on both
+        sides, every quantity compared: for a legacy policy that answered fewer actions than
+        it was given rows (it reads only the first)."""
+        for i in range(rows):
+            row = _rows(obs, slice(i, i + 1))
+            row_context = {**context, "batch_size": 1, "row": i, "obs": row}
+            left, right = self._both(row, [], [], seed, row_context, f"{phase} (row {i} alone)")
+            for quantity in QUANTITIES:
+                self._check(quantity, left, right, row_context, phase=f"{phase} (row {i} alone)")
 
     def run_example(
         self,
@@ -258,6 +284,21 @@ class Checker:
             context["torch_seed"] = self.seed + seed
         start_l, start_m = self.starting_states(b, random_state, context)
         self.run(obs, steps, seed, start_l, start_m, context, stateful)
+
+
+def _batch_rows(obs: Any) -> int:
+    """The batch size ``B`` of one step's observations ``(B, ...)`` (nested: the first leaf)."""
+    leaves = flatten_leaves(obs)
+    return int(np.asarray(leaves[0]).shape[0]) if leaves and np.ndim(leaves[0]) else 1
+
+
+def _answered_rows(out: dict) -> int:
+    """How many rows a side's step answered: the leading dim of its actions (of its first
+    action leaf); unknown (no actions, 0-d) counts as all of them."""
+    leaves = flatten_leaves(out.get("actions")) if out.get("actions") is not None else []
+    if not leaves or not np.ndim(leaves[0]):
+        return np.iinfo(np.int64).max
+    return int(np.asarray(leaves[0]).shape[0])
 
 
 def _concat(parts: list[Any]) -> Any:

@@ -221,3 +221,37 @@ def test_rllibs_policy_routes_an_input_dict_to_an_overridden_compute_actions():
     rows = np.array([[0, 1, 0, 0, 1], [1, 0, 0, 1, 0]], dtype=np.float32)
     actions, state, extra = policy.compute_actions_from_input_dict({"obs": rows}, explore=False)
     assert actions.tolist() == [4, 0] and state == [] and extra == {}
+
+
+class FirstRowPolicy(Policy):
+    """Written for one env per worker: reads obs[0] and answers one action for the batch."""
+
+    def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+        row = obs_batch[0]
+        return np.asarray([int(row[0] > 0.5) + int(row[1] > 0.5)]), [], {}
+
+
+class FirstRowModule(RLModule):
+    def _forward(self, batch, **kwargs):
+        row = convert_to_numpy(batch[Columns.OBS])[0]
+        return {Columns.ACTIONS: np.asarray([int(row[0] > 0.5) + int(row[1] > 0.5)])}
+
+
+class FirstRowSecondFeatureMovedModule(RLModule):
+    def _forward(self, batch, **kwargs):
+        row = convert_to_numpy(batch[Columns.OBS])[0]
+        return {Columns.ACTIONS: np.asarray([int(row[0] > 0.5) + int(row[1] > 0.4)])}
+
+
+@pytest.mark.parametrize("engine", ["screen", "hypothesis"])
+def test_a_policy_answering_only_the_first_row_is_compared_row_by_row(engine):
+    """A batch of B rows answered with one action would compare one observation per batch:
+    each row is checked alone instead (as RLlib's one-env worker called such a policy), so a
+    module that differs only on rows other than the first of a batch is caught."""
+    report = assert_equivalent(FirstRowPolicy, FirstRowModule, observation_space=OBS,
+                               action_space=gym.spaces.Discrete(3), examples=30, engine=engine)
+    assert report.compared == ("actions",) and report.rows > 30
+    with pytest.raises(EquivalenceError) as info:
+        assert_equivalent(FirstRowPolicy, FirstRowSecondFeatureMovedModule, observation_space=OBS,
+                          action_space=gym.spaces.Discrete(3), examples=30, engine=engine)
+    assert info.value.difference.quantity == "actions"

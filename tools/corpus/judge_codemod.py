@@ -173,13 +173,15 @@ def verify_rewrite(repo_root: Path, legacy: Path, migrated: Path, cls: str, case
 
 
 def run_verify(repo_root: Path, cmd: list[str], cwd: Path,
-               extra: list[Path] | tuple[Path, ...] = ()) -> tuple[str, str]:
-    """Run a ``rlmigrate verify ... --format json`` command line in ``cwd`` with the checkout
-    under test, ``cwd`` and ``extra`` (the repository's own installed packages,
+               extra: list[Path] | tuple[Path, ...] = (),
+               run_dir: Path | None = None) -> tuple[str, str]:
+    """Run a ``rlmigrate verify ... --format json`` command line in ``cwd`` (or ``run_dir``,
+    a policy case's working directory, ``policy_harness.run_dir``) with the checkout under
+    test, ``cwd`` (the import root) and ``extra`` (the repository's own installed packages,
     ``harness.package_paths``) importable; (verdict, first line of the message or problems)."""
     try:
         proc = subprocess.run(cmd, env=_env(repo_root, [cwd, *extra]), capture_output=True,
-                              text=True, timeout=VERIFY_TIMEOUT_S, cwd=str(cwd))
+                              text=True, timeout=VERIFY_TIMEOUT_S, cwd=str(run_dir or cwd))
     except subprocess.TimeoutExpired:
         return "error", f"verify timed out after {VERIFY_TIMEOUT_S}s"
     for line in reversed(proc.stdout.strip().splitlines()):

@@ -129,8 +129,15 @@ def _as_action(space: Any, value: Any) -> Any:
 
 
 def judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> PolicyShimResult:
-    """Build the policy under the shim as Ray did, load Ray's weights, replay Ray's inputs;
-    never raises (``shim.ray_compat`` must be installed)."""
+    """Build the policy under the shim as Ray did, load Ray's weights, replay Ray's inputs, in
+    the case's ``run_dir`` as the recorder did (``policy_harness.run_directory``); never
+    raises (``shim.ray_compat`` must be installed)."""
+    cache = cache.resolve()
+    with policy_harness.run_directory(pol.get("case", {}), cache, entry):
+        return _judge_policy(cache, entry, pol)
+
+
+def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> PolicyShimResult:
     import torch
     from safetensors.numpy import load_file
 
@@ -364,8 +371,9 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
                   work: Path, learner: bool = False) -> tuple[str, str]:
     """``rlmigrate verify`` (``--loss`` with ``learner``) of the legacy policy (the original
     file, as the class verify does: the rewrite may have turned the policy's own model into a
-    module) vs the rewritten file's ``<Policy>RLModule`` / ``<Policy>Learner``, with the case;
-    (verdict, message). A case that registers models goes through :func:`wrapper_source`."""
+    module) vs the rewritten file's ``<Policy>RLModule`` / ``<Policy>Learner``, with the case,
+    run in the case's ``run_dir`` of the un-rewritten copy ``src`` when it names one (both
+    sides then open the repository's data files there); (verdict, message). A case that registers models goes through :func:`wrapper_source`."""
     from judge_codemod import run_verify, verify_supports
 
     case = pol["case"]
@@ -404,7 +412,8 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
             args += ["--config", json.dumps(config)]
     root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     verdict, message = run_verify(repo_root, args, root if root.is_dir() else src,
-                                  harness.package_paths(src, entry))
+                                  harness.package_paths(src, entry),
+                                  policy_harness.run_dir(case, src, entry))
     return verdict, message.replace(f"{out}/", "migrated:").replace(f"{src}/", "")
 
 

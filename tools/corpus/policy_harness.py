@@ -6,7 +6,9 @@ in rlmigrate's venv (``judge_policies.py``). A policy case (manifest ``policies[
 ``obs_space`` / ``action_space`` (raw, as the env gives them), ``config`` (the user's policy
 config, ``"model"`` inside), optionally ``algorithm`` (whose default config the user config is
 merged over, as ``Algorithm`` does) and ``register`` (``{name: "module.Class"}``: the
-``custom_model`` names the repository registers in other files).
+``custom_model`` names the repository registers in other files) and ``run_dir`` (the working
+directory the repository's scripts run from, relative to its root: a policy that opens
+``"custom_models/model.zip"`` is built and run there, :func:`run_directory`).
 
 Building, as ``RolloutWorker`` did: the config is the algorithm's ``to_dict()`` with the case
 config on top (``"model"`` merged key by key over the default ``MODEL_DEFAULTS``); the policy
@@ -24,10 +26,13 @@ seeded rewards, ``postprocess_trajectory``, then ``policy.loss(model, dist_class
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
+import os
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +142,44 @@ def register_models(case: dict[str, Any], root: Path | None) -> None:
             finally:
                 sys.path.remove(str(root))
         ModelCatalog.register_custom_model(name, cls)
+
+
+def repository_dir(base: Path, entry: dict[str, Any]) -> Path:
+    """The repository's folder under ``base`` (the cache or a copy of it)."""
+    return base / entry["repo"].replace("/", "+", 1)
+
+
+def run_dir(case: dict[str, Any], base: Path, entry: dict[str, Any]) -> Path | None:
+    """The folder the case's ``run_dir`` names (relative to the repository's root) under
+    ``base``; None when the case names none (the caller's working directory stays).
+
+    Raises:
+        ValueError: ``run_dir`` leaves the repository (absolute, or ``..`` above its root).
+    """
+    if "run_dir" not in case:
+        return None
+    rel = Path(case["run_dir"])
+    if rel.is_absolute() or ".." in rel.parts:
+        raise ValueError(f"run_dir {case['run_dir']!r}: a folder inside the repository was expected")
+    return repository_dir(base.resolve(), entry) / rel
+
+
+@contextlib.contextmanager
+def run_directory(case: dict[str, Any], base: Path, entry: dict[str, Any]) -> Iterator[None]:
+    """Build and run the case's policy in the folder its ``run_dir`` names (:func:`run_dir`),
+    as the repository's scripts ran it (relative data paths, e.g. a model file the policy's
+    constructor loads, resolve against it); the working directory is restored afterwards.
+    Without ``run_dir`` nothing changes."""
+    folder = run_dir(case, base, entry)
+    if folder is None:
+        yield
+        return
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 def set_module_globals(module: Any, case: dict[str, Any]) -> None:

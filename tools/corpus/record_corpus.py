@@ -140,7 +140,14 @@ def record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> di
     """Build one policy with Ray 2.10 as a worker did, seed-perturb its model, record its
     ``compute_actions(explore=False)`` outputs (twice, different seeds: a policy whose outputs
     change is recorded ``stochastic``) and, for torch policies with a model, its loss on a
-    postprocessed train batch. Written to ``<cache>/oracle/<policy_id>.{json,safetensors}``."""
+    postprocessed train batch. Written to ``<cache>/oracle/<policy_id>.{json,safetensors}``.
+    Built and run in the case's ``run_dir`` (``policy_harness.run_directory``)."""
+    cache = cache.resolve()
+    with policy_harness.run_directory(pol["case"], cache, entry):
+        return _record_policy(cache, entry, pol)
+
+
+def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> dict[str, Any]:
     from safetensors.numpy import save_file
 
     case = pol["case"]

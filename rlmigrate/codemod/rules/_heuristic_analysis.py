@@ -24,6 +24,7 @@ from rlmigrate.codemod.rules._heuristic_checks import (
     check_body,
     check_input_dict,
 )
+from rlmigrate.codemod.unpickling import unpickling_calls
 
 ENTRY_METHODS = ("compute_actions", "compute_actions_from_input_dict", "compute_single_action")
 # Positional parameters after ``self``, per legacy signature.
@@ -210,6 +211,13 @@ def plan_heuristic(ctx: FileContext, node: cst.ClassDef, local_base: str | None)
         check_body(ctx, plan, func.body, _self_name(func), defined | assigned)
     for stmt in plan.init_kept:
         check_body(ctx, plan, stmt, plan.init and _self_name(plan.init), defined | assigned)
+    loads = unpickling_calls(ctx, [*plan.init_kept, *plan.helpers, *plan.weights,
+                                   *([plan.entry] if plan.entry is not None else [])])
+    if loads:
+        plan.notes.append(f"the module keeps {', '.join(f'{n}()' for n in loads)}, which unpickles "
+                          "the file it loads (and may run code from it), as the legacy policy did: "
+                          "load only files you trust, or save the model's weights in a format that "
+                          "holds no code (safetensors) and load those")
     return plan
 
 

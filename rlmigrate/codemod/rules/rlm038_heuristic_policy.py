@@ -71,7 +71,10 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         module's ``model_config`` too (with ``--target ray`` the module acts on raw
         observations: add ``FlattenObservations``, and ``original_space`` reads stay manual);
         policy-config keys the code reads must be given to the module's ``model_config``. ``rlmigrate verify`` compares actions (random policies:
-        under the same seeds, space RNG included).
+        under the same seeds, space RNG included). A constructor's loader that unpickles the
+        file it reads (a stable-baselines3 ``PPO.load``, ``pickle.load``, ``torch.load``
+        without ``weights_only=True``) is kept in ``setup()`` as it was, and the finding names
+        it: the module then runs code from that file as the legacy policy did.
     """
 
     code = "RLM038"

@@ -314,3 +314,44 @@ def test_a_policy_wrapping_a_new_stack_module_is_told_to_use_that_module():
     [blocker] = [f for f in rlm038(out) if f.status == "manual"]
     assert "new-stack RLModule (OwnModule)" in blocker.message
     assert "RLModuleSpec(module_class=OwnModule" in blocker.message
+
+
+@pytest.mark.parametrize(
+    "imports, load, flagged",
+    [
+        ("from stable_baselines3 import PPO", 'PPO.load("models/agent.zip")', "stable_baselines3.PPO.load()"),
+        ("import stable_baselines3 as sb3", 'sb3.DQN.load("agent.zip")', "stable_baselines3.DQN.load()"),
+        ("import pickle", 'pickle.load(open("table.pkl", "rb"))', "pickle.load()"),
+        ("import torch", 'torch.load("net.pt")', "torch.load()"),
+        ("import torch", 'torch.load("net.pt", weights_only=False)', "torch.load()"),
+        ("import numpy", 'numpy.load("t.npy", allow_pickle=True)', "numpy.load()"),
+        ("import torch", 'torch.load("net.pt", weights_only=True)', None),
+        ("import numpy", 'numpy.load("t.npy")', None),
+        ("import json", 'json.load(open("table.json"))', None),
+    ],
+    ids=["sb3", "sb3-alias", "pickle", "torch", "torch-explicit", "numpy-pickle", "torch-weights-only",
+         "numpy", "json"],
+)
+def test_a_kept_unpickling_load_is_named_in_the_finding(imports, load, flagged):
+    """A constructor that loads a saved model is copied into setup(): when its loader unpickles
+    (and may run code from the file), the finding says so and names the call; loaders that
+    read only data are not flagged."""
+    out = rewrite(f"""
+        {imports}
+
+
+        class Loaded(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.table = {load}
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [], {{}}
+    """)
+    assert "class LoadedRLModule(RLModule):" in out.text
+    assert f"        self.table = {load}\n" in out.text  # setup() loads the same way
+    [finding] = rlm038(out)
+    if flagged:
+        assert f"the module keeps {flagged}, which unpickles the file it loads" in finding.message
+    else:
+        assert "unpickles" not in finding.message

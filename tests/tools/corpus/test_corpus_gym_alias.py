@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import gym_alias
+import numpy as np
 import gymnasium
 import pytest
 
@@ -48,3 +49,44 @@ def test_written_as_gym_package_it_serves_a_subprocess(tmp_path: Path):
     out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(tmp_path)},
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True"]
+
+
+def _gym_era_pickle(cls: type, state: dict) -> bytes:
+    """A protocol-2 pickle of ``cls`` with ``state``, naming ``gym.spaces...`` as old gym wrote
+    it (stable-baselines3 zips of 2021 hold their spaces so)."""
+    import copyreg
+    import pickle
+
+    class Legacy:
+        def __reduce__(self):
+            return copyreg._reconstructor, (cls, object, None), state
+
+    data = pickle.dumps(Legacy(), protocol=2)
+    return data.replace(b"cgymnasium.spaces.", b"cgym.spaces.")
+
+
+@pytest.mark.parametrize("space", [
+    gymnasium.spaces.MultiDiscrete([2, 13]),
+    gymnasium.spaces.Box(-2.0, 12.0, (27,), np.float32),
+    gymnasium.spaces.Discrete(26),
+], ids=lambda s: type(s).__name__)
+def test_a_gym_era_pickled_space_loads_as_the_gymnasium_space(aliased, space):
+    import pickle
+
+    state = {k: v for k, v in vars(space).items() if k not in ("_shape", "_np_random", "start")}
+    state.update(shape=space.shape, np_random=None)  # gym's old keys, no start
+    data = _gym_era_pickle(type(space), state)
+    assert b"cgym.spaces." in data
+    loaded = pickle.loads(data)
+    assert type(loaded) is type(space) and loaded == space
+    assert loaded.shape == space.shape
+
+
+def test_a_gymnasium_state_passes_unchanged(aliased):
+    import pickle
+
+    space = gymnasium.spaces.MultiDiscrete([3, 4], start=[1, -1])
+    assert pickle.loads(pickle.dumps(space)) == space
+    wrapped = gymnasium.spaces.MultiDiscrete.__dict__["__setstate__"]
+    gym_alias.install()  # idempotent: each __setstate__ is wrapped once
+    assert gymnasium.spaces.MultiDiscrete.__dict__["__setstate__"] is wrapped

@@ -397,3 +397,54 @@ def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules
         for name in set(sys.modules) - before:
             if name == "pkg" or name.startswith(("pkg.", "_judge_", "ray.rllib.examples.models.cc_twin")):
                 sys.modules.pop(name, None)
+
+
+TABLE_POLICY = '''import json
+
+import numpy as np
+from ray.rllib.policy.policy import Policy
+
+
+class TablePolicy(Policy):
+    """Plays the move its table file names for the sign of the first feature."""
+
+    def __init__(self, observation_space, action_space, config):
+        super().__init__(observation_space, action_space, config)
+        with open("data/moves.json") as table:
+            self.moves = json.load(table)["moves"]
+
+    def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+        return np.array([self.moves[int(row[0] > 0)] for row in obs_batch]), [], {}
+'''
+
+
+def test_verify_policy_runs_in_the_cases_run_dir(tmp_path):
+    """A policy of ours opens a data file by a path relative to the repository's root, where
+    the repository's scripts run, while its module lives under an import root ``src``: with
+    ``run_dir`` "" both sides find the file and verify proves the rewrite; without it verify
+    runs in the import root and the legacy constructor cannot open the file."""
+    import json
+    import pathlib
+
+    from rlmigrate.codemod.rules import ALL_RULES, select_codes
+    from rlmigrate.codemod.targets import Target
+    from rlmigrate.codemod.transform import rewrite_source
+
+    repo_root = pathlib.Path(judge.__file__).resolve().parents[2]
+    rewritten = rewrite_source(TABLE_POLICY, path="pol.py", target=Target("rlmigrate"),
+                               selected=select_codes(), rule_classes=ALL_RULES).text
+    assert "class TablePolicyRLModule(RLModule):" in rewritten
+    for side, text in (("src", TABLE_POLICY), ("out", rewritten)):
+        (tmp_path / side / "o+n" / "src").mkdir(parents=True)
+        (tmp_path / side / "o+n" / "src" / "pol.py").write_text(text)
+    (tmp_path / "src" / "o+n" / "data").mkdir()
+    (tmp_path / "src" / "o+n" / "data" / "moves.json").write_text(json.dumps({"moves": [2, 0]}))
+    entry = {"repo": "o/n", "path": "src/pol.py", "import_root": "src"}
+    case = {"obs_space": "Box(-1, 1, (2,))", "action_space": "Discrete(3)", "config": {}}
+    pol = {"name": "TablePolicy", "case": {**case, "run_dir": ""}}
+    verdict, message = judge_policies.verify_policy(repo_root, entry, pol, tmp_path / "src",
+                                                    tmp_path / "out", tmp_path)
+    assert verdict == "equivalent", message
+    verdict, message = judge_policies.verify_policy(repo_root, entry, {"name": "TablePolicy", "case": case},
+                                                    tmp_path / "src", tmp_path / "out", tmp_path)
+    assert verdict != "equivalent" and "data/moves.json" in message, (verdict, message)

@@ -61,3 +61,18 @@ def test_case_ids_are_unique_and_filename_safe():
     ids = [harness.case_id(e, c) for e in MANIFEST["files"] for c in e["classes"]]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"[A-Za-z0-9_.+-]+", i) for i in ids)
+
+
+def test_a_policy_cases_run_dir_is_a_fetched_folder_inside_its_repository(tmp_path):
+    """``run_dir`` names a folder of the repository (relative, no ``..``) that holds some of the
+    entry's fetched files, so the recorder, the shim judge and verify can run there."""
+    import policy_harness
+
+    cases = [(e, p) for e in MANIFEST["files"] for p in e["policies"] if "run_dir" in p.get("case", {})]
+    assert cases  # SkyjoAI's SB3-backed policies open custom_models/PPO_1M_multi.zip from the root
+    for entry, pol in cases:
+        folder = policy_harness.run_dir(pol["case"], tmp_path, entry)
+        repo = policy_harness.repository_dir(tmp_path.resolve(), entry)
+        rel = folder.relative_to(repo).as_posix()
+        fetched = [entry["path"], *entry.get("support", [])]
+        assert rel == "." or any(p.startswith(rel + "/") for p in fetched), (entry["id"], pol["name"])

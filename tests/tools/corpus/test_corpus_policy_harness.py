@@ -115,3 +115,30 @@ def test_algorithm_model_defaults_are_what_the_shims_ppo_config_holds():
 
     case = {"algorithm": "PPO", "config": {}}
     assert policy_harness.algorithm_model_config(case, SHIM_DEFAULTS) == PPOConfig().to_dict()["model"]
+
+
+def test_run_directory_is_the_cases_folder_of_the_repository_and_is_left_afterwards(tmp_path, monkeypatch):
+    """A policy whose constructor opens a relative path (``"models/agent.zip"``) is built in
+    the folder the repository's scripts ran from: the case's ``run_dir`` under the repository's
+    copy; without ``run_dir`` the working directory does not change."""
+    import os
+    from pathlib import Path
+
+    entry = {"repo": "o/n", "path": "pkg/policy.py"}
+    (tmp_path / "o+n" / "scripts").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    start = Path.cwd()
+    with policy_harness.run_directory({"run_dir": ""}, Path("."), entry):
+        assert Path.cwd() == (tmp_path / "o+n").resolve()
+    with policy_harness.run_directory({"run_dir": "scripts"}, tmp_path, entry):
+        assert Path.cwd() == (tmp_path / "o+n" / "scripts").resolve()
+    assert Path.cwd() == start
+    with pytest.raises(RuntimeError), policy_harness.run_directory({"run_dir": ""}, tmp_path, entry):
+        raise RuntimeError("a failing build")
+    assert Path.cwd() == start  # left on failure too
+    with policy_harness.run_directory({}, tmp_path, entry):
+        assert Path.cwd() == start
+    assert policy_harness.run_dir({}, tmp_path, entry) is None
+    for outside in ("..", "../other", os.sep + "tmp"):
+        with pytest.raises(ValueError, match="inside the repository"):
+            policy_harness.run_dir({"run_dir": outside}, tmp_path, entry)
