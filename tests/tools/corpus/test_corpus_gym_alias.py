@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import gym_alias
-import numpy as np
 import gymnasium
+import numpy as np
 import pytest
 
 
