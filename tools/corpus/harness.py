@@ -25,6 +25,7 @@ sequences (``seq_lens = [3, 2]``, 6 rows) and their initial state repeated per s
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib
 import importlib.util
@@ -109,6 +110,35 @@ def _dotted(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def ray_example_imports(source: str) -> list[str]:
+    """``ray.rllib.examples...`` modules a file imports (sorted; ``[]`` for unparsable code)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    return sorted(m for m in names if m.startswith("ray.rllib.examples."))
+
+
+def serve_ray_examples(cache: Path, path: Path) -> None:
+    """Under the shim (which ships no ``ray.rllib.examples``): the example modules the file at
+    ``path`` imports that the corpus holds (``support`` files of Ray's entries included) are
+    loaded from their cached copies under their own names, their own example imports first,
+    so the file's ``from ray.rllib.examples... import X`` gets Ray's code, unmodified, as it
+    did under Ray. Left out of ``sys.modules`` again by :func:`purge_corpus_modules`."""
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    for module in ray_example_imports(text):
+        copy = cache / "ray-project+ray" / (module[len("ray."):].replace(".", "/") + ".py")
+        loaded = getattr(sys.modules.get(module), "__file__", None) or ""
+        if not copy.is_file() or loaded == str(copy):
+            continue
+        serve_ray_examples(cache, copy)
+        parent, _, leaf = module.rpartition(".")
+        package = importlib.import_module(parent)  # the shim's package first: then the copy
+        setattr(package, leaf, _load_file(module, copy))
+
+
 def _load_file(name: str, path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -151,12 +181,19 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
     _CACHE[0] = cache
     purge_corpus_modules(cache)
     importlib.invalidate_caches()  # files may have been (re)fetched since the last import
-    if entry["repo"] == "ray-project/ray":
+    try:
         ray = sys.modules.get("ray") or importlib.import_module("ray")
-        if not getattr(ray, "__shim_alias__", False):  # real Ray: its own installed module
+    except ImportError:  # neither Ray nor the shim's aliases: a plain import below
+        ray = None
+    shimmed = bool(getattr(ray, "__shim_alias__", False))
+    if shimmed:
+        serve_ray_examples(cache, cache / entry["repo"].replace("/", "+", 1) / entry["path"])
+    if entry["repo"] == "ray-project/ray":
+        if not shimmed:  # real Ray: its own installed module
             return importlib.import_module(entry["module"])
         # Under the shim the same file (the cached copy) runs as a plain module, its
-        # `ray.rllib...` imports served by the shim's aliases.
+        # `ray.rllib...` imports served by the shim's aliases (and ray.rllib.examples by
+        # serve_ray_examples).
         return _load_file("corpus_" + entry["module"], cache / "ray-project+ray" / entry["path"])
     root = cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     _forget_other_packages(entry["module"].split(".")[0], root)

@@ -177,7 +177,8 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
         obs = policy_harness.observations(prep, raw)
         state_in = _prefixed(arrays, "in/state_in/")
         state = [state_in[str(i)] for i in range(len(state_in))] or None
-        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED)
+        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED,
+                                     columns=_prefixed(arrays, "in/input/"))
     except BaseException as exc:  # noqa: BLE001 - every failure is a measured result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -309,16 +310,9 @@ def _module_file(tree: Path, entry: dict[str, Any], dotted: str) -> Path:
     return repo / entry.get("import_root", "") / Path(*parts).with_suffix(".py")
 
 
-def ray_example_imports(source: str) -> list[str]:
-    """``ray.rllib.examples...`` modules a file imports (the shim ships no examples: the judge
-    serves them from the corpus copy, as it runs Ray's own corpus files)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
-    return sorted(m for m in names if m.startswith("ray.rllib.examples."))
+#: ``ray.rllib.examples...`` modules a file imports (the shim ships no examples: the judge
+#: serves them from the corpus copy, as it runs Ray's own corpus files)
+ray_example_imports = harness.ray_example_imports
 
 
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,

@@ -17,8 +17,9 @@ sees the preprocessed observation space (``original_space`` attached) unless
 
 Acting: ``ROWS`` raw observations → the side's preprocessor → ``compute_actions(obs,
 initial state, prev_action_batch=None, ..., explore=False)`` (every keyword, as the worker's
-``compute_actions_from_input_dict`` passed them) with every RNG seeded; outputs flattened to
-``{"actions/...", "state_out/i", "extra/<key>"}`` numpy arrays.
+``compute_actions_from_input_dict`` passed them; a policy that overrides that method gets it,
+with the episode columns its view requirements ask for) with every RNG seeded; outputs
+flattened to ``{"actions/...", "state_out/i", "extra/<key>"}`` numpy arrays.
 
 Learning (torch policies with a model): a train batch from one acting call (``explore=True``),
 seeded rewards, ``postprocess_trajectory``, then ``policy.loss(model, dist_class, batch)``.
@@ -262,21 +263,68 @@ def leaves(value: Any, prefix: str) -> dict[str, np.ndarray]:
     return out
 
 
-def act(policy: Any, obs: Any, state: list[np.ndarray] | None, seed: int,
-        explore: bool = False) -> dict[str, np.ndarray]:
-    """One seeded ``compute_actions`` call; outputs as :func:`leaves` (``actions``,
-    ``state_out/i``, ``extra/<key>``).
+#: the episode columns a 2.10 worker's input dict carried when a policy's view requirements
+#: asked for them (``SampleBatch.T``, ``EPS_ID``, ``ENV_ID``, ``AGENT_INDEX``, ``UNROLL_ID``)
+EPISODE_COLUMNS = ("t", "eps_id", "env_id", "agent_index", "unroll_id")
+#: modules whose ``compute_actions_from_input_dict`` is the library's own (Ray's or the shim's)
+_LIBRARY_MODULES = ("ray.rllib.policy.", "ray.rllib.algorithms.", "shim.")
 
-    Every keyword is passed, as ``Policy.compute_actions_from_input_dict`` (the worker's
-    call) passed them: a hand-written ``compute_actions`` may declare them without defaults;
-    the values are the defaults of a torch policy's own ``compute_actions``."""
+
+def overrides_input_dict(policy: Any) -> bool:
+    """Whether the policy's own code (not Ray's or the shim's policy classes) defines
+    ``compute_actions_from_input_dict``: the method a 2.10 worker called."""
+    for klass in type(policy).__mro__:
+        if "compute_actions_from_input_dict" in vars(klass):
+            return not klass.__module__.startswith(_LIBRARY_MODULES)
+    return False
+
+
+def input_columns(policy: Any, rows: int, seed: int) -> dict[str, np.ndarray]:
+    """Seeded episode columns (:data:`EPISODE_COLUMNS`) the policy's view requirements use
+    for acting, as a worker's input dict carried them; ``{}`` unless the policy overrides
+    ``compute_actions_from_input_dict`` (otherwise the base passes only observations, state
+    and previous actions/rewards on to ``compute_actions``)."""
+    if not overrides_input_dict(policy):
+        return {}
+    rng = np.random.default_rng(seed)
+    made = {"t": rng.integers(0, 200, rows), "eps_id": rng.integers(0, 2**31 - 1, rows),
+            "env_id": np.arange(rows), "agent_index": rng.integers(0, 4, rows),
+            "unroll_id": rng.integers(0, 100, rows)}
+    wanted = getattr(policy, "view_requirements", None) or {}
+    return {k: made[k].astype(np.int64) for k in EPISODE_COLUMNS
+            if k in wanted and getattr(wanted[k], "used_for_compute_actions", True)}
+
+
+def act(policy: Any, obs: Any, state: list[np.ndarray] | None, seed: int,
+        explore: bool = False, columns: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """One seeded acting call; outputs as :func:`leaves` (``actions``, ``state_out/i``,
+    ``extra/<key>``).
+
+    A policy that overrides ``compute_actions_from_input_dict`` (the worker's call) gets it,
+    with an input dict of the observations, ``state_in_<i>`` and the episode ``columns``
+    (:func:`input_columns`). Any other gets ``compute_actions`` with every keyword, as the
+    base ``compute_actions_from_input_dict`` passed them: a hand-written ``compute_actions``
+    may declare them without defaults; the values are the defaults of a torch policy's own
+    ``compute_actions``."""
     seed_all(seed)
     policy.action_space.seed(seed)
-    actions, state_out, extra = policy.compute_actions(
-        obs, [np.copy(s) for s in state] if state else None, prev_action_batch=None,
-        prev_reward_batch=None, info_batch=None, explore=explore, timestep=None, episodes=None)
+    if overrides_input_dict(policy):
+        from ray.rllib.policy.sample_batch import SampleBatch
+
+        data: dict[str, Any] = {"obs": obs, **{k: np.copy(v) for k, v in (columns or {}).items()}}
+        for i, s in enumerate(state or []):
+            data[f"state_in_{i}"] = np.copy(s)
+        if state:
+            data["seq_lens"] = np.ones(len(obs), dtype=np.int32)
+        actions, state_out, extra = policy.compute_actions_from_input_dict(
+            SampleBatch(data), explore=explore, timestep=None, episodes=None)
+    else:
+        actions, state_out, extra = policy.compute_actions(
+            obs, [np.copy(s) for s in state] if state else None, prev_action_batch=None,
+            prev_reward_batch=None, info_batch=None, explore=explore, timestep=None, episodes=None)
     out = leaves(actions, "actions")
-    for i, s in enumerate(state_out or []):
+    # enumerated as the 2.10 sampler enumerated them (an array state out: by its first axis)
+    for i, s in enumerate([] if state_out is None else state_out):
         out.update(leaves(s, f"state_out/{i}"))
     out.update(leaves(dict(extra or {}), "extra"))
     return out

@@ -179,8 +179,9 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
         raw = raw_obs.sample_inputs(raw_space, policy_harness.ROWS, policy_harness.SEED)
         obs = policy_harness.observations(prep, raw)
         state = policy_harness.initial_state(policy, policy_harness.ROWS)
-        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED)
-        again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7)
+        columns = policy_harness.input_columns(policy, policy_harness.ROWS, policy_harness.SEED + 2)
+        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED, columns=columns)
+        again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7, columns=columns)
     except BaseException as exc:  # noqa: BLE001 - every failure is a recorded result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -192,6 +193,7 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
     arrays.update({f"in/raw/{k}": np.ascontiguousarray(v) for k, v in raw_obs.flatten_raw(raw).items()})
     for i, s in enumerate(state or []):
         arrays[f"in/state_in/{i}"] = np.ascontiguousarray(s)
+    arrays.update({f"in/input/{k}": np.ascontiguousarray(v) for k, v in columns.items()})
     arrays.update({f"out/{k}": v for k, v in outputs.items()})
     meta.update(ray_buildable=True, rows=policy_harness.ROWS, config=_jsonable(config),
                 model_type=f"{type(model).__module__}.{type(model).__qualname__}" if model is not None else "",

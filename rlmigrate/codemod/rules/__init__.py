@@ -27,6 +27,7 @@ from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistribut
 from rlmigrate.codemod.rules.rlm050_legacy_imports import RemoveUnusedLegacyImports
 from rlmigrate.codemod.rules.rlm051_try_import_torch import TryImportTorchToImports
 from rlmigrate.codemod.rules.rlm052_numpy1_names import Numpy1Names
+from rlmigrate.codemod.rules.rlm053_python_removed_names import PythonRemovedNames
 from rlmigrate.codemod.rules.rlm059_ray_removed_imports import RayRemovedImportsGuarded
 from rlmigrate.codemod.rules.rlm060_tf_model import TFModelNeedsPort
 from rlmigrate.codemod.rules.rlm061_view_requirements import ViewRequirementsNeedConnectors
@@ -61,6 +62,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BuiltinDistributionToNewStack,
     TryImportTorchToImports,
     Numpy1Names,
+    PythonRemovedNames,
     RemoveUnusedLegacyImports,
     RayRemovedImportsGuarded,
     TFModelNeedsPort,

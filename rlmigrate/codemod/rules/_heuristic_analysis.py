@@ -247,8 +247,9 @@ def _plan_entry(ctx: FileContext, plan: HeuristicPlan, entry_name: str) -> None:
         if refs and role not in ("explore", "timestep", "obs", "state"):
             plan.blockers.append(Blocker(refs[0], f"{entry_name}() reads {param.name.value}, which "
                                          "an RLModule's forward does not get; port by hand"))
+    delegations = _super_delegations(entry, entry_name)
     star = entry.params.star_arg
-    if isinstance(star, cst.Param) and references(ctx, star):
+    if isinstance(star, cst.Param) and _outside(references(ctx, star), delegations):
         plan.blockers.append(Blocker(star, f"{entry_name}() reads *{star.name.value}: positional "
                                      "extras have no counterpart in an RLModule's forward; port by hand"))
     if entry_name == "compute_single_action":
@@ -262,9 +263,30 @@ def _plan_entry(ctx: FileContext, plan: HeuristicPlan, entry_name: str) -> None:
                                              f"{param.name.value}; the module calls it once per "
                                              "observation row without it; port by hand"))
     for ret in own_returns(entry):
+        if ret.value is not None and any(ret.value is call for call in delegations):
+            plan.blockers.append(Blocker(ret, f"{entry_name}() returns super().{entry_name}(...): "
+                                         "it acts as its base class does, after its own "
+                                         "statements; a module has one _forward: fold the base's "
+                                         "acting code into it (the statements before the call "
+                                         "run first, as side effects) and port by hand"))
+            continue
         if not (isinstance(ret.value, cst.Tuple) and len(ret.value.elements) == 3):
             plan.blockers.append(Blocker(ret, f"{entry_name}() returns something other than the "
                                          "(actions, state_outs, extra_fetches) triple; port by hand"))
+
+
+def _super_delegations(func: cst.FunctionDef, name: str) -> list[cst.Call]:
+    """The ``super().<name>(...)`` calls in ``func``'s own body (an override that hands the
+    acting over to its base class)."""
+    return [n for n in walk(func.body, into_functions=False)
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == name
+            and isinstance(n.func.value, cst.Call) and isinstance(n.func.value.func, cst.Name)
+            and n.func.value.func.value == "super"]
+
+
+def _outside(refs: list[cst.CSTNode], calls: list[cst.Call]) -> list[cst.CSTNode]:
+    """The references of ``refs`` that are not arguments passed on by one of ``calls``."""
+    return [r for r in refs if not any(_contains(call, r) for call in calls)]
 
 
 def _is_init_call(call: cst.Call) -> bool:

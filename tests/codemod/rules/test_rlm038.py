@@ -355,3 +355,32 @@ def test_a_kept_unpickling_load_is_named_in_the_finding(imports, load, flagged):
         assert f"the module keeps {flagged}, which unpickles the file it loads" in finding.message
     else:
         assert "unpickles" not in finding.message
+
+
+def test_an_override_handing_the_acting_to_its_base_says_so_once():
+    """``return super().compute_actions(*args, **kwargs)`` after bookkeeping: one finding that
+    names the delegation (not a complaint about *args or the return value's shape)."""
+    out = rewrite("""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        class Counting(RandomPolicy):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.calls = []
+
+            def compute_actions(self, *args, **kwargs):
+                self.calls.append(1)
+                return super().compute_actions(*args, **kwargs)
+    """)
+    messages = [f.message for f in rlm038(out)]
+    [delegation] = [m for m in messages if "super().compute_actions(...)" in m]
+    assert "fold the base's acting code" in delegation and "side effects" in delegation
+    assert not any("*args" in m or "triple" in m for m in messages)
+    assert "CountingRLModule" not in out.text
+    # *args used for anything but the hand-over still blocks
+    other = rewrite("""
+        class Odd(Policy):
+            def compute_actions(self, *args, **kwargs):
+                return [a for a in args[0]], [], {}
+    """)
+    assert any("reads *args" in f.message for f in rlm038(other))

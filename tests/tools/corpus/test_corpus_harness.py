@@ -122,3 +122,31 @@ def test_import_module_puts_the_repositorys_installed_packages_on_the_path(tmp_p
             sys.modules.pop(name, None)
     assert sys.path == before
     assert harness.package_paths(tmp_path, {"repo": "o/n"}) == []
+
+
+def test_under_the_shim_a_file_gets_rays_example_modules_from_the_corpus_copies(tmp_path):
+    """``ray.rllib.examples`` imports (the shim ships none) load the cached copies of Ray's
+    files under their own names, their own example imports first; the copies leave
+    ``sys.modules`` with the corpus."""
+    from shim import ray_compat
+
+    examples = tmp_path / "ray-project+ray" / "rllib" / "examples"
+    (examples / "policy").mkdir(parents=True)
+    (examples / "policy" / "random_policy.py").write_text("BASE = 1\n")
+    (examples / "policy" / "memory_leaking_policy.py").write_text(
+        "from ray.rllib.examples.policy.random_policy import BASE\nTOP = BASE + 1\n")
+    repo = tmp_path / "o+n"
+    repo.mkdir()
+    (repo / "user_file.py").write_text("from ray.rllib.examples.policy.memory_leaking_policy import TOP\nVALUE = TOP * 10\n")
+    entry = {"repo": "o/n", "path": "user_file.py", "import_root": "", "module": "user_file"}
+    assert harness.ray_example_imports((repo / "user_file.py").read_text()) == [
+        "ray.rllib.examples.policy.memory_leaking_policy"]
+    ray_compat.install()
+    try:
+        assert harness.import_module(tmp_path, entry).VALUE == 20
+        assert sys.modules["ray.rllib.examples.policy.random_policy"].__file__ == str(examples / "policy" / "random_policy.py")
+        harness.purge_corpus_modules(tmp_path)
+        assert "ray.rllib.examples.policy.memory_leaking_policy" not in sys.modules
+    finally:
+        sys.modules.pop("user_file", None)
+        ray_compat.uninstall()

@@ -142,3 +142,60 @@ def test_run_directory_is_the_cases_folder_of_the_repository_and_is_left_afterwa
     for outside in ("..", "../other", os.sep + "tmp"):
         with pytest.raises(ValueError, match="inside the repository"):
             policy_harness.run_dir({"run_dir": outside}, tmp_path, entry)
+
+
+def _input_dict_policy_classes():
+    """A hand-written policy of our own that acts in its own ``compute_actions_from_input_dict``
+    on episode columns its view requirements ask for, and one that only has ``compute_actions``
+    (the shim's ``Policy`` must be installed)."""
+    from ray.rllib.policy.policy import Policy
+    from ray.rllib.policy.view_requirement import ViewRequirement
+
+    class EpisodeIdEcho(Policy):
+        def __init__(self, observation_space, action_space, config):
+            super().__init__(observation_space, action_space, config)
+            self.view_requirements["eps_id"] = ViewRequirement()
+            self.view_requirements["t"] = ViewRequirement()
+
+        def compute_actions_from_input_dict(self, input_dict, explore=None, timestep=None, **kwargs):
+            actions = np.stack([input_dict["eps_id"], input_dict["t"]], axis=1)
+            return actions, [np.asarray(input_dict["t"])[:, None]], {}
+
+    class StateArray(Policy):
+        def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+            return np.zeros(len(obs_batch), np.int64), np.ones((len(obs_batch), 1, 1)), {}
+
+    return EpisodeIdEcho, StateArray
+
+
+@given(seed=st.integers(0, 2**16))
+def test_a_policy_overriding_the_input_dict_method_acts_through_it_on_seeded_episode_columns(seed):
+    """The worker's call: an overridden ``compute_actions_from_input_dict`` gets the episode
+    columns its view requirements name (seeded, replayable), and acts on them."""
+    from shim import ray_compat
+
+    ray_compat.install()
+    try:
+        from ray.rllib.models.catalog import MODEL_DEFAULTS as SHIM_DEFAULTS
+
+        echo_cls, plain_cls = _input_dict_policy_classes()
+        case = {"obs_space": "Box(-1, 1, (2,))", "action_space": "Box(-inf, inf, (2,))"}
+        config = policy_harness.merge_config({}, {}, SHIM_DEFAULTS)
+        echo, prep, _ = policy_harness.build_policy(echo_cls, case, config)
+        assert policy_harness.overrides_input_dict(echo)
+        columns = policy_harness.input_columns(echo, 3, seed)
+        # the Policy's default view requirements add agent_index and unroll_id, as Ray's do
+        assert {"eps_id", "t"} <= set(columns) and "env_id" not in columns
+        assert all(np.array_equal(v, policy_harness.input_columns(echo, 3, seed)[k]) for k, v in columns.items())
+        obs = policy_harness.observations(prep, [np.zeros(2, np.float32)] * 3)
+        out = policy_harness.act(echo, obs, None, seed, columns=columns)
+        assert out["actions"].tolist() == np.stack([columns["eps_id"], columns["t"]], axis=1).tolist()
+        assert out["state_out/0"].ravel().tolist() == columns["t"].tolist()
+        plain, _, _ = policy_harness.build_policy(plain_cls, case, config)
+        assert not policy_harness.overrides_input_dict(plain)
+        assert policy_harness.input_columns(plain, 3, seed) == {}
+        # an array state out is enumerated by its first axis, as the 2.10 sampler did
+        assert sorted(policy_harness.act(plain, obs, None, seed)) == [
+            "actions", "state_out/0", "state_out/1", "state_out/2"]
+    finally:
+        ray_compat.uninstall()
