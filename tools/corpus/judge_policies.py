@@ -157,7 +157,8 @@ def judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Pol
             cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
         stage = "build"
         policy_harness.register_models(case, root)
-        policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])
+        with harness.repository_on_path(cache, entry):
+            policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])
         stage = "weights"
         model = policy_harness.torch_model(policy)
         weights = _prefixed(arrays, "w/")
@@ -170,7 +171,8 @@ def judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Pol
         obs = policy_harness.observations(prep, raw)
         state_in = _prefixed(arrays, "in/state_in/")
         state = [state_in[str(i)] for i in range(len(state_in))] or None
-        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED)
+        with harness.repository_on_path(cache, entry):
+            outputs = policy_harness.act(policy, obs, state, policy_harness.SEED)
     except BaseException as exc:  # noqa: BLE001 - every failure is a measured result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -184,7 +186,8 @@ def judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Pol
     if bad:
         result.error = "differs from Ray 2.10: " + ", ".join(f"{k} (max |diff| {diffs[k]:.3g})" for k in bad)
     if meta.get("loss"):
-        result.loss, result.loss_message = _judge_loss(policy, arrays)
+        with harness.repository_on_path(cache, entry):
+            result.loss, result.loss_message = _judge_loss(policy, arrays)
     return result
 
 
@@ -332,12 +335,16 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
              "    return module", ""]
     for module in examples:
         lines.append(f"_load({module!r}, {str(_module_file(src, entry, module))!r})")
-    for i, (name, dotted) in enumerate(sorted(pol["case"].get("register", {}).items())):
+    registrations = [("register_custom_action_dist", name, dotted)
+                     for name, dotted in sorted(pol["case"].get("register_action_dist", {}).items())]
+    registrations += [("register_custom_model", name, dotted)
+                      for name, dotted in sorted(pol["case"].get("register", {}).items())]
+    for i, (register, name, dotted) in enumerate(registrations):
         module, _, attr = dotted.rpartition(".")
         loader = (f"sys.modules[{module!r}]" if module in examples else
                   f"_load('_judge_legacy_{i}_{module.replace('.', '_')}', "
                   f"{str(_module_file(src, entry, module))!r})")
-        lines.append(f"ModelCatalog.register_custom_model({name!r}, {loader}.{attr})")
+        lines.append(f"ModelCatalog.{register}({name!r}, {loader}.{attr})")
     rel = Path(entry["repo"].replace("/", "+", 1)) / entry["path"]
     lines.append(f"_legacy = _load('_judge_legacy_{pol['name']}', {str(src / rel)!r})")
     lines.append(f"{pol['name']} = _legacy.{pol['name']}")
@@ -377,7 +384,7 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
     examples = [m for m in ray_example_imports(text) if _module_file(src, entry, m).is_file()]
     examples += sorted({d.rpartition(".")[0] for d in case.get("register", {}).values()
                         if d.startswith("ray.rllib.examples.")} - set(examples))
-    if case.get("register") or examples:
+    if case.get("register") or case.get("register_action_dist") or examples:
         wrapper = work / "wrappers" / f"{policy_harness.policy_id(entry, pol)}.py"
         wrapper.parent.mkdir(parents=True, exist_ok=True)
         wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"}),

@@ -165,15 +165,17 @@ def record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> di
         config.setdefault("framework", framework)
         stage = "build"
         policy_harness.register_models(case, root)
-        policy, prep, raw_space = policy_harness.build_policy(cls, case, config)
+        with harness.repository_on_path(cache, entry):
+            policy, prep, raw_space = policy_harness.build_policy(cls, case, config)
         model = policy_harness.torch_model(policy)
         weights = harness.perturb(model, policy_harness.SEED + 1) if model is not None else {}
         stage = "act"
         raw = raw_obs.sample_inputs(raw_space, policy_harness.ROWS, policy_harness.SEED)
         obs = policy_harness.observations(prep, raw)
         state = policy_harness.initial_state(policy, policy_harness.ROWS)
-        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED)
-        again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7)
+        with harness.repository_on_path(cache, entry):
+            outputs = policy_harness.act(policy, obs, state, policy_harness.SEED)
+            again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7)
     except BaseException as exc:  # noqa: BLE001 - every failure is a recorded result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -192,9 +194,10 @@ def record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> di
                 stochastic=stochastic, preprocessed=prep is not None)
     if model is not None and isinstance(obs, np.ndarray):
         try:
-            columns = policy_harness.train_batch(
-                policy, obs, policy_harness.SEED + 3, case.get("other_agent_batches") == "self")
-            losses = policy_harness.loss(policy, columns, policy_harness.SEED + 4)
+            with harness.repository_on_path(cache, entry):
+                columns = policy_harness.train_batch(
+                    policy, obs, policy_harness.SEED + 3, case.get("other_agent_batches") == "self")
+                losses = policy_harness.loss(policy, columns, policy_harness.SEED + 4)
             arrays.update({f"loss_in/{k.lstrip('/')}": v for k, v in columns.items()})
             arrays.update({f"loss_out/{k}": v for k, v in losses.items()})
             meta["loss"] = sorted(losses)
