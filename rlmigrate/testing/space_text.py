@@ -299,7 +299,7 @@ def space_to_text(space: gym.Space) -> str:
     if type(space).__name__ == "Simplex" and hasattr(space, "concentration"):  # RLlib's (or the shim's)
         if not np.all(np.asarray(space.concentration) == 1):
             raise TypeError(f"space_to_text: no short form for a non-uniform {space!r}")
-        return f"Simplex({tuple(int(d) for d in space.shape)})"
+        return f"Simplex({tuple(int(d) for d in space.shape or ())})"
     child, max_len = getattr(space, "child_space", None), getattr(space, "max_len", None)
     if isinstance(child, gym.Space) and isinstance(max_len, int):  # RLlib's Repeated
         return f"Repeated({space_to_text(child)}, max_len={max_len})"

@@ -17,11 +17,11 @@ import numpy as np
 
 from rlmigrate.core.nest import flatten_space
 from shim.models.action_dist import (
-    TorchDirichlet,
     ActionDistribution,
     TorchCategorical,
     TorchDeterministic,
     TorchDiagGaussian,
+    TorchDirichlet,
     TorchMultiActionDistribution,
     TorchMultiCategorical,
 )

@@ -31,8 +31,9 @@ import copy
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from raw_obs import sample_inputs
