@@ -317,6 +317,41 @@ def ray_example_imports(source: str) -> list[str]:
     return sorted(m for m in names if m.startswith("ray.rllib.examples."))
 
 
+#: wrapper lines: an import statement that legacy code runs after the wrapper loaded (inside a
+#: method: ``make_model`` importing the repository's model factory when the policy is built)
+#: sees the legacy project, as it would in the user's legacy checkout: for that import the
+#: rewritten project's modules leave ``sys.modules``, the legacy ones (kept aside) come back and
+#: the rewritten import root leaves ``sys.path``; modules it loads from the legacy tree are kept
+#: aside with the others, and the rewritten side's view is restored afterwards (by the outermost
+#: such import: the imports it triggers in turn run inside the legacy view)
+_LEGACY_SIDE_IMPORT = [
+    "import builtins",
+    "_plain_import = builtins.__import__",
+    "def _file_under(module, tree):",
+    "    return (getattr(module, '__file__', None) or '').startswith(tree)",
+    "_legacy_depth = [0]",
+    "def _legacy_side_import(name, globals=None, locals=None, fromlist=(), level=0):",
+    "    if level or _legacy_depth[0] or not ((globals or {}).get('__file__') or '').startswith(_LEGACY_TREE):",
+    "        return _plain_import(name, globals, locals, fromlist, level)",
+    "    _legacy_depth[0] += 1",
+    "    hidden = {n: sys.modules.pop(n) for n, m in list(sys.modules.items()) if _file_under(m, _REWRITTEN_TREE)}",
+    "    shown = [n for n in _legacy_modules if n not in sys.modules]",
+    "    sys.modules.update({n: _legacy_modules[n] for n in shown})",
+    "    path = list(sys.path)",
+    "    sys.path[:] = [p for p in path if p != _REWRITTEN_ROOT]",
+    "    try:",
+    "        return _plain_import(name, globals, locals, fromlist, level)",
+    "    finally:",
+    "        _legacy_depth[0] -= 1",
+    "        sys.path[:] = path",
+    "        for n, m in list(sys.modules.items()):",
+    "            if _file_under(m, _LEGACY_TREE):",
+    "                _legacy_modules[n] = sys.modules.pop(n)",
+    "        sys.modules.update(hidden)",
+    "builtins.__import__ = _legacy_side_import",
+]
+
+
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
                    migrated: list[str], examples: list[str] = ()) -> str:
     """A module that first puts the corpus copies of the ``examples`` Ray modules in
@@ -354,10 +389,14 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         # legacy copies leave sys.modules (the legacy side keeps its references), the rewritten
         # import root goes first on sys.path, the Ray examples load from their rewritten copies
         root = out / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-        lines += [f"for _name in [n for n, m in list(sys.modules.items()) "
-                  f"if (getattr(m, '__file__', None) or '').startswith({str(src) + '/'!r})]:",
-                  "    del sys.modules[_name]",
-                  f"sys.path.insert(0, {str(root)!r})"]
+        lines += [f"_LEGACY_TREE, _REWRITTEN_TREE = {str(src) + '/'!r}, {str(out) + '/'!r}",
+                  f"_REWRITTEN_ROOT = {str(root)!r}",
+                  "_legacy_modules = {}",
+                  f"for _name in [n for n, m in list(sys.modules.items()) "
+                  f"if (getattr(m, '__file__', None) or '').startswith(_LEGACY_TREE)]:",
+                  "    _legacy_modules[_name] = sys.modules.pop(_name)",
+                  *_LEGACY_SIDE_IMPORT,
+                  "sys.path.insert(0, _REWRITTEN_ROOT)"]
         for module in examples:
             rewritten = _module_file(out, entry, module)
             if rewritten.is_file():
