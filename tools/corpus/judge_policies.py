@@ -317,26 +317,33 @@ def ray_example_imports(source: str) -> list[str]:
     return sorted(m for m in names if m.startswith("ray.rllib.examples."))
 
 
-#: wrapper lines: an import statement that legacy code runs after the wrapper loaded (inside a
-#: method: ``make_model`` importing the repository's model factory when the policy is built)
+#: wrapper lines: an import statement that legacy code set aside by the wrapper runs later (inside
+#: a method: ``make_model`` importing the repository's model factory when the policy is built)
 #: sees the legacy project, as it would in the user's legacy checkout: for that import the
 #: rewritten project's modules leave ``sys.modules``, the legacy ones (kept aside) come back and
 #: the rewritten import root leaves ``sys.path``; modules it loads from the legacy tree are kept
 #: aside with the others, and the rewritten side's view is restored afterwards (by the outermost
-#: such import: the imports it triggers in turn run inside the legacy view)
+#: such import: the imports it triggers in turn run inside the legacy view). Files of the legacy
+#: tree that the rewritten side imports itself (a package the repository installs, not copied
+#: into the rewritten tree) are not set aside: their imports are plain ones
 _LEGACY_SIDE_IMPORT = [
     "import builtins",
     "_plain_import = builtins.__import__",
     "def _file_under(module, tree):",
     "    return (getattr(module, '__file__', None) or '').startswith(tree)",
     "_legacy_depth = [0]",
+    "def _set_aside(globals):",
+    "    module = sys.modules.get((globals or {}).get('__name__'))",
+    "    return ((globals or {}).get('__file__') or '').startswith(_LEGACY_TREE) and (",
+    "        module is None or getattr(module, '__dict__', None) is not globals)",
     "def _legacy_side_import(name, globals=None, locals=None, fromlist=(), level=0):",
-    "    if level or _legacy_depth[0] or not ((globals or {}).get('__file__') or '').startswith(_LEGACY_TREE):",
+    "    if level or _legacy_depth[0] or not _set_aside(globals):",
     "        return _plain_import(name, globals, locals, fromlist, level)",
     "    _legacy_depth[0] += 1",
     "    hidden = {n: sys.modules.pop(n) for n, m in list(sys.modules.items()) if _file_under(m, _REWRITTEN_TREE)}",
-    "    shown = [n for n in _legacy_modules if n not in sys.modules]",
+    "    shown = {n for n in _legacy_modules if n not in sys.modules}",
     "    sys.modules.update({n: _legacy_modules[n] for n in shown})",
+    "    before = set(sys.modules)",
     "    path = list(sys.path)",
     "    sys.path[:] = [p for p in path if p != _REWRITTEN_ROOT]",
     "    try:",
@@ -345,7 +352,7 @@ _LEGACY_SIDE_IMPORT = [
     "        _legacy_depth[0] -= 1",
     "        sys.path[:] = path",
     "        for n, m in list(sys.modules.items()):",
-    "            if _file_under(m, _LEGACY_TREE):",
+    "            if n in shown or (n not in before and _file_under(m, _LEGACY_TREE)):",
     "                _legacy_modules[n] = sys.modules.pop(n)",
     "        sys.modules.update(hidden)",
     "builtins.__import__ = _legacy_side_import",

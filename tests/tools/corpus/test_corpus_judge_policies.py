@@ -372,6 +372,11 @@ def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules
               body + ("\nfrom pkg.late import KIND as LATE\n\nclass PRLModule:\n    seen = (MODEL, EXAMPLE, LATE)\n\n"
                       "    def lazy(self):\n        from pkg.late import KIND\n        return KIND\n"
                       if side == "out" else ""))
+    # a package only the legacy tree has (one the repository installs): both sides import it from there
+    write(tmp_path / "src" / "o+n" / "shared_pkg" / "__init__.py", "from shared_pkg.sub import VALUE\n")
+    write(tmp_path / "src" / "o+n" / "shared_pkg" / "sub.py", "VALUE = 'shared'\n")
+    rewritten = tmp_path / "out" / "o+n" / "pkg" / "policy.py"
+    rewritten.write_text(rewritten.read_text() + "\nfrom shared_pkg import VALUE as SHARED\n")
     entry = {"repo": "o/n", "path": "pkg/policy.py"}
     pol = {"name": "P", "case": {"register": {"twin_model": "pkg.models.Net"}}}
     wrapper = tmp_path / "wrapper.py"
@@ -395,5 +400,6 @@ def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules
         assert module.P().lazy() == "srcsrc"
     finally:
         for name in set(sys.modules) - before:
-            if name == "pkg" or name.startswith(("pkg.", "_judge_", "ray.rllib.examples.models.cc_twin")):
+            if name in ("pkg", "shared_pkg") or name.startswith(("pkg.", "shared_pkg.", "_judge_",
+                                                                  "ray.rllib.examples.models.cc_twin")):
                 sys.modules.pop(name, None)
