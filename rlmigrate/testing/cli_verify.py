@@ -394,9 +394,20 @@ def space_to_text_safe(fn: Any, space: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The ``verify`` subcommand; returns the exit code."""
-    if getattr(args, "loss", False):
-        return run_loss(args)
+    """The ``verify`` subcommand; returns the exit code.
+
+    The ``ray.rllib`` aliases stay on for the whole run, not only while the files load: legacy
+    code may import when it runs (a policy's ``make_model`` importing the project's model
+    factory, which imports ``ray.rllib``), as it did under Ray."""
+    from rlmigrate.testing.loading import legacy_imports
+
+    with legacy_imports():
+        if getattr(args, "loss", False):
+            return run_loss(args)
+        return _run_acting(args)
+
+
+def _run_acting(args: argparse.Namespace) -> int:
     try:
         if args.examples < 1:
             raise UsageError(f"--examples must be >= 1, got {args.examples}")

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["ReferenceError_", "load_file", "load_reference", "parse_reference"]
+__all__ = ["ReferenceError_", "legacy_imports", "load_file", "load_reference", "parse_reference"]
 
 
 class ReferenceError_(ValueError):  # noqa: N801 - avoid shadowing the builtin ReferenceError
@@ -41,6 +41,18 @@ def parse_reference(reference: str) -> tuple[Path, str | None]:
     return path, (name or None)
 
 
+def legacy_imports() -> contextlib.AbstractContextManager[None]:
+    """The ``shim.ray_compat`` aliases on while the block runs (nothing when Ray itself is
+    installed): what legacy code that imports ``ray.rllib`` when it *runs* needs, beyond the
+    load of its file (a policy's ``make_model`` importing a module that imports ``ray.rllib``).
+
+    Example:
+        >>> with legacy_imports():
+        ...     policy = legacy_policy_cls(obs_space, action_space, config)  # doctest: +SKIP
+    """
+    return _legacy_imports(True)
+
+
 @contextlib.contextmanager
 def _legacy_imports(enabled: bool) -> Iterator[None]:
     if not enabled:
@@ -58,7 +70,8 @@ def _legacy_imports(enabled: bool) -> Iterator[None]:
         yield
     finally:
         # Uninstalled again (unless it was on before): modules already imported keep their
-        # shim objects; only an import of ray.rllib inside a function body would now fail.
+        # shim objects; an import of ray.rllib inside a function body needs the aliases on
+        # when it runs (legacy_imports(): `rlmigrate verify` keeps them on for its run).
         context.__exit__(None, None, None)
         # The numpy-1 names (np.product, ...) stay: legacy code calls them when its classes
         # are built and run, after the import (RLlib 2.10's own FCNet does, in __init__).

@@ -12,6 +12,9 @@ Grammar (Python call syntax, parsed with ``ast``: nothing is ever evaluated)::
     Tuple(SPACE, ...)                    Tuple(Discrete(2), Box(-1, 1, (3,)))
     Repeated(SPACE, max_len=N)           Repeated(Box(-1, 1, (2,)), max_len=5)   (RLlib's
                                          variable-length list space: ``shim.spaces.Repeated``)
+    Simplex(shape)                       Simplex((13,))   (RLlib's probability-simplex
+                                         action space, uniform concentration:
+                                         ``shim.spaces.Simplex``)
 
 ``inf`` / ``-inf`` are allowed as bounds; dtypes are numpy names (``float32`` default for
 Box, ``int64`` for MultiDiscrete), bare or quoted. A text starting with ``{`` is read as the
@@ -49,7 +52,7 @@ _DTYPES = {
     "uint32",
     "bool",
 }
-_KINDS = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple", "Repeated")
+_KINDS = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple", "Repeated", "Simplex")
 
 
 class SpaceSyntaxError(ValueError):
@@ -65,7 +68,7 @@ def _fail(text: str, node: ast.AST | None, why: str) -> SpaceSyntaxError:
     return SpaceSyntaxError(
         f"cannot read space {text!r}{where}: {why}. Expected e.g. Box(-1, 1, (4,)), Discrete(3), "
         "MultiDiscrete([3, 2]), MultiBinary(4), Dict(a=..., b=...), Tuple(..., ...), "
-        "Repeated(..., max_len=N) or the JSON space form"
+        "Repeated(..., max_len=N), Simplex((n,)) or the JSON space form"
     )
 
 
@@ -131,6 +134,8 @@ def _space(text: str, node: ast.AST) -> gym.Space:
         return gym.spaces.Dict({name: _space(text, value) for name, value in _keywords(text, node)})
     if kind == "Repeated":
         return _repeated(text, node)
+    if kind == "Simplex":
+        return _simplex(text, node)
     if kind == "Tuple":
         args = node.args
         if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
@@ -161,6 +166,18 @@ def _repeated(text: str, node: ast.Call) -> gym.Space:
     if not isinstance(max_len, int) or max_len < 1:
         raise _fail(text, node, f"Repeated max_len must be a positive integer, got {max_len!r}")
     return Repeated(_space(text, node.args[0]), max_len=max_len)
+
+
+def _simplex(text: str, node: ast.Call) -> gym.Space:
+    """``Simplex(shape)`` as ``shim.spaces.Simplex`` with its default (uniform) concentration."""
+    from shim.spaces import Simplex
+
+    shape = _literal(text, node.args[0]) if len(node.args) == 1 and not node.keywords else None
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, tuple) or not shape or not all(isinstance(d, int) and d > 0 for d in shape):
+        raise _fail(text, node, "Simplex takes one shape of positive integers, e.g. Simplex((13,))")
+    return Simplex(shape)
 
 
 def _leaf(kind: str, args: list[Any], kwargs: dict[str, Any]) -> gym.Space:
@@ -279,6 +296,10 @@ def space_to_text(space: gym.Space) -> str:
         )
     if isinstance(space, gym.spaces.Tuple):
         return "Tuple(" + ", ".join(space_to_text(s) for s in space.spaces) + ")"
+    if type(space).__name__ == "Simplex" and hasattr(space, "concentration"):  # RLlib's (or the shim's)
+        if not np.all(np.asarray(space.concentration) == 1):
+            raise TypeError(f"space_to_text: no short form for a non-uniform {space!r}")
+        return f"Simplex({tuple(int(d) for d in space.shape or ())})"
     child, max_len = getattr(space, "child_space", None), getattr(space, "max_len", None)
     if isinstance(child, gym.Space) and isinstance(max_len, int):  # RLlib's Repeated
         return f"Repeated({space_to_text(child)}, max_len={max_len})"

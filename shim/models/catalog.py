@@ -21,6 +21,7 @@ from shim.models.action_dist import (
     TorchCategorical,
     TorchDeterministic,
     TorchDiagGaussian,
+    TorchDirichlet,
     TorchMultiActionDistribution,
     TorchMultiCategorical,
 )
@@ -33,6 +34,7 @@ from shim.models.modelv2 import ModelV2
 from shim.models.preprocessors import Preprocessor, get_preprocessor
 from shim.models.visionnet import VisionNetwork
 from shim.placeholders import is_placeholder
+from shim.spaces import Simplex
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +176,8 @@ class ModelCatalog:
                 raise ValueError(f"Unknown dist_type {dist_type!r} for {action_space}")
         elif isinstance(action_space, gym.spaces.Discrete):
             dist_cls = TorchCategorical
+        elif isinstance(action_space, Simplex):  # RLlib's probability-simplex actions
+            dist_cls = TorchDirichlet
         elif dist_type is TorchMultiActionDistribution or isinstance(
             action_space, (gym.spaces.Tuple, gym.spaces.Dict)
         ):

@@ -15,7 +15,7 @@ import pytest
 
 from rlmigrate.core.spaces import space_from_dict
 from rlmigrate.testing.equivalence import assert_equivalent
-from rlmigrate.testing.loading import load_reference
+from rlmigrate.testing.loading import legacy_imports, load_reference
 
 LEGACY_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "legacy"
 
@@ -50,23 +50,27 @@ def test_rewrite_statuses_match_the_cases(rewritten):
 @pytest.mark.parametrize(
     "file, case, status", CASES, ids=[f"{f}:{c['legacy']}" for f, c, _ in CASES]
 )
-def test_migrated_class_is_equivalent_to_its_legacy_class(rewritten, file, case, status, explore):
+def test_migrated_class_is_equivalent_to_its_legacy_class(rewritten, file, case, status, explore, monkeypatch):
     out, _ = rewritten
     legacy, _ = load_reference(f"{LEGACY_DIR / file}:{case['legacy']}", legacy=True)
     migrated, _ = load_reference(f"{out / file}:{case['migrated']}", legacy=True)
     model_config = dict(case.get("model_config") or {})
     if case.get("custom_model_config"):
         model_config["custom_model_config"] = dict(case["custom_model_config"])
-    report = assert_equivalent(
-        legacy,
-        migrated,
-        observation_space=space_from_dict(case["observation_space"]),
-        action_space=space_from_dict(case["action_space"]),
-        model_config=model_config,  # the migrated side: what the rewritten spec carries
-        explore=explore,
-        examples=100,
-        atol=1e-6,
-    )
+    # legacy code that imports a sibling (and ray.rllib) when it runs, as `rlmigrate verify` run
+    # from the project's folder serves it (policy_lazy_factory.py's make_model)
+    monkeypatch.syspath_prepend(str(LEGACY_DIR))
+    with legacy_imports():
+        report = assert_equivalent(
+            legacy,
+            migrated,
+            observation_space=space_from_dict(case["observation_space"]),
+            action_space=space_from_dict(case["action_space"]),
+            model_config=model_config,  # the migrated side: what the rewritten spec carries
+            explore=explore,
+            examples=100,
+            atol=1e-6,
+        )
     assert report.examples == 100
     if case.get("heuristic"):  # hand-written acting rules: actions only, no distribution
         assert "actions" in report.compared

@@ -240,3 +240,19 @@ def test_config_keys_a_hand_written_policy_reads_reach_its_modules_model_config(
     # told another move than the policy got, the module is caught
     assert main(["verify", legacy, migrated, *spaces, "--config", '{"move": 3}', "--examples", "10",
                  "--migrated-model-config", '{"move": 2}']) == 1
+
+
+def test_config_builds_a_policy_whose_make_model_imports_ray_rllib_when_it_runs(monkeypatch, capsys):
+    """``make_model`` imports the project's model factory when the policy is built, and that
+    module imports ``ray.rllib``: verify keeps the aliases on for its whole run, as Ray was
+    there for the whole run of the legacy code."""
+    monkeypatch.syspath_prepend(str(FIXTURES / "legacy"))  # the project's folder, as its scripts ran
+    monkeypatch.delitem(sys.modules, "policy_factory_models", raising=False)  # imported afresh
+    legacy = f"{FIXTURES / 'legacy' / 'policy_lazy_factory.py'}:LateGatedPolicy"
+    migrated = f"{FIXTURES / 'expected' / 'policy_lazy_factory.py'}:LateGatedPolicyRLModule"
+    config = json.dumps({"model": {}})
+    try:
+        assert main(["verify", legacy, migrated, *SPACES, "--config", config, "--examples", "20"]) == 0
+        assert "EQUIVALENT over 20 examples" in capsys.readouterr().out
+    finally:
+        sys.modules.pop("policy_factory_models", None)

@@ -104,3 +104,19 @@ def test_repeated_parses_round_trips_and_needs_a_max_len():
     ]:
         with pytest.raises(SpaceSyntaxError, match=why):
             parse_space(bad)
+
+
+def test_simplex_parses_round_trips_and_needs_one_positive_shape():
+    from shim.spaces import Simplex
+
+    space = parse_space("Simplex((13,))")
+    assert isinstance(space, Simplex) and space.shape == (13,)
+    assert np.all(space.concentration == 1)
+    assert parse_space("Simplex(4)") == Simplex((4,))
+    assert space_to_text(space) == "Simplex((13,))"
+    assert parse_space(space_to_text(Simplex((2, 3)))) == Simplex((2, 3))
+    with pytest.raises(TypeError, match="non-uniform"):
+        space_to_text(Simplex((3,), concentration=np.array(2.0)))
+    for bad in ("Simplex()", "Simplex((0,))", "Simplex((3,), 1)", "Simplex(shape=(3,))", "Simplex((1.5,))"):
+        with pytest.raises(SpaceSyntaxError, match="Simplex takes one shape"):
+            parse_space(bad)

@@ -26,10 +26,12 @@ sequences (``seq_lens = [3, 2]``, 6 rows) and their initial state repeated per s
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +72,20 @@ def _space_text() -> Any:
 
 
 def parse_space(text: str) -> Any:
-    """A space from the manifest's text form; ``Repeated(CHILD, max_len=N)`` is RLlib's
-    ``Repeated`` (resolved through ``ray.rllib.utils.spaces.repeated`` of the running side)."""
+    """A space from the manifest's text form; ``Repeated(CHILD, max_len=N)`` and
+    ``Simplex(shape)`` are RLlib's (resolved through ``ray.rllib.utils.spaces`` of the running
+    side)."""
     text = text.strip()
     if text.startswith("Repeated(") and text.endswith(")"):
         inner, _, max_len = text[len("Repeated(") : -1].rpartition(", max_len=")
         from ray.rllib.utils.spaces.repeated import Repeated
 
         return Repeated(parse_space(inner), max_len=int(max_len))
+    if text.startswith("Simplex(") and text.endswith(")"):
+        from ray.rllib.utils.spaces.simplex import Simplex
+
+        shape = ast.literal_eval(text[len("Simplex(") : -1])
+        return Simplex(shape=(shape,) if isinstance(shape, int) else tuple(shape))
     return _space_text().parse_space(text)
 
 
@@ -197,10 +205,25 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
         return _load_file("corpus_" + entry["module"], cache / "ray-project+ray" / entry["path"])
     root = cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     _forget_other_packages(entry["module"].split(".")[0], root)
+    with repository_on_path(cache, entry):
+        return importlib.import_module(entry["module"])
+
+
+@contextlib.contextmanager
+def repository_on_path(cache: Path, entry: dict[str, Any]) -> Iterator[None]:
+    """The repository's import root and its own installed packages (:func:`package_paths`)
+    first on ``sys.path`` while the block runs: the repository's scripts ran with them there
+    the whole time, so a module a method imports when it runs (``from my_models import
+    make_model`` inside ``make_model``) is found while the policy is built, acts and learns,
+    not only while its file is imported. Nothing for Ray's own files."""
+    if entry["repo"] == "ray-project/ray":
+        yield
+        return
+    root = cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     paths = [str(root), *map(str, package_paths(cache, entry))]
     sys.path[0:0] = paths
     try:
-        return importlib.import_module(entry["module"])
+        yield
     finally:
         for path in paths:
             sys.path.remove(path)

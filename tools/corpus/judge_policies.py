@@ -164,7 +164,8 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
             cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
         stage = "build"
         policy_harness.register_models(case, root)
-        policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])
+        with harness.repository_on_path(cache, entry):
+            policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])
         stage = "weights"
         model = policy_harness.torch_model(policy)
         weights = _prefixed(arrays, "w/")
@@ -177,8 +178,9 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
         obs = policy_harness.observations(prep, raw)
         state_in = _prefixed(arrays, "in/state_in/")
         state = [state_in[str(i)] for i in range(len(state_in))] or None
-        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED,
-                                     columns=_prefixed(arrays, "in/input/"))
+        with harness.repository_on_path(cache, entry):
+            outputs = policy_harness.act(policy, obs, state, policy_harness.SEED,
+                                         columns=_prefixed(arrays, "in/input/"))
     except BaseException as exc:  # noqa: BLE001 - every failure is a measured result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -192,7 +194,8 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
     if bad:
         result.error = "differs from Ray 2.10: " + ", ".join(f"{k} (max |diff| {diffs[k]:.3g})" for k in bad)
     if meta.get("loss"):
-        result.loss, result.loss_message = _judge_loss(policy, arrays)
+        with harness.repository_on_path(cache, entry):
+            result.loss, result.loss_message = _judge_loss(policy, arrays)
     return result
 
 
@@ -315,6 +318,48 @@ def _module_file(tree: Path, entry: dict[str, Any], dotted: str) -> Path:
 ray_example_imports = harness.ray_example_imports
 
 
+#: wrapper lines: an import statement that legacy code set aside by the wrapper runs later (inside
+#: a method: ``make_model`` importing the repository's model factory when the policy is built)
+#: sees the legacy project, as it would in the user's legacy checkout: for that import the
+#: rewritten project's modules leave ``sys.modules``, the legacy ones (kept aside) come back and
+#: the rewritten import root leaves ``sys.path``; modules it loads from the legacy tree are kept
+#: aside with the others, and the rewritten side's view is restored afterwards (by the outermost
+#: such import: the imports it triggers in turn run inside the legacy view). Files of the legacy
+#: tree that the rewritten side imports itself (a package the repository installs, not copied
+#: into the rewritten tree) are not set aside: their imports are plain ones
+_LEGACY_SIDE_IMPORT = [
+    "import builtins",
+    "_plain_import = builtins.__import__",
+    "def _file_under(module, tree):",
+    "    return (getattr(module, '__file__', None) or '').startswith(tree)",
+    "_legacy_depth = [0]",
+    "def _set_aside(globals):",
+    "    module = sys.modules.get((globals or {}).get('__name__'))",
+    "    return ((globals or {}).get('__file__') or '').startswith(_LEGACY_TREE) and (",
+    "        module is None or getattr(module, '__dict__', None) is not globals)",
+    "def _legacy_side_import(name, globals=None, locals=None, fromlist=(), level=0):",
+    "    if level or _legacy_depth[0] or not _set_aside(globals):",
+    "        return _plain_import(name, globals, locals, fromlist, level)",
+    "    _legacy_depth[0] += 1",
+    "    hidden = {n: sys.modules.pop(n) for n, m in list(sys.modules.items()) if _file_under(m, _REWRITTEN_TREE)}",
+    "    shown = {n for n in _legacy_modules if n not in sys.modules}",
+    "    sys.modules.update({n: _legacy_modules[n] for n in shown})",
+    "    before = set(sys.modules)",
+    "    path = list(sys.path)",
+    "    sys.path[:] = [p for p in path if p != _REWRITTEN_ROOT]",
+    "    try:",
+    "        return _plain_import(name, globals, locals, fromlist, level)",
+    "    finally:",
+    "        _legacy_depth[0] -= 1",
+    "        sys.path[:] = path",
+    "        for n, m in list(sys.modules.items()):",
+    "            if n in shown or (n not in before and _file_under(m, _LEGACY_TREE)):",
+    "                _legacy_modules[n] = sys.modules.pop(n)",
+    "        sys.modules.update(hidden)",
+    "builtins.__import__ = _legacy_side_import",
+]
+
+
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
                    migrated: list[str], examples: list[str] = ()) -> str:
     """A module that first puts the corpus copies of the ``examples`` Ray modules in
@@ -333,12 +378,16 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
              "    return module", ""]
     for module in examples:
         lines.append(f"_load({module!r}, {str(_module_file(src, entry, module))!r})")
-    for i, (name, dotted) in enumerate(sorted(pol["case"].get("register", {}).items())):
+    registrations = [("register_custom_action_dist", name, dotted)
+                     for name, dotted in sorted(pol["case"].get("register_action_dist", {}).items())]
+    registrations += [("register_custom_model", name, dotted)
+                      for name, dotted in sorted(pol["case"].get("register", {}).items())]
+    for i, (register, name, dotted) in enumerate(registrations):
         module, _, attr = dotted.rpartition(".")
         loader = (f"sys.modules[{module!r}]" if module in examples else
                   f"_load('_judge_legacy_{i}_{module.replace('.', '_')}', "
                   f"{str(_module_file(src, entry, module))!r})")
-        lines.append(f"ModelCatalog.register_custom_model({name!r}, {loader}.{attr})")
+        lines.append(f"ModelCatalog.{register}({name!r}, {loader}.{attr})")
     rel = Path(entry["repo"].replace("/", "+", 1)) / entry["path"]
     lines.append(f"_legacy = _load('_judge_legacy_{pol['name']}', {str(src / rel)!r})")
     lines.append(f"{pol['name']} = _legacy.{pol['name']}")
@@ -348,10 +397,14 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         # legacy copies leave sys.modules (the legacy side keeps its references), the rewritten
         # import root goes first on sys.path, the Ray examples load from their rewritten copies
         root = out / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-        lines += [f"for _name in [n for n, m in list(sys.modules.items()) "
-                  f"if (getattr(m, '__file__', None) or '').startswith({str(src) + '/'!r})]:",
-                  "    del sys.modules[_name]",
-                  f"sys.path.insert(0, {str(root)!r})"]
+        lines += [f"_LEGACY_TREE, _REWRITTEN_TREE = {str(src) + '/'!r}, {str(out) + '/'!r}",
+                  f"_REWRITTEN_ROOT = {str(root)!r}",
+                  "_legacy_modules = {}",
+                  "for _name in [n for n, m in list(sys.modules.items()) "
+                  "if (getattr(m, '__file__', None) or '').startswith(_LEGACY_TREE)]:",
+                  "    _legacy_modules[_name] = sys.modules.pop(_name)",
+                  *_LEGACY_SIDE_IMPORT,
+                  "sys.path.insert(0, _REWRITTEN_ROOT)"]
         for module in examples:
             rewritten = _module_file(out, entry, module)
             if rewritten.is_file():
@@ -379,7 +432,7 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
     examples = [m for m in ray_example_imports(text) if _module_file(src, entry, m).is_file()]
     examples += sorted({d.rpartition(".")[0] for d in case.get("register", {}).values()
                         if d.startswith("ray.rllib.examples.")} - set(examples))
-    if case.get("register") or examples:
+    if case.get("register") or case.get("register_action_dist") or examples:
         wrapper = work / "wrappers" / f"{policy_harness.policy_id(entry, pol)}.py"
         wrapper.parent.mkdir(parents=True, exist_ok=True)
         wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"}),

@@ -127,22 +127,30 @@ def preprocessor_disabled(config: dict[str, Any]) -> bool:
 
 
 def register_models(case: dict[str, Any], root: Path | None) -> None:
-    """``ModelCatalog.register_custom_model`` for each of the case's ``register`` entries;
-    ``ray.rllib.examples...`` through ``harness._dotted``, others imported from ``root``."""
+    """``ModelCatalog.register_custom_model`` for each of the case's ``register`` entries and
+    ``register_custom_action_dist`` for each of its ``register_action_dist`` entries (names the
+    repository's training script registers); ``ray.rllib.examples...`` through
+    ``harness._dotted``, others imported from ``root``."""
     from ray.rllib.models import ModelCatalog
 
+    for name, dotted in sorted(case.get("register_action_dist", {}).items()):
+        ModelCatalog.register_custom_action_dist(name, _registered_class(dotted, root))
     for name, dotted in sorted(case.get("register", {}).items()):
-        if dotted.startswith("ray.") or root is None:
-            cls = _dotted(dotted)
-        else:
-            module, _, attr = dotted.rpartition(".")
-            _forget_other_packages(module.split(".")[0], root)
-            sys.path.insert(0, str(root))
-            try:
-                cls = getattr(importlib.import_module(module), attr)
-            finally:
-                sys.path.remove(str(root))
-        ModelCatalog.register_custom_model(name, cls)
+        ModelCatalog.register_custom_model(name, _registered_class(dotted, root))
+
+
+def _registered_class(dotted: str, root: Path | None) -> Any:
+    """The class ``module.Class`` names: Ray's through ``harness._dotted``, the repository's
+    imported from ``root``."""
+    if dotted.startswith("ray.") or root is None:
+        return _dotted(dotted)
+    module, _, attr = dotted.rpartition(".")
+    _forget_other_packages(module.split(".")[0], root)
+    sys.path.insert(0, str(root))
+    try:
+        return getattr(importlib.import_module(module), attr)
+    finally:
+        sys.path.remove(str(root))
 
 
 def repository_dir(base: Path, entry: dict[str, Any]) -> Path:

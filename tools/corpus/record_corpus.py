@@ -172,7 +172,8 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
         config.setdefault("framework", framework)
         stage = "build"
         policy_harness.register_models(case, root)
-        policy, prep, raw_space = policy_harness.build_policy(cls, case, config)
+        with harness.repository_on_path(cache, entry):
+            policy, prep, raw_space = policy_harness.build_policy(cls, case, config)
         model = policy_harness.torch_model(policy)
         weights = harness.perturb(model, policy_harness.SEED + 1) if model is not None else {}
         stage = "act"
@@ -180,8 +181,9 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
         obs = policy_harness.observations(prep, raw)
         state = policy_harness.initial_state(policy, policy_harness.ROWS)
         columns = policy_harness.input_columns(policy, policy_harness.ROWS, policy_harness.SEED + 2)
-        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED, columns=columns)
-        again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7, columns=columns)
+        with harness.repository_on_path(cache, entry):
+            outputs = policy_harness.act(policy, obs, state, policy_harness.SEED, columns=columns)
+            again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7, columns=columns)
     except BaseException as exc:  # noqa: BLE001 - every failure is a recorded result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -201,9 +203,10 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
                 stochastic=stochastic, preprocessed=prep is not None)
     if model is not None and isinstance(obs, np.ndarray):
         try:
-            columns = policy_harness.train_batch(
-                policy, obs, policy_harness.SEED + 3, case.get("other_agent_batches") == "self")
-            losses = policy_harness.loss(policy, columns, policy_harness.SEED + 4)
+            with harness.repository_on_path(cache, entry):
+                columns = policy_harness.train_batch(
+                    policy, obs, policy_harness.SEED + 3, case.get("other_agent_batches") == "self")
+                losses = policy_harness.loss(policy, columns, policy_harness.SEED + 4)
             arrays.update({f"loss_in/{k.lstrip('/')}": v for k, v in columns.items()})
             arrays.update({f"loss_out/{k}": v for k, v in losses.items()})
             meta["loss"] = sorted(losses)

@@ -200,3 +200,16 @@ def test_non_torch_framework_is_refused() -> None:
 def test_partial_dists_are_functools_partials() -> None:
     dist_cls, _ = ModelCatalog.get_action_dist(BOX4, {})
     assert isinstance(dist_cls, functools.partial) and dist_cls.keywords["action_space"] is BOX4
+
+
+def test_simplex_actions_get_the_dirichlet_over_as_many_inputs_as_coordinates():
+    """RLlib 2.10's catalog gives a ``Simplex`` action space ``TorchDirichlet``; its inputs are
+    one log-concentration per coordinate and its deterministic action lies on the simplex."""
+    from shim.models.action_dist import TorchDirichlet
+    from shim.models.catalog import ModelCatalog
+    from shim.spaces import Simplex
+
+    dist_cls, width = ModelCatalog.get_action_dist(Simplex((5,)), None)
+    assert dist_cls is TorchDirichlet and width == 5
+    action = dist_cls(torch.zeros(2, 5)).deterministic_sample()
+    assert torch.allclose(action.sum(-1), torch.ones(2))

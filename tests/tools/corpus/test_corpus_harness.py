@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import gymnasium as gym
 import harness
 import numpy as np
+import pytest
 import raw_obs
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -149,4 +150,43 @@ def test_under_the_shim_a_file_gets_rays_example_modules_from_the_corpus_copies(
         assert "ray.rllib.examples.policy.memory_leaking_policy" not in sys.modules
     finally:
         sys.modules.pop("user_file", None)
+        ray_compat.uninstall()
+
+
+def test_a_module_a_method_imports_when_it_runs_is_found_inside_repository_on_path(tmp_path):
+    """A policy's ``make_model`` that imports a sibling module when it is called (not when its
+    file is imported) finds it while the recorder/judge build the policy, as the repository's
+    scripts (run from its root) did; the path is restored afterwards."""
+    repo = tmp_path / "o+lazy"
+    repo.mkdir()
+    (repo / "lazy_factory.py").write_text("def make():\n    return 'built'\n")
+    (repo / "lazy_policy.py").write_text(
+        "def make_model():\n    from lazy_factory import make\n    return make()\n")
+    entry = {"repo": "o/lazy", "path": "lazy_policy.py", "import_root": "", "module": "lazy_policy"}
+    before = list(sys.path)
+    try:
+        module = harness.import_module(tmp_path, entry)
+        assert sys.path == before
+        with pytest.raises(ModuleNotFoundError):
+            module.make_model()
+        with harness.repository_on_path(tmp_path, entry):
+            assert module.make_model() == "built"
+        assert sys.path == before
+    finally:
+        for name in ("lazy_policy", "lazy_factory"):
+            sys.modules.pop(name, None)
+
+
+def test_simplex_text_is_the_running_sides_simplex():
+    """``Simplex(shape)`` resolves through the running side's ``ray.rllib.utils.spaces``
+    (real Ray's in the recorder, the shim's aliases in the judge)."""
+    from shim import ray_compat
+    from shim.spaces import Simplex
+
+    ray_compat.install()
+    try:
+        space = harness.parse_space("Simplex((13,))")
+        assert isinstance(space, Simplex) and space.shape == (13,)
+        assert harness.parse_space("Simplex(3)").shape == (3,)
+    finally:
         ray_compat.uninstall()

@@ -372,13 +372,23 @@ def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules
 
     body = ("from pkg.models import KIND as MODEL\n"
             "from ray.rllib.examples.models.cc_twin import KIND as EXAMPLE\n\n"
-            "class P:\n    seen = (MODEL, EXAMPLE)\n")
+            "class P:\n    seen = (MODEL, EXAMPLE)\n\n"
+            "    def lazy(self):\n        from pkg.late import KIND\n        return KIND\n")
     for side in ("src", "out"):
         write(tmp_path / side / "o+n" / "pkg" / "__init__.py", "")
         write(tmp_path / side / "o+n" / "pkg" / "models.py", f"KIND = {side!r}\n\nclass Net:\n    pass\n")
+        # imported by the legacy policy only when a method runs, by the rewritten file at once
+        write(tmp_path / side / "o+n" / "pkg" / "late.py", f"from pkg.models import KIND as MODEL\nKIND = {side!r} + MODEL\n")
         write(tmp_path / side / "ray-project+ray" / "rllib" / "examples" / "models" / "cc_twin.py", f"KIND = {side!r}\n")
         write(tmp_path / side / "o+n" / "pkg" / "policy.py",
-              body + ("\nclass PRLModule:\n    seen = (MODEL, EXAMPLE)\n" if side == "out" else ""))
+              body + ("\nfrom pkg.late import KIND as LATE\n\nclass PRLModule:\n    seen = (MODEL, EXAMPLE, LATE)\n\n"
+                      "    def lazy(self):\n        from pkg.late import KIND\n        return KIND\n"
+                      if side == "out" else ""))
+    # a package only the legacy tree has (one the repository installs): both sides import it from there
+    write(tmp_path / "src" / "o+n" / "shared_pkg" / "__init__.py", "from shared_pkg.sub import VALUE\n")
+    write(tmp_path / "src" / "o+n" / "shared_pkg" / "sub.py", "VALUE = 'shared'\n")
+    rewritten = tmp_path / "out" / "o+n" / "pkg" / "policy.py"
+    rewritten.write_text(rewritten.read_text() + "\nfrom shared_pkg import VALUE as SHARED\n")
     entry = {"repo": "o/n", "path": "pkg/policy.py"}
     pol = {"name": "P", "case": {"register": {"twin_model": "pkg.models.Net"}}}
     wrapper = tmp_path / "wrapper.py"
@@ -388,14 +398,22 @@ def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules
     monkeypatch.setattr(sys, "path", list(sys.path))  # the wrapper puts the rewritten root first
     for name in [n for n in sys.modules if n == "pkg" or n.startswith("pkg.")]:
         monkeypatch.delitem(sys.modules, name)  # another test's "pkg" package (restored afterwards)
+    import builtins
+
+    monkeypatch.setattr(builtins, "__import__", builtins.__import__)  # the wrapper replaces it
     before = set(sys.modules)
     try:
         module = load_file(wrapper, legacy=True)
         assert module.P.seen == ("src", "src")
-        assert module.PRLModule.seen == ("out", "out")
+        assert module.PRLModule.seen == ("out", "out", "outout")
+        # a legacy method's import at run time sees the legacy project (twice: kept aside)
+        assert module.P().lazy() == module.P().lazy() == "srcsrc"
+        assert module.PRLModule().lazy() == "outout"  # and the rewritten side's, the rewritten one
+        assert module.P().lazy() == "srcsrc"
     finally:
         for name in set(sys.modules) - before:
-            if name == "pkg" or name.startswith(("pkg.", "_judge_", "ray.rllib.examples.models.cc_twin")):
+            if name in ("pkg", "shared_pkg") or name.startswith(("pkg.", "shared_pkg.", "_judge_",
+                                                                  "ray.rllib.examples.models.cc_twin")):
                 sys.modules.pop(name, None)
 
 
