@@ -317,8 +317,8 @@ def ray_example_imports(source: str) -> list[str]:
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
                    migrated: list[str], examples: list[str] = ()) -> str:
     """A module that first puts the corpus copies of the ``examples`` Ray modules in
-    ``sys.modules`` under their own names, registers the case's ``custom_model`` names (legacy
-    classes, from the un-rewritten copy ``src``), then exports the legacy policy from ``src``'s
+    ``sys.modules`` under their own names, registers the case's ``custom_model`` (and
+    ``custom_action_dist``) names (legacy classes, from the un-rewritten copy ``src``), then exports the legacy policy from ``src``'s
     file and the ``migrated`` names from the rewritten file in ``out`` (loaded after the
     project's modules and the ``examples`` are swapped for their rewritten copies in ``out``,
     so each side imports its own version of them): what the repository's training script did
@@ -329,7 +329,13 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
              "    module = importlib.util.module_from_spec(spec)",
              "    sys.modules[name] = module",
              "    spec.loader.exec_module(module)",
-             "    return module", ""]
+             "    return module", "",
+             "def _register(name, cls):",
+             "    from ray.rllib.models.action_dist import ActionDistribution",
+             "    if isinstance(cls, type) and issubclass(cls, ActionDistribution):",
+             "        ModelCatalog.register_custom_action_dist(name, cls)",
+             "    else:",
+             "        ModelCatalog.register_custom_model(name, cls)", ""]
     for module in examples:
         lines.append(f"_load({module!r}, {str(_module_file(src, entry, module))!r})")
     for i, (name, dotted) in enumerate(sorted(pol["case"].get("register", {}).items())):
@@ -337,7 +343,7 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         loader = (f"sys.modules[{module!r}]" if module in examples else
                   f"_load('_judge_legacy_{i}_{module.replace('.', '_')}', "
                   f"{str(_module_file(src, entry, module))!r})")
-        lines.append(f"ModelCatalog.register_custom_model({name!r}, {loader}.{attr})")
+        lines.append(f"_register({name!r}, {loader}.{attr})")
     rel = Path(entry["repo"].replace("/", "+", 1)) / entry["path"]
     lines.append(f"_legacy = _load('_judge_legacy_{pol['name']}', {str(src / rel)!r})")
     lines.append(f"{pol['name']} = _legacy.{pol['name']}")

@@ -226,7 +226,8 @@ def test_wrapper_registers_the_legacy_model_then_exports_legacy_policy_and_rewri
     compile(text, "wrapper.py", "exec")
     assert f"{tmp_path}/src/o+n/src/pkg/models.py" in text
     assert f"{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py" in text
-    assert text.index("register_custom_model('cc'") < text.index("_judge_legacy_P")
+    assert text.index("_register('cc'") < text.index("_judge_legacy_P")
+    assert "ModelCatalog.register_custom_action_dist(name, cls)" in text  # an ActionDistribution
     assert "P = _legacy.P\n" in text and f"{tmp_path}/src/o+n/pkg/policy.py" in text
     assert f"{tmp_path}/out/o+n/pkg/policy.py" in text
     assert text.rstrip().endswith("PRLModule = _rewritten.PRLModule")
@@ -301,8 +302,8 @@ def test_ray_example_imports_and_the_wrapper_serve_them_under_their_own_names(tm
     compile(text, "wrapper.py", "exec")
     served = f"_load('ray.rllib.examples.models.cc', '{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py')"
     assert served in text
-    assert "register_custom_model('cc', sys.modules['ray.rllib.examples.models.cc'].CC)" in text
-    assert text.index(served) < text.index("register_custom_model") < text.index("_legacy = ")
+    assert "_register('cc', sys.modules['ray.rllib.examples.models.cc'].CC)" in text
+    assert text.index(served) < text.index("_register('cc'") < text.index("_legacy = ")
     assert "_rewritten" not in text
 
 
