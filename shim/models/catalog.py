@@ -21,6 +21,7 @@ from shim.models.action_dist import (
     TorchCategorical,
     TorchDeterministic,
     TorchDiagGaussian,
+    TorchDirichlet,
     TorchMultiActionDistribution,
     TorchMultiCategorical,
 )
@@ -33,6 +34,7 @@ from shim.models.modelv2 import ModelV2
 from shim.models.preprocessors import Preprocessor, get_preprocessor
 from shim.models.visionnet import VisionNetwork
 from shim.placeholders import is_placeholder
+from shim.spaces import Simplex
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +182,8 @@ class ModelCatalog:
             return ModelCatalog._get_multi_action_distribution(
                 TorchMultiActionDistribution, action_space, config, framework
             )
+        elif isinstance(action_space, Simplex):  # an allocation over the simplex
+            dist_cls = TorchDirichlet
         elif isinstance(action_space, gym.spaces.MultiDiscrete):
             return (
                 functools.partial(TorchMultiCategorical, input_lens=list(action_space.nvec)),
