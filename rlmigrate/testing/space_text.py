@@ -314,8 +314,9 @@ def space_to_text(space: gym.Space) -> str:
         )
     if isinstance(space, gym.spaces.Tuple):
         return "Tuple(" + ", ".join(space_to_text(s) for s in space.spaces) + ")"
-    if type(space).__name__ == "Simplex" and np.all(np.asarray(space.concentration) == 1):
-        return f"Simplex({tuple(int(d) for d in space.shape)})"
+    concentration = getattr(space, "concentration", None)
+    if type(space).__name__ == "Simplex" and np.all(np.asarray(concentration) == 1):
+        return f"Simplex({tuple(int(d) for d in space.shape or ())})"
     child, max_len = getattr(space, "child_space", None), getattr(space, "max_len", None)
     if isinstance(child, gym.Space) and isinstance(max_len, int):  # RLlib's Repeated
         return f"Repeated({space_to_text(child)}, max_len={max_len})"

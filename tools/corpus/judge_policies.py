@@ -353,10 +353,8 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         # legacy copies leave sys.modules (the legacy side keeps its references), the rewritten
         # import root goes first on sys.path, the Ray examples load from their rewritten copies
         root = out / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-        lines += [f"for _name in [n for n, m in list(sys.modules.items()) "
-                  f"if (getattr(m, '__file__', None) or '').startswith({str(src) + '/'!r})]:",
-                  "    del sys.modules[_name]",
-                  f"sys.path.insert(0, {str(root)!r})"]
+        legacy_root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+        lines += legacy_imports_source(src, legacy_root, out, root)
         for module in examples:
             rewritten = _module_file(out, entry, module)
             if rewritten.is_file():
@@ -364,6 +362,68 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         lines.append(f"_rewritten = _load('_judge_rewritten_{pol['name']}', {str(out / rel)!r})")
         lines += [f"{n} = _rewritten.{n}" for n in migrated]
     return "\n".join(lines) + "\n"
+
+
+def legacy_imports_source(src: Path, legacy_root: Path, out: Path, root: Path) -> list[str]:
+    """Wrapper lines that swap the legacy project (modules loaded from ``src``) out of
+    ``sys.modules`` and put the rewritten import ``root`` first on ``sys.path``, while an import
+    statement run by legacy code (a hook's ``from models import make_model`` inside
+    ``make_model``, executed when verify builds the legacy policy) still gets the legacy
+    project: ``builtins.__import__`` sees the importing module's globals and, for a module of
+    the legacy project (loaded before the swap, or by such an import), imports with the legacy
+    modules (and ``legacy_root`` first) in place, as the legacy training run had them; a file
+    under ``src`` that the rewritten side loads itself (an installed package root both sides
+    share) imports normally. A legacy module loaded under a private name (a
+    registered model) also answers to its own dotted name, so a hook's import of it finds the
+    very class that was registered."""
+    return [
+        "import builtins, os",
+        f"_LEGACY, _REWRITTEN = {str(src) + '/'!r}, {str(out) + '/'!r}",
+        f"_LEGACY_ROOT, _REWRITTEN_ROOT = {str(legacy_root)!r}, {str(root)!r}",
+        "",
+        "def _project(prefix):",
+        "    return {n: m for n, m in list(sys.modules.items())",
+        "            if (getattr(m, '__file__', None) or '').startswith(prefix)}",
+        "",
+        "def _dotted(module):",
+        "    rel = os.path.relpath(module.__file__, _LEGACY_ROOT)[:-3].replace(os.sep, '.')",
+        "    return rel[:-len('.__init__')] if rel.endswith('.__init__') else rel",
+        "",
+        "_legacy_project = _project(_LEGACY)",
+        "for _module in list(_legacy_project.values()):",
+        "    if not os.path.relpath(_module.__file__, _LEGACY_ROOT).startswith('..'):",
+        "        _legacy_project.setdefault(_dotted(_module), _module)",
+        "for _name in _legacy_project:",
+        "    sys.modules.pop(_name, None)",
+        "sys.path.insert(0, _REWRITTEN_ROOT)",
+        "_real_import, _depth = builtins.__import__, [0]",
+        "",
+        "_legacy_globals = {id(m.__dict__) for m in _legacy_project.values()}",
+        "",
+        "def _import(name, globals=None, locals=None, fromlist=(), level=0):",
+        "    if _depth[0] or id(globals) not in _legacy_globals:",
+        "        return _real_import(name, globals, locals, fromlist, level)",
+        "    rewritten = _project(_REWRITTEN)",
+        "    for n in rewritten:",
+        "        del sys.modules[n]",
+        "    sys.modules.update(_legacy_project)",
+        "    sys.path.remove(_REWRITTEN_ROOT)",
+        "    sys.path.insert(0, _LEGACY_ROOT)",
+        "    _depth[0] += 1",
+        "    try:",
+        "        return _real_import(name, globals, locals, fromlist, level)",
+        "    finally:",
+        "        _depth[0] -= 1",
+        "        _legacy_project.update(_project(_LEGACY))",
+        "        _legacy_globals.update(id(m.__dict__) for m in _legacy_project.values())",
+        "        for n in _legacy_project:",
+        "            sys.modules.pop(n, None)",
+        "        sys.modules.update(rewritten)",
+        "        sys.path.remove(_LEGACY_ROOT)",
+        "        sys.path.insert(0, _REWRITTEN_ROOT)",
+        "",
+        "builtins.__import__ = _import",
+    ]
 
 
 def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,

@@ -386,3 +386,52 @@ def test_wrapper_gives_each_side_its_own_copy_of_the_project_and_example_modules
         for name in set(sys.modules) - before:
             if name == "pkg" or name.startswith(("pkg.", "_judge_", "ray.rllib.examples.models.cc_twin")):
                 sys.modules.pop(name, None)
+
+
+def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path, monkeypatch):
+    """A legacy hook that imports a project module inside a method (P3O's ``make_model``:
+    ``from risk_cost_vf_custom_model import make_risk_model``) runs when verify builds the
+    legacy policy, after the wrapper put the rewritten project first: it must still get the
+    legacy module (and the registered class's own module object), while the rewritten side
+    keeps its rewritten one."""
+    import builtins
+    import importlib.util
+    import sys
+
+    from shim import ray_compat
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    for root, value in ((src, "legacy"), (out, "rewritten")):
+        (root / "o+n" / "pkg").mkdir(parents=True)
+        (root / "o+n" / "helper_mod.py").write_text(f"VALUE = {value!r}\nclass Net:\n    pass\n")
+        (root / "o+n" / "pkg" / "__init__.py").write_text("from pkg.inner import NAME\n")
+        (root / "o+n" / "pkg" / "inner.py").write_text(f"NAME = {value!r}\n")
+    (src / "o+n" / "policy.py").write_text(
+        "class P:\n    def hook(self):\n        from helper_mod import VALUE, Net\n"
+        "        import pkg\n        return VALUE, Net, pkg.NAME\n")
+    (out / "o+n" / "policy.py").write_text(
+        "from helper_mod import VALUE\nimport pkg\nclass PRLModule:\n    value = (VALUE, pkg.NAME)\n")
+    entry = {"repo": "o/n", "path": "policy.py"}
+    pol = {"name": "P", "case": {"register": {"net": "helper_mod.Net"}}}
+    wrapper = tmp_path / "wrapper.py"
+    wrapper.write_text(judge_policies.wrapper_source(entry, pol, src, out, ["PRLModule"]))
+    real_import, modules, path = builtins.__import__, dict(sys.modules), list(sys.path)
+    monkeypatch.syspath_prepend(str(src / "o+n"))
+    ray_compat.install()
+    try:
+        spec = importlib.util.spec_from_file_location("_test_wrapper", wrapper)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        value, net, name = module.P().hook()
+        assert (value, name) == ("legacy", "legacy")
+        from ray.rllib.models import ModelCatalog
+
+        assert net is ModelCatalog.registered_models()["net"]  # the class that was registered
+        assert module.PRLModule.value == ("rewritten", "rewritten")
+        assert sys.modules["helper_mod"].VALUE == "rewritten"  # the swap is undone after the hook
+    finally:
+        builtins.__import__ = real_import
+        ray_compat.uninstall()
+        for name in set(sys.modules) - set(modules):
+            del sys.modules[name]
+        sys.path[:] = path
