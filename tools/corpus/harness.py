@@ -72,10 +72,16 @@ def parse_space(text: str) -> Any:
     """A space from the manifest's text form; RLlib's own spaces (``Repeated(CHILD,
     max_len=N)``, ``Simplex(shape)``), at any depth, are the running side's classes
     (``ray.rllib.utils.spaces``: real Ray's in the recorder, the shim's aliases in the judge)."""
-    from ray.rllib.utils.spaces.repeated import Repeated
-    from ray.rllib.utils.spaces.simplex import Simplex
+    rllib: dict[str, type] = {}
+    if "Repeated(" in text:
+        from ray.rllib.utils.spaces.repeated import Repeated
 
-    return _space_text().parse_space(text.strip(), {"Repeated": Repeated, "Simplex": Simplex})
+        rllib["Repeated"] = Repeated
+    if "Simplex(" in text:
+        from ray.rllib.utils.spaces.simplex import Simplex
+
+        rllib["Simplex"] = Simplex
+    return _space_text().parse_space(text.strip(), rllib)
 
 
 def case_id(entry: dict[str, Any], cls: dict[str, Any]) -> str:

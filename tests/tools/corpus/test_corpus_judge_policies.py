@@ -402,17 +402,17 @@ def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path,
 
     src, out = tmp_path / "src", tmp_path / "out"
     for root, value in ((src, "legacy"), (out, "rewritten")):
-        (root / "o+n" / "pkg").mkdir(parents=True)
-        (root / "o+n" / "helper_mod.py").write_text(f"VALUE = {value!r}\nclass Net:\n    pass\n")
-        (root / "o+n" / "pkg" / "__init__.py").write_text("from pkg.inner import NAME\n")
-        (root / "o+n" / "pkg" / "inner.py").write_text(f"NAME = {value!r}\n")
+        (root / "o+n" / "swap_pkg").mkdir(parents=True)
+        (root / "o+n" / "swap_helper_mod.py").write_text(f"VALUE = {value!r}\nclass Net:\n    pass\n")
+        (root / "o+n" / "swap_pkg" / "__init__.py").write_text("from swap_pkg.inner import NAME\n")
+        (root / "o+n" / "swap_pkg" / "inner.py").write_text(f"NAME = {value!r}\n")
     (src / "o+n" / "policy.py").write_text(
-        "class P:\n    def hook(self):\n        from helper_mod import VALUE, Net\n"
-        "        import pkg\n        return VALUE, Net, pkg.NAME\n")
+        "class P:\n    def hook(self):\n        from swap_helper_mod import VALUE, Net\n"
+        "        import swap_pkg\n        return VALUE, Net, swap_pkg.NAME\n")
     (out / "o+n" / "policy.py").write_text(
-        "from helper_mod import VALUE\nimport pkg\nclass PRLModule:\n    value = (VALUE, pkg.NAME)\n")
+        "from swap_helper_mod import VALUE\nimport swap_pkg\nclass PRLModule:\n    value = (VALUE, swap_pkg.NAME)\n")
     entry = {"repo": "o/n", "path": "policy.py"}
-    pol = {"name": "P", "case": {"register": {"net": "helper_mod.Net"}}}
+    pol = {"name": "P", "case": {"register": {"net": "swap_helper_mod.Net"}}}
     wrapper = tmp_path / "wrapper.py"
     wrapper.write_text(judge_policies.wrapper_source(entry, pol, src, out, ["PRLModule"]))
     real_import, modules, path = builtins.__import__, dict(sys.modules), list(sys.path)
@@ -428,7 +428,7 @@ def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path,
 
         assert net is ModelCatalog.registered_models()["net"]  # the class that was registered
         assert module.PRLModule.value == ("rewritten", "rewritten")
-        assert sys.modules["helper_mod"].VALUE == "rewritten"  # the swap is undone after the hook
+        assert sys.modules["swap_helper_mod"].VALUE == "rewritten"  # the swap is undone after the hook
     finally:
         builtins.__import__ = real_import
         ray_compat.uninstall()
