@@ -14,6 +14,7 @@ from rlmigrate.distributions.defaults import (
 )
 from rlmigrate.distributions.deterministic import TorchDeterministic
 from rlmigrate.distributions.diag_gaussian import TorchDiagGaussian
+from rlmigrate.distributions.dirichlet import TorchDirichlet
 from rlmigrate.distributions.multi_categorical import TorchMultiCategorical
 from rlmigrate.distributions.multi_distribution import TorchMultiDistribution
 from rlmigrate.distributions.squashed_gaussian import TorchSquashedGaussian
@@ -26,6 +27,7 @@ __all__ = [
     "TorchCategorical",
     "TorchDeterministic",
     "TorchDiagGaussian",
+    "TorchDirichlet",
     "TorchDistribution",
     "TorchMultiCategorical",
     "TorchMultiDistribution",

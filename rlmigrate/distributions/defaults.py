@@ -17,10 +17,13 @@ from rlmigrate.core import nest as _struct
 from rlmigrate.distributions.base import Distribution
 from rlmigrate.distributions.categorical import TorchCategorical
 from rlmigrate.distributions.diag_gaussian import TorchDiagGaussian
+from rlmigrate.distributions.dirichlet import TorchDirichlet, is_simplex_space
 from rlmigrate.distributions.multi_categorical import TorchMultiCategorical
 from rlmigrate.distributions.multi_distribution import TorchMultiDistribution
 
-_SUPPORTED = "Discrete, 1-D float Box, 1-D MultiDiscrete, and Dict/Tuple nesting only these"
+_SUPPORTED = (
+    "Discrete, 1-D float Box, 1-D MultiDiscrete, RLlib's Simplex, and Dict/Tuple nesting only these"
+)
 
 
 class UnsupportedActionSpaceError(ValueError, NotImplementedError):
@@ -40,6 +43,8 @@ def get_default_dist_cls(action_space: gym.Space) -> type[Distribution]:
       ``input_lens=list(nvec)``.
     * ``Dict``/``Tuple`` → partial :class:`TorchMultiDistribution` with the children chosen by
       this same rule, their ``input_lens`` and the ``space`` fixed.
+    * RLlib's ``Simplex`` → :class:`TorchDirichlet` (beyond RLlib's new stack, which has no
+      default for it: the legacy catalog's choice, kept so allocation policies migrate).
 
     The result builds from logits alone: ``get_default_dist_cls(space).from_logits(logits)``.
 
@@ -84,6 +89,8 @@ def _dist_cls_for(space: gym.Space, path: str) -> type[Distribution]:
         return TorchMultiCategorical.get_partial_dist_cls(input_lens=[int(n) for n in space.nvec])
     if isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple)):
         return _multi_dist_cls_for(space, path)
+    if is_simplex_space(space):
+        return TorchDirichlet
     raise _unsupported(space, path, f"{type(space).__name__} spaces have no default")
 
 

@@ -12,9 +12,8 @@ Grammar (Python call syntax, parsed with ``ast``: nothing is ever evaluated)::
     Tuple(SPACE, ...)                    Tuple(Discrete(2), Box(-1, 1, (3,)))
     Repeated(SPACE, max_len=N)           Repeated(Box(-1, 1, (2,)), max_len=5)   (RLlib's
                                          variable-length list space: ``shim.spaces.Repeated``)
-    Simplex(shape)                       Simplex((13,))   (RLlib's probability-simplex
-                                         action space, uniform concentration:
-                                         ``shim.spaces.Simplex``)
+    Simplex(shape)                       Simplex((13,))   (RLlib's probability-simplex space:
+                                         ``shim.spaces.Simplex``, uniform concentration)
 
 ``inf`` / ``-inf`` are allowed as bounds; dtypes are numpy names (``float32`` default for
 Box, ``int64`` for MultiDiscrete), bare or quoted. A text starting with ``{`` is read as the
@@ -32,6 +31,7 @@ from __future__ import annotations
 import ast
 import json
 import keyword
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -52,7 +52,11 @@ _DTYPES = {
     "uint32",
     "bool",
 }
-_KINDS = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple", "Repeated", "Simplex")
+_KINDS = (
+    "Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple", "Repeated", "Simplex"
+)
+#: RLlib's own space classes a text may name (``Repeated``, ``Simplex``); by default the shim's
+RllibSpaces = Mapping[str, type]
 
 
 class SpaceSyntaxError(ValueError):
@@ -107,7 +111,7 @@ def _literal(text: str, node: ast.AST) -> Any:
     raise _fail(text, node, f"unexpected {ast.unparse(node)!r}")
 
 
-def _space(text: str, node: ast.AST) -> gym.Space:
+def _space(text: str, node: ast.AST, rllib: RllibSpaces | None) -> gym.Space:
     if not (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _KINDS
     ):
@@ -128,21 +132,21 @@ def _space(text: str, node: ast.AST) -> gym.Space:
                 if not isinstance(key, str):
                     raise _fail(text, mapping, "Dict keys must be strings")
                 keys.append(key)
-            return gym.spaces.Dict({k: _space(text, v) for k, v in zip(keys, mapping.values)})
+            return gym.spaces.Dict({k: _space(text, v, rllib) for k, v in zip(keys, mapping.values)})
         if not node.keywords:
             raise _fail(text, node, "Dict needs at least one entry")
-        return gym.spaces.Dict({name: _space(text, value) for name, value in _keywords(text, node)})
+        return gym.spaces.Dict({name: _space(text, value, rllib) for name, value in _keywords(text, node)})
     if kind == "Repeated":
-        return _repeated(text, node)
+        return _repeated(text, node, rllib)
     if kind == "Simplex":
-        return _simplex(text, node)
+        return _simplex(text, node, rllib)
     if kind == "Tuple":
         args = node.args
         if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
             args = args[0].elts
         if not args or node.keywords:
             raise _fail(text, node, "Tuple takes one or more spaces")
-        return gym.spaces.Tuple([_space(text, a) for a in args])
+        return gym.spaces.Tuple([_space(text, a, rllib) for a in args])
     args = [_literal(text, a) for a in node.args]
     kwargs = {name: _literal(text, value) for name, value in _keywords(text, node)}
     try:
@@ -153,10 +157,19 @@ def _space(text: str, node: ast.AST) -> gym.Space:
         raise _fail(text, node, f"{kind}: {err}") from err
 
 
-def _repeated(text: str, node: ast.Call) -> gym.Space:
-    """``Repeated(SPACE, max_len=N)`` (or ``Repeated(SPACE, N)``) as ``shim.spaces.Repeated``."""
-    from shim.spaces import Repeated
+def _rllib_space(kind: str, rllib: RllibSpaces | None) -> type:
+    """RLlib's space class ``kind``: from ``rllib`` when given (real Ray's, for a recorder),
+    else the shim's."""
+    if rllib is not None and kind in rllib:
+        return rllib[kind]
+    import shim.spaces
 
+    return getattr(shim.spaces, kind)
+
+
+def _repeated(text: str, node: ast.Call, rllib: RllibSpaces | None) -> gym.Space:
+    """``Repeated(SPACE, max_len=N)`` (or ``Repeated(SPACE, N)``) as RLlib's ``Repeated``."""
+    Repeated = _rllib_space("Repeated", rllib)
     keywords = dict(_keywords(text, node))
     if len(node.args) not in (1, 2) or set(keywords) - {"max_len"}:
         raise _fail(text, node, "Repeated takes (SPACE, max_len=N)")
@@ -165,19 +178,22 @@ def _repeated(text: str, node: ast.Call) -> gym.Space:
     max_len = _literal(text, node.args[1] if len(node.args) == 2 else keywords["max_len"])
     if not isinstance(max_len, int) or max_len < 1:
         raise _fail(text, node, f"Repeated max_len must be a positive integer, got {max_len!r}")
-    return Repeated(_space(text, node.args[0]), max_len=max_len)
+    return Repeated(_space(text, node.args[0], rllib), max_len=max_len)
 
 
-def _simplex(text: str, node: ast.Call) -> gym.Space:
-    """``Simplex(shape)`` as ``shim.spaces.Simplex`` with its default (uniform) concentration."""
-    from shim.spaces import Simplex
-
-    shape = _literal(text, node.args[0]) if len(node.args) == 1 and not node.keywords else None
-    if isinstance(shape, int):
-        shape = (shape,)
-    if not isinstance(shape, tuple) or not shape or not all(isinstance(d, int) and d > 0 for d in shape):
-        raise _fail(text, node, "Simplex takes one shape of positive integers, e.g. Simplex((13,))")
-    return Simplex(shape)
+def _simplex(text: str, node: ast.Call, rllib: RllibSpaces | None) -> gym.Space:
+    """``Simplex(shape)`` (or ``Simplex(shape=(n,))``) as RLlib's ``Simplex`` with its default
+    uniform concentration."""
+    keywords = dict(_keywords(text, node))
+    if len(node.args) + len(keywords) != 1 or set(keywords) - {"shape"}:
+        raise _fail(text, node, "Simplex takes (shape) only, e.g. Simplex((3,))")
+    shape = _literal(text, node.args[0] if node.args else keywords["shape"])
+    shape = (shape,) if isinstance(shape, int) else shape
+    if not isinstance(shape, (tuple, list)) or not shape or not all(
+        isinstance(d, int) and d > 0 for d in shape
+    ):
+        raise _fail(text, node, f"Simplex shape must be positive integers, got {shape!r}")
+    return _rllib_space("Simplex", rllib)(tuple(shape))
 
 
 def _leaf(kind: str, args: list[Any], kwargs: dict[str, Any]) -> gym.Space:
@@ -216,8 +232,10 @@ def _leaf(kind: str, args: list[Any], kwargs: dict[str, Any]) -> gym.Space:
     )
 
 
-def parse_space(text: str) -> gym.Space:
-    """The space written in ``text`` (short form or JSON).
+def parse_space(text: str, rllib_spaces: RllibSpaces | None = None) -> gym.Space:
+    """The space written in ``text`` (short form or JSON). ``rllib_spaces`` (``{"Repeated":
+    cls, "Simplex": cls}``) gives the classes RLlib's own spaces are built from (default: the
+    shim's, ``shim.spaces``).
 
     Raises:
         SpaceSyntaxError: anything else, with the position and the accepted forms.
@@ -236,7 +254,7 @@ def parse_space(text: str) -> gym.Space:
         raise SpaceSyntaxError(
             f"cannot read space {text!r}: {err.msg} at column {err.offset}"
         ) from err
-    return _space(stripped, tree.body)
+    return _space(stripped, tree.body, rllib_spaces)
 
 
 def _number(value: Any) -> str:
@@ -296,9 +314,8 @@ def space_to_text(space: gym.Space) -> str:
         )
     if isinstance(space, gym.spaces.Tuple):
         return "Tuple(" + ", ".join(space_to_text(s) for s in space.spaces) + ")"
-    if type(space).__name__ == "Simplex" and hasattr(space, "concentration"):  # RLlib's (or the shim's)
-        if not np.all(np.asarray(space.concentration) == 1):
-            raise TypeError(f"space_to_text: no short form for a non-uniform {space!r}")
+    concentration = getattr(space, "concentration", None)
+    if type(space).__name__ == "Simplex" and np.all(np.asarray(concentration) == 1):
         return f"Simplex({tuple(int(d) for d in space.shape or ())})"
     child, max_len = getattr(space, "child_space", None), getattr(space, "max_len", None)
     if isinstance(child, gym.Space) and isinstance(max_len, int):  # RLlib's Repeated

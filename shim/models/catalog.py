@@ -184,6 +184,8 @@ class ModelCatalog:
             return ModelCatalog._get_multi_action_distribution(
                 TorchMultiActionDistribution, action_space, config, framework
             )
+        elif isinstance(action_space, Simplex):  # an allocation over the simplex
+            dist_cls = TorchDirichlet
         elif isinstance(action_space, gym.spaces.MultiDiscrete):
             return (
                 functools.partial(TorchMultiCategorical, input_lens=list(action_space.nvec)),

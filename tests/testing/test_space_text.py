@@ -7,6 +7,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rlmigrate.core.spaces import space_to_dict
 from rlmigrate.testing.space_text import SpaceSyntaxError, parse_space, space_to_text
@@ -106,17 +107,31 @@ def test_repeated_parses_round_trips_and_needs_a_max_len():
             parse_space(bad)
 
 
-def test_simplex_parses_round_trips_and_needs_one_positive_shape():
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=3))
+def test_simplex_parses_nested_round_trips_and_takes_the_given_classes(shape):
+    """RLlib's Simplex (a portfolio env's allocation space), alone or inside a Dict; a recorder
+    passes real Ray's classes so the policy's ``isinstance`` checks see its own Simplex."""
     from shim.spaces import Simplex
 
-    space = parse_space("Simplex((13,))")
-    assert isinstance(space, Simplex) and space.shape == (13,)
-    assert np.all(space.concentration == 1)
-    assert parse_space("Simplex(4)") == Simplex((4,))
-    assert space_to_text(space) == "Simplex((13,))"
-    assert parse_space(space_to_text(Simplex((2, 3)))) == Simplex((2, 3))
-    with pytest.raises(TypeError, match="non-uniform"):
-        space_to_text(Simplex((3,), concentration=np.array(2.0)))
-    for bad in ("Simplex()", "Simplex((0,))", "Simplex((3,), 1)", "Simplex(shape=(3,))", "Simplex((1.5,))"):
-        with pytest.raises(SpaceSyntaxError, match="Simplex takes one shape"):
-            parse_space(bad)
+    space = parse_space(f"Dict({{'0_allocation': Simplex({tuple(shape)}), 'x': Discrete(2)}})")
+    inner = space["0_allocation"]
+    assert isinstance(inner, Simplex) and inner.shape == tuple(shape)
+    assert np.all(inner.concentration == 1)
+    assert parse_space(space_to_text(space)) == space
+    assert parse_space(f"Simplex(shape={shape})") == Simplex(tuple(shape))
+
+    class OtherSimplex(Simplex):
+        pass
+
+    assert type(parse_space(f"Simplex({tuple(shape)})", {"Simplex": OtherSimplex})) is OtherSimplex
+
+
+@pytest.mark.parametrize(
+    "bad, why",
+    [("Simplex()", "takes \\(shape\\) only"), ("Simplex((3,), 2)", "takes \\(shape\\) only"),
+     ("Simplex((0,))", "positive integers"), ("Simplex(('a',))", "positive integers"),
+     ("Simplex((3,), concentration=2)", "takes \\(shape\\) only")],
+)
+def test_simplex_is_refused_without_one_positive_shape(bad, why):
+    with pytest.raises(SpaceSyntaxError, match=why):
+        parse_space(bad)

@@ -72,21 +72,19 @@ def _space_text() -> Any:
 
 
 def parse_space(text: str) -> Any:
-    """A space from the manifest's text form; ``Repeated(CHILD, max_len=N)`` and
-    ``Simplex(shape)`` are RLlib's (resolved through ``ray.rllib.utils.spaces`` of the running
-    side)."""
-    text = text.strip()
-    if text.startswith("Repeated(") and text.endswith(")"):
-        inner, _, max_len = text[len("Repeated(") : -1].rpartition(", max_len=")
+    """A space from the manifest's text form; RLlib's own spaces (``Repeated(CHILD,
+    max_len=N)``, ``Simplex(shape)``), at any depth, are the running side's classes
+    (``ray.rllib.utils.spaces``: real Ray's in the recorder, the shim's aliases in the judge)."""
+    rllib: dict[str, type] = {}
+    if "Repeated(" in text:
         from ray.rllib.utils.spaces.repeated import Repeated
 
-        return Repeated(parse_space(inner), max_len=int(max_len))
-    if text.startswith("Simplex(") and text.endswith(")"):
+        rllib["Repeated"] = Repeated
+    if "Simplex(" in text:
         from ray.rllib.utils.spaces.simplex import Simplex
 
-        shape = ast.literal_eval(text[len("Simplex(") : -1])
-        return Simplex(shape=(shape,) if isinstance(shape, int) else tuple(shape))
-    return _space_text().parse_space(text)
+        rllib["Simplex"] = Simplex
+    return _space_text().parse_space(text.strip(), rllib)
 
 
 def case_id(entry: dict[str, Any], cls: dict[str, Any]) -> str:

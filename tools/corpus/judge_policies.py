@@ -318,53 +318,11 @@ def _module_file(tree: Path, entry: dict[str, Any], dotted: str) -> Path:
 ray_example_imports = harness.ray_example_imports
 
 
-#: wrapper lines: an import statement that legacy code set aside by the wrapper runs later (inside
-#: a method: ``make_model`` importing the repository's model factory when the policy is built)
-#: sees the legacy project, as it would in the user's legacy checkout: for that import the
-#: rewritten project's modules leave ``sys.modules``, the legacy ones (kept aside) come back and
-#: the rewritten import root leaves ``sys.path``; modules it loads from the legacy tree are kept
-#: aside with the others, and the rewritten side's view is restored afterwards (by the outermost
-#: such import: the imports it triggers in turn run inside the legacy view). Files of the legacy
-#: tree that the rewritten side imports itself (a package the repository installs, not copied
-#: into the rewritten tree) are not set aside: their imports are plain ones
-_LEGACY_SIDE_IMPORT = [
-    "import builtins",
-    "_plain_import = builtins.__import__",
-    "def _file_under(module, tree):",
-    "    return (getattr(module, '__file__', None) or '').startswith(tree)",
-    "_legacy_depth = [0]",
-    "def _set_aside(globals):",
-    "    module = sys.modules.get((globals or {}).get('__name__'))",
-    "    return ((globals or {}).get('__file__') or '').startswith(_LEGACY_TREE) and (",
-    "        module is None or getattr(module, '__dict__', None) is not globals)",
-    "def _legacy_side_import(name, globals=None, locals=None, fromlist=(), level=0):",
-    "    if level or _legacy_depth[0] or not _set_aside(globals):",
-    "        return _plain_import(name, globals, locals, fromlist, level)",
-    "    _legacy_depth[0] += 1",
-    "    hidden = {n: sys.modules.pop(n) for n, m in list(sys.modules.items()) if _file_under(m, _REWRITTEN_TREE)}",
-    "    shown = {n for n in _legacy_modules if n not in sys.modules}",
-    "    sys.modules.update({n: _legacy_modules[n] for n in shown})",
-    "    before = set(sys.modules)",
-    "    path = list(sys.path)",
-    "    sys.path[:] = [p for p in path if p != _REWRITTEN_ROOT]",
-    "    try:",
-    "        return _plain_import(name, globals, locals, fromlist, level)",
-    "    finally:",
-    "        _legacy_depth[0] -= 1",
-    "        sys.path[:] = path",
-    "        for n, m in list(sys.modules.items()):",
-    "            if n in shown or (n not in before and _file_under(m, _LEGACY_TREE)):",
-    "                _legacy_modules[n] = sys.modules.pop(n)",
-    "        sys.modules.update(hidden)",
-    "builtins.__import__ = _legacy_side_import",
-]
-
-
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
                    migrated: list[str], examples: list[str] = ()) -> str:
     """A module that first puts the corpus copies of the ``examples`` Ray modules in
-    ``sys.modules`` under their own names, registers the case's ``custom_model`` names (legacy
-    classes, from the un-rewritten copy ``src``), then exports the legacy policy from ``src``'s
+    ``sys.modules`` under their own names, registers the case's ``custom_model`` (and
+    ``custom_action_dist``) names (legacy classes, from the un-rewritten copy ``src``), then exports the legacy policy from ``src``'s
     file and the ``migrated`` names from the rewritten file in ``out`` (loaded after the
     project's modules and the ``examples`` are swapped for their rewritten copies in ``out``,
     so each side imports its own version of them): what the repository's training script did
@@ -375,19 +333,24 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
              "    module = importlib.util.module_from_spec(spec)",
              "    sys.modules[name] = module",
              "    spec.loader.exec_module(module)",
-             "    return module", ""]
+             "    return module", "",
+             "def _register(name, cls):",
+             "    from ray.rllib.models.action_dist import ActionDistribution",
+             "    if isinstance(cls, type) and issubclass(cls, ActionDistribution):",
+             "        ModelCatalog.register_custom_action_dist(name, cls)",
+             "    else:",
+             "        ModelCatalog.register_custom_model(name, cls)", ""]
     for module in examples:
         lines.append(f"_load({module!r}, {str(_module_file(src, entry, module))!r})")
-    registrations = [("register_custom_action_dist", name, dotted)
-                     for name, dotted in sorted(pol["case"].get("register_action_dist", {}).items())]
-    registrations += [("register_custom_model", name, dotted)
-                      for name, dotted in sorted(pol["case"].get("register", {}).items())]
-    for i, (register, name, dotted) in enumerate(registrations):
+    # _register picks register_custom_action_dist or register_custom_model by the class
+    registrations = [*sorted(pol["case"].get("register_action_dist", {}).items()),
+                     *sorted(pol["case"].get("register", {}).items())]
+    for i, (name, dotted) in enumerate(registrations):
         module, _, attr = dotted.rpartition(".")
         loader = (f"sys.modules[{module!r}]" if module in examples else
                   f"_load('_judge_legacy_{i}_{module.replace('.', '_')}', "
                   f"{str(_module_file(src, entry, module))!r})")
-        lines.append(f"ModelCatalog.{register}({name!r}, {loader}.{attr})")
+        lines.append(f"_register({name!r}, {loader}.{attr})")
     rel = Path(entry["repo"].replace("/", "+", 1)) / entry["path"]
     lines.append(f"_legacy = _load('_judge_legacy_{pol['name']}', {str(src / rel)!r})")
     lines.append(f"{pol['name']} = _legacy.{pol['name']}")
@@ -397,14 +360,8 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         # legacy copies leave sys.modules (the legacy side keeps its references), the rewritten
         # import root goes first on sys.path, the Ray examples load from their rewritten copies
         root = out / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-        lines += [f"_LEGACY_TREE, _REWRITTEN_TREE = {str(src) + '/'!r}, {str(out) + '/'!r}",
-                  f"_REWRITTEN_ROOT = {str(root)!r}",
-                  "_legacy_modules = {}",
-                  "for _name in [n for n, m in list(sys.modules.items()) "
-                  "if (getattr(m, '__file__', None) or '').startswith(_LEGACY_TREE)]:",
-                  "    _legacy_modules[_name] = sys.modules.pop(_name)",
-                  *_LEGACY_SIDE_IMPORT,
-                  "sys.path.insert(0, _REWRITTEN_ROOT)"]
+        legacy_root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+        lines += legacy_imports_source(src, legacy_root, out, root)
         for module in examples:
             rewritten = _module_file(out, entry, module)
             if rewritten.is_file():
@@ -412,6 +369,68 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         lines.append(f"_rewritten = _load('_judge_rewritten_{pol['name']}', {str(out / rel)!r})")
         lines += [f"{n} = _rewritten.{n}" for n in migrated]
     return "\n".join(lines) + "\n"
+
+
+def legacy_imports_source(src: Path, legacy_root: Path, out: Path, root: Path) -> list[str]:
+    """Wrapper lines that swap the legacy project (modules loaded from ``src``) out of
+    ``sys.modules`` and put the rewritten import ``root`` first on ``sys.path``, while an import
+    statement run by legacy code (a hook's ``from models import make_model`` inside
+    ``make_model``, executed when verify builds the legacy policy) still gets the legacy
+    project: ``builtins.__import__`` sees the importing module's globals and, for a module of
+    the legacy project (loaded before the swap, or by such an import), imports with the legacy
+    modules (and ``legacy_root`` first) in place, as the legacy training run had them; a file
+    under ``src`` that the rewritten side loads itself (an installed package root both sides
+    share) imports normally. A legacy module loaded under a private name (a
+    registered model) also answers to its own dotted name, so a hook's import of it finds the
+    very class that was registered."""
+    return [
+        "import builtins, os",
+        f"_LEGACY, _REWRITTEN = {str(src) + '/'!r}, {str(out) + '/'!r}",
+        f"_LEGACY_ROOT, _REWRITTEN_ROOT = {str(legacy_root)!r}, {str(root)!r}",
+        "",
+        "def _project(prefix):",
+        "    return {n: m for n, m in list(sys.modules.items())",
+        "            if (getattr(m, '__file__', None) or '').startswith(prefix)}",
+        "",
+        "def _dotted(module):",
+        "    rel = os.path.relpath(module.__file__, _LEGACY_ROOT)[:-3].replace(os.sep, '.')",
+        "    return rel[:-len('.__init__')] if rel.endswith('.__init__') else rel",
+        "",
+        "_legacy_project = _project(_LEGACY)",
+        "for _module in list(_legacy_project.values()):",
+        "    if not os.path.relpath(_module.__file__, _LEGACY_ROOT).startswith('..'):",
+        "        _legacy_project.setdefault(_dotted(_module), _module)",
+        "for _name in _legacy_project:",
+        "    sys.modules.pop(_name, None)",
+        "sys.path.insert(0, _REWRITTEN_ROOT)",
+        "_real_import, _depth = builtins.__import__, [0]",
+        "",
+        "_legacy_globals = {id(m.__dict__) for m in _legacy_project.values()}",
+        "",
+        "def _import(name, globals=None, locals=None, fromlist=(), level=0):",
+        "    if _depth[0] or id(globals) not in _legacy_globals:",
+        "        return _real_import(name, globals, locals, fromlist, level)",
+        "    rewritten = _project(_REWRITTEN)",
+        "    for n in rewritten:",
+        "        del sys.modules[n]",
+        "    sys.modules.update(_legacy_project)",
+        "    sys.path.remove(_REWRITTEN_ROOT)",
+        "    sys.path.insert(0, _LEGACY_ROOT)",
+        "    _depth[0] += 1",
+        "    try:",
+        "        return _real_import(name, globals, locals, fromlist, level)",
+        "    finally:",
+        "        _depth[0] -= 1",
+        "        _legacy_project.update(_project(_LEGACY))",
+        "        _legacy_globals.update(id(m.__dict__) for m in _legacy_project.values())",
+        "        for n in _legacy_project:",
+        "            sys.modules.pop(n, None)",
+        "        sys.modules.update(rewritten)",
+        "        sys.path.remove(_LEGACY_ROOT)",
+        "        sys.path.insert(0, _REWRITTEN_ROOT)",
+        "",
+        "builtins.__import__ = _import",
+    ]
 
 
 def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,

@@ -127,16 +127,22 @@ def preprocessor_disabled(config: dict[str, Any]) -> bool:
 
 
 def register_models(case: dict[str, Any], root: Path | None) -> None:
-    """``ModelCatalog.register_custom_model`` for each of the case's ``register`` entries and
+    """``ModelCatalog.register_custom_model`` for each of the case's ``register`` entries
+    (``register_custom_action_dist`` when the class is an ``ActionDistribution`` subclass) and
     ``register_custom_action_dist`` for each of its ``register_action_dist`` entries (names the
     repository's training script registers); ``ray.rllib.examples...`` through
     ``harness._dotted``, others imported from ``root``."""
     from ray.rllib.models import ModelCatalog
+    from ray.rllib.models.action_dist import ActionDistribution
 
     for name, dotted in sorted(case.get("register_action_dist", {}).items()):
         ModelCatalog.register_custom_action_dist(name, _registered_class(dotted, root))
     for name, dotted in sorted(case.get("register", {}).items()):
-        ModelCatalog.register_custom_model(name, _registered_class(dotted, root))
+        cls = _registered_class(dotted, root)
+        if isinstance(cls, type) and issubclass(cls, ActionDistribution):
+            ModelCatalog.register_custom_action_dist(name, cls)
+        else:
+            ModelCatalog.register_custom_model(name, cls)
 
 
 def _registered_class(dotted: str, root: Path | None) -> Any:
@@ -338,6 +344,20 @@ def act(policy: Any, obs: Any, state: list[np.ndarray] | None, seed: int,
     return out
 
 
+def collected_actions(actions: Any, rows: int, config: dict[str, Any]) -> np.ndarray:
+    """The ``actions`` column a 2.10 worker's ``AgentCollector`` built from ``rows`` batched
+    (possibly nested) actions: a nested action (Dict/Tuple space) is flattened per timestep
+    into one vector, leaves in ``tree.flatten`` order (dict keys sorted), as its
+    ``flatten_to_single_ndarray`` did, unless ``_disable_action_flattening``."""
+    import tree
+
+    if not isinstance(actions, (dict, tuple, list)) or config.get("_disable_action_flattening"):
+        return np.asarray(_np(actions))
+    leaves_ = [np.asarray(_np(leaf)) for leaf in tree.flatten(actions)]
+    return np.stack([np.concatenate([np.reshape(leaf[i], [-1]) for leaf in leaves_])
+                     for i in range(rows)])
+
+
 def train_batch(policy: Any, obs: np.ndarray, seed: int,
                 opponent: bool = False) -> dict[str, np.ndarray]:
     """A postprocessed one-episode train batch (numeric columns as numpy): an acting call
@@ -351,7 +371,8 @@ def train_batch(policy: Any, obs: np.ndarray, seed: int,
     seed_all(seed)
     actions, _, extra = policy.compute_actions(obs, explore=True)
     columns: dict[str, Any] = {
-        "obs": obs, "new_obs": np.roll(obs, -1, axis=0), "actions": np.asarray(_np(actions)),
+        "obs": obs, "new_obs": np.roll(obs, -1, axis=0),
+        "actions": collected_actions(actions, rows, policy.config),
         "rewards": np.random.default_rng(seed).normal(size=rows).astype(np.float32),
         "terminateds": np.zeros(rows, dtype=bool), "truncateds": np.zeros(rows, dtype=bool),
         "eps_id": np.zeros(rows, dtype=np.int64), "agent_index": np.zeros(rows, dtype=np.int64),

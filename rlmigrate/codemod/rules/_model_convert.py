@@ -73,9 +73,21 @@ class _ModelConverter(_IdiomRewrites, Rule):
             [(cst.SimpleString(f'"{attr}"'), N.self_attr(attr, a.self_name)) for attr in a.cached_attrs]
         )
 
-    def _obs_space_expr(self, self_name: str) -> cst.BaseExpression:
-        """What the constructor's ``obs_space`` parameter is bound to in ``setup()``."""
-        return N.expression(f"{self_name}.observation_space")
+    def _obs_space_expr(self, self_name: str, a: ModelAnalysis | None = None) -> cst.BaseExpression:
+        """What the constructor's ``obs_space`` parameter is bound to in ``setup()``: the
+        module's space, or for a model that reads ``obs_flat`` (see :func:`reads_flat_obs`)
+        the flat space the catalog's preprocessor gave the legacy model."""
+        space = N.expression(f"{self_name}.observation_space")
+        if a is not None and reads_flat_obs(a):
+            return N.call(self._legacy_input("legacy_observation_space"), space)
+        return space
+
+    def _legacy_input(self, symbol: str) -> cst.Name:
+        """A helper of ``rlmigrate.models.torch.legacy_inputs`` (Ray has no counterpart: with
+        ``--target ray`` it is still imported from rlmigrate)."""
+        if self.ctx.target.name == "ray":
+            return self.ctx.need_from("rlmigrate.models.torch.legacy_inputs", symbol)
+        return self.ctx.need(symbol)
 
     def _num_outputs_expr(self, self_name: str) -> cst.BaseExpression:
         if self.ctx.target.has_default_dist_helper:
@@ -235,7 +247,7 @@ class _ModelConverter(_IdiomRewrites, Rule):
                 continue
             local = param.name.value
             if role == "obs_space":
-                value = self._obs_space_expr(s)
+                value = self._obs_space_expr(s, a)
             elif role == "action_space":
                 value = N.expression(f"{s}.action_space")
             elif role == "num_outputs":
@@ -317,6 +329,12 @@ class _ModelConverter(_IdiomRewrites, Rule):
                         f"self.{attr} stays a legacy {legacy} (it needs Ray's legacy stack or "
                         "rlmigrate's shim; its weights load unchanged): it gets model_config with "
                         f"RLlib 2.10's MODEL_DEFAULTS merged in, and {given}")
+        if reads_flat_obs(a):
+            self.report(init, CONVERTED,
+                        "input_dict[\"obs_flat\"] → legacy_train_obs(batch[Columns.OBS], "
+                        "observation_space): the catalog preprocessor's flat vector the legacy "
+                        "model read, for any observation space; obs_space → "
+                        "legacy_observation_space(observation_space), the flat space it was built on")
         if a.default_keys and not a.full_defaults:
             keys = ", ".join(a.default_keys)
             self.report(init, CONVERTED,
@@ -414,6 +432,11 @@ class _ModelConverter(_IdiomRewrites, Rule):
         self.ctx.need("Columns")
         obs = N.expression("batch[Columns.OBS]")
         if a.obs_subscripts[original] == "obs_flat":
+            if reads_flat_obs(a):  # the preprocessor's vector, for any observation space
+                helper = self._legacy_input("legacy_train_obs")
+                return N.expression(
+                    f"{helper.value}(batch[Columns.OBS], {a.self_name}.observation_space)"
+                    ".flatten(start_dim=1)")
             return N.expression("batch[Columns.OBS].flatten(start_dim=1)")
         return obs
 
@@ -426,7 +449,10 @@ class _ModelConverter(_IdiomRewrites, Rule):
         if original in a.original_space_reads and isinstance(updated, cst.Attribute):
             return updated.value  # the module's observation_space is the original space
         if original in a.renamed_attrs and isinstance(updated, cst.Attribute):
-            return updated.with_changes(attr=cst.Name(a.renamed_attrs[original]))
+            renamed = updated.with_changes(attr=cst.Name(a.renamed_attrs[original]))
+            if a.renamed_attrs[original] == "observation_space" and reads_flat_obs(a):
+                return N.call(self._legacy_input("legacy_observation_space"), renamed)
+            return renamed
         if original in a.cached_reads and self._convert_value(a):
             if a.value_feature is not None:
                 return _value_from_features(a.value_feature[1], a.value_feature[2])
@@ -513,6 +539,16 @@ class _ModelConverter(_IdiomRewrites, Rule):
             return cst.RemovalSentinel.REMOVE
         kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(body=kept)
+
+
+def reads_flat_obs(a: ModelAnalysis) -> bool:
+    """The model reads ``input_dict["obs_flat"]`` and never the original space: it was built
+    on the catalog preprocessor's flat space and consumed its vector, so the module binds
+    ``obs_space`` to ``legacy_observation_space(...)`` and reads ``obs_flat`` as
+    ``legacy_train_obs(...)`` (both the plain space and ``.flatten(start_dim=1)`` for a Box
+    observation; the one-hot/concatenated vector for Dict, Tuple and discrete ones)."""
+    return ("obs_flat" in a.obs_subscripts.values() and not a.original_space_reads
+            and not a.original_space_idioms)
 
 
 def status_of(findings: list) -> str:  # type: ignore[type-arg]

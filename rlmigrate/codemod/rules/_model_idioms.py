@@ -344,6 +344,7 @@ def original_space_idioms(ctx: FileContext, a: ModelAnalysis) -> None:
             if not (is_self_attr(owner, self_name, "obs_space") or (
                     method_name == "__init__" and obs is not None and _name(owner, obs.name.value))):
                 continue
+            a.original_space_idioms = True
             if func.value == "hasattr" and len(node.args) == 2:
                 a.rewrites[node] = lambda updated: cst.Name("True")
             elif func.value == "getattr" and len(node.args) == 3:

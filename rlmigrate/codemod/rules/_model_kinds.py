@@ -103,6 +103,8 @@ class ModelAnalysis:
     # (the raw space the module is given anyway)
     obs_membership: set[cst.Comparison] = field(default_factory=set)
     original_space_reads: set[cst.Attribute] = field(default_factory=set)
+    # getattr/hasattr(obs_space, "original_space", ...) rewritten to the module's own space
+    original_space_idioms: bool = False
     parent_inits: set[cst.Call] = field(default_factory=set)  # super().__init__(...) -> setup()
     # idioms with a new-stack counterpart (``_model_idioms``): original node -> how to rewrite
     # it (called with the updated node); (node, status, message) findings the conversion reports

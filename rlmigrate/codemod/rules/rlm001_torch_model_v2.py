@@ -19,7 +19,11 @@ class TorchModelV2ToRLModule(_ModelConverter):
         ``_forward(batch, **kwargs)`` returning ``{Columns.ACTION_DIST_INPUTS: outputs}``, with
         ``input_dict["obs"]`` → ``batch[Columns.OBS]`` and ``input_dict["obs_flat"]`` →
         ``batch[Columns.OBS].flatten(start_dim=1)``; ``self.obs_space`` →
-        ``self.observation_space``; removes ``@override(<legacy class>)`` decorators.
+        ``self.observation_space`` (a model that reads ``obs_flat`` and never the original
+        space gets the catalog's view instead: ``obs_space`` is
+        ``legacy_observation_space(self.observation_space)`` and ``obs_flat`` is
+        ``legacy_train_obs(batch[Columns.OBS], self.observation_space).flatten(start_dim=1)``,
+        the preprocessor's flat vector for Dict/Tuple/Discrete observations too); removes ``@override(<legacy class>)`` decorators.
         Idioms with an exact counterpart are rewritten too: ``input_dict["is_training"]``
         (or ``.get("is_training", d)`` / ``.is_training``) becomes the ``is_training=False``
         argument of ``_forward`` with a generated ``_forward_train`` passing True; an

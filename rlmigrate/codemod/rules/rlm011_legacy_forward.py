@@ -217,7 +217,7 @@ class LegacyForwardToStatefulModule(_ModelConverter):
         return updated.with_changes(body=updated.body.with_changes(body=body[:at] + [method] + body[at:]))
 
     # -- methods --------------------------------------------------------------------------
-    def _obs_space_expr(self, self_name: str) -> cst.BaseExpression:
+    def _obs_space_expr(self, self_name: str, a: ModelAnalysis | None = None) -> cst.BaseExpression:
         return N.call(self.ctx.need("legacy_observation_space"), N.expression(f"{self_name}.observation_space"))
 
     def _legacy_defaults(self, a: ModelAnalysis) -> list[cst.BaseStatement]:

@@ -19,7 +19,8 @@ class PolicyLearnerHooks(Rule):
         For builder calls (``loss_fn=``, ``postprocess_fn=``, ``stats_fn=``, ``optimizer_fn=``,
         ``extra_grad_process_fn=``, ``extra_action_out_fn=``) and ``TorchPolicyV2`` methods
         (``loss``, ``postprocess_trajectory``, ``stats_fn``, ``optimizer``,
-        ``extra_grad_process``, ``extra_action_out``) it reports a manual finding naming the
+        ``extra_grad_process``, ``extra_action_out``, also those a mixin class of the same
+        file gives the policy) it reports a manual finding naming the
         new-stack place: ``Learner.compute_loss_for_module``, a learner connector,
         ``Learner`` metrics, ``Learner.configure_optimizers_for_module``,
         ``Learner.postprocess_gradients``, extra forward outputs. The code stays in place.
@@ -39,6 +40,10 @@ class PolicyLearnerHooks(Rule):
     title = "policy loss/postprocess/stats/optimizer hooks → Learner API"
     fix_safety = "manual"
 
+    def visit_Module(self, node: cst.Module) -> None:
+        # the file's own classes: a policy's mixin defined here brings hooks of its own
+        self._classes = {stmt.name.value: stmt for stmt in node.body if isinstance(stmt, cst.ClassDef)}
+
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         found = builder_call(self.ctx, node)
         if found is None:
@@ -57,7 +62,29 @@ class PolicyLearnerHooks(Rule):
             return
         # RLM033 reports these (converted or why not); it converts TorchPolicyV2 subclasses only
         handled = reported_hooks(self.ctx, node) if is_torch_policy(self.ctx, node) else set()
+        own = set()
         for stmt in node.body.body:
+            if isinstance(stmt, cst.FunctionDef):
+                own.add(stmt.name.value)
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in LEARNER_HOOKS and stmt.name.value not in handled:
                 self.report(stmt, MANUAL, f"{node.name.value}.{stmt.name.value}() left in place; "
                             f"on the new stack it belongs in {LEARNER_HOOKS[stmt.name.value]}")
+        self._mixin_hooks(node, own | handled)
+
+    def _mixin_hooks(self, node: cst.ClassDef, seen: set[str]) -> None:
+        """Hooks the policy inherits from a mixin class of this file (``extra_action_out``
+        adding extra fetches, ...): reported on the mixin's method, since neither the
+        generated module nor a Learner carries them."""
+        classes = getattr(self, "_classes", {})
+        for base in node.bases:
+            mixin = classes.get(base.value.value) if isinstance(base.value, cst.Name) else None
+            if mixin is None or mixin is node or not isinstance(mixin.body, cst.IndentedBlock):
+                continue
+            for stmt in mixin.body.body:
+                name = stmt.name.value if isinstance(stmt, cst.FunctionDef) else ""
+                if name in LEARNER_HOOKS and name not in seen:
+                    seen.add(name)
+                    self.report(stmt, MANUAL, f"{node.name.value} inherits {mixin.name.value}."
+                                f"{name}() (left in place): neither the generated module nor a "
+                                f"Learner carries it; on the new stack it belongs in "
+                                f"{LEARNER_HOOKS[name]}")

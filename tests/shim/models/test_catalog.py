@@ -22,6 +22,7 @@ from shim.models.lstm_wrapper import LSTMWrapper
 from shim.models.model_defaults import MODEL_DEFAULTS, merge_model_config
 from shim.models.torch_modelv2 import TorchModelV2
 from shim.models.visionnet import VisionNetwork
+from shim.spaces import Simplex
 
 
 class KwargsModel(TorchModelV2, nn.Module):
@@ -87,6 +88,7 @@ def test_action_dist_width_matches_what_the_dist_consumes(space: gym.Space) -> N
             legacy.TorchMultiActionDistribution,
             6,
         ),
+        (Simplex((4,)), legacy.TorchDirichlet, 4),
     ],
 )
 def test_default_action_dist_per_space(space: gym.Space, family: type, width: int) -> None:

@@ -238,7 +238,8 @@ def test_wrapper_registers_the_legacy_model_then_exports_legacy_policy_and_rewri
     compile(text, "wrapper.py", "exec")
     assert f"{tmp_path}/src/o+n/src/pkg/models.py" in text
     assert f"{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py" in text
-    assert text.index("register_custom_model('cc'") < text.index("_judge_legacy_P")
+    assert text.index("_register('cc'") < text.index("_judge_legacy_P")
+    assert "ModelCatalog.register_custom_action_dist(name, cls)" in text  # an ActionDistribution
     assert "P = _legacy.P\n" in text and f"{tmp_path}/src/o+n/pkg/policy.py" in text
     assert f"{tmp_path}/out/o+n/pkg/policy.py" in text
     assert text.rstrip().endswith("PRLModule = _rewritten.PRLModule")
@@ -313,8 +314,8 @@ def test_ray_example_imports_and_the_wrapper_serve_them_under_their_own_names(tm
     compile(text, "wrapper.py", "exec")
     served = f"_load('ray.rllib.examples.models.cc', '{tmp_path}/src/ray-project+ray/rllib/examples/models/cc.py')"
     assert served in text
-    assert "register_custom_model('cc', sys.modules['ray.rllib.examples.models.cc'].CC)" in text
-    assert text.index(served) < text.index("register_custom_model") < text.index("_legacy = ")
+    assert "_register('cc', sys.modules['ray.rllib.examples.models.cc'].CC)" in text
+    assert text.index(served) < text.index("_register('cc'") < text.index("_legacy = ")
     assert "_rewritten" not in text
 
 
@@ -466,3 +467,52 @@ def test_verify_policy_runs_in_the_cases_run_dir(tmp_path):
     verdict, message = judge_policies.verify_policy(repo_root, entry, {"name": "TablePolicy", "case": case},
                                                     tmp_path / "src", tmp_path / "out", tmp_path)
     assert verdict != "equivalent" and "data/moves.json" in message, (verdict, message)
+
+
+def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path, monkeypatch):
+    """A legacy hook that imports a project module inside a method (P3O's ``make_model``:
+    ``from risk_cost_vf_custom_model import make_risk_model``) runs when verify builds the
+    legacy policy, after the wrapper put the rewritten project first: it must still get the
+    legacy module (and the registered class's own module object), while the rewritten side
+    keeps its rewritten one."""
+    import builtins
+    import importlib.util
+    import sys
+
+    from shim import ray_compat
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    for root, value in ((src, "legacy"), (out, "rewritten")):
+        (root / "o+n" / "swap_pkg").mkdir(parents=True)
+        (root / "o+n" / "swap_helper_mod.py").write_text(f"VALUE = {value!r}\nclass Net:\n    pass\n")
+        (root / "o+n" / "swap_pkg" / "__init__.py").write_text("from swap_pkg.inner import NAME\n")
+        (root / "o+n" / "swap_pkg" / "inner.py").write_text(f"NAME = {value!r}\n")
+    (src / "o+n" / "policy.py").write_text(
+        "class P:\n    def hook(self):\n        from swap_helper_mod import VALUE, Net\n"
+        "        import swap_pkg\n        return VALUE, Net, swap_pkg.NAME\n")
+    (out / "o+n" / "policy.py").write_text(
+        "from swap_helper_mod import VALUE\nimport swap_pkg\nclass PRLModule:\n    value = (VALUE, swap_pkg.NAME)\n")
+    entry = {"repo": "o/n", "path": "policy.py"}
+    pol = {"name": "P", "case": {"register": {"net": "swap_helper_mod.Net"}}}
+    wrapper = tmp_path / "wrapper.py"
+    wrapper.write_text(judge_policies.wrapper_source(entry, pol, src, out, ["PRLModule"]))
+    real_import, modules, path = builtins.__import__, dict(sys.modules), list(sys.path)
+    monkeypatch.syspath_prepend(str(src / "o+n"))
+    ray_compat.install()
+    try:
+        spec = importlib.util.spec_from_file_location("_test_wrapper", wrapper)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        value, net, name = module.P().hook()
+        assert (value, name) == ("legacy", "legacy")
+        from ray.rllib.models import ModelCatalog
+
+        assert net is ModelCatalog.registered_models()["net"]  # the class that was registered
+        assert module.PRLModule.value == ("rewritten", "rewritten")
+        assert sys.modules["swap_helper_mod"].VALUE == "rewritten"  # the swap is undone after the hook
+    finally:
+        builtins.__import__ = real_import
+        ray_compat.uninstall()
+        for name in set(sys.modules) - set(modules):
+            del sys.modules[name]
+        sys.path[:] = path

@@ -224,3 +224,45 @@ def test_register_models_registers_the_cases_action_distributions_too(tmp_path):
     finally:
         sys.modules.pop("my_dists_for_case", None)
         ray_compat.uninstall()
+
+
+@given(rows=st.integers(1, 4), sizes=st.lists(st.integers(1, 3), min_size=1, max_size=3))
+def test_collected_actions_flatten_nested_actions_per_row_in_sorted_key_order(rows, sizes):
+    """A 2.10 AgentCollector stored a Dict action as one vector per timestep (its
+    ``flatten_to_single_ndarray``: leaves in sorted-key order), so the train batch a
+    postprocessing or loss sees has a 2-D ``actions`` column."""
+    keys = [f"{i}_k" for i in range(len(sizes))][::-1]  # inserted out of order
+    actions = {k: np.arange(rows * n, dtype=np.float32).reshape(rows, n) + 10 * i
+               for i, (k, n) in enumerate(zip(keys, sizes))}
+    column = policy_harness.collected_actions(actions, rows, {})
+    assert column.shape == (rows, sum(sizes))
+    for r in range(rows):
+        assert column[r].tolist() == np.concatenate([actions[k][r] for k in sorted(actions)]).tolist()
+    kept = policy_harness.collected_actions(actions, rows, {"_disable_action_flattening": True})
+    assert kept.dtype == object  # left as the worker left it: not flattened
+    flat = np.arange(rows, dtype=np.int64)
+    assert policy_harness.collected_actions(flat, rows, {}).tolist() == flat.tolist()
+
+
+def test_register_models_registers_an_action_distribution_as_a_custom_action_dist():
+    """A case's ``register`` may name a ``custom_action_dist`` the repository registers in its
+    training script: an ActionDistribution subclass goes to ``register_custom_action_dist``."""
+    from shim import ray_compat
+
+    ray_compat.install()
+    try:
+        from ray.rllib.models import ModelCatalog
+        from ray.rllib.models.catalog import MODEL_DEFAULTS as SHIM_DEFAULTS
+
+        case = {"register": {"my_dist": "shim.models.action_dist.TorchCategorical",
+                             "my_net": "shim.models.fcnet.FullyConnectedNetwork"}}
+        policy_harness.register_models(case, None)
+        space = gym.spaces.Discrete(3)
+        dist, _ = ModelCatalog.get_action_dist(space, {**SHIM_DEFAULTS, "custom_action_dist": "my_dist"},
+                                               framework="torch")
+        assert dist.__name__ == "TorchCategorical"
+        model = ModelCatalog.get_model_v2(gym.spaces.Box(-1, 1, (2,)), space, 3,
+                                          {**SHIM_DEFAULTS, "custom_model": "my_net"}, "torch")
+        assert type(model).__name__ == "FullyConnectedNetwork"
+    finally:
+        ray_compat.uninstall()
