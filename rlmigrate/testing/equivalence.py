@@ -36,13 +36,15 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
-from rlmigrate.testing.checker import Checker, screen
-from rlmigrate.testing.compare import EquivalenceError
+from rlmigrate.testing.checker import BothRaised, Checker, screen
+from rlmigrate.testing.compare import LEGACY_FAILURE_MODES, EquivalenceError, Inconclusive
+from rlmigrate.testing.recorded_obs import RecordedObservations, check_observations, check_recorded
 from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
 from rlmigrate.testing.side_build import as_side
 from rlmigrate.testing.side_module import PolicySide
@@ -53,6 +55,7 @@ from rlmigrate.testing.warmup import WarmUp, warm_up_lazy
 __all__ = [
     "EquivalenceError",
     "EquivalenceReport",
+    "Inconclusive",
     "assert_equivalent",
     "DEFAULT_COMPARE",
     "ENGINES",
@@ -81,6 +84,13 @@ class EquivalenceReport:
         lazily_built: per side label, the submodules its first forward pass built (see
             :mod:`rlmigrate.testing.warmup`); when any, both sides took one identical warm-up
             step before the weights were transferred and that first call is not compared.
+        raised: ``{exception type: examples}`` on which the legacy side raised and the
+            migrated side raised the same type (not counted in ``examples``);
+            ``raised_messages`` holds the legacy message of each type.
+        legacy_failures: ``"match"`` or ``"strict"`` (see :func:`assert_equivalent`).
+        recorded / recorded_acted / recorded_raised / recorded_source: the recorded
+            observations given (rows), those on which both sides acted, those on which both
+            raised (per exception type), and where they came from; not part of ``examples``.
     """
 
     legacy: str
@@ -98,15 +108,47 @@ class EquivalenceReport:
     engine: str = "screen"
     rows: int = 0
     lazily_built: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    raised: dict[str, int] = dataclasses.field(default_factory=dict)
+    raised_messages: dict[str, str] = dataclasses.field(default_factory=dict)
+    legacy_failures: str = "match"
+    recorded: int = 0
+    recorded_acted: int = 0
+    recorded_raised: dict[str, int] = dataclasses.field(default_factory=dict)
+    recorded_source: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def describe_failures(self) -> str:
+        """``""`` when the legacy side acted on every generated input and no recorded
+        observations were given, else how many acted and how many raised (which exception),
+        one clause each, appended to the first line of the report."""
+        text = ""
+        if self.raised:
+            total = sum(self.raised.values())
+            text += (
+                f"; acted on {self.examples} of {self.examples + total} generated examples, both "
+                f"sides raised the same exception on the other {total}: "
+                f"{_kinds(self.raised, self.raised_messages)}"
+            )
+        if self.recorded:
+            text += (
+                f"; acted on {self.recorded_acted} of {self.recorded} recorded observations "
+                f"({self.recorded_source})"
+            )
+            if self.recorded_raised:
+                text += (
+                    ", both sides raised the same exception on the other "
+                    f"{self.recorded - self.recorded_acted}: "
+                    f"{_kinds(self.recorded_raised, self.raised_messages)}"
+                )
+        return text
 
     def __str__(self) -> str:
         lines = [
             f"{self.migrated} is equivalent to {self.legacy} (explore={self.explore}): "
             f"{self.examples} examples ({self.rows} observations, engine {self.engine}), "
-            f"atol={self.atol:g}, rtol={self.rtol:g}"
+            f"atol={self.atol:g}, rtol={self.rtol:g}" + self.describe_failures()
         ]
         for name in self.compared:
             lines.append(
@@ -117,6 +159,13 @@ class EquivalenceReport:
         if any(self.lazily_built.values()):
             lines.append("  " + WarmUp(self.lazily_built).describe())
         return "\n".join(lines)
+
+
+def _kinds(raised: dict[str, int], messages: dict[str, str]) -> str:
+    return ", ".join(
+        f"{name} on {count} ({messages.get(name, '')[:120]})"
+        for name, count in sorted(raised.items(), key=lambda item: -item[1])
+    )
 
 
 def _resolve_spaces(
@@ -195,6 +244,8 @@ def assert_equivalent(
     max_steps: int = 4,
     derandomize: bool = True,
     engine: str = "screen",
+    legacy_failures: str = "match",
+    observations: Any = None,
 ) -> EquivalenceReport:
     """Assert that ``migrated`` computes what ``legacy`` computes, on generated inputs.
 
@@ -223,15 +274,34 @@ def assert_equivalent(
             is always reproducible (numpy, seeded with ``seed``).
         engine: ``"screen"`` (batched numpy screen, hypothesis search and shrink on a
             difference) or ``"hypothesis"`` (every example through ``@given``).
+        legacy_failures: ``"match"`` (default): on an input where the legacy side raises,
+            the migrated side must raise the same exception type (a faithful port keeps the
+            legacy code's own failures); such examples do not count, hypothesis keeps
+            generating until ``examples`` examples acted on both sides, and when it cannot
+            find that many the check is :class:`Inconclusive`. A batched screen that meets a
+            legacy failure hands over to the hypothesis engine (example by example).
+            ``"strict"``: any legacy failure ends the check with
+            :class:`~rlmigrate.testing.compare.LegacyFailure`.
+        observations: observations the environment really produced, in the raw observation
+            space: a struct of ``(N, ...)`` arrays (or a
+            :class:`~rlmigrate.testing.recorded_obs.RecordedObservations`), checked against
+            the space first, then each row alone on both sides, in addition to the generated
+            examples and under the same rule; rows on which both sides act count towards the
+            ``examples`` a proof needs.
 
     Returns:
         An :class:`EquivalenceReport`.
 
     Raises:
         EquivalenceError: a quantity differs (message: the shrunk input, quantity, max
-            abs/rel difference, tolerances), is missing on one side, a side crashed, or
-            the weights do not line up.
-        ValueError / TypeError: unusable arguments (unknown quantity, missing spaces, ...).
+            abs/rel difference, tolerances), is missing on one side, one side raised where
+            the other acted (or raised another exception type), or the weights do not line up.
+        Inconclusive: no difference, but the legacy side acted on fewer than ``examples``
+            examples (message: how many acted, how many raised, which exception).
+        LegacyFailure: ``legacy_failures="strict"`` and the legacy side raised (the
+            migrated side too).
+        ValueError / TypeError: unusable arguments (unknown quantity, missing spaces,
+            observations outside the observation space, ...).
     """
     compare = tuple(compare)
     unknown = [q for q in compare if q not in DEFAULT_COMPARE]
@@ -241,11 +311,20 @@ def assert_equivalent(
         )
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r}: expected one of {ENGINES}")
+    if legacy_failures not in LEGACY_FAILURE_MODES:
+        raise ValueError(
+            f"legacy_failures={legacy_failures!r}: expected one of {LEGACY_FAILURE_MODES}"
+        )
     if examples < 1:
         raise ValueError(f"examples must be >= 1, got {examples}")
     observation_space, action_space = _resolve_spaces(
         legacy, migrated, observation_space, action_space
     )
+    recorded = observations
+    if recorded is not None and not isinstance(recorded, RecordedObservations):
+        if observation_space is None:
+            raise ValueError("observations given, but no observation space to check them against")
+        recorded = check_observations(observation_space, recorded)
     left = as_side(
         legacy,
         label="legacy",
@@ -298,9 +377,20 @@ def assert_equivalent(
 
     def make_checker() -> Checker:
         return Checker(
-            left, right, compare=compare, explore=explore, atol=atol, rtol=rtol, seed=seed
+            left,
+            right,
+            compare=compare,
+            explore=explore,
+            atol=atol,
+            rtol=rtol,
+            seed=seed,
+            legacy_failures=legacy_failures,
         )
 
+    # recorded observations first: a difference on a state the env produced says the most
+    recorded_checker = make_checker()
+    if recorded is not None:
+        check_recorded(recorded_checker, recorded, stateful)
     search = _hypothesis_search(
         make_checker,
         left.observation_space,
@@ -327,6 +417,8 @@ def assert_equivalent(
                 stateful=stateful,
                 seed=seed,
             )
+        except BothRaised:  # the legacy side raised on a row: check example by example
+            checker, engine = search(), "hypothesis"
         except EquivalenceError as found:
             search()  # raises the shrunk counterexample when hypothesis finds one
             raise EquivalenceError(
@@ -335,11 +427,15 @@ def assert_equivalent(
                 difference=found.difference,
                 example=found.example,
             ) from None
+    counts = _Counts(checker, recorded_checker, recorded)
+    checker.absorb(recorded_checker)
+    if checker.raised and counts.acted < examples:
+        raise _inconclusive(checker, counts, left.description, examples, explore)
     return EquivalenceReport(
         legacy=left.description,
         migrated=right.description,
         explore=explore,
-        examples=checker.examples,
+        examples=counts.examples,
         steps=checker.steps,
         max_abs={q: v for q, v in checker.max_abs.items() if checker.present.get(q)},
         max_rel={q: v for q, v in checker.max_rel.items() if checker.present.get(q)},
@@ -349,8 +445,51 @@ def assert_equivalent(
         atol=atol,
         rtol=rtol,
         engine=engine,
-        rows=checker.rows,
+        rows=counts.rows,
         lazily_built=dict(warm.built) if warm.ran else {},
+        raised=counts.raised,
+        raised_messages=dict(checker.raised_messages),
+        legacy_failures=legacy_failures,
+        recorded=counts.recorded,
+        recorded_acted=counts.recorded_acted,
+        recorded_raised=counts.recorded_raised,
+        recorded_source=recorded.source if recorded is not None else "",
+    )
+
+
+class _Counts:
+    """Examples that acted / raised: the generated ones apart from the recorded rows."""
+
+    def __init__(
+        self, generated: Checker, recorded_checker: Checker, recorded: RecordedObservations | None
+    ) -> None:
+        self.examples, self.rows, self.raised = generated.examples, generated.rows, dict(generated.raised)
+        self.recorded = recorded.count if recorded is not None else 0
+        self.recorded_acted = recorded_checker.examples
+        self.recorded_raised = dict(recorded_checker.raised)
+        self.acted = self.examples + self.recorded_acted
+
+
+def _inconclusive(
+    checker: Checker, counts: _Counts, legacy: str, requested: int, explore: bool
+) -> Inconclusive:
+    generated_total = counts.examples + sum(counts.raised.values())
+    recorded = (
+        f" and on {counts.recorded_acted} of {counts.recorded} recorded observations"
+        if counts.recorded
+        else ""
+    )
+    raised = sum(checker.raised.values())
+    return Inconclusive(
+        f"inconclusive: legacy ({legacy}) acts on only {counts.examples} of {generated_total} "
+        f"generated examples{recorded} (explore={explore}), fewer than the {requested} a proof "
+        f"needs; on the other {raised} both sides raise the same exception: "
+        f"{_kinds(checker.raised, checker.raised_messages)}. Nothing differed, but too little was "
+        "compared: the generated inputs are mostly states the legacy code does not handle (give "
+        "observations its environment produces)",
+        acted=counts.acted,
+        raised=checker.raised,
+        requested=requested,
     )
 
 
@@ -365,7 +504,11 @@ def _hypothesis_search(
     derandomize: bool,
     seed: int,
 ) -> Callable[[], Checker]:
-    """A callable that runs ``@given`` over :func:`_example_strategy` and returns the checker."""
+    """A callable that runs ``@given`` over :func:`_example_strategy` and returns the checker.
+
+    ``max_examples`` counts the examples on which both sides acted: one on which both raised
+    the same exception is rejected, so hypothesis keeps generating (until it is 99% sure that
+    fewer than 1% of its inputs act, its own rule for ``assume``)."""
     strategy = _example_strategy(space, stateful, template, sizes, max_steps)
 
     def run() -> Checker:
@@ -385,11 +528,17 @@ def _hypothesis_search(
         @given(example=strategy)
         def check(example: Any) -> None:
             (b, steps, example_seed, _), obs, random_state = example
-            checker.run_example(b, steps, example_seed, obs, random_state, stateful)
+            try:
+                checker.run_example(b, steps, example_seed, obs, random_state, stateful)
+            except BothRaised:
+                reject()  # counted by the checker; hypothesis keeps looking for acting examples
 
         if not derandomize:
             check = hypothesis_seed(seed)(check)
-        check()
+        try:
+            check()
+        except Unsatisfiable:  # not one example acted on both sides: the caller says so
+            pass
         return checker
 
     return run
