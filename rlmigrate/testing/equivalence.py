@@ -121,27 +121,36 @@ class EquivalenceReport:
 
     def describe_failures(self) -> str:
         """``""`` when the legacy side acted on every generated input and no recorded
-        observations were given, else how many acted and how many raised (which exception),
-        one clause each, appended to the first line of the report."""
-        text = ""
-        if self.raised:
-            total = sum(self.raised.values())
-            text += (
-                f"; acted on {self.examples} of {self.examples + total} generated examples, both "
-                f"sides raised the same exception on the other {total}: "
-                f"{_kinds(self.raised, self.raised_messages)}"
+        observations were given, else how many acted, then how many raised which exception
+        (counts first: callers may cut the line), appended to the first line of the report."""
+        generated_raised = sum(self.raised.values())
+        recorded_raised = sum(self.recorded_raised.values())
+        acted = []
+        if generated_raised:
+            acted.append(
+                f"acted on {self.examples} of {self.examples + generated_raised} generated examples"
             )
         if self.recorded:
-            text += (
-                f"; acted on {self.recorded_acted} of {self.recorded} recorded observations "
-                f"({self.recorded_source})"
+            acted.append(
+                f"{'on' if acted else 'acted on'} {self.recorded_acted} of {self.recorded} "
+                "recorded observations"
             )
-            if self.recorded_raised:
-                text += (
-                    ", both sides raised the same exception on the other "
-                    f"{self.recorded - self.recorded_acted}: "
-                    f"{_kinds(self.recorded_raised, self.raised_messages)}"
-                )
+        if not acted:
+            return ""
+        text = "; " + " and ".join(acted)
+        if generated_raised or recorded_raised:
+            where = " and ".join(
+                f"{count} {kind}"
+                for count, kind in ((generated_raised, "generated"), (recorded_raised, "recorded"))
+                if count
+            )
+            merged = dict(self.raised)
+            for name, count in self.recorded_raised.items():
+                merged[name] = merged.get(name, 0) + count
+            text += (
+                f"; both sides raised the same exception on the other {where}: "
+                f"{_kinds(merged, self.raised_messages)}"
+            )
         return text
 
     def __str__(self) -> str:
@@ -163,7 +172,7 @@ class EquivalenceReport:
 
 def _kinds(raised: dict[str, int], messages: dict[str, str]) -> str:
     return ", ".join(
-        f"{name} on {count} ({messages.get(name, '')[:120]})"
+        f"{name} on {count} ({messages.get(name, '')[:80]})"
         for name, count in sorted(raised.items(), key=lambda item: -item[1])
     )
 

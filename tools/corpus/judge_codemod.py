@@ -312,8 +312,9 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                 custom_loss=judge_policies.defines_loss(source, pol),
                 manual_hooks=judge_policies.manual_hooks(hits))
             if run_verify and "case" in pol and item.module_generated:
+                recorded = cache / "oracle" / f"observations__{policy_harness.policy_id(entry, pol)}.npz"
                 item.verify_act, item.verify_act_message = judge_policies.verify_policy(
-                    repo_root, entry, pol, src, out, work)
+                    repo_root, entry, pol, src, out, work, observations=recorded)
                 recording = cache / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
                 item.verify_act_message = judge_policies.with_ray_status(
                     item.verify_act, item.verify_act_message, importable.get(entry["id"], {}),

@@ -361,11 +361,13 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
 
 
 def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
-                  work: Path, learner: bool = False) -> tuple[str, str]:
+                  work: Path, learner: bool = False, observations: Path | None = None) -> tuple[str, str]:
     """``rlmigrate verify`` (``--loss`` with ``learner``) of the legacy policy (the original
     file, as the class verify does: the rewrite may have turned the policy's own model into a
     module) vs the rewritten file's ``<Policy>RLModule`` / ``<Policy>Learner``, with the case;
-    (verdict, message). A case that registers models goes through :func:`wrapper_source`."""
+    (verdict, message). A case that registers models goes through :func:`wrapper_source`.
+    ``observations``: the case environment's recorded observations
+    (``record_observations.py``), given to the acting verify as ``--observations``."""
     from judge_codemod import run_verify, verify_supports
 
     case = pol["case"]
@@ -402,6 +404,8 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
         args += ["--model-config", json.dumps(config.get("model", {}))]
         if verify_supports(repo_root, "--config"):
             args += ["--config", json.dumps(config)]
+        if observations is not None and observations.is_file() and verify_supports(repo_root, "--observations"):
+            args += ["--observations", str(observations)]
     root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     verdict, message = run_verify(repo_root, args, root if root.is_dir() else src,
                                   harness.package_paths(src, entry))
