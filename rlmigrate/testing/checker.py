@@ -10,7 +10,7 @@ that shows the input. :func:`screen` runs all examples in one batched pass.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
@@ -221,7 +221,7 @@ class Checker:
         migrated_call: Callable[[], Any],
         context: dict,
         phase: str,
-    ) -> None:
+    ) -> NoReturn:
         legacy_text = f"{exception_name(legacy_error)}: {legacy_error}"
         try:
             migrated_call()
