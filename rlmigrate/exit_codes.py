@@ -19,6 +19,8 @@ EXIT_CODE_ROWS: tuple[tuple[int, str, str], ...] = (
     (1, "rewrite / scan --strict", "manual items remain"),
     (1, "verify", "the legacy and migrated models differ"),
     (1, "convert-checkpoint --verify", "a converted module acts differently from the legacy policy"),
+    (2, "verify", "inconclusive: the legacy side raised on so many generated inputs (the "
+                  "migrated side with it) that fewer than --examples acted on both sides"),
     (2, "all", "usage error (unknown rule code, bad flag), invalid [tool.rlmigrate] "
                "configuration, missing path, or a file that could not be read, parsed or "
                "written (findings RLM901-RLM9xx, see `rlmigrate rules`)"),

@@ -12,16 +12,37 @@ is compared row by row instead, each row a batch of one, as RLlib's worker ran i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
 
-from rlmigrate.testing.compare import Difference, EquivalenceError, LegacyFailure, compare_values
+from rlmigrate.testing.compare import (
+    Difference,
+    EquivalenceError,
+    LegacyFailure,
+    compare_values,
+    exception_name,
+)
 from rlmigrate.testing.sampling import sample_observations
 from rlmigrate.testing.sides import QUANTITIES, Side, flatten_leaves
 
-__all__ = ["Checker", "screen", "time_slice"]
+__all__ = ["BothRaised", "Checker", "screen", "time_slice"]
+
+
+class BothRaised(Exception):
+    """Both sides raised the same exception type on one example (``legacy_failures="match"``):
+    the module reproduces the legacy failure. Not a difference; the example is counted apart
+    from those on which both sides acted.
+
+    Attributes:
+        name: the exception type (:func:`~rlmigrate.testing.compare.exception_name`).
+        message: the legacy side's message.
+    """
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name, self.message = name, message
 
 
 def time_slice(obs: Any, t: int) -> Any:
@@ -54,8 +75,13 @@ class Checker:
         atol: float,
         rtol: float,
         seed: int,
+        legacy_failures: str = "match",
     ) -> None:
         self.legacy, self.migrated = legacy, migrated
+        self.legacy_failures = legacy_failures
+        #: examples on which both sides raised, per exception type, and one legacy message each
+        self.raised: dict[str, int] = {}
+        self.raised_messages: dict[str, str] = {}
         self.compare, self.explore, self.atol, self.rtol, self.seed = (
             compare,
             explore,
@@ -70,6 +96,22 @@ class Checker:
         self.input_label = "smallest input found (shrunk by hypothesis)"
 
     # -------------------------------------------------------------- one quantity
+    def absorb(self, other: Checker) -> None:
+        """Add ``other``'s counts and worst differences to this checker's (the recorded
+        observations' checker into the generated inputs' one)."""
+        for quantity in self.compare:
+            self.max_abs[quantity] = max(self.max_abs[quantity], other.max_abs[quantity])
+            self.max_rel[quantity] = max(self.max_rel[quantity], other.max_rel[quantity])
+        for quantity, present in other.present.items():
+            self.present[quantity] = self.present.get(quantity, False) or present
+        self.examples += other.examples
+        self.steps += other.steps
+        self.ties += other.ties
+        self.rows += other.rows
+        for name, count in other.raised.items():
+            self.raised[name] = self.raised.get(name, 0) + count
+            self.raised_messages.setdefault(name, other.raised_messages[name])
+
     def _check(self, quantity: str, left: dict, right: dict, context: dict, *, phase: str) -> None:
         if quantity not in self.compare:
             return
@@ -152,33 +194,75 @@ class Checker:
                 phase,
             ) from err
 
-    def _raise_if_both_fail(
-        self, legacy_error: EquivalenceError, obs: Any, state: list, seed: int, phase: str
-    ) -> None:
-        """The legacy side raised: when the migrated side raises too on the same input, raise
-        :class:`LegacyFailure` naming both errors (else the caller reports the crash as a
-        difference: the migrated side acts where the legacy code could not)."""
-        legacy_cause = legacy_error.__cause__
-        if legacy_cause is None:
-            return
-        try:
-            self.migrated.step(obs, state, explore=self.explore, seed=seed)
-        except Exception as migrated_cause:
-            raise LegacyFailure(
-                f"{self.legacy.label} ({self.legacy.description}) itself raises at {phase} "
-                f"(explore={self.explore}): {type(legacy_cause).__name__}: {legacy_cause}; "
-                f"{self.migrated.label} ({self.migrated.description}) raises too: "
-                f"{type(migrated_cause).__name__}: {migrated_cause}. The legacy code cannot act "
-                "with these spaces (a bug of its own, carried over by the migration): nothing "
-                "to compare"
-            ) from legacy_cause
+    def _both(
+        self,
+        legacy_call: Callable[[], Any],
+        migrated_call: Callable[[], Any],
+        context: dict,
+        phase: str,
+    ) -> tuple[Any, Any]:
+        """Both sides' outputs for one call, or the verdict on a legacy failure.
 
-    def _step(
-        self, side: Side, obs: Any, state: list, seed: int, context: dict, phase: str
-    ) -> dict:
-        return self._call(
-            side, lambda: side.step(obs, state, explore=self.explore, seed=seed), context, phase
-        )
+        When the legacy side raises, the migrated side runs on the same input: a migrated side
+        that acts there is a difference; one that raises too ends the check with
+        :class:`LegacyFailure` (``"strict"``), or (``"match"``) must raise the same exception
+        type (:func:`~rlmigrate.testing.compare.exception_name`), else it is a difference,
+        and the example ends with :class:`BothRaised`."""
+        try:
+            left = legacy_call()
+        except EquivalenceError:
+            raise
+        except Exception as legacy_error:
+            self._legacy_raised(legacy_error, migrated_call, context, phase)
+        right = self._call(self.migrated, migrated_call, context, phase)
+        return left, right
+
+    def _legacy_raised(
+        self,
+        legacy_error: Exception,
+        migrated_call: Callable[[], Any],
+        context: dict,
+        phase: str,
+    ) -> NoReturn:
+        legacy_text = f"{exception_name(legacy_error)}: {legacy_error}"
+        try:
+            migrated_call()
+        except EquivalenceError:
+            raise
+        except Exception as migrated_error:
+            if self.legacy_failures == "strict":
+                raise LegacyFailure(
+                    f"{self.legacy.label} ({self.legacy.description}) itself raises at {phase} "
+                    f"(explore={self.explore}): {legacy_text}; "
+                    f"{self.migrated.label} ({self.migrated.description}) raises too: "
+                    f"{exception_name(migrated_error)}: {migrated_error}. The legacy code cannot act "
+                    "with these spaces (a bug of its own, carried over by the migration): nothing "
+                    "to compare (strict mode: any legacy failure ends the check)"
+                ) from legacy_error
+            same = exception_name(migrated_error) == exception_name(legacy_error)
+            if not same:
+                raise self._error(
+                    Difference(
+                        "forward",
+                        f"{self.legacy.label} raised {legacy_text}, {self.migrated.label} raised "
+                        f"another exception type: {exception_name(migrated_error)}: {migrated_error}",
+                    ),
+                    context,
+                    phase,
+                ) from migrated_error
+            raise BothRaised(exception_name(legacy_error), str(legacy_error)) from legacy_error
+        raise self._error(
+            Difference(
+                "forward",
+                f"{self.legacy.label} raised {legacy_text}, but {self.migrated.label} acts on "
+                "this input (a migration must reproduce the legacy failure, not act in its place)",
+            ),
+            context,
+            phase,
+        ) from legacy_error
+
+    def _stepper(self, side: Side, obs: Any, state: list, seed: int) -> Callable[[], Any]:
+        return lambda: side.step(obs, state, explore=self.explore, seed=seed)
 
     # -------------------------------------------------------------- one example
     def starting_states(
@@ -213,15 +297,21 @@ class Checker:
         examples: int = 1,
     ) -> None:
         """Step both sides ``steps`` times over ``obs`` ``(B, T, ...)``, threading each side's
-        state, comparing every quantity; then (recurrent) the whole sequence in one pass."""
-        self.examples += examples
-        self.rows += int(np.asarray(flatten_leaves(obs)[0]).shape[0]) if examples else 0
+        state, comparing every quantity; then (recurrent) the whole sequence in one pass.
+
+        Counts ``examples`` (and their rows) only when both sides acted all the way; raises
+        :class:`BothRaised` when both raised the same exception type."""
         state_l, state_m = list(start_l), list(start_m)
         for t in range(steps):
             phase = f"step {t + 1} of {steps}" if stateful else "the acting step"
             obs_t = time_slice(obs, t)
             step_seed = self.seed + seed + t
-            left, right = self._both(obs_t, state_l, state_m, step_seed, context, phase)
+            left, right = self._both(
+                self._stepper(self.legacy, obs_t, state_l, step_seed),
+                self._stepper(self.migrated, obs_t, state_m, step_seed),
+                context,
+                phase,
+            )
             self.steps += 1
             rows = _batch_rows(obs_t)
             if not stateful and not state_l and rows > 1 and _answered_rows(left) < rows:
@@ -234,27 +324,17 @@ class Checker:
             state_l, state_m = left["state"] or state_l, right["state"] or state_m
         if stateful and steps > 1:
             phase = f"the one-pass sequence of {steps} steps"
-            left = self._call(
-                self.legacy, lambda: self.legacy.sequence(obs, start_l), context, phase
-            )
-            right = self._call(
-                self.migrated, lambda: self.migrated.sequence(obs, start_m), context, phase
+            left, right = self._both(
+                lambda: self.legacy.sequence(obs, start_l),
+                lambda: self.migrated.sequence(obs, start_m),
+                context,
+                phase,
             )
             if left is not None and right is not None:
                 for quantity in ("action_dist_inputs", "values", "state"):
                     self._check(quantity, left, right, context, phase=phase)
-
-    def _both(
-        self, obs: Any, state_l: list, state_m: list, seed: int, context: dict, phase: str
-    ) -> tuple[dict, dict]:
-        """One step of each side on the same input (the legacy side's crash names both sides'
-        errors when the migrated side crashes too)."""
-        try:
-            left = self._step(self.legacy, obs, state_l, seed, context, phase)
-        except EquivalenceError as legacy_error:
-            self._raise_if_both_fail(legacy_error, obs, state_m, seed, phase)
-            raise
-        return left, self._step(self.migrated, obs, state_m, seed, context, phase)
+        self.examples += examples
+        self.rows += int(np.asarray(flatten_leaves(obs)[0]).shape[0]) if examples else 0
 
     def _row_by_row(self, obs: Any, rows: int, seed: int, context: dict, phase: str) -> None:
         """Each of the ``rows`` observations of a stateless step as a batch of one, on both
@@ -263,7 +343,12 @@ class Checker:
         for i in range(rows):
             row = _rows(obs, slice(i, i + 1))
             row_context = {**context, "batch_size": 1, "row": i, "obs": row}
-            left, right = self._both(row, [], [], seed, row_context, f"{phase} (row {i} alone)")
+            left, right = self._both(
+                self._stepper(self.legacy, row, [], seed),
+                self._stepper(self.migrated, row, [], seed),
+                row_context,
+                f"{phase} (row {i} alone)",
+            )
             for quantity in QUANTITIES:
                 self._check(quantity, left, right, row_context, phase=f"{phase} (row {i} alone)")
 
@@ -283,7 +368,12 @@ class Checker:
         if self.explore:
             context["torch_seed"] = self.seed + seed
         start_l, start_m = self.starting_states(b, random_state, context)
-        self.run(obs, steps, seed, start_l, start_m, context, stateful)
+        try:
+            self.run(obs, steps, seed, start_l, start_m, context, stateful)
+        except BothRaised as both:
+            self.raised[both.name] = self.raised.get(both.name, 0) + 1
+            self.raised_messages.setdefault(both.name, both.message)
+            raise
 
 
 def _batch_rows(obs: Any) -> int:

@@ -11,7 +11,8 @@ Where the spaces and configs come from, first match wins:
    spaces are used), or module-level ``observation_space``/``action_space`` spaces.
 
 Exit codes: 0 equivalent, 1 a difference was found, 2 usage error (bad reference, space or
-JSON, spaces missing, a class that cannot be built).
+JSON, spaces missing, a class that cannot be built) or inconclusive (the legacy side raised on
+so many inputs, the migrated side with it, that fewer than ``--examples`` acted on both sides).
 """
 
 from __future__ import annotations
@@ -87,6 +88,21 @@ def register(subparsers: Any) -> None:
         choices=("screen", "hypothesis"),
         default="screen",
         help="screen (batched, hypothesis shrinks on failure) or hypothesis (every example)",
+    )
+    parser.add_argument(
+        "--legacy-failures",
+        choices=("match", "strict"),
+        default="match",
+        help="match (default): where the legacy side raises, the migrated side must raise the "
+        "same exception type, and --examples inputs must still act on both sides; strict: any "
+        "legacy failure ends the check",
+    )
+    parser.add_argument(
+        "--observations",
+        metavar="FILE.npz",
+        help="observations your environment produced (raw space; one array per leaf, named by "
+        "its path: 'action_mask', 'board', '0', 'state/0'), each checked on both sides in "
+        "addition to the generated ones",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     add_loss_arguments(parser)
@@ -235,6 +251,13 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Any]:
     if policy_config is not None:
         legacy_cls = _policy_with_config(legacy_cls, policy_config, inputs, args.model_config is None)
     inputs.update(legacy=legacy_cls, migrated=migrated_cls)
+    if getattr(args, "observations", None):
+        from rlmigrate.testing.recorded_obs import load_observations
+
+        try:
+            inputs["observations"] = load_observations(args.observations, inputs["observation_space"])
+        except ValueError as err:
+            raise UsageError(str(err)) from err
     return inputs
 
 
@@ -276,14 +299,18 @@ def verify(
     rtol: float = 1e-5,
     seed: int = 0,
     engine: str = "screen",
+    legacy_failures: str = "match",
 ) -> dict[str, Any]:
     """Run :func:`assert_equivalent`; returns ``{"verdict", "report", "message", "seconds"}``.
 
-    ``verdict`` is ``"equivalent"`` or ``"different"``; construction errors (a class that
-    cannot be built with these spaces) and a legacy model that itself raises where the migrated
-    one raises too (:class:`~rlmigrate.testing.compare.LegacyFailure`) raise :class:`UsageError`.
+    ``verdict`` is ``"equivalent"``, ``"different"`` or ``"inconclusive"`` (both sides agreed,
+    failures included, but fewer than ``examples`` examples acted on both; the result also
+    has ``acted`` and ``raised``); construction errors (a class that cannot be built with these
+    spaces) and, with ``legacy_failures="strict"``, a legacy model that itself raises where
+    the migrated one raises too (:class:`~rlmigrate.testing.compare.LegacyFailure`) raise
+    :class:`UsageError`.
     """
-    from rlmigrate.testing.compare import LegacyFailure
+    from rlmigrate.testing.compare import Inconclusive, LegacyFailure
     from rlmigrate.testing.equivalence import EquivalenceError, assert_equivalent
 
     start = time.perf_counter()
@@ -301,6 +328,8 @@ def verify(
             rtol=rtol,
             seed=seed,
             engine=engine,
+            legacy_failures=legacy_failures,
+            observations=inputs.get("observations"),
         )
     except EquivalenceError as err:
         diff = err.difference
@@ -317,6 +346,16 @@ def verify(
                 "max_abs": diff.max_abs,
                 "max_rel": diff.max_rel,
             },
+        }
+    except Inconclusive as err:
+        return {
+            "verdict": "inconclusive",
+            "report": None,
+            "message": str(err),
+            "seconds": time.perf_counter() - start,
+            "difference": None,
+            "acted": err.acted,
+            "raised": err.raised,
         }
     except LegacyFailure as err:  # the legacy code's own bug: say so, not "cannot build"
         raise UsageError(str(err)) from err
@@ -381,6 +420,27 @@ def _print_text(args: argparse.Namespace, inputs: dict[str, Any], result: dict[s
         warm = WarmUp({k: tuple(v) for k, v in (report.get("lazily_built") or {}).items()})
         if warm.ran:
             console.print(warm.describe(), markup=False, highlight=False, soft_wrap=True)
+        if report.get("raised"):
+            console.print(
+                "the legacy side raised on some generated inputs and the migrated side raised "
+                "the same exception there: "
+                + ", ".join(f"{k} on {v}" for k, v in report["raised"].items()),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        if report.get("recorded"):
+            console.print(
+                f"recorded observations ({report['recorded_source']}): both sides acted on "
+                f"{report['recorded_acted']} of {report['recorded']}"
+                + "".join(f", both raised {k} on {v}" for k, v in report["recorded_raised"].items()),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    elif result["verdict"] == "inconclusive":
+        console.print(f"[bold yellow]INCONCLUSIVE[/] ({spaces}) after {result['seconds']:.2f} s")
+        console.print(result["message"], markup=False, highlight=False, soft_wrap=True)
     else:
         console.print(f"[bold red]DIFFERENT[/] ({spaces}) after {result['seconds']:.2f} s")
         console.print(result["message"], markup=False, highlight=False, soft_wrap=True)
@@ -420,6 +480,7 @@ def _run_acting(args: argparse.Namespace) -> int:
             rtol=args.rtol,
             seed=args.seed,
             engine=args.engine,
+            legacy_failures=args.legacy_failures,
         )
     except UsageError as err:
         if args.format == "json":
@@ -431,4 +492,6 @@ def _run_acting(args: argparse.Namespace) -> int:
         print(json.dumps({k: v for k, v in result.items()}, default=str))
     else:
         _print_text(args, inputs, result)
-    return EXIT_EQUIVALENT if result["verdict"] == "equivalent" else EXIT_DIFFERENT
+    return {"equivalent": EXIT_EQUIVALENT, "inconclusive": EXIT_USAGE}.get(
+        result["verdict"], EXIT_DIFFERENT
+    )

@@ -16,7 +16,22 @@ import numpy as np
 
 from rlmigrate.testing.sides import flatten_leaves
 
-__all__ = ["Difference", "Comparison", "EquivalenceError", "compare_values"]
+__all__ = [
+    "Difference",
+    "Comparison",
+    "EquivalenceError",
+    "LegacyFailure",
+    "Inconclusive",
+    "LEGACY_FAILURE_MODES",
+    "exception_name",
+    "compare_values",
+]
+
+#: How :func:`~rlmigrate.testing.assert_equivalent` treats an input on which the legacy side
+#: raises: ``"match"`` (the migrated side must raise the same exception type there, and at
+#: least the requested number of examples must still act on both sides) or ``"strict"`` (any
+#: legacy failure ends the check with :class:`LegacyFailure`).
+LEGACY_FAILURE_MODES: tuple[str, ...] = ("match", "strict")
 
 
 @dataclasses.dataclass
@@ -44,7 +59,35 @@ class Difference:
 class LegacyFailure(ValueError):
     """The legacy side itself raised on an input and the migrated side raised there too: the
     legacy code cannot act with these spaces (its own bug, which the migration
-    carried over), so there is nothing to compare. Not a difference, and not a proof."""
+    carried over), so there is nothing to compare. Not a difference, and not a proof.
+
+    Raised as such with ``legacy_failures="strict"``; the default mode raises its subclass
+    :class:`Inconclusive` only when too few inputs are left on which both sides act."""
+
+
+class Inconclusive(LegacyFailure):
+    """Both sides agreed on every input (the same numbers where they acted, the same exception
+    type where the legacy side raised), but the legacy side acted on fewer examples than
+    asked: too little was compared to call the two equivalent, and nothing differed.
+
+    Attributes:
+        acted: examples on which both sides acted (and agreed).
+        raised: ``{exception type: examples}`` on which both sides raised that type.
+        requested: the examples asked for.
+    """
+
+    def __init__(self, message: str, *, acted: int, raised: dict[str, int], requested: int) -> None:
+        super().__init__(message)
+        self.acted, self.raised, self.requested = acted, dict(raised), requested
+
+
+def exception_name(error: BaseException) -> str:
+    """The exception's type as ``module.QualName`` (``builtins`` left out): how the two sides'
+    failures are matched, so that the legacy and the migrated copy of a project's own
+    exception class (two class objects, one name) count as the same type."""
+    cls = type(error)
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
 
 
 class EquivalenceError(AssertionError):

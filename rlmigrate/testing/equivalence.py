@@ -30,29 +30,32 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
-from rlmigrate.testing.checker import Checker, screen
-from rlmigrate.testing.compare import EquivalenceError
+from rlmigrate.testing.checker import BothRaised, Checker, screen
+from rlmigrate.testing.compare import LEGACY_FAILURE_MODES, EquivalenceError, Inconclusive
 from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
+from rlmigrate.testing.recorded_obs import RecordedObservations, check_observations, check_recorded
+from rlmigrate.testing.report import EquivalenceReport, InputCounts, inconclusive_error
 from rlmigrate.testing.side_build import as_side
 from rlmigrate.testing.side_module import PolicySide
 from rlmigrate.testing.strategies import _struct_observations
 from rlmigrate.testing.transfer import WeightTransferError, transfer_weights
-from rlmigrate.testing.warmup import WarmUp, warm_up_lazy
+from rlmigrate.testing.warmup import warm_up_lazy
 
 __all__ = [
     "EquivalenceError",
     "EquivalenceReport",
+    "Inconclusive",
     "assert_equivalent",
     "DEFAULT_COMPARE",
     "ENGINES",
@@ -60,63 +63,6 @@ __all__ = [
 
 DEFAULT_COMPARE: tuple[str, ...] = ("action_dist_inputs", "actions", "logp", "values", "state")
 ENGINES: tuple[str, ...] = ("screen", "hypothesis")
-
-
-@dataclasses.dataclass
-class EquivalenceReport:
-    """What a successful :func:`assert_equivalent` checked.
-
-    Attributes:
-        legacy / migrated: descriptions of the two sides.
-        explore: whether exploration (sampling) was compared.
-        examples: examples checked (each a batch; with the hypothesis engine fewer than
-            asked when the input space is exhausted, e.g. a small Discrete space).
-        steps: acting passes compared (several per example for recurrent models).
-        max_abs / max_rel: largest absolute / relative difference seen, per quantity.
-        compared: quantities present on both sides; skipped: absent on both.
-        engine: ``"screen"`` or ``"hypothesis"``; rows: observations checked in total.
-        ties: deterministic actions that differed only because two choices were equally
-            likely (argmax ties within tolerance); these are not failures.
-        atol / rtol: the tolerances.
-        lazily_built: per side label, the submodules its first forward pass built (see
-            :mod:`rlmigrate.testing.warmup`); when any, both sides took one identical warm-up
-            step before the weights were transferred and that first call is not compared.
-    """
-
-    legacy: str
-    migrated: str
-    explore: bool
-    examples: int
-    steps: int
-    max_abs: dict[str, float]
-    max_rel: dict[str, float]
-    compared: tuple[str, ...]
-    skipped: tuple[str, ...]
-    ties: int
-    atol: float
-    rtol: float
-    engine: str = "screen"
-    rows: int = 0
-    lazily_built: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def __str__(self) -> str:
-        lines = [
-            f"{self.migrated} is equivalent to {self.legacy} (explore={self.explore}): "
-            f"{self.examples} examples ({self.rows} observations, engine {self.engine}), "
-            f"atol={self.atol:g}, rtol={self.rtol:g}"
-        ]
-        for name in self.compared:
-            lines.append(
-                f"  {name:<20} max abs {self.max_abs[name]:.3g}  max rel {self.max_rel[name]:.3g}"
-            )
-        if self.skipped:
-            lines.append(f"  skipped (absent on both sides): {', '.join(self.skipped)}")
-        if any(self.lazily_built.values()):
-            lines.append("  " + WarmUp(self.lazily_built).describe())
-        return "\n".join(lines)
 
 
 def _resolve_spaces(
@@ -195,6 +141,8 @@ def assert_equivalent(
     max_steps: int = 4,
     derandomize: bool = True,
     engine: str = "screen",
+    legacy_failures: str = "match",
+    observations: Any = None,
 ) -> EquivalenceReport:
     """Assert that ``migrated`` computes what ``legacy`` computes, on generated inputs.
 
@@ -223,15 +171,34 @@ def assert_equivalent(
             is always reproducible (numpy, seeded with ``seed``).
         engine: ``"screen"`` (batched numpy screen, hypothesis search and shrink on a
             difference) or ``"hypothesis"`` (every example through ``@given``).
+        legacy_failures: ``"match"`` (default): on an input where the legacy side raises,
+            the migrated side must raise the same exception type (a faithful port keeps the
+            legacy code's own failures); such examples do not count, hypothesis keeps
+            generating until ``examples`` examples acted on both sides, and when it cannot
+            find that many the check is :class:`Inconclusive`. A batched screen that meets a
+            legacy failure hands over to the hypothesis engine (example by example).
+            ``"strict"``: any legacy failure ends the check with
+            :class:`~rlmigrate.testing.compare.LegacyFailure`.
+        observations: observations the environment really produced, in the raw observation
+            space: a struct of ``(N, ...)`` arrays (or a
+            :class:`~rlmigrate.testing.recorded_obs.RecordedObservations`), checked against
+            the space first, then each row alone on both sides, in addition to the generated
+            examples and under the same rule; rows on which both sides act count towards the
+            ``examples`` a proof needs.
 
     Returns:
         An :class:`EquivalenceReport`.
 
     Raises:
         EquivalenceError: a quantity differs (message: the shrunk input, quantity, max
-            abs/rel difference, tolerances), is missing on one side, a side crashed, or
-            the weights do not line up.
-        ValueError / TypeError: unusable arguments (unknown quantity, missing spaces, ...).
+            abs/rel difference, tolerances), is missing on one side, one side raised where
+            the other acted (or raised another exception type), or the weights do not line up.
+        Inconclusive: no difference, but the legacy side acted on fewer than ``examples``
+            examples (message: how many acted, how many raised, which exception).
+        LegacyFailure: ``legacy_failures="strict"`` and the legacy side raised (the
+            migrated side too).
+        ValueError / TypeError: unusable arguments (unknown quantity, missing spaces,
+            observations outside the observation space, ...).
     """
     compare = tuple(compare)
     unknown = [q for q in compare if q not in DEFAULT_COMPARE]
@@ -241,11 +208,20 @@ def assert_equivalent(
         )
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r}: expected one of {ENGINES}")
+    if legacy_failures not in LEGACY_FAILURE_MODES:
+        raise ValueError(
+            f"legacy_failures={legacy_failures!r}: expected one of {LEGACY_FAILURE_MODES}"
+        )
     if examples < 1:
         raise ValueError(f"examples must be >= 1, got {examples}")
     observation_space, action_space = _resolve_spaces(
         legacy, migrated, observation_space, action_space
     )
+    recorded = observations
+    if recorded is not None and not isinstance(recorded, RecordedObservations):
+        if observation_space is None:
+            raise ValueError("observations given, but no observation space to check them against")
+        recorded = check_observations(observation_space, recorded)
     left = as_side(
         legacy,
         label="legacy",
@@ -298,9 +274,20 @@ def assert_equivalent(
 
     def make_checker() -> Checker:
         return Checker(
-            left, right, compare=compare, explore=explore, atol=atol, rtol=rtol, seed=seed
+            left,
+            right,
+            compare=compare,
+            explore=explore,
+            atol=atol,
+            rtol=rtol,
+            seed=seed,
+            legacy_failures=legacy_failures,
         )
 
+    # recorded observations first: a difference on a state the env produced says the most
+    recorded_checker = make_checker()
+    if recorded is not None:
+        check_recorded(recorded_checker, recorded, stateful)
     search = _hypothesis_search(
         make_checker,
         left.observation_space,
@@ -327,6 +314,8 @@ def assert_equivalent(
                 stateful=stateful,
                 seed=seed,
             )
+        except BothRaised:  # the legacy side raised on a row: check example by example
+            checker, engine = search(), "hypothesis"
         except EquivalenceError as found:
             search()  # raises the shrunk counterexample when hypothesis finds one
             raise EquivalenceError(
@@ -335,11 +324,15 @@ def assert_equivalent(
                 difference=found.difference,
                 example=found.example,
             ) from None
+    counts = InputCounts(checker, recorded_checker, recorded)
+    checker.absorb(recorded_checker)
+    if checker.raised and counts.acted < examples:
+        raise inconclusive_error(checker, counts, left.description, examples, explore)
     return EquivalenceReport(
         legacy=left.description,
         migrated=right.description,
         explore=explore,
-        examples=checker.examples,
+        examples=counts.examples,
         steps=checker.steps,
         max_abs={q: v for q, v in checker.max_abs.items() if checker.present.get(q)},
         max_rel={q: v for q, v in checker.max_rel.items() if checker.present.get(q)},
@@ -349,8 +342,15 @@ def assert_equivalent(
         atol=atol,
         rtol=rtol,
         engine=engine,
-        rows=checker.rows,
+        rows=counts.rows,
         lazily_built=dict(warm.built) if warm.ran else {},
+        raised=counts.raised,
+        raised_messages=dict(checker.raised_messages),
+        legacy_failures=legacy_failures,
+        recorded=counts.recorded,
+        recorded_acted=counts.recorded_acted,
+        recorded_raised=counts.recorded_raised,
+        recorded_source=recorded.source if recorded is not None else "",
     )
 
 
@@ -365,7 +365,11 @@ def _hypothesis_search(
     derandomize: bool,
     seed: int,
 ) -> Callable[[], Checker]:
-    """A callable that runs ``@given`` over :func:`_example_strategy` and returns the checker."""
+    """A callable that runs ``@given`` over :func:`_example_strategy` and returns the checker.
+
+    ``max_examples`` counts the examples on which both sides acted: one on which both raised
+    the same exception is rejected, so hypothesis keeps generating (until it is 99% sure that
+    fewer than 1% of its inputs act, its own rule for ``assume``)."""
     strategy = _example_strategy(space, stateful, template, sizes, max_steps)
 
     def run() -> Checker:
@@ -385,11 +389,17 @@ def _hypothesis_search(
         @given(example=strategy)
         def check(example: Any) -> None:
             (b, steps, example_seed, _), obs, random_state = example
-            checker.run_example(b, steps, example_seed, obs, random_state, stateful)
+            try:
+                checker.run_example(b, steps, example_seed, obs, random_state, stateful)
+            except BothRaised:
+                reject()  # counted by the checker; hypothesis keeps looking for acting examples
 
         if not derandomize:
             check = hypothesis_seed(seed)(check)
-        check()
+        try:
+            check()
+        except Unsatisfiable:  # not one example acted on both sides: the caller says so
+            pass
         return checker
 
     return run

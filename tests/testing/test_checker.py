@@ -49,9 +49,18 @@ class MigratedLogitsModule(MigratedIndexModule):
         return {Columns.ACTION_DIST_INPUTS: self.body(batch[Columns.OBS].float())}
 
 
-def test_a_legacy_model_that_cannot_act_is_named_not_called_different():
+def test_a_legacy_model_that_cannot_act_is_named_not_called_different_in_strict_mode():
     with pytest.raises(LegacyFailure, match=r"legacy \(ModelV2 LegacyIndexModel\) itself raises.*"
                        r"migrated \(RLModule MigratedIndexModule\) raises too"):
+        assert_equivalent(LegacyIndexModel, MigratedIndexModule, observation_space=OBS,
+                          action_space=ACTIONS, examples=5, legacy_failures="strict")
+
+
+def test_by_default_the_two_failures_must_be_the_same_exception_type():
+    """The legacy distribution rejects the shape (ValueError), the module's the integer dtype
+    (TypeError): both fail, but not the same way, so the port is not shown to match."""
+    with pytest.raises(EquivalenceError, match=r"legacy raised ValueError: .*another exception "
+                       r"type: TypeError"):
         assert_equivalent(LegacyIndexModel, MigratedIndexModule, observation_space=OBS,
                           action_space=ACTIONS, examples=5)
 

@@ -256,3 +256,80 @@ def test_config_builds_a_policy_whose_make_model_imports_ray_rllib_when_it_runs(
         assert "EQUIVALENT over 20 examples" in capsys.readouterr().out
     finally:
         sys.modules.pop("policy_factory_models", None)
+
+
+UNGUARDED = [f"{FIXTURES / side / 'heuristic_unguarded_choice.py'}:TrustingMovePolicy{suffix}"
+             for side, suffix in (("legacy", ""), ("expected", "RLModule"))]
+UNGUARDED_SPACES = ["--obs-space", "Dict(legal=Box(0, 1, (4,), int8), to_move=Discrete(2))",
+                    "--action-space", "Discrete(5)", "--config", "{}", "--examples", "20"]
+
+
+def test_a_port_that_raises_where_the_legacy_policy_raises_is_equivalent_and_counted(capsys):
+    assert main(["verify", *UNGUARDED, *UNGUARDED_SPACES, "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "equivalent" and result["report"]["examples"] == 20
+    raised = result["report"]["raised"]
+    assert set(raised) == {"IndexError"} and raised["IndexError"] > 0
+    assert f"acted on 20 of {20 + raised['IndexError']} generated examples" in result["message"]
+    assert main(["verify", *UNGUARDED, *UNGUARDED_SPACES]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "EQUIVALENT over 20 examples" in out and "raised the same exception there: IndexError" in out
+
+
+def test_strict_legacy_failures_end_the_check_with_exit_2(capsys):
+    assert main(["verify", *UNGUARDED, *UNGUARDED_SPACES, "--legacy-failures", "strict"]) == 2
+    assert "itself raises" in capsys.readouterr().err
+
+
+RARE_STATE = '''
+import zlib
+
+import numpy as np
+from ray.rllib.policy.policy import Policy
+
+
+def handled(obs):
+    return zlib.crc32(np.ascontiguousarray(obs, dtype=np.float32).tobytes()) % 300 == 0
+
+
+class RareStatePolicy(Policy):
+    def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+        if not handled(obs_batch):
+            raise KeyError("state")
+        return np.zeros(len(obs_batch), np.int64), [], {}
+
+    def get_weights(self):
+        return {}
+'''
+
+RARE_STATE_MODULE = '''
+import numpy as np
+
+from legacy_rare import handled
+from rlmigrate import Columns, RLModule
+from rlmigrate.core.numpy_utils import convert_to_numpy
+
+
+class RareStateModule(RLModule):
+    def _forward(self, batch, **kwargs):
+        obs = convert_to_numpy(batch[Columns.OBS])
+        if not handled(obs):
+            raise KeyError("state")
+        return {Columns.ACTIONS: np.zeros(len(obs), np.int64)}
+'''
+
+
+def test_a_legacy_policy_acting_on_too_few_inputs_is_inconclusive_with_exit_2(tmp_path, capsys, monkeypatch):
+    (tmp_path / "legacy_rare.py").write_text(RARE_STATE)
+    (tmp_path / "migrated_rare.py").write_text(RARE_STATE_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    argv = ["verify", f"{tmp_path / 'legacy_rare.py'}:RareStatePolicy",
+            f"{tmp_path / 'migrated_rare.py'}:RareStateModule",
+            "--obs-space", "Box(0, 1, (4,), int64)", "--action-space", "Discrete(2)", "--examples", "20"]
+    assert main([*argv, "--format", "json"]) == 2
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "inconclusive" and result["acted"] < 20
+    assert result["message"].startswith("inconclusive: legacy (Policy RareStatePolicy) acts on only ")
+    assert "KeyError on" in result["message"]
+    assert main(argv) == 2
+    assert "INCONCLUSIVE" in capsys.readouterr().out

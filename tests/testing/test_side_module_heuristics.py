@@ -240,7 +240,7 @@ class FirstRowModule(RLModule):
 class FirstRowSecondFeatureMovedModule(RLModule):
     def _forward(self, batch, **kwargs):
         row = convert_to_numpy(batch[Columns.OBS])[0]
-        return {Columns.ACTIONS: np.asarray([int(row[0] > 0.5) + int(row[1] > 0.4)])}
+        return {Columns.ACTIONS: np.asarray([int(row[0] > 0.5) + int(row[1] > 0.0)])}
 
 
 @pytest.mark.parametrize("engine", ["screen", "hypothesis"])

@@ -434,12 +434,15 @@ def legacy_imports_source(src: Path, legacy_root: Path, out: Path, root: Path) -
 
 
 def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
-                  work: Path, learner: bool = False) -> tuple[str, str]:
+                  work: Path, learner: bool = False, observations: Path | None = None) -> tuple[str, str]:
     """``rlmigrate verify`` (``--loss`` with ``learner``) of the legacy policy (the original
     file, as the class verify does: the rewrite may have turned the policy's own model into a
     module) vs the rewritten file's ``<Policy>RLModule`` / ``<Policy>Learner``, with the case,
     run in the case's ``run_dir`` of the un-rewritten copy ``src`` when it names one (both
-    sides then open the repository's data files there); (verdict, message). A case that registers models goes through :func:`wrapper_source`."""
+    sides then open the repository's data files there); (verdict, message). A case that
+    registers models goes through :func:`wrapper_source`. ``observations``: the case
+    environment's recorded observations (``record_observations.py``), given to the acting
+    verify as ``--observations``."""
     from judge_codemod import run_verify, verify_supports
 
     case = pol["case"]
@@ -476,6 +479,8 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
         args += ["--model-config", json.dumps(config.get("model", {}))]
         if verify_supports(repo_root, "--config"):
             args += ["--config", json.dumps(config)]
+        if observations is not None and observations.is_file() and verify_supports(repo_root, "--observations"):
+            args += ["--observations", str(observations)]
     root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     verdict, message = run_verify(repo_root, args, root if root.is_dir() else src,
                                   harness.package_paths(src, entry),
