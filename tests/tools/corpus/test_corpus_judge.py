@@ -8,6 +8,7 @@ import judge
 import judge_codemod
 import judge_shim
 import numpy as np
+import pytest
 
 
 def test_diff_treats_equal_infinities_and_nans_as_equal_and_shape_changes_as_infinite():
@@ -110,3 +111,26 @@ def test_verify_gets_the_recordings_here_substitution(monkeypatch, tmp_path):
     assert verdict == "equivalent"
     assert config["custom_model_config"]["input_files"] == f"{harness.HERE}/manifest.json"
     assert (harness.HERE / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "report, counted",
+    [({"examples": 20, "raised": {}}, True),
+     ({"examples": 20, "raised": {"IndexError": 8}, "recorded_acted": 200, "recorded_raised": {}}, True),
+     ({"examples": 20, "raised": {"IndexError": 20}}, True),  # as many acted as raised
+     ({"examples": 20, "raised": {"AttributeError": 113}}, False),  # a search that always fails
+     ({"examples": 20, "raised": {"KeyError": 5}, "recorded_acted": 0, "recorded_raised": {"KeyError": 16}}, False)],
+)
+def test_an_equivalence_over_a_mostly_raising_legacy_side_is_not_counted(monkeypatch, tmp_path, report, counted):
+    """verify's equivalence includes the legacy code's own failures; the judge counts a proof only
+    when the legacy side acted on at least as many inputs (generated and recorded) as it raised on."""
+    import subprocess
+
+    out = json.dumps({"verdict": "equivalent", "message": "RLModule M is equivalent", "report": report})
+    monkeypatch.setattr(judge_codemod.subprocess, "run",
+                        lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0, out + "\n", ""))
+    verdict, message = judge_codemod.run_verify(tmp_path, ["verify"], tmp_path)
+    assert (verdict == "equivalent") is counted
+    if not counted:
+        assert verdict == judge_codemod.MOSTLY_FAILING and message.startswith("not counted: the legacy code itself raised")
+        assert message.endswith("RLModule M is equivalent")
