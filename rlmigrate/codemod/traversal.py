@@ -37,6 +37,7 @@ import libcst as cst
 from rlmigrate.codemod.nodes import (
     TRIVIA,
     child_fields,
+    inner_comment_lines,
     leading_blank_lines,
     leading_comment_lines,
     with_carried_lines,
@@ -159,7 +160,7 @@ class CombinedRules(cst.CSTTransformer):
                 if not produced:
                     if out:  # the gap to a statement above; a block's first line has none
                         carried = max(carried, leading_blank_lines(item), key=len)
-                    comments += leading_comment_lines(item)
+                    comments += leading_comment_lines(item) + inner_comment_lines(item)
                     continue
                 own = leading_comment_lines(item)
                 first = produced[0]

@@ -119,3 +119,20 @@ def test_whitespace_lines_between_a_rebuilt_class_and_the_next_one_survive():
         out = rewrite(source + between)
         assert out.endswith(between), name
         assert rewrite(out) == out, name
+
+
+def test_comments_inside_a_removed_compound_statement_or_call_survive():
+    """A statement the rewrite removes whole (an ``if`` holding only a dropped view requirement,
+    a legacy ``super().__init__(...)`` call) hands on the comment lines inside it, not only those
+    above it (found by the generated-trivia property above)."""
+    source = LEGACY_SOURCES["masked_recurrent_forward.py"]
+    line = next(x for x in source.splitlines() if "self.view_requirements[" in x)
+    indent = line[: len(line) - len(line.lstrip())]
+    text = source.replace(line, f"{indent}# COMMENT_E: the GRU needs the previous action\n{line}", 1)
+    out = rewrite(text)
+    assert "self.view_requirements" not in out and "# COMMENT_E: the GRU needs the previous action" in out
+    assert rewrite(out) == out
+    init = MLP.replace("TorchModelV2.__init__(", "TorchModelV2.__init__(\n            # COMMENT_F: kept args\n", 1)
+    out = rewrite(init)
+    assert "TorchModelV2.__init__" not in out and "# COMMENT_F: kept args" in out
+    assert rewrite(out) == out
