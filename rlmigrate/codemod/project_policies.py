@@ -352,6 +352,22 @@ def is_torch_model_base(qualified: str) -> bool:
     return any(hint in qualified for hint in _TORCH_MODEL_HINTS)
 
 
+def shared_depth(a: str, b: str) -> int:
+    """How many leading directories the files ``a`` and ``b`` (display paths) share.
+
+    Example:
+        >>> shared_depth("a/pkg/policy.py", "a/pkg/sub/config.py"), shared_depth("a/x.py", "b/y.py")
+        (2, 0)
+    """
+    here, there = (p.replace("\\", "/").split("/")[:-1] for p in (a, b))
+    shared = 0
+    for mine, theirs in zip(here, there):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
+
+
 def nearest_custom_models(display: str, named: list[tuple[str, list[str]]]) -> tuple[list[str], str]:
     """``(sorted names, one of their files)`` of the files in ``named`` (``(display, names)``)
     that share the deepest directory with ``display``; ``([], "")`` when none names any.
@@ -360,18 +376,7 @@ def nearest_custom_models(display: str, named: list[tuple[str, list[str]]]) -> t
         >>> nearest_custom_models("a/pkg/policy.py", [("a/pkg/config.py", ["m1"]), ("b/train.py", ["m2"])])
         (['m1'], 'a/pkg/config.py')
     """
-    here = display.replace("\\", "/").split("/")[:-1]
-
-    def depth(other: str) -> int:
-        parts = other.replace("\\", "/").split("/")[:-1]
-        shared = 0
-        for mine, theirs in zip(here, parts):
-            if mine != theirs:
-                break
-            shared += 1
-        return shared
-
-    candidates = [(depth(path), path, names) for path, names in named if names]
+    candidates = [(shared_depth(display, path), path, names) for path, names in named if names]
     if not candidates:
         return [], ""
     best = max(d for d, _, _ in candidates)

@@ -21,7 +21,7 @@ from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.algorithm_policies import ALGORITHM_POLICIES, AlgorithmPolicy
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.legacy_api import POLICY_BUILDERS
-from rlmigrate.codemod.project_policies import Registration
+from rlmigrate.codemod.project_policies import Registration, shared_depth
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,14 @@ def _custom_model_name(ctx: FileContext) -> tuple[str | None, str]:
 
 
 def _registered(ctx: FileContext, name: str) -> Registration | None:
-    found = ctx.project.registrations.get(name, [])
-    torch = [r for r in found if r.torch] or found
-    return torch[0] if torch else None
+    """The run's ``register_custom_model(name, cls)`` this file's policy means: this file's own
+    registration, else the one in the files nearest it (the deepest shared directory), a torch
+    class over another at the same distance (``cls_a if framework == "torch" else cls_b``
+    registers both; the first arm wins when neither is known to be torch). In a monorepo two
+    projects may register the same name, and a training script registers its own project's model."""
+    here = ctx.project.display
+    return max(ctx.project.registrations.get(name, []),
+               key=lambda r: (r.path == here, shared_depth(here, r.path), r.torch), default=None)
 
 
 def _class_expr(ctx: FileContext, reg: Registration) -> cst.BaseExpression:

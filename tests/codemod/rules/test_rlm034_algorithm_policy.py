@@ -153,3 +153,41 @@ def test_single_action_passthrough_with_a_third_positional_says_to_drop_it():
     [finding] = [f for f in outcome.findings if f.code == "RLM034" and f.line == 5]
     assert finding.status == "manual" and "take 2 (obs, state;" in finding.message
     assert "drop the positional argument(s) prev_action" in finding.message and "builds the policy" not in finding.message
+
+
+def test_a_name_registered_in_several_projects_resolves_to_this_files_own_then_the_nearest():
+    """One run over a monorepo: two projects register ``cc_model``; a policy takes the class
+    its own file registers, else the one registered nearest it, never the first one found."""
+    source = ('from ray.rllib.algorithms.ppo import PPOTorchPolicy\n\n'
+              'CONFIG = {"model": {"custom_model": "cc_model"}}\n\n\nclass Mine(PPOTorchPolicy):\n    pass\n')
+    far = Registration("cc_model", "FarNet", "other.model.FarNet", "other/train.py", 5, torch=True)
+    near = Registration("cc_model", "NearNet", "proj.nets.NearNet", "proj/sub/train.py", 7, torch=True)
+    own = Registration("cc_model", "OwnNet", "proj.sub.p.OwnNet", "proj/sub/p.py", 2, torch=True)
+
+    def base(registrations):
+        project = FileProject(registrations={"cc_model": registrations}, custom_models_here=[("cc_model", 3)],
+                              custom_models_run=["cc_model"], display="proj/sub/p.py")
+        outcome = rewrite_source(source, path="proj/sub/p.py", target=Target("rlmigrate"), selected=select_codes(),
+                                 rule_classes=ALL_RULES, project=project)
+        return next(line for line in outcome.text.splitlines() if line.startswith("class MineRLModule("))
+
+    assert base([far, near]) == "class MineRLModule(NearNet):"
+    assert base([far, near, own]) == "class MineRLModule(OwnNet):"
+    assert base([far]) == "class MineRLModule(FarNet):"  # the only one there is
+
+
+def test_a_conditional_registration_in_the_file_wins_over_a_torch_class_registered_elsewhere():
+    """``register_custom_model("cc_model", TorchNet if args.framework == "torch" else TFNet)`` in
+    the policy's own file (Ray's centralized-critic example), with another project of the run
+    registering a torch ``cc_model`` too: the file's own first arm is the model."""
+    source = ('from ray.rllib.algorithms.ppo import PPOTorchPolicy\n\n'
+              'CONFIG = {"model": {"custom_model": "cc_model"}}\n\n\nclass Mine(PPOTorchPolicy):\n    pass\n')
+    elsewhere = Registration("cc_model", "ActorCritic", "model.actor_critic.ActorCritic", "b/infra/train.py", 6,
+                             torch=True)
+    first = Registration("cc_model", "TorchNet", "ray.rllib.examples.models.nets.TorchNet", "a/ex/p.py", 9, torch=False)
+    second = Registration("cc_model", "TFNet", "ray.rllib.examples.models.nets.TFNet", "a/ex/p.py", 9, torch=False)
+    project = FileProject(registrations={"cc_model": [elsewhere, first, second]},
+                          custom_models_here=[("cc_model", 3)], custom_models_run=["cc_model"], display="a/ex/p.py")
+    outcome = rewrite_source(source, path="a/ex/p.py", target=Target("rlmigrate"), selected=select_codes(),
+                             rule_classes=ALL_RULES, project=project)
+    assert "class MineRLModule(TorchNet):" in outcome.text
