@@ -43,6 +43,9 @@ class ModuleFacts:
     # whether the source text can hold a model config the config rules plan (set by the
     # caller, which has the text): "custom_model" or a "policies" key
     mentions_model_config: bool = True
+    # the source text (set by the caller, which has it), for a rule's cheap substring prefilter
+    # before it asks the scope about every name (None: unknown, no prefilter)
+    source_text: str | None = None
     legacy_star_import: bool = False  # ``from ray.rllib.x import *``
     legacy_star_modules: list[str] = field(default_factory=list)  # the x of each such import
     # ``X = f(...)`` at module level: X -> the call (policy templates: ``build_torch_policy(...)``,

@@ -340,14 +340,8 @@ def inner_comment_lines(stmt: cst.CSTNode) -> tuple[cst.EmptyLine, ...]:
     """The comment-only lines inside ``stmt`` below its leading lines (a removed ``if``'s body,
     the lines between a removed call's parentheses), in order: what a removal must carry on
     besides :func:`leading_comment_lines` so that no comment goes with the statement."""
-    found: list[cst.EmptyLine] = []
-
-    class _Comments(cst.CSTVisitor):
-        def visit_EmptyLine(self, node: cst.EmptyLine) -> None:
-            if node.comment is not None:
-                found.append(cst.EmptyLine(comment=node.comment))
-
-    stmt.visit(_Comments())
+    found = [cst.EmptyLine(comment=node.comment) for node in walk(stmt, blanks=False)
+             if type(node) is cst.EmptyLine and node.comment is not None]
     own = sum(line.comment is not None for line in getattr(stmt, "leading_lines", ()))
     return tuple(found[own:])
 

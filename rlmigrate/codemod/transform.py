@@ -155,6 +155,7 @@ def _rewrite_source(
         module = cst.parse_module(code)
     facts = collect_facts(module)
     facts.mentions_model_config = "custom_model" in text or "policies" in text
+    facts.source_text = text
     if not (_needs_analysis(facts, text) or foreign_bases or (project and project.policy_bases)):
         return TransformOutcome(text=text)
     metadata = scope_metadata(module)

@@ -23,6 +23,9 @@ REMOVED = {
         "Mapping", "MutableMapping", "Sequence", "MutableSequence", "Iterable", "Iterator",
         "Callable", "Set", "MutableSet", "Hashable", "Sized", "Container", "Generator")},
 }
+#: the last component of each removed name: a use resolves to ``time.clock`` only where the
+#: source spells ``clock`` (``time.clock``, ``from time import clock as c``)
+_LAST_NAMES = frozenset(name.rsplit(".", 1)[1] for name in REMOVED)
 #: Ray 2.10, the legacy stack's last release, runs on Python 3.8 to 3.11
 RAY_PYTHONS = "3.8-3.11"
 
@@ -61,16 +64,22 @@ class PythonRemovedNames(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._reported: set[int] = set()
+        # asking the scope about every name costs; a file that never spells a removed name's
+        # last component cannot use one
+        text = getattr(ctx.facts, "source_text", None)
+        self._active = text is None or any(name in text for name in _LAST_NAMES)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         return False  # reported where the name is used, not where it is imported
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not self._active:
+            return
         self._check(node)
         self._reported.add(id(node.attr))  # the attr Name of a checked attribute is not a use
 
     def visit_Name(self, node: cst.Name) -> None:
-        if id(node) not in self._reported:
+        if self._active and id(node) not in self._reported:
             self._check(node)
 
     def _check(self, node: cst.Attribute | cst.Name) -> None:
