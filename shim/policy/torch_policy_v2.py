@@ -208,7 +208,7 @@ class TorchPolicyV2(Policy):
         return 1
 
     # ------------------------------------------------------------------ action computation
-    def compute_actions_from_input_dict(
+    def compute_actions_from_input_dict(  # type: ignore[override]  # Ray 2.10's own narrowing
         self, input_dict: Mapping, explore: bool | None = None, timestep: int | None = None, **kwargs: Any
     ) -> tuple[Any, list[np.ndarray], dict[str, np.ndarray]]:
         """Ray 2.10's torch signature: ``episodes`` (``Policy``'s fourth positional parameter)
