@@ -343,8 +343,7 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
     for module in examples:
         lines.append(f"_load({module!r}, {str(_module_file(src, entry, module))!r})")
     # _register picks register_custom_action_dist or register_custom_model by the class
-    registrations = [*sorted(pol["case"].get("register_action_dist", {}).items()),
-                     *sorted(pol["case"].get("register", {}).items())]
+    registrations = sorted(pol["case"].get("register", {}).items())
     for i, (name, dotted) in enumerate(registrations):
         module, _, attr = dotted.rpartition(".")
         loader = (f"sys.modules[{module!r}]" if module in examples else
@@ -454,7 +453,7 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
     examples = [m for m in ray_example_imports(text) if _module_file(src, entry, m).is_file()]
     examples += sorted({d.rpartition(".")[0] for d in case.get("register", {}).values()
                         if d.startswith("ray.rllib.examples.")} - set(examples))
-    if case.get("register") or case.get("register_action_dist") or examples:
+    if case.get("register") or examples:
         wrapper = work / "wrappers" / f"{policy_harness.policy_id(entry, pol)}.py"
         wrapper.parent.mkdir(parents=True, exist_ok=True)
         wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"}),

@@ -128,15 +128,12 @@ def preprocessor_disabled(config: dict[str, Any]) -> bool:
 
 def register_models(case: dict[str, Any], root: Path | None) -> None:
     """``ModelCatalog.register_custom_model`` for each of the case's ``register`` entries
-    (``register_custom_action_dist`` when the class is an ``ActionDistribution`` subclass) and
-    ``register_custom_action_dist`` for each of its ``register_action_dist`` entries (names the
-    repository's training script registers); ``ray.rllib.examples...`` through
-    ``harness._dotted``, others imported from ``root``."""
+    (names the repository's training script registers; ``register_custom_action_dist`` when
+    the class is an ``ActionDistribution`` subclass, a ``custom_action_dist`` name);
+    ``ray.rllib.examples...`` through ``harness._dotted``, others imported from ``root``."""
     from ray.rllib.models import ModelCatalog
     from ray.rllib.models.action_dist import ActionDistribution
 
-    for name, dotted in sorted(case.get("register_action_dist", {}).items()):
-        ModelCatalog.register_custom_action_dist(name, _registered_class(dotted, root))
     for name, dotted in sorted(case.get("register", {}).items()):
         cls = _registered_class(dotted, root)
         if isinstance(cls, type) and issubclass(cls, ActionDistribution):

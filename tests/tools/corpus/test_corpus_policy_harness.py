@@ -202,9 +202,9 @@ def test_a_policy_overriding_the_input_dict_method_acts_through_it_on_seeded_epi
 
 
 def test_register_models_registers_the_cases_action_distributions_too(tmp_path):
-    """A case's ``register_action_dist`` names (what a training script registered with
-    ``ModelCatalog.register_custom_action_dist``) resolve from the repository's root, so a
-    config's ``custom_action_dist`` finds them."""
+    """A case's ``register`` names an action distribution of the repository (what a training
+    script registered with ``ModelCatalog.register_custom_action_dist``): it resolves from the
+    repository's root, so a config's ``custom_action_dist`` finds it."""
     import sys
 
     from shim import ray_compat
@@ -217,7 +217,7 @@ def test_register_models_registers_the_cases_action_distributions_too(tmp_path):
         from ray.rllib.models import ModelCatalog
 
         policy_harness.register_models(
-            {"register_action_dist": {"my_cat": "my_dists_for_case.MyCategorical"}}, tmp_path)
+            {"register": {"my_cat": "my_dists_for_case.MyCategorical"}}, tmp_path)
         dist, width = ModelCatalog.get_action_dist(gym.spaces.Discrete(3), {"custom_action_dist": "my_cat"})
         assert dist.__name__ == "MyCategorical" and dist.__module__ == "my_dists_for_case"
         assert str(tmp_path) not in sys.path
