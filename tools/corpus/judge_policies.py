@@ -130,10 +130,11 @@ def _as_action(space: Any, value: Any) -> Any:
 
 def judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> PolicyShimResult:
     """Build the policy under the shim as Ray did, load Ray's weights, replay Ray's inputs, in
-    the case's ``run_dir`` as the recorder did (``policy_harness.run_directory``); never
-    raises (``shim.ray_compat`` must be installed)."""
+    the case's ``run_dir`` and with the repository on the import path, as the recorder did
+    (``policy_harness.run_directory``, ``harness.repository_on_path``); never raises
+    (``shim.ray_compat`` must be installed)."""
     cache = cache.resolve()
-    with policy_harness.run_directory(pol.get("case", {}), cache, entry):
+    with policy_harness.run_directory(pol.get("case", {}), cache, entry), harness.repository_on_path(cache, entry):
         return _judge_policy(cache, entry, pol)
 
 
@@ -164,8 +165,7 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
             cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
         stage = "build"
         policy_harness.register_models(case, root)
-        with harness.repository_on_path(cache, entry):
-            policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])
+        policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])
         stage = "weights"
         model = policy_harness.torch_model(policy)
         weights = _prefixed(arrays, "w/")
@@ -178,9 +178,8 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
         obs = policy_harness.observations(prep, raw)
         state_in = _prefixed(arrays, "in/state_in/")
         state = [state_in[str(i)] for i in range(len(state_in))] or None
-        with harness.repository_on_path(cache, entry):
-            outputs = policy_harness.act(policy, obs, state, policy_harness.SEED,
-                                         columns=_prefixed(arrays, "in/input/"))
+        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED,
+                                     columns=_prefixed(arrays, "in/input/"))
     except BaseException as exc:  # noqa: BLE001 - every failure is a measured result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -194,8 +193,7 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
     if bad:
         result.error = "differs from Ray 2.10: " + ", ".join(f"{k} (max |diff| {diffs[k]:.3g})" for k in bad)
     if meta.get("loss"):
-        with harness.repository_on_path(cache, entry):
-            result.loss, result.loss_message = _judge_loss(policy, arrays)
+        result.loss, result.loss_message = _judge_loss(policy, arrays)
     return result
 
 

@@ -141,9 +141,10 @@ def record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> di
     ``compute_actions(explore=False)`` outputs (twice, different seeds: a policy whose outputs
     change is recorded ``stochastic``) and, for torch policies with a model, its loss on a
     postprocessed train batch. Written to ``<cache>/oracle/<policy_id>.{json,safetensors}``.
-    Built and run in the case's ``run_dir`` (``policy_harness.run_directory``)."""
+    Built and run in the case's ``run_dir`` (``policy_harness.run_directory``), the repository
+    on the import path the whole time (``harness.repository_on_path``), as its scripts ran."""
     cache = cache.resolve()
-    with policy_harness.run_directory(pol["case"], cache, entry):
+    with policy_harness.run_directory(pol["case"], cache, entry), harness.repository_on_path(cache, entry):
         return _record_policy(cache, entry, pol)
 
 
@@ -172,8 +173,7 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
         config.setdefault("framework", framework)
         stage = "build"
         policy_harness.register_models(case, root)
-        with harness.repository_on_path(cache, entry):
-            policy, prep, raw_space = policy_harness.build_policy(cls, case, config)
+        policy, prep, raw_space = policy_harness.build_policy(cls, case, config)
         model = policy_harness.torch_model(policy)
         weights = harness.perturb(model, policy_harness.SEED + 1) if model is not None else {}
         stage = "act"
@@ -181,9 +181,8 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
         obs = policy_harness.observations(prep, raw)
         state = policy_harness.initial_state(policy, policy_harness.ROWS)
         columns = policy_harness.input_columns(policy, policy_harness.ROWS, policy_harness.SEED + 2)
-        with harness.repository_on_path(cache, entry):
-            outputs = policy_harness.act(policy, obs, state, policy_harness.SEED, columns=columns)
-            again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7, columns=columns)
+        outputs = policy_harness.act(policy, obs, state, policy_harness.SEED, columns=columns)
+        again = policy_harness.act(policy, obs, state, policy_harness.SEED + 7, columns=columns)
     except BaseException as exc:  # noqa: BLE001 - every failure is a recorded result
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -203,10 +202,9 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
                 stochastic=stochastic, preprocessed=prep is not None)
     if model is not None and isinstance(obs, np.ndarray):
         try:
-            with harness.repository_on_path(cache, entry):
-                columns = policy_harness.train_batch(
-                    policy, obs, policy_harness.SEED + 3, case.get("other_agent_batches") == "self")
-                losses = policy_harness.loss(policy, columns, policy_harness.SEED + 4)
+            columns = policy_harness.train_batch(
+                policy, obs, policy_harness.SEED + 3, case.get("other_agent_batches") == "self")
+            losses = policy_harness.loss(policy, columns, policy_harness.SEED + 4)
             arrays.update({f"loss_in/{k.lstrip('/')}": v for k, v in columns.items()})
             arrays.update({f"loss_out/{k}": v for k, v in losses.items()})
             meta["loss"] = sorted(losses)
