@@ -341,9 +341,9 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             if recording:
                 item.ray_built = bool(recording.get("ray_buildable"))
             if run_verify and "case" in pol and item.module_generated:
-                recorded = cache / "oracle" / f"observations__{policy_harness.policy_id(entry, pol)}.npz"
                 item.verify_act, item.verify_act_message = judge_policies.verify_policy(
-                    repo_root, entry, pol, src, out, work, observations=recorded)
+                    repo_root, entry, pol, src, out, work,
+                    observations=policy_harness.observations_path(cache, entry, pol))
                 item.verify_act_message = judge_policies.with_ray_status(
                     item.verify_act, item.verify_act_message, importable.get(entry["id"], {}), recording)
             if run_verify and "case" in pol and item.module_generated and item.learner_generated:

@@ -61,6 +61,12 @@ def policy_id(entry: dict[str, Any], policy: dict[str, Any]) -> str:
     return f"policy__{repo}__{entry['path'][:-3].replace('/', '.')}__{policy['name']}"
 
 
+def observations_path(cache: Path, entry: dict[str, Any], policy: dict[str, Any]) -> Path:
+    """Where ``record_observations.py`` keeps the observations the policy case's environment
+    produced (``verify --observations``)."""
+    return cache / "oracle" / f"observations__{policy_id(entry, policy)}.npz"
+
+
 def seed_all(seed: int) -> None:
     """Seed every RNG a policy may draw from (``random``, numpy's global, torch)."""
     random.seed(seed)

@@ -46,11 +46,6 @@ from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
 SEED = 0
 
 
-def observations_path(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Path:
-    """Where the recorded observations of one policy case live."""
-    return cache / "oracle" / f"observations__{policy_harness.policy_id(entry, pol)}.npz"
-
-
 def _legal_move(obs: Any, action_space: Any, rng: random.Random) -> int:
     mask = obs.get("action_mask") if isinstance(obs, dict) else None
     if mask is None:
@@ -136,7 +131,7 @@ def record(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Path:
             sys.path.remove(path)
     rows = [_leaves(o) for o in observed]
     arrays = {key: np.stack([np.asarray(r[key]) for r in rows]) for key in rows[0]}
-    target = observations_path(cache, entry, pol)
+    target = policy_harness.observations_path(cache, entry, pol)
     target.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(target, **arrays)
     return target
