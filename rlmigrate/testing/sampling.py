@@ -20,8 +20,25 @@ from rlmigrate.testing.strategies import finite_bounds
 
 __all__ = ["sample_observations", "EDGE_PROBABILITY"]
 
-#: Share of float elements set to a bound or to zero instead of a uniform draw.
+#: Share of Box elements (float or integer) set to a bound or to zero instead of a uniform draw.
 EDGE_PROBABILITY = 0.1
+
+
+def _with_edges(
+    values: np.ndarray, lo: np.ndarray, hi: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``values`` with a share ``EDGE_PROBABILITY`` of elements moved to ``lo``, ``hi`` or zero.
+
+    Why: a uniform draw from ``Box(0, 255, uint8)`` hits a bound once in 256 elements, yet the
+    bounds are where one-hot offsets, clamps and normalisations go wrong. Zero is clipped into
+    the box, so a box that excludes zero gets its nearer bound instead.
+    """
+    edges = rng.random(values.shape)
+    third = EDGE_PROBABILITY / 3
+    values = np.where(edges < third, lo, values)
+    values = np.where((edges >= third) & (edges < 2 * third), hi, values)
+    zero = np.clip(np.zeros_like(lo), lo, hi)
+    return np.where((edges >= 2 * third) & (edges < EDGE_PROBABILITY), zero, values)
 
 
 def _box(space: gym.spaces.Box, lead: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -29,18 +46,10 @@ def _box(space: gym.spaces.Box, lead: tuple[int, ...], rng: np.random.Generator)
     if np.issubdtype(space.dtype, np.integer):
         low = np.broadcast_to(space.low, space.shape).astype(np.int64)
         high = np.broadcast_to(space.high, space.shape).astype(np.int64)
-        return rng.integers(low, high + 1, size=shape).astype(space.dtype)
+        drawn = rng.integers(low, high + 1, size=shape)
+        return _with_edges(drawn, low, high, rng).astype(space.dtype)
     lo, hi = finite_bounds(space)
-    values = lo + rng.random(shape) * (hi - lo)
-    edges = rng.random(shape)
-    zero = np.clip(0.0, lo, hi)
-    values = np.where(edges < EDGE_PROBABILITY / 3, lo, values)
-    values = np.where(
-        (edges >= EDGE_PROBABILITY / 3) & (edges < 2 * EDGE_PROBABILITY / 3), hi, values
-    )
-    values = np.where(
-        (edges >= 2 * EDGE_PROBABILITY / 3) & (edges < EDGE_PROBABILITY), zero, values
-    )
+    values = _with_edges(lo + rng.random(shape) * (hi - lo), lo, hi, rng)
     cast = values.astype(space.dtype)
     # rounding to a narrow dtype may step outside the box; clip back in its own dtype
     return np.clip(cast, lo.astype(space.dtype), hi.astype(space.dtype))

@@ -36,6 +36,21 @@ def test_bounds_and_zero_are_hit_and_time_axes_kept():
     assert (obs == -2.0).any() and (obs == 3.0).any() and (obs == 0.0).any()
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "dtype", "zero"),
+    [(0, 255, np.uint8, 0), (-1000, 1000, np.int64, 0), (3, 900, np.int32, 3)],
+)
+def test_integer_boxes_hit_their_bounds_and_zero_far_more_than_uniform(low, high, dtype, zero):
+    """A uniform draw hits each bound in about 1/(high-low+1) of the elements; the sampler
+    puts EDGE_PROBABILITY/3 (3.3%) on each bound and on zero (or the bound nearest zero)."""
+    space = gym.spaces.Box(low, high, (10,), dtype=dtype)
+    obs = sample_observations(space, (1000,), np.random.default_rng(7))
+    assert obs.dtype == dtype and space.contains(obs[0])
+    assert (obs == low).mean() > 0.02
+    assert (obs == high).mean() > 0.02
+    assert (obs == zero).mean() > 0.02
+
+
 def test_unknown_space_is_named():
     with pytest.raises(TypeError, match="Text"):
         sample_observations(gym.spaces.Text(4), (2,), np.random.default_rng(0))
