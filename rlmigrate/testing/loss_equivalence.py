@@ -17,7 +17,11 @@ Learner's metrics under the name given in ``stats``, else the same name, else it
 name from :data:`~rlmigrate.testing.stat_names.LEGACY_TO_LEARNER_STATS`: PPO's ``kl`` is
 ``mean_kl_loss``, ``cur_kl_coeff`` ``curr_kl_coeff``, ...; ``total_loss``, the learning rate
 and the coefficients are read off the Learner as the loss used them), and the gradient of
-the loss with respect to every transferred parameter. Each side sees its own copy of the
+the loss with respect to every transferred parameter, and every transferred parameter's value
+*after* the loss: a legacy loss that trains a side network inside it (``side.zero_grad();
+side_loss.backward(); side.step()``, a Lagrange multiplier's update) changes weights as a side
+effect, and the Learner must change them the same way (dropping that training, or doing it
+differently, is a difference even when the returned loss agrees). Each side sees its own copy of the
 batch, and torch is seeded identically before each, so a stochastic loss compares too.
 A difference is shrunk by hypothesis to the smallest batch that shows it.
 
@@ -38,6 +42,7 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 
 from rlmigrate.core.constants import DEFAULT_MODULE_ID
+from rlmigrate.core.nest import flatten, map_struct
 from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
 from rlmigrate.testing.stat_names import learner_stat_name, learner_state_metrics
 from rlmigrate.testing.train_batches import train_batches
@@ -63,7 +68,7 @@ class LossEquivalenceReport:
     Attributes:
         examples: train batches compared; rows: rows over all of them.
         stats: legacy stat names compared; gradients: parameter pairs compared.
-        max_abs: the largest absolute difference per quantity (``loss``, ``grad``, ``stat:<name>``).
+        max_abs: the largest absolute difference per quantity (``loss``, ``grad``, ``weights`` after the loss, ``stat:<name>``).
     """
 
     examples: int
@@ -101,7 +106,8 @@ def _number(value: Any) -> np.ndarray:
 def _tensors(batch: Mapping[str, Any]) -> dict[str, Any]:
     from rlmigrate.learner.torch_learner import to_torch_batch
 
-    return to_torch_batch({k: np.array(v, copy=True) for k, v in batch.items()})
+    # each side its own copy of every leaf (a Dict/Tuple observation column is a struct of arrays)
+    return to_torch_batch({k: map_struct(lambda leaf: np.array(leaf, copy=True), v) for k, v in batch.items()})
 
 
 def _raw_space(policy: Any) -> Any:
@@ -244,7 +250,7 @@ def assert_loss_equivalent(
     pairs = [(s, t) for s, t in pairs if s in legacy_params and t in module_params]
     rename = dict(stats) if isinstance(stats, Mapping) else {}
     ignored = set(ignore_stats)
-    seen: dict[str, float] = {"loss": 0.0, "grad": 0.0}
+    seen: dict[str, float] = {"loss": 0.0, "grad": 0.0, "weights": 0.0}
     stat_names: set[str] = set()
     counts = {"examples": 0, "rows": 0}
 
@@ -292,6 +298,13 @@ def assert_loss_equivalent(
                 problems.append(f"grad {s} -> {t}: max abs difference {worst:.3g}")
             elif x.size:
                 seen["grad"] = max(seen["grad"], float(np.max(np.abs(x - y))))
+        for s, t in pairs:  # side effects: weights the loss itself changed (a side network's own step)
+            x, y = _number(legacy_params[s]), _number(module_params[t])
+            if not close(x, y):
+                problems.append(f"weight {s} -> {t} after the loss: max abs difference {float(np.max(np.abs(x - y))):.3g} "
+                                "(the loss changed weights, e.g. a side network trained inside it, differently)")
+            elif x.size:
+                seen["weights"] = max(seen["weights"], float(np.max(np.abs(x - y))))
         if problems:
             rows = {k: np.asarray(v).tolist() for k, v in batch.items()}
             raise LossEquivalenceError(
@@ -301,7 +314,7 @@ def assert_loss_equivalent(
                 batch,
             )
         counts["examples"] += 1
-        counts["rows"] += len(next(iter(batch.values()))) if batch else 0
+        counts["rows"] += len(flatten(next(iter(batch.values())))[0]) if batch else 0  # a leaf: Dict obs are structs
 
     strategy = train_batches(  # raw observations: the Learner's batch; the legacy side preprocesses them
         _raw_space(legacy_policy), legacy_policy.action_space, columns=columns, batch_size=batch_size,

@@ -135,12 +135,15 @@ def _convert(
     order = {id(node): i for i, node in enumerate(walk(func.body, into_functions=True))}
     for role in ("policy", "base", "model", "dist"):
         for ref in sorted(refs.get(role, ()), key=lambda node: order.get(id(node), -1)):  # first in source order
+            if ref not in uses.ok and ref in uses.view_problems:
+                return None, Problem(f"{hook} {func.name.value}() passes its {role} object `{getattr(ref, 'value', role)}` "
+                                     f"to {uses.view_problems[ref]}", ref)
             if ref not in uses.ok:
                 return None, _blocked(ctx, func, hook, role, ref, uses.detail.get(ref), options)
     for node in walk(func.body, into_functions=False):
         if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
             return None, Problem(f"{hook} {func.name.value}() uses {type(node).__name__.lower()}", node)
-    body = func.body.visit(LearnerRewrite(ctx, refs, options))
+    body = func.body.visit(LearnerRewrite(ctx, refs, options, uses.views))
     assert isinstance(body, cst.IndentedBlock)
     return body, Problem("")
 
