@@ -3,7 +3,9 @@
 Both sides get the same weights (the legacy model's, transferred by name into the module),
 then hypothesis-generated train batches (:func:`~rlmigrate.testing.train_batches.train_batches`)
 are fed to both (observations drawn from the environment's space; the legacy side gets them
-preprocessed, as RLlib 2.10's sampler stored them, the Learner raw, as the new stack's):
+preprocessed, as RLlib 2.10's sampler stored them, the Learner raw, as the new stack's; a
+Dict/Tuple action likewise flattened per row for the legacy side, as a struct for the Learner;
+``action_dist_inputs`` as wide as the legacy model's output):
 
 * legacy: ``policy.loss(policy.model, policy.dist_class, SampleBatch(batch))`` (or a given
   ``loss_fn(policy, model, dist_class, train_batch)``), ``model.custom_loss`` applied as
@@ -116,12 +118,26 @@ def _raw_space(policy: Any) -> Any:
     return getattr(policy.observation_space, "original_space", None) or policy.observation_space
 
 
+def _dist_inputs_width(policy: Any) -> int | None:
+    """The width of the ``action_dist_inputs`` the legacy sampler stored: the policy model's
+    output (``num_outputs``), which a custom distribution may read whole (None: unknown)."""
+    width = getattr(policy.model, "num_outputs", None)
+    return width if isinstance(width, int) and width > 0 else None
+
+
 def _legacy_batch(policy: Any, batch: Mapping[str, Any]) -> dict[str, Any]:
     """The train batch as RLlib 2.10's sampler stored it: ``obs``/``new_obs`` preprocessed
-    (what the legacy loss read), every other column as drawn."""
+    (what the legacy loss read), a Dict/Tuple ``actions`` column flattened into one vector per
+    row (unless ``_disable_action_flattening``), every other column as drawn."""
     from rlmigrate.models.torch.legacy_inputs import legacy_train_obs
 
     tensors = _tensors(batch)
+    actions = tensors.get("actions")
+    if isinstance(actions, (dict, tuple, list)) and not (policy.config or {}).get("_disable_action_flattening"):
+        # a 2.10 AgentCollector stored a Dict/Tuple action flattened per timestep into one
+        # vector (leaves in tree.flatten order: dict keys sorted)
+        leaves = [torch.as_tensor(leaf) for leaf in flatten(actions)]
+        tensors["actions"] = torch.cat([leaf.reshape(leaf.shape[0], -1).to(torch.float32) for leaf in leaves], dim=1)
     space = getattr(policy.observation_space, "original_space", None)
     if space is not None:
         for column in ("obs", "new_obs"):
@@ -318,7 +334,7 @@ def assert_loss_equivalent(
 
     strategy = train_batches(  # raw observations: the Learner's batch; the legacy side preprocesses them
         _raw_space(legacy_policy), legacy_policy.action_space, columns=columns, batch_size=batch_size,
-        extra=extra_columns,
+        extra=extra_columns, dist_inputs_width=_dist_inputs_width(legacy_policy),
     )
     run = settings(
         max_examples=examples,
