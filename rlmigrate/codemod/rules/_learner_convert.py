@@ -143,7 +143,7 @@ def _convert(
     for node in walk(func.body, into_functions=False):
         if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
             return None, Problem(f"{hook} {func.name.value}() uses {type(node).__name__.lower()}", node)
-    body = func.body.visit(LearnerRewrite(ctx, refs, options, uses.views))
+    body = func.body.visit(LearnerRewrite(ctx, refs, options, uses.views, forward_out=hook == "loss_fn"))
     assert isinstance(body, cst.IndentedBlock)
     return body, Problem("")
 

@@ -10,7 +10,8 @@ legacy                                                 Learner
 =====================================================  ======================================================
 ``model(train_batch)``                                 ``(fwd_out[Columns.ACTION_DIST_INPUTS], [])``
 ``model(other_input)``                                 ``(module.forward_train(other_input)[...], [])``
-``model.value_function()``                             ``module.compute_values(batch)``
+``model.value_function()`` (in the loss)              ``module.compute_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))``
+``model.value_function()`` (in stats)                  ``module.compute_values(batch)``
 ``model.is_time_major()``                              ``False`` (Learner batches are ``(B, T, ...)``)
 ``dist_class(x, model)``                               ``module.get_train_action_dist_cls().from_logits(x)``
 ``model.tower_stats`` / ``policy.get_tower_stats(k)``  ``self.tower_stats`` / ``[self.tower_stats[k]]``
@@ -38,6 +39,10 @@ offering exactly the attributes it reads on that parameter (``project_helpers``:
 through the helpers it passes the policy on to): ``config``, ``model`` (the module) and the
 spaces have Learner equivalents; a helper that reads anything else, sets an attribute, or uses
 the policy in a way the scan cannot follow blocks the hook, and the finding says which.
+In the loss, the values come from the forward pass the Learner already ran (``fwd_out``'s
+embeddings, as Ray's PPO Learner takes them): the legacy ``value_function()`` read the model's
+last forward pass, so the same graph is differentiated (a second forward pass would sum the
+hidden layers' gradients in another order; a module that returns no embeddings recomputes).
 A model attribute of ModelV2's own (``obs_space``, ``num_outputs``, ``model_config``, ...) has
 no RLModule counterpart of the same meaning and blocks it too, as does setting one.
 
@@ -221,9 +226,10 @@ class LearnerRewrite(cst.CSTTransformer):
     """Replaces the patterns :class:`LearnerUses` accepted (see the module table)."""
 
     def __init__(self, ctx: FileContext, refs: dict[str, set], options: RewriteOptions,
-                 views: dict[cst.CSTNode, frozenset[str]] | None = None) -> None:
+                 views: dict[cst.CSTNode, frozenset[str]] | None = None, *, forward_out: bool = False) -> None:
         super().__init__()
         self.ctx, self.refs, self.options = ctx, refs, options
+        self.forward_out = forward_out  # the method has fwd_out (the loss): values reuse its embeddings
         self.views = views or {}  # policy refs handed to a helper → the attributes its view offers
         self._model_inputs = 0  # > 0 inside the arguments of a model call (they stay raw obs)
 
@@ -272,6 +278,9 @@ class LearnerRewrite(cst.CSTTransformer):
             )
         if isinstance(func, cst.Attribute) and self._is(func.value, "model"):
             if func.attr.value == "value_function":
+                if self.forward_out:
+                    self.ctx.need("Columns")
+                    return N.expression("module.compute_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))")
                 return N.expression("module.compute_values(batch)")
             if func.attr.value == "is_time_major":
                 return cst.Name("False")

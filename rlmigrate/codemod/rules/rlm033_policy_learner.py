@@ -65,7 +65,9 @@ class PolicyLossToLearner(Rule):
         The loss body becomes ``_loss``, called by ``compute_loss_for_module``: calling the model
         on the train batch reads ``fwd_out[Columns.ACTION_DIST_INPUTS]`` (on another input:
         ``module.forward_train(input)``), ``model.value_function()`` is
-        ``module.compute_values(batch)``, ``dist_class(x, model)`` is
+        ``module.compute_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))`` (the
+        values of the forward pass already run, as the legacy call read the last one; in
+        stats ``module.compute_values(batch)``), ``dist_class(x, model)`` is
         ``module.get_train_action_dist_cls().from_logits(x)``, ``policy.config`` is the
         Learner's ``config``, tower stats live in ``self.tower_stats``, ``policy.kl_coeff`` /
         ``policy.entropy_coeff`` / ``policy.cur_lr`` are the PPO Learner's per-module state,
