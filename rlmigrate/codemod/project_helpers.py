@@ -80,12 +80,11 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _param_use(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str, parents: dict[ast.AST, ast.AST]) -> ParamUse:
+def _param_use(name: str, names: list[ast.Name], parents: dict[ast.AST, ast.AST]) -> ParamUse:
+    """What the ``names`` nodes (every ``Name`` spelling parameter ``name``) do with it."""
     attrs: set[str] = set()
     passes: list[tuple[str, int | str]] = []
-    for node in ast.walk(func):
-        if not (isinstance(node, ast.Name) and node.id == name):
-            continue
+    for node in names:
         parent = parents.get(node)
         if not isinstance(node.ctx, ast.Load):
             return ParamUse(opaque=f"rebinds {name}")
@@ -121,8 +120,18 @@ def scan_helpers(tree: ast.Module) -> dict[str, HelperFunction]:
         args = node.args
         params = tuple(a.arg for a in [*args.posonlyargs, *args.args])
         named = [*params, *(a.arg for a in args.kwonlyargs)]
-        parents = {child: parent for parent in ast.walk(node) for child in ast.iter_child_nodes(parent)}
-        out[node.name] = HelperFunction(params, tuple((p, _param_use(node, p, parents)) for p in named), node.lineno)
+        wanted = set(named)
+        parents: dict[ast.AST, ast.AST] = {}
+        by_name: dict[str, list[ast.Name]] = {p: [] for p in named}
+        for parent in ast.walk(node):  # one pass: parents of the parameters' names only
+            for child in ast.iter_child_nodes(parent):
+                if isinstance(child, ast.Name) and child.id in wanted:
+                    by_name[child.id].append(child)
+                    parents[child] = parent
+                elif isinstance(child, ast.keyword):
+                    parents[child] = parent  # a keyword's own parent (its call)
+        out[node.name] = HelperFunction(params, tuple((p, _param_use(p, by_name[p], parents)) for p in named),
+                                        node.lineno)
     return out
 
 
@@ -177,10 +186,15 @@ def resolve_helpers(modules: list, same: Callable[[str, str], bool], qualify: Ca
         for fname, func in module.scan.helpers.items():
             table[f"{module.name}.{fname}"] = (module, func)
 
+    by_last: dict[str, list[str]] = {}
+    for qualified in table:
+        by_last.setdefault(qualified.rsplit(".", 1)[-1], []).append(qualified)
+
     def find(qualified: str) -> str | None:
         if qualified in table:
             return qualified
-        return next((q for q in table if "." in qualified and same(qualified, q)), None)
+        candidates = by_last.get(qualified.rsplit(".", 1)[-1], ())
+        return next((q for q in candidates if "." in qualified and same(qualified, q)), None)
 
     def callee_of(module: object, name: str) -> str | None:
         if name in module.scan.helpers:  # type: ignore[attr-defined]
