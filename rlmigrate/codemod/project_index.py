@@ -98,7 +98,9 @@ def _read_bytes(file: Path) -> bytes | None:
     except OSError:
         return None  # the rewrite reports such files itself
     # models, policies, functions that build a model through the catalog
-    wanted = b"class" in raw or b"custom_model" in raw or b"with_updates" in raw or b"get_model_v2" in raw
+    # (and helpers a policy's loss may hand its policy to: any top-level function)
+    wanted = (b"class" in raw or b"custom_model" in raw or b"with_updates" in raw or b"get_model_v2" in raw
+              or b"def " in raw)
     return raw if len(raw) <= _MAX_BYTES and wanted else None
 
 

@@ -27,6 +27,12 @@ from dataclasses import dataclass, field
 
 from rlmigrate.codemod.algorithm_policies import ALGORITHM_POLICIES
 from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
+from rlmigrate.codemod.project_helpers import (
+    HelperFunction,
+    ParamReads,
+    resolve_helpers,
+    scan_helpers,
+)
 
 __all__ = ["FileProject", "ModelFactory", "dotted_expr", "Registration", "nearest_custom_models", "policy_facts", "same_path",
            "scan_module"]
@@ -100,6 +106,9 @@ class FileProject:
     display: str = ""  # this file's path as findings show it
     model_factories: dict[str, ModelFactory] = field(default_factory=dict)  # qualified function -> factory
     forward_models: set[str] = field(default_factory=set)  # qualified classes defining forward() themselves
+    # functions this file calls by a local name (its own, imported from the run): what each
+    # parameter is read for (project_helpers)
+    helpers: dict[str, ParamReads] = field(default_factory=dict)
 
     def defines_forward(self, qualified_names: Iterable[str]) -> bool:
         """Whether the run's class one of ``qualified_names`` names defines ``forward()`` itself."""
@@ -127,6 +136,7 @@ class PolicyScan:
     # module-level functions returning a model: name -> (class as written, how, line)
     factories: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     forward_classes: set[str] = field(default_factory=set)  # classes that define forward() themselves
+    helpers: dict[str, HelperFunction] = field(default_factory=dict)  # top-level functions (project_helpers)
 
 
 def dotted_expr(node: ast.expr) -> str | None:
@@ -193,7 +203,7 @@ def model_factory(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, st
 
 def scan_module(tree: ast.Module) -> PolicyScan:
     """Collect :class:`PolicyScan` from a module's ``ast``."""
-    scan = PolicyScan()
+    scan = PolicyScan(helpers=scan_helpers(tree))
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (built := model_factory(node)):
             scan.factories[node.name] = (*built, node.lineno)
@@ -283,6 +293,7 @@ def policy_facts(modules: Iterable, same, qualify, legacy_models: dict[str, str]
         run_models.extend(n for n, _ in module.scan.custom_models)
     factories = _model_factories(modules, same, qualify, legacy_models)
     forward = {f"{m.name}.{c}" for m in modules for c in m.scan.forward_classes}
+    helpers = resolve_helpers(modules, same, qualify)
     out: dict[str, FileProject] = {}
     for module in modules:
         near, near_from = nearest_custom_models(module.display, [
@@ -291,7 +302,8 @@ def policy_facts(modules: Iterable, same, qualify, legacy_models: dict[str, str]
         view = FileProject(registrations=registrations, custom_models_here=list(module.scan.custom_models),
                            custom_models_run=sorted(set(run_models)), custom_models_near=near,
                            custom_models_near_from=near_from, display=module.display,
-                           model_factories=factories, forward_models=forward)
+                           model_factories=factories, forward_models=forward,
+                           helpers=helpers.get(str(module.path), {}))
         for local, qualified in module.imports.items():
             found = next(((q, v) for q, v in policies.items() if same(qualified, q)), None)
             if found and found[1][1] != module.display:

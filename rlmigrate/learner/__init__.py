@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rlmigrate.learner.connectors import GeneralAdvantageEstimation
     from rlmigrate.learner.learner import DEFAULT_OPTIMIZER, Learner
     from rlmigrate.learner.metrics import MetricsLogger
+    from rlmigrate.learner.policy_view import LegacyPolicyView
     from rlmigrate.learner.ppo import PPOTorchLearner
     from rlmigrate.learner.schedules import Scheduler
     from rlmigrate.learner.targets import TargetModelsMixin
@@ -31,6 +32,7 @@ _EXPORTS = {
     "TorchLearner": "rlmigrate.learner.torch_learner",
     "to_torch_batch": "rlmigrate.learner.torch_learner",
     "PPOTorchLearner": "rlmigrate.learner.ppo",
+    "LegacyPolicyView": "rlmigrate.learner.policy_view",
     "GeneralAdvantageEstimation": "rlmigrate.learner.connectors",
     "Scheduler": "rlmigrate.learner.schedules",
     "TargetModelsMixin": "rlmigrate.learner.targets",
@@ -41,6 +43,7 @@ __all__ = [
     "GeneralAdvantageEstimation",
     "Learner",
     "LearnerConfig",
+    "LegacyPolicyView",
     "MetricsLogger",
     "PPOTorchLearner",
     "Scheduler",

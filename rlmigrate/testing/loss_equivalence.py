@@ -3,7 +3,9 @@
 Both sides get the same weights (the legacy model's, transferred by name into the module),
 then hypothesis-generated train batches (:func:`~rlmigrate.testing.train_batches.train_batches`)
 are fed to both (observations drawn from the environment's space; the legacy side gets them
-preprocessed, as RLlib 2.10's sampler stored them, the Learner raw, as the new stack's):
+preprocessed, as RLlib 2.10's sampler stored them, the Learner raw, as the new stack's; a
+Dict/Tuple action likewise flattened per row for the legacy side, as a struct for the Learner;
+``action_dist_inputs`` as wide as the legacy model's output):
 
 * legacy: ``policy.loss(policy.model, policy.dist_class, SampleBatch(batch))`` (or a given
   ``loss_fn(policy, model, dist_class, train_batch)``), ``model.custom_loss`` applied as
@@ -17,7 +19,11 @@ Learner's metrics under the name given in ``stats``, else the same name, else it
 name from :data:`~rlmigrate.testing.stat_names.LEGACY_TO_LEARNER_STATS`: PPO's ``kl`` is
 ``mean_kl_loss``, ``cur_kl_coeff`` ``curr_kl_coeff``, ...; ``total_loss``, the learning rate
 and the coefficients are read off the Learner as the loss used them), and the gradient of
-the loss with respect to every transferred parameter. Each side sees its own copy of the
+the loss with respect to every transferred parameter, and every transferred parameter's value
+*after* the loss: a legacy loss that trains a side network inside it (``side.zero_grad();
+side_loss.backward(); side.step()``, a Lagrange multiplier's update) changes weights as a side
+effect, and the Learner must change them the same way (dropping that training, or doing it
+differently, is a difference even when the returned loss agrees). Each side sees its own copy of the
 batch, and torch is seeded identically before each, so a stochastic loss compares too.
 A difference is shrunk by hypothesis to the smallest batch that shows it.
 
@@ -38,6 +44,7 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 
 from rlmigrate.core.constants import DEFAULT_MODULE_ID
+from rlmigrate.core.nest import flatten, map_struct
 from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
 from rlmigrate.testing.stat_names import learner_stat_name, learner_state_metrics
 from rlmigrate.testing.train_batches import train_batches
@@ -63,7 +70,7 @@ class LossEquivalenceReport:
     Attributes:
         examples: train batches compared; rows: rows over all of them.
         stats: legacy stat names compared; gradients: parameter pairs compared.
-        max_abs: the largest absolute difference per quantity (``loss``, ``grad``, ``stat:<name>``).
+        max_abs: the largest absolute difference per quantity (``loss``, ``grad``, ``weights`` after the loss, ``stat:<name>``).
     """
 
     examples: int
@@ -101,7 +108,8 @@ def _number(value: Any) -> np.ndarray:
 def _tensors(batch: Mapping[str, Any]) -> dict[str, Any]:
     from rlmigrate.learner.torch_learner import to_torch_batch
 
-    return to_torch_batch({k: np.array(v, copy=True) for k, v in batch.items()})
+    # each side its own copy of every leaf (a Dict/Tuple observation column is a struct of arrays)
+    return to_torch_batch({k: map_struct(lambda leaf: np.array(leaf, copy=True), v) for k, v in batch.items()})
 
 
 def _raw_space(policy: Any) -> Any:
@@ -110,12 +118,26 @@ def _raw_space(policy: Any) -> Any:
     return getattr(policy.observation_space, "original_space", None) or policy.observation_space
 
 
+def _dist_inputs_width(policy: Any) -> int | None:
+    """The width of the ``action_dist_inputs`` the legacy sampler stored: the policy model's
+    output (``num_outputs``), which a custom distribution may read whole (None: unknown)."""
+    width = getattr(policy.model, "num_outputs", None)
+    return width if isinstance(width, int) and width > 0 else None
+
+
 def _legacy_batch(policy: Any, batch: Mapping[str, Any]) -> dict[str, Any]:
     """The train batch as RLlib 2.10's sampler stored it: ``obs``/``new_obs`` preprocessed
-    (what the legacy loss read), every other column as drawn."""
+    (what the legacy loss read), a Dict/Tuple ``actions`` column flattened into one vector per
+    row (unless ``_disable_action_flattening``), every other column as drawn."""
     from rlmigrate.models.torch.legacy_inputs import legacy_train_obs
 
     tensors = _tensors(batch)
+    actions = tensors.get("actions")
+    if isinstance(actions, (dict, tuple, list)) and not (policy.config or {}).get("_disable_action_flattening"):
+        # a 2.10 AgentCollector stored a Dict/Tuple action flattened per timestep into one
+        # vector (leaves in tree.flatten order: dict keys sorted)
+        leaves = [torch.as_tensor(leaf) for leaf in flatten(actions)]
+        tensors["actions"] = torch.cat([leaf.reshape(leaf.shape[0], -1).to(torch.float32) for leaf in leaves], dim=1)
     space = getattr(policy.observation_space, "original_space", None)
     if space is not None:
         for column in ("obs", "new_obs"):
@@ -244,7 +266,7 @@ def assert_loss_equivalent(
     pairs = [(s, t) for s, t in pairs if s in legacy_params and t in module_params]
     rename = dict(stats) if isinstance(stats, Mapping) else {}
     ignored = set(ignore_stats)
-    seen: dict[str, float] = {"loss": 0.0, "grad": 0.0}
+    seen: dict[str, float] = {"loss": 0.0, "grad": 0.0, "weights": 0.0}
     stat_names: set[str] = set()
     counts = {"examples": 0, "rows": 0}
 
@@ -292,6 +314,13 @@ def assert_loss_equivalent(
                 problems.append(f"grad {s} -> {t}: max abs difference {worst:.3g}")
             elif x.size:
                 seen["grad"] = max(seen["grad"], float(np.max(np.abs(x - y))))
+        for s, t in pairs:  # side effects: weights the loss itself changed (a side network's own step)
+            x, y = _number(legacy_params[s]), _number(module_params[t])
+            if not close(x, y):
+                problems.append(f"weight {s} -> {t} after the loss: max abs difference {float(np.max(np.abs(x - y))):.3g} "
+                                "(the loss changed weights, e.g. a side network trained inside it, differently)")
+            elif x.size:
+                seen["weights"] = max(seen["weights"], float(np.max(np.abs(x - y))))
         if problems:
             rows = {k: np.asarray(v).tolist() for k, v in batch.items()}
             raise LossEquivalenceError(
@@ -301,11 +330,11 @@ def assert_loss_equivalent(
                 batch,
             )
         counts["examples"] += 1
-        counts["rows"] += len(next(iter(batch.values()))) if batch else 0
+        counts["rows"] += len(flatten(next(iter(batch.values())))[0]) if batch else 0  # a leaf: Dict obs are structs
 
     strategy = train_batches(  # raw observations: the Learner's batch; the legacy side preprocesses them
         _raw_space(legacy_policy), legacy_policy.action_space, columns=columns, batch_size=batch_size,
-        extra=extra_columns,
+        extra=extra_columns, dist_inputs_width=_dist_inputs_width(legacy_policy),
     )
     run = settings(
         max_examples=examples,

@@ -72,6 +72,7 @@ def train_batches(
     columns: Iterable[str] | None = None,
     batch_size: int | st.SearchStrategy[int] = 8,
     extra: Mapping[str, gym.Space] | None = None,
+    dist_inputs_width: int | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Train batches of numpy columns (see the module docstring for shapes).
 
@@ -81,6 +82,9 @@ def train_batches(
         batch_size: ``B`` (an int or a strategy of ints).
         extra: columns of the policy's own, ``{name: space}``, each ``(B, *space.shape)``
             drawn from its space (e.g. a centralized critic's ``opponent_obs``).
+        dist_inputs_width: ``A`` when the policy's action distribution is not the space's
+            default (a custom distribution reading the model's whole output, e.g. an
+            autoregressive one): the width of what its model returned, which the sampler stored.
 
     Raises:
         ValueError: naming an unknown column (or an extra one that shadows a known column).
@@ -94,7 +98,7 @@ def train_batches(
     if shadowing:
         raise ValueError(f"train_batches(): extra columns {shadowing} are generated already; drop them from extra")
     sizes = batch_size if isinstance(batch_size, st.SearchStrategy) else st.just(int(batch_size))
-    width = dist_input_dim(action_space) if "action_dist_inputs" in wanted else 0
+    width = (dist_inputs_width or dist_input_dim(action_space)) if "action_dist_inputs" in wanted else 0
 
     def for_size(b: int) -> st.SearchStrategy[dict[str, Any]]:
         parts: dict[str, st.SearchStrategy[Any]] = {}

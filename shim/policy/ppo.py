@@ -51,6 +51,9 @@ PPO_DEFAULT_CONFIG: dict[str, Any] = {
     "vf_clip_param": 10.0,
     "vf_loss_coeff": 1.0,
     "entropy_coeff": 0.0,
+    # AlgorithmConfig's discount, which Ray 2.10's PPOConfig().to_dict() carries too: a copy of
+    # PPOTorchPolicy.__init__ merges those defaults and its loss may read config["gamma"]
+    "gamma": 0.99,
     "model": {"vf_share_layers": False},
 }
 

@@ -39,6 +39,7 @@ LEARNER_CASES = [
     ("policy_factory.py", "TwoLayerPolicy", D3, None, None, None),
     ("central_critic_discrete_obs.py", "PeerCriticPolicy", D3, None, {"custom_model": "peer_critic_net"},
      {"peer_obs": gym.spaces.Box(0.0, 1.0, (5,), np.float32)}),
+    ("side_network_loss.py", "ConstrainedPolicy", D3, None, None, None),
 ]
 #: the observation space of a case (Box(4) unless named here)
 OBS_SPACES = {"central_critic_discrete_obs.py": gym.spaces.Discrete(5)}

@@ -260,3 +260,31 @@ def test_extra_columns_are_drawn_from_their_spaces(batch: dict[str, np.ndarray])
 def test_extra_column_shadowing_a_generated_one_is_an_error() -> None:
     with pytest.raises(ValueError, match=r"extra columns \['obs'\]"):
         train_batches(OBS, ACT, extra={"obs": OBS})
+
+
+def test_the_legacy_side_gets_dict_actions_flattened_per_row_as_the_2_10_collector_stored_them():
+    from types import SimpleNamespace
+
+    from rlmigrate.testing.loss_equivalence import _legacy_batch
+
+    actions = {"b": np.array([[1.0, 2.0], [3.0, 4.0]], np.float32), "a": np.array([5.0, 6.0], np.float32)}
+    policy = SimpleNamespace(config={}, observation_space=OBS)
+    flat = _legacy_batch(policy, {"actions": actions})["actions"]
+    assert flat.tolist() == [[5.0, 1.0, 2.0], [6.0, 3.0, 4.0]]  # keys sorted, each leaf flattened
+    kept = _legacy_batch(SimpleNamespace(config={"_disable_action_flattening": True}, observation_space=OBS),
+                         {"actions": actions})["actions"]
+    assert set(kept) == {"a", "b"}
+
+
+@given(train_batches(OBS, ACT, columns=["action_dist_inputs"], batch_size=3, dist_inputs_width=7))
+def test_action_dist_inputs_take_the_width_the_legacy_model_returned(batch):
+    assert batch["action_dist_inputs"].shape == (3, 7)  # not the default Categorical's 3
+
+
+def test_the_width_comes_from_the_legacy_models_num_outputs():
+    from types import SimpleNamespace
+
+    from rlmigrate.testing.loss_equivalence import _dist_inputs_width
+
+    assert _dist_inputs_width(SimpleNamespace(model=SimpleNamespace(num_outputs=128))) == 128
+    assert _dist_inputs_width(SimpleNamespace(model=SimpleNamespace(num_outputs=None))) is None

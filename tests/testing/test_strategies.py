@@ -270,3 +270,16 @@ def test_batches_reject_an_unknown_state_mode():
     module = _Lstm(observation_space=_OBS, action_space=_ACT)
     with pytest.raises(ValueError, match="'zeros'.*'initial' or 'random'"):
         batches(module, state="zeros")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_simplex_draws_are_interior_points_of_the_simplex(data):
+    from shim.spaces import Simplex
+
+    shape = data.draw(st.sampled_from([(3,), (2, 5), (13,)]))
+    space = Simplex(shape)
+    batch = data.draw(observations(space, batch_size=4))
+    assert batch.shape == (4, *shape) and batch.dtype == np.float32
+    assert all(space.contains(row) for row in batch)
+    assert np.all(batch > 0)  # a Dirichlet's log-density is finite there

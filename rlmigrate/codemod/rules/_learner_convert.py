@@ -135,12 +135,15 @@ def _convert(
     order = {id(node): i for i, node in enumerate(walk(func.body, into_functions=True))}
     for role in ("policy", "base", "model", "dist"):
         for ref in sorted(refs.get(role, ()), key=lambda node: order.get(id(node), -1)):  # first in source order
+            if ref not in uses.ok and ref in uses.view_problems:
+                return None, Problem(f"{hook} {func.name.value}() passes its {role} object `{getattr(ref, 'value', role)}` "
+                                     f"to {uses.view_problems[ref]}", ref)
             if ref not in uses.ok:
                 return None, _blocked(ctx, func, hook, role, ref, uses.detail.get(ref), options)
     for node in walk(func.body, into_functions=False):
         if isinstance(node, (cst.Yield, cst.Global, cst.Nonlocal)):
             return None, Problem(f"{hook} {func.name.value}() uses {type(node).__name__.lower()}", node)
-    body = func.body.visit(LearnerRewrite(ctx, refs, options))
+    body = func.body.visit(LearnerRewrite(ctx, refs, options, uses.views, forward_out=hook == "loss_fn"))
     assert isinstance(body, cst.IndentedBlock)
     return body, Problem("")
 
@@ -213,6 +216,26 @@ def _method(name: str, params: str, body: cst.IndentedBlock, prelude: str | None
     return head.with_changes(body=body.with_changes(body=stmts), leading_lines=[cst.EmptyLine(indent=False)])
 
 
+def _views_note(body: cst.CSTNode) -> str:
+    """``; helper(policy=LegacyPolicyView(config, model)), ...`` for the helpers the converted
+    body hands a view of the policy (what a reviewer should know it reads), else ``""``."""
+    seen: list[str] = []
+    for node in walk(body, into_functions=True):
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
+            continue
+        for arg in node.args:
+            view = arg.value
+            if isinstance(view, cst.Call) and isinstance(view.func, cst.Name) and view.func.value == "LegacyPolicyView":
+                offered = ", ".join(a.keyword.value for a in view.args if a.keyword is not None)
+                text = f"{node.func.value}() gets LegacyPolicyView({offered})"
+                if text not in seen:
+                    seen.append(text)
+    if not seen:
+        return ""
+    return ("; the policy it handed to helpers is a view offering what each reads: " + ", ".join(seen)
+            + " (a helper's own side effects, e.g. training a side network, run on the module's copy)")
+
+
 def _only_grad_clipping(ctx: FileContext, func: cst.FunctionDef) -> bool:
     body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
     if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
@@ -251,7 +274,8 @@ def generate_learner(
         out.add("loss_fn", "manual", f"{policy}: no Learner generated: {problem.message}", problem.node)
         return out
     methods.append(_method("_loss", "module_id, config, batch, fwd_out", body, "module = self.module[module_id]"))
-    out.add("loss_fn", "review", f"{policy}: loss_fn {loss.name.value}() → {policy}Learner.compute_loss_for_module")
+    out.add("loss_fn", "review", f"{policy}: loss_fn {loss.name.value}() → {policy}Learner.compute_loss_for_module"
+            + _views_note(body))
     log_stats = ""
     stats = hooks.get("stats_fn")
     if stats is not None:

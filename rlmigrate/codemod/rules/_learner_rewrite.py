@@ -10,7 +10,8 @@ legacy                                                 Learner
 =====================================================  ======================================================
 ``model(train_batch)``                                 ``(fwd_out[Columns.ACTION_DIST_INPUTS], [])``
 ``model(other_input)``                                 ``(module.forward_train(other_input)[...], [])``
-``model.value_function()``                             ``module.compute_values(batch)``
+``model.value_function()`` (in the loss)              ``module.compute_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))``
+``model.value_function()`` (in stats)                  ``module.compute_values(batch)``
 ``model.is_time_major()``                              ``False`` (Learner batches are ``(B, T, ...)``)
 ``dist_class(x, model)``                               ``module.get_train_action_dist_cls().from_logits(x)``
 ``model.tower_stats`` / ``policy.get_tower_stats(k)``  ``self.tower_stats`` / ``[self.tower_stats[k]]``
@@ -28,7 +29,22 @@ legacy                                                 Learner
 ``train_batch[SampleBatch.OBS]`` (``CUR_OBS``, ...)    ``legacy_train_obs(batch[...], module.observation_space)``
 ``super().stats_fn(train_batch)``                      ``{}`` (the parent Learner logs its own metrics)
 ``warn_if_infinite_kl_divergence(policy, kl)``         dropped (the PPO Learner checks the KL itself)
+``model.<attribute>`` (the model class's own)          ``module.<attribute>`` (the module keeps them)
+``helper(policy, ...)`` (a function of the run)        ``helper(LegacyPolicyView(config=config, ...), ...)``
 =====================================================  ======================================================
+
+A helper handed the policy (``train_side_net(policy=self, ...)``, defined in this file or
+imported from another of the run) gets a :class:`~rlmigrate.learner.policy_view.LegacyPolicyView`
+offering exactly the attributes it reads on that parameter (``project_helpers``: followed
+through the helpers it passes the policy on to): ``config``, ``model`` (the module) and the
+spaces have Learner equivalents; a helper that reads anything else, sets an attribute, or uses
+the policy in a way the scan cannot follow blocks the hook, and the finding says which.
+In the loss, the values come from the forward pass the Learner already ran (``fwd_out``'s
+embeddings, as Ray's PPO Learner takes them): the legacy ``value_function()`` read the model's
+last forward pass, so the same graph is differentiated (a second forward pass would sum the
+hidden layers' gradients in another order; a module that returns no embeddings recomputes).
+A model attribute of ModelV2's own (``obs_space``, ``num_outputs``, ``model_config``, ...) has
+no RLModule counterpart of the same meaning and blocks it too, as does setting one.
 
 The PPO mixin attributes and ``super()`` calls are only offered when the Learner's base is
 ``PPOTorchLearner`` (``algorithm="ppo"``); ``target_model`` only with ``TargetModelsMixin``.
@@ -47,6 +63,13 @@ SPACES = ("observation_space", "action_space")
 PPO_ATTRIBUTES = ("kl_coeff", "entropy_coeff", "kl_target")
 _TARGETS = ("target_model", "target_models")
 _DROPPED_CALLS = ("warn_if_infinite_kl_divergence",)
+#: ModelV2's own attributes: an RLModule has none of the same meaning (obs_space is the
+#: preprocessed space, num_outputs the legacy head width, ...)
+MODELV2_ATTRIBUTES = frozenset({"obs_space", "num_outputs", "model_config", "name", "framework", "time_major",
+                                "view_requirements", "var_list", "variables", "trainable_variables"})
+#: what a LegacyPolicyView offers, and the Learner expression for each
+VIEW_EXPRESSIONS = {"config": "config", "model": "module", "observation_space": "module.observation_space",
+                    "action_space": "module.action_space"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,44 @@ class LearnerUses(cst.CSTVisitor):
         self.ok: set[cst.CSTNode] = set()
         self.super_ok: set[cst.Call] = set()  # super().loss(...) / super().stats_fn(...) with a parent Learner
         self.detail: dict[cst.CSTNode, str] = {}  # ref → the use that blocks it (for the finding)
+        self.views: dict[cst.CSTNode, frozenset[str]] = {}  # policy ref handed to a helper → what it reads
+        self.view_problems: dict[cst.CSTNode, str] = {}  # policy ref handed to a helper → why no view
+        self._stores: set[cst.CSTNode] = set()  # attribute nodes assigned to
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._stores.update(t.target for t in node.targets)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._stores.add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._stores.add(node.target)
+
+    def _helper_view(self, call: cst.Call, name: str) -> None:
+        """Mark the policy arguments of ``name(...)`` (a function of the run) that a view can stand in for."""
+        helpers = self.ctx.project.helpers if self.ctx.project is not None else {}
+        position = 0
+        for arg in call.args:
+            key: int | str | None = arg.keyword.value if arg.keyword is not None else (None if arg.star else position)
+            if arg.keyword is None and not arg.star:
+                position += 1
+            if not self._is(arg.value, "policy"):
+                continue
+            helper = helpers.get(name)
+            found = helper.for_argument(key) if helper is not None and key is not None else None
+            if helper is None:
+                self.view_problems[arg.value] = f"{name}(), which is not a function of this run the codemod could read"
+            elif found is None:
+                self.view_problems[arg.value] = f"{name}() ({helper.where}), which has no parameter for it"
+            elif found[1] is not None:
+                self.view_problems[arg.value] = f"{name}() ({helper.where}); there {found[1]}"
+            elif found[0] - set(VIEW_EXPRESSIONS):
+                extra = ", ".join(f"policy.{a}" for a in sorted(found[0] - set(VIEW_EXPRESSIONS)))
+                self.view_problems[arg.value] = (f"{name}() ({helper.where}), which reads {extra}: policy state with "
+                                                 "no Learner equivalent (a view offers config, model and the spaces)")
+            else:
+                self.ok.add(arg.value)
+                self.views[arg.value] = found[0]
 
     def _is(self, node: cst.CSTNode, role: str) -> bool:
         return node in self.refs.get(role, ())
@@ -131,6 +192,8 @@ class LearnerUses(cst.CSTVisitor):
             self.ok.update(arg.value for arg in node.args if any(self._is(arg.value, r) for r in ("model", "dist")))
         elif _dropped(self.ctx, node):
             self.ok.update(arg.value for arg in node.args if self._is(arg.value, "policy"))
+        elif isinstance(func, cst.Name) and any(self._is(arg.value, "policy") for arg in node.args):
+            self._helper_view(node, func.value)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         value = node.value
@@ -146,6 +209,8 @@ class LearnerUses(cst.CSTVisitor):
             self.ok.add(value)
         elif self._is(value, "model") and attr in ("tower_stats", "parameters", "value_function"):
             self.ok.add(value)  # value_function also read/assigned: a centralized critic swaps it around the loss
+        elif self._is(value, "model") and attr not in MODELV2_ATTRIBUTES and node not in self._stores:
+            self.ok.add(value)  # the model class's own attribute (a side network, a flag): the module keeps it
         elif isinstance(value, cst.Name):
             self.detail.setdefault(value, f"{value.value}.{attr}")
 
@@ -160,9 +225,12 @@ def _target_forward(arg: cst.Arg) -> cst.BaseExpression:
 class LearnerRewrite(cst.CSTTransformer):
     """Replaces the patterns :class:`LearnerUses` accepted (see the module table)."""
 
-    def __init__(self, ctx: FileContext, refs: dict[str, set], options: RewriteOptions) -> None:
+    def __init__(self, ctx: FileContext, refs: dict[str, set], options: RewriteOptions,
+                 views: dict[cst.CSTNode, frozenset[str]] | None = None, *, forward_out: bool = False) -> None:
         super().__init__()
         self.ctx, self.refs, self.options = ctx, refs, options
+        self.forward_out = forward_out  # the method has fwd_out (the loss): values reuse its embeddings
+        self.views = views or {}  # policy refs handed to a helper → the attributes its view offers
         self._model_inputs = 0  # > 0 inside the arguments of a model call (they stay raw obs)
 
     def _is(self, node: cst.CSTNode, role: str) -> bool:
@@ -210,6 +278,9 @@ class LearnerRewrite(cst.CSTTransformer):
             )
         if isinstance(func, cst.Attribute) and self._is(func.value, "model"):
             if func.attr.value == "value_function":
+                if self.forward_out:
+                    self.ctx.need("Columns")
+                    return N.expression("module.compute_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))")
                 return N.expression("module.compute_values(batch)")
             if func.attr.value == "is_time_major":
                 return cst.Name("False")
@@ -280,6 +351,10 @@ class LearnerRewrite(cst.CSTTransformer):
         return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if original in self.views:
+            view = self.ctx.need_from("rlmigrate.learner.policy_view", "LegacyPolicyView")
+            offered = ", ".join(f"{a}={VIEW_EXPRESSIONS[a]}" for a in sorted(self.views[original]))
+            return N.expression(f"{view.value}({offered})")
         for role, name in (("batch", "batch"), ("model", "module"), ("config", "config")):
             if self._is(original, role):
                 return cst.Name(name)

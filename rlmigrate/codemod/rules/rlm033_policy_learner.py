@@ -65,12 +65,19 @@ class PolicyLossToLearner(Rule):
         The loss body becomes ``_loss``, called by ``compute_loss_for_module``: calling the model
         on the train batch reads ``fwd_out[Columns.ACTION_DIST_INPUTS]`` (on another input:
         ``module.forward_train(input)``), ``model.value_function()`` is
-        ``module.compute_values(batch)``, ``dist_class(x, model)`` is
+        ``module.compute_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))`` (the
+        values of the forward pass already run, as the legacy call read the last one; in
+        stats ``module.compute_values(batch)``), ``dist_class(x, model)`` is
         ``module.get_train_action_dist_cls().from_logits(x)``, ``policy.config`` is the
         Learner's ``config``, tower stats live in ``self.tower_stats``, ``policy.kl_coeff`` /
         ``policy.entropy_coeff`` / ``policy.cur_lr`` are the PPO Learner's per-module state,
         ``super().loss(...)`` is the parent Learner's ``compute_loss_for_module``,
-        ``policy.target_model(x)`` is ``self.target_model(module_id).forward_train(x)``.
+        ``policy.target_model(x)`` is ``self.target_model(module_id).forward_train(x)``,
+        ``model.<attribute>`` of the model class's own (a side network, a flag) is
+        ``module.<attribute>``, and a function of the run handed the policy
+        (``train_side_net(policy=self, ...)``, in this file or another) gets a
+        ``LegacyPolicyView`` offering exactly the attributes it reads on it (``config``,
+        ``model``, the spaces; followed through the helpers it passes the policy on to).
         ``stats_fn``'s dict is logged with ``self.metrics.log_dict``; ``optimizer_fn`` feeds
         ``configure_optimizers_for_module``; an ``extra_grad_process_fn`` that only calls
         ``apply_grad_clipping`` is the Learner's clipping by ``config["grad_clip"]``; a
@@ -98,9 +105,11 @@ class PolicyLossToLearner(Rule):
                 logits, _ = (fwd_out[Columns.ACTION_DIST_INPUTS], [])
                 return -(module.get_train_action_dist_cls().from_logits(logits).logp(batch["actions"]) * batch["advantages"]).mean()
     Fix safety:
-        review: prove it with ``rlmigrate verify --loss`` (``assert_loss_equivalent``); hooks
-        that use the policy object otherwise (attributes the Learner does not keep, the policy
-        passed to a helper, layers of the model) are manual.
+        review: prove it with ``rlmigrate verify --loss`` (``assert_loss_equivalent``: loss,
+        stats, gradients, and the weights after the loss, so a side network the loss trains
+        must be trained alike); hooks that use the policy object otherwise (attributes the
+        Learner does not keep, a helper that reads such attributes, sets one, or is not a
+        function of the run, ModelV2's own attributes such as ``num_outputs``) are manual.
     """
 
     code = "RLM033"

@@ -108,8 +108,10 @@ def test_target_ray_imports_rays_torch_learner_and_is_idempotent():
 @pytest.mark.parametrize(
     "body, reason",
     [
-        ("    logits, _ = model(train_batch)\n    return model.pi.weight.sum() + logits.mean()\n",
-         "uses its model as `model.pi`"),
+        # ModelV2's own attribute: the RLModule has none of that meaning (the model class's own
+        # attributes, `model.pi`, do convert: the module keeps them, test_rlm033_policy_helpers.py)
+        ("    logits, _ = model(train_batch)\n    return logits.mean() * model.num_outputs\n",
+         "uses its model as `model.num_outputs`"),
         ("    return helper(dist_class)\n", "passes its dist object `dist_class` to helper()"),
     ],
 )
