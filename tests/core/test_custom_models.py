@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -124,7 +125,9 @@ def test_a_generated_policy_module_is_its_default_model_without_a_custom_model()
             return module if module is not None else super().__new__(cls)
 
     custom_models.register_custom_module("tiny", TinyModule)
-    assert type(PolicyModule(observation_space=OBS, action_space=ACT, model_config={})) is PolicyModule
+    default = PolicyModule(observation_space=OBS, action_space=ACT, model_config={})
+    assert type(default) is PolicyModule
+    assert type(copy.deepcopy(default)) is PolicyModule  # __new__ without arguments: the class itself
     assert type(PolicyModule(observation_space=OBS, action_space=ACT, model_config={"custom_model": "tiny"})) is TinyModule
 
 
