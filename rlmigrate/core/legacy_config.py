@@ -145,6 +145,23 @@ def migrated_model_config(user: Mapping[str, Any] | None) -> dict[str, Any]:
     return config
 
 
+def policy_module_model_config(user: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``model_config`` a module generated for a legacy policy is built with.
+
+    :func:`migrated_model_config` of the policy's ``config["model"]``, keeping the
+    :data:`SPEC_KEYS` it names: a policy without a ``make_model`` hook acted with the model its
+    config named, and its module resolves the same names at run time
+    (:mod:`rlmigrate.core.custom_models`), as ``ModelCatalog`` did for the policy.
+
+    Example:
+        >>> policy_module_model_config({"custom_model": "m", "custom_model_config": {"k": 1}})
+        {'custom_model_config': {'k': 1}, 'k': 1, 'custom_model': 'm'}
+    """
+    config = migrated_model_config(user)
+    config.update({k: v for k, v in (user or {}).items() if k in SPEC_KEYS and v})
+    return config
+
+
 def preprocessor_disabled(config: Mapping[str, Any] | None) -> bool:
     """Whether the legacy stack fed raw observations to the model
     (``_disable_preprocessor_api``: no one-hot, no Dict/Tuple flattening)."""

@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_loss(args: argparse.Namespace) -> int:
     """Build both sides and compare; prints a verdict (text or JSON) and returns the exit code."""
-    from rlmigrate.core.legacy_config import migrated_model_config
+    from rlmigrate.core.legacy_config import policy_module_model_config
     from rlmigrate.testing.loading import ReferenceError_, load_reference
     from rlmigrate.testing.loss_equivalence import LossEquivalenceError, assert_loss_equivalent
     from rlmigrate.testing.space_text import SpaceSyntaxError, parse_space
@@ -68,10 +68,15 @@ def run_loss(args: argparse.Namespace) -> int:
         module_name = args.module or f"{policy_cls.__name__}RLModule"
         if not hasattr(migrated, module_name):
             return fail(f"{args.migrated.split(':')[0]} has no module class {module_name!r}; pass --module", EXIT_USAGE)
-        # the module gets the policy's model config as the codemod's RLModuleSpec carries it
-        # (custom_model_config entries lifted), as the acting verify builds it
-        model_config = migrated_model_config(config.get("model") if isinstance(config.get("model"), dict) else None)
-        module = getattr(migrated, module_name)(observation_space=obs, action_space=act, model_config=model_config)
+        # the module gets the policy's model config as the acting verify builds it: as the codemod's
+        # RLModuleSpec carries it (custom_model_config entries lifted), with the custom_model /
+        # custom_action_dist names a module on the config's model resolves
+        model_config = policy_module_model_config(config.get("model") if isinstance(config.get("model"), dict) else None)
+        try:
+            module = getattr(migrated, module_name)(observation_space=obs, action_space=act, model_config=model_config)
+        except (TypeError, ValueError) as err:  # the module's own construction (its model config)
+            return fail(f"building {module_name} with model_config={model_config!r} failed: "
+                        f"{type(err).__name__}: {err}", EXIT_USAGE)
         learner = learner_cls(config=dict(config), module=module)
         learner.build()
     except (ReferenceError_, SpaceSyntaxError, json.JSONDecodeError) as err:

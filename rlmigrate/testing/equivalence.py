@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from rlmigrate.core.legacy_config import migrated_model_config as spec_model_config
+from rlmigrate.core.legacy_config import policy_module_model_config
 from rlmigrate.testing.checker import BothRaised, Checker, screen
 from rlmigrate.testing.compare import LEGACY_FAILURE_MODES, EquivalenceError, Inconclusive
 from rlmigrate.testing.default_weights import default_weight_mapping, transfer_default_weights
@@ -236,6 +237,9 @@ def assert_equivalent(
             **{k: v for k, v in policy_config.items() if k != "model"},
             **spec_model_config(model_config),
         }
+    elif migrated_model_config is None and isinstance(left, PolicySide):
+        # a policy's module resolves the custom_model / custom_action_dist its config named
+        migrated_model_config = policy_module_model_config(model_config)
     right = as_side(
         migrated,
         label="migrated",

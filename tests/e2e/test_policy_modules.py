@@ -100,3 +100,53 @@ def test_a_policy_whose_model_hands_its_input_dict_to_an_inner_network_acts_like
     report = assert_equivalent(policy, migrated, observation_space=obs, action_space=act, model_config=model,
                                explore=explore, examples=20)
     assert {"actions", "values"} <= set(report.compared)
+
+
+@pytest.fixture
+def module_registry(monkeypatch):
+    """rlmigrate's custom_model / custom_action_dist names, empty for the test and restored after."""
+    from rlmigrate.core import custom_models
+
+    monkeypatch.setattr(custom_models, "_MODULES", {})
+    monkeypatch.setattr(custom_models, "_ACTION_DISTS", {})
+    return custom_models
+
+
+@pytest.mark.parametrize("explore", [False, True])
+@pytest.mark.parametrize("name, model_class, extra", [
+    ("gated_net", "GatedNet", {"custom_model_config": {"width": 8}}),
+    ("wide_net", "WideNet", {}),
+])
+def test_a_policy_on_the_model_its_run_config_names_acts_like_it_with_each_model(module_registry, name, model_class,
+                                                                                extra, explore):
+    """The policy file names no model: the experiment config does, and the training script registers
+    the class by that name. The generated module resolves the same name, registered for the
+    migrated model, so one module class follows whichever model the run's config names."""
+    obs, act = gym.spaces.Box(-1.0, 1.0, (5,), np.float32), gym.spaces.Discrete(3)
+    nets, _ = load_reference(f"{LEGACY / 'policy_run_config_nets.py'}:register_run_models", legacy=True)
+    model = {"custom_model": name, **extra}
+    nets({"model": model})  # what the legacy training script did with its YAML config
+    legacy, _ = load_reference(f"{LEGACY / 'policy_run_config.py'}:RunConfigPolicy", legacy=True)
+    policy = legacy(obs, act, {"model": model})
+    migrated_model, _ = load_reference(f"{EXPECTED / 'policy_run_config_nets.py'}:{model_class}", legacy=True)
+    module_registry.register_custom_module(name, migrated_model)  # the migrated training script's part
+    migrated, _ = load_reference(f"{EXPECTED / 'policy_run_config.py'}:RunConfigPolicyRLModule", legacy=True)
+    report = assert_equivalent(policy, migrated, observation_space=obs, action_space=act, model_config=model,
+                               explore=explore, examples=20)
+    assert {"actions", "values"} <= set(report.compared)
+
+
+def test_a_run_config_model_that_nobody_registered_for_the_new_stack_is_named_not_replaced(module_registry):
+    """Without the migrated registration the module must not fall back to the default model
+    (the legacy policy never ran on it): building it names the missing register call."""
+    migrated, _ = load_reference(f"{EXPECTED / 'policy_run_config.py'}:RunConfigPolicyRLModule", legacy=True)
+    with pytest.raises(ValueError, match=r"register_custom_module\('gated_net'"):
+        migrated(observation_space=gym.spaces.Box(-1.0, 1.0, (5,), np.float32), action_space=gym.spaces.Discrete(3),
+                 model_config={"custom_model": "gated_net"})
+
+
+def test_without_a_custom_model_the_run_config_policy_module_is_the_default_model(module_registry):
+    migrated, _ = load_reference(f"{EXPECTED / 'policy_run_config.py'}:RunConfigPolicyRLModule", legacy=True)
+    module = migrated(observation_space=gym.spaces.Box(-1.0, 1.0, (5,), np.float32),
+                      action_space=gym.spaces.Discrete(3), model_config={"fcnet_hiddens": [8]})
+    assert type(module) is migrated

@@ -364,8 +364,32 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
             if rewritten.is_file():
                 lines.append(f"_load({module!r}, {str(rewritten)!r})")
         lines.append(f"_rewritten = _load('_judge_rewritten_{pol['name']}', {str(out / rel)!r})")
+        lines += migrated_registrations_source(registrations)
         lines += [f"{n} = _rewritten.{n}" for n in migrated]
     return "\n".join(lines) + "\n"
+
+
+def migrated_registrations_source(registrations: list[tuple[str, str]]) -> list[str]:
+    """Wrapper lines that register the rewritten twins of the case's registered classes under the
+    same names (:mod:`rlmigrate.core.custom_models`), as the user's migrated project registers its
+    migrated models and distributions: a generated module that acts with its model config's
+    ``custom_model`` finds them there. A class the rewrite left legacy (not a module or a
+    distribution) stays unregistered, so such a module says which registration is missing."""
+    if not registrations:
+        return []
+    lines = ["import importlib",
+             "from rlmigrate import RLModule, Distribution",
+             "from rlmigrate.core.custom_models import register_custom_action_dist, register_custom_module",
+             "",
+             "def _register_migrated(name, dotted):",
+             "    module, _, attr = dotted.rpartition('.')",
+             "    cls = getattr(importlib.import_module(module), attr)",
+             "    if isinstance(cls, type) and issubclass(cls, RLModule):",
+             "        register_custom_module(name, cls)",
+             "    elif isinstance(cls, type) and issubclass(cls, Distribution):",
+             "        register_custom_action_dist(name, cls)", ""]
+    lines += [f"_register_migrated({name!r}, {dotted!r})" for name, dotted in registrations]
+    return lines
 
 
 def legacy_imports_source(src: Path, legacy_root: Path, out: Path, root: Path) -> list[str]:

@@ -7,8 +7,10 @@ A policy's acting is its model + the algorithm's sampling. Both are found static
   this file, and policy classes of other files of the run (the project index);
 * the model (:func:`resolve_model`), when no ``make_model*`` hook builds one: the literal
   ``config["model"]["custom_model"]`` of this file (else the only one of the run), looked up in
-  the run's ``register_custom_model`` calls; without one, RLlib's default model for
-  ``config["model"]``, whose new-stack twin is the algorithm's default module.
+  the run's ``register_custom_model`` calls; without one, the model config's model at run time,
+  as ``ModelCatalog`` chose it: the migrated module registered under its ``custom_model``
+  (:mod:`rlmigrate.core.custom_models`), else RLlib's default model, whose new-stack twin is the
+  algorithm's default module.
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ _DEFAULT_MODEL_INIT = _LEGACY_LAYOUT_INIT.format(
 _CUSTOM_MODEL_INIT = _LEGACY_LAYOUT_INIT.format(
     why="the legacy PPO policy gave its model PPOConfig's model config (vf_share_layers=False)",
     value="False")
+
+
+#: a policy on RLlib's default model built ``config["model"]["custom_model"]`` whenever the config
+#: named one (``ModelCatalog.get_model_v2``); the module does the same with its own model config
+_CONFIG_MODEL_NEW = (
+    "def __new__(cls, *args, **kwargs):\n"
+    "    # as {why} did: the model config's custom_model, else the default model (this class)\n"
+    "    module = custom_model_module(args, kwargs{defaults})\n"
+    "    return module if module is not None else super().__new__(cls)\n"
+)
 
 
 def _init(text: str) -> cst.BaseStatement:
@@ -178,15 +190,30 @@ def resolve_model(ctx: FileContext, algo: Algorithm) -> ModelChoice:
     if entry.module is None:
         return ModelChoice(problem=entry.why_not)
     base = ctx.need(entry.module)
-    notes = [f"{source}: check that the policy runs on RLlib's default model" if source else
-             "no literal custom_model found in this file or the run: if the config names one, base "
-             "the module on that (migrated) class instead"]
     layout = ("separate value layers, as PPOConfig set them" if entry.separate_value_layers
               else "value layers shared, as MODEL_DEFAULTS and the new stack's default")
+    methods = [_init(_DEFAULT_MODEL_INIT)] if entry.separate_value_layers else []
+    if ctx.target.name != "rlmigrate":
+        notes = [f"{source}: check that the policy runs on RLlib's default model" if source else
+                 "no literal custom_model found in this file or the run: if the config names one, base "
+                 "the module on that (migrated) class instead"]
+        return ModelChoice(
+            base=base,
+            describe=f"RLlib's default model for config['model'] → {entry.module} ({layout}; legacy "
+                     "weights load through the default-model map)",
+            notes=notes, methods=methods)
+    defaults = ', model_defaults={"vf_share_layers": False}' if entry.separate_value_layers else ""
+    new = _init(_CONFIG_MODEL_NEW.format(why="ModelCatalog", defaults=defaults))
+    ctx.need_from("rlmigrate.core.custom_models", "custom_model_module")
+    notes = [("the module is the class registered under the model config's custom_model (as "
+              "ModelCatalog built it): register each migrated model with register_custom_module(name, "
+              "<module class>) and each migrated distribution with register_custom_action_dist(name, "
+              "<distribution class>) from rlmigrate.core.custom_models")
+             + (f"; {source}" if source else "")]
     return ModelChoice(
         base=base,
-        describe=f"RLlib's default model for config['model'] → {entry.module} ({layout}; legacy "
-                 "weights load through the default-model map)",
+        describe=f"the model config's model: its registered custom_model, else RLlib's default model → "
+                 f"{entry.module} ({layout}; legacy weights load through the default-model map)",
         notes=notes,
-        methods=[_init(_DEFAULT_MODEL_INIT)] if entry.separate_value_layers else [],
+        methods=[new, *methods],
     )

@@ -46,7 +46,10 @@ class RegisterCustomModel(Rule):
             else:
                 self.report(stmt, MANUAL, f"register_custom_model({name!r}) kept: the name is "
                             "not used by a convertible config in this file; where it is used, "
-                            "write RLModuleSpec(module_class=<class>) instead")
+                            "write RLModuleSpec(module_class=<class>) instead; a module generated for "
+                            "a policy on its config's model resolves the name through "
+                            f"register_custom_module({name!r}, <migrated class>) "
+                            "(rlmigrate.core.custom_models)")
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

@@ -134,7 +134,9 @@ class CustomDistributionToTorchDistribution(Rule):
             detail = ("the migrated module sets self.action_dist_cls instead; delete it once no "
                       "legacy config uses the name") if used else (
                       "the new stack does not read it: set self.action_dist_cls in the module's "
-                      "setup() (or override get_*_action_dist_cls())")
+                      "setup() (or override get_*_action_dist_cls()); a module generated for a policy "
+                      "on its config's model reads the name from register_custom_action_dist(name, "
+                      "<migrated distribution>) (rlmigrate.core.custom_models)")
             self.report(node, REVIEW, f"register_custom_action_dist kept: {detail}")
 
     @staticmethod

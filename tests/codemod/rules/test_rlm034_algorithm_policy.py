@@ -191,3 +191,26 @@ def test_a_conditional_registration_in_the_file_wins_over_a_torch_class_register
     outcome = rewrite_source(source, path="a/ex/p.py", target=Target("rlmigrate"), selected=select_codes(),
                              rule_classes=ALL_RULES, project=project)
     assert "class MineRLModule(TorchNet):" in outcome.text
+
+
+def test_a_module_on_the_default_model_resolves_the_custom_model_its_model_config_names():
+    """No make_model and no literal custom_model in the run: the legacy policy acted with whatever
+    its config["model"] named (ModelCatalog), so the module resolves the same name at run time."""
+    outcome = rewrite("from ray.rllib.policy.torch_policy_v2 import TorchPolicyV2\n\n\nclass Mine(TorchPolicyV2):\n    pass\n")
+    assert "from rlmigrate.core.custom_models import custom_model_module" in outcome.text
+    assert "module = custom_model_module(args, kwargs)\n" in outcome.text
+    [finding] = [f for f in outcome.findings if f.code == "RLM031"]
+    assert "register_custom_module" in finding.message and "its registered custom_model" in finding.message
+    assert rewrite(outcome.text).text == outcome.text  # idempotent
+
+
+def test_a_ppo_module_resolving_its_custom_model_keeps_ppos_legacy_model_defaults():
+    outcome = rewrite("from ray.rllib.algorithms.ppo import PPOTorchPolicy\n\n\nclass Mine(PPOTorchPolicy):\n    pass\n")
+    assert 'custom_model_module(args, kwargs, model_defaults={"vf_share_layers": False})' in outcome.text
+
+
+def test_the_ray_target_has_no_runtime_resolution_and_says_to_pick_the_class():
+    outcome = rewrite("from ray.rllib.policy.torch_policy_v2 import TorchPolicyV2\n\n\nclass Mine(TorchPolicyV2):\n    pass\n",
+                      "ray")
+    assert "custom_model_module" not in outcome.text
+    assert any("base the module on that (migrated) class" in f.message for f in outcome.findings)

@@ -265,3 +265,18 @@ def test_model_without_custom_dist_config_is_untouched_by_rlm040():
     assert "action_dist_cls" not in outcome.text
     assert "get_default_dist_cls(self.action_space)" in outcome.text
     assert not any(f.message.startswith("Model") for f in outcome.findings if f.code == "RLM040")
+
+
+def test_kept_registrations_name_the_new_stack_registries_a_policy_module_reads():
+    """A registration no config of its file uses is kept; the finding names the rlmigrate call a
+    policy module that resolves its model config's names needs instead."""
+    source = (HEADER + "\n" + DIST + "\n" + MODEL + "\n"
+              'def register(name):\n'
+              '    if name == "m":\n'
+              '        ModelCatalog.register_custom_model("m", Model)\n'
+              '        ModelCatalog.register_custom_action_dist("soft", Soft)\n')
+    findings = rewrite(source).findings
+    [model] = [f for f in findings if f.code == "RLM020"]
+    assert model.status == "manual" and "register_custom_module('m', <migrated class>)" in model.message
+    [dist] = [f for f in findings if f.code == "RLM040" and f.message.startswith("register_custom_action_dist kept")]
+    assert "register_custom_action_dist(name, <migrated distribution>)" in dist.message

@@ -516,3 +516,49 @@ def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path,
         for name in set(sys.modules) - set(modules):
             del sys.modules[name]
         sys.path[:] = path
+
+
+def test_wrapper_registers_the_rewritten_twins_for_the_new_stack(tmp_path, monkeypatch):
+    """The case's registered names also name the rewritten classes for rlmigrate (a module
+    generated for a policy on its config's model resolves them), as the migrated project registers
+    its migrated model and distribution; a class the rewrite left legacy stays unregistered."""
+    import builtins
+    import importlib.util
+    import sys
+
+    from rlmigrate.core import custom_models
+    from shim import ray_compat
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    (src / "o+n").mkdir(parents=True)
+    (out / "o+n").mkdir(parents=True)
+    (src / "o+n" / "twin_nets_mod.py").write_text("class Net:\n    pass\nclass Dist:\n    pass\nclass Kept:\n    pass\n")
+    (out / "o+n" / "twin_nets_mod.py").write_text(
+        "from rlmigrate import TorchRLModule, TorchCategorical\n"
+        "class Net(TorchRLModule):\n    pass\nclass Dist(TorchCategorical):\n    pass\nclass Kept:\n    pass\n")
+    (src / "o+n" / "policy.py").write_text("class P:\n    pass\n")
+    (out / "o+n" / "policy.py").write_text("class PRLModule:\n    pass\n")
+    entry = {"repo": "o/n", "path": "policy.py"}
+    pol = {"name": "P", "case": {"register": {"net": "twin_nets_mod.Net", "dist": "twin_nets_mod.Dist",
+                                               "kept": "twin_nets_mod.Kept"}}}
+    wrapper = tmp_path / "wrapper.py"
+    wrapper.write_text(judge_policies.wrapper_source(entry, pol, src, out, ["PRLModule"]))
+    monkeypatch.setattr(custom_models, "_MODULES", {})
+    monkeypatch.setattr(custom_models, "_ACTION_DISTS", {})
+    real_import, modules, path = builtins.__import__, dict(sys.modules), list(sys.path)
+    monkeypatch.syspath_prepend(str(src / "o+n"))
+    ray_compat.install()
+    try:
+        spec = importlib.util.spec_from_file_location("_test_twin_wrapper", wrapper)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        rewritten = sys.modules["twin_nets_mod"]
+        assert rewritten.__file__ == str(out / "o+n" / "twin_nets_mod.py")
+        assert custom_models.registered_modules() == {"net": rewritten.Net}
+        assert custom_models.registered_action_dists() == {"dist": rewritten.Dist}
+    finally:
+        builtins.__import__ = real_import
+        ray_compat.uninstall()
+        for name in set(sys.modules) - set(modules):
+            del sys.modules[name]
+        sys.path[:] = path
