@@ -30,6 +30,7 @@ from rlmigrate.testing.sides import (
     as_tensors,
     building,
     flatten_leaves,
+    held_spaces,
     logp_or_none,
     logp_under,
     require_spaces,
@@ -136,7 +137,7 @@ class ModuleSide(Side):
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         batch = self._batch(obs, state, add_time=self.stateful)
         module = self.module
-        with seeded(seed), seeded_spaces((self.action_space, self.observation_space), seed):
+        with seeded(seed), seeded_spaces((self.action_space, self.observation_space, *held_spaces(module)), seed):
             out = dict(
                 module.forward_exploration(batch) if explore else module.forward_inference(batch)
             )
@@ -319,7 +320,8 @@ class PolicySide(Side):
         actions: Any
         if self._preprocessor is not None:  # what the 2.10 worker's preprocessor gave it
             obs = self._preprocessor.transform_batch(obs)
-        with seeded(seed), seeded_spaces((self.action_space, self.policy.observation_space), seed):
+        with seeded(seed), seeded_spaces(
+                (self.action_space, self.policy.observation_space, *held_spaces(self.policy)), seed):
             if self._acts_single:
                 # only compute_single_action: RLlib callers looped over the rows with it
                 rows = [self.policy.compute_single_action(row, explore=explore) for row in obs]

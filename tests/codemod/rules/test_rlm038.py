@@ -200,7 +200,21 @@ def test_a_local_subclass_extends_its_base_module():
     assert "super().setup()" in derived and "self.move = 1" in derived
 
 
-def test_a_subclass_of_a_ray_example_policy_is_manual_with_what_blocks_it():
+def test_a_subclass_of_an_unknown_ray_example_policy_is_manual_with_what_blocks_it():
+    out = rewrite("""
+        from ray.rllib.examples.policy.cliff_walking_wall_policy import CliffWalkingWallPolicy
+
+        class Aware(CliffWalkingWallPolicy):
+            def compute_actions(self, obs_batch, state_batches=None, episodes=None, **kwargs):
+                return [e.env_id for e in episodes], [], {}
+    """)
+    messages = [f.message for f in rlm038(out)]
+    assert any("from ray.rllib.examples, whose acting rlmigrate does not know" in m for m in messages)
+    assert any("episode" in m for m in messages)
+    assert "AwareRLModule" not in out.text
+
+
+def test_a_blocked_subclass_of_a_known_ray_example_policy_gets_no_module():
     out = rewrite("""
         from ray.rllib.examples.policy.random_policy import RandomPolicy
 
@@ -209,8 +223,7 @@ def test_a_subclass_of_a_ray_example_policy_is_manual_with_what_blocks_it():
                 return [e.env_id for e in episodes], [], {}
     """)
     messages = [f.message for f in rlm038(out)]
-    assert any("from ray.rllib.examples" in m for m in messages)
-    assert any("episode" in m for m in messages)
+    assert any(m.startswith("Aware: no RLModule generated: ") and "episode" in m for m in messages)
     assert "AwareRLModule" not in out.text
 
 
@@ -357,22 +370,85 @@ def test_a_kept_unpickling_load_is_named_in_the_finding(imports, load, flagged):
         assert "unpickles" not in finding.message
 
 
-def test_an_override_handing_the_acting_to_its_base_says_so_once():
-    """``return super().compute_actions(*args, **kwargs)`` after bookkeeping: one finding that
-    names the delegation (not a complaint about *args or the return value's shape)."""
+COUNTING = """
+    from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+    class Counting(RandomPolicy):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.calls = []
+
+        def compute_actions(self, *args, **kwargs):
+            self.calls.append(1)
+            return super().compute_actions(*args, **kwargs)
+"""
+
+
+def test_a_subclass_of_rays_random_policy_acts_on_rlmigrates_random_module():
+    """Ray's example RandomPolicy is Ray's code, not the user's: the codemod knows how it acts
+    and subclasses the module that acts the same; the override's own statements run first,
+    then the base's acting (``super()._forward``)."""
+    out = rewrite(COUNTING)
+    module = out.text[out.text.index("class CountingRLModule"):]
+    assert "class CountingRLModule(RandomRLModule):" in module
+    assert "from rlmigrate.modules.random_actions import RandomRLModule" in out.text
+    assert "super().setup()\n        self.calls = []" in module
+    assert "self.calls.append(1)\n        return super()._forward(batch, **kwargs)" in module
+    assert "asarray" not in out.text  # nothing builds arrays: the base module does
+    [finding] = rlm038(out)
+    assert finding.status == "review" and "it subclasses RandomRLModule" in finding.message
+
+
+def test_a_subclass_of_rays_random_policy_stays_manual_for_target_ray():
+    out = rewrite(COUNTING, target="ray")
+    messages = [f.message for f in rlm038(out)]
+    assert any("Ray's API has no counterpart (--target ray)" in m for m in messages)
+    assert "CountingRLModule" not in out.text
+
+
+@pytest.mark.parametrize("call", [
+    "super().compute_actions(obs_batch * 2, **kwargs)",
+    "super().compute_actions(obs_batch, state_batches=None)",
+])
+def test_a_hand_over_with_changed_arguments_blocks(call):
+    out = rewrite(f"""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        class Doubling(RandomPolicy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return {call}
+    """)
+    assert any("returns super().compute_actions(...) with" in f.message for f in rlm038(out))
+    assert "DoublingRLModule" not in out.text
+
+
+def test_a_hand_over_whose_result_is_changed_blocks():
     out = rewrite("""
         from ray.rllib.examples.policy.random_policy import RandomPolicy
 
-        class Counting(RandomPolicy):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                self.calls = []
+        class Shifted(RandomPolicy):
+            def compute_actions(self, obs_batch, **kwargs):
+                actions, state, extra = super().compute_actions(obs_batch, **kwargs)
+                return [a + 1 for a in actions], state, extra
+    """)
+    assert any("without returning its result as it is" in f.message for f in rlm038(out))
+    assert "ShiftedRLModule" not in out.text
 
+
+def test_an_override_handing_the_acting_to_a_local_base_says_so_once():
+    """A base of the same file: the hand-over stays one manual finding that names the
+    delegation (not a complaint about *args or the return value's shape)."""
+    out = rewrite("""
+        class Base(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [], {}
+
+        class Counting(Base):
             def compute_actions(self, *args, **kwargs):
-                self.calls.append(1)
+                self.calls = 1
                 return super().compute_actions(*args, **kwargs)
     """)
-    messages = [f.message for f in rlm038(out)]
+    messages = [f.message for f in rlm038(out) if f.message.startswith("Counting")]
     [delegation] = [m for m in messages if "super().compute_actions(...)" in m]
     assert "fold the base's acting code" in delegation and "side effects" in delegation
     assert not any("*args" in m or "triple" in m for m in messages)
