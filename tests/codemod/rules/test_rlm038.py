@@ -98,10 +98,28 @@ def test_input_dict_keys_other_than_obs_block_but_obs_converts():
                 return input_dict[SampleBatch.OBS].argmax(-1), [], {}
     """)
     assert "ByIdRLModule" not in out.text
-    assert any("input_dict[EPS_ID]" in f.message for f in rlm038(out))
+    [by_id] = [f.message for f in rlm038(out) if "input_dict[eps_id]" in f.message]
+    assert "Columns.EPS_ID" in by_id and "default env-to-module pipeline" in by_id
     assert ("input_dict = {Columns.OBS: legacy_policy_observations(batch[Columns.OBS], "
             "self.observation_space, self.model_config)}") in out.text
     assert "input_dict[Columns.OBS].argmax(-1)" in out.text
+
+
+def test_each_episode_column_read_gets_its_own_finding_naming_its_new_stack_home():
+    out = rewrite("""
+        from ray.rllib.policy.sample_batch import SampleBatch
+
+        class Aware(Policy):
+            def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
+                ts, env = input_dict["t"], input_dict["env_id"]
+                return [ts[0] + env[0] + input_dict["t"][0]], [], {}
+    """)
+    messages = [f.message for f in rlm038(out)]
+    [t] = [m for m in messages if "input_dict[t]" in m]
+    [env] = [m for m in messages if "input_dict[env_id]" in m]
+    assert "Columns.T" in t and "no Columns name for 'env_id'" in env
+    assert all("verify feeds a module observations and state only" in m for m in (t, env))
+    assert "AwareRLModule" not in out.text
 
 
 def test_init_becomes_setup_and_plumbing_is_dropped_with_notes():
