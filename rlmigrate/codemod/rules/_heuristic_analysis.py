@@ -364,6 +364,14 @@ def _plan_init(ctx: FileContext, plan: HeuristicPlan) -> None:
                 and isinstance(stmt.body[0].value, cst.SimpleString):
             continue  # the docstring
         reason = _dropped_init_statement(ctx, stmt, self_name)
+        if reason == "" and (plan.local_base is not None or plan.base_module is not None):
+            changed = _changed_base_arguments(init, stmt)
+            if changed is not None:
+                plan.blockers.append(Blocker(changed, "__init__ hands its base constructor an "
+                                             "argument of its own: the module's setup() gets no "
+                                             "arguments, and its base module's setup() reads the "
+                                             "spaces and model_config the module was built with; "
+                                             "port by hand"))
         if reason is None:
             plan.init_kept.append(stmt)
         elif reason:
@@ -375,6 +383,22 @@ def _plan_init(ctx: FileContext, plan: HeuristicPlan) -> None:
                 plan.blockers.append(Blocker(kept_refs[0], f"__init__ reads {star.name.value} beyond "
                                              "the base constructor call; setup() gets only spaces and "
                                              "model_config; port by hand"))
+
+
+def _changed_base_arguments(init: cst.FunctionDef, stmt: cst.BaseStatement) -> cst.CSTNode | None:
+    """The first argument of the base constructor call ``stmt`` that is not one of ``init``'s
+    own parameters passed on unchanged (None: all are)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or not isinstance(stmt.body[0], cst.Expr):
+        return None
+    call = stmt.body[0].value
+    if not isinstance(call, cst.Call):
+        return None
+    own = {p.name.value for p in positional_params(init)} | {p.name.value for p in init.params.kwonly_params}
+    own |= {p.name.value for p in (init.params.star_arg, init.params.star_kwarg) if isinstance(p, cst.Param)}
+    for arg in call.args:
+        if not (isinstance(arg.value, cst.Name) and arg.value.value in own):
+            return arg
+    return None
 
 
 def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:

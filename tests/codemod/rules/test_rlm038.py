@@ -478,3 +478,39 @@ def test_an_override_handing_the_acting_to_a_local_base_says_so_once():
                 return [a for a in args[0]], [], {}
     """)
     assert any("reads *args" in f.message for f in rlm038(other))
+
+
+def test_a_subclass_of_rays_random_policy_that_only_configures_inherits_the_acting():
+    out = rewrite("""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        class Labelled(RandomPolicy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.label = "random"
+    """)
+    module = out.text[out.text.index("class LabelledRLModule"):]
+    assert "class LabelledRLModule(RandomRLModule):" in module
+    assert "super().setup()\n        self.label = \"random\"" in module
+    assert "_forward" not in module  # RandomRLModule's own acting
+    compile(out.text, "p.py", "exec")
+
+
+@pytest.mark.parametrize("call", [
+    "super().__init__(observation_space, action_space, dict(config, ignore_action_bounds=True))",
+    "super().__init__(observation_space, action_space, config=other)",
+])
+def test_a_base_constructor_given_arguments_of_its_own_blocks(call):
+    """The module's base reads the model_config the module was built with: a policy that hands
+    its base another config (or space) cannot be ported by dropping that call."""
+    out = rewrite(f"""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        other = {{}}
+
+        class Unbounded(RandomPolicy):
+            def __init__(self, observation_space, action_space, config):
+                {call}
+    """)
+    assert any("hands its base constructor an argument of its own" in f.message for f in rlm038(out))
+    assert "UnboundedRLModule" not in out.text
