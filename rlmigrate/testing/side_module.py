@@ -307,14 +307,20 @@ class PolicySide(Side):
             return {}  # a heuristic whose get_weights() is a bare ``pass``: no weights
         return self.policy
 
+    def _policy_initial_state(self) -> Any:
+        # None is no state: Ray 2.10's AgentCollector took `policy.get_initial_state()` or []
+        # (a policy may return None unless its config enables something, say the new stack)
+        state = self.policy.get_initial_state()
+        return [] if state is None else state
+
     def state_template(self) -> Any:
         with seeded(0):
-            return list(self.policy.get_initial_state())
+            return list(self._policy_initial_state())
 
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
         # seeded like ModuleSide's template: a heuristic may draw its initial state
         with seeded(0):
-            return tiled_state(flatten_leaves(self.policy.get_initial_state()), batch_size)
+            return tiled_state(flatten_leaves(self._policy_initial_state()), batch_size)
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         actions: Any
