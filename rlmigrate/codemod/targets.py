@@ -50,6 +50,9 @@ _RAY_MODULES["add_time_dimension"] = "ray.rllib.policy.rnn_sequencing"
 # with --target ray the module acts on raw observations and the finding says so)
 for _name in ("legacy_policy_observations", "legacy_policy_observation_space"):
     _RLMIGRATE_MODULES[_name] = "rlmigrate.models.torch.legacy_policy_obs"
+# the module a subclass of Ray's example RandomPolicy acts on (see example_policies.py);
+# Ray 2.40's own random module lives among its examples, not in its API: no --target ray home
+_RLMIGRATE_MODULES["RandomRLModule"] = "rlmigrate.modules.random_actions"
 
 # rlmigrate's DQN / SAC modules keep RLlib 2.10's head layout (so legacy weights load): Ray's
 # new-stack DQN/SAC modules are built differently, so these have no --target ray home.

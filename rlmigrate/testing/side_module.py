@@ -30,6 +30,7 @@ from rlmigrate.testing.sides import (
     as_tensors,
     building,
     flatten_leaves,
+    held_spaces,
     logp_or_none,
     logp_under,
     require_spaces,
@@ -136,7 +137,7 @@ class ModuleSide(Side):
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         batch = self._batch(obs, state, add_time=self.stateful)
         module = self.module
-        with seeded(seed), seeded_spaces((self.action_space, self.observation_space), seed):
+        with seeded(seed), seeded_spaces((self.action_space, self.observation_space, *held_spaces(module)), seed):
             out = dict(
                 module.forward_exploration(batch) if explore else module.forward_inference(batch)
             )
@@ -306,20 +307,27 @@ class PolicySide(Side):
             return {}  # a heuristic whose get_weights() is a bare ``pass``: no weights
         return self.policy
 
+    def _policy_initial_state(self) -> Any:
+        # None is no state: Ray 2.10's AgentCollector took `policy.get_initial_state()` or []
+        # (a policy may return None unless its config enables something, say the new stack)
+        state = self.policy.get_initial_state()
+        return [] if state is None else state
+
     def state_template(self) -> Any:
         with seeded(0):
-            return list(self.policy.get_initial_state())
+            return list(self._policy_initial_state())
 
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
         # seeded like ModuleSide's template: a heuristic may draw its initial state
         with seeded(0):
-            return tiled_state(flatten_leaves(self.policy.get_initial_state()), batch_size)
+            return tiled_state(flatten_leaves(self._policy_initial_state()), batch_size)
 
     def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
         actions: Any
         if self._preprocessor is not None:  # what the 2.10 worker's preprocessor gave it
             obs = self._preprocessor.transform_batch(obs)
-        with seeded(seed), seeded_spaces((self.action_space, self.policy.observation_space), seed):
+        with seeded(seed), seeded_spaces(
+                (self.action_space, self.policy.observation_space, *held_spaces(self.policy)), seed):
             if self._acts_single:
                 # only compute_single_action: RLlib callers looped over the rows with it
                 rows = [self.policy.compute_single_action(row, explore=explore) for row in obs]

@@ -178,6 +178,27 @@ def seeded_spaces(spaces: Iterable[Any], seed: int):
             space._np_random = generator
 
 
+def held_spaces(owner: Any) -> list[gym.Space]:
+    """The gymnasium spaces ``owner`` holds as attributes, and those its attributes hold in
+    turn (a policy's ``self.model.state_space``): a random policy or module may sample a space
+    of its own (an unbounded copy of its action space, a state space) besides the spaces it
+    was built with; :func:`seeded_spaces` seeds them all, each side its own."""
+    found: list[gym.Space] = []
+    for value in _attributes(owner):
+        if isinstance(value, gym.Space):
+            found.append(value)
+        else:
+            found.extend(v for v in _attributes(value) if isinstance(v, gym.Space))
+    return found
+
+
+def _attributes(obj: Any) -> list[Any]:
+    try:
+        return list(vars(obj).values())
+    except TypeError:  # no __dict__ (numbers, arrays, slotted objects)
+        return []
+
+
 def logp_or_none(fn: Callable[[], Any]) -> Any:
     """Some distributions (deterministic ones) have no meaningful logp: that is 'missing'."""
     try:

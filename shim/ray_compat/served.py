@@ -65,6 +65,9 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.algorithms.sac.sac_torch_model": [f"{_M}.sac_torch_model"],
     "ray.rllib.algorithms.dqn.dqn_torch_policy": [f"{_P}.dqn"],
     "ray.rllib.algorithms.sac.sac_torch_policy": [f"{_P}.sac"],
+    # 2.10's early new-stack module, as legacy policies wrapped one for acting
+    "ray.rllib.core.columns": ["rlmigrate.core.columns"],
+    "ray.rllib.core.rl_module.rl_module": ["shim.early_rl_module"],
     # offline
     "ray.rllib.offline.json_reader": ["shim.offline"],
     # evaluation
@@ -93,7 +96,7 @@ SOURCES: dict[str, list[str]] = {
     "ray.rllib.utils.exploration.gaussian_noise": [f"{_P}.exploration"],
     "ray.rllib.utils.exploration.ornstein_uhlenbeck_noise": [f"{_P}.exploration"],
     "ray.rllib.utils.exploration.random": [f"{_P}.exploration"],
-    "ray.rllib.utils.spaces.space_utils": ["rlmigrate.core.nest"],
+    "ray.rllib.utils.spaces.space_utils": ["rlmigrate.core.nest", "shim.space_utils"],
     "ray.rllib.utils.spaces.repeated": ["shim.spaces"],
     "ray.rllib.utils.spaces.simplex": ["shim.spaces"],
     "ray.rllib.utils.spaces.flexdict": ["shim.spaces"],

@@ -255,3 +255,24 @@ def test_a_policy_answering_only_the_first_row_is_compared_row_by_row(engine):
         assert_equivalent(FirstRowPolicy, FirstRowSecondFeatureMovedModule, observation_space=OBS,
                           action_space=gym.spaces.Discrete(3), examples=30, engine=engine)
     assert info.value.difference.quantity == "actions"
+
+
+class ConfigGatedStatePolicy(Policy):
+    """Keeps a state only when its config asks for it; None otherwise (as 2.10 allowed)."""
+
+    def get_initial_state(self):
+        if self.config.get("keep_state"):
+            return [np.zeros(2, np.float32)]
+
+    def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+        return [0 for _ in obs_batch], state_batches or [], {}
+
+
+def test_a_policy_whose_initial_state_is_none_has_no_state():
+    """Ray 2.10's AgentCollector took ``get_initial_state()`` or ``[]``: None is no state."""
+    space = gym.spaces.Discrete(2)
+    side = PolicySide(ConfigGatedStatePolicy(OBS, space, {}), label="legacy")
+    assert side.initial_state(3) == [] and side.state_template() == []
+    stateful = PolicySide(ConfigGatedStatePolicy(OBS, space, {"keep_state": True}), label="legacy")
+    [state] = stateful.initial_state(3)
+    assert state.shape == (3, 2)

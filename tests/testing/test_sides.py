@@ -73,3 +73,28 @@ def test_a_type_error_inside_a_constructor_is_a_build_failure_of_that_side():
     with pytest.raises(SideBuildError, match=r"migrated: building Broken with observation_space=Box.*TypeError"):
         as_side(Broken, label="migrated", observation_space=gym.spaces.Box(-1, 1, (2,)),
                 action_space=gym.spaces.Discrete(2), model_config={})
+
+
+def test_held_spaces_finds_the_spaces_a_side_and_its_parts_hold():
+    import gymnasium as gym
+
+    from rlmigrate.testing.sides import held_spaces, seeded_spaces
+
+    class Part:
+        def __init__(self):
+            self.state_space = gym.spaces.Box(-1, 1, (1,))
+            self.weights = np.zeros(3)
+
+    class Owner:
+        def __init__(self):
+            self.action_space = gym.spaces.Discrete(3)
+            self.model = Part()
+            self.count = 1
+
+    owner = Owner()
+    found = held_spaces(owner)
+    assert found == [owner.action_space, owner.model.state_space]
+    with seeded_spaces(found, 7):
+        first = owner.model.state_space.sample()
+    with seeded_spaces(found, 7):
+        assert owner.model.state_space.sample() == first

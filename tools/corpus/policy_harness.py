@@ -233,6 +233,27 @@ def torch_model(policy: Any) -> Any:
     return model if isinstance(model, torch.nn.Module) else None
 
 
+def seed_spaces(policy: Any, seed: int) -> None:
+    """Seed the gymnasium spaces the policy holds: its action space, and every space it (or an
+    object it holds, such as its model) keeps as an attribute: a random policy or the module it
+    wraps may sample a space of its own (a state space made in its constructor), whose
+    generator would otherwise start from OS entropy and change every recording."""
+    import gymnasium as gym
+
+    def attributes(obj: Any) -> list[Any]:
+        try:
+            return list(vars(obj).values())
+        except TypeError:
+            return []
+
+    held = [policy.action_space]
+    for value in attributes(policy):
+        held += [value] if isinstance(value, gym.Space) else [
+            v for v in attributes(value) if isinstance(v, gym.Space)]
+    for space in held:
+        space.seed(seed)
+
+
 def observations(prep: Any, raw: list[Any]) -> Any:
     """The batch a worker passed to ``compute_actions``: preprocessed rows stacked, or the raw
     rows (stacked when they are arrays/scalars) when preprocessing is disabled."""
@@ -245,6 +266,7 @@ def observations(prep: Any, raw: list[Any]) -> Any:
 
 def initial_state(policy: Any, rows: int) -> list[np.ndarray] | None:
     """The policy's initial state tiled to ``rows`` (None when it has none)."""
+    seed_spaces(policy, SEED)  # an initial state drawn from a space of its own repeats
     state = policy.get_initial_state() or []
     if not state:
         return None
@@ -324,7 +346,7 @@ def act(policy: Any, obs: Any, state: list[np.ndarray] | None, seed: int,
     may declare them without defaults; the values are the defaults of a torch policy's own
     ``compute_actions``."""
     seed_all(seed)
-    policy.action_space.seed(seed)
+    seed_spaces(policy, seed)
     if overrides_input_dict(policy):
         from ray.rllib.policy.sample_batch import SampleBatch
 

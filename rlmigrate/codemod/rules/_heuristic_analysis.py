@@ -88,6 +88,12 @@ class HeuristicPlan:
     notes: list[str] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
     local_base: str | None = None
+    #: the module class the generated one subclasses when the policy's base is a Ray example
+    #: policy rlmigrate knows (``RandomRLModule``): the base acts through its ``_forward``, so
+    #: ``return super().<acting method>(...)`` with the method's own arguments becomes
+    #: ``return super()._forward(batch, **kwargs)``
+    base_module: str | None = None
+    delegations: list[cst.Call] = field(default_factory=list)
 
     @property
     def stateful(self) -> bool:
@@ -160,9 +166,12 @@ def _decorator_name(decorator: cst.Decorator) -> str | None:
     return None
 
 
-def plan_heuristic(ctx: FileContext, node: cst.ClassDef, local_base: str | None) -> HeuristicPlan:
-    """Sort the methods of heuristic policy ``node`` (see the module docstring)."""
-    plan = HeuristicPlan(name=node.name.value, node=node, local_base=local_base)
+def plan_heuristic(
+    ctx: FileContext, node: cst.ClassDef, local_base: str | None, base_module: str | None = None
+) -> HeuristicPlan:
+    """Sort the methods of heuristic policy ``node`` (see the module docstring); ``base_module``
+    names the known module of a Ray example base (see :attr:`HeuristicPlan.base_module`)."""
+    plan = HeuristicPlan(name=node.name.value, node=node, local_base=local_base, base_module=base_module)
     by_name = {s.name.value: s for s in _methods(node) if isinstance(s, cst.FunctionDef)}
     entry_name = next((m for m in ENTRY_METHODS if m in by_name), None)
     if entry_name is None and local_base is None:
@@ -262,8 +271,23 @@ def _plan_entry(ctx: FileContext, plan: HeuristicPlan, entry_name: str) -> None:
                 plan.blockers.append(Blocker(refs[0], f"compute_single_action() reads "
                                              f"{param.name.value}; the module calls it once per "
                                              "observation row without it; port by hand"))
+    returned = [ret.value for ret in own_returns(entry) if ret.value is not None]
+    for call in delegations:
+        if not any(value is call for value in returned):
+            plan.blockers.append(Blocker(call, f"{entry_name}() calls super().{entry_name}(...) "
+                                         "without returning its result as it is: a module's "
+                                         "_forward returns a dict, not the legacy triple; port by hand"))
+        elif plan.base_module is not None:
+            problem = _delegation_problem(entry, call)
+            if problem:
+                plan.blockers.append(Blocker(call, f"{entry_name}() returns super().{entry_name}"
+                                             f"(...) {problem}; port by hand"))
+            else:
+                plan.delegations.append(call)
     for ret in own_returns(entry):
         if ret.value is not None and any(ret.value is call for call in delegations):
+            if plan.base_module is not None:
+                continue
             plan.blockers.append(Blocker(ret, f"{entry_name}() returns super().{entry_name}(...): "
                                          "it acts as its base class does, after its own "
                                          "statements; a module has one _forward: fold the base's "
@@ -273,6 +297,28 @@ def _plan_entry(ctx: FileContext, plan: HeuristicPlan, entry_name: str) -> None:
         if not (isinstance(ret.value, cst.Tuple) and len(ret.value.elements) == 3):
             plan.blockers.append(Blocker(ret, f"{entry_name}() returns something other than the "
                                          "(actions, state_outs, extra_fetches) triple; port by hand"))
+
+
+def _delegation_problem(entry: cst.FunctionDef, call: cst.Call) -> str | None:
+    """Why ``super().<entry>(...)`` does not hand the base exactly what ``entry`` got (None: it
+    does: ``*args``/``**kwargs`` passed on, or each parameter under its own name/position)."""
+    star, star_kwarg = entry.params.star_arg, entry.params.star_kwarg
+    params = [p.name.value for p in positional_params(entry)[1:]]
+    for index, arg in enumerate(call.args):
+        value = arg.value
+        if not isinstance(value, cst.Name):
+            return "with an argument of its own"
+        if arg.star == "*" and isinstance(star, cst.Param) and value.value == star.name.value:
+            continue
+        if arg.star == "**" and isinstance(star_kwarg, cst.Param) and value.value == star_kwarg.name.value:
+            continue
+        if arg.star == "" and arg.keyword is None and index < len(params) and params[index] == value.value:
+            continue
+        own = params + [p.name.value for p in entry.params.kwonly_params]
+        if arg.star == "" and arg.keyword is not None and arg.keyword.value == value.value in own:
+            continue
+        return f"with {value.value} where the base expects the caller's own argument"
+    return None
 
 
 def _super_delegations(func: cst.FunctionDef, name: str) -> list[cst.Call]:
@@ -318,6 +364,14 @@ def _plan_init(ctx: FileContext, plan: HeuristicPlan) -> None:
                 and isinstance(stmt.body[0].value, cst.SimpleString):
             continue  # the docstring
         reason = _dropped_init_statement(ctx, stmt, self_name)
+        if reason == "" and (plan.local_base is not None or plan.base_module is not None):
+            changed = _changed_base_arguments(init, stmt)
+            if changed is not None:
+                plan.blockers.append(Blocker(changed, "__init__ hands its base constructor an "
+                                             "argument of its own: the module's setup() gets no "
+                                             "arguments, and its base module's setup() reads the "
+                                             "spaces and model_config the module was built with; "
+                                             "port by hand"))
         if reason is None:
             plan.init_kept.append(stmt)
         elif reason:
@@ -329,6 +383,22 @@ def _plan_init(ctx: FileContext, plan: HeuristicPlan) -> None:
                 plan.blockers.append(Blocker(kept_refs[0], f"__init__ reads {star.name.value} beyond "
                                              "the base constructor call; setup() gets only spaces and "
                                              "model_config; port by hand"))
+
+
+def _changed_base_arguments(init: cst.FunctionDef, stmt: cst.BaseStatement) -> cst.CSTNode | None:
+    """The first argument of the base constructor call ``stmt`` that is not one of ``init``'s
+    own parameters passed on unchanged (None: all are)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or not isinstance(stmt.body[0], cst.Expr):
+        return None
+    call = stmt.body[0].value
+    if not isinstance(call, cst.Call):
+        return None
+    own = {p.name.value for p in positional_params(init)} | {p.name.value for p in init.params.kwonly_params}
+    own |= {p.name.value for p in (init.params.star_arg, init.params.star_kwarg) if isinstance(p, cst.Param)}
+    for arg in call.args:
+        if not (isinstance(arg.value, cst.Name) and arg.value.value in own):
+            return arg
+    return None
 
 
 def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:

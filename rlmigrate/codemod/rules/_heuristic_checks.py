@@ -81,9 +81,35 @@ class Blocker:
     message: str
 
 
+#: SampleBatch attribute names whose column name is not their lower-case spelling
+_SAMPLE_BATCH_KEYS = {"CUR_OBS": "obs", "NEXT_OBS": "new_obs"}
+#: Columns of the new stack, by value (``"t"`` → ``"T"``)
+_COLUMNS = {value: name for name, value in vars(Columns).items()
+            if not name.startswith("_") and isinstance(value, str)}
+
+
+def _episode_column_message(key: str | None) -> str:
+    """What replaces ``input_dict[key]`` (episode/env data) on the new stack."""
+    shown = key or "..."
+    where = ("episode/env data such as ids and timesteps comes through a ConnectorV2 env-to-module "
+             "piece on the new stack")
+    if key in _COLUMNS:
+        where = (f"the new stack names it Columns.{_COLUMNS[key]}, but RLlib's default env-to-module "
+                 "pipeline does not put it into a module's batch: add a ConnectorV2 piece that "
+                 f"writes it from the episode, then read batch[Columns.{_COLUMNS[key]}]")
+    elif key is not None:
+        where = (f"the new stack has no Columns name for {key!r}: a ConnectorV2 env-to-module piece "
+                 "must write it into the batch under a key of your own")
+    return (f"reads input_dict[{shown}]: the module's batch carries observations (and state); {where}"
+            "; rlmigrate verify feeds a module observations and state only, so such a port is not "
+            "proven by it; port by hand")
+
+
 def check_input_dict(ctx: FileContext, plan: HeuristicPlan, refs: list[cst.CSTNode]) -> None:
-    """``input_dict[obs]`` is the batch's observations; any other key is episode data."""
+    """``input_dict[obs]`` is the batch's observations; any other key is episode data (one
+    blocker per key read)."""
     parents = _parents(plan.entry) if plan.entry is not None else {}
+    seen: set[str | None] = set()
     for ref in refs:
         parent = parents.get(ref)
         if isinstance(parent, cst.Subscript) and len(parent.slice) == 1:
@@ -92,14 +118,13 @@ def check_input_dict(ctx: FileContext, plan: HeuristicPlan, refs: list[cst.CSTNo
             if isinstance(index, cst.Index):
                 key = string_value(index.value)
                 if key is None and isinstance(index.value, cst.Attribute) and ctx.legacy_symbols(index.value.value) & {"SampleBatch"}:
-                    key = {"OBS": "obs", "CUR_OBS": "obs"}.get(index.value.attr.value, index.value.attr.value)
-            if key == "obs":
+                    attr = index.value.attr.value
+                    key = _SAMPLE_BATCH_KEYS.get(attr, attr.lower())
+            if key == "obs" or key in seen:
                 continue
-            plan.blockers.append(Blocker(parent, f"reads input_dict[{key or '...'}]: the module's "
-                                         "batch carries observations (and state); episode/env data such "
-                                         "as ids and timesteps comes through a ConnectorV2 env-to-module "
-                                         "piece on the new stack; port by hand"))
-            return
+            seen.add(key)
+            plan.blockers.append(Blocker(parent, _episode_column_message(key)))
+            continue
         plan.blockers.append(Blocker(ref, "uses input_dict as a whole: only input_dict['obs'] maps "
                                      "onto the module's batch mechanically; port by hand"))
         return

@@ -155,6 +155,9 @@ def _convert_return(
     ctx: FileContext, plan: HeuristicPlan, asarray: str, state_params: set[str]
 ) -> Callable[[cst.Return], cst.Return]:
     def convert(ret: cst.Return) -> cst.Return:
+        if plan.delegations and _is_super_call(ret.value, plan.entry):
+            # the base module acts through _forward (HeuristicPlan.base_module)
+            return ret.with_changes(value=N.expression("super()._forward(batch, **kwargs)"))
         assert isinstance(ret.value, cst.Tuple)
         actions, state_outs, extra = (e.value for e in ret.value.elements)
         ctx.need("Columns")
@@ -176,6 +179,13 @@ def _convert_return(
     return convert
 
 
+def _is_super_call(value: cst.BaseExpression | None, entry: cst.FunctionDef | None) -> bool:
+    """``super().<entry's name>(...)``."""
+    return (entry is not None and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == entry.name.value and isinstance(value.func.value, cst.Call)
+            and isinstance(value.func.value.func, cst.Name) and value.func.value.func.value == "super")
+
+
 class _Substitute(cst.CSTTransformer):
     """Replace placeholder Names of a parsed template with expressions."""
 
@@ -195,7 +205,7 @@ def _prelude(ctx: FileContext, plan: HeuristicPlan) -> list[cst.BaseStatement]:
     params = positional_params(entry)[1:] + list(entry.params.kwonly_params)
     for param in params:
         name, role = param.name.value, plan.roles.get(param.name.value)
-        if not references(ctx, param):
+        if not _read_outside_delegations(ctx, plan, param):
             continue
         code = None
         if role == "obs":
@@ -220,6 +230,13 @@ def _prelude(ctx: FileContext, plan: HeuristicPlan) -> list[cst.BaseStatement]:
     return out
 
 
+def _read_outside_delegations(ctx: FileContext, plan: HeuristicPlan, param: cst.Param) -> bool:
+    """Whether the copied code reads ``param`` other than by handing it on to the base's acting
+    (``super().<acting method>(..., param, ...)``, which becomes ``super()._forward(batch)``)."""
+    return any(not any(any(n is ref for n in N.walk(call)) for call in plan.delegations)
+               for ref in references(ctx, param))
+
+
 def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list[cst.FunctionDef]:
     entry = plan.entry
     assert entry is not None
@@ -236,6 +253,8 @@ def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list
     returns = set(own_returns(entry))
     if not plan.stateful:
         for ret in returns:
+            if _is_super_call(ret.value, entry):
+                continue  # the base module's own output
             assert isinstance(ret.value, cst.Tuple)
             state_outs = ret.value.elements[1].value
             if not _is_empty_state(state_outs, state_params):
@@ -287,7 +306,7 @@ def _setup(ctx: FileContext, plan: HeuristicPlan) -> cst.FunctionDef | None:
         body.insert(0, N.statement(
             f"{self_name}.{POLICY_SPACE} = legacy_policy_observation_space("
             f"{self_name}.observation_space, {self_name}.model_config)\n"))
-    if plan.local_base is not None:
+    if plan.local_base is not None or plan.base_module is not None:
         body.insert(0, N.statement("super().setup()\n"))
     return _with_body(_method(f"def setup({self_name}):\n    pass\n"), body)
 
@@ -342,9 +361,19 @@ def _weights(ctx: FileContext, func: cst.FunctionDef) -> cst.FunctionDef:
     return header.with_changes(body=ported.body)
 
 
+def _builds_arrays(plan: HeuristicPlan) -> bool:
+    """Whether the generated code calls ``asarray`` (not when every return of the acting
+    method hands over to the base module and there is no initial state)."""
+    entry = plan.entry
+    if plan.initial_state is not None or entry is None:
+        return plan.initial_state is not None
+    return entry.name.value == "compute_single_action" or any(
+        not _is_super_call(ret.value, entry) for ret in own_returns(entry))
+
+
 def generate_module(ctx: FileContext, plan: HeuristicPlan) -> cst.ClassDef:
     """The ``<Policy>RLModule`` class (see the module docstring); notes go to ``plan.notes``."""
-    asarray = _numpy(ctx, plan)
+    asarray = _numpy(ctx, plan) if _builds_arrays(plan) else "asarray"
     members: list[cst.BaseStatement] = []
     for index, stmt in enumerate(plan.helpers):
         if index == 0 and N.docstring_count([stmt]):
@@ -377,7 +406,9 @@ def generate_module(ctx: FileContext, plan: HeuristicPlan) -> cst.ClassDef:
     doc = N.statement(f'"""{plan.name} as an RLModule: acts with the policy\'s own {entry}() '
                       '(rlmigrate RLM038)."""\n')
     base: cst.BaseExpression
-    if plan.local_base is not None:
+    if plan.base_module is not None:
+        base = ctx.need(plan.base_module)
+    elif plan.local_base is not None:
         base = cst.Name(f"{plan.local_base}RLModule")
     else:
         base = ctx.need("RLModule")

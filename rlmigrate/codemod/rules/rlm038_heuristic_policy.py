@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.example_policies import EXAMPLE_POLICIES
 from rlmigrate.codemod.findings import MANUAL, REVIEW
 from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.nodes import walk
@@ -21,7 +22,11 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
 
     What it does:
         For a class that subclasses RLlib's framework-free ``Policy`` (directly or through a
-        heuristic policy class of the same file) and computes its actions itself in
+        heuristic policy class of the same file, or through one of Ray's example policies whose
+        acting rlmigrate knows: ``ray.rllib.examples.policy.random_policy.RandomPolicy`` →
+        a subclass of ``RandomRLModule``, where ``return super().compute_actions(...)`` with the
+        method's own arguments becomes ``return super()._forward(batch, **kwargs)``) and
+        computes its actions itself in
         ``compute_actions`` (or ``compute_actions_from_input_dict`` /
         ``compute_single_action``), inserts after it ``class <Policy>RLModule(RLModule)``:
         ``__init__`` → ``setup()`` (constructor parameters → ``self.observation_space`` /
@@ -94,14 +99,7 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         done: dict[str, bool] = self.ctx.shared.setdefault(_SHARED, {})
         done[name] = False
         if isinstance(kind, tuple):  # a policy class of Ray's examples
-            self.report(original, MANUAL, f"{name}: no RLModule generated: it subclasses "
-                        f"{kind[0]} from ray.rllib.examples, whose code this file does not hold: "
-                        "fold that base into this class (it is a plain Policy subclass), then it "
-                        "converts like one")
-            plan = plan_heuristic(self.ctx, original, kind[0])
-            for blocker in plan.blockers:
-                self.report(blocker.node, MANUAL, f"{name}: also blocking: {blocker.message}")
-            return updated
+            return self._example_subclass(original, updated, kind)
         local_base = kind or None
         if local_base is not None and not done.get(local_base):
             self.report(original, MANUAL, f"{name}: no RLModule generated: its base {local_base} "
@@ -122,17 +120,54 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         self.report(original, REVIEW, _summary(self.ctx, plan))
         return cst.FlattenSentinel([updated, generated])
 
-    def _policy_kind(self, node: cst.ClassDef) -> str | tuple[str] | None:
+    def _example_subclass(
+        self, original: cst.ClassDef, updated: cst.ClassDef, kind: tuple[str, str]
+    ) -> cst.BaseStatement | cst.FlattenSentinel:
+        """A subclass of a Ray example policy: on the module that acts like its base when
+        rlmigrate knows one (``example_policies.py``), else a manual finding."""
+        name, (base, qualified) = original.name.value, kind
+        known = EXAMPLE_POLICIES.get(qualified)
+        if known is not None and self.ctx.target.name == "ray":
+            self.report(original, MANUAL, f"{name}: no RLModule generated: it subclasses {base} "
+                        f"from ray.rllib.examples, which acts by {known.acting}; rlmigrate's "
+                        f"{known.module} acts like it, Ray's API has no counterpart (--target ray): "
+                        "fold that base into this class (a plain Policy subclass), then it "
+                        "converts like one")
+            known = None
+        elif known is None:
+            self.report(original, MANUAL, f"{name}: no RLModule generated: it subclasses "
+                        f"{base} from ray.rllib.examples, whose acting rlmigrate does not know and "
+                        "whose code this file does not hold: fold that base into this class (it "
+                        "is a plain Policy subclass), then it converts like one")
+        if known is not None and f"{name}RLModule" in self.ctx.facts.classes:
+            self.report(original, REVIEW, f"{name}: {name}RLModule is already in this file (an "
+                        "earlier rewrite); nothing generated")
+            self.ctx.shared[_SHARED][name] = True
+            return updated
+        plan = plan_heuristic(self.ctx, original, base, known.module if known else None)
+        if known is None or plan.blockers:
+            prefix = "also blocking" if known is None else "no RLModule generated"
+            for blocker in plan.blockers:
+                self.report(blocker.node, MANUAL, f"{name}: {prefix}: {blocker.message}")
+            return updated
+        generated = generate_module(self.ctx, plan)
+        self.ctx.shared[_SHARED][name] = True
+        self.report(original, REVIEW, _summary(self.ctx, plan) + f"; it subclasses {known.module}, "
+                    f"which acts as {base} (Ray's example policy) did: {known.acting}")
+        return cst.FlattenSentinel([updated, generated])
+
+    def _policy_kind(self, node: cst.ClassDef) -> str | tuple[str, str] | None:
         done = self.ctx.shared.get(_SHARED, {})
         for arg in node.bases:
             if isinstance(arg.value, cst.Name) and arg.value.value in done:
                 return arg.value.value
         return legacy_policy_base(self.ctx, node)
 
-def legacy_policy_base(ctx: FileContext, node: cst.ClassDef) -> str | tuple[str] | None:
-    """``""`` for a direct subclass of the legacy framework-free ``Policy``, ``(name,)`` for a
-    subclass of a policy class from ``ray.rllib.examples``, None otherwise (torch policies
-    are RLM031's, algorithm policies RLM030's). RLM090 leaves both kinds to this rule."""
+def legacy_policy_base(ctx: FileContext, node: cst.ClassDef) -> str | tuple[str, str] | None:
+    """``""`` for a direct subclass of the legacy framework-free ``Policy``, ``(name,
+    qualified name)`` for a subclass of a policy class from ``ray.rllib.examples``, None
+    otherwise (torch policies are RLM031's, algorithm policies RLM030's). RLM090 leaves both
+    kinds to this rule."""
     for arg in node.bases:
         symbols = ctx.legacy_symbols(arg.value)
         if symbols & TORCH_POLICY_BASES:
@@ -140,11 +175,11 @@ def legacy_policy_base(ctx: FileContext, node: cst.ClassDef) -> str | tuple[str]
         if "Policy" in symbols:
             return ""
         examples = sorted(
-            q.rsplit(".", 1)[-1] for q in ctx.qualified_names(arg.value)
+            q for q in ctx.qualified_names(arg.value)
             if q.startswith("ray.rllib.examples.") and q.endswith("Policy")
         )
         if examples:
-            return (examples[0],)
+            return (examples[0].rsplit(".", 1)[-1], examples[0])
     return None
 
 

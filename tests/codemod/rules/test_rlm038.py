@@ -98,10 +98,28 @@ def test_input_dict_keys_other_than_obs_block_but_obs_converts():
                 return input_dict[SampleBatch.OBS].argmax(-1), [], {}
     """)
     assert "ByIdRLModule" not in out.text
-    assert any("input_dict[EPS_ID]" in f.message for f in rlm038(out))
+    [by_id] = [f.message for f in rlm038(out) if "input_dict[eps_id]" in f.message]
+    assert "Columns.EPS_ID" in by_id and "default env-to-module pipeline" in by_id
     assert ("input_dict = {Columns.OBS: legacy_policy_observations(batch[Columns.OBS], "
             "self.observation_space, self.model_config)}") in out.text
     assert "input_dict[Columns.OBS].argmax(-1)" in out.text
+
+
+def test_each_episode_column_read_gets_its_own_finding_naming_its_new_stack_home():
+    out = rewrite("""
+        from ray.rllib.policy.sample_batch import SampleBatch
+
+        class Aware(Policy):
+            def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
+                ts, env = input_dict["t"], input_dict["env_id"]
+                return [ts[0] + env[0] + input_dict["t"][0]], [], {}
+    """)
+    messages = [f.message for f in rlm038(out)]
+    [t] = [m for m in messages if "input_dict[t]" in m]
+    [env] = [m for m in messages if "input_dict[env_id]" in m]
+    assert "Columns.T" in t and "no Columns name for 'env_id'" in env
+    assert all("verify feeds a module observations and state only" in m for m in (t, env))
+    assert "AwareRLModule" not in out.text
 
 
 def test_init_becomes_setup_and_plumbing_is_dropped_with_notes():
@@ -200,7 +218,21 @@ def test_a_local_subclass_extends_its_base_module():
     assert "super().setup()" in derived and "self.move = 1" in derived
 
 
-def test_a_subclass_of_a_ray_example_policy_is_manual_with_what_blocks_it():
+def test_a_subclass_of_an_unknown_ray_example_policy_is_manual_with_what_blocks_it():
+    out = rewrite("""
+        from ray.rllib.examples.policy.cliff_walking_wall_policy import CliffWalkingWallPolicy
+
+        class Aware(CliffWalkingWallPolicy):
+            def compute_actions(self, obs_batch, state_batches=None, episodes=None, **kwargs):
+                return [e.env_id for e in episodes], [], {}
+    """)
+    messages = [f.message for f in rlm038(out)]
+    assert any("from ray.rllib.examples, whose acting rlmigrate does not know" in m for m in messages)
+    assert any("episode" in m for m in messages)
+    assert "AwareRLModule" not in out.text
+
+
+def test_a_blocked_subclass_of_a_known_ray_example_policy_gets_no_module():
     out = rewrite("""
         from ray.rllib.examples.policy.random_policy import RandomPolicy
 
@@ -209,8 +241,7 @@ def test_a_subclass_of_a_ray_example_policy_is_manual_with_what_blocks_it():
                 return [e.env_id for e in episodes], [], {}
     """)
     messages = [f.message for f in rlm038(out)]
-    assert any("from ray.rllib.examples" in m for m in messages)
-    assert any("episode" in m for m in messages)
+    assert any(m.startswith("Aware: no RLModule generated: ") and "episode" in m for m in messages)
     assert "AwareRLModule" not in out.text
 
 
@@ -357,22 +388,85 @@ def test_a_kept_unpickling_load_is_named_in_the_finding(imports, load, flagged):
         assert "unpickles" not in finding.message
 
 
-def test_an_override_handing_the_acting_to_its_base_says_so_once():
-    """``return super().compute_actions(*args, **kwargs)`` after bookkeeping: one finding that
-    names the delegation (not a complaint about *args or the return value's shape)."""
+COUNTING = """
+    from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+    class Counting(RandomPolicy):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.calls = []
+
+        def compute_actions(self, *args, **kwargs):
+            self.calls.append(1)
+            return super().compute_actions(*args, **kwargs)
+"""
+
+
+def test_a_subclass_of_rays_random_policy_acts_on_rlmigrates_random_module():
+    """Ray's example RandomPolicy is Ray's code, not the user's: the codemod knows how it acts
+    and subclasses the module that acts the same; the override's own statements run first,
+    then the base's acting (``super()._forward``)."""
+    out = rewrite(COUNTING)
+    module = out.text[out.text.index("class CountingRLModule"):]
+    assert "class CountingRLModule(RandomRLModule):" in module
+    assert "from rlmigrate.modules.random_actions import RandomRLModule" in out.text
+    assert "super().setup()\n        self.calls = []" in module
+    assert "self.calls.append(1)\n        return super()._forward(batch, **kwargs)" in module
+    assert "asarray" not in out.text  # nothing builds arrays: the base module does
+    [finding] = rlm038(out)
+    assert finding.status == "review" and "it subclasses RandomRLModule" in finding.message
+
+
+def test_a_subclass_of_rays_random_policy_stays_manual_for_target_ray():
+    out = rewrite(COUNTING, target="ray")
+    messages = [f.message for f in rlm038(out)]
+    assert any("Ray's API has no counterpart (--target ray)" in m for m in messages)
+    assert "CountingRLModule" not in out.text
+
+
+@pytest.mark.parametrize("call", [
+    "super().compute_actions(obs_batch * 2, **kwargs)",
+    "super().compute_actions(obs_batch, state_batches=None)",
+])
+def test_a_hand_over_with_changed_arguments_blocks(call):
+    out = rewrite(f"""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        class Doubling(RandomPolicy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return {call}
+    """)
+    assert any("returns super().compute_actions(...) with" in f.message for f in rlm038(out))
+    assert "DoublingRLModule" not in out.text
+
+
+def test_a_hand_over_whose_result_is_changed_blocks():
     out = rewrite("""
         from ray.rllib.examples.policy.random_policy import RandomPolicy
 
-        class Counting(RandomPolicy):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                self.calls = []
+        class Shifted(RandomPolicy):
+            def compute_actions(self, obs_batch, **kwargs):
+                actions, state, extra = super().compute_actions(obs_batch, **kwargs)
+                return [a + 1 for a in actions], state, extra
+    """)
+    assert any("without returning its result as it is" in f.message for f in rlm038(out))
+    assert "ShiftedRLModule" not in out.text
 
+
+def test_an_override_handing_the_acting_to_a_local_base_says_so_once():
+    """A base of the same file: the hand-over stays one manual finding that names the
+    delegation (not a complaint about *args or the return value's shape)."""
+    out = rewrite("""
+        class Base(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [], {}
+
+        class Counting(Base):
             def compute_actions(self, *args, **kwargs):
-                self.calls.append(1)
+                self.calls = 1
                 return super().compute_actions(*args, **kwargs)
     """)
-    messages = [f.message for f in rlm038(out)]
+    messages = [f.message for f in rlm038(out) if f.message.startswith("Counting")]
     [delegation] = [m for m in messages if "super().compute_actions(...)" in m]
     assert "fold the base's acting code" in delegation and "side effects" in delegation
     assert not any("*args" in m or "triple" in m for m in messages)
@@ -384,3 +478,39 @@ def test_an_override_handing_the_acting_to_its_base_says_so_once():
                 return [a for a in args[0]], [], {}
     """)
     assert any("reads *args" in f.message for f in rlm038(other))
+
+
+def test_a_subclass_of_rays_random_policy_that_only_configures_inherits_the_acting():
+    out = rewrite("""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        class Labelled(RandomPolicy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+                self.label = "random"
+    """)
+    module = out.text[out.text.index("class LabelledRLModule"):]
+    assert "class LabelledRLModule(RandomRLModule):" in module
+    assert "super().setup()\n        self.label = \"random\"" in module
+    assert "_forward" not in module  # RandomRLModule's own acting
+    compile(out.text, "p.py", "exec")
+
+
+@pytest.mark.parametrize("call", [
+    "super().__init__(observation_space, action_space, dict(config, ignore_action_bounds=True))",
+    "super().__init__(observation_space, action_space, config=other)",
+])
+def test_a_base_constructor_given_arguments_of_its_own_blocks(call):
+    """The module's base reads the model_config the module was built with: a policy that hands
+    its base another config (or space) cannot be ported by dropping that call."""
+    out = rewrite(f"""
+        from ray.rllib.examples.policy.random_policy import RandomPolicy
+
+        other = {{}}
+
+        class Unbounded(RandomPolicy):
+            def __init__(self, observation_space, action_space, config):
+                {call}
+    """)
+    assert any("hands its base constructor an argument of its own" in f.message for f in rlm038(out))
+    assert "UnboundedRLModule" not in out.text

@@ -266,3 +266,24 @@ def test_register_models_registers_an_action_distribution_as_a_custom_action_dis
         assert type(model).__name__ == "FullyConnectedNetwork"
     finally:
         ray_compat.uninstall()
+
+
+def test_seed_spaces_makes_draws_from_a_wrapped_models_own_space_repeat():
+    """A policy (or the module it wraps) sampling a space made in its constructor: seeded with
+    the action space, the recording repeats run to run (StatefulRandomPolicy's state outs)."""
+
+    class Model:
+        def __init__(self):
+            self.state_space = gym.spaces.Box(-1.0, 1.0, (1,))
+
+    class Holder:
+        def __init__(self):
+            self.action_space = gym.spaces.Discrete(5)
+            self.model = Model()
+
+    draws = []
+    for _ in range(2):
+        holder = Holder()  # fresh spaces: their generators start from OS entropy
+        policy_harness.seed_spaces(holder, 7)
+        draws.append((holder.action_space.sample(), holder.model.state_space.sample()))
+    assert draws[0][0] == draws[1][0] and np.array_equal(draws[0][1], draws[1][1])
