@@ -24,6 +24,11 @@ import json
 from importlib import resources
 from typing import Any
 
+#: the modernize rules (RLM035, RLM036)
+MODERNIZE_CODES = frozenset({"RLM035", "RLM036"})
+#: spellings only pre-2.10 code has: a file holding one is analysed even when its Ray imports
+#: all sit inside functions (the engine otherwise skips a file without a top-level one)
+OLD_SPELLINGS = ("rllib.agents", "torch_ops", "tf_ops", "TrainerConfigDict", "build_torch_policy")
 #: old module prefix -> the Ray 2.10 prefix it was renamed to (longest first)
 MODULE_RENAMES: tuple[tuple[str, str], ...] = (
     ("ray.rllib.utils.torch_ops", "ray.rllib.utils.torch_utils"),
@@ -94,7 +99,15 @@ def renamed_module(path: str) -> str | None:
     return None
 
 
+#: module trees the inventory lists by path only (tools/ray_inventory.py ``PATHS_ONLY``): their
+#: names are unknown, so nothing under them is judged
+PATHS_ONLY = ("ray.rllib.examples", "ray.rllib.tuned_examples")
+
+
 def is_ray_rllib(path: str) -> bool:
+    """A ``ray.rllib`` path whose names the inventory knows (not Ray's examples)."""
+    if any(path == p or path.startswith(p + ".") for p in PATHS_ONLY):
+        return False
     return path == "ray.rllib" or path.startswith("ray.rllib.")
 
 
@@ -111,3 +124,14 @@ def no_successor(module: str, name: str | None = None) -> str | None:
         if name == "DEFAULT_CONFIG":
             return "Ray 2.x replaced the DEFAULT_CONFIG dicts by AlgorithmConfig objects: not a rename"
     return NO_SUCCESSOR.get(module)
+
+
+def modernized_key(module: str, obj: str | None, asname: str | None) -> tuple[str, str | None, str | None]:
+    """An import ``(module, name, asname)`` as RLM035/RLM036 respell it (unchanged when they do
+    not): what the rewritten file holds in its place."""
+    qualified = f"{module}.{obj}" if obj else module
+    if qualified in BUILD_TORCH_POLICY:
+        return BUILD_POLICY_CLASS_FROM[module], "build_policy_class", asname
+    if qualified in NAME_RENAMES:
+        return module, NAME_RENAMES[qualified], asname
+    return renamed_module(module) or module, obj, asname

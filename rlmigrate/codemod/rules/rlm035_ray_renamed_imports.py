@@ -24,7 +24,11 @@ class RayRenamedImports(Rule):
         that the file never uses (nor lists in a string, e.g. ``__all__``) is removed. A used
         name with no such successor (``build_trainer``, ``_adjust_nstep``, a DDPG policy
         module, Ray 0.x's ``ray.rllib.models.model``) is reported with what replaces it, and
-        its statement is left as it is.
+        its statement is left as it is. A name read through a Ray module bound to a local name
+        (``import ray.rllib.agents.ppo as ppo``; ``from ray.rllib.policy import torch_policy``)
+        that Ray 2.10's module lacks is reported where it is read (``ppo.PPOTrainer``,
+        ``torch_policy.LearningRateSchedule``). A file whose only Ray imports sit inside
+        functions is analysed too when it spells one of the old names.
     Why:
         One such import makes the whole file fail to import on Ray 2.10, the last release with
         the legacy stack: nothing in it can run there, and ``rlmigrate verify`` has no legacy
@@ -64,7 +68,8 @@ class RayRenamedImports(Rule):
         self._in_import = 0
         #: local names whose uses change: old local -> new local
         self._renamed_locals: dict[str, str] = {}
-        #: ``import old as local`` renamed: local -> (old path, new path)
+        #: a Ray module bound to a local name (``import old as local``, ``from pkg import sub``):
+        #: local -> (the path the file spells, its Ray 2.10 path)
         self._renamed_modules: dict[str, tuple[str, str]] = {}
 
     # -- imports -------------------------------------------------------------------------
@@ -139,6 +144,10 @@ class RayRenamedImports(Rule):
                 dropped.append(name)
             else:
                 missing.append(name)
+        for alias in updated.names:  # sub-modules imported as names: their reads are checked
+            name = dotted_name(alias.name) or ""
+            if rn.is_ray_rllib(f"{new_module}.{name}") and rn.module_in_2_10(f"{new_module}.{name}"):
+                self._renamed_modules[_local(alias)] = (f"{module}.{name}", f"{new_module}.{name}")
         if missing:
             for name in missing:
                 hint = rn.no_successor(module, name) or rn.no_successor(new_module, name)
@@ -218,6 +227,8 @@ class RayRenamedImports(Rule):
         if found is None:
             return
         old, new = found
+        if f"{old}.{node.attr.value}" in rn.NAME_RENAMES:
+            return  # renamed where it is left
         if f"{old}.{node.attr.value}" not in self.ctx.qualified_names(node):
             return
         if not rn.name_in_2_10(new, node.attr.value):

@@ -145,3 +145,34 @@ def test_known_dead_ends_name_what_replaces_them():
 def test_files_without_renamed_names_stay_byte_identical(lines):
     text = "".join(lines)
     assert modernize(text) == (text, [])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([(o, n) for o, n in _PAIRS if o.count(".") >= 4]), _IDENT)
+def test_reads_through_a_submodule_imported_as_a_name_are_checked_against_ray_2_10(pair, attr):
+    """``from ray.rllib.agents.ppo import ppo_tf_policy`` then ``ppo_tf_policy.X``: the import
+    moves, and each X Ray 2.10's module lacks is reported where it is read."""
+    old, new = pair
+    package, _, sub = old.rpartition(".")
+    text = f"def get():\n    from {package} import {sub}\n\n    return {sub}.{attr}\n"
+    out, found = modernize(text)
+    assert out == text.replace(f"from {package} import", f"from {new.rpartition('.')[0]} import")
+    expected = [(2, "converted")] + ([] if rn.name_in_2_10(new, attr) else [(4, "manual")])
+    assert [(line, status) for line, _, status, _ in found] == expected
+    if len(found) == 2:
+        assert f"{old}.{attr} is not in Ray 2.10 ({new} has no {attr}); this use fails there" in found[1][3]
+
+
+def test_reads_through_an_unrenamed_ray_module_are_checked_too():
+    text = ("from ray.rllib.policy import torch_policy\n\n"
+            "mixins = [torch_policy.LearningRateSchedule, torch_policy.TorchPolicy]\n")
+    out, found = modernize(text)
+    assert out == text
+    assert [(line, status) for line, _, status, _ in found] == [(3, "manual")]
+    assert "ray.rllib.policy.torch_policy has no LearningRateSchedule" in found[0][3]
+
+
+def test_rays_examples_are_not_judged_the_inventory_lists_their_paths_only():
+    text = ("from ray.rllib.examples.env.random_env import RandomEnv\n"
+            "from ray.rllib import examples\n\nprint(RandomEnv, examples.anything)\n")
+    assert modernize(text) == (text, [])
