@@ -33,17 +33,20 @@ def test_only_the_modernize_fixes_are_applied_and_untouched_files_stay_byte_iden
     assert all(not row["codes"] for row in again.values())
 
 
-def test_main_modernizes_the_repositories_whose_policy_files_ray_did_not_import(tmp_path):
+def test_main_modernizes_every_repository_of_the_cache_into_its_own_folder(tmp_path):
     cache = tmp_path / "cache"
-    for repo, text in [("a+blocked", LEGACY), ("b+fine", UNTOUCHED)]:
+    for repo, text in [("a+legacy", LEGACY), ("b+current", UNTOUCHED)]:
         (cache / repo).mkdir(parents=True)
         (cache / repo / "p.py").write_text(text)
-    (cache / "oracle").mkdir()
-    (cache / "oracle" / "policies.json").write_text(json.dumps({
-        "a+blocked/p.py": {"ray_importable": False, "error": "E"},
-        "b+fine/p.py": {"ray_importable": True, "missing": []}}))
+    for folder in ("oracle", "deps"):
+        (cache / folder).mkdir()
+        (cache / folder / "x.py").write_text(LEGACY)
     assert modernize.main(["--cache", str(cache)]) == 0
     index = json.loads((cache / "modernized" / "MODERNIZED.json").read_text())
     assert index["codes"] == ["RLM035", "RLM036"]
-    assert list(index["repositories"]) == ["a+blocked"]
-    assert not (cache / "modernized" / "b+fine").exists()
+    assert index["repositories"]["a+legacy"]["p.py"]["codes"] == ["RLM035"]
+    assert index["repositories"]["b+current"] == {}
+    assert (cache / "modernized" / "b+current" / "p.py").read_text() == UNTOUCHED
+    assert sorted(p.name for p in (cache / "modernized").iterdir()) == ["MODERNIZED.json", "a+legacy", "b+current"]
+    assert modernize.main(["--cache", str(cache)]) == 0  # again: the same copies
+    assert json.loads((cache / "modernized" / "MODERNIZED.json").read_text()) == index
