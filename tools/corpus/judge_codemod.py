@@ -74,6 +74,8 @@ class PolicyOutcome:
     modernized: list[str] = field(default_factory=list)
     #: where the modernized copy still stops on Ray 2.10 (policies.json), when it does
     modernized_error: str = ""
+    #: why Ray 2.10 did not build the policy with its case (its recording: stage and first error line)
+    ray_build_error: str = ""
 
 
 def _copy_corpus(cache: Path, manifest: dict[str, Any], dest: Path) -> None:
@@ -351,6 +353,8 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             if recording:
                 item.ray_built = bool(recording.get("ray_buildable"))
                 item.modernized = list((recording.get("modernized") or {}).get("codes", []))
+                if not item.ray_built:
+                    item.ray_build_error = f"{recording.get('stage')}: {recording.get('error')}"
             file_record = importable.get(entry["id"], {})
             if (file_record.get("modernized") or {}).get("ray_importable") is False:
                 item.modernized_error = file_record["modernized"].get("error", "")

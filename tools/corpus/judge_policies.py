@@ -583,6 +583,9 @@ def not_proven_reason(row: dict[str, Any]) -> str:
                    if row.get("ray_importable") is False and not row.get("modernized") else "")
     if unbuildable and row.get("modernized_error"):
         unbuildable += f"after the modernize fixes: {row['modernized_error']}; "
+    if row.get("modernized") and row.get("ray_built") is not True:
+        unbuildable = (f"legacy side (the file after the modernize fixes {', '.join(row['modernized'])}) "
+                       f"not built by Ray 2.10: {row.get('ray_build_error') or 'no recording'}; ")
     if not row["module_generated"]:
         return f"{unbuildable}no <Policy>RLModule generated ({row.get('codes') or 'no finding'})"[:240]
     if row.get("verify_act") in ("", None):

@@ -587,3 +587,12 @@ def test_the_recorder_builds_from_the_modernized_copy_only_when_ray_imported_onl
     ]:
         index.write_text(__import__("json").dumps({"o+n/p.py": row}))
         assert harness.policy_source(tmp_path, entry) == expected
+
+
+def test_not_proven_reason_says_ray_did_not_build_even_the_modernized_file():
+    row = _modern(built=False)
+    row["module_generated"] = False
+    row["ray_build_error"] = "import: AttributeError: module 'm' has no attribute 'P'"
+    assert judge_policies.not_proven_reason(row).startswith(
+        "legacy side (the file after the modernize fixes RLM035, RLM036) not built by Ray 2.10: "
+        "import: AttributeError: module 'm' has no attribute 'P'; no <Policy>RLModule")
