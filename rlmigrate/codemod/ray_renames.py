@@ -64,8 +64,8 @@ BUILD_POLICY_CLASS_KEYWORDS = frozenset({
 NO_SUCCESSOR: dict[str, str] = {
     "ray.rllib.agents.trainer_template": "build_trainer was removed in Ray 2.0: subclass "
         "ray.rllib.algorithms.algorithm.Algorithm (its training_step) with an AlgorithmConfig",
-    "ray.rllib.agents.trainer": "Trainer became ray.rllib.algorithms.algorithm.Algorithm "
-        "(configured by AlgorithmConfig, not a config dict): not a rename of this module",
+    "ray.rllib.agents.trainer": "Ray 2.0 aliased Trainer to ray.rllib.algorithms.algorithm."
+        "Algorithm (configured by an AlgorithmConfig); with_common_config there raises on Ray 2.10",
     "ray.rllib.models.model": "Ray 0.x's TF Model module (replaced by ModelV2)",
     "ray.rllib.agents.dqn.dqn_tf_policy._adjust_nstep": "a private helper; Ray 2.10's "
         "ray.rllib.evaluation.postprocessing.adjust_nstep(n_step, gamma, batch) takes a "
@@ -81,14 +81,32 @@ def ray_2_10_modules() -> dict[str, frozenset[str]]:
     return {path: frozenset(record["names"]) for path, record in modules.items()}
 
 
+@functools.lru_cache(maxsize=1)
+def ray_2_10_raising() -> dict[str, frozenset[str]]:
+    """``{module: names}`` that Ray 2.10 keeps only as stubs raising when used (``@Deprecated(
+    error=True)``; ``"*"``: importing the module raises), from ``tools/ray_raising_names.py``."""
+    text = resources.files("rlmigrate.codemod").joinpath("data/ray_2_10_raising.json").read_text(encoding="utf-8")
+    return {module: frozenset(names) for module, names in json.loads(text).items()}
+
+
+def raises_in_2_10(module: str, name: str | None = None) -> bool:
+    """Whether Ray 2.10 has ``module`` (or ``module.name``) only as a stub that raises."""
+    stubs = ray_2_10_raising().get(module, frozenset())
+    return "*" in stubs or (name is not None and name in stubs)
+
+
 def module_in_2_10(path: str) -> bool:
-    return path in ray_2_10_modules()
+    """Whether ``import path`` works on Ray 2.10 (the module exists and does not raise)."""
+    return path in ray_2_10_modules() and not raises_in_2_10(path)
 
 
 def name_in_2_10(module: str, name: str) -> bool:
-    """Whether ``from module import name`` works on Ray 2.10 (a name or a sub-module)."""
+    """Whether ``from module import name`` gives a working name on Ray 2.10 (a name or a
+    sub-module, not a deprecated stub that raises when used)."""
     inventory = ray_2_10_modules()
-    return name in inventory.get(module, ()) or f"{module}.{name}" in inventory
+    if raises_in_2_10(module, name):
+        return False
+    return name in inventory.get(module, ()) or module_in_2_10(f"{module}.{name}")
 
 
 def renamed_module(path: str) -> str | None:
@@ -116,6 +134,8 @@ def no_successor(module: str, name: str | None = None) -> str | None:
     successor, when it is one we know; else None."""
     if name is not None and f"{module}.{name}" in NO_SUCCESSOR:
         return NO_SUCCESSOR[f"{module}.{name}"]
+    if raises_in_2_10(module, name):
+        return "Ray 2.10 keeps it only as a deprecated stub that raises when used"
     if name is not None and module.startswith(("ray.rllib.agents.", "ray.rllib.algorithms.")):
         if name.endswith("Trainer"):
             return (f"Ray 2.0 replaced the Trainer classes by Algorithm classes ({name} → "

@@ -17,7 +17,8 @@ class RayRenamedImports(Rule):
     What it does:
         Rewrites an import of a path or name that Ray renamed before 2.10 to its new spelling,
         only where Ray 2.10 has the new path *and* every name the statement imports (checked
-        against an inventory of the Ray 2.10 wheel): ``ray.rllib.agents.X`` →
+        against an inventory of the Ray 2.10 wheel; a name 2.10 keeps only as a deprecated stub
+        that raises does not count): ``ray.rllib.agents.X`` →
         ``ray.rllib.algorithms.X``, ``ray.rllib.utils.torch_ops`` / ``tf_ops`` →
         ``torch_utils`` / ``tf_utils``, ``TrainerConfigDict`` → ``AlgorithmConfigDict`` (the
         import and every use, matched by qualified name). An import of a name Ray 2.10 lacks
@@ -151,9 +152,9 @@ class RayRenamedImports(Rule):
         if missing:
             for name in missing:
                 hint = rn.no_successor(module, name) or rn.no_successor(new_module, name)
-                where = new_module if new_module != module else module
-                self.report(original, MANUAL, f"{module}.{name} is not in Ray 2.10 ({where} has no "
-                            f"{name}){': ' + hint if hint else ''}; this import fails there")
+                self.report(original, MANUAL, f"{module}.{name} is not in Ray 2.10 "
+                            f"({_absent(new_module, name)}){': ' + hint if hint else ''}; "
+                            "this import fails there")
             self._renamed_locals = {k: v for k, v in self._renamed_locals.items()
                                     if not any(k == _local(a) for a in updated.names)}
             return updated
@@ -232,9 +233,10 @@ class RayRenamedImports(Rule):
         if f"{old}.{node.attr.value}" not in self.ctx.qualified_names(node):
             return
         if not rn.name_in_2_10(new, node.attr.value):
-            hint = rn.no_successor(old, node.attr.value)
-            self.report(node, MANUAL, f"{old}.{node.attr.value} is not in Ray 2.10 ({new} has no "
-                        f"{node.attr.value}){': ' + hint if hint else ''}; this use fails there")
+            hint = rn.no_successor(old, node.attr.value) or rn.no_successor(new, node.attr.value)
+            self.report(node, MANUAL, f"{old}.{node.attr.value} is not in Ray 2.10 "
+                        f"({_absent(new, node.attr.value)}){': ' + hint if hint else ''}; "
+                        "this use fails there")
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.BaseExpression) -> cst.BaseExpression:
         if not self._active or self._in_import or original.attr.value not in _OLD_NAMES:
@@ -248,6 +250,13 @@ class RayRenamedImports(Rule):
 
 
 _OLD_NAMES = frozenset(q.rsplit(".", 1)[1] for q in rn.NAME_RENAMES)
+
+
+def _absent(module: str, name: str) -> str:
+    """How ``module.name`` is missing from Ray 2.10, for a finding."""
+    if rn.raises_in_2_10(module, name):
+        return f"{module}.{name} only raises there"
+    return f"{module} has no {name}"
 
 
 def _local(alias: cst.ImportAlias) -> str:

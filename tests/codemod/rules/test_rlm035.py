@@ -176,3 +176,15 @@ def test_rays_examples_are_not_judged_the_inventory_lists_their_paths_only():
     text = ("from ray.rllib.examples.env.random_env import RandomEnv\n"
             "from ray.rllib import examples\n\nprint(RandomEnv, examples.anything)\n")
     assert modernize(text) == (text, [])
+
+
+def test_a_name_ray_2_10_keeps_only_as_a_raising_stub_is_no_successor():
+    """``convert_to_non_torch_type`` is in 2.10's torch_utils as ``@Deprecated(error=True)``:
+    renaming the import would trade an ImportError for an error at the call, so it is reported."""
+    assert rn.raises_in_2_10("ray.rllib.utils.torch_utils", "convert_to_non_torch_type")
+    text = ("from ray.rllib.utils.torch_ops import convert_to_non_torch_type, FLOAT_MIN\n\n"
+            "print(convert_to_non_torch_type, FLOAT_MIN)\n")
+    out, found = modernize(text)
+    assert out == text
+    assert "torch_utils.convert_to_non_torch_type only raises there" in found[0][3]
+    assert not rn.module_in_2_10("ray.rllib.utils.timer")  # importing it raises on 2.10
