@@ -139,12 +139,14 @@ class BuildTorchPolicyToPolicyClass(Rule):
             at += 1  # after name=...
         template = args[at - 1] if at > 0 else (args[0] if args else None)
         if template is not None and template.comma is not cst.MaybeSentinel.DEFAULT:
-            framework = framework.with_changes(comma=template.comma)
-        if at > 0 and args[at - 1].comma is cst.MaybeSentinel.DEFAULT:
+            framework = framework.with_changes(comma=template.comma)  # the layout of its neighbour
+        if at > 0 and at == len(args):  # after the last argument: it passes its comma on
+            before = updated.whitespace_before_args
+            layout = before if isinstance(before, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
+            args[at - 1] = args[at - 1].with_changes(comma=cst.Comma(whitespace_after=layout))
+        elif at > 0 and args[at - 1].comma is cst.MaybeSentinel.DEFAULT:
             args[at - 1] = args[at - 1].with_changes(
                 comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        if at == len(args):
-            framework = framework.with_changes(comma=cst.MaybeSentinel.DEFAULT)
         args.insert(at, framework)
         self.report(original, CONVERTED, f"{_OLD}(...) → {_NEW}(..., framework=\"torch\")")
         return updated.with_changes(func=func, args=args)

@@ -27,7 +27,7 @@ _PAIRS = sorted(
     (old + path[len(new):], path)
     for old, new in rn.MODULE_RENAMES
     for path in rn.ray_2_10_modules()
-    if (path == new or path.startswith(new + ".")) and rn.ray_2_10_modules()[path]
+    if (path == new or path.startswith(new + ".")) and rn.ray_2_10_modules()[path] and rn.module_in_2_10(path)
 )
 _IDENT = st.from_regex(r"[A-Z][A-Za-z0-9]{2,12}", fullmatch=True)
 
@@ -44,7 +44,9 @@ def test_the_renamed_prefixes_name_existing_ray_2_10_packages():
 @given(st.sampled_from(_PAIRS), st.data())
 def test_an_import_of_existing_names_moves_to_the_new_path_and_stays_there(pair, data):
     old, new = pair
-    names = sorted(rn.ray_2_10_modules()[new])
+    names = sorted(n for n in rn.ray_2_10_modules()[new] if rn.name_in_2_10(new, n))  # no raising stubs
+    if not names:
+        return
     chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
     uses = "".join(f"print({n})\n" for n in chosen)
     text = f"from {old} import {', '.join(chosen)}\n\n{uses}"

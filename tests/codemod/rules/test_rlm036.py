@@ -114,3 +114,17 @@ def test_the_keyword_list_is_ray_2_10s():
     func = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "build_policy_class")
     assert [a.arg for a in func.args.args] == ["name", "framework"]
     assert {a.arg for a in func.args.kwonlyargs} == rn.BUILD_POLICY_CLASS_KEYWORDS
+
+
+@pytest.mark.parametrize("call, expected", [
+    ('P = build_torch_policy(\n    name="P",\n)\n', 'P = build_policy_class(\n    name="P",\n    framework="torch",\n)\n'),
+    ('P = build_torch_policy("P")\n', 'P = build_policy_class("P", framework="torch")\n'),
+    ('P = build_torch_policy(\n    "P",\n    loss_fn=f,\n)\n',
+     'P = build_policy_class(\n    "P",\n    framework="torch",\n    loss_fn=f,\n)\n'),
+    ('P = build_torch_policy(loss_fn=f, name="P")\n', 'P = build_policy_class(framework="torch", loss_fn=f, name="P")\n'),
+])
+def test_the_framework_keyword_follows_the_calls_own_layout(call, expected):
+    head = "from ray.rllib.policy.torch_policy_template import build_torch_policy\n\n"
+    out, _ = modernize(head + call)
+    assert out == head.replace("torch_policy_template import build_torch_policy",
+                               "policy_template import build_policy_class") + expected
