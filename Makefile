@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean ray-oracle corpus corpus-deps corpus-record real-world
+.PHONY: setup demo test typecheck check-install bench bench-report docs lint clean ray-oracle corpus corpus-deps corpus-modernize corpus-record real-world
 
 # The whole toolkit (extras runtime, shim, testing) plus the test tools: `.[test]` pulls
 # `rlmigrate[all]`. A user's codemod-only install is `pip install rlmigrate` (no torch).
@@ -72,7 +72,12 @@ corpus: $(STAMP)
 corpus-deps: $(STAMP)
 	$(PIP) install -q --no-deps --target $(CORPUS)/deps -r tools/corpus/requirements-corpus.txt
 
-corpus-record: corpus corpus-deps
+# copies of the repositories with only the modernize rules' fixes (RLM035, RLM036): the recorder
+# builds a policy from there when Ray 2.10 imports its file only after them
+corpus-modernize: corpus
+	$(PY) tools/corpus/modernize.py --cache $(CORPUS)
+
+corpus-record: corpus corpus-deps corpus-modernize
 	$(ORACLE_PY) tools/corpus/record_corpus.py --cache $(CORPUS)
 
 real-world: $(STAMP) corpus-deps

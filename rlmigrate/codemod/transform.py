@@ -41,6 +41,7 @@ from rlmigrate.codemod.findings import MANUAL, REVIEW, Finding
 from rlmigrate.codemod.imports import ImportKey, add_imports, drop_shadowed, remove_unused
 from rlmigrate.codemod.positions import PrintedModule, module_code
 from rlmigrate.codemod.project_policies import FileProject
+from rlmigrate.codemod.ray_renames import MODERNIZE_CODES, OLD_SPELLINGS, modernized_key
 from rlmigrate.codemod.rules.base import Rule
 from rlmigrate.codemod.scopes import scope_metadata
 from rlmigrate.codemod.targets import Target
@@ -84,8 +85,12 @@ class TransformOutcome:
         return self.text != original
 
 
-def _needs_analysis(facts: ModuleFacts, text: str) -> bool:
-    return facts.uses_legacy_packages or "custom_model" in text
+def _needs_analysis(facts: ModuleFacts, text: str, selected: frozenset[str] = frozenset()) -> bool:
+    """Whether any rule can have work in the file: a top-level legacy import, a model config,
+    or (modernize rules selected) an old Ray spelling anywhere, imports inside functions too."""
+    if facts.uses_legacy_packages or "custom_model" in text:
+        return True
+    return bool(selected & MODERNIZE_CODES) and any(marker in text for marker in OLD_SPELLINGS)
 
 
 def rewrite_source(
@@ -156,7 +161,7 @@ def _rewrite_source(
     facts = collect_facts(module)
     facts.mentions_model_config = "custom_model" in text or "policies" in text
     facts.source_text = text
-    if not (_needs_analysis(facts, text) or foreign_bases or (project and project.policy_bases)):
+    if not (_needs_analysis(facts, text, selected) or foreign_bases or (project and project.policy_bases)):
         return TransformOutcome(text=text)
     metadata = scope_metadata(module)
     # A cheap prefilter: only a file that mentions noqa can hold a directive (which the
@@ -240,10 +245,15 @@ def _report_leftover_imports(ctx: FileContext, facts: ModuleFacts, new_module: c
     status = REVIEW if changed else MANUAL
     by_statement: dict[cst.CSTNode, list[str]] = {}
     for imp in facts.legacy_imports:
-        if (imp.module, imp.obj, imp.asname) in left and imp.statement is not None:
-            by_statement.setdefault(imp.statement, []).append(
-                f"{imp.module}.{imp.obj}" if imp.obj else imp.module
-            )
+        if imp.statement is None:
+            continue
+        key = (imp.module, imp.obj, imp.asname)
+        if key not in left:
+            key = modernized_key(*key)  # the same import, as RLM035/RLM036 respelled it
+            if key not in left:
+                continue
+        module, obj, _ = key
+        by_statement.setdefault(imp.statement, []).append(f"{module}.{obj}" if obj else module)
     for statement, names in by_statement.items():
         what = "rewritten file" if changed else "file"
         ctx.report(statement, LEFTOVER_RULE, status,

@@ -30,6 +30,7 @@ import contextlib
 import copy
 import importlib
 import importlib.util
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,6 +155,25 @@ def _load_file(name: str, path: Path) -> Any:
 
 
 _CACHE: list[Path] = [Path(".corpus")]
+#: ``<cache>/modernized/``: copies of repositories with only the modernize rules' fixes
+#: applied (``modernize.py``); a policy whose file Ray 2.10 imports only from there is built
+#: from there by the recorder, the shim judge and verify alike
+MODERNIZED = "modernized"
+
+
+def policy_source(cache: Path, entry: dict[str, Any]) -> tuple[Path, dict[str, Any] | None]:
+    """Where the recorder builds a policy file's policies from: ``cache`` itself, or, when Ray
+    2.10 did not import the file but imported its modernized copy (``oracle/policies.json``:
+    ``ray_importable`` false, ``modernized.ray_importable`` true), ``cache/modernized`` with
+    that record (the codes of the modernize fixes applied)."""
+    index = cache / "oracle" / "policies.json"
+    if not index.is_file():
+        return cache, None
+    row = json.loads(index.read_text()).get(entry["id"], {})
+    modern = row.get("modernized") or {}
+    if row.get("ray_importable") is False and modern.get("ray_importable") is True:
+        return cache / MODERNIZED, modern
+    return cache, None
 
 
 def _forget_other_packages(top: str, root: Path) -> None:

@@ -69,6 +69,13 @@ class PolicyOutcome:
     verify_loss: str = ""  # rlmigrate verify --loss <Policy> vs <Policy>Learner
     verify_loss_message: str = ""
     manual_hooks: list[str] = field(default_factory=list)  # hook kinds its manual findings name
+    #: codes of the modernize fixes (RLM035/RLM036) after which Ray 2.10 imported the file and
+    #: built the policy: the recording, the shim row and verify's legacy side are that file
+    modernized: list[str] = field(default_factory=list)
+    #: where the modernized copy still stops on Ray 2.10 (policies.json), when it does
+    modernized_error: str = ""
+    #: why Ray 2.10 did not build the policy with its case (its recording: stage and first error line)
+    ray_build_error: str = ""
 
 
 def _copy_corpus(cache: Path, manifest: dict[str, Any], dest: Path) -> None:
@@ -288,6 +295,11 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
     shutil.rmtree(src, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     _copy_corpus(cache, manifest, src)
+    # the modernized copies (tools/corpus/modernize.py): verify's legacy side of a policy Ray
+    # 2.10 built only from there
+    modern = work / harness.MODERNIZED
+    shutil.rmtree(modern, ignore_errors=True)
+    _copy_corpus(cache / harness.MODERNIZED, manifest, modern)
     report = run_rewrite(repo_root, src, out, work / "report.json")
     by_file = _findings_by_file(report, src)
     policy_files = cache / "oracle" / "policies.json"
@@ -340,15 +352,22 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             recording = json.loads(recording_path.read_text()) if "case" in pol and recording_path.is_file() else {}
             if recording:
                 item.ray_built = bool(recording.get("ray_buildable"))
+                item.modernized = list((recording.get("modernized") or {}).get("codes", []))
+                if not item.ray_built:
+                    item.ray_build_error = f"{recording.get('stage')}: {recording.get('error')}"
+            file_record = importable.get(entry["id"], {})
+            if (file_record.get("modernized") or {}).get("ray_importable") is False:
+                item.modernized_error = file_record["modernized"].get("error", "")
+            legacy_src = modern if item.modernized else src
             if run_verify and "case" in pol and item.module_generated:
                 item.verify_act, item.verify_act_message = judge_policies.verify_policy(
-                    repo_root, entry, pol, src, out, work,
+                    repo_root, entry, pol, legacy_src, out, work,
                     observations=policy_harness.observations_path(cache, entry, pol))
                 item.verify_act_message = judge_policies.with_ray_status(
-                    item.verify_act, item.verify_act_message, importable.get(entry["id"], {}), recording)
+                    item.verify_act, item.verify_act_message, file_record, recording)
             if run_verify and "case" in pol and item.module_generated and item.learner_generated:
                 item.verify_loss, item.verify_loss_message = judge_policies.verify_policy(
-                    repo_root, entry, pol, src, out, work, learner=True)
+                    repo_root, entry, pol, legacy_src, out, work, learner=True)
             policies.append(item)
     summary = dict(report["summary"])
     judged = {f"{e['repo'].replace('/', '+', 1)}/{p}" for e in manifest["files"]

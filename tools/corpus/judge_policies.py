@@ -81,6 +81,7 @@ class PolicyShimResult:
     stochastic: list[str] = field(default_factory=list)
     loss: str = ""  # match | mismatch | error: ... | "" (Ray recorded no loss)
     loss_message: str = ""
+    modernized: list[str] = field(default_factory=list)  # codes: recorded from the modernized file
 
 
 def _first_line(exc: BaseException) -> str:
@@ -134,11 +135,22 @@ def judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Pol
     (``policy_harness.run_directory``, ``harness.repository_on_path``); never raises
     (``shim.ray_compat`` must be installed)."""
     cache = cache.resolve()
-    with policy_harness.run_directory(pol.get("case", {}), cache, entry), harness.repository_on_path(cache, entry):
-        return _judge_policy(cache, entry, pol)
+    source = recorded_source(cache, entry, pol)
+    with policy_harness.run_directory(pol.get("case", {}), source, entry), harness.repository_on_path(source, entry):
+        return _judge_policy(cache, entry, pol, source)
 
 
-def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> PolicyShimResult:
+def recorded_source(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Path:
+    """The copy the recorder built the policy from: ``cache``, or its modernized copy when the
+    recording says so (``modernized``: Ray 2.10 imported the file only after the modernize
+    fixes), so the shim runs the very file Ray 2.10 ran."""
+    meta_path = cache / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
+    if meta_path.is_file() and json.loads(meta_path.read_text()).get("modernized"):
+        return cache / harness.MODERNIZED
+    return cache
+
+
+def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], source: Path) -> PolicyShimResult:
     import torch
     from safetensors.numpy import load_file
 
@@ -150,6 +162,7 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
         return result
     meta = json.loads(meta_path.read_text())
     result.ray_buildable = bool(meta["ray_buildable"])
+    result.modernized = list((meta.get("modernized") or {}).get("codes", []))
     if not result.ray_buildable:
         result.status, result.ray_error = "ray-unbuildable", f"{meta.get('stage')}: {meta.get('error')}"
         return result
@@ -158,11 +171,11 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Po
     result.stochastic = list(meta.get("stochastic", []))
     stage = "import"
     try:
-        module = harness.import_module(cache, entry)
+        module = harness.import_module(source, entry)
         cls = getattr(module, pol["name"])
         policy_harness.set_module_globals(module, case)
         root = None if entry["repo"] == "ray-project/ray" else (
-            cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
+            source / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
         stage = "build"
         policy_harness.register_models(case, root)
         policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])
@@ -242,6 +255,7 @@ def shim_figures(rows: list[dict[str, Any]], reason: Any = None) -> dict[str, An
         "ray_losses": len(losses),
         "shim_loss_match": sum(r["loss"] == "match" for r in losses),
         "not_recorded": sum(r["status"] == "no-recording" for r in rows),
+        "ray_built_modernized": sum(bool(r.get("modernized")) for r in built),
     }
 
 
@@ -519,7 +533,11 @@ def with_ray_status(verdict: str, message: str, file_record: dict[str, Any],
     whatever the verdict, so a policy proven under a case that Ray 2.10 itself could not build
     says so. The verdict is not changed."""
     notes = []
-    if file_record.get("ray_importable") is False and message.startswith("importing "):
+    codes = (policy_record.get("modernized") or {}).get("codes") if policy_record else None
+    if codes:
+        notes.append(f"legacy side: the file after the modernize fixes only ({', '.join(codes)}), "
+                     "which Ray 2.10 imports")
+    elif file_record.get("ray_importable") is False and message.startswith("importing "):
         notes.append(f"legacy side does not build on Ray 2.10 ({file_record.get('error', 'import failed')})")
     elif policy_record and policy_record.get("ray_buildable") is False:
         notes.append(f"Ray 2.10 did not build this case ({policy_record.get('stage')}: "
@@ -538,6 +556,13 @@ def policy_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     Acting denominators: the torch + framework-free definitions (``framework != "tf"``: a
     generated torch module can replace them), and of those the ones in files Ray 2.10
     imports. Learning denominator: those definitions that bring their own loss.
+
+    A policy whose file Ray 2.10 imports only after the modernize fixes (``modernized``: the
+    codes, RLM035/RLM036) is recorded, shim-run and verified against that modernized file; it
+    counts in ``acting_proven`` (and ``learners_proven``) like any other, is counted apart in
+    ``acting_modernized_proven`` / ``learners_modernized_proven``, and never in the
+    ``acting_ray_importable_*`` figures, which stay those of the files Ray 2.10 imports as
+    they are.
 
     A verdict counts as proven only when Ray 2.10 built the policy with its case (``ray_built``:
     the recording's ``ray_buildable``): the legacy side is what Ray 2.10 builds, so a policy the
@@ -559,12 +584,15 @@ def policy_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "acting_ray_importable_denominator": len(acting_ray),
         "acting_ray_importable_proven": sum(r in proven for r in acting_ray),
         "acting_ray_importable_proven_pct": _pct(sum(r in proven for r in acting_ray), len(acting_ray)),
+        "acting_modernized_proven": sum(bool(r.get("modernized")) for r in proven),
+        "acting_modernized_denominator": sum(bool(r.get("modernized")) for r in acting),
         "acting_unbuilt_equivalent": sum(r.get("verify_act") == "equivalent" and r.get("ray_built") is not True
                                          for r in acting),
         "custom_losses": len(losses),
         "learners_generated": sum(r.get("learner_generated", False) for r in losses),
         "learners_proven": len(learned),
         "learners_proven_pct": _pct(len(learned), len(losses)),
+        "learners_modernized_proven": sum(bool(r.get("modernized")) for r in learned),
         "manual_hooks": dict(hooks.most_common()),
     }
 
@@ -576,7 +604,12 @@ def not_proven_reason(row: dict[str, Any]) -> str:
     # the legacy side is what Ray 2.10 builds: a file it cannot import cannot be proven
     # (the shim mirrors Ray 2.10's import paths, so verify fails the same way)
     unbuildable = (f"legacy side does not build on Ray 2.10: {row.get('ray_error') or 'import fails'}; "
-                   if row.get("ray_importable") is False else "")
+                   if row.get("ray_importable") is False and not row.get("modernized") else "")
+    if unbuildable and row.get("modernized_error"):
+        unbuildable += f"after the modernize fixes: {row['modernized_error']}; "
+    if row.get("modernized") and row.get("ray_built") is not True:
+        unbuildable = (f"legacy side (the file after the modernize fixes {', '.join(row['modernized'])}) "
+                       f"not built by Ray 2.10: {row.get('ray_build_error') or 'no recording'}; ")
     if not row["module_generated"]:
         return f"{unbuildable}no <Policy>RLModule generated ({row.get('codes') or 'no finding'})"[:240]
     if row.get("verify_act") in ("", None):
@@ -596,7 +629,8 @@ def print_report(result: dict[str, Any]) -> None:
     """The policy figures and tables (judge.py calls it after the class report)."""
     s = result.get("policy_shim")
     if s:
-        print(f"\npolicy shim: {s['ray_built']}/{s['policies_with_case']} policies built by Ray 2.10; "
+        print(f"\npolicy shim: {s['ray_built']}/{s['policies_with_case']} policies built by Ray 2.10 "
+              f"({s.get('ray_built_modernized', 0)} from the modernized file); "
               f"shim matches {s['shim_match']} ({s['shim_match_pct']}%: {s['stochastic_compared_by_shape']} "
               f"stochastic ones by shape/space), numeric mismatches {s['numeric_mismatches']}; Ray losses "
               f"{s['ray_losses']}, shim loss matches {s['shim_loss_match']}"
@@ -618,12 +652,20 @@ def print_report(result: dict[str, Any]) -> None:
           f"proven by verify ({p['acting_proven_pct']}%; {p['acting_module_generated']} got a module); "
           f"of those in files Ray 2.10 imports {p['acting_ray_importable_proven']}/"
           f"{p['acting_ray_importable_denominator']} ({p['acting_ray_importable_proven_pct']}%); "
-          f"{p['acting_unbuilt_equivalent']} more equivalent under cases Ray 2.10 did not build (not counted)")
+          f"{p['acting_unbuilt_equivalent']} more equivalent under cases Ray 2.10 did not build (not counted); "
+          f"proven against the modernized file (RLM035/RLM036, counted above): "
+          f"{p.get('acting_modernized_proven', 0)}/{p.get('acting_modernized_denominator', 0)}")
     print(f"learning: {p['learners_proven']}/{p['custom_losses']} custom losses became a Learner that "
-          f"verify proves ({p['learners_proven_pct']}%; {p['learners_generated']} Learners generated)")
+          f"verify proves ({p['learners_proven_pct']}%; {p['learners_generated']} Learners generated; "
+          f"{p.get('learners_modernized_proven', 0)} of them against the modernized file)")
     print("hook kinds still manual (findings):")
     for hook, count in p["manual_hooks"].items():
         print(f"  {count:3d}  {hook}")
+    modern = [r for r in result["policy_rows"] if r.get("modernized") and counted(r, "verify_act")]
+    if modern:
+        print("\nproven against the modernized file (the file after the modernize fixes only):")
+        for r in modern:
+            print(f"  {r['file']}::{r['policy']} ({', '.join(r['modernized'])})")
     print("\npolicies not proven to act like the legacy policy:")
     for r in result["policy_rows"]:
         if not counted(r, "verify_act"):

@@ -142,13 +142,18 @@ def record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> di
     change is recorded ``stochastic``) and, for torch policies with a model, its loss on a
     postprocessed train batch. Written to ``<cache>/oracle/<policy_id>.{json,safetensors}``.
     Built and run in the case's ``run_dir`` (``policy_harness.run_directory``), the repository
-    on the import path the whole time (``harness.repository_on_path``), as its scripts ran."""
+    on the import path the whole time (``harness.repository_on_path``), as its scripts ran.
+    A file Ray 2.10 imports only after the modernize fixes (``policies.json``: the row's
+    ``modernized.ray_importable``) is built from its modernized copy, and the recording says so
+    (``modernized``: the codes applied, per file)."""
     cache = cache.resolve()
-    with policy_harness.run_directory(pol["case"], cache, entry), harness.repository_on_path(cache, entry):
-        return _record_policy(cache, entry, pol)
+    source, modernized = harness.policy_source(cache, entry)
+    with policy_harness.run_directory(pol["case"], source, entry), harness.repository_on_path(source, entry):
+        return _record_policy(cache, entry, pol, source, modernized)
 
 
-def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> dict[str, Any]:
+def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], source: Path,
+                   modernized: dict[str, Any] | None) -> dict[str, Any]:
     from safetensors.numpy import save_file
 
     case = pol["case"]
@@ -156,13 +161,15 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> d
     out_dir = cache / "oracle"
     out_dir.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {"id": pid, "file": entry["id"], "policy": pol["name"], "case": case}
+    if modernized is not None:
+        meta["modernized"] = {"codes": modernized["codes"], "files": modernized["files"]}
     stage = "import"
     try:
-        module = harness.import_module(cache, entry)
+        module = harness.import_module(source, entry)
         cls = getattr(module, pol["name"])
         policy_harness.set_module_globals(module, case)
         root = None if entry["repo"] == "ray-project/ray" else (
-            cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
+            source / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
         stage = "config"
         from ray.rllib.models.catalog import MODEL_DEFAULTS
 
@@ -252,10 +259,50 @@ def record_policy_files(cache: Path, manifest: dict[str, Any]) -> dict[str, Any]
             if isinstance(exc, KeyboardInterrupt):
                 raise
             out[entry["id"]] = {"ray_importable": False, "error": first_line(exc)}
+            modern = modernized_import(cache, entry)
+            if modern is not None:
+                out[entry["id"]]["modernized"] = modern
     path = cache / "oracle" / "policies.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
     return out
+
+
+def modernized_import(cache: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
+    """Whether Ray 2.10 imports the file's modernized copy (``modernize.py``: only the
+    modernize rules' fixes applied to its repository), with the codes those fixes were of
+    (``codes``, over the repository's files; per file in ``files``); None without a copy."""
+    repo = entry["repo"].replace("/", "+", 1)
+    fixes = modernized_fixes(cache, repo)
+    if fixes is None or not (cache / harness.MODERNIZED / repo / entry["path"]).is_file():
+        return None
+    record: dict[str, Any] = {"codes": sorted({c for codes in fixes.values() for c in codes}),
+                              "files": fixes}
+    harness.purge_corpus_modules(cache)  # the original's modules that did import
+    try:
+        module = harness.import_module(cache / harness.MODERNIZED, entry)
+        record["ray_importable"] = True
+        record["missing"] = [p["name"] for p in entry["policies"]
+                             if p["kind"] == "subclass" and not hasattr(module, p["name"])]
+    except BaseException as exc:  # noqa: BLE001 - recorded, not raised
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        record.update(ray_importable=False, error=first_line(exc))
+    finally:
+        harness.purge_corpus_modules(cache)
+    return record
+
+
+def modernized_fixes(cache: Path, repo: str) -> dict[str, list[str]] | None:
+    """``{file: codes applied}`` of a repository's modernized copy (only files with fixes),
+    or None when there is no copy (``<cache>/modernized/MODERNIZED.json``)."""
+    index = cache / harness.MODERNIZED / "MODERNIZED.json"
+    if not index.is_file():
+        return None
+    files = json.loads(index.read_text()).get("repositories", {}).get(repo)
+    if files is None:
+        return None
+    return {path: row["codes"] for path, row in files.items() if row["codes"]}
 
 
 def main(argv: list[str] | None = None) -> int:

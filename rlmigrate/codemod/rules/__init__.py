@@ -21,6 +21,8 @@ from rlmigrate.codemod.rules.rlm031_torch_policy_v2 import TorchPolicyV2ToModule
 from rlmigrate.codemod.rules.rlm032_policy_learner_hooks import PolicyLearnerHooks
 from rlmigrate.codemod.rules.rlm033_policy_learner import PolicyLossToLearner
 from rlmigrate.codemod.rules.rlm034_algorithm_policy import AlgorithmPolicyToModule
+from rlmigrate.codemod.rules.rlm035_ray_renamed_imports import RayRenamedImports
+from rlmigrate.codemod.rules.rlm036_build_torch_policy import BuildTorchPolicyToPolicyClass
 from rlmigrate.codemod.rules.rlm038_heuristic_policy import HeuristicPolicyToModule
 from rlmigrate.codemod.rules.rlm040_custom_distribution import CustomDistributionToTorchDistribution
 from rlmigrate.codemod.rules.rlm041_builtin_distribution import BuiltinDistributionToNewStack
@@ -42,6 +44,8 @@ from rlmigrate.codemod.rules.rlm078_qsac_policy import QSACPolicyToModule
 from rlmigrate.codemod.rules.rlm090_legacy_api_leftover import LegacyApiLeftover
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    RayRenamedImports,  # modernize first: renames under every other rule's edits
+    BuildTorchPolicyToPolicyClass,
     TorchModelV2ToRLModule,
     ValueFunctionToComputeValues,
     RecurrentNetworkToStatefulModule,

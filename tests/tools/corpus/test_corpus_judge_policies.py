@@ -562,3 +562,83 @@ def test_wrapper_registers_the_rewritten_twins_for_the_new_stack(tmp_path, monke
         for name in set(sys.modules) - set(modules):
             del sys.modules[name]
         sys.path[:] = path
+
+
+# --- the modernize stage (tools/corpus/README.md, "Decided: the modernize stage") ----------
+def _modern(**kw):
+    row = _pol(module=True, act="equivalent", importable=False, **kw)
+    row["modernized"] = ["RLM035", "RLM036"]
+    return row
+
+
+def test_a_proof_against_the_modernized_file_counts_apart_and_never_as_ray_importable():
+    rows = [_modern(custom_loss=True, learner=True, loss="equivalent"),
+            _modern(built=False),  # Ray 2.10 did not build even the modernized file's policy
+            _pol(module=True, act="equivalent", importable=True)]
+    f = judge_policies.policy_figures(rows)
+    assert (f["acting_proven"], f["acting_modernized_proven"], f["acting_modernized_denominator"]) == (2, 1, 2)
+    assert (f["acting_ray_importable_denominator"], f["acting_ray_importable_proven"]) == (1, 1)
+    assert (f["learners_proven"], f["learners_modernized_proven"]) == (1, 1)
+    # the same rows without the modernize record: Ray 2.10 imports neither file, nothing counts
+    for row in rows[:2]:
+        row["modernized"] = []
+    assert judge_policies.policy_figures(rows)["acting_modernized_proven"] == 0
+
+
+def test_the_verify_message_says_the_legacy_side_is_the_modernized_file():
+    recorded = {"ray_buildable": True, "modernized": {"codes": ["RLM035", "RLM036"], "files": {}}}
+    message = judge_policies.with_ray_status("equivalent", "equivalent on 20 inputs",
+                                             {"ray_importable": False, "error": "E"}, recorded)
+    assert message == ("legacy side: the file after the modernize fixes only (RLM035, RLM036), which "
+                       "Ray 2.10 imports; equivalent on 20 inputs")
+
+
+def test_not_proven_reason_says_where_the_modernized_file_still_stops():
+    row = _pol(importable=False)
+    row["ray_error"] = "ModuleNotFoundError: No module named 'ray.rllib.agents'"
+    row["modernized_error"] = "ModuleNotFoundError: No module named 'pommerman'"
+    assert judge_policies.not_proven_reason(row).startswith(
+        "legacy side does not build on Ray 2.10: ModuleNotFoundError: No module named 'ray.rllib.agents'; "
+        "after the modernize fixes: ModuleNotFoundError: No module named 'pommerman'; no <Policy>RLModule")
+
+
+def test_the_shim_row_runs_the_file_the_recording_was_built_from(tmp_path):
+    import harness
+    import policy_harness
+
+    entry = {"id": "o+n/p.py", "repo": "o/n", "path": "p.py", "module": "p"}
+    pol = {"name": "P"}
+    (tmp_path / "oracle").mkdir()
+    meta = tmp_path / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
+    meta.write_text('{"ray_buildable": true}')
+    assert judge_policies.recorded_source(tmp_path, entry, pol) == tmp_path
+    meta.write_text('{"ray_buildable": true, "modernized": {"codes": ["RLM035"], "files": {}}}')
+    assert judge_policies.recorded_source(tmp_path, entry, pol) == tmp_path / harness.MODERNIZED
+
+
+def test_the_recorder_builds_from_the_modernized_copy_only_when_ray_imported_only_that(tmp_path):
+    import harness
+
+    entry = {"id": "o+n/p.py"}
+    assert harness.policy_source(tmp_path, entry) == (tmp_path, None)
+    (tmp_path / "oracle").mkdir()
+    index = tmp_path / "oracle" / "policies.json"
+    modern = {"ray_importable": True, "codes": ["RLM035"], "files": {"p.py": ["RLM035"]}}
+    for row, expected in [
+        ({"ray_importable": True, "modernized": modern}, (tmp_path, None)),  # the original imports
+        ({"ray_importable": False}, (tmp_path, None)),  # no modernized copy
+        ({"ray_importable": False, "modernized": {**modern, "ray_importable": False, "error": "E"}},
+         (tmp_path, None)),  # the copy does not import either
+        ({"ray_importable": False, "modernized": modern}, (tmp_path / harness.MODERNIZED, modern)),
+    ]:
+        index.write_text(__import__("json").dumps({"o+n/p.py": row}))
+        assert harness.policy_source(tmp_path, entry) == expected
+
+
+def test_not_proven_reason_says_ray_did_not_build_even_the_modernized_file():
+    row = _modern(built=False)
+    row["module_generated"] = False
+    row["ray_build_error"] = "import: AttributeError: module 'm' has no attribute 'P'"
+    assert judge_policies.not_proven_reason(row).startswith(
+        "legacy side (the file after the modernize fixes RLM035, RLM036) not built by Ray 2.10: "
+        "import: AttributeError: module 'm' has no attribute 'P'; no <Policy>RLModule")
