@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import gymnasium as gym
 import judge
 import judge_codemod
@@ -10,6 +12,32 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
+
+@contextlib.contextmanager
+def _executed_wrapper(monkeypatch, repo_dir, wrapper):
+    """The judge's verify wrapper executed as verify does (the repository first on the path, the
+    ray.rllib aliases on); imports, modules and path are restored afterwards."""
+    import builtins
+    import importlib.util
+    import sys
+
+    from shim import ray_compat
+
+    real_import, modules, path = builtins.__import__, dict(sys.modules), list(sys.path)
+    monkeypatch.syspath_prepend(str(repo_dir))
+    ray_compat.install()
+    try:
+        spec = importlib.util.spec_from_file_location(f"_test_wrapper_{wrapper.stem}", wrapper)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        builtins.__import__ = real_import
+        ray_compat.uninstall()
+        for name in set(sys.modules) - set(modules):
+            del sys.modules[name]
+        sys.path[:] = path
 
 
 def _pol(framework="torch", *, finding=True, module=False, learner=False, act="", loss="",
@@ -475,11 +503,8 @@ def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path,
     legacy policy, after the wrapper put the rewritten project first: it must still get the
     legacy module (and the registered class's own module object), while the rewritten side
     keeps its rewritten one."""
-    import builtins
-    import importlib.util
     import sys
 
-    from shim import ray_compat
 
     src, out = tmp_path / "src", tmp_path / "out"
     for root, value in ((src, "legacy"), (out, "rewritten")):
@@ -496,13 +521,7 @@ def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path,
     pol = {"name": "P", "case": {"register": {"net": "swap_helper_mod.Net"}}}
     wrapper = tmp_path / "wrapper.py"
     wrapper.write_text(judge_policies.wrapper_source(entry, pol, src, out, ["PRLModule"]))
-    real_import, modules, path = builtins.__import__, dict(sys.modules), list(sys.path)
-    monkeypatch.syspath_prepend(str(src / "o+n"))
-    ray_compat.install()
-    try:
-        spec = importlib.util.spec_from_file_location("_test_wrapper", wrapper)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    with _executed_wrapper(monkeypatch, src / "o+n", wrapper) as module:
         value, net, name = module.P().hook()
         assert (value, name) == ("legacy", "legacy")
         from ray.rllib.models import ModelCatalog
@@ -510,24 +529,15 @@ def test_wrapper_legacy_hooks_import_the_legacy_project_after_the_swap(tmp_path,
         assert net is ModelCatalog.registered_models()["net"]  # the class that was registered
         assert module.PRLModule.value == ("rewritten", "rewritten")
         assert sys.modules["swap_helper_mod"].VALUE == "rewritten"  # the swap is undone after the hook
-    finally:
-        builtins.__import__ = real_import
-        ray_compat.uninstall()
-        for name in set(sys.modules) - set(modules):
-            del sys.modules[name]
-        sys.path[:] = path
 
 
 def test_wrapper_registers_the_rewritten_twins_for_the_new_stack(tmp_path, monkeypatch):
     """The case's registered names also name the rewritten classes for rlmigrate (a module
     generated for a policy on its config's model resolves them), as the migrated project registers
     its migrated model and distribution; a class the rewrite left legacy stays unregistered."""
-    import builtins
-    import importlib.util
     import sys
 
     from rlmigrate.core import custom_models
-    from shim import ray_compat
 
     src, out = tmp_path / "src", tmp_path / "out"
     (src / "o+n").mkdir(parents=True)
@@ -545,23 +555,11 @@ def test_wrapper_registers_the_rewritten_twins_for_the_new_stack(tmp_path, monke
     wrapper.write_text(judge_policies.wrapper_source(entry, pol, src, out, ["PRLModule"]))
     monkeypatch.setattr(custom_models, "_MODULES", {})
     monkeypatch.setattr(custom_models, "_ACTION_DISTS", {})
-    real_import, modules, path = builtins.__import__, dict(sys.modules), list(sys.path)
-    monkeypatch.syspath_prepend(str(src / "o+n"))
-    ray_compat.install()
-    try:
-        spec = importlib.util.spec_from_file_location("_test_twin_wrapper", wrapper)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    with _executed_wrapper(monkeypatch, src / "o+n", wrapper):
         rewritten = sys.modules["twin_nets_mod"]
         assert rewritten.__file__ == str(out / "o+n" / "twin_nets_mod.py")
         assert custom_models.registered_modules() == {"net": rewritten.Net}
         assert custom_models.registered_action_dists() == {"dist": rewritten.Dist}
-    finally:
-        builtins.__import__ = real_import
-        ray_compat.uninstall()
-        for name in set(sys.modules) - set(modules):
-            del sys.modules[name]
-        sys.path[:] = path
 
 
 # --- the modernize stage (tools/corpus/README.md, "Decided: the modernize stage") ----------
