@@ -20,7 +20,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["HelperFunction", "ParamReads", "ParamUse", "resolve_helpers", "scan_helpers"]
+__all__ = ["HelperFunction", "ParamReads", "ParamUse", "dotted_expr", "resolve_helpers", "scan_helpers"]
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,12 @@ class ParamReads:
         return dict(self.reads).get(name) if name is not None else None
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_expr(node: ast.expr) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain (``ast``), None for anything else."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        owner = _dotted(node.value)
+        owner = dotted_expr(node.value)
         return f"{owner}.{node.attr}" if owner else None
     return None
 
@@ -97,7 +98,7 @@ def _param_use(name: str, names: list[ast.Name], parents: dict[ast.AST, ast.AST]
         if isinstance(call, ast.Call) and call.func is not node:
             callee = call.func.id if isinstance(call.func, ast.Name) else None
             if callee is None:
-                return ParamUse(opaque=f"passes {name} to {_dotted(call.func) or 'a call'}()")
+                return ParamUse(opaque=f"passes {name} to {dotted_expr(call.func) or 'a call'}()")
             if isinstance(parent, ast.keyword):
                 if parent.arg is None:
                     return ParamUse(opaque=f"passes {name} in **kwargs to {callee}()")

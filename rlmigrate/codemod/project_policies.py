@@ -30,6 +30,7 @@ from rlmigrate.codemod.legacy_api import LEGACY_PACKAGES
 from rlmigrate.codemod.project_helpers import (
     HelperFunction,
     ParamReads,
+    dotted_expr,
     resolve_helpers,
     scan_helpers,
 )
@@ -137,16 +138,6 @@ class PolicyScan:
     factories: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     forward_classes: set[str] = field(default_factory=set)  # classes that define forward() themselves
     helpers: dict[str, HelperFunction] = field(default_factory=dict)  # top-level functions (project_helpers)
-
-
-def dotted_expr(node: ast.expr) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain (``ast``), None for anything else."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        owner = dotted_expr(node.value)
-        return f"{owner}.{node.attr}" if owner else None
-    return None
 
 
 def _classes_of(node: ast.expr) -> list[str]:
