@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from rlmigrate.core.nest import map_struct
+from rlmigrate.distributions.dirichlet import is_simplex_space
 from rlmigrate.testing.repeated_obs import ITEMS, LENGTHS, is_repeated
 from rlmigrate.testing.space_strategies import (
     ACTION_SPACE_KINDS,
@@ -124,17 +125,12 @@ def _leaf_observations(space: gym.Space, lead: tuple[int, ...]) -> st.SearchStra
         return unit.map(lambda u: (starts + np.floor(u * nvec)).astype(space.dtype))
     if isinstance(space, gym.spaces.MultiBinary):
         return hnp.arrays(space.dtype, lead + tuple(space.shape), elements=st.integers(0, 1))
-    if is_simplex(space):
+    if is_simplex_space(space):
         # positive weights normalised over the last axis: interior points of the simplex (a
         # Dirichlet's log-density is finite there), as RLlib's Simplex actions are
         weights = hnp.arrays(np.float64, lead + tuple(space.shape or ()), elements=st.floats(1e-3, 1.0))
         return weights.map(lambda w: (w / w.sum(axis=-1, keepdims=True)).astype(space.dtype))
     raise TypeError(f"observations(): no strategy for space {space!r} ({type(space).__name__})")
-
-
-def is_simplex(space: gym.Space) -> bool:
-    """True for RLlib's ``Simplex`` space (the shim's or Ray's own): points whose last axis sums to 1."""
-    return type(space).__name__ == "Simplex" and hasattr(space, "concentration") and space.shape is not None
 
 
 def observations(
