@@ -35,10 +35,8 @@ Example:
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 
 from rlmigrate.core.columns import Columns
@@ -47,6 +45,7 @@ from rlmigrate.core.rl_module import RLModule as _RuntimeRLModule
 from rlmigrate.core.rl_module import RLModuleConfig
 from shim.legacy_utils import convert_to_numpy
 from shim.policy.view_requirement import ViewRequirement
+from shim.space_utils import get_gym_space_from_struct_of_tensors
 
 __all__ = ["RLModule", "RLModuleConfig", "get_gym_space_from_struct_of_tensors"]
 
@@ -129,22 +128,3 @@ def _distribution_base() -> type:
     from rlmigrate.distributions.base import Distribution
 
     return Distribution
-
-
-def get_gym_space_from_struct_of_tensors(value: Any, batched_input: bool = True) -> gym.Space:
-    """A space for a (nested) struct of arrays: per leaf ``Box(-1, 1, shape, dtype)`` without
-    the batch axis (when ``batched_input``), dicts → ``Dict``, tuples/lists → ``Tuple``."""
-    start = 1 if batched_input else 0
-
-    def leaf(x: Any) -> gym.Space:
-        array = np.asarray(x)
-        return gym.spaces.Box(-1.0, 1.0, shape=array.shape[start:], dtype=array.dtype)
-
-    def build(struct: Any) -> gym.Space:
-        if isinstance(struct, Mapping):
-            return gym.spaces.Dict({k: build(v) for k, v in struct.items()})
-        if isinstance(struct, (tuple, list)):
-            return gym.spaces.Tuple([build(v) for v in struct])
-        return leaf(struct)
-
-    return build(value)
