@@ -201,6 +201,14 @@ def _forget_other_packages(top: str, root: Path) -> None:
         sys.modules.pop(name, None)
 
 
+def import_root(cache: Path, entry: dict[str, Any]) -> Path | None:
+    """The folder a corpus file's repository imports from (its ``import_root`` under the
+    repository's copy in ``cache``); None for Ray's own files, which import as ``ray.rllib``."""
+    if entry["repo"] == "ray-project/ray":
+        return None
+    return cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+
+
 def import_module(cache: Path, entry: dict[str, Any]) -> Any:
     """Import a corpus file as its repository would (``import_root`` and the repository's own
     installed packages, :func:`package_paths`, on ``sys.path``)."""
@@ -221,7 +229,8 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
         # `ray.rllib...` imports served by the shim's aliases (and ray.rllib.examples by
         # serve_ray_examples).
         return _load_file("corpus_" + entry["module"], cache / "ray-project+ray" / entry["path"])
-    root = cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+    root = import_root(cache, entry)
+    assert root is not None  # Ray's own files returned above
     _forget_other_packages(entry["module"].split(".")[0], root)
     with repository_on_path(cache, entry):
         return importlib.import_module(entry["module"])
@@ -234,10 +243,10 @@ def repository_on_path(cache: Path, entry: dict[str, Any]) -> Iterator[None]:
     the whole time, so a module a method imports when it runs (``from my_models import
     make_model`` inside ``make_model``) is found while the policy is built, acts and learns,
     not only while its file is imported. Nothing for Ray's own files."""
-    if entry["repo"] == "ray-project/ray":
+    root = import_root(cache, entry)
+    if root is None:
         yield
         return
-    root = cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
     paths = [str(root), *map(str, package_paths(cache, entry))]
     sys.path[0:0] = paths
     try:

@@ -174,8 +174,7 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], sourc
         module = harness.import_module(source, entry)
         cls = getattr(module, pol["name"])
         policy_harness.set_module_globals(module, case)
-        root = None if entry["repo"] == "ray-project/ray" else (
-            source / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
+        root = harness.import_root(source, entry)
         stage = "build"
         policy_harness.register_models(case, root)
         policy, prep, raw_space = policy_harness.build_policy(cls, case, meta["config"])

@@ -168,8 +168,7 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], sour
         module = harness.import_module(source, entry)
         cls = getattr(module, pol["name"])
         policy_harness.set_module_globals(module, case)
-        root = None if entry["repo"] == "ray-project/ray" else (
-            source / entry["repo"].replace("/", "+", 1) / entry.get("import_root", ""))
+        root = harness.import_root(source, entry)
         stage = "config"
         from ray.rllib.models.catalog import MODEL_DEFAULTS
 
