@@ -68,9 +68,11 @@ corpus: $(STAMP)
 	$(PY) tools/corpus/fetch.py --dest $(CORPUS) $(if $(MIRROR),--from-mirror $(MIRROR)) $(if $(RAY_SITE),--ray-site $(RAY_SITE))
 
 # the corpus's third-party imports, in a folder apart from both venvs (judge.py and
-# record_corpus.py append it to their path)
+# record_corpus.py append it to their path); pycddlib compiles against Debian's libcdd-dev and
+# libgmp-dev; the git-only packages come from MIRROR's snapshots when given, else from GitHub
 corpus-deps: $(STAMP)
 	$(PIP) install -q --no-deps --target $(CORPUS)/deps -r tools/corpus/requirements-corpus.txt
+	$(PY) tools/corpus/git_deps.py --target $(CORPUS)/deps $(if $(MIRROR),--mirror $(MIRROR))
 
 # copies of the repositories with only the modernize rules' fixes (RLM035, RLM036): the recorder
 # builds a policy from there when Ray 2.10 imports its file only after them
