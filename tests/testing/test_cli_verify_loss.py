@@ -87,7 +87,8 @@ def test_columns_of_the_policys_own_come_from_column_options(capsys):
 def test_the_policys_own_module_follows_the_custom_model_of_its_config(tmp_path, capsys, monkeypatch):
     """Without --module the Learner gets the policy's generated module, built with the policy's model
     config: it resolves the config's custom_model through the migrated project's registration (the
-    call RLM020 names), as ModelCatalog resolved it for the legacy policy; unregistered, it says so."""
+    register_custom_module call RLM020 writes), as ModelCatalog resolved it for the legacy policy;
+    unregistered, it says so."""
     from rlmigrate.core import custom_models
 
     monkeypatch.setattr(custom_models, "_MODULES", {})
@@ -95,12 +96,13 @@ def test_the_policys_own_module_follows_the_custom_model_of_its_config(tmp_path,
     expected = (FIXTURES / "expected" / "central_value_loss.py").read_text()
     argv = ["--obs-space", "Box(-1, 1, (4,))", "--action-space", "Discrete(3)", "--policy-config",
             '{"model": {"custom_model": "shared_critic_model"}}', "--column", "other_obs=Box(-1, 1, (4,))"]
+    registration = 'register_custom_module("shared_critic_model", SharedCriticModel)\n'
+    assert registration in expected  # the rewrite registers the converted model itself
     unregistered = tmp_path / "unregistered.py"
-    unregistered.write_text(expected)
+    unregistered.write_text(expected.replace(registration, ""))
     code, result = run(capsys, legacy, f"{unregistered}:SharedCriticPPOPolicyLearner", *argv)
     assert code == 2 and "register_custom_module('shared_critic_model'" in result["message"]
     registered = tmp_path / "registered.py"
-    registered.write_text(expected + "\n\nfrom rlmigrate.core.custom_models import register_custom_module\n\n"
-                          'register_custom_module("shared_critic_model", SharedCriticModel)\n')
+    registered.write_text(expected)
     code, result = run(capsys, legacy, f"{registered}:SharedCriticPPOPolicyLearner", *argv)
     assert code == 0 and result["verdict"] == "equivalent" and len(result["stats"]) == 9

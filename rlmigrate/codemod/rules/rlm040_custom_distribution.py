@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from rlmigrate.codemod.findings import MANUAL, REVIEW
+from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
 from rlmigrate.codemod.imports import names_in_use
 from rlmigrate.codemod.rules._dist_convert import (
     DistAnalysis,
@@ -97,6 +97,7 @@ class CustomDistributionToTorchDistribution(Rule):
         self._dists: dict[cst.ClassDef, DistAnalysis] = {}
         self._wired: dict[cst.ClassDef, str] = {}
         self._replaced_default = False
+        self._reregister: set[cst.Call] = set()
 
     # -- analysis ---------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -127,6 +128,14 @@ class CustomDistributionToTorchDistribution(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         if is_register_call(self.ctx, node):
+            converted = self._converted_registration(node)
+            if converted is not None:
+                self._reregister.add(node)
+                self.report(node, CONVERTED, f"register_custom_action_dist({converted[0]!r}, "
+                            f"{converted[1]}) → rlmigrate.core.custom_models.register_custom_action_dist: "
+                            f"{converted[1]} is a TorchDistribution now; a module generated for a "
+                            f"policy whose model config names {converted[0]!r} finds it there")
+                return
             wiring = self._wiring()
             used = wiring is not None and any(
                 self._registered_name(node) == n for n in wiring.config_names.values()
@@ -138,6 +147,23 @@ class CustomDistributionToTorchDistribution(Rule):
                       "on its config's model reads the name from register_custom_action_dist(name, "
                       "<migrated distribution>) (rlmigrate.core.custom_models)")
             self.report(node, REVIEW, f"register_custom_action_dist kept: {detail}")
+
+    def _converted_registration(self, node: cst.Call) -> tuple[str, str] | None:
+        """``(name, class)`` when ``node`` registers, under a literal name, a distribution
+        class of this file that this rule converts (on our runtime, which has the registry)."""
+        name = self._registered_name(node)
+        if self.ctx.target.name != "rlmigrate" or name is None or len(node.args) != 2:
+            return None
+        value = node.args[1].value
+        if not isinstance(value, cst.Name) or value.value not in self._convertible_names():
+            return None
+        return name, value.value
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if original in self._reregister:
+            return updated.with_changes(func=self.ctx.need_from(
+                "rlmigrate.core.custom_models", "register_custom_action_dist"))
+        return updated
 
     @staticmethod
     def _registered_name(node: cst.Call) -> str | None:

@@ -221,7 +221,11 @@ def test_model_configured_with_a_custom_dist_uses_it(target):
     assert "get_default_dist_cls" not in text and "get_inference_action_dist_cls" not in text
     messages = [f.message for f in outcome.findings if f.code == "RLM040"]
     assert any("self.action_dist_cls = Soft" in m for m in messages)
-    assert any(m.startswith("register_custom_action_dist kept") for m in messages)
+    if target == "rlmigrate":  # the registry a generated policy module reads
+        assert any(m.startswith("register_custom_action_dist('soft', Soft) → rlmigrate") for m in messages)
+        assert 'register_custom_action_dist("soft", Soft)' in text and "ModelCatalog" not in text
+    else:  # Ray has no registry of new-stack distributions
+        assert any(m.startswith("register_custom_action_dist kept") for m in messages)
     assert rewrite(text, target=target).text == text
     if target != "rlmigrate":
         return
@@ -267,16 +271,31 @@ def test_model_without_custom_dist_config_is_untouched_by_rlm040():
     assert not any(f.message.startswith("Model") for f in outcome.findings if f.code == "RLM040")
 
 
-def test_kept_registrations_name_the_new_stack_registries_a_policy_module_reads():
-    """A registration no config of its file uses is kept; the finding names the rlmigrate call a
-    policy module that resolves its model config's names needs instead."""
-    source = (HEADER + "\n" + DIST + "\n" + MODEL + "\n"
-              'def register(name):\n'
-              '    if name == "m":\n'
-              '        ModelCatalog.register_custom_model("m", Model)\n'
-              '        ModelCatalog.register_custom_action_dist("soft", Soft)\n')
-    findings = rewrite(source).findings
-    [model] = [f for f in findings if f.code == "RLM020"]
-    assert model.status == "manual" and "register_custom_module('m', <migrated class>)" in model.message
-    [dist] = [f for f in findings if f.code == "RLM040" and f.message.startswith("register_custom_action_dist kept")]
-    assert "register_custom_action_dist(name, <migrated distribution>)" in dist.message
+REGISTERING = ('def register(name):\n'
+               '    if name == "m":\n'
+               '        ModelCatalog.register_custom_model("m", Model)\n'
+               '        ModelCatalog.register_custom_action_dist("soft", Soft)\n')
+
+
+def test_registrations_of_converted_classes_fill_the_registries_a_policy_module_reads(monkeypatch):
+    """Registrations no config of the file uses (the names live in a run config elsewhere) of
+    classes this run converts go to rlmigrate's registries, where a generated policy module
+    resolves its model config's custom_model / custom_action_dist."""
+    from rlmigrate.core import custom_models
+
+    monkeypatch.setattr(custom_models, "_MODULES", {})
+    monkeypatch.setattr(custom_models, "_ACTION_DISTS", {})
+    outcome = rewrite(HEADER + "\n" + DIST + "\n" + MODEL + "\n" + REGISTERING)
+    assert {f.code: f.status for f in outcome.findings if "register_custom" in f.message} == {
+        "RLM020": "converted", "RLM040": "converted"}
+    module = run(outcome.text)
+    module.register("m")
+    assert custom_models.registered_modules() == {"m": module.Model}
+    assert custom_models.registered_action_dists() == {"soft": module.Soft}
+
+
+def test_kept_registration_of_an_unconverted_dist_names_the_new_stack_registry():
+    dist = DIST.replace("return self.dist.probs.argmax(dim=1)", "return self.model.greedy")
+    findings = rewrite(HEADER + "\n" + dist + "\n" + MODEL + "\n" + REGISTERING).findings
+    [kept] = [f for f in findings if f.code == "RLM040" and f.message.startswith("register_custom_action_dist kept")]
+    assert "register_custom_action_dist(name, <migrated distribution>)" in kept.message
