@@ -125,6 +125,22 @@ def run_rewrite(repo_root: Path, src: Path, out: Path, report: Path) -> dict[str
     return json.loads(report.read_text())
 
 
+def rewrite_per_repository(repo_root: Path, src: Path, out: Path, work: Path) -> dict[str, Any]:
+    """One ``rlmigrate rewrite`` per repository folder of ``src`` (into ``out/<repository>``),
+    as each team runs it on its own tree: a run's project index (bases, registrations, helpers
+    in other files) never sees another repository's files. The reports merged: findings and
+    files concatenated, summary counts added."""
+    merged: dict[str, Any] = {"summary": {}, "findings": [], "files": []}
+    for repository in sorted(p for p in src.iterdir() if p.is_dir()):
+        report = run_rewrite(repo_root, repository, out / repository.name,
+                             work / f"report__{repository.name}.json")
+        merged["findings"].extend(report["findings"])
+        merged["files"].extend(report["files"])
+        for key, count in report["summary"].items():
+            merged["summary"][key] = merged["summary"].get(key, 0) + count
+    return merged
+
+
 def _findings_by_file(report: dict[str, Any], src: Path) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for finding in report["findings"]:
@@ -300,7 +316,7 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
     modern = work / harness.MODERNIZED
     shutil.rmtree(modern, ignore_errors=True)
     _copy_corpus(cache / harness.MODERNIZED, manifest, modern)
-    report = run_rewrite(repo_root, src, out, work / "report.json")
+    report = rewrite_per_repository(repo_root, src, out, work)
     by_file = _findings_by_file(report, src)
     policy_files = cache / "oracle" / "policies.json"
     importable = json.loads(policy_files.read_text()) if policy_files.is_file() else {}

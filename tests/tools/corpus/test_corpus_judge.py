@@ -134,3 +134,45 @@ def test_an_equivalence_over_a_mostly_raising_legacy_side_is_not_counted(monkeyp
     if not counted:
         assert verdict == judge_codemod.MOSTLY_FAILING and message.startswith("not counted: the legacy code itself raised")
         assert message.endswith("RLModule M is equivalent")
+
+
+_BASE = '''import torch.nn as nn
+from ray.rllib.models.torch.torch_modelv2 import TorchModelV2
+
+
+class Base(TorchModelV2, nn.Module):
+    def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+        TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
+        nn.Module.__init__(self)
+        self.pi = nn.Linear(obs_space.shape[0], num_outputs)
+
+    def forward(self, input_dict, state, seq_lens):
+        return self.pi(input_dict["obs"]), state
+'''
+_CHILD = '''from base import Base
+
+
+class Child(Base):
+    def forward(self, input_dict, state, seq_lens):
+        return self.pi(input_dict["obs"]) * 2, state
+'''
+
+
+def test_each_repository_is_its_own_rewrite_run(tmp_path):
+    """Repository b's ``from base import Base`` must not find repository a's base.py: one run
+    over both folders would link them (a project index spans its run), a team runs its own tree."""
+    from pathlib import Path
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    (src / "a+a").mkdir(parents=True)
+    (src / "b+b").mkdir()
+    (src / "a+a" / "base.py").write_text(_BASE)
+    (src / "b+b" / "child.py").write_text(_CHILD)
+    repo_root = Path(__file__).resolve().parents[3]
+    report = judge_codemod.rewrite_per_repository(repo_root, src, out, tmp_path)
+    by_file = judge_codemod._findings_by_file(report, src)
+    assert {f["code"] for f in by_file["a+a/base.py"]} == {"RLM001"}
+    assert "b+b/child.py" not in by_file  # no legacy base of its own run: nothing to say
+    assert report["summary"]["seen"] == 2 and report["summary"]["rewritten"] == 1
+    assert (out / "a+a" / "base.py").read_text() != _BASE  # each run writes under out/<repository>
+    assert not (out / "b+b" / "child.py").exists() or (out / "b+b" / "child.py").read_text() == _CHILD
