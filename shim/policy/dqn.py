@@ -182,8 +182,7 @@ def _before_init(policy: Any, obs_space: gym.Space, action_space: gym.Space, con
 DQNTorchPolicy = build_policy_class(
     name="DQNTorchPolicy",
     framework="torch",
-    get_default_config=_default_config,
-    before_init=_before_init,
+    before_init=_before_init,  # fills in the defaults (get_default_config is never called)
     make_model_and_action_dist=build_q_model_and_distribution,
     action_distribution_fn=get_distribution_inputs_and_class,
     extra_action_out_fn=extra_action_out_fn,

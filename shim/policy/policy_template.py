@@ -76,7 +76,10 @@ def build_policy_class(
         framework: must be "torch".
         loss_fn: ``(policy, model, dist_class, train_batch) -> loss`` (optional for acting only).
         **options: the other template functions, by their RLlib names (``get_default_config``,
-            ``make_model``, ``action_sampler_fn``, ``mixins``, ...).
+            ``make_model``, ``action_sampler_fn``, ``mixins``, ...). ``get_default_config`` is
+            accepted and never called, as Ray 2.10's template did: the policy gets the config
+            it is given (an Algorithm's, already complete), so a default-config hook that
+            names a trainer module the code never imports is not run either.
 
     Raises:
         ValueError: framework other than torch, or an unknown option name.
@@ -98,8 +101,6 @@ def build_policy_class(
         self: Any, obs_space: gym.Space, action_space: gym.Space, config: Mapping | None
     ) -> None:
         config = dict(config or {})
-        if opts.get("get_default_config"):
-            config = {**opts["get_default_config"](), **config}
         if opts.get("validate_spaces"):
             opts["validate_spaces"](self, obs_space, action_space, config)
         if opts.get("before_init"):

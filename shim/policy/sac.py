@@ -134,8 +134,7 @@ def _before_init(policy: Any, obs_space: gym.Space, action_space: gym.Space, con
 SACTorchPolicy = build_policy_class(
     name="SACTorchPolicy",
     framework="torch",
-    get_default_config=_default_config,
-    before_init=_before_init,
+    before_init=_before_init,  # fills in the defaults (get_default_config is never called)
     make_model_and_action_dist=build_sac_model_and_action_dist,
     action_distribution_fn=action_distribution_fn,
 )

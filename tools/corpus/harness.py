@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import package_init
 from raw_obs import sample_inputs
 
 HERE = Path(__file__).resolve().parent
@@ -161,19 +162,26 @@ _CACHE: list[Path] = [Path(".corpus")]
 MODERNIZED = "modernized"
 
 
-def policy_source(cache: Path, entry: dict[str, Any]) -> tuple[Path, dict[str, Any] | None]:
+def policy_source(cache: Path, entry: dict[str, Any]) -> tuple[Path, dict[str, Any] | None, dict[str, Any] | None]:
     """Where the recorder builds a policy file's policies from: ``cache`` itself, or, when Ray
     2.10 did not import the file but imported its modernized copy (``oracle/policies.json``:
     ``ray_importable`` false, ``modernized.ray_importable`` true), ``cache/modernized`` with
-    that record (the codes of the modernize fixes applied)."""
+    that record (the codes of the modernize fixes applied). Third: the ``isolated_package_init``
+    record when Ray 2.10 imported the file (original, else modernized: its ``from``) only with
+    its packages' ``__init__.py`` not run, else None."""
     index = cache / "oracle" / "policies.json"
     if not index.is_file():
-        return cache, None
+        return cache, None, None
     row = json.loads(index.read_text()).get(entry["id"], {})
     modern = row.get("modernized") or {}
     if row.get("ray_importable") is False and modern.get("ray_importable") is True:
-        return cache / MODERNIZED, modern
-    return cache, None
+        return cache / MODERNIZED, modern, None
+    isolated = row.get("isolated_package_init") or {}
+    if row.get("ray_importable") is False and isolated.get("ray_importable") is True:
+        if isolated.get("from") == "modernized":
+            return cache / MODERNIZED, modern, isolated
+        return cache, None, isolated
+    return cache, None, None
 
 
 def _forget_other_packages(top: str, root: Path) -> None:
@@ -209,9 +217,11 @@ def import_root(cache: Path, entry: dict[str, Any]) -> Path | None:
     return cache / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
 
 
-def import_module(cache: Path, entry: dict[str, Any]) -> Any:
+def import_module(cache: Path, entry: dict[str, Any], isolate_package_init: bool = False) -> Any:
     """Import a corpus file as its repository would (``import_root`` and the repository's own
-    installed packages, :func:`package_paths`, on ``sys.path``)."""
+    installed packages, :func:`package_paths`, on ``sys.path``); with ``isolate_package_init``
+    its parent packages' ``__init__.py`` are not run (``package_init.import_isolated``: the
+    recording says the file imports only so, ``isolated_package_init``)."""
     _CACHE[0] = cache
     purge_corpus_modules(cache)
     importlib.invalidate_caches()  # files may have been (re)fetched since the last import
@@ -233,6 +243,8 @@ def import_module(cache: Path, entry: dict[str, Any]) -> Any:
     assert root is not None  # Ray's own files returned above
     _forget_other_packages(entry["module"].split(".")[0], root)
     with repository_on_path(cache, entry):
+        if isolate_package_init:
+            return package_init.import_isolated(root, entry["module"])
         return importlib.import_module(entry["module"])
 
 

@@ -74,6 +74,8 @@ class PolicyOutcome:
     modernized: list[str] = field(default_factory=list)
     #: where the modernized copy still stops on Ray 2.10 (policies.json), when it does
     modernized_error: str = ""
+    #: packages whose __init__.py Ray 2.10's recording did not run (``isolated_package_init``)
+    isolated_package_init: list[str] = field(default_factory=list)
     #: why Ray 2.10 did not build the policy with its case (its recording: stage and first error line)
     ray_build_error: str = ""
 
@@ -369,6 +371,8 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             if recording:
                 item.ray_built = bool(recording.get("ray_buildable"))
                 item.modernized = list((recording.get("modernized") or {}).get("codes", []))
+                item.isolated_package_init = list(
+                    (recording.get("isolated_package_init") or {}).get("packages", []))
                 if not item.ray_built:
                     item.ray_build_error = f"{recording.get('stage')}: {recording.get('error')}"
             file_record = importable.get(entry["id"], {})
@@ -378,12 +382,14 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
             if run_verify and "case" in pol and item.module_generated:
                 item.verify_act, item.verify_act_message = judge_policies.verify_policy(
                     repo_root, entry, pol, legacy_src, out, work,
-                    observations=policy_harness.observations_path(cache, entry, pol))
+                    observations=policy_harness.observations_path(cache, entry, pol),
+                    isolate=bool(item.isolated_package_init))
                 item.verify_act_message = judge_policies.with_ray_status(
                     item.verify_act, item.verify_act_message, file_record, recording)
             if run_verify and "case" in pol and item.module_generated and item.learner_generated:
                 item.verify_loss, item.verify_loss_message = judge_policies.verify_policy(
-                    repo_root, entry, pol, legacy_src, out, work, learner=True)
+                    repo_root, entry, pol, legacy_src, out, work, learner=True,
+                    isolate=bool(item.isolated_package_init))
             policies.append(item)
     summary = dict(report["summary"])
     judged = {f"{e['repo'].replace('/', '+', 1)}/{p}" for e in manifest["files"]

@@ -82,6 +82,8 @@ class PolicyShimResult:
     loss: str = ""  # match | mismatch | error: ... | "" (Ray recorded no loss)
     loss_message: str = ""
     modernized: list[str] = field(default_factory=list)  # codes: recorded from the modernized file
+    #: packages whose __init__.py the recording did not run (its ``isolated_package_init``)
+    isolated_package_init: list[str] = field(default_factory=list)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -137,20 +139,32 @@ def judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Pol
     cache = cache.resolve()
     source = recorded_source(cache, entry, pol)
     with policy_harness.run_directory(pol.get("case", {}), source, entry), harness.repository_on_path(source, entry):
-        return _judge_policy(cache, entry, pol, source)
+        return _judge_policy(cache, entry, pol, source, bool(isolated_packages(cache, entry, pol)))
+
+
+def _recording(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> dict[str, Any]:
+    meta_path = cache / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
+    return json.loads(meta_path.read_text()) if meta_path.is_file() else {}
 
 
 def recorded_source(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> Path:
     """The copy the recorder built the policy from: ``cache``, or its modernized copy when the
     recording says so (``modernized``: Ray 2.10 imported the file only after the modernize
     fixes), so the shim runs the very file Ray 2.10 ran."""
-    meta_path = cache / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
-    if meta_path.is_file() and json.loads(meta_path.read_text()).get("modernized"):
+    if _recording(cache, entry, pol).get("modernized"):
         return cache / harness.MODERNIZED
     return cache
 
 
-def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], source: Path) -> PolicyShimResult:
+def isolated_packages(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> list[str]:
+    """The packages whose ``__init__.py`` the recorder did not run when it imported the
+    policy's file (the recording's ``isolated_package_init``), ``[]`` when it ran them all:
+    the shim judge and verify's legacy side import the file the same way."""
+    return list((_recording(cache, entry, pol).get("isolated_package_init") or {}).get("packages", []))
+
+
+def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], source: Path,
+                  isolate: bool = False) -> PolicyShimResult:
     import torch
     from safetensors.numpy import load_file
 
@@ -163,6 +177,7 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], sourc
     meta = json.loads(meta_path.read_text())
     result.ray_buildable = bool(meta["ray_buildable"])
     result.modernized = list((meta.get("modernized") or {}).get("codes", []))
+    result.isolated_package_init = list((meta.get("isolated_package_init") or {}).get("packages", []))
     if not result.ray_buildable:
         result.status, result.ray_error = "ray-unbuildable", f"{meta.get('stage')}: {meta.get('error')}"
         return result
@@ -171,7 +186,7 @@ def _judge_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], sourc
     result.stochastic = list(meta.get("stochastic", []))
     stage = "import"
     try:
-        module = harness.import_module(source, entry)
+        module = harness.import_module(source, entry, isolate_package_init=isolate)
         cls = getattr(module, pol["name"])
         policy_harness.set_module_globals(module, case)
         root = harness.import_root(source, entry)
@@ -255,6 +270,7 @@ def shim_figures(rows: list[dict[str, Any]], reason: Any = None) -> dict[str, An
         "shim_loss_match": sum(r["loss"] == "match" for r in losses),
         "not_recorded": sum(r["status"] == "no-recording" for r in rows),
         "ray_built_modernized": sum(bool(r.get("modernized")) for r in built),
+        "ray_built_isolated_init": sum(bool(r.get("isolated_package_init")) for r in built),
     }
 
 
@@ -330,14 +346,17 @@ ray_example_imports = harness.ray_example_imports
 
 
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
-                   migrated: list[str], examples: list[str] = ()) -> str:
+                   migrated: list[str], examples: list[str] = (), isolate: bool = False) -> str:
     """A module that first puts the corpus copies of the ``examples`` Ray modules in
     ``sys.modules`` under their own names, registers the case's ``custom_model`` (and
     ``custom_action_dist``) names (legacy classes, from the un-rewritten copy ``src``), then exports the legacy policy from ``src``'s
     file and the ``migrated`` names from the rewritten file in ``out`` (loaded after the
     project's modules and the ``examples`` are swapped for their rewritten copies in ``out``,
     so each side imports its own version of them): what the repository's training script did
-    before building the policy, next to what the rewrite generated."""
+    before building the policy, next to what the rewrite generated. With ``isolate`` (the
+    recording's ``isolated_package_init``) the policy file's parent packages are empty
+    packages on each side, their ``__init__.py`` not run, by the recorder's own
+    ``package_init.py`` (loaded by path)."""
     lines = ["import importlib.util, sys", "from ray.rllib.models import ModelCatalog", "",
              "def _load(name, path):",
              "    spec = importlib.util.spec_from_file_location(name, path)",
@@ -353,6 +372,10 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
              "        ModelCatalog.register_custom_model(name, cls)", ""]
     for module in examples:
         lines.append(f"_load({module!r}, {str(_module_file(src, entry, module))!r})")
+    legacy_root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+    if isolate:
+        lines.append(f"_package_init = _load('_corpus_package_init', {str(harness.HERE / 'package_init.py')!r})")
+        lines.append(f"_package_init.install_empty_packages({str(legacy_root)!r}, {entry['module']!r})")
     # _register picks register_custom_action_dist or register_custom_model by the class
     registrations = sorted(pol["case"].get("register", {}).items())
     for i, (name, dotted) in enumerate(registrations):
@@ -370,8 +393,9 @@ def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: P
         # legacy copies leave sys.modules (the legacy side keeps its references), the rewritten
         # import root goes first on sys.path, the Ray examples load from their rewritten copies
         root = out / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
-        legacy_root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
         lines += legacy_imports_source(src, legacy_root, out, root)
+        if isolate:
+            lines.append(f"_package_init.install_empty_packages({str(root)!r}, {entry['module']!r})")
         for module in examples:
             rewritten = _module_file(out, entry, module)
             if rewritten.is_file():
@@ -468,7 +492,8 @@ def legacy_imports_source(src: Path, legacy_root: Path, out: Path, root: Path) -
 
 
 def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
-                  work: Path, learner: bool = False, observations: Path | None = None) -> tuple[str, str]:
+                  work: Path, learner: bool = False, observations: Path | None = None,
+                  isolate: bool = False) -> tuple[str, str]:
     """``rlmigrate verify`` (``--loss`` with ``learner``) of the legacy policy (the original
     file, as the class verify does: the rewrite may have turned the policy's own model into a
     module) vs the rewritten file's ``<Policy>RLModule`` / ``<Policy>Learner``, with the case,
@@ -476,7 +501,8 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
     sides then open the repository's data files there); (verdict, message). A case that
     registers models goes through :func:`wrapper_source`. ``observations``: the case
     environment's recorded observations (``record_observations.py``), given to the acting
-    verify as ``--observations``."""
+    verify as ``--observations``. ``isolate``: the recorder imported the file with its
+    packages' ``__init__.py`` not run (``isolated_package_init``), so the wrapper does too."""
     from judge_codemod import run_verify, verify_supports
 
     case = pol["case"]
@@ -488,11 +514,11 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
     examples = [m for m in ray_example_imports(text) if _module_file(src, entry, m).is_file()]
     examples += sorted({d.rpartition(".")[0] for d in case.get("register", {}).values()
                         if d.startswith("ray.rllib.examples.")} - set(examples))
-    if case.get("register") or examples:
+    if case.get("register") or examples or isolate:
         wrapper = work / "wrappers" / f"{policy_harness.policy_id(entry, pol)}.py"
         wrapper.parent.mkdir(parents=True, exist_ok=True)
         wrapper.write_text(wrapper_source(entry, pol, src, out, sorted({migrated, f"{name}RLModule"}),
-                                          examples))
+                                          examples, isolate=isolate))
         legacy = target = wrapper
     # the framework key an Algorithm always put in the policy config (mixins read it)
     config = {"framework": "tf" if pol.get("framework") == "tf" else "torch", **case.get("config", {})}
@@ -533,6 +559,10 @@ def with_ray_status(verdict: str, message: str, file_record: dict[str, Any],
     says so. The verdict is not changed."""
     notes = []
     codes = (policy_record.get("modernized") or {}).get("codes") if policy_record else None
+    isolated = (policy_record.get("isolated_package_init") or {}) if policy_record else {}
+    if isolated:
+        notes.append(f"legacy side: the policy's module imported with its package's __init__.py not run "
+                     f"({', '.join(isolated.get('packages', []))}: {isolated.get('error', '')})")
     if codes:
         notes.append(f"legacy side: the file after the modernize fixes only ({', '.join(codes)}), "
                      "which Ray 2.10 imports")
@@ -561,7 +591,10 @@ def policy_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     counts in ``acting_proven`` (and ``learners_proven``) like any other, is counted apart in
     ``acting_modernized_proven`` / ``learners_modernized_proven``, and never in the
     ``acting_ray_importable_*`` figures, which stay those of the files Ray 2.10 imports as
-    they are.
+    they are. Likewise a policy whose module Ray 2.10 imports only with its package's
+    ``__init__.py`` not run (``isolated_package_init``: the packages): counted apart in
+    ``acting_isolated_init_proven`` / ``learners_isolated_init_proven``, never as
+    Ray-2.10-importable.
 
     A verdict counts as proven only when Ray 2.10 built the policy with its case (``ray_built``:
     the recording's ``ray_buildable``): the legacy side is what Ray 2.10 builds, so a policy the
@@ -585,6 +618,8 @@ def policy_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "acting_ray_importable_proven_pct": _pct(sum(r in proven for r in acting_ray), len(acting_ray)),
         "acting_modernized_proven": sum(bool(r.get("modernized")) for r in proven),
         "acting_modernized_denominator": sum(bool(r.get("modernized")) for r in acting),
+        "acting_isolated_init_proven": sum(bool(r.get("isolated_package_init")) for r in proven),
+        "acting_isolated_init_denominator": sum(bool(r.get("isolated_package_init")) for r in acting),
         "acting_unbuilt_equivalent": sum(r.get("verify_act") == "equivalent" and r.get("ray_built") is not True
                                          for r in acting),
         "custom_losses": len(losses),
@@ -592,6 +627,7 @@ def policy_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "learners_proven": len(learned),
         "learners_proven_pct": _pct(len(learned), len(losses)),
         "learners_modernized_proven": sum(bool(r.get("modernized")) for r in learned),
+        "learners_isolated_init_proven": sum(bool(r.get("isolated_package_init")) for r in learned),
         "manual_hooks": dict(hooks.most_common()),
     }
 
@@ -609,6 +645,9 @@ def not_proven_reason(row: dict[str, Any]) -> str:
     if row.get("modernized") and row.get("ray_built") is not True:
         unbuildable = (f"legacy side (the file after the modernize fixes {', '.join(row['modernized'])}) "
                        f"not built by Ray 2.10: {row.get('ray_build_error') or 'no recording'}; ")
+    if row.get("isolated_package_init") and row.get("ray_built") is not True:
+        unbuildable = (f"{unbuildable.rstrip('; ') or 'legacy side'} (imported with "
+                       f"{', '.join(row['isolated_package_init'])}/__init__.py not run); ")
     if not row["module_generated"]:
         return f"{unbuildable}no <Policy>RLModule generated ({row.get('codes') or 'no finding'})"[:240]
     if row.get("verify_act") in ("", None):
@@ -629,7 +668,8 @@ def print_report(result: dict[str, Any]) -> None:
     s = result.get("policy_shim")
     if s:
         print(f"\npolicy shim: {s['ray_built']}/{s['policies_with_case']} policies built by Ray 2.10 "
-              f"({s.get('ray_built_modernized', 0)} from the modernized file); "
+              f"({s.get('ray_built_modernized', 0)} from the modernized file, "
+              f"{s.get('ray_built_isolated_init', 0)} with their package's __init__.py not run); "
               f"shim matches {s['shim_match']} ({s['shim_match_pct']}%: {s['stochastic_compared_by_shape']} "
               f"stochastic ones by shape/space), numeric mismatches {s['numeric_mismatches']}; Ray losses "
               f"{s['ray_losses']}, shim loss matches {s['shim_loss_match']}"
@@ -653,10 +693,13 @@ def print_report(result: dict[str, Any]) -> None:
           f"{p['acting_ray_importable_denominator']} ({p['acting_ray_importable_proven_pct']}%); "
           f"{p['acting_unbuilt_equivalent']} more equivalent under cases Ray 2.10 did not build (not counted); "
           f"proven against the modernized file (RLM035/RLM036, counted above): "
-          f"{p.get('acting_modernized_proven', 0)}/{p.get('acting_modernized_denominator', 0)}")
+          f"{p.get('acting_modernized_proven', 0)}/{p.get('acting_modernized_denominator', 0)}; "
+          f"with the package's __init__.py not run (counted above): "
+          f"{p.get('acting_isolated_init_proven', 0)}/{p.get('acting_isolated_init_denominator', 0)}")
     print(f"learning: {p['learners_proven']}/{p['custom_losses']} custom losses became a Learner that "
           f"verify proves ({p['learners_proven_pct']}%; {p['learners_generated']} Learners generated; "
-          f"{p.get('learners_modernized_proven', 0)} of them against the modernized file)")
+          f"{p.get('learners_modernized_proven', 0)} of them against the modernized file, "
+          f"{p.get('learners_isolated_init_proven', 0)} with the package's __init__.py not run)")
     print("hook kinds still manual (findings):")
     for hook, count in p["manual_hooks"].items():
         print(f"  {count:3d}  {hook}")

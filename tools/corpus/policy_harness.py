@@ -52,6 +52,9 @@ ALGORITHMS = {
     "SAC": ("ray.rllib.algorithms.sac", "SACConfig"),
     "CQL": ("ray.rllib.algorithms.cql", "CQLConfig"),
     "PG": ("ray.rllib.algorithms.pg", "PGConfig"),
+    # a custom Trainer of Ray 1.x built on `with_common_config(...)`: the common config every
+    # algorithm shared, which Ray 2.10's AlgorithmConfig defaults replace
+    "Algorithm": ("ray.rllib.algorithms.algorithm_config", "AlgorithmConfig"),
 }
 
 

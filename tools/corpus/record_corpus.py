@@ -31,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gym_alias  # noqa: E402
 import harness  # noqa: E402
+import package_init  # noqa: E402
 import policy_harness  # noqa: E402
 import raw_obs  # noqa: E402
 from fetch import DEFAULT_DEST, load_manifest  # noqa: E402
@@ -145,15 +146,19 @@ def record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any]) -> di
     on the import path the whole time (``harness.repository_on_path``), as its scripts ran.
     A file Ray 2.10 imports only after the modernize fixes (``policies.json``: the row's
     ``modernized.ray_importable``) is built from its modernized copy, and the recording says so
-    (``modernized``: the codes applied, per file)."""
+    (``modernized``: the codes applied, per file). A file Ray 2.10 imports only with its
+    packages' ``__init__.py`` not run (``policies.json``: ``isolated_package_init``) is imported
+    so, and the recording says so (``isolated_package_init``: the packages, the error their
+    ``__init__`` raised, and which copy, ``original`` or ``modernized``)."""
     cache = cache.resolve()
-    source, modernized = harness.policy_source(cache, entry)
+    source, modernized, isolated = harness.policy_source(cache, entry)
     with policy_harness.run_directory(pol["case"], source, entry), harness.repository_on_path(source, entry):
-        return _record_policy(cache, entry, pol, source, modernized)
+        return _record_policy(cache, entry, pol, source, modernized, isolated)
 
 
 def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], source: Path,
-                   modernized: dict[str, Any] | None) -> dict[str, Any]:
+                   modernized: dict[str, Any] | None,
+                   isolated: dict[str, Any] | None = None) -> dict[str, Any]:
     from safetensors.numpy import save_file
 
     case = pol["case"]
@@ -163,9 +168,11 @@ def _record_policy(cache: Path, entry: dict[str, Any], pol: dict[str, Any], sour
     meta: dict[str, Any] = {"id": pid, "file": entry["id"], "policy": pol["name"], "case": case}
     if modernized is not None:
         meta["modernized"] = {"codes": modernized["codes"], "files": modernized["files"]}
+    if isolated is not None:
+        meta["isolated_package_init"] = {k: isolated[k] for k in ("packages", "error", "from")}
     stage = "import"
     try:
-        module = harness.import_module(source, entry)
+        module = harness.import_module(source, entry, isolate_package_init=isolated is not None)
         cls = getattr(module, pol["name"])
         policy_harness.set_module_globals(module, case)
         root = harness.import_root(source, entry)
@@ -261,6 +268,10 @@ def record_policy_files(cache: Path, manifest: dict[str, Any]) -> dict[str, Any]
             modern = modernized_import(cache, entry)
             if modern is not None:
                 out[entry["id"]]["modernized"] = modern
+            if modern is None or not modern.get("ray_importable"):
+                isolated = isolated_import(cache, entry, exc, modern)
+                if isolated is not None:
+                    out[entry["id"]]["isolated_package_init"] = isolated
     path = cache / "oracle" / "policies.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
@@ -290,6 +301,57 @@ def modernized_import(cache: Path, entry: dict[str, Any]) -> dict[str, Any] | No
     finally:
         harness.purge_corpus_modules(cache)
     return record
+
+
+def isolated_import(cache: Path, entry: dict[str, Any], error: BaseException,
+                    modern: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Whether Ray 2.10 imports the file with its parent packages' ``__init__.py`` not run
+    (``package_init``), tried only where its import failed inside such an ``__init__``: the
+    original first (``error``: how its import failed), then the modernized copy (``modern``:
+    its record; the copy's failure is imported again to see where it was). ``{"from":
+    "original" | "modernized", "packages", "error"}`` (the packages and the first line of what
+    their ``__init__`` raised) with ``ray_importable`` true, or false and the isolated import's
+    own ``isolated_error`` (of the last copy tried); None where no import failed inside a
+    package's ``__init__``."""
+    record: dict[str, Any] | None = None
+    copies: list[tuple[str, Path, BaseException | None]] = [("original", cache, error)]
+    if modern is not None:
+        copies.append(("modernized", cache / harness.MODERNIZED, None))
+    for label, source, failure in copies:
+        root = harness.import_root(source, entry)
+        if root is None:  # Ray's own files: never isolated
+            return None
+        if failure is None:
+            failure = _import_error(source, entry)
+        init = package_init.package_init_error(failure, root, entry["module"]) if failure else None
+        if init is None:
+            continue
+        record = {"from": label, **init}
+        harness.purge_corpus_modules(cache)
+        try:
+            harness.import_module(source, entry, isolate_package_init=True)
+            return {**record, "ray_importable": True}
+        except BaseException as exc:  # noqa: BLE001 - recorded, not raised
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            record.update(ray_importable=False, isolated_error=first_line(exc))
+        finally:
+            harness.purge_corpus_modules(cache)
+    return record
+
+
+def _import_error(source: Path, entry: dict[str, Any]) -> BaseException | None:
+    """The exception importing ``entry`` from ``source`` raises (None: it imports)."""
+    harness.purge_corpus_modules(source)
+    try:
+        harness.import_module(source, entry)
+    except BaseException as exc:  # noqa: BLE001 - returned, not raised
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return exc
+    finally:
+        harness.purge_corpus_modules(source)
+    return None
 
 
 def modernized_fixes(cache: Path, repo: str) -> dict[str, list[str]] | None:

@@ -195,7 +195,7 @@ def test_build_policy_class_template() -> None:
 
     def after_init(policy: Any, obs_space: Any, action_space: Any, config: dict) -> None:
         Mixin.__init__(policy)
-        events.append(f"after_init:{config['custom_key']}")
+        events.append(f"after_init:{config.get('custom_key')}")
 
     def make_model(policy: Any, obs_space: Any, action_space: Any, config: dict) -> Any:
         events.append("make_model")
@@ -210,7 +210,7 @@ def test_build_policy_class_template() -> None:
         "MyPolicy",
         framework="torch",
         loss_fn=lambda p, m, d, b: torch.tensor(0.0),
-        get_default_config=lambda: {"custom_key": 7},
+        get_default_config=lambda: {"custom_key": 7},  # never called, as in Ray 2.10
         make_model=make_model,
         extra_action_out_fn=extra_out,
         after_init=after_init,
@@ -220,7 +220,8 @@ def test_build_policy_class_template() -> None:
     assert (
         MyPolicy.__name__ == "MyPolicy" and isinstance(policy, TorchPolicyV2) and policy.mixin_ready
     )
-    assert events == ["make_model", "after_init:7"]
+    assert events == ["make_model", "after_init:None"]
+    assert policy.config.get("custom_key") is None
     _, _, extra = policy.compute_actions(OBS)
     assert list(extra)[0] == "vf_preds"
     Renamed = MyPolicy.with_updates(name="Renamed")
@@ -238,6 +239,30 @@ def test_build_policy_class_template() -> None:
     assert actions.tolist() == [0, 0, 0]
     with pytest.raises(ValueError, match="torch"):
         build_policy_class("X", framework="tf")
+
+
+def test_the_template_never_calls_get_default_config_as_ray_2_10():
+    """Ray 2.10's ``build_policy_class`` accepts ``get_default_config`` and never calls it (an
+    Algorithm hands its policies a complete config). A hook naming a trainer module the
+    policy's code never imported (``lambda: mypkg.trainer.DEFAULT_CONFIG``) builds there, and
+    keys only the hook holds are absent: the hook's error would otherwise replace the one Ray
+    raises (a config key the policy reads and nobody set)."""
+
+    def unreachable() -> dict:
+        raise AttributeError("module 'mypkg' has no attribute 'trainer'")
+
+    def make_model(policy: Any, obs_space: Any, action_space: Any, config: dict) -> Any:
+        hiddens = config["hiddens"]  # set by the given config only: KeyError without it
+        return ModelCatalog.get_model_v2(
+            obs_space, action_space, 3, merge_model_config({"fcnet_hiddens": hiddens})
+        )
+
+    Built = build_policy_class(
+        "Built", framework="torch", get_default_config=unreachable, make_model=make_model
+    )
+    assert Built(BOX, ACT, {"hiddens": [4]}).config["hiddens"] == [4]
+    with pytest.raises(KeyError, match="hiddens"):
+        Built(BOX, ACT, {})
     with pytest.raises(ValueError, match="unknown options"):
         build_policy_class("X", framework="torch", not_an_option=1)
 

@@ -618,16 +618,16 @@ def test_the_recorder_builds_from_the_modernized_copy_only_when_ray_imported_onl
     import harness
 
     entry = {"id": "o+n/p.py"}
-    assert harness.policy_source(tmp_path, entry) == (tmp_path, None)
+    assert harness.policy_source(tmp_path, entry) == (tmp_path, None, None)
     (tmp_path / "oracle").mkdir()
     index = tmp_path / "oracle" / "policies.json"
     modern = {"ray_importable": True, "codes": ["RLM035"], "files": {"p.py": ["RLM035"]}}
     for row, expected in [
-        ({"ray_importable": True, "modernized": modern}, (tmp_path, None)),  # the original imports
-        ({"ray_importable": False}, (tmp_path, None)),  # no modernized copy
+        ({"ray_importable": True, "modernized": modern}, (tmp_path, None, None)),  # the original imports
+        ({"ray_importable": False}, (tmp_path, None, None)),  # no modernized copy
         ({"ray_importable": False, "modernized": {**modern, "ray_importable": False, "error": "E"}},
-         (tmp_path, None)),  # the copy does not import either
-        ({"ray_importable": False, "modernized": modern}, (tmp_path / harness.MODERNIZED, modern)),
+         (tmp_path, None, None)),  # the copy does not import either
+        ({"ray_importable": False, "modernized": modern}, (tmp_path / harness.MODERNIZED, modern, None)),
     ]:
         index.write_text(__import__("json").dumps({"o+n/p.py": row}))
         assert harness.policy_source(tmp_path, entry) == expected
@@ -640,3 +640,96 @@ def test_not_proven_reason_says_ray_did_not_build_even_the_modernized_file():
     assert judge_policies.not_proven_reason(row).startswith(
         "legacy side (the file after the modernize fixes RLM035, RLM036) not built by Ray 2.10: "
         "import: AttributeError: module 'm' has no attribute 'P'; no <Policy>RLModule")
+
+
+# --- the "package __init__ isolated" stage (tools/corpus/README.md) -------------------------
+def _isolated(**kw):
+    row = _modern(**kw)
+    row["isolated_package_init"] = ["pkg"]
+    return row
+
+
+def test_a_proof_with_the_package_init_not_run_counts_apart_and_never_as_ray_importable():
+    rows = [_isolated(custom_loss=True, learner=True, loss="equivalent"),
+            _isolated(built=False),  # Ray 2.10 imported the module but did not build the policy
+            _pol(module=True, act="equivalent", importable=True)]
+    f = judge_policies.policy_figures(rows)
+    assert (f["acting_proven"], f["acting_isolated_init_proven"], f["acting_isolated_init_denominator"]) == (2, 1, 2)
+    assert (f["acting_ray_importable_denominator"], f["acting_ray_importable_proven"]) == (1, 1)
+    assert (f["learners_proven"], f["learners_isolated_init_proven"]) == (1, 1)
+
+
+def test_the_verify_message_and_the_reason_say_the_package_init_was_not_run():
+    recorded = {"ray_buildable": False, "stage": "build", "error": "KeyError: 'k'",
+                "isolated_package_init": {"packages": ["pkg"], "error": "ModuleNotFoundError: No module named 'sns'",
+                                          "from": "original"}}
+    message = judge_policies.with_ray_status("inconclusive", "legacy acts on 0 of 20",
+                                             {"ray_importable": False, "error": "E"}, recorded)
+    assert message.startswith("legacy side: the policy's module imported with its package's __init__.py not run "
+                              "(pkg: ModuleNotFoundError: No module named 'sns'); ")
+    row = _isolated(built=False)
+    row["module_generated"] = False
+    row["ray_build_error"] = "build: KeyError: 'model_config'"
+    assert judge_policies.not_proven_reason(row).startswith(
+        "legacy side (the file after the modernize fixes RLM035, RLM036) not built by Ray 2.10: "
+        "build: KeyError: 'model_config' (imported with pkg/__init__.py not run); no <Policy>RLModule")
+
+
+def test_the_shim_row_imports_as_the_recording_did(tmp_path):
+    import policy_harness
+
+    entry = {"id": "o+n/p.py", "repo": "o/n", "path": "pkg/p.py", "module": "pkg.p"}
+    pol = {"name": "P"}
+    (tmp_path / "oracle").mkdir()
+    meta = tmp_path / "oracle" / f"{policy_harness.policy_id(entry, pol)}.json"
+    assert judge_policies.isolated_packages(tmp_path, entry, pol) == []
+    meta.write_text('{"ray_buildable": true, "isolated_package_init": {"packages": ["pkg"], "error": "E", '
+                    '"from": "original"}}')
+    assert judge_policies.isolated_packages(tmp_path, entry, pol) == ["pkg"]
+    assert judge_policies.recorded_source(tmp_path, entry, pol) == tmp_path
+
+
+def test_wrapper_imports_both_sides_with_the_package_init_not_run(tmp_path, monkeypatch):
+    """Each side's ``pkg/__init__.py`` imports a trainer that cannot import; the wrapper of an
+    isolated recording loads the legacy policy and its rewrite with the package left empty."""
+    import builtins
+    import sys
+
+    from rlmigrate.testing.loading import ReferenceError_, load_file
+
+    for side in ("src", "out"):
+        root = tmp_path / side / "o+n" / "pkg"
+        root.mkdir(parents=True)
+        (root / "__init__.py").write_text("from pkg.trainer import T\n")
+        (root / "trainer.py").write_text("import a_module_nobody_installed_xyz\n")
+        (root / "model.py").write_text(f"KIND = {side!r}\n")
+        (root / "policy.py").write_text("import pkg\nfrom pkg.model import KIND\n\nclass P:\n    seen = KIND\n"
+                                        + ("\nclass PRLModule:\n    seen = KIND\n" if side == "out" else ""))
+    entry = {"repo": "o/n", "path": "pkg/policy.py", "module": "pkg.policy"}
+    pol = {"name": "P", "case": {}}
+    wrapper = tmp_path / "wrapper.py"
+    wrapper.write_text(judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out",
+                                                     ["PRLModule"], isolate=True))
+    monkeypatch.syspath_prepend(str(tmp_path / "src" / "o+n"))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    for name in [n for n in sys.modules if n == "pkg" or n.startswith("pkg.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(builtins, "__import__", builtins.__import__)
+    before = set(sys.modules)
+    try:
+        module = load_file(wrapper, legacy=True)
+        assert (module.P.seen, module.PRLModule.seen) == ("src", "out")
+        assert not any(n.startswith("pkg.trainer") for n in sys.modules)
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "pkg" or name.startswith(("pkg.", "_judge_", "_corpus_package_init")):
+                sys.modules.pop(name, None)
+    # without the isolation the same wrapper fails in the package's __init__
+    wrapper.write_text(judge_policies.wrapper_source(entry, pol, tmp_path / "src", tmp_path / "out", ["PRLModule"]))
+    try:
+        with pytest.raises(ReferenceError_, match="No module named 'a_module_nobody_installed_xyz'"):
+            load_file(wrapper, legacy=True)
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "pkg" or name.startswith(("pkg.", "_judge_")):
+                sys.modules.pop(name, None)
