@@ -3,13 +3,17 @@
 A legacy file is executed with ``shim.ray_compat`` aliases active, so its unmodified
 ``from ray.rllib... import TorchModelV2`` lines resolve to the shim. Each file is loaded as a
 fresh module under a private name (two files may both be called ``model.py``), with its own
-directory first on ``sys.path`` for the time of the load, so sibling imports work.
+directory first on ``sys.path`` for the time of the load, so sibling imports work. A file with
+relative imports (``from .util import f``) is loaded inside its package, under a private
+package name per folder, so ``.util`` is the sibling of that very file.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
+import importlib.machinery
 import importlib.util
 import sys
 from collections.abc import Iterator
@@ -88,16 +92,19 @@ def load_file(path: Path, *, legacy: bool) -> ModuleType:
     """
     path = path.resolve()
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
-    name = f"_rlmigrate_verify_{path.stem}_{digest}"
+    package = _package_of(path)
+    name = f"{package[0]}.{path.stem}" if package else f"_rlmigrate_verify_{path.stem}_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ReferenceError_(f"{str(path)!r} cannot be imported as a Python file")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     sys.path.insert(0, str(path.parent))
     before = set(sys.modules)
     try:
         with _legacy_imports(legacy):
+            if package:
+                _import_package(*package)
+            sys.modules[name] = module
             spec.loader.exec_module(module)
     except Exception as err:
         sys.modules.pop(name, None)
@@ -109,6 +116,57 @@ def load_file(path: Path, *, legacy: bool) -> ModuleType:
             sys.path.remove(str(path.parent))
         _forget_siblings(path.parent, set(sys.modules) - before)
     return module
+
+
+def _package_of(path: Path) -> tuple[str, Path, list[str]] | None:
+    """For a file with relative imports (``from .util import f``): the private name of its
+    package, the folder of its top package and the sub-package names from there to the file's
+    folder; None for a file without relative imports (loaded as a plain module, as before).
+
+    The package is the chain of folders with an ``__init__.py`` above the file, or the file's
+    own folder alone when it has none (a namespace package such as a repository's ``models/``).
+    Its private name (the folder's hash) keeps a legacy file and its rewrite, which live in two
+    folders with the same package names, each with its own siblings."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    if not any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(tree)):
+        return None
+    top = path.parent
+    while (top / "__init__.py").is_file() and (top.parent / "__init__.py").is_file():
+        top = top.parent
+    parts = list(path.parent.relative_to(top).parts)
+    if not all(part.isidentifier() for part in parts):
+        return None
+    digest = hashlib.sha1(str(top).encode()).hexdigest()[:10]
+    root = f"_rlmigrate_verify_pkg_{digest}"
+    return ".".join([root, *parts]), top, parts
+
+
+def _import_package(name: str, top: Path, parts: list[str]) -> None:
+    """Import the file's package under its private name: the top package from ``top`` (its
+    ``__init__.py`` run, as Python runs it before any module of the package), then the
+    sub-packages through the normal import machinery."""
+    root = name.split(".")[0]
+    if root not in sys.modules:
+        init = top / "__init__.py"
+        if init.is_file():
+            spec = importlib.util.spec_from_file_location(root, init, submodule_search_locations=[str(top)])
+        else:
+            spec = importlib.machinery.ModuleSpec(root, None, is_package=True)
+            spec.submodule_search_locations = [str(top)]
+        assert spec is not None
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[root] = package
+        try:
+            if spec.loader is not None:
+                spec.loader.exec_module(package)
+        except BaseException:
+            sys.modules.pop(root, None)
+            raise
+    if parts:
+        importlib.import_module(name)
 
 
 def _forget_siblings(folder: Path, names: set[str]) -> None:

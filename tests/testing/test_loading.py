@@ -57,3 +57,42 @@ def test_sibling_modules_are_loaded_per_folder(tmp_path):
     legacy = load_file(tmp_path / "legacy" / "main.py", legacy=False)
     migrated = load_file(tmp_path / "migrated" / "main.py", legacy=False)
     assert (legacy.VALUE, migrated.VALUE) == (1, 2)
+
+
+# A model module inside a package that imports its helpers relatively (``from .util import f``,
+# a repository's ``models/`` folder, often without an ``__init__.py``): loaded by path it had
+# "no known parent package"; it is loaded inside its own package, one per folder.
+def _package(root, value, init=False):
+    (root / "models").mkdir(parents=True)
+    if init:
+        (root / "models" / "__init__.py").write_text("MARK = 'init ran'\n")
+    (root / "models" / "util.py").write_text(f"def scale(x):\n    return x * {value}\n")
+    (root / "models" / "net.py").write_text(
+        "from .util import scale\nfrom . import util\n\n\nclass Net:\n"
+        "    def forward(self, x):\n        return scale(x) + util.scale(0)\n")
+
+
+@pytest.mark.parametrize("init", [False, True])
+def test_relative_imports_resolve_to_the_files_own_package_for_each_side(tmp_path, init):
+    _package(tmp_path / "legacy", 2, init)
+    _package(tmp_path / "migrated", 3, init)  # the rewrite: same package and module names
+    legacy, module = load_reference(f"{tmp_path / 'legacy' / 'models' / 'net.py'}:Net", legacy=True)
+    migrated, _ = load_reference(f"{tmp_path / 'migrated' / 'models' / 'net.py'}:Net", legacy=False)
+    assert (legacy().forward(5), migrated().forward(5)) == (10, 15)
+    package = sys.modules[module.__name__.rpartition(".")[0]]
+    assert getattr(package, "MARK", None) == ("init ran" if init else None)
+    assert "models" not in sys.modules and "models.util" not in sys.modules
+
+
+def test_a_subpackage_module_imports_from_its_parent_package_and_plain_files_load_as_before(tmp_path):
+    top = tmp_path / "proj" / "pkg"
+    (top / "sub").mkdir(parents=True)
+    (top / "__init__.py").write_text("")
+    (top / "sub" / "__init__.py").write_text("")
+    (top / "common.py").write_text("BASE = 40\n")
+    (top / "sub" / "model.py").write_text("from ..common import BASE\n\n\nclass M:\n    v = BASE + 2\n")
+    cls, module = load_reference(f"{top / 'sub' / 'model.py'}:M", legacy=False)
+    assert cls.v == 42 and module.__name__.endswith(".sub.model")
+    (tmp_path / "plain.py").write_text("class P:\n    pass\n")
+    _, plain = load_reference(f"{tmp_path / 'plain.py'}:P", legacy=False)
+    assert plain.__name__.startswith("_rlmigrate_verify_plain_")

@@ -429,11 +429,14 @@ def run_model(
         state = [torch.as_tensor(s) for s in state_in] if state_in is not None else []
         lens = torch.as_tensor(seq_lens) if seq_lens is not None else None
         out, state_out = model(batch, state, lens)
-        results["out"] = _np(out)
+        results.update(numpy_outputs("out", out))
         for i, s in enumerate(state_out or []):
             results[f"state_out/{i}"] = _np(s)
         try:
-            results["value"] = _np(model.value_function())
+            value = model.value_function()
+            if value is None:  # a bare `pass` override (no value head): recorded like a raise
+                raise TypeError("value_function() returned None")
+            results["value"] = _np(value)
         except Exception as exc:  # recorded as "no value function", not a failure
             results["value_error"] = np.frombuffer(
                 f"{type(exc).__name__}: {exc}".splitlines()[0].encode()[:200], dtype=np.uint8
@@ -448,7 +451,7 @@ def run_model(
             action_out, _ = model.get_action_model_outputs(out)
             results["heads/action_model"] = _np(action_out)
             actions = torch.as_tensor(np.asarray(heads["actions"], dtype=np.float32))
-            actions = actions[: out.shape[0]]
+            actions = actions[: len(flat_obs)]  # out may be a structure (the observation)
             args = (out,) if heads.get("discrete") else (out, actions)
             results["heads/q"] = _np(model.get_q_values(*args)[0])
             if getattr(model, "twin_q_net", None) is not None:
@@ -457,6 +460,17 @@ def run_model(
             values = [out if a == "out" else torch.as_tensor(np.asarray(heads["actions"])) for a in args]
             results[f"heads/{name}"] = _np(getattr(model, method)(*values))
     return results
+
+
+def numpy_outputs(key: str, value: Any) -> dict[str, np.ndarray]:
+    """``{key: array}`` for a tensor output; a structured one (a SAC model's ``forward`` hands
+    back the restored Tuple/Dict observation itself) one array per leaf: ``key/<index>`` for a
+    list or tuple, ``key/<name>`` for a dict (sorted), at any depth."""
+    if isinstance(value, (list, tuple)):
+        return {k: v for i, item in enumerate(value) for k, v in numpy_outputs(f"{key}/{i}", item).items()}
+    if isinstance(value, dict):
+        return {k: v for name in sorted(value) for k, v in numpy_outputs(f"{key}/{name}", value[name]).items()}
+    return {key: _np(value)}
 
 
 def _np(value: Any) -> np.ndarray:

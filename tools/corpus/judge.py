@@ -79,6 +79,9 @@ def shim_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "shim_build_pct": _pct(len(built), len(buildable)),
         "shim_match_pct": _pct(len(matched), len(buildable)),
         "numeric_mismatches": sum(r["status"] == "mismatch" for r in buildable),
+        # built by Ray 2.10 only from the file's modernized copy (counted above, shown apart)
+        "ray_buildable_modernized": sum(bool(r.get("modernized")) for r in buildable),
+        "shim_match_modernized": sum(bool(r.get("modernized")) for r in matched),
         "failure_stages": dict(Counter(r["status"] for r in buildable if r["status"] != "match")),
         "failure_reasons": dict(Counter(
             reason(r["error"]) for r in buildable if r["status"] not in ("match", "mismatch")
@@ -107,6 +110,10 @@ def codemod_figures(classes: list[dict[str, Any]], policies: list[dict[str, Any]
         "rewritten_ray_buildable": len(verified),
         "verify_equivalent": sum(c["verify"] == "equivalent" for c in verified),
         "verify_equivalent_pct": _pct(sum(c["verify"] == "equivalent" for c in verified), len(verified)),
+        # proofs whose legacy side is the modernized file (counted above, shown apart)
+        "rewritten_ray_buildable_modernized": sum(bool(c.get("modernized")) for c in verified),
+        "verify_equivalent_modernized": sum(
+            c["verify"] == "equivalent" and bool(c.get("modernized")) for c in verified),
         "safe_not_proven": sum(c["status"] == "converted" and c["verify"] not in ("", "equivalent") for c in verified),
         "policies": len(policies),
         "policies_torch_or_any": len(torch_pols),
@@ -137,6 +144,11 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"shim: import {s['shim_import']} ({s['shim_import_pct']}%), build {s['shim_build']} "
           f"({s['shim_build_pct']}%), match {s['shim_match']} ({s['shim_match_pct']}%) of the "
           f"Ray-buildable; numeric mismatches: {s['numeric_mismatches']}")
+    modern = [r for r in result["shim_rows"] if r["ray_buildable"] and r.get("modernized")]
+    print(f"of the Ray-buildable, built from the file after the modernize fixes only (counted above): "
+          f"{s.get('ray_buildable_modernized', 0)}, shim match {s.get('shim_match_modernized', 0)}")
+    for r in modern:
+        print(f"  [{r['status']}] {r['file']}::{r['cls']} ({', '.join(r['modernized'])})")
     print("\nshim failures by reason:")
     for label, count in s["failure_reasons"].items():
         print(f"  {count:3d}  {label}")
@@ -149,7 +161,8 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"  {count:3d}  {label}")
     for r in result["shim_rows"]:
         if not r["ray_buildable"]:
-            print(f"  {r['file']}::{r['cls']}: {r['ray_error'] or r['error']}")
+            after = f"; after the modernize fixes: {r['modernized_error']}" if r.get("modernized_error") else ""
+            print(f"  {r['file']}::{r['cls']}: {r['ray_error'] or r['error']}{after}")
     if "codemod" not in result:
         return
     c = result["codemod"]
@@ -160,6 +173,8 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"verify: {c['verify_equivalent']}/{c['rewritten_ray_buildable']} rewritten Ray-buildable "
           f"classes proven equivalent ({c['verify_equivalent_pct']}%); 'converted' not proven: "
           f"{c['safe_not_proven']}")
+    print(f"  of them against the modernized file (RLM035/RLM036, counted above): "
+          f"{c.get('verify_equivalent_modernized', 0)}/{c.get('rewritten_ray_buildable_modernized', 0)}")
     print(f"policies: {c['policies']} definitions ({c['policies_ray_importable']} in files Ray "
           f"2.10 imports), {c['policies_without_finding']} without a finding "
           f"({c['policies_ray_importable_without_finding']} of the importable), "

@@ -46,6 +46,9 @@ class ClassOutcome:
     ray_buildable: bool = False
     verify: str = ""  # equivalent | different | error: ... | "" (not run)
     verify_message: str = ""
+    #: codes of the modernize fixes (RLM035/RLM036) after which Ray 2.10 imported the file and
+    #: built the class (its recording): verify's legacy side is that modernized file
+    modernized: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -342,14 +345,17 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
                 item.message = finding["message"].splitlines()[0][:200]
                 item.outcome = {"converted": "rewritten", "review": "rewritten"}.get(
                     finding["status"], finding["status"])
+            item.modernized = recorded_modernize_codes(cache, cid)
+            legacy_base = modern if item.modernized else src
             if run_verify and item.outcome == "rewritten" and item.ray_buildable and "case" in cls:
-                root = src / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
+                root = legacy_base / entry["repo"].replace("/", "+", 1) / entry.get("import_root", "")
                 verdict, message = verify_rewrite(
-                    repo_root, src / rel, out / rel, cls["name"], cls["case"], root,
-                    harness.package_paths(src, entry))
+                    repo_root, legacy_base / rel, out / rel, cls["name"], cls["case"], root,
+                    harness.package_paths(legacy_base, entry))
                 message = message.split(". Aliased modules")[0]  # the shim's long alias list
                 item.verify = verdict
-                item.verify_message = message.replace(f"{out}/", "migrated:").replace(f"{src}/", "")
+                item.verify_message = modernized_note(item.modernized, message.replace(
+                    f"{out}/", "migrated:").replace(f"{modern}/", "modernized:").replace(f"{src}/", ""))
             classes.append(item)
         generated = _generated_modules(out / rel)
         source = (src / rel).read_text(encoding="utf-8", errors="replace") if (src / rel).is_file() else ""
@@ -397,6 +403,24 @@ def judge_codemod(repo_root: Path, cache: Path, manifest: dict[str, Any],
     summary["legacy_api_files"], summary["legacy_api_files_without_finding"] = legacy_files_without_finding(
         src, by_file, judged)
     return classes, policies, summary
+
+
+def recorded_modernize_codes(cache: Path, cid: str) -> list[str]:
+    """The modernize codes a class's recording names (``<cache>/oracle/<cid>.json``:
+    ``modernized``, ``record_corpus.import_class_file``): Ray 2.10 built the class from its
+    file's modernized copy; ``[]`` for a class built from the file as it is (or unrecorded)."""
+    path = cache / "oracle" / f"{cid}.json"
+    if not path.is_file():
+        return []
+    return list((json.loads(path.read_text()).get("modernized") or {}).get("codes", []))
+
+
+def modernized_note(codes: list[str], message: str) -> str:
+    """A class verify message, saying first when its legacy side is the modernized file."""
+    if not codes:
+        return message
+    return (f"legacy side: the file after the modernize fixes only ({', '.join(codes)}), which Ray "
+            f"2.10 imports; {message}")
 
 
 def as_dicts(rows: list[Any]) -> list[dict[str, Any]]:

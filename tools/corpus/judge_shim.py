@@ -41,6 +41,11 @@ class ShimResult:
     where: str = ""
     max_abs_diff: float = 0.0
     compared: list[str] = field(default_factory=list)
+    #: codes of the modernize fixes (RLM035/RLM036) after which Ray 2.10 imported the file:
+    #: the recording and this row are of the modernized copy (its ``modernized`` record)
+    modernized: list[str] = field(default_factory=list)
+    #: where the modernized copy still stopped on Ray 2.10, for a class Ray did not build
+    modernized_error: str = ""
 
 
 def first_line(exc: BaseException) -> str:
@@ -77,15 +82,17 @@ def judge_class(cache: Path, entry: dict[str, Any], cls: dict[str, Any]) -> Shim
         return result
     meta = json.loads(meta_path.read_text())
     result.ray_buildable = bool(meta["ray_buildable"])
+    result.modernized = list((meta.get("modernized") or {}).get("codes", []))
     if not result.ray_buildable:
         result.ray_error = f"{meta.get('stage')}: {meta.get('error')}"
+        result.modernized_error = meta.get("modernized_error", "")
         result.status = "ray-unbuildable"
         return result
     case = cls["case"]
     arrays = _load(cache / "oracle" / f"{cid}.safetensors")
     stage = "import"
     try:
-        module = harness.import_module(cache, entry)
+        module = harness.import_module(recorded_class_source(cache, meta), entry)
         target = getattr(module, cls["name"]) if case.get("build", "custom") == "custom" else None
         stage = "build"
         model, prep, obs_space, _ = harness.build_model(target, case, f"corpus_{cid}")
@@ -127,6 +134,14 @@ def judge_class(cache: Path, entry: dict[str, Any], cls: dict[str, Any]) -> Shim
             f"{k} (max |diff| {diffs[k]:.3g})" for k in bad
         )
     return result
+
+
+def recorded_class_source(cache: Path, meta: dict[str, Any]) -> Path:
+    """The copy the recorder built a class from (its recording ``meta``): ``cache``, or the
+    modernized copy when the recording says so (``modernized``: Ray 2.10 imported the file only
+    after the modernize fixes, ``record_corpus.import_class_file``), so the shim runs the very
+    file Ray 2.10 ran."""
+    return cache / harness.MODERNIZED if meta.get("modernized") else cache
 
 
 def _diff(got: Any, expected: np.ndarray) -> float:
