@@ -143,6 +143,12 @@ def _mutant(out: Path, tmp_path: Path, file: str, old: str, new: str) -> Path:
             "action_dist_inputs",
         ),  # RLM011: the kept forward() body loses its action mask
         ("stateful_feedforward.py", "[h]))", "[h.flip(-1)]))", "state"),  # RLM011: state out
+        # RLM038, a policy acting through the module it holds: built with another default, or
+        # reporting another state out than the held module's
+        ("policy_held_module.py", 'policy_config.get("threshold", 0.25)',
+         'policy_config.get("threshold", 0.5)', "actions"),
+        ("policy_held_module.py", "Columns.STATE_OUT: out[Columns.STATE_OUT]}",
+         "Columns.STATE_OUT: out[Columns.STATE_OUT] + 1}", "state"),
     ],
 )
 def test_a_mutated_rewrite_is_caught(rewritten, tmp_path, file, old, new, quantity):
