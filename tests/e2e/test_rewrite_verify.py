@@ -145,6 +145,12 @@ def _mutant(out: Path, tmp_path: Path, file: str, old: str, new: str) -> Path:
         ("stateful_feedforward.py", "[h]))", "[h.flip(-1)]))", "state"),  # RLM011: state out
         # RLM038, a policy acting through the module it holds: built with another default, or
         # reporting another state out than the held module's
+        # episode columns: the module reads another column than the policy did, or reports
+        # another state than the timestep it read
+        ("heuristic_episode_columns.py", '"env_id": convert_to_numpy(batch["env_id"])',
+         '"env_id": convert_to_numpy(batch["agent_index"])', "actions"),
+        ("heuristic_episode_columns.py", "enumerate([steps[:, None]])",
+         "enumerate([steps[:, None] + 1])", "state"),
         ("policy_held_module.py", 'policy_config.get("threshold", 0.25)',
          'policy_config.get("threshold", 0.5)', "actions"),
         ("policy_held_module.py", "Columns.STATE_OUT: out[Columns.STATE_OUT]}",

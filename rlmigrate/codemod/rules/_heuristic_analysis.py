@@ -94,6 +94,9 @@ class HeuristicPlan:
     #: ``return super()._forward(batch, **kwargs)``
     base_module: str | None = None
     delegations: list[cst.Call] = field(default_factory=list)
+    #: episode columns (``t``, ``eps_id``, ``env_id``, ``agent_index``, ``unroll_id``) the
+    #: acting method reads from its input dict: the module reads them from its batch
+    columns: list[str] = field(default_factory=list)
 
     @property
     def stateful(self) -> bool:

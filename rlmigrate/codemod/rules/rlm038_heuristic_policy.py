@@ -41,9 +41,12 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         → ``get_state`` / ``set_state``, helper methods copied, ``self.config`` →
         ``self.model_config``, ``SampleBatch.X`` → ``Columns.X``. No-op ``learn_on_batch`` /
         ``get_weights`` / ``set_weights`` are dropped with a note. The policy class stays.
-        A policy that reads previous actions or rewards, env infos, episodes,
-        ``input_dict`` keys other than the observations, ``self.model``,
-        ``self.exploration`` or ``self.global_timestep``, or that asks a human for its move
+        ``input_dict`` episode columns (``t``, ``eps_id``, ``env_id``, ``agent_index``,
+        ``unroll_id``) are read from the module's batch under the same keys (the note names
+        the ConnectorV2 piece that writes each on the new stack); ``self.global_timestep +=``
+        is dropped. A policy that reads previous actions or rewards, env infos, episodes,
+        other ``input_dict`` keys, ``self.model``, ``self.exploration`` or
+        ``self.global_timestep``, or that asks a human for its move
         (``input()``, ``sys.stdin``), gets a manual finding per use, naming what the new stack
         uses instead, and no module. The module acts on what a 2.10 worker gave the policy:
         the raw observations through ``legacy_policy_observations`` (Discrete one-hot,
