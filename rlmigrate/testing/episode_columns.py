@@ -9,8 +9,8 @@ migrated module reads ``batch["agent_index"]`` where the policy read ``input_dic
 
 ``verify`` feeds every such column the legacy policy's view requirements declare (for acting)
 to both sides, the same values: integers as the 2.10 collectors made them (``t`` counting up
-from the example's start with each step, an int64 ``eps_id``, small non-negative ``env_id`` /
-``agent_index``, an ``unroll_id``), drawn from the example's seed (which hypothesis draws and
+from the example's start with each step, int64 ``eps_id`` and ``unroll_id`` below 2**24 (exact
+in float32), small non-negative ``env_id`` / ``agent_index``), drawn from the example's seed (which hypothesis draws and
 shrinks, towards 0), one value per batch row.
 """
 
@@ -21,6 +21,11 @@ from typing import Any
 import numpy as np
 
 __all__ = ["EPISODE_COLUMNS", "declared_columns", "episode_columns", "with_time_axis"]
+
+#: ids stay below 2**24: a policy may return them as actions of a float32 Box (RLlib's
+#: EpisodeEnvAwareAttentionPolicy does), where larger integers lose their low bits and two
+#: different ids could compare equal
+_EXACT = 2**24
 
 #: the episode columns 2.10's collectors could put into a policy's input dict
 EPISODE_COLUMNS = ("t", "eps_id", "env_id", "agent_index", "unroll_id")
@@ -43,7 +48,7 @@ def declared_columns(policy: Any) -> tuple[str, ...]:
 
 def episode_columns(names: tuple[str, ...], rows: int, seed: int, step: int = 0) -> dict[str, np.ndarray]:
     """Values of the columns ``names`` for ``rows`` batch rows at acting step ``step`` of one
-    example drawn from ``seed``: int64 arrays ``(rows,)``; ``t`` is the row's start plus
+    example drawn from ``seed``: int64 arrays ``(rows,)`` (ids below 2**24); ``t`` is the row's start plus
     ``step``, the others stay the same over the steps of an example.
 
     Example:
@@ -55,10 +60,10 @@ def episode_columns(names: tuple[str, ...], rows: int, seed: int, step: int = 0)
     rng = np.random.default_rng(seed)
     values = {
         "t": rng.integers(0, 1000, size=rows) + step,
-        "eps_id": rng.integers(0, 2**62, size=rows),
+        "eps_id": rng.integers(0, _EXACT, size=rows),
         "env_id": rng.integers(0, 8, size=rows),
         "agent_index": rng.integers(0, 8, size=rows),
-        "unroll_id": rng.integers(0, 2**31, size=rows),
+        "unroll_id": rng.integers(0, _EXACT, size=rows),
     }
     return {name: values[name].astype(np.int64) for name in names}
 

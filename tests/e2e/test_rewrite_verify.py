@@ -151,6 +151,11 @@ def _mutant(out: Path, tmp_path: Path, file: str, old: str, new: str) -> Path:
          '"env_id": convert_to_numpy(batch["agent_index"])', "actions"),
         ("heuristic_episode_columns.py", "enumerate([steps[:, None]])",
          "enumerate([steps[:, None] + 1])", "state"),
+        # a stand-in model of the policy's own, kept: another initial state, another action
+        ("heuristic_stand_in_model.py", "def setup(self):\n        self.memory_space = Box(0.0, 1.0,",
+         "def setup(self):\n        self.memory_space = Box(0.0, 0.5,", "state"),
+        ("heuristic_stand_in_model.py", "np.asarray(actions)[:, None]", "np.asarray(actions % 2)[:, None]",
+         "actions"),
         ("policy_held_module.py", 'policy_config.get("threshold", 0.25)',
          'policy_config.get("threshold", 0.5)', "actions"),
         ("policy_held_module.py", "Columns.STATE_OUT: out[Columns.STATE_OUT]}",

@@ -34,6 +34,7 @@ def test_columns_are_int64_rows_with_t_counting_the_steps(names, rows, seed, ste
         expected = first[name] + step if name == "t" else first[name]
         np.testing.assert_array_equal(value, expected)
     assert all((later[n] < 8).all() for n in ("env_id", "agent_index") if n in later)
+    assert all((later[n] < 2**24).all() for n in ("eps_id", "unroll_id") if n in later)
 
 
 class EnvAware(Policy):

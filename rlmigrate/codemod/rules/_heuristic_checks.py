@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
-from rlmigrate.codemod.nodes import children, string_value, walk
+from rlmigrate.codemod.nodes import children, is_self_attr, string_value, walk
 from rlmigrate.core.columns import Columns  # plain string constants: no torch import
 
 if TYPE_CHECKING:
@@ -174,14 +174,52 @@ def _parents(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     return out
 
 
+def own_model_class(ctx: FileContext, init: cst.FunctionDef, self_name: str) -> cst.ClassDef | None:
+    """The class ``init`` defines in its own body and makes ``self.model`` an instance of (a
+    stand-in of the policy's own, not a ModelV2 or an RLModule: no base), else None."""
+    body = init.body.body if isinstance(init.body, cst.IndentedBlock) else []
+    classes = {s.name.value: s for s in body if isinstance(s, cst.ClassDef) and not s.bases}
+    for stmt in body:
+        for cls in classes.values():
+            if assigns_own_model(stmt, self_name, cls):
+                return cls
+    return None
+
+
+def assigns_own_model(stmt: cst.CSTNode, self_name: str, cls: cst.ClassDef) -> bool:
+    """``self.model = Cls(...)`` (one target) for the class ``cls``."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Assign) and len(stmt.body[0].targets) == 1):
+        return False
+    assign = stmt.body[0]
+    value = assign.value
+    return (is_self_attr(assign.targets[0].target, self_name, "model") and isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name) and value.func.value == cls.name.value)
+
+
 def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_name: str | None,
                 known: set[str]) -> None:
-    """Blockers inside code that is copied: legacy Policy attributes and legacy names."""
+    """Blockers inside code that is copied: legacy Policy attributes and legacy names. The
+    policy's own stand-in model class (``plan.own_model``) is kept as is: its legacy names are
+    noted (the file keeps their imports), its ``self`` is its own."""
     parents = _parents(root)
+    own = plan.own_model
+    inside = {id(n) for n in walk(own)} if own is not None else set()
+    if own is not None and root is own:
+        kept = sorted({sub.value for sub in walk(own) if isinstance(sub, cst.Name) and ctx.legacy_symbols(sub)})
+        if kept:
+            plan.notes.append(f"self.model, an instance of {own.name.value} (a class of its own "
+                              f"defined in __init__), kept as is in setup(); it uses {', '.join(kept)} "
+                              "from Ray's legacy stack (the file keeps the imports)")
+        return
     for sub in walk(root):
+        if id(sub) in inside:
+            continue
         if self_name and isinstance(sub, cst.Attribute) and isinstance(sub.value, cst.Name) \
                 and sub.value.value == self_name:
             attr = sub.attr.value
+            if attr == "model" and own is not None:
+                continue  # the policy's own stand-in, kept
             if attr == "model" and new_stack_model(ctx, plan):
                 plan.blockers.append(Blocker(sub, NEW_STACK_MODEL.format(cls=new_stack_model(ctx, plan))))
             elif attr == "global_timestep" and isinstance(parents.get(sub), cst.AugAssign):

@@ -107,6 +107,9 @@ class _Port(cst.CSTTransformer):
             return cst.RemoveFromParent()
         return updated
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False  # a nested class (a stand-in model) is copied as is: its self is its own
+
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         return self.names.get(original, updated)
 

@@ -44,7 +44,9 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         ``input_dict`` episode columns (``t``, ``eps_id``, ``env_id``, ``agent_index``,
         ``unroll_id``) are read from the module's batch under the same keys (the note names
         the ConnectorV2 piece that writes each on the new stack); ``self.global_timestep +=``
-        is dropped. A policy that reads previous actions or rewards, env infos, episodes,
+        is dropped. A stand-in ``self.model`` of the policy's own (an instance of a class its
+        ``__init__`` defines, with no base: view requirements, an initial state) is kept as is
+        in ``setup()``. A policy that reads previous actions or rewards, env infos, episodes,
         other ``input_dict`` keys, ``self.model``, ``self.exploration`` or
         ``self.global_timestep``, or that asks a human for its move
         (``input()``, ``sys.stdin``), gets a manual finding per use, naming what the new stack

@@ -545,3 +545,55 @@ def test_a_base_constructor_given_arguments_of_its_own_blocks(call):
     """)
     assert any("hands its base constructor an argument of its own" in f.message for f in rlm038(out))
     assert "UnboundedRLModule" not in out.text
+
+
+def test_a_stand_in_model_of_its_own_is_kept_in_setup_with_a_note():
+    out = rewrite("""
+        from ray.rllib.policy.view_requirement import ViewRequirement
+
+        class WithHolder(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+
+                class _Holder:
+                    def __init__(self, config):
+                        self.config = config
+                        self.view_requirements = {"t": ViewRequirement()}
+
+                    def get_initial_state(self):
+                        return [np.zeros(1)]
+
+                self.model = _Holder(self.config)
+
+            def get_initial_state(self):
+                return self.model.get_initial_state()
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [state_batches[0]], {}
+    """)
+    module = out.text.split("class WithHolderRLModule")[1]
+    # kept as is: its own self.config is not the module's model_config
+    assert "                self.config = config\n" in module
+    assert "self.model = _Holder(self.model_config)" in module
+    [finding] = rlm038(out)
+    assert finding.status == "review"
+    assert "instance of _Holder (a class of its own defined in __init__), kept as is" in finding.message
+    assert "uses ViewRequirement from Ray's legacy stack" in finding.message
+
+
+def test_a_model_class_with_a_base_is_no_stand_in():
+    out = rewrite("""
+        class WithNet(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+
+                class _Net(object):
+                    pass
+
+                self.model = _Net()
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [self.model for _ in obs_batch], [], {}
+    """)
+    assert "WithNetRLModule" not in out.text
+    assert any("acts through self.model" in f.message for f in rlm038(out))
