@@ -28,6 +28,7 @@ from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.rules._heuristic_analysis import (
     DROPPED_METHODS,
     ENTRY_METHODS,
+    _dropped_init_statement,
     is_noop,
     own_returns,
     positional_params,
@@ -115,6 +116,9 @@ def plan_wrapper(ctx: FileContext, node: cst.ClassDef) -> WrapperPlan | None:
                   if (call := _model_assignment(ctx, stmt, self_name)) is not None), None)
     if found is None:
         return None
+    entry_name = next((m for m in ENTRY_METHODS if m in methods), None)
+    if entry_name != "compute_actions_from_input_dict":
+        return None  # no input dict handed over: the hand-written path says what to do
     model_stmt, call = found
     plan = WrapperPlan(name=node.name.value, node=node, held=_code(call.func), model_call=call,
                        init=init)
@@ -125,9 +129,6 @@ def plan_wrapper(ctx: FileContext, node: cst.ClassDef) -> WrapperPlan | None:
                                      "--target ray use that module itself (Ray >= 2.40 keeps its "
                                      "examples' modules under ray.rllib.examples.rl_modules.classes): "
                                      "RLModuleSpec(module_class=..., model_config=...); port by hand"))
-    entry_name = next((m for m in ENTRY_METHODS if m in methods), None)
-    if entry_name != "compute_actions_from_input_dict":
-        return None  # no input dict handed over: the hand-written path says what to do
     for name, func in methods.items():
         if name in ("__init__", entry_name):
             continue
@@ -155,8 +156,6 @@ def plan_wrapper(ctx: FileContext, node: cst.ClassDef) -> WrapperPlan | None:
 def _plan_init(ctx: FileContext, plan: WrapperPlan, model_stmt: cst.BaseStatement, self_name: str) -> None:
     """Statements before ``self.model = ...`` are kept (the module's construction); after it,
     only view-requirement plumbing may follow (dropped)."""
-    from rlmigrate.codemod.rules._heuristic_analysis import _dropped_init_statement
-
     seen_model = False
     for index, stmt in enumerate(_body(plan.init)):
         if stmt is model_stmt:
