@@ -24,6 +24,7 @@ from rlmigrate.testing.compare import (
     compare_values,
     exception_name,
 )
+from rlmigrate.testing.episode_columns import episode_columns
 from rlmigrate.testing.sampling import sample_observations
 from rlmigrate.testing.sides import QUANTITIES, Side, flatten_leaves
 
@@ -261,8 +262,16 @@ class Checker:
             phase,
         ) from legacy_error
 
-    def _stepper(self, side: Side, obs: Any, state: list, seed: int) -> Callable[[], Any]:
-        return lambda: side.step(obs, state, explore=self.explore, seed=seed)
+    def _stepper(
+        self, side: Side, obs: Any, state: list, seed: int, columns: dict | None = None
+    ) -> Callable[[], Any]:
+        return lambda: side.step(obs, state, explore=self.explore, seed=seed, columns=columns)
+
+    def _columns(self, rows: int, seed: int, step: int) -> dict[str, np.ndarray] | None:
+        """The episode columns the legacy policy reads while acting (:mod:`.episode_columns`),
+        the same for both sides; None when it declares none."""
+        names = tuple(getattr(self.legacy, "episode_columns", ()))
+        return episode_columns(names, rows, seed, step) if names else None
 
     # -------------------------------------------------------------- one example
     def starting_states(
@@ -306,27 +315,35 @@ class Checker:
             phase = f"step {t + 1} of {steps}" if stateful else "the acting step"
             obs_t = time_slice(obs, t)
             step_seed = self.seed + seed + t
+            rows = _batch_rows(obs_t)
+            columns = self._columns(rows, self.seed + seed, t)
+            if columns and t == 0:
+                context["columns"] = {k: v.tolist() for k, v in columns.items()}
             left, right = self._both(
-                self._stepper(self.legacy, obs_t, state_l, step_seed),
-                self._stepper(self.migrated, obs_t, state_m, step_seed),
+                self._stepper(self.legacy, obs_t, state_l, step_seed, columns),
+                self._stepper(self.migrated, obs_t, state_m, step_seed, columns),
                 context,
                 phase,
             )
             self.steps += 1
-            rows = _batch_rows(obs_t)
             if not stateful and not state_l and rows > 1 and _answered_rows(left) < rows:
                 # code written for one env per worker acts on obs[0] and answers one action for
                 # the batch (RLlib's worker gave it one row): compare it row by row, as it ran
-                self._row_by_row(obs_t, rows, step_seed, context, phase)
+                self._row_by_row(obs_t, rows, step_seed, context, phase, columns)
                 continue
             for quantity in QUANTITIES:
                 self._check(quantity, left, right, context, phase=phase)
             state_l, state_m = left["state"] or state_l, right["state"] or state_m
         if stateful and steps > 1:
             phase = f"the one-pass sequence of {steps} steps"
+            rows = _batch_rows(time_slice(obs, 0))
+            steps_columns = [self._columns(rows, self.seed + seed, t) for t in range(steps)]
+            columns = None if steps_columns[0] is None else {
+                k: np.stack([c[k] for c in steps_columns if c is not None], axis=1)
+                for k in steps_columns[0]}
             left, right = self._both(
-                lambda: self.legacy.sequence(obs, start_l),
-                lambda: self.migrated.sequence(obs, start_m),
+                lambda: self.legacy.sequence(obs, start_l, columns),
+                lambda: self.migrated.sequence(obs, start_m, columns),
                 context,
                 phase,
             )
@@ -336,16 +353,19 @@ class Checker:
         self.examples += examples
         self.rows += int(np.asarray(flatten_leaves(obs)[0]).shape[0]) if examples else 0
 
-    def _row_by_row(self, obs: Any, rows: int, seed: int, context: dict, phase: str) -> None:
+    def _row_by_row(
+        self, obs: Any, rows: int, seed: int, context: dict, phase: str, columns: dict | None = None
+    ) -> None:
         """Each of the ``rows`` observations of a stateless step as a batch of one, on both
         sides, every quantity compared: for a legacy policy that answered fewer actions than
         it was given rows (it reads only the first)."""
         for i in range(rows):
             row = _rows(obs, slice(i, i + 1))
             row_context = {**context, "batch_size": 1, "row": i, "obs": row}
+            row_columns = None if columns is None else {k: v[i:i + 1] for k, v in columns.items()}
             left, right = self._both(
-                self._stepper(self.legacy, row, [], seed),
-                self._stepper(self.migrated, row, [], seed),
+                self._stepper(self.legacy, row, [], seed, row_columns),
+                self._stepper(self.migrated, row, [], seed, row_columns),
                 row_context,
                 f"{phase} (row {i} alone)",
             )

@@ -18,6 +18,7 @@ the legacy model's own module (an error if there is none).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -156,7 +157,10 @@ class LegacyModelSide(Side):
             values = logp_or_none(self.model.value_function)
         return outputs, state_out, values
 
-    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+    def step(
+        self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int,
+        columns: Mapping[str, np.ndarray] | None = None,
+    ) -> StepOutput:
         flat = self._preprocess(obs)
         batch_size = np.asarray(flatten_leaves(obs)[0]).shape[0]
         with seeded(seed):
@@ -179,7 +183,9 @@ class LegacyModelSide(Side):
     def logp_of(self, actions: Any) -> np.ndarray | None:
         return logp_under(self._last_dist, actions)
 
-    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+    def sequence(
+        self, obs: Any, state: list[np.ndarray], columns: Mapping[str, np.ndarray] | None = None
+    ) -> StepOutput | None:
         if not state:
             return None
         leaves = flatten_leaves(obs)

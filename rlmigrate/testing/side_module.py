@@ -14,6 +14,7 @@ reports 0 there).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -22,6 +23,7 @@ import torch
 
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.nest import map_struct
+from rlmigrate.testing.episode_columns import declared_columns, with_time_axis
 from rlmigrate.testing.repeated_obs import is_repeated, module_view, require_top_level
 from rlmigrate.testing.sides import (
     Side,
@@ -71,8 +73,9 @@ class ModuleSide(Side):
                     f"{label}: a stateful module over {self.observation_space!r} is not supported "
                     "(Repeated observations reach a module without a time axis only)"
                 )
-        # seeded: a hand-written module may draw its initial state (as its legacy policy did)
-        with seeded(0):
+        # seeded: a hand-written module may draw its initial state (as its legacy policy did),
+        # from numpy or from a space it holds (PolicySide seeds the same way)
+        with seeded(0), seeded_spaces(self._spaces(), 0):
             self._template = module.get_initial_state() if self.stateful else {}
         self._last_dist: Any = None
         self._has_values = callable(getattr(module, "compute_values", None))
@@ -134,10 +137,19 @@ class ModuleSide(Side):
         with torch.no_grad():
             return self.module.compute_values(batch, embeddings=out.get(Columns.EMBEDDINGS))
 
-    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+    def _spaces(self) -> tuple[Any, ...]:
+        """Every space whose RNG a step or the initial state may draw from."""
+        return (self.action_space, self.observation_space, *held_spaces(self.module))
+
+    def step(
+        self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int,
+        columns: Mapping[str, np.ndarray] | None = None,
+    ) -> StepOutput:
         batch = self._batch(obs, state, add_time=self.stateful)
+        if columns:  # episode columns a connector would write, with the batch's time axis
+            batch.update(with_time_axis(dict(columns)) if self.stateful else dict(columns))
         module = self.module
-        with seeded(seed), seeded_spaces((self.action_space, self.observation_space, *held_spaces(module)), seed):
+        with seeded(seed), seeded_spaces(self._spaces(), seed):
             out = dict(
                 module.forward_exploration(batch) if explore else module.forward_inference(batch)
             )
@@ -178,10 +190,13 @@ class ModuleSide(Side):
     def logp_of(self, actions: Any) -> np.ndarray | None:
         return logp_under(self._last_dist, actions)
 
-    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+    def sequence(
+        self, obs: Any, state: list[np.ndarray], columns: Mapping[str, np.ndarray] | None = None
+    ) -> StepOutput | None:
         if not self.stateful:
             return None
         batch = self._batch(obs, state, add_time=False)
+        batch.update(columns or {})  # (B, T): every step's episode columns
         out = dict(self.module.forward_inference(batch))
         values = self._values(batch, out)
         batch_size, steps = np.asarray(flatten_leaves(obs)[0]).shape[:2]
@@ -294,6 +309,11 @@ class PolicySide(Side):
             policy, "compute_actions_from_input_dict"
         )
         self._acts_single = self.hand_written and not self._acts_from_input_dict
+        # the episode columns its view requirements ask for, in the input dict the env runner
+        # built, for its own compute_actions_from_input_dict (Policy's default hands
+        # compute_actions none): verify feeds both sides the same values (episode_columns)
+        own_input_dict = self._acts_from_input_dict and _user_code(policy, "compute_actions_from_input_dict")
+        self.episode_columns = declared_columns(policy) if own_input_dict else ()
         # a hand-written policy built with the preprocessor's space got preprocessed rows
         raw = getattr(policy.observation_space, "original_space", None)
         self._preprocessor = None
@@ -313,28 +333,36 @@ class PolicySide(Side):
         state = self.policy.get_initial_state()
         return [] if state is None else state
 
+    def _spaces(self) -> tuple[Any, ...]:
+        """Every space whose RNG a step or the initial state may draw from."""
+        return (self.action_space, self.policy.observation_space, *held_spaces(self.policy))
+
     def state_template(self) -> Any:
-        with seeded(0):
+        with seeded(0), seeded_spaces(self._spaces(), 0):
             return list(self._policy_initial_state())
 
     def initial_state(self, batch_size: int) -> list[np.ndarray]:
-        # seeded like ModuleSide's template: a heuristic may draw its initial state
-        with seeded(0):
+        # seeded like ModuleSide's template: a heuristic may draw its initial state (numpy, or
+        # a space it holds: RLlib's EpisodeEnvAwareAttentionPolicy samples its state space)
+        with seeded(0), seeded_spaces(self._spaces(), 0):
             return tiled_state(flatten_leaves(self._policy_initial_state()), batch_size)
 
-    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+    def step(
+        self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int,
+        columns: Mapping[str, np.ndarray] | None = None,
+    ) -> StepOutput:
         actions: Any
         if self._preprocessor is not None:  # what the 2.10 worker's preprocessor gave it
             obs = self._preprocessor.transform_batch(obs)
-        with seeded(seed), seeded_spaces(
-                (self.action_space, self.policy.observation_space, *held_spaces(self.policy)), seed):
+        with seeded(seed), seeded_spaces(self._spaces(), seed):
             if self._acts_single:
                 # only compute_single_action: RLlib callers looped over the rows with it
                 rows = [self.policy.compute_single_action(row, explore=explore) for row in obs]
                 actions, state_outs, extra = [r[0] for r in rows], [], {}
             elif self._acts_from_input_dict:
                 # Ray 2.10's env runner called this; its default routed to compute_actions
-                input_dict = {Columns.OBS: obs, **{f"state_in_{i}": s for i, s in enumerate(state)}}
+                input_dict = {Columns.OBS: obs, **{f"state_in_{i}": s for i, s in enumerate(state)},
+                              **dict(columns or {})}
                 actions, state_outs, extra = self.policy.compute_actions_from_input_dict(
                     input_dict, explore=explore
                 )

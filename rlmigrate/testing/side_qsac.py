@@ -22,6 +22,7 @@ Layering: imports ``sides`` and ``side_legacy`` / ``side_module`` only; ``side_b
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -136,7 +137,10 @@ class LegacyDQNSide(LegacyModelSide):
         with torch.no_grad():
             return compute_q_values(policy, self.model, {"obs": flat_obs, "is_training": False})[0]
 
-    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+    def step(
+        self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int,
+        columns: Mapping[str, np.ndarray] | None = None,
+    ) -> StepOutput:
         from shim.policy.exploration_epsilon import EpsilonGreedy
 
         flat = self._preprocess(obs)
@@ -165,7 +169,9 @@ class LegacyDQNSide(LegacyModelSide):
             self._epsilon = cls(self.action_space, **settings)
         return self._epsilon
 
-    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+    def sequence(
+        self, obs: Any, state: list[np.ndarray], columns: Mapping[str, np.ndarray] | None = None
+    ) -> StepOutput | None:
         return None
 
 
@@ -195,7 +201,10 @@ class LegacySACSide(LegacyModelSide):
     def weights_owner(self) -> Any:
         return default_weights_view(self.model)
 
-    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+    def step(
+        self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int,
+        columns: Mapping[str, np.ndarray] | None = None,
+    ) -> StepOutput:
         flat = self._preprocess(obs)
         with seeded(seed), torch.no_grad():
             model_out, _ = self.model({"obs": flat, "is_training": False}, [], None)
@@ -223,7 +232,9 @@ class LegacySACSide(LegacyModelSide):
             return TorchSquashedGaussian.from_logits(inputs, low=dist.low, high=dist.high).logp(actions)
         return dist.logp(actions)
 
-    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+    def sequence(
+        self, obs: Any, state: list[np.ndarray], columns: Mapping[str, np.ndarray] | None = None
+    ) -> StepOutput | None:
         return None
 
 
@@ -240,11 +251,14 @@ class QSACPolicySide(PolicySide):
         dist_cls = getattr(self.policy, "dist_class", None)
         return isinstance(dist_cls, type) and issubclass(dist_cls, LegacySquashed)
 
-    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+    def step(
+        self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int,
+        columns: Mapping[str, np.ndarray] | None = None,
+    ) -> StepOutput:
         if hasattr(self.policy, "global_timestep"):
             # exploration asked at t=0 on both sides (see LegacyDQNSide._exploration)
             self.policy.global_timestep = 0
-        out = super().step(obs, state, explore=explore, seed=seed)
+        out = super().step(obs, state, explore=explore, seed=seed, columns=columns)
         if self._squashed() and out["action_dist_inputs"] is not None:
             from rlmigrate.distributions.squashed_gaussian import TorchSquashedGaussian
 

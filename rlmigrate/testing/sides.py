@@ -251,11 +251,16 @@ class Side:
         """The structure :meth:`step` expects its state in (list for legacy, dict for modules)."""
         raise NotImplementedError
 
-    def step(self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int) -> StepOutput:
+    def step(
+        self, obs: Any, state: list[np.ndarray], *, explore: bool, seed: int,
+        columns: Mapping[str, np.ndarray] | None = None,
+    ) -> StepOutput:
         """One acting step: ``obs`` ``(B, ...)`` raw numpy, ``state`` flat list of ``(B, ...)``."""
         raise NotImplementedError
 
-    def sequence(self, obs: Any, state: list[np.ndarray]) -> StepOutput | None:
+    def sequence(
+        self, obs: Any, state: list[np.ndarray], columns: Mapping[str, np.ndarray] | None = None
+    ) -> StepOutput | None:
         """A whole sequence in one pass: ``obs`` ``(B, T, ...)`` → ``action_dist_inputs``
         ``(B, T, W)``, ``values`` ``(B, T)``, ``state`` after T steps. None if unsupported."""
         return None

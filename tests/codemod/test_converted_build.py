@@ -8,11 +8,13 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from rlmigrate.core.legacy_config import legacy_model_config, migrated_model_config
 from rlmigrate.core.spaces import space_from_dict
+from rlmigrate.testing.episode_columns import episode_columns
 
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY = ROOT / "fixtures" / "legacy"
@@ -74,6 +76,12 @@ def test_converted_class_builds_and_runs(name, case):
         # torch modules keep tensors; framework-free (heuristic) modules numpy arrays
         initial = {k: torch.as_tensor(v) for k, v in built.get_initial_state().items()}
         batch["state_in"] = {k: v.unsqueeze(0).repeat(5, *([1] * v.dim())) for k, v in initial.items()}
+    if case.get("episode_columns"):
+        # a module reading the episode columns its legacy policy's view requirements declared:
+        # a connector would write them into its batch (with the time axis of a stateful one)
+        columns = episode_columns(tuple(case["episode_columns"]), 5, seed=0)
+        batch.update({k: np.repeat(v[:, None], 3, axis=1) for k, v in columns.items()}
+                     if case["stateful"] else columns)
     out = built.forward_inference(batch)
     assert "action_dist_inputs" in out or "actions" in out
     if case["has_value_function"]:

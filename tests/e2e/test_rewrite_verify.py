@@ -143,6 +143,23 @@ def _mutant(out: Path, tmp_path: Path, file: str, old: str, new: str) -> Path:
             "action_dist_inputs",
         ),  # RLM011: the kept forward() body loses its action mask
         ("stateful_feedforward.py", "[h]))", "[h.flip(-1)]))", "state"),  # RLM011: state out
+        # RLM038, a policy acting through the module it holds: built with another default, or
+        # reporting another state out than the held module's
+        # episode columns: the module reads another column than the policy did, or reports
+        # another state than the timestep it read
+        ("heuristic_episode_columns.py", '"env_id": convert_to_numpy(batch["env_id"])',
+         '"env_id": convert_to_numpy(batch["agent_index"])', "actions"),
+        ("heuristic_episode_columns.py", "enumerate([steps[:, None]])",
+         "enumerate([steps[:, None] + 1])", "state"),
+        # a stand-in model of the policy's own, kept: another initial state, another action
+        ("heuristic_stand_in_model.py", "def setup(self):\n        self.memory_space = Box(0.0, 1.0,",
+         "def setup(self):\n        self.memory_space = Box(0.0, 0.5,", "state"),
+        ("heuristic_stand_in_model.py", "np.asarray(actions)[:, None]", "np.asarray(actions % 2)[:, None]",
+         "actions"),
+        ("policy_held_module.py", 'policy_config.get("threshold", 0.25)',
+         'policy_config.get("threshold", 0.5)', "actions"),
+        ("policy_held_module.py", "Columns.STATE_OUT: out[Columns.STATE_OUT]}",
+         "Columns.STATE_OUT: out[Columns.STATE_OUT] + 1}", "state"),
     ],
 )
 def test_a_mutated_rewrite_is_caught(rewritten, tmp_path, file, old, new, quantity):

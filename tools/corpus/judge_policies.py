@@ -345,6 +345,27 @@ def _module_file(tree: Path, entry: dict[str, Any], dotted: str) -> Path:
 ray_example_imports = harness.ray_example_imports
 
 
+def example_closure(tree: Path, entry: dict[str, Any], modules: list[str]) -> list[str]:
+    """The ``ray.rllib.examples`` ``modules`` the copied corpus ``tree`` holds, with the example
+    modules each of them imports in turn, every module after its own example imports (the
+    order :func:`harness.serve_ray_examples` loads them in): a policy file's example RLModule
+    may subclass another example module (``episode_env_aware_rlm`` → ``random_rl_module``)."""
+    order: list[str] = []
+
+    def visit(module: str, seen: frozenset[str]) -> None:
+        path = _module_file(tree, entry, module)
+        if module in order or module in seen or not path.is_file():
+            return
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for dependency in ray_example_imports(text):
+            visit(dependency, seen | {module})
+        order.append(module)
+
+    for module in modules:
+        visit(module, frozenset())
+    return order
+
+
 def wrapper_source(entry: dict[str, Any], pol: dict[str, Any], src: Path, out: Path,
                    migrated: list[str], examples: list[str] = (), isolate: bool = False) -> str:
     """A module that first puts the corpus copies of the ``examples`` Ray modules in
@@ -511,7 +532,7 @@ def verify_policy(repo_root: Path, entry: dict[str, Any], pol: dict[str, Any], s
     legacy, target = src / rel, out / rel
     migrated = f"{name}Learner" if learner else f"{name}RLModule"
     text = legacy.read_text(encoding="utf-8", errors="replace") if legacy.is_file() else ""
-    examples = [m for m in ray_example_imports(text) if _module_file(src, entry, m).is_file()]
+    examples = example_closure(src, entry, ray_example_imports(text))
     examples += sorted({d.rpartition(".")[0] for d in case.get("register", {}).values()
                         if d.startswith("ray.rllib.examples.")} - set(examples))
     if case.get("register") or examples or isolate:

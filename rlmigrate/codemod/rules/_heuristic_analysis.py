@@ -21,8 +21,10 @@ from rlmigrate.codemod.rules._heuristic_checks import (
     PLUMBING_ATTRS,
     ROLE_BLOCKERS,
     Blocker,
+    assigns_own_model,
     check_body,
     check_input_dict,
+    own_model_class,
 )
 from rlmigrate.codemod.unpickling import unpickling_calls
 
@@ -94,6 +96,12 @@ class HeuristicPlan:
     #: ``return super()._forward(batch, **kwargs)``
     base_module: str | None = None
     delegations: list[cst.Call] = field(default_factory=list)
+    #: episode columns (``t``, ``eps_id``, ``env_id``, ``agent_index``, ``unroll_id``) the
+    #: acting method reads from its input dict: the module reads them from its batch
+    columns: list[str] = field(default_factory=list)
+    #: a class of the policy's own, defined in ``__init__``, whose instance ``__init__`` makes
+    #: ``self.model`` (a stand-in holding view requirements or an initial state): kept as is
+    own_model: cst.ClassDef | None = None
 
     @property
     def stateful(self) -> bool:
@@ -210,6 +218,7 @@ def plan_heuristic(
         plan.self_name = _self_name(plan.entry) or "self"
         _plan_entry(ctx, plan, entry_name or "")
     if plan.init is not None:
+        plan.own_model = own_model_class(ctx, plan.init, _self_name(plan.init) or "self")
         _plan_init(ctx, plan)
     if plan.initial_state is not None:
         _plan_initial_state(plan)
@@ -363,6 +372,9 @@ def _plan_init(ctx: FileContext, plan: HeuristicPlan) -> None:
         if index == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
                 and isinstance(stmt.body[0].value, cst.SimpleString):
             continue  # the docstring
+        if plan.own_model is not None and (stmt is plan.own_model or assigns_own_model(stmt, self_name, plan.own_model)):
+            plan.init_kept.append(stmt)  # the policy's own stand-in model, kept as is
+            continue
         reason = _dropped_init_statement(ctx, stmt, self_name)
         if reason == "" and (plan.local_base is not None or plan.base_module is not None):
             changed = _changed_base_arguments(init, stmt)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
-from rlmigrate.codemod.nodes import children, string_value, walk
+from rlmigrate.codemod.nodes import children, is_self_attr, string_value, walk
 from rlmigrate.core.columns import Columns  # plain string constants: no torch import
 
 if TYPE_CHECKING:
@@ -105,9 +105,42 @@ def _episode_column_message(key: str | None) -> str:
             "proven by it; port by hand")
 
 
+#: episode columns a 2.10 env runner put into a policy's input dict when its view requirements
+#: asked (rlmigrate.testing.episode_columns feeds the same to both sides of verify)
+EPISODE_COLUMNS = ("t", "eps_id", "env_id", "agent_index", "unroll_id")
+
+
+def column_home(key: str) -> str:
+    """Where episode column ``key`` lives on the new stack (for RLM038's notes)."""
+    if key in _COLUMNS:
+        return (f"batch[Columns.{_COLUMNS[key]}], which RLlib's default env-to-module pipeline "
+                "does not fill: add a ConnectorV2 piece that writes it from the episode")
+    return (f"batch[{key!r}]: the new stack has no Columns name for it; a ConnectorV2 "
+            "env-to-module piece must write it from the episode under that key")
+
+
+def episode_column(ctx: FileContext, node: cst.CSTNode) -> str | None:
+    """The episode column ``node`` names: the string (``"env_id"``) or ``SampleBatch.X``."""
+    key = string_value(node) if isinstance(node, cst.BaseExpression) else None
+    if key is None and isinstance(node, cst.Attribute) and ctx.legacy_symbols(node.value) & {"SampleBatch"}:
+        attr = node.attr.value
+        key = _SAMPLE_BATCH_KEYS.get(attr, attr.lower())
+    return key if key in EPISODE_COLUMNS else None
+
+
 def check_input_dict(ctx: FileContext, plan: HeuristicPlan, refs: list[cst.CSTNode]) -> None:
-    """``input_dict[obs]`` is the batch's observations; any other key is episode data (one
-    blocker per key read)."""
+    """``input_dict[obs]`` is the batch's observations; an episode column (:data:`EPISODE_COLUMNS`)
+    is read from the module's batch under the same key (``plan.columns``, in that order, each
+    with a note naming its new-stack home); any other key is episode data with no mechanical
+    home (one blocker per key read)."""
+    _check_input_dict_keys(ctx, plan, refs)
+    plan.columns.sort(key=EPISODE_COLUMNS.index)
+    for key in plan.columns:
+        plan.notes.append(f"input_dict[{key!r}] (episode data its view requirements asked for) → "
+                          f"{column_home(key)}; rlmigrate verify feeds both sides the same values")
+
+
+def _check_input_dict_keys(ctx: FileContext, plan: HeuristicPlan, refs: list[cst.CSTNode]) -> None:
     parents = _parents(plan.entry) if plan.entry is not None else {}
     seen: set[str | None] = set()
     for ref in refs:
@@ -123,6 +156,9 @@ def check_input_dict(ctx: FileContext, plan: HeuristicPlan, refs: list[cst.CSTNo
             if key == "obs" or key in seen:
                 continue
             seen.add(key)
+            if key in EPISODE_COLUMNS:
+                plan.columns.append(key)
+                continue
             plan.blockers.append(Blocker(parent, _episode_column_message(key)))
             continue
         plan.blockers.append(Blocker(ref, "uses input_dict as a whole: only input_dict['obs'] maps "
@@ -138,15 +174,57 @@ def _parents(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     return out
 
 
+def own_model_class(ctx: FileContext, init: cst.FunctionDef, self_name: str) -> cst.ClassDef | None:
+    """The class ``init`` defines in its own body and makes ``self.model`` an instance of (a
+    stand-in of the policy's own, not a ModelV2 or an RLModule: no base), else None."""
+    body = init.body.body if isinstance(init.body, cst.IndentedBlock) else []
+    classes = {s.name.value: s for s in body if isinstance(s, cst.ClassDef) and not s.bases}
+    for stmt in body:
+        for cls in classes.values():
+            if assigns_own_model(stmt, self_name, cls):
+                return cls
+    return None
+
+
+def assigns_own_model(stmt: cst.CSTNode, self_name: str, cls: cst.ClassDef) -> bool:
+    """``self.model = Cls(...)`` (one target) for the class ``cls``."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Assign) and len(stmt.body[0].targets) == 1):
+        return False
+    assign = stmt.body[0]
+    value = assign.value
+    return (is_self_attr(assign.targets[0].target, self_name, "model") and isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name) and value.func.value == cls.name.value)
+
+
 def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_name: str | None,
                 known: set[str]) -> None:
-    """Blockers inside code that is copied: legacy Policy attributes and legacy names."""
+    """Blockers inside code that is copied: legacy Policy attributes and legacy names. The
+    policy's own stand-in model class (``plan.own_model``) is kept as is: its legacy names are
+    noted (the file keeps their imports), its ``self`` is its own."""
+    parents = _parents(root)
+    own = plan.own_model
+    inside = {id(n) for n in walk(own)} if own is not None else set()
+    if own is not None and root is own:
+        kept = sorted({sub.value for sub in walk(own) if isinstance(sub, cst.Name) and ctx.legacy_symbols(sub)})
+        if kept:
+            plan.notes.append(f"self.model, an instance of {own.name.value} (a class of its own "
+                              f"defined in __init__), kept as is in setup(); it uses {', '.join(kept)} "
+                              "from Ray's legacy stack (the file keeps the imports)")
+        return
     for sub in walk(root):
+        if id(sub) in inside:
+            continue
         if self_name and isinstance(sub, cst.Attribute) and isinstance(sub.value, cst.Name) \
                 and sub.value.value == self_name:
             attr = sub.attr.value
+            if attr == "model" and own is not None:
+                continue  # the policy's own stand-in, kept
             if attr == "model" and new_stack_model(ctx, plan):
                 plan.blockers.append(Blocker(sub, NEW_STACK_MODEL.format(cls=new_stack_model(ctx, plan))))
+            elif attr == "global_timestep" and isinstance(parents.get(sub), cst.AugAssign):
+                plan.notes.append("self.global_timestep increments dropped: the env runner "
+                                  "counts the steps on the new stack (forward kwargs t=...)")
             elif attr in PLUMBING_ATTRS:
                 plan.blockers.append(Blocker(sub, PLUMBING_ATTRS[attr]))
             elif attr not in known and attr not in MODULE_ATTRS and plan.local_base is None:
@@ -173,7 +251,7 @@ def check_body(ctx: FileContext, plan: HeuristicPlan, root: cst.CSTNode, self_na
                 plan.blockers.append(Blocker(sub, f"uses the legacy RLlib name {sub.value}, which "
                                              "has no counterpart inside an RLModule; port by hand"))
         elif isinstance(sub, cst.Attribute) and ctx.legacy_symbols(sub.value) & {"SampleBatch"}:
-            if not hasattr(Columns, sub.attr.value):
+            if not hasattr(Columns, sub.attr.value) and episode_column(ctx, sub) is None:
                 plan.blockers.append(Blocker(sub, f"uses SampleBatch.{sub.attr.value}, a column the "
                                              "new stack's Columns does not have; port by hand"))
 

@@ -32,6 +32,8 @@ from rlmigrate.codemod.rules._heuristic_analysis import (
     positional_params,
     references,
 )
+from rlmigrate.codemod.rules._heuristic_checks import episode_column
+from rlmigrate.core.columns import Columns  # plain string constants: no torch import
 
 _STATE_NAMES = ("state", "input_dict")
 #: the module attribute holding the space the legacy policy was built with (preprocessed)
@@ -85,9 +87,28 @@ class _Port(cst.CSTTransformer):
             return updated.with_changes(attr=cst.Name(self.renamed[original.attr.value]))
         if self.ctx.legacy_symbols(original.value) & {"SampleBatch"}:
             column = {"CUR_OBS": "OBS"}.get(original.attr.value, original.attr.value)
+            key = episode_column(self.ctx, original)
+            if not hasattr(Columns, column) and key is not None:
+                return cst.SimpleString(f'"{key}"')  # no Columns name: the batch key itself
             self.ctx.need("Columns")
             return N.column(column)
         return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        # ``self.global_timestep += 1``: the policy's step counter (the env runner's on the
+        # new stack); the plan noted the drop
+        if self.self_name and all(
+            isinstance(small, cst.AugAssign)
+            and N.is_self_attr(small.target, self.self_name, "global_timestep")
+            for small in original.body
+        ):
+            return cst.RemoveFromParent()
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False  # a nested class (a stand-in model) is copied as is: its self is its own
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         return self.names.get(original, updated)
@@ -116,6 +137,12 @@ def _numpy(ctx: FileContext, plan: HeuristicPlan) -> str:
             return f"{alias}.asarray"
     ctx.need_from("numpy", "asarray")
     return "asarray"
+
+
+def _ported(statements: list[cst.BaseStatement], port: cst.CSTTransformer) -> list[cst.BaseStatement]:
+    """``statements`` through ``port``, without those it removed."""
+    out = [stmt.visit(port) for stmt in statements]
+    return [stmt for stmt in out if isinstance(stmt, cst.BaseStatement)]
 
 
 def _method(code: str) -> cst.FunctionDef:
@@ -211,7 +238,7 @@ def _prelude(ctx: FileContext, plan: HeuristicPlan) -> list[cst.BaseStatement]:
         if role == "obs":
             code = f"{name} = {_obs_expression(ctx, plan)}\n"
         elif role == "input_dict":
-            code = f"{name} = {{Columns.OBS: {_obs_expression(ctx, plan)}}}\n"
+            code = f"{name} = {{Columns.OBS: {_obs_expression(ctx, plan)}{_column_items(plan)}}}\n"
         elif role == "state":
             code = (f"{name} = [convert_to_numpy(batch[Columns.STATE_IN][key]) "
                     "for key in sorted(batch[Columns.STATE_IN], key=int)]\n"
@@ -228,6 +255,18 @@ def _prelude(ctx: FileContext, plan: HeuristicPlan) -> list[cst.BaseStatement]:
     if isinstance(star, cst.Param) and star.name.value != "kwargs" and references(ctx, star):
         out.append(N.statement(f"{star.name.value} = kwargs\n"))
     return out
+
+
+def _column_items(plan: HeuristicPlan) -> str:
+    """``, "t": convert_to_numpy(batch[Columns.T]), ...``: the episode columns the policy read
+    from its input dict, from the module's batch (the last time step of a stateful module's)."""
+    items = []
+    for key in plan.columns:
+        column = next((n for n, v in vars(Columns).items() if v == key and not n.startswith("_")), None)
+        spelled = f"Columns.{column}" if column else repr(key).replace("'", '"')
+        last = "[:, -1]" if plan.stateful else ""
+        items.append(f", {spelled}: convert_to_numpy(batch[{spelled}]){last}")
+    return "".join(items)
 
 
 def _read_outside_delegations(ctx: FileContext, plan: HeuristicPlan, param: cst.Param) -> bool:
@@ -263,7 +302,7 @@ def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list
                     "get_initial_state() RLlib fed no state back (verify compares them)")
     port = _Port(ctx, plan.self_name, returns=returns,
                  convert_return=_convert_return(ctx, plan, asarray, state_params))
-    body = [stmt.visit(port) for stmt in _body(entry)]
+    body = _ported(_body(entry), port)
     body = list(N.insert_after_docstring(cst.IndentedBlock(body=body), _prelude(ctx, plan)).body)
     explore = next((n for n, r in plan.roles.items() if r == "explore"), None)
     explore_param = next((p for p in positional_params(entry) + list(entry.params.kwonly_params)
@@ -298,7 +337,7 @@ def _setup(ctx: FileContext, plan: HeuristicPlan) -> cst.FunctionDef | None:
             if isinstance(ref, cst.Name):
                 names[ref] = N.self_attr(attr, self_name)
     port = _Port(ctx, self_name, names=names)
-    body = [stmt.visit(port) for stmt in plan.init_kept]
+    body = _ported(plan.init_kept, port)
     if body:  # the statements after the dropped base constructor call: no blank first line
         body[0] = body[0].with_changes(leading_lines=N.leading_comment_lines(body[0]))
     if space:

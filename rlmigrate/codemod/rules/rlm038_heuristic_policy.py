@@ -11,6 +11,8 @@ from rlmigrate.codemod.legacy_api import TORCH_POLICY_BASES
 from rlmigrate.codemod.nodes import walk
 from rlmigrate.codemod.rules._heuristic_analysis import HeuristicPlan, plan_heuristic
 from rlmigrate.codemod.rules._heuristic_codegen import generate_module
+from rlmigrate.codemod.rules._wrapped_codegen import generate_wrapper
+from rlmigrate.codemod.rules._wrapped_module import WrapperPlan, plan_wrapper
 from rlmigrate.codemod.rules.base import Rule, TopLevelClasses
 
 #: ctx.shared key: class name -> whether a module was generated for it (for local subclasses).
@@ -39,14 +41,27 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         → ``get_state`` / ``set_state``, helper methods copied, ``self.config`` →
         ``self.model_config``, ``SampleBatch.X`` → ``Columns.X``. No-op ``learn_on_batch`` /
         ``get_weights`` / ``set_weights`` are dropped with a note. The policy class stays.
-        A policy that reads previous actions or rewards, env infos, episodes,
-        ``input_dict`` keys other than the observations, ``self.model``,
-        ``self.exploration`` or ``self.global_timestep``, or that asks a human for its move
+        ``input_dict`` episode columns (``t``, ``eps_id``, ``env_id``, ``agent_index``,
+        ``unroll_id``) are read from the module's batch under the same keys (the note names
+        the ConnectorV2 piece that writes each on the new stack); ``self.global_timestep +=``
+        is dropped. A stand-in ``self.model`` of the policy's own (an instance of a class its
+        ``__init__`` defines, with no base: view requirements, an initial state) is kept as is
+        in ``setup()``. A policy that reads previous actions or rewards, env infos, episodes,
+        other ``input_dict`` keys, ``self.model``, ``self.exploration`` or
+        ``self.global_timestep``, or that asks a human for its move
         (``input()``, ``sys.stdin``), gets a manual finding per use, naming what the new stack
         uses instead, and no module. The module acts on what a 2.10 worker gave the policy:
         the raw observations through ``legacy_policy_observations`` (Discrete one-hot,
         Dict/Tuple flattened), the policy's ``observation_space`` (``original_space``
         attached) as ``self.policy_observation_space``.
+        A policy whose ``__init__`` makes ``self.model`` a new-stack RLModule
+        (``self.model = M(config=RLModuleConfig(...))``, transitional 2.x code) and whose
+        ``compute_actions_from_input_dict`` hands its input dict to ``self.model.forward_*``
+        gets ``class <Policy>RLModule(M)`` instead: built as the policy built ``M`` (its
+        spaces and config are the spec's, the config kept as ``self.policy_config``), the
+        policy's acting code around ``super()._forward_exploration(input_dict, **kwargs)``
+        (the other forward hook delegating to it), ``get_initial_state()`` ported (``None``,
+        no state, → ``{}``).
     Why:
         The new stack has no Policy: hand-written acting rules live in an RLModule whose
         forward returns the actions themselves (as RLlib's own random and rock-paper-scissors
@@ -98,6 +113,10 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         name = original.name.value
         done: dict[str, bool] = self.ctx.shared.setdefault(_SHARED, {})
         done[name] = False
+        if kind == "" or isinstance(kind, tuple):
+            wrapper = plan_wrapper(self.ctx, original)
+            if wrapper is not None:  # it acts through a new-stack module it holds
+                return self._wrapper(original, updated, wrapper)
         if isinstance(kind, tuple):  # a policy class of Ray's examples
             return self._example_subclass(original, updated, kind)
         local_base = kind or None
@@ -118,6 +137,42 @@ class HeuristicPolicyToModule(TopLevelClasses, Rule):
         generated = generate_module(self.ctx, plan)
         done[name] = True
         self.report(original, REVIEW, _summary(self.ctx, plan))
+        return cst.FlattenSentinel([updated, generated])
+
+    def _wrapper(
+        self, original: cst.ClassDef, updated: cst.ClassDef, plan: WrapperPlan
+    ) -> cst.BaseStatement | cst.FlattenSentinel:
+        """A policy that acts through the new-stack RLModule it holds: the module subclasses
+        that module's class (``_wrapped_module.py``), or a manual finding per blocking use."""
+        name = plan.name
+        if f"{name}RLModule" in self.ctx.facts.classes:
+            self.report(original, REVIEW, f"{name}: {name}RLModule is already in this file (an "
+                        "earlier rewrite); nothing generated")
+            self.ctx.shared[_SHARED][name] = True
+            return updated
+        if plan.blockers:
+            for blocker in plan.blockers:
+                self.report(blocker.node, MANUAL, f"{name}: no RLModule generated: {blocker.message}")
+            return updated
+        generated = generate_wrapper(self.ctx, plan)
+        self.ctx.shared[_SHARED][name] = True
+        hooks = " and ".join(sorted(plan.forwards))
+        parts = [f"{name} → {name}RLModule, a subclass of {plan.held}: the new-stack module its "
+                 f"__init__ built (self.model) and acted through ({hooks}), built the same way",
+                 "policy-config keys it reads come from the module's model_config (kept as "
+                 "self.policy_config): pass them as RLModuleSpec(model_config={...})",
+                 "its input dict is the module's batch with the observations a 2.10 worker gave "
+                 "the policy (legacy_policy_observations; put _disable_preprocessor_api=True in "
+                 "the model_config if the legacy config disabled preprocessing)"]
+        if plan.initial_state is not None:
+            parts.append("get_initial_state() ported: a None (no state; Ray 2.10's collectors took "
+                         "it as []) returns {}")
+        else:
+            parts.append("get_initial_state() returns {}: the policy reported none")
+        if any(q.startswith("ray.rllib.examples.") for q in self.ctx.qualified_names(plan.model_call.func)):
+            parts.append(f"{plan.held} is Ray's example module, written for Ray 2.10's early API "
+                         "(RLModuleConfig), which rlmigrate's runtime still accepts")
+        self.report(original, REVIEW, "; ".join(parts + plan.notes))
         return cst.FlattenSentinel([updated, generated])
 
     def _example_subclass(

@@ -85,7 +85,7 @@ def test_each_blocking_use_gets_a_manual_finding_and_no_module(body, expected):
     assert all(f.line >= 7 for f in findings)  # at the use, not at the class
 
 
-def test_input_dict_keys_other_than_obs_block_but_obs_converts():
+def test_input_dict_episode_columns_convert_and_other_keys_block():
     out = rewrite("""
         from ray.rllib.policy.sample_batch import SampleBatch
 
@@ -93,33 +93,64 @@ def test_input_dict_keys_other_than_obs_block_but_obs_converts():
             def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
                 return input_dict[SampleBatch.EPS_ID], [], {}
 
+        class ByReward(Policy):
+            def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
+                return input_dict["rewards"], [], {}
+
         class ByObs(Policy):
             def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
                 return input_dict[SampleBatch.OBS].argmax(-1), [], {}
     """)
-    assert "ByIdRLModule" not in out.text
-    [by_id] = [f.message for f in rlm038(out) if "input_dict[eps_id]" in f.message]
-    assert "Columns.EPS_ID" in by_id and "default env-to-module pipeline" in by_id
+    # an episode column the env runner put into the input dict: the module's batch has it
+    assert ("input_dict = {Columns.OBS: legacy_policy_observations(batch[Columns.OBS], "
+            "self.observation_space, self.model_config), Columns.EPS_ID: "
+            "convert_to_numpy(batch[Columns.EPS_ID])}") in out.text
+    [by_id] = [f.message for f in rlm038(out) if f.message.startswith("ById → ")]
+    assert "input_dict['eps_id']" in by_id and "batch[Columns.EPS_ID]" in by_id
+    assert "default env-to-module pipeline does not fill" in by_id
+    # other episode data has no mechanical home
+    assert "ByRewardRLModule" not in out.text
+    [by_reward] = [f.message for f in rlm038(out) if "input_dict[rewards]" in f.message]
+    assert "ByReward: no RLModule generated" in by_reward
     assert ("input_dict = {Columns.OBS: legacy_policy_observations(batch[Columns.OBS], "
             "self.observation_space, self.model_config)}") in out.text
     assert "input_dict[Columns.OBS].argmax(-1)" in out.text
 
 
-def test_each_episode_column_read_gets_its_own_finding_naming_its_new_stack_home():
+def test_each_episode_column_read_is_named_with_its_new_stack_home_in_a_fixed_order():
     out = rewrite("""
         from ray.rllib.policy.sample_batch import SampleBatch
 
         class Aware(Policy):
             def compute_actions_from_input_dict(self, input_dict, explore=None, **kwargs):
                 ts, env = input_dict["t"], input_dict["env_id"]
-                return [ts[0] + env[0] + input_dict["t"][0]], [], {}
+                agent = input_dict[SampleBatch.AGENT_INDEX]
+                return [ts[0] + env[0] + agent[0] + input_dict["t"][0]], [], {}
     """)
-    messages = [f.message for f in rlm038(out)]
-    [t] = [m for m in messages if "input_dict[t]" in m]
-    [env] = [m for m in messages if "input_dict[env_id]" in m]
-    assert "Columns.T" in t and "no Columns name for 'env_id'" in env
-    assert all("verify feeds a module observations and state only" in m for m in (t, env))
-    assert "AwareRLModule" not in out.text
+    [message] = [f.message for f in rlm038(out)]
+    t, env, agent = (message.index(f"input_dict[{k!r}]") for k in ("t", "env_id", "agent_index"))
+    assert t < env < agent  # EPISODE_COLUMNS' order, whatever the reads' order
+    assert "batch[Columns.T]" in message and "batch['env_id']: the new stack has no Columns name" in message
+    assert message.count("rlmigrate verify feeds both sides the same values") == 3
+    assert ('Columns.T: convert_to_numpy(batch[Columns.T]), "env_id": convert_to_numpy('
+            'batch["env_id"]), "agent_index": convert_to_numpy(batch["agent_index"])}') in out.text
+    assert 'agent = input_dict["agent_index"]' in out.text  # SampleBatch.AGENT_INDEX: no Columns name
+
+
+def test_global_timestep_increments_are_dropped_but_reads_block():
+    out = rewrite("""
+        class Counting(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                self.global_timestep += len(obs_batch)
+                return [0 for _ in obs_batch], [], {}
+
+        class Reading(Policy):
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [self.global_timestep for _ in obs_batch], [], {}
+    """)
+    assert "CountingRLModule" in out.text and "self.global_timestep" not in out.text.split("class CountingRLModule")[1].split("class Reading")[0]
+    assert any("self.global_timestep increments dropped" in f.message for f in rlm038(out))
+    assert "ReadingRLModule" not in out.text
 
 
 def test_init_becomes_setup_and_plumbing_is_dropped_with_notes():
@@ -514,3 +545,55 @@ def test_a_base_constructor_given_arguments_of_its_own_blocks(call):
     """)
     assert any("hands its base constructor an argument of its own" in f.message for f in rlm038(out))
     assert "UnboundedRLModule" not in out.text
+
+
+def test_a_stand_in_model_of_its_own_is_kept_in_setup_with_a_note():
+    out = rewrite("""
+        from ray.rllib.policy.view_requirement import ViewRequirement
+
+        class WithHolder(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+
+                class _Holder:
+                    def __init__(self, config):
+                        self.config = config
+                        self.view_requirements = {"t": ViewRequirement()}
+
+                    def get_initial_state(self):
+                        return [np.zeros(1)]
+
+                self.model = _Holder(self.config)
+
+            def get_initial_state(self):
+                return self.model.get_initial_state()
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [0 for _ in obs_batch], [state_batches[0]], {}
+    """)
+    module = out.text.split("class WithHolderRLModule")[1]
+    # kept as is: its own self.config is not the module's model_config
+    assert "                self.config = config\n" in module
+    assert "self.model = _Holder(self.model_config)" in module
+    [finding] = rlm038(out)
+    assert finding.status == "review"
+    assert "instance of _Holder (a class of its own defined in __init__), kept as is" in finding.message
+    assert "uses ViewRequirement from Ray's legacy stack" in finding.message
+
+
+def test_a_model_class_with_a_base_is_no_stand_in():
+    out = rewrite("""
+        class WithNet(Policy):
+            def __init__(self, observation_space, action_space, config):
+                super().__init__(observation_space, action_space, config)
+
+                class _Net(object):
+                    pass
+
+                self.model = _Net()
+
+            def compute_actions(self, obs_batch, state_batches=None, **kwargs):
+                return [self.model for _ in obs_batch], [], {}
+    """)
+    assert "WithNetRLModule" not in out.text
+    assert any("acts through self.model" in f.message for f in rlm038(out))
