@@ -42,7 +42,7 @@ _RLMIGRATE_MODULES = {
 # RLM011's legacy-call adapter (rlmigrate only, except add_time_dimension, which Ray 2.40
 # still ships with the same semantics)
 _LEGACY_INPUTS = "rlmigrate.models.torch.legacy_inputs"
-for _name in ("legacy_forward_args", "legacy_forward_outputs", "legacy_observation_space", "legacy_train_obs",
+for _name in ("legacy_forward_args", "legacy_forward_outputs", "legacy_observation_space", "legacy_train_obs", "legacy_obs",
               "recurrent_network_forward", "add_time_dimension"):
     _RLMIGRATE_MODULES[_name] = _LEGACY_INPUTS
 _RAY_MODULES["add_time_dimension"] = "ray.rllib.policy.rnn_sequencing"

@@ -97,7 +97,11 @@ def _sample(obs_space, batch, stateful):
     shape = (batch, 3, *obs_space.shape) if stateful else (batch, *obs_space.shape)
     if isinstance(obs_space, gym.spaces.Discrete):
         return torch.randint(int(obs_space.n), shape)
-    return torch.rand(shape) * 2 - 1 if obs_space.low.min() < 0 else torch.rand(shape)
+    if isinstance(obs_space, gym.spaces.Box) and obs_space.dtype.kind == "f":
+        return torch.rand(shape) * 2 - 1 if obs_space.low.min() < 0 else torch.rand(shape)
+    obs_space.seed(0)  # MultiDiscrete, integer Box, ...: the space's own draws
+    rows = [obs_space.sample() for _ in range(batch * (3 if stateful else 1))]
+    return torch.as_tensor(np.stack(rows).reshape(shape))
 
 
 FEEDFORWARD = [(n, c) for n, c in BUILD if c["kind"] == "model" and not c["stateful"]

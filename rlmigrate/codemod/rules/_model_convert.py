@@ -438,6 +438,9 @@ class _ModelConverter(_IdiomRewrites, Rule):
                     f"{helper.value}(batch[Columns.OBS], {a.self_name}.observation_space)"
                     ".flatten(start_dim=1)")
             return N.expression("batch[Columns.OBS].flatten(start_dim=1)")
+        if handles_structured_obs(a):  # what ModelV2.__call__ restored, for any space
+            helper = self._legacy_input("legacy_obs")
+            return N.expression(f"{helper.value}(batch[Columns.OBS], {a.self_name}.observation_space)")
         return obs
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.BaseExpression) -> cst.BaseExpression:
@@ -549,6 +552,16 @@ def reads_flat_obs(a: ModelAnalysis) -> bool:
     observation; the one-hot/concatenated vector for Dict, Tuple and discrete ones)."""
     return ("obs_flat" in a.obs_subscripts.values() and not a.original_space_reads
             and not a.original_space_idioms)
+
+
+def handles_structured_obs(a: ModelAnalysis) -> bool:
+    """The model handles the original (structured) observation itself: it restores it
+    (``restore_original_dimensions``) or reads ``obs_space.original_space``. Its
+    ``input_dict["obs"]`` was the catalog-preprocessed observation put back into that structure
+    (discrete leaves one-hot, every leaf float32), which the raw batch observation equals only
+    for float32 boxes; so its reads become ``legacy_obs(batch[Columns.OBS], observation_space)``
+    (the very batch tensor for a space RLlib did not preprocess)."""
+    return a.restores_obs or a.original_space_idioms or bool(a.original_space_reads)
 
 
 def status_of(findings: list) -> str:  # type: ignore[type-arg]

@@ -377,13 +377,15 @@ def _restore(ctx: FileContext, a: ModelAnalysis, node: cst.Call) -> None:
     if first.star or first.keyword is not None and first.keyword.value != "obs":
         return
     a.rewrites[node] = lambda updated: updated.args[0].value
+    a.restores_obs = True
     value = first.value
     if isinstance(value, cst.Subscript) and a.obs_subscripts.get(value) == "obs_flat":
         a.obs_subscripts[value] = "obs"  # the restored structure is the batch's own observation
     known = isinstance(value, cst.Subscript) and value in a.obs_subscripts
     a.notes.append((node, CONVERTED if known else REVIEW,
-                    "restore_original_dimensions(x, ...) → x: new-stack batches carry the "
-                    "observations in their original structure" + (
+                    "restore_original_dimensions(x, ...) → x: the batch's observation, read as "
+                    "legacy_obs(batch[Columns.OBS], observation_space) (its original structure with "
+                    "discrete leaves one-hot and float32 leaves, as the legacy model got it)" + (
                         "" if known else "; check that x is the batch's observation (not a "
                         "tensor this code flattened)")))
 

@@ -105,6 +105,9 @@ class ModelAnalysis:
     original_space_reads: set[cst.Attribute] = field(default_factory=set)
     # getattr/hasattr(obs_space, "original_space", ...) rewritten to the module's own space
     original_space_idioms: bool = False
+    # restore_original_dimensions(x, ...) calls (rewritten to x): with the original-space
+    # reads and idioms, the sign that the model handles a structured observation itself
+    restores_obs: bool = False
     parent_inits: set[cst.Call] = field(default_factory=set)  # super().__init__(...) -> setup()
     # idioms with a new-stack counterpart (``_model_idioms``): original node -> how to rewrite
     # it (called with the updated node); (node, status, message) findings the conversion reports

@@ -50,6 +50,7 @@ __all__ = [
     "legacy_forward_args",
     "legacy_forward_outputs",
     "legacy_observation_space",
+    "legacy_obs",
     "legacy_train_obs",
     "add_time_dimension",
     "recurrent_network_forward",
@@ -152,6 +153,27 @@ def legacy_observation_space(space: gym.Space) -> gym.Space:
     flat = gym.spaces.Box(-1.0, 1.0, (_flat_size(space),), dtype=np.float32)
     flat.original_space = space  # type: ignore[attr-defined]  # as RLlib sets it
     return flat
+
+
+def legacy_obs(obs: Any, observation_space: gym.Space) -> Any:
+    """The ``input_dict["obs"]`` a legacy model saw, for the new-stack batch's raw ``obs``.
+
+    ``ModelV2.__call__`` handed the model the catalog-preprocessed observation put back into
+    its structure (``restore_original_dimensions``): ``Discrete``/``MultiDiscrete`` leaves
+    one-hot ``(B, n)`` float32, every other leaf of a ``Dict``/``Tuple`` space float32 (a
+    ``Tuple`` as a list). A space RLlib's catalog did not preprocess (a ``Box``) comes back as
+    the very object given. The codemod binds a model's observation reads through this where
+    the model handles the original (structured) space itself: a ``Dict`` of float32 boxes is
+    the same tensors either way, a ``Discrete`` or integer leaf is not.
+
+    Example:
+        >>> space = gym.spaces.Dict({"pos": gym.spaces.Discrete(3)})
+        >>> legacy_obs({"pos": torch.tensor([2])}, space)["pos"].tolist()
+        [[0.0, 0.0, 1.0]]
+    """
+    if legacy_observation_space(observation_space) is observation_space:
+        return obs  # a space RLlib's catalog did not preprocess
+    return _restore(map_struct(torch.as_tensor, obs), observation_space)
 
 
 def legacy_train_obs(obs: Any, observation_space: gym.Space) -> Any:

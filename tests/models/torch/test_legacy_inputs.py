@@ -17,6 +17,7 @@ from rlmigrate.models.torch.legacy_inputs import (
     add_time_dimension,
     legacy_forward_args,
     legacy_forward_outputs,
+    legacy_obs,
     legacy_observation_space,
     legacy_train_obs,
 )
@@ -67,6 +68,28 @@ def test_train_obs_is_what_the_legacy_sampler_stored(data, space):
         return
     flat, _ = _legacy_flat(space, obs)
     np.testing.assert_allclose(mine.numpy(), flat.numpy().reshape(3, -1), atol=1e-6)
+
+
+INT_SPACES = spaces(kinds=("box", "int_box", "discrete", "multi_discrete", "dict", "tuple"), max_depth=2,
+                    max_leaf_size=5, max_rank=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), space=INT_SPACES)
+def test_obs_is_what_model_v2_call_restored(data, space):
+    """``input_dict["obs"]`` of a legacy forward: the preprocessed observation restored to its
+    structure (discrete leaves one-hot, integer leaves float32); a Box the very batch tensor."""
+    obs = data.draw(observations(space, batch_size=3))
+    given_obs = as_tensors(obs)
+    mine = legacy_obs(given_obs, space)
+    if legacy_observation_space(space) is space:
+        assert mine is given_obs
+        return
+    flat, prep = _legacy_flat(space, obs)
+    restored = restore_original_dimensions(flat, prep.observation_space, "torch")
+    for leaf, legacy in zip(flatten(mine), flatten(restored), strict=True):
+        assert leaf.dtype == torch.float32
+        np.testing.assert_allclose(leaf.numpy(), np.asarray(legacy), atol=1e-6)
 
 
 @settings(max_examples=30, deadline=None)
