@@ -6,6 +6,7 @@ import libcst as cst
 
 from rlmigrate.codemod.findings import MANUAL, REVIEW
 from rlmigrate.codemod.imports import names_in_use
+from rlmigrate.codemod.rules._dist_analysis import model_calls
 from rlmigrate.codemod.rules._dist_convert import (
     DistAnalysis,
     analyze,
@@ -119,7 +120,19 @@ class CustomDistributionToTorchDistribution(Rule):
         a = self._dists.get(node)
         if a is None:
             a = self._dists[node] = analyze(self.ctx, node)
-        if not a.convertible:
+        calls = model_calls(self.ctx, node)
+        if not a.convertible and calls:
+            shown = ", ".join(f"self.model.{name}" for name in calls[:4]) + (", ..." if len(calls) > 4 else "")
+            self.report(node, REVIEW, f"{node.name.value} kept in the legacy ActionDistribution contract: "
+                        f"it is model-aware (it reads {shown}), so it cannot be built from logits "
+                        "alone; after migration the model is the module, which binds it "
+                        "(rlmigrate.distributions.model_aware.bind_to_module(cls, module)), samples "
+                        "through it inside forward_exploration/forward_inference (actions + "
+                        "action_logp) and hands it to the Learner as get_train_action_dist_cls(); "
+                        "register it with rlmigrate.core.custom_models.register_custom_action_dist "
+                        "where a config names it; its base class still comes from Ray's legacy "
+                        "stack (or rlmigrate's shim)")
+        elif not a.convertible:
             reasons = "; ".join(message for _, message in a.blockers)
             self.report(node, MANUAL, f"{node.name.value} left unchanged: {reasons}; port it to a "
                         "TorchDistribution subclass (_get_torch_distribution, from_logits, "
@@ -169,10 +182,15 @@ class CustomDistributionToTorchDistribution(Rule):
                         f"with the default distribution: {wiring.problems[model]}; set "
                         "self.action_dist_cls in setup() to a new-stack port")
             return updated
-        dist = wiring.wired.get(model)
+        bound = model in wiring.bound
+        dist = wiring.bound[model] if bound else wiring.wired.get(model)
         if dist is None:
             return updated
-        new, replaced = wire_setup(updated, dist)
+        if bound:
+            self.ctx.need_from("rlmigrate.distributions.model_aware", "bind_to_module")
+        new, replaced = wire_setup(updated, dist, bound=bound)
+        if bound and replaced:
+            self.ctx.need_from("rlmigrate.core.legacy_config", "legacy_model_config")
         self._replaced_default |= replaced > 0
         self._wired[owner] = dist
         return new
@@ -183,9 +201,16 @@ class CustomDistributionToTorchDistribution(Rule):
             dist = self._wired[original]
             name = self.ctx.shared["dist_wiring"].config_names.get(original.name.value)
             origin = f"custom_action_dist {name!r}" if name else "custom_action_dist"
-            self.report(original, REVIEW,
-                        f"{original.name.value}: self.action_dist_cls = {dist} in setup() (its "
-                        f"config's {origin}); num_outputs = {dist}.required_input_dim(...)")
+            if original.name.value in self.ctx.shared["dist_wiring"].bound:
+                self.report(original, REVIEW,
+                            f"{original.name.value}: self.action_dist_cls = bind_to_module({dist}, self) "
+                            f"in setup() (its config's {origin}, a model-aware distribution: the "
+                            f"module samples through it); num_outputs = "
+                            f"{dist}.required_model_output_shape(...)")
+            else:
+                self.report(original, REVIEW,
+                            f"{original.name.value}: self.action_dist_cls = {dist} in setup() (its "
+                            f"config's {origin}); num_outputs = {dist}.required_input_dim(...)")
         a = self._dists.get(original)
         if a is None or not a.convertible:
             return updated
