@@ -26,15 +26,18 @@ same class keeps working when it is handed the module where it was handed the mo
 
 Example:
     >>> import torch
-    >>> class TwoStage:  # legacy contract: (inputs, model), stages call the model
+    >>> class HeadArgmax:  # legacy contract: built as (inputs, model), calls the model's head
     ...     def __init__(self, inputs, model):
     ...         self.inputs, self.model = inputs, model
     ...     def deterministic_sample(self):
     ...         return self.model.head(self.inputs).argmax(-1)
+    ...     def sample(self):
+    ...         return self.deterministic_sample()
     ...     def logp(self, actions):
     ...         return torch.zeros(actions.shape[0])
-    >>> module = torch.nn.Module(); module.head = torch.nn.Linear(3, 2)
-    >>> bound = bind_to_module(TwoStage, module)
+    >>> module = torch.nn.Module()
+    >>> module.head = torch.nn.Linear(3, 2)
+    >>> bound = bind_to_module(HeadArgmax, module)
     >>> bound.from_logits(torch.zeros(4, 3)).to_deterministic().sample().shape
     torch.Size([4])
 """

@@ -318,7 +318,8 @@ def assert_loss_equivalent(
             elif x.size:
                 seen["weights"] = max(seen["weights"], float(np.max(np.abs(x - y))))
         if problems:
-            rows = {k: np.asarray(v).tolist() for k, v in batch.items()}
+            # leaf by leaf: a Dict/Tuple column (actions) holds leaves of different shapes
+            rows = {k: map_struct(lambda leaf: np.asarray(leaf).tolist(), v) for k, v in batch.items()}
             raise LossEquivalenceError(
                 f"{type(learner).__name__}.compute_loss_for_module differs from "
                 f"{type(legacy_policy).__name__}'s loss:\n  " + "\n  ".join(problems) + f"\n  batch: {rows}",
