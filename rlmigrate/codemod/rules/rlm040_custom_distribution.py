@@ -44,11 +44,22 @@ class CustomDistributionToTorchDistribution(Rule):
         different, unregistered or unconverted distributions is reported for review. The
         ``register_custom_action_dist`` lines are kept and reported: on the new stack nothing
         reads them.
+
+        Model-aware distributions (the autoregressive idiom: methods that read ``self.model.<x>``,
+        e.g. ``self.model.action_model(ctx, a1)``) cannot be built from logits alone and stay
+        in the legacy contract, reported for review: after migration the model *is* the module,
+        so a model wired to one gets ``self.action_dist_cls = bind_to_module(<Dist>, self)``
+        (``rlmigrate.distributions.model_aware``) and ``num_outputs =
+        <Dist>.required_model_output_shape(self.action_space,
+        legacy_model_config(self.model_config))``; the module then samples through it inside
+        ``forward_exploration`` / ``forward_inference`` (``actions``, ``action_logp``) and the
+        Learner's ``get_train_action_dist_cls().from_logits(logits)`` builds it on the module.
     Why:
         The constructor contract differs (``cls(inputs, model)`` vs ``cls.from_logits(logits)``)
         and the new stack has no ``custom_action_dist`` key (``model_config`` must stay JSON for
         checkpoints, so the class is named by the module, not by the config). Without the wiring a
-        migrated module silently acts with the default distribution of its action space.
+        migrated module silently acts with the default distribution of its action space. A
+        model-aware distribution needs the network at every call, which only the module has.
     Before:
         class TemperatureCategorical(TorchDistributionWrapper):
             def __init__(self, inputs, model=None, temperature=2.0):
@@ -83,7 +94,9 @@ class CustomDistributionToTorchDistribution(Rule):
         exactly (``rlmigrate verify`` compares samples under the same seed), but comments inside
         the rewritten methods are not kept, the legacy ``last_sample`` bookkeeping is dropped,
         and the legacy Policy sized the model with the full legacy model config where the
-        module passes its own ``model_config``.
+        module passes its own ``model_config``. A kept model-aware distribution still imports its
+        legacy base class (``TorchDistributionWrapper``: Ray's legacy stack or rlmigrate's shim,
+        RLM090 reports the import).
     """
 
     code = "RLM040"
