@@ -119,7 +119,14 @@ def dist_wiring(
                 f"custom_action_dist {name!r} is not a class defined in this file"
             )
         elif dist not in convertible and model_calls(ctx, ctx.facts.classes[dist]):
-            wiring.bound[model] = dist
+            if ctx.target.name == "ray":  # Ray's TorchRLModule does not sample through a binding
+                wiring.problems[model] = (
+                    f"its custom_action_dist class {dist} is model-aware (it calls the model); on "
+                    "--target ray sample through it in _forward_exploration/_forward_inference "
+                    "yourself (rlmigrate's bind_to_module acts inside rlmigrate's TorchRLModule only)"
+                )
+            else:
+                wiring.bound[model] = dist
         elif dist not in convertible:
             wiring.problems[model] = (
                 f"its custom_action_dist class {dist} is not converted (see RLM040 on it)"

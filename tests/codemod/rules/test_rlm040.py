@@ -336,3 +336,12 @@ def test_model_configured_with_a_model_aware_dist_binds_it():
     greedy = module.Soft(out["action_dist_inputs"], built).deterministic_sample()
     assert torch.equal(out["actions"], greedy)
     assert out["action_logp"].shape == (2,)
+
+
+def test_model_aware_dist_is_not_bound_on_the_ray_target():
+    source = wired_source('{"model": {"custom_model": "m", "custom_action_dist": "soft"}}',
+                          dist=MODEL_AWARE).replace(MODEL, AWARE_MODEL)
+    outcome = rewrite(source, target="ray")
+    assert "bind_to_module" not in outcome.text and "rlmigrate" not in outcome.text
+    (finding,) = [f for f in outcome.findings if f.code == "RLM040" and f.message.startswith("Model is configured")]
+    assert finding.status == "review" and "model-aware" in finding.message and "--target ray" in finding.message
