@@ -113,7 +113,17 @@ class TorchRLModule(nn.Module, RLModule):
             return out
         from rlmigrate.distributions.model_aware import act_in_module
 
-        return act_in_module(dist_cls, dict(out), explore=explore)
+        return act_in_module(self._own_bound_dist(dist_cls), dict(out), explore=explore)
+
+    def _own_bound_dist(self, dist_cls: Any) -> Any:
+        """``dist_cls``, rebound to this module when it was bound to another one (this module
+        is a deep copy of it), and kept so."""
+        from rlmigrate.distributions.model_aware import bound_to
+
+        own = bound_to(dist_cls, self)
+        if own is not dist_cls:
+            self.action_dist_cls = own
+        return own
 
     def forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return self._acting_call(self._forward_inference, batch, kwargs, explore=False)
@@ -141,6 +151,8 @@ class TorchRLModule(nn.Module, RLModule):
     def get_inference_action_dist_cls(self) -> type:
         """``self.action_dist_cls`` if set (catalog or ``setup``), else the default for the space."""
         if self.action_dist_cls is not None:
+            if getattr(self.action_dist_cls, "samples_in_module", False):
+                return self._own_bound_dist(self.action_dist_cls)
             return self.action_dist_cls
         from rlmigrate.distributions.defaults import get_default_dist_cls
 

@@ -58,6 +58,7 @@ __all__ = [
     "ModuleBoundDistribution",
     "act_in_module",
     "bind_to_module",
+    "bound_to",
     "is_legacy_contract",
     "is_module_bound",
     "legacy_actions",
@@ -198,6 +199,15 @@ def bind_to_module(legacy_class: type, module: Any) -> type[ModuleBoundDistribut
         (ModuleBoundDistribution,),
         {"legacy_class": legacy_class, "module": module, "__module__": __name__},
     )
+
+
+def bound_to(dist_cls: Any, module: Any) -> Any:
+    """``dist_cls`` bound to ``module``: a :func:`bind_to_module` class bound to another module
+    (``module`` is a deep copy: a target network, an inference-only copy; ``deepcopy`` keeps
+    classes as they are) is rebound to ``module``; anything else is returned as it is."""
+    if is_module_bound(dist_cls) and dist_cls.module is not module:
+        return bind_to_module(dist_cls.legacy_class, module)
+    return dist_cls
 
 
 def is_module_bound(dist_cls: Any) -> bool:

@@ -183,3 +183,19 @@ def test_no_reparameterised_or_multi_draw_sampling():
 def test_sizing_is_the_legacy_method_on_the_legacy_config():
     bound = bound_module().get_train_action_dist_cls()
     assert bound.required_input_dim_bound(ACT, {"width": 7}) == 7
+
+
+def test_a_deep_copy_acts_and_scores_with_its_own_weights():
+    import copy
+
+    module = bound_module()
+    twin = copy.deepcopy(module)
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.add_(1.0)
+    bound = twin.get_train_action_dist_cls()
+    assert bound.module is twin and module.get_train_action_dist_cls().module is module
+    obs = {Columns.OBS: torch.rand(4, 3)}
+    out = twin.forward_inference(obs)
+    expected = PairedChoice(out[Columns.ACTION_DIST_INPUTS], twin).deterministic_sample()
+    assert all(torch.equal(out[Columns.ACTIONS][k], expected[k]) for k in expected)
