@@ -33,6 +33,7 @@ RLMODULE_NAMES: frozenset[str] = frozenset({
     "get_train_action_dist_cls", "as_multi_agent", "as_multi_rl_module", "unwrapped",
     "save_to_path", "restore_from_path", "from_checkpoint", "always_switch_to_eval",
     "_acting_call", "_needs_mode_switch", "_drop_non_inference_attributes",
+    "_act_with_bound_dist", "_own_bound_dist",
     "get_checkpointable_components", "get_metadata", "save_state", "load_state",
     "input_specs_inference", "input_specs_exploration", "input_specs_train",
     "output_specs_inference", "output_specs_exploration", "output_specs_train",

@@ -57,17 +57,25 @@ def register_custom_module(name: str, module_class: type) -> None:
 
 
 def register_custom_action_dist(name: str, dist_class: type) -> None:
-    """Register the migrated ``dist_class`` (a ``Distribution`` subclass) as ``custom_action_dist``
-    ``name``: the counterpart of ``ModelCatalog.register_custom_action_dist``.
+    """Register the migrated ``dist_class`` as ``custom_action_dist`` ``name``: the counterpart
+    of ``ModelCatalog.register_custom_action_dist``.
+
+    ``dist_class`` is a ``Distribution`` subclass, or a model-aware legacy distribution kept in
+    the legacy contract (built as ``cls(inputs, model)``, its stages calling the model): the
+    module built with that name binds it to itself
+    (:mod:`rlmigrate.distributions.model_aware`).
 
     Raises:
-        TypeError: ``dist_class`` is not a ``Distribution`` subclass.
+        TypeError: ``dist_class`` is neither.
     """
     from rlmigrate.distributions.base import Distribution
+    from rlmigrate.distributions.model_aware import is_legacy_contract
 
-    if not (isinstance(dist_class, type) and issubclass(dist_class, Distribution)):
+    if not (isinstance(dist_class, type) and issubclass(dist_class, Distribution)) \
+            and not is_legacy_contract(dist_class):
         raise TypeError(f"register_custom_action_dist({name!r}, ...): expected a Distribution subclass "
-                        f"(the migrated distribution), got {dist_class!r}")
+                        f"(the migrated distribution) or a legacy ActionDistribution class built as "
+                        f"cls(inputs, model), got {dist_class!r}")
     _ACTION_DISTS[name] = dist_class
 
 
@@ -105,7 +113,6 @@ def custom_model_module(args: tuple[Any, ...], kwargs: dict[str, Any], *,
     from rlmigrate.core.class_resolver import resolve_class
     from rlmigrate.core.legacy_config import migrated_model_config
     from rlmigrate.core.rl_module import RLModule
-    from rlmigrate.distributions.base import Distribution
 
     model_config = _model_config_of(args, kwargs)
     name = (model_config or {}).get("custom_model")
@@ -121,7 +128,7 @@ def custom_model_module(args: tuple[Any, ...], kwargs: dict[str, Any], *,
     dist_class = None
     if dist_name:
         try:
-            dist_class = resolve_class(dist_name, base=Distribution, what="model_config['custom_action_dist']",
+            dist_class = resolve_class(dist_name, base=object, what="model_config['custom_action_dist']",
                                        registry=_ACTION_DISTS)
         except ValueError as err:
             raise ValueError(f"{err}: the legacy policy sampled from the distribution registered as "
@@ -131,5 +138,24 @@ def custom_model_module(args: tuple[Any, ...], kwargs: dict[str, Any], *,
         kwargs = {**kwargs, "model_config": {**(model_defaults or {}), **migrated_model_config(model_config)}}
     module = module_class(*args, **kwargs)
     if dist_class is not None:  # what ModelCatalog.get_action_dist returned for the policy
-        module.action_dist_cls = dist_class
+        module.action_dist_cls = _module_dist_class(dist_class, module, str(dist_name))
     return module
+
+
+def _module_dist_class(dist_class: Any, module: Any, name: str) -> type:
+    """``dist_class`` for ``module``: a new-stack ``Distribution`` as it is; a legacy-contract
+    one (built as ``cls(inputs, model)``: a model-aware distribution the codemod keeps) bound to
+    the module in the model's place (:func:`rlmigrate.distributions.model_aware.bind_to_module`).
+
+    Raises:
+        TypeError: neither (the name resolved to some other class).
+    """
+    from rlmigrate.distributions.base import Distribution
+    from rlmigrate.distributions.model_aware import bind_to_module, is_legacy_contract
+
+    if isinstance(dist_class, type) and issubclass(dist_class, Distribution):
+        return dist_class
+    if is_legacy_contract(dist_class):
+        return bind_to_module(dist_class, module)
+    raise TypeError(f"model_config['custom_action_dist'] {name!r} resolved to {dist_class!r}: expected a "
+                    "Distribution subclass or a legacy ActionDistribution class (cls(inputs, model))")

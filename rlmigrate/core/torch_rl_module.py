@@ -92,22 +92,44 @@ class TorchRLModule(nn.Module, RLModule):
             ) or type(self).train is not nn.Module.train or self.always_switch_to_eval
         return self._mode_sensitive
 
-    def _acting_call(self, hook: Any, batch: dict[str, Any], kwargs: dict) -> dict[str, Any]:
+    def _acting_call(self, hook: Any, batch: dict[str, Any], kwargs: dict, *,
+                     explore: bool) -> dict[str, Any]:
         if self.training and self._needs_mode_switch():
             self.eval()
             try:
                 with torch.no_grad():
-                    return hook(batch, **kwargs)
+                    return self._act_with_bound_dist(hook(batch, **kwargs), explore)
             finally:
                 self.train()
         with torch.no_grad():
-            return hook(batch, **kwargs)
+            return self._act_with_bound_dist(hook(batch, **kwargs), explore)
+
+    def _act_with_bound_dist(self, out: dict[str, Any], explore: bool) -> dict[str, Any]:
+        """A legacy model-aware distribution bound to this module (a ``custom_action_dist``
+        whose constructor takes the model) samples inside the module, as the new stack's
+        autoregressive modules do (:mod:`rlmigrate.distributions.model_aware`)."""
+        dist_cls = self.__dict__.get("action_dist_cls")
+        if dist_cls is None or not getattr(dist_cls, "samples_in_module", False):
+            return out
+        from rlmigrate.distributions.model_aware import act_in_module
+
+        return act_in_module(self._own_bound_dist(dist_cls), dict(out), explore=explore)
+
+    def _own_bound_dist(self, dist_cls: Any) -> Any:
+        """``dist_cls``, rebound to this module when it was bound to another one (this module
+        is a deep copy of it), and kept so."""
+        from rlmigrate.distributions.model_aware import bound_to
+
+        own = bound_to(dist_cls, self)
+        if own is not dist_cls:
+            self.action_dist_cls = own
+        return own
 
     def forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return self._acting_call(self._forward_inference, batch, kwargs)
+        return self._acting_call(self._forward_inference, batch, kwargs, explore=False)
 
     def forward_exploration(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return self._acting_call(self._forward_exploration, batch, kwargs)
+        return self._acting_call(self._forward_exploration, batch, kwargs, explore=True)
 
     def forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if self.inference_only:
@@ -129,6 +151,8 @@ class TorchRLModule(nn.Module, RLModule):
     def get_inference_action_dist_cls(self) -> type:
         """``self.action_dist_cls`` if set (catalog or ``setup``), else the default for the space."""
         if self.action_dist_cls is not None:
+            if getattr(self.action_dist_cls, "samples_in_module", False):
+                return self._own_bound_dist(self.action_dist_cls)
             return self.action_dist_cls
         from rlmigrate.distributions.defaults import get_default_dist_cls
 

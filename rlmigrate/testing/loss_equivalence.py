@@ -129,15 +129,11 @@ def _legacy_batch(policy: Any, batch: Mapping[str, Any]) -> dict[str, Any]:
     """The train batch as RLlib 2.10's sampler stored it: ``obs``/``new_obs`` preprocessed
     (what the legacy loss read), a Dict/Tuple ``actions`` column flattened into one vector per
     row (unless ``_disable_action_flattening``), every other column as drawn."""
-    from rlmigrate.models.torch.legacy_inputs import legacy_train_obs
+    from rlmigrate.models.torch.legacy_inputs import legacy_train_actions, legacy_train_obs
 
     tensors = _tensors(batch)
-    actions = tensors.get("actions")
-    if isinstance(actions, (dict, tuple, list)) and not (policy.config or {}).get("_disable_action_flattening"):
-        # a 2.10 AgentCollector stored a Dict/Tuple action flattened per timestep into one
-        # vector (leaves in tree.flatten order: dict keys sorted)
-        leaves = [torch.as_tensor(leaf) for leaf in flatten(actions)]
-        tensors["actions"] = torch.cat([leaf.reshape(leaf.shape[0], -1).to(torch.float32) for leaf in leaves], dim=1)
+    if "actions" in tensors and not (policy.config or {}).get("_disable_action_flattening"):
+        tensors["actions"] = legacy_train_actions(tensors["actions"])
     space = getattr(policy.observation_space, "original_space", None)
     if space is not None:
         for column in ("obs", "new_obs"):
@@ -322,7 +318,8 @@ def assert_loss_equivalent(
             elif x.size:
                 seen["weights"] = max(seen["weights"], float(np.max(np.abs(x - y))))
         if problems:
-            rows = {k: np.asarray(v).tolist() for k, v in batch.items()}
+            # leaf by leaf: a Dict/Tuple column (actions) holds leaves of different shapes
+            rows = {k: map_struct(lambda leaf: np.asarray(leaf).tolist(), v) for k, v in batch.items()}
             raise LossEquivalenceError(
                 f"{type(learner).__name__}.compute_loss_for_module differs from "
                 f"{type(legacy_policy).__name__}'s loss:\n  " + "\n  ".join(problems) + f"\n  batch: {rows}",

@@ -9,7 +9,7 @@ exploring), exactly as ``rlmigrate.compute_actions`` does; values from
 Policy, per step: ``compute_actions(obs_batch, state_batches, explore=...)`` →
 ``(actions, state_outs, extra_fetches)``; dist inputs, logp and values come from the extra
 fetches (``explore=False`` logp from ``compute_log_likelihoods``, since the legacy policy
-reports 0 there).
+reports 0 there, given the actions as its train batches held them, under the step's seed).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import torch
 
 from rlmigrate.core.columns import Columns
 from rlmigrate.core.nest import map_struct
+from rlmigrate.models.torch.legacy_inputs import legacy_train_actions
 from rlmigrate.testing.episode_columns import declared_columns, with_time_axis
 from rlmigrate.testing.repeated_obs import is_repeated, module_view, require_top_level
 from rlmigrate.testing.sides import (
@@ -294,7 +295,7 @@ class PolicySide(Side):
             policy.observation_space, "original_space", policy.observation_space
         )
         self.action_space = policy.action_space
-        self._last: tuple[Any, list[np.ndarray]] | None = None
+        self._last: tuple[Any, list[np.ndarray], int] | None = None
         self.hand_written = is_hand_written(policy)
         # Ray 2.10's env runner called compute_actions_from_input_dict; for a hand-written
         # policy that overrides only compute_actions, Policy's default handed it on with every
@@ -370,7 +371,7 @@ class PolicySide(Side):
                 actions, state_outs, extra = self.policy.compute_actions(
                     obs, state_batches=list(state) if state else None, explore=explore
                 )
-        self._last = (obs, list(state))
+        self._last = (obs, list(state), seed)
         if isinstance(actions, list):
             # a list is a batch of primitive actions: Ray 2.10's env runner made it one array
             actions = np.array(actions)
@@ -396,11 +397,18 @@ class PolicySide(Side):
             return None
         if self._last is None or not hasattr(self.policy, "compute_log_likelihoods"):
             return None
-        obs, state = self._last
-        return as_numpy(
-            logp_or_none(
-                lambda: self.policy.compute_log_likelihoods(
-                    actions, obs, state_batches=state or None, in_training=False
+        obs, state, seed = self._last
+        # the actions as the policy's train batches held them (a Dict/Tuple flattened per row,
+        # RLlib 2.10's AgentCollector layout, which its callers passed on); under the step's
+        # seed, so that a distribution drawing in its constructor (a model-aware,
+        # autoregressive one) draws what it drew when the policy acted
+        if not (getattr(self.policy, "config", None) or {}).get("_disable_action_flattening"):
+            actions = legacy_train_actions(map_struct(lambda a: torch.as_tensor(np.asarray(a)), actions))
+        with seeded(seed):
+            return as_numpy(
+                logp_or_none(
+                    lambda: self.policy.compute_log_likelihoods(
+                        actions, obs, state_batches=state or None, in_training=False
+                    )
                 )
             )
-        )

@@ -40,6 +40,10 @@ LEARNER_CASES = [
     ("central_critic_discrete_obs.py", "PeerCriticPolicy", D3, None, {"custom_model": "peer_critic_net"},
      {"peer_obs": gym.spaces.Box(0.0, 1.0, (5,), np.float32)}),
     ("side_network_loss.py", "ConstrainedPolicy", D3, None, None, None),
+    # a model-aware (autoregressive) distribution, bound to the module (more in test_model_aware_distribution.py)
+    ("autoregressive_dist.py", "ModeThenBoxPolicy",
+     gym.spaces.Tuple((D3, gym.spaces.Box(-1.0, 1.0, (2,), np.float32))), None,
+     {"custom_model": "mode_then_box_model", "custom_action_dist": "mode_then_box"}, None),
 ]
 #: the observation space of a case (Box(4) unless named here)
 OBS_SPACES = {"central_critic_discrete_obs.py": gym.spaces.Discrete(5)}

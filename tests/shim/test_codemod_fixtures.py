@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from rlmigrate.core.nest import flatten
 from rlmigrate.core.spaces import space_from_dict
 from shim.policy.torch_policy_v2 import TorchPolicyV2
 
@@ -92,7 +93,8 @@ def test_fixture_models_act_through_shim_policy(file: str, entry: dict, ray_alia
     state = None
     for explore in (False, True):
         actions, state_out, extra = policy.compute_actions(batch, state, explore=explore)
-        assert np.shape(actions)[0] == 3 and "action_dist_inputs" in extra
+        # a Dict/Tuple action space answers a struct of (3, ...) leaves
+        assert all(np.shape(leaf)[0] == 3 for leaf in flatten(actions)) and "action_dist_inputs" in extra
         assert len(state_out) == policy.num_state_tensors() == len(policy.get_initial_state())
         assert policy.is_recurrent() is entry.get("stateful", policy.is_recurrent())
         state = state_out or None

@@ -432,19 +432,23 @@ def migrated_registrations_source(registrations: list[tuple[str, str]]) -> list[
     same names (:mod:`rlmigrate.core.custom_models`), as the user's migrated project registers its
     migrated models and distributions: a generated module that acts with its model config's
     ``custom_model`` finds them there. A class the rewrite left legacy (not a module or a
-    distribution) stays unregistered, so such a module says which registration is missing."""
+    distribution) stays unregistered, so such a module says which registration is missing. A
+    distribution the rewrite kept in the legacy contract (a model-aware one, built as
+    ``cls(inputs, model)``: RLM040 reports it) is registered as it is; the module binds it to
+    itself (:mod:`rlmigrate.distributions.model_aware`)."""
     if not registrations:
         return []
     lines = ["import importlib",
              "from rlmigrate import RLModule, Distribution",
              "from rlmigrate.core.custom_models import register_custom_action_dist, register_custom_module",
+             "from rlmigrate.distributions.model_aware import is_legacy_contract",
              "",
              "def _register_migrated(name, dotted):",
              "    module, _, attr = dotted.rpartition('.')",
              "    cls = getattr(importlib.import_module(module), attr)",
              "    if isinstance(cls, type) and issubclass(cls, RLModule):",
              "        register_custom_module(name, cls)",
-             "    elif isinstance(cls, type) and issubclass(cls, Distribution):",
+             "    elif isinstance(cls, type) and issubclass(cls, Distribution) or is_legacy_contract(cls):",
              "        register_custom_action_dist(name, cls)", ""]
     lines += [f"_register_migrated({name!r}, {dotted!r})" for name, dotted in registrations]
     return lines

@@ -60,6 +60,22 @@ def is_legacy_distribution(ctx: FileContext, node: cst.ClassDef) -> tuple[bool, 
     return found, wrapper
 
 
+def model_calls(ctx: FileContext, node: cst.ClassDef) -> list[str]:
+    """The model attributes a legacy distribution class reads outside ``__init__``'s
+    ``super().__init__(..., model)`` (``self.model.mode_logits``, ``self.model.dims``), sorted:
+    non-empty for a *model-aware* distribution (the autoregressive idiom), which needs the
+    network and cannot be built from logits alone."""
+    if not is_legacy_distribution(ctx, node)[0]:
+        return []
+    names: set[str] = set()
+    for sub in N.walk(node):
+        if (isinstance(sub, cst.Attribute) and isinstance(sub.value, cst.Attribute)
+                and isinstance(sub.value.value, cst.Name) and sub.value.value.value == "self"
+                and sub.value.attr.value == "model"):
+            names.add(sub.attr.value)
+    return sorted(names)
+
+
 def analyze(ctx: FileContext, node: cst.ClassDef) -> DistAnalysis:
     """Check ``node`` (a legacy distribution class, original node) against the pattern."""
     found, wrapper = is_legacy_distribution(ctx, node)

@@ -22,15 +22,19 @@ import libcst as cst
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.rules._config_plan import config_plan, dict_items
+from rlmigrate.codemod.rules._dist_analysis import model_calls
 
 REGISTER = "register_custom_action_dist"
 
 
 @dataclass
 class DistWiring:
-    """``wired``: model class name → distribution class name; ``problems``: model → why not."""
+    """``wired``: model class name → distribution class name; ``bound``: model → a model-aware
+    distribution class kept in the legacy contract (bound to the module); ``problems``: model →
+    why not."""
 
     wired: dict[str, str] = field(default_factory=dict)
+    bound: dict[str, str] = field(default_factory=dict)
     config_names: dict[str, str] = field(default_factory=dict)  # model → custom_action_dist name
     problems: dict[str, str] = field(default_factory=dict)
 
@@ -114,6 +118,15 @@ def dist_wiring(
             wiring.problems[model] = (
                 f"custom_action_dist {name!r} is not a class defined in this file"
             )
+        elif dist not in convertible and model_calls(ctx, ctx.facts.classes[dist]):
+            if ctx.target.name == "ray":  # Ray's TorchRLModule does not sample through a binding
+                wiring.problems[model] = (
+                    f"its custom_action_dist class {dist} is model-aware (it calls the model); on "
+                    "--target ray sample through it in _forward_exploration/_forward_inference "
+                    "yourself (rlmigrate's bind_to_module acts inside rlmigrate's TorchRLModule only)"
+                )
+            else:
+                wiring.bound[model] = dist
         elif dist not in convertible:
             wiring.problems[model] = (
                 f"its custom_action_dist class {dist} is not converted (see RLM040 on it)"
@@ -126,10 +139,11 @@ def dist_wiring(
 class _NumOutputs(cst.CSTTransformer):
     """The default-distribution width expressions RLM001/RLM010 emit → ``Dist.required_input_dim``."""
 
-    def __init__(self, self_name: str, dist: str) -> None:
+    def __init__(self, self_name: str, dist: str, bound: bool = False) -> None:
         super().__init__()
         self.self_name = self_name
         self.dist = dist
+        self.bound = bound
         self.replaced = 0
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -143,18 +157,25 @@ class _NumOutputs(cst.CSTTransformer):
         if head not in ("get_default_dist_cls", f"{self.self_name}.get_inference_action_dist_cls"):
             return updated
         self.replaced += 1
+        if self.bound:  # the legacy class keeps its sizing method, on the config it saw
+            return N.expression(
+                f"{self.dist}.required_model_output_shape({self.self_name}.action_space, "
+                f"legacy_model_config({self.self_name}.model_config))"
+            )
         return N.expression(
             f"{self.dist}.required_input_dim({self.self_name}.action_space, "
             f"model_config={self.self_name}.model_config)"
         )
 
 
-def wire_setup(setup: cst.FunctionDef, dist: str) -> tuple[cst.FunctionDef, int]:
-    """``setup`` setting ``self.action_dist_cls = dist`` first, and sizing ``num_outputs``
-    from ``dist``; returns the new function and how many width expressions it replaced."""
+def wire_setup(setup: cst.FunctionDef, dist: str, *, bound: bool = False) -> tuple[cst.FunctionDef, int]:
+    """``setup`` setting ``self.action_dist_cls = dist`` first (``bound``: a model-aware legacy
+    distribution, ``bind_to_module(dist, self)``), and sizing ``num_outputs`` from ``dist``;
+    returns the new function and how many width expressions it replaced."""
     s = setup.params.params[0].name.value if setup.params.params else "self"
-    fixer = _NumOutputs(s, dist)
+    fixer = _NumOutputs(s, dist, bound)
     body = setup.body.visit(fixer)
-    line = N.statement(f"{s}.action_dist_cls = {dist}\n")
+    value = f"bind_to_module({dist}, {s})" if bound else dist
+    line = N.statement(f"{s}.action_dist_cls = {value}\n")
     body = N.insert_after_docstring(body, [line])  # type: ignore[arg-type]
     return setup.with_changes(body=body), fixer.replaced

@@ -6,6 +6,7 @@ import libcst as cst
 
 from rlmigrate.codemod.findings import CONVERTED, MANUAL, REVIEW
 from rlmigrate.codemod.imports import names_in_use
+from rlmigrate.codemod.rules._dist_analysis import model_calls
 from rlmigrate.codemod.rules._dist_convert import (
     DistAnalysis,
     analyze,
@@ -43,11 +44,22 @@ class CustomDistributionToTorchDistribution(Rule):
         different, unregistered or unconverted distributions is reported for review. The
         ``register_custom_action_dist`` lines are kept and reported: on the new stack nothing
         reads them.
+
+        Model-aware distributions (the autoregressive idiom: methods that read ``self.model.<x>``,
+        e.g. ``self.model.action_model(ctx, a1)``) cannot be built from logits alone and stay
+        in the legacy contract, reported for review: after migration the model *is* the module,
+        so a model wired to one gets ``self.action_dist_cls = bind_to_module(<Dist>, self)``
+        (``rlmigrate.distributions.model_aware``) and ``num_outputs =
+        <Dist>.required_model_output_shape(self.action_space,
+        legacy_model_config(self.model_config))``; the module then samples through it inside
+        ``forward_exploration`` / ``forward_inference`` (``actions``, ``action_logp``) and the
+        Learner's ``get_train_action_dist_cls().from_logits(logits)`` builds it on the module.
     Why:
         The constructor contract differs (``cls(inputs, model)`` vs ``cls.from_logits(logits)``)
         and the new stack has no ``custom_action_dist`` key (``model_config`` must stay JSON for
         checkpoints, so the class is named by the module, not by the config). Without the wiring a
-        migrated module silently acts with the default distribution of its action space.
+        migrated module silently acts with the default distribution of its action space. A
+        model-aware distribution needs the network at every call, which only the module has.
     Before:
         class TemperatureCategorical(TorchDistributionWrapper):
             def __init__(self, inputs, model=None, temperature=2.0):
@@ -82,7 +94,9 @@ class CustomDistributionToTorchDistribution(Rule):
         exactly (``rlmigrate verify`` compares samples under the same seed), but comments inside
         the rewritten methods are not kept, the legacy ``last_sample`` bookkeeping is dropped,
         and the legacy Policy sized the model with the full legacy model config where the
-        module passes its own ``model_config``.
+        module passes its own ``model_config``. A kept model-aware distribution still imports its
+        legacy base class (``TorchDistributionWrapper``: Ray's legacy stack or rlmigrate's shim,
+        RLM090 reports the import).
     """
 
     code = "RLM040"
@@ -120,7 +134,19 @@ class CustomDistributionToTorchDistribution(Rule):
         a = self._dists.get(node)
         if a is None:
             a = self._dists[node] = analyze(self.ctx, node)
-        if not a.convertible:
+        calls = model_calls(self.ctx, node)
+        if not a.convertible and calls:
+            shown = ", ".join(f"self.model.{name}" for name in calls[:4]) + (", ..." if len(calls) > 4 else "")
+            self.report(node, REVIEW, f"{node.name.value} kept in the legacy ActionDistribution contract: "
+                        f"it is model-aware (it reads {shown}), so it cannot be built from logits "
+                        "alone; after migration the model is the module, which binds it "
+                        "(rlmigrate.distributions.model_aware.bind_to_module(cls, module)), samples "
+                        "through it inside forward_exploration/forward_inference (actions + "
+                        "action_logp) and hands it to the Learner as get_train_action_dist_cls(); "
+                        "register it with rlmigrate.core.custom_models.register_custom_action_dist "
+                        "where a config names it; its base class still comes from Ray's legacy "
+                        "stack (or rlmigrate's shim)")
+        elif not a.convertible:
             reasons = "; ".join(message for _, message in a.blockers)
             self.report(node, MANUAL, f"{node.name.value} left unchanged: {reasons}; port it to a "
                         "TorchDistribution subclass (_get_torch_distribution, from_logits, "
@@ -130,11 +156,14 @@ class CustomDistributionToTorchDistribution(Rule):
         if is_register_call(self.ctx, node):
             converted = self._converted_registration(node)
             if converted is not None:
+                name, cls, model_aware = converted
                 self._reregister.add(node)
-                self.report(node, CONVERTED, f"register_custom_action_dist({converted[0]!r}, "
-                            f"{converted[1]}) → rlmigrate.core.custom_models.register_custom_action_dist: "
-                            f"{converted[1]} is a TorchDistribution now; a module generated for a "
-                            f"policy whose model config names {converted[0]!r} finds it there")
+                what = (f"{cls} stays model-aware, and a module that names it binds it to itself"
+                        if model_aware else f"{cls} is a TorchDistribution now")
+                self.report(node, CONVERTED, f"register_custom_action_dist({name!r}, {cls}) → "
+                            f"rlmigrate.core.custom_models.register_custom_action_dist: {what}; a "
+                            f"module generated for a policy whose model config names {name!r} "
+                            "finds it there")
                 return
             wiring = self._wiring()
             used = wiring is not None and any(
@@ -148,16 +177,23 @@ class CustomDistributionToTorchDistribution(Rule):
                       "<migrated distribution>) (rlmigrate.core.custom_models)")
             self.report(node, REVIEW, f"register_custom_action_dist kept: {detail}")
 
-    def _converted_registration(self, node: cst.Call) -> tuple[str, str] | None:
-        """``(name, class)`` when ``node`` registers, under a literal name, a distribution
-        class of this file that this rule converts (on our runtime, which has the registry)."""
+    def _converted_registration(self, node: cst.Call) -> tuple[str, str, bool] | None:
+        """``(name, class, model_aware)`` when ``node`` registers, under a literal name, a
+        distribution class of this file that this rule converts, or keeps in the legacy contract
+        because it is model-aware (the module binds it); on our runtime, which has the registry."""
         name = self._registered_name(node)
         if self.ctx.target.name != "rlmigrate" or name is None or len(node.args) != 2:
             return None
         value = node.args[1].value
-        if not isinstance(value, cst.Name) or value.value not in self._convertible_names():
+        if not isinstance(value, cst.Name):
             return None
-        return name, value.value
+        if value.value in self._convertible_names():
+            return name, value.value, False
+        cls = self.ctx.facts.classes.get(value.value)
+        if (cls is not None and is_legacy_distribution(self.ctx, cls)[0] and not self.ctx.is_kept(cls)
+                and model_calls(self.ctx, cls)):
+            return name, value.value, True
+        return None
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         if original in self._reregister:
@@ -195,10 +231,15 @@ class CustomDistributionToTorchDistribution(Rule):
                         f"with the default distribution: {wiring.problems[model]}; set "
                         "self.action_dist_cls in setup() to a new-stack port")
             return updated
-        dist = wiring.wired.get(model)
+        bound = model in wiring.bound
+        dist = wiring.bound[model] if bound else wiring.wired.get(model)
         if dist is None:
             return updated
-        new, replaced = wire_setup(updated, dist)
+        if bound:
+            self.ctx.need_from("rlmigrate.distributions.model_aware", "bind_to_module")
+        new, replaced = wire_setup(updated, dist, bound=bound)
+        if bound and replaced:
+            self.ctx.need_from("rlmigrate.core.legacy_config", "legacy_model_config")
         self._replaced_default |= replaced > 0
         self._wired[owner] = dist
         return new
@@ -209,9 +250,16 @@ class CustomDistributionToTorchDistribution(Rule):
             dist = self._wired[original]
             name = self.ctx.shared["dist_wiring"].config_names.get(original.name.value)
             origin = f"custom_action_dist {name!r}" if name else "custom_action_dist"
-            self.report(original, REVIEW,
-                        f"{original.name.value}: self.action_dist_cls = {dist} in setup() (its "
-                        f"config's {origin}); num_outputs = {dist}.required_input_dim(...)")
+            if original.name.value in self.ctx.shared["dist_wiring"].bound:
+                self.report(original, REVIEW,
+                            f"{original.name.value}: self.action_dist_cls = bind_to_module({dist}, self) "
+                            f"in setup() (its config's {origin}, a model-aware distribution: the "
+                            f"module samples through it); num_outputs = "
+                            f"{dist}.required_model_output_shape(...)")
+            else:
+                self.report(original, REVIEW,
+                            f"{original.name.value}: self.action_dist_cls = {dist} in setup() (its "
+                            f"config's {origin}); num_outputs = {dist}.required_input_dim(...)")
         a = self._dists.get(original)
         if a is None or not a.convertible:
             return updated

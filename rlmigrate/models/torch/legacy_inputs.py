@@ -44,7 +44,7 @@ import torch
 import torch.nn.functional as F
 
 from rlmigrate.core.columns import Columns
-from rlmigrate.core.nest import map_struct
+from rlmigrate.core.nest import flatten, map_struct
 
 __all__ = [
     "legacy_forward_args",
@@ -193,6 +193,25 @@ def legacy_train_obs(obs: Any, observation_space: gym.Space) -> Any:
         return obs  # a space RLlib's catalog did not preprocess
     obs = map_struct(torch.as_tensor, obs)
     return _flat(_restore(obs, observation_space), observation_space)
+
+
+def legacy_train_actions(actions: Any) -> Any:
+    """A legacy train batch's ``actions`` column for a new-stack batch's ``actions``.
+
+    RLlib 2.10's ``AgentCollector`` stored a ``Dict``/``Tuple`` action flattened per timestep
+    into one float32 vector ``(B, N)`` (leaves in ``tree.flatten`` order: dict keys sorted,
+    each leaf reshaped to ``(B, -1)``), unless the config set ``_disable_action_flattening``
+    (then the caller keeps the struct); that is what a legacy distribution's ``logp`` read in a
+    loss. Any other value is returned as it is.
+
+    Example:
+        >>> legacy_train_actions({"b": torch.tensor([[0.5, 0.5]]), "a": torch.tensor([2])}).tolist()
+        [[2.0, 0.5, 0.5]]
+    """
+    if not isinstance(actions, (Mapping, tuple, list)):
+        return actions
+    leaves = [torch.as_tensor(leaf) for leaf in flatten(actions)]
+    return torch.cat([leaf.reshape(leaf.shape[0], -1).to(torch.float32) for leaf in leaves], dim=1)
 
 
 def _is_repeated(space: Any) -> bool:

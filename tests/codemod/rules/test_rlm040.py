@@ -147,7 +147,7 @@ BLOCKED = {
     "deterministic reads other state": (
         "    def __init__(self, inputs, model):\n        super().__init__(inputs, model)\n"
         "        self.dist = torch.distributions.Categorical(logits=self.inputs)\n\n"
-        "    def deterministic_sample(self):\n        return self.model.greedy\n",
+        "    def deterministic_sample(self):\n        return self.greedy\n",
         "deterministic_sample()",
     ),
     "instance-method output shape": (
@@ -256,7 +256,7 @@ def test_ambiguous_or_unknown_dist_is_reported_for_review(configs, reason):
 
 
 def test_unconverted_dist_is_not_wired():
-    dist = DIST.replace("return self.dist.probs.argmax(dim=1)", "return self.model.greedy")
+    dist = DIST.replace("return self.dist.probs.argmax(dim=1)", "return self.greedy")
     assert dist != DIST
     outcome = rewrite(wired_source(
         '{"model": {"custom_model": "m", "custom_action_dist": "soft"}}', dist=dist))
@@ -295,7 +295,78 @@ def test_registrations_of_converted_classes_fill_the_registries_a_policy_module_
 
 
 def test_kept_registration_of_an_unconverted_dist_names_the_new_stack_registry():
-    dist = DIST.replace("return self.dist.probs.argmax(dim=1)", "return self.model.greedy")
+    # its own logp (a clipped action): not mechanical, and not model-aware either
+    dist = DIST.replace("    def deterministic_sample(self):",
+                        "    def logp(self, actions):\n"
+                        "        return self.dist.log_prob(actions.clamp(0, 1))\n\n"
+                        "    def deterministic_sample(self):")
+    assert dist != DIST
     findings = rewrite(HEADER + "\n" + dist + "\n" + MODEL + "\n" + REGISTERING).findings
+    assert any(f.code == "RLM040" and "Soft left unchanged" in f.message for f in findings)
     [kept] = [f for f in findings if f.code == "RLM040" and f.message.startswith("register_custom_action_dist kept")]
     assert "register_custom_action_dist(name, <migrated distribution>)" in kept.message
+
+
+# -- model-aware distributions (the autoregressive idiom): kept, bound to the module -------------
+MODEL_AWARE = textwrap.dedent("""
+    class Soft(TorchDistributionWrapper):
+        def _dist(self):
+            return torch.distributions.Categorical(logits=self.model.head(self.inputs))
+
+        def deterministic_sample(self):
+            self.last_sample = self._dist().probs.argmax(dim=1)
+            return self.last_sample
+
+        def sample(self):
+            self.last_sample = self._dist().sample()
+            return self.last_sample
+
+        def logp(self, actions):
+            return self._dist().log_prob(actions)
+
+        @staticmethod
+        def required_model_output_shape(action_space, model_config):
+            return model_config["fcnet_hiddens"][-1]
+""")
+AWARE_MODEL = MODEL.replace(
+    "self.pi = nn.Linear(obs_space.shape[0], num_outputs)",
+    "self.pi = nn.Linear(obs_space.shape[0], num_outputs)\n        self.head = nn.Linear(num_outputs, action_space.n)")
+
+
+def test_model_aware_dist_is_kept_and_reported_for_review():
+    outcome = rewrite(HEADER + "\n" + MODEL_AWARE, only_rlm040=True)
+    assert outcome.text == HEADER + "\n" + MODEL_AWARE
+    (finding,) = [f for f in outcome.findings if f.code == "RLM040"]
+    assert finding.status == "review"
+    assert "model-aware (it reads self.model.head)" in finding.message
+    assert "bind_to_module" in finding.message
+
+
+def test_model_configured_with_a_model_aware_dist_binds_it():
+    source = wired_source('{"model": {"custom_model": "m", "custom_action_dist": "soft"}}',
+                          dist=MODEL_AWARE).replace(MODEL, AWARE_MODEL)
+    outcome = rewrite(source)
+    text = outcome.text
+    assert "self.action_dist_cls = bind_to_module(Soft, self)" in text
+    assert "Soft.required_model_output_shape(self.action_space, legacy_model_config(self.model_config))" in text
+    assert "from rlmigrate.distributions.model_aware import bind_to_module" in text
+    assert rewrite(text).text == text
+    module = run(text)
+    built = module.Model(observation_space=gym.spaces.Box(-1, 1, (5,)),
+                         action_space=gym.spaces.Discrete(3), model_config={"fcnet_hiddens": [6]})
+    assert built.pi.out_features == 6  # the legacy sizing method, on the legacy model config
+    bound = built.get_train_action_dist_cls()
+    assert bound.legacy_class is module.Soft and bound.module is built
+    out = built.forward_inference({"obs": torch.zeros(2, 5)})
+    greedy = module.Soft(out["action_dist_inputs"], built).deterministic_sample()
+    assert torch.equal(out["actions"], greedy)
+    assert out["action_logp"].shape == (2,)
+
+
+def test_model_aware_dist_is_not_bound_on_the_ray_target():
+    source = wired_source('{"model": {"custom_model": "m", "custom_action_dist": "soft"}}',
+                          dist=MODEL_AWARE).replace(MODEL, AWARE_MODEL)
+    outcome = rewrite(source, target="ray")
+    assert "bind_to_module" not in outcome.text and "rlmigrate" not in outcome.text
+    (finding,) = [f for f in outcome.findings if f.code == "RLM040" and f.message.startswith("Model is configured")]
+    assert finding.status == "review" and "model-aware" in finding.message and "--target ray" in finding.message

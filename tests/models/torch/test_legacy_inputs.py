@@ -19,6 +19,7 @@ from rlmigrate.models.torch.legacy_inputs import (
     legacy_forward_outputs,
     legacy_obs,
     legacy_observation_space,
+    legacy_train_actions,
     legacy_train_obs,
 )
 from rlmigrate.testing.sides import as_tensors
@@ -200,3 +201,20 @@ def test_a_repeated_space_needs_the_repeated_values():
 
     with pytest.raises(ValueError, match="must arrive as the RepeatedValues"):
         legacy_forward_args({Columns.OBS: torch.zeros(2, 5)}, Repeated(gym.spaces.Box(-1, 1, (2,)), 2))
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), sizes=st.lists(st.integers(1, 3), min_size=1, max_size=3), batch=st.integers(1, 4),
+       as_dict=st.booleans())
+def test_struct_actions_flatten_per_row_in_sorted_key_order(data, sizes, batch, as_dict):
+    """What Ray 2.10's AgentCollector stored for a Dict/Tuple action: one float32 row per step,
+    leaves in tree.flatten order (dict keys sorted), each leaf (B, -1)."""
+    leaves = [torch.tensor(data.draw(st.lists(st.lists(st.integers(-3, 3), min_size=n, max_size=n),
+                                              min_size=batch, max_size=batch))) for n in sizes]
+    struct = {f"k{len(leaves) - i}": leaf for i, leaf in enumerate(leaves)} if as_dict else tuple(leaves)
+    flat = legacy_train_actions(struct)
+    order = [struct[k] for k in sorted(struct)] if as_dict else leaves
+    assert flat.dtype == torch.float32 and flat.shape == (batch, sum(sizes))
+    assert torch.equal(flat, torch.cat([leaf.float() for leaf in order], dim=1))
+    plain = torch.ones(batch, 2)
+    assert legacy_train_actions(plain) is plain

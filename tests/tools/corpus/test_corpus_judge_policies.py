@@ -733,3 +733,24 @@ def test_wrapper_imports_both_sides_with_the_package_init_not_run(tmp_path, monk
         for name in set(sys.modules) - before:
             if name == "pkg" or name.startswith(("pkg.", "_judge_")):
                 sys.modules.pop(name, None)
+
+
+def test_migrated_registrations_register_a_model_aware_distribution_kept_legacy(tmp_path, monkeypatch):
+    """The rewritten twin of a registered distribution that the rewrite kept in the legacy
+    contract (a model-aware one, RLM040 review) is registered as it is, for the module to bind;
+    a class that is neither a module nor a distribution stays unregistered."""
+    from rlmigrate.core import custom_models
+
+    monkeypatch.setattr(custom_models, "_ACTION_DISTS", {})
+    (tmp_path / "twins.py").write_text(
+        "class Staged:\n"
+        "    def __init__(self, inputs, model): ...\n"
+        "    def sample(self): ...\n"
+        "    def deterministic_sample(self): ...\n"
+        "    def logp(self, actions): ...\n\n"
+        "class Helper:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    lines = judge_policies.migrated_registrations_source([("staged", "twins.Staged"), ("helper", "twins.Helper")])
+    exec(compile("\n".join(lines), "wrapper.py", "exec"), {})
+    registered = custom_models.registered_action_dists()
+    assert set(registered) == {"staged"} and registered["staged"].__name__ == "Staged"
