@@ -68,6 +68,23 @@ def statement(code: str) -> cst.BaseStatement:
 
 
 @functools.lru_cache(maxsize=1024)
+def method(code: str) -> cst.FunctionDef:
+    """A method from its source (``code`` holds one ``def``), set apart by one blank line."""
+    node = statement(code)
+    assert isinstance(node, cst.FunctionDef)
+    return node.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+
+
+def with_statements(func: cst.FunctionDef, statements: list[cst.BaseStatement]) -> cst.FunctionDef:
+    """``func`` with ``statements`` as its body (``pass`` when there are none)."""
+    return func.with_changes(body=cst.IndentedBlock(body=statements or [statement("pass\n")]))
+
+
+def body_statements(func: cst.FunctionDef) -> list[cst.BaseStatement]:
+    """The statements of ``func``'s indented body (none for a one-line ``def f(): ...``)."""
+    return list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
+
+
 def expression(code: str) -> cst.BaseExpression:
     """Parse one expression from template ``code`` (cached, see :func:`statement`)."""
     return cst.parse_expression(code)

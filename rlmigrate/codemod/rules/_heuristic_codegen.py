@@ -145,20 +145,6 @@ def _ported(statements: list[cst.BaseStatement], port: cst.CSTTransformer) -> li
     return [stmt for stmt in out if isinstance(stmt, cst.BaseStatement)]
 
 
-def _method(code: str) -> cst.FunctionDef:
-    node = N.statement(code)
-    assert isinstance(node, cst.FunctionDef)
-    return node.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
-
-
-def _with_body(func: cst.FunctionDef, statements: list[cst.BaseStatement]) -> cst.FunctionDef:
-    return func.with_changes(body=cst.IndentedBlock(body=statements or [N.statement("pass\n")]))
-
-
-def _body(func: cst.FunctionDef) -> list[cst.BaseStatement]:
-    return list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
-
-
 def _is_array_call(expr: cst.BaseExpression, asarray: str) -> bool:
     """``np.asarray(...)`` / ``np.array(...)`` already (``asarray`` = how this file spells it)."""
     if not isinstance(expr, cst.Call):
@@ -282,7 +268,7 @@ def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list
     if entry.name.value == "compute_single_action":
         # the policy acted per observation: the module calls that method once per batch row
         ctx.need("Columns")
-        return [_method(
+        return [N.method(
             "def _forward(self, batch, **kwargs):\n"
             f"    obs_batch = {_obs_expression(ctx, plan)}\n"
             f"    actions = [self.compute_single_action(obs)[0] for obs in obs_batch]\n"
@@ -302,19 +288,19 @@ def _acting_methods(ctx: FileContext, plan: HeuristicPlan, asarray: str) -> list
                     "get_initial_state() RLlib fed no state back (verify compares them)")
     port = _Port(ctx, plan.self_name, returns=returns,
                  convert_return=_convert_return(ctx, plan, asarray, state_params))
-    body = _ported(_body(entry), port)
+    body = _ported(N.body_statements(entry), port)
     body = list(N.insert_after_docstring(cst.IndentedBlock(body=body), _prelude(ctx, plan)).body)
     explore = next((n for n, r in plan.roles.items() if r == "explore"), None)
     explore_param = next((p for p in positional_params(entry) + list(entry.params.kwonly_params)
                           if p.name.value == explore), None)
     if explore_param is None or not references(ctx, explore_param):
-        return [_with_body(_method("def _forward(self, batch, **kwargs):\n    pass\n"), body)]
+        return [N.with_statements(N.method("def _forward(self, batch, **kwargs):\n    pass\n"), body)]
     return [
-        _method("def _forward_inference(self, batch, **kwargs):\n"
+        N.method("def _forward_inference(self, batch, **kwargs):\n"
                 "    return self._act(batch, False, **kwargs)\n"),
-        _method("def _forward_exploration(self, batch, **kwargs):\n"
+        N.method("def _forward_exploration(self, batch, **kwargs):\n"
                 "    return self._act(batch, True, **kwargs)\n"),
-        _with_body(_method(f"def _act(self, batch, {explore}, **kwargs):\n    pass\n"), body),
+        N.with_statements(N.method(f"def _act(self, batch, {explore}, **kwargs):\n    pass\n"), body),
     ]
 
 
@@ -347,7 +333,7 @@ def _setup(ctx: FileContext, plan: HeuristicPlan) -> cst.FunctionDef | None:
             f"{self_name}.observation_space, {self_name}.model_config)\n"))
     if plan.local_base is not None or plan.base_module is not None:
         body.insert(0, N.statement("super().setup()\n"))
-    return _with_body(_method(f"def setup({self_name}):\n    pass\n"), body)
+    return N.with_statements(N.method(f"def setup({self_name}):\n    pass\n"), body)
 
 
 def _reads_observation_space(ctx: FileContext, plan: HeuristicPlan) -> bool:
@@ -392,11 +378,11 @@ def _weights(ctx: FileContext, func: cst.FunctionDef) -> cst.FunctionDef:
     assert isinstance(ported, cst.FunctionDef)
     self_name = positional_params(func)[0].name.value
     if func.name.value == "get_weights":
-        header = _method(f"def get_state({self_name}, components=None, *, not_components=None, "
+        header = N.method(f"def get_state({self_name}, components=None, *, not_components=None, "
                          "inference_only=False, **kwargs):\n    pass\n")
     else:
         rest = ", ".join(p.name.value for p in positional_params(func)[1:])
-        header = _method(f"def set_state({self_name}, {rest}):\n    pass\n")
+        header = N.method(f"def set_state({self_name}, {rest}):\n    pass\n")
     return header.with_changes(body=ported.body)
 
 
@@ -426,7 +412,7 @@ def generate_module(ctx: FileContext, plan: HeuristicPlan) -> cst.ClassDef:
         members.append(_initial_state(ctx, plan, asarray))
     if plan.entry is not None:
         members.extend(_acting_methods(ctx, plan, asarray))
-        members.append(_method(
+        members.append(N.method(
             "def _forward_train(self, batch, **kwargs):\n"
             f'    raise NotImplementedError("{plan.name}RLModule acts by hand-written rules and '
             'cannot be trained: leave it out of policies_to_train")\n'

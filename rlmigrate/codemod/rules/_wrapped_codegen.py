@@ -89,20 +89,6 @@ class _Port(cst.CSTTransformer):
         return updated
 
 
-def _method(code: str) -> cst.FunctionDef:
-    node = N.statement(code)
-    assert isinstance(node, cst.FunctionDef)
-    return node.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
-
-
-def _with_body(func: cst.FunctionDef, statements: list[cst.BaseStatement]) -> cst.FunctionDef:
-    return func.with_changes(body=cst.IndentedBlock(body=statements or [N.statement("pass\n")]))
-
-
-def _body(func: cst.FunctionDef) -> list[cst.BaseStatement]:
-    return list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
-
-
 def _init_names(ctx: FileContext, plan: WrapperPlan) -> dict[cst.CSTNode, str]:
     """The legacy constructor's positional parameters (spaces, config) read by kept code →
     the generated constructor's names."""
@@ -128,7 +114,7 @@ def _constructor(ctx: FileContext, plan: WrapperPlan) -> cst.FunctionDef:
             *(N.statement(f"if self.{space} is None:  # not given to the module it built: the spec's\n"
                           f"    self.{space} = {space}\n")
               for space in ("observation_space", "action_space"))]
-    return _with_body(_method(_CTOR), body)
+    return N.with_statements(N.method(_CTOR), body)
 
 
 def _is_empty(expr: cst.BaseExpression) -> bool:
@@ -163,14 +149,14 @@ def _acting(ctx: FileContext, plan: WrapperPlan) -> list[cst.FunctionDef]:
         f"{self_name}.observation_space, {self_name}.policy_config, "
         f"last_step={self_name}.is_stateful())}}\n")
     port = _Port(ctx, self_name, in_init=False, convert_return=_output)
-    body = [stmt.visit(port) for stmt in _body(entry)]
+    body = [stmt.visit(port) for stmt in N.body_statements(entry)]
     body = list(N.insert_after_docstring(cst.IndentedBlock(body=body), [prelude]).body)
     hooks = sorted(_FORWARDS[f] for f in plan.forwards)
     main = hooks[0] if len(hooks) == 1 else "_act"
-    methods = [_with_body(_method(f"def {main}({self_name}, batch, **kwargs):\n    pass\n"), body)]
+    methods = [N.with_statements(N.method(f"def {main}({self_name}, batch, **kwargs):\n    pass\n"), body)]
     for hook in sorted(_FORWARDS.values()):
         if hook != main:
-            methods.append(_method(
+            methods.append(N.method(
                 f"def {hook}(self, batch, **kwargs):\n"
                 f"    # {plan.name} acted through {main.lstrip('_').replace('_', ' ', 1)} "
                 "whatever explore said\n"
@@ -179,7 +165,7 @@ def _acting(ctx: FileContext, plan: WrapperPlan) -> list[cst.FunctionDef]:
 
 
 def _always_returns(func: cst.FunctionDef) -> bool:
-    body = _body(func)
+    body = N.body_statements(func)
     last = body[-1] if body else None
     return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
 
@@ -203,7 +189,7 @@ def _initial_state(ctx: FileContext, plan: WrapperPlan) -> cst.FunctionDef:
     assert isinstance(ported, cst.FunctionDef)
     if not _always_returns(func):
         ported = ported.with_changes(body=ported.body.with_changes(
-            body=[*_body(ported), N.statement("return {}\n")]))
+            body=[*N.body_statements(ported), N.statement("return {}\n")]))
     return ported.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
 
 
@@ -237,7 +223,7 @@ def generate_wrapper(ctx: FileContext, plan: WrapperPlan) -> cst.ClassDef:
     if plan.initial_state is not None:
         members.append(_initial_state(ctx, plan))
     else:  # the legacy Policy's default: no state
-        members.append(_method(f"def get_initial_state(self):\n    # {plan.name} reported no "
+        members.append(N.method(f"def get_initial_state(self):\n    # {plan.name} reported no "
                                "initial state (Policy's default)\n    return {}\n"))
     return cst.ClassDef(
         name=cst.Name(f"{plan.name}RLModule"),

@@ -70,10 +70,6 @@ def _methods(node: cst.ClassDef) -> dict[str, cst.FunctionDef]:
     return {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
 
 
-def _body(func: cst.FunctionDef) -> list[cst.BaseStatement]:
-    return list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
-
-
 def _self_attr(node: cst.CSTNode, self_name: str, attr: str | None = None) -> bool:
     return (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
             and node.value.value == self_name and (attr is None or node.attr.value == attr))
@@ -112,7 +108,7 @@ def plan_wrapper(ctx: FileContext, node: cst.ClassDef) -> WrapperPlan | None:
     if init is None or not params:
         return None
     self_name = params[0].name.value
-    found = next(((stmt, call) for stmt in _body(init)
+    found = next(((stmt, call) for stmt in N.body_statements(init)
                   if (call := _model_assignment(ctx, stmt, self_name)) is not None), None)
     if found is None:
         return None
@@ -157,7 +153,7 @@ def _plan_init(ctx: FileContext, plan: WrapperPlan, model_stmt: cst.BaseStatemen
     """Statements before ``self.model = ...`` are kept (the module's construction); after it,
     only view-requirement plumbing may follow (dropped)."""
     seen_model = False
-    for index, stmt in enumerate(_body(plan.init)):
+    for index, stmt in enumerate(N.body_statements(plan.init)):
         if stmt is model_stmt:
             seen_model = True
             continue
