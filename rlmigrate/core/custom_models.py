@@ -108,7 +108,8 @@ def custom_model_module(args: tuple[Any, ...], kwargs: dict[str, Any], *,
     Raises:
         ValueError: ``custom_model`` (or ``custom_action_dist``) names neither a registered
             migrated class nor an importable ``module.Class``; the message says which
-            register call is missing.
+            register call is missing. Or the config also sets ``use_lstm`` / ``use_attention``,
+            which wrapped the legacy model in a recurrent layer no migrated module has.
     """
     from rlmigrate.core.class_resolver import resolve_class
     from rlmigrate.core.legacy_config import migrated_model_config
@@ -118,6 +119,14 @@ def custom_model_module(args: tuple[Any, ...], kwargs: dict[str, Any], *,
     name = (model_config or {}).get("custom_model")
     if not name:
         return None
+    wrapper = next((k for k in ("use_lstm", "use_attention") if (model_config or {}).get(k)), None)
+    if wrapper is not None:
+        raise ValueError(
+            f"model_config sets custom_model {name!r} with {wrapper}=True: the legacy policy ran that model "
+            f"inside RLlib's {'LSTMWrapper' if wrapper == 'use_lstm' else 'AttentionWrapper'} (built with "
+            "num_outputs=None, its features into the recurrent layer, then the wrapper's logits and value "
+            "heads), and a migrated module is never wrapped: port the recurrent layer into the module "
+            f"(a stateful _forward with Columns.STATE_IN/STATE_OUT) and drop {wrapper} from the config")
     try:
         module_class = resolve_class(name, base=RLModule, what="model_config['custom_model']",
                                      registry=_MODULES)

@@ -65,6 +65,16 @@ def test_an_unregistered_name_says_which_registration_is_missing():
         build({"custom_model": "legacy_net"})
 
 
+@pytest.mark.parametrize("wrapper, legacy", [("use_lstm", "LSTMWrapper"), ("use_attention", "AttentionWrapper")])
+def test_a_custom_model_the_legacy_catalog_wrapped_is_an_error_not_the_bare_module(wrapper, legacy):
+    """use_lstm/use_attention ran the legacy model inside a recurrent wrapper: the bare migrated
+    module would act differently, silently; a config that turns the wrapper off builds it."""
+    custom_models.register_custom_module("tiny", TinyModule)
+    with pytest.raises(ValueError, match=rf"custom_model 'tiny' with {wrapper}=True: .*{legacy}.*drop {wrapper}"):
+        build({"custom_model": "tiny", wrapper: True})
+    assert type(build({"custom_model": "tiny", wrapper: False})) is TinyModule
+
+
 def test_a_registered_distribution_is_the_modules_action_distribution():
     custom_models.register_custom_module("tiny", TinyModule)
     custom_models.register_custom_action_dist("hot", HotCategorical)

@@ -193,6 +193,15 @@ def _plan_model_dict_items(plan: ConfigPlan, node: cst.Dict) -> ModelDictPlan:
         mplan.problem = ("custom_action_dist has no RLModuleSpec field: override "
                          "get_*_action_dist_cls() in the module (or set self.action_dist_cls in "
                          "setup) and drop the key")
+    wrapper = next((k for k in ("use_lstm", "use_attention")
+                    if k in keys and not _is_false(keys[k].value)), None)
+    if wrapper is not None and mplan.problem is None:
+        mplan.problem = (f"{wrapper} wrapped the custom model in RLlib's "
+                         f"{'LSTMWrapper' if wrapper == 'use_lstm' else 'AttentionWrapper'} (the model "
+                         "built with num_outputs=None, its features into the recurrent layer, then the "
+                         "wrapper's logits and value heads); an RLModuleSpec's module is never wrapped: "
+                         "port the recurrent layer into the module (a stateful _forward with "
+                         f"Columns.STATE_IN/STATE_OUT), then drop {wrapper}")
     value = keys["custom_model"].value
     name = string_value(value)
     if name is not None:
@@ -205,6 +214,12 @@ def _plan_model_dict_items(plan: ConfigPlan, node: cst.Dict) -> ModelDictPlan:
     else:
         mplan.module_class = value
     return mplan
+
+
+def _is_false(value: cst.BaseExpression) -> bool:
+    """A literal ``False`` / ``0`` / ``None`` (the wrapper is off)."""
+    return (isinstance(value, cst.Name) and value.value in ("False", "None")) or (
+        isinstance(value, cst.Integer) and value.value == "0")
 
 
 def _kept_problem(ctx: FileContext, mplan: ModelDictPlan) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 import libcst as cst
 
 from rlmigrate.codemod.context import FileContext
+from rlmigrate.codemod.findings import REVIEW
 from rlmigrate.codemod.legacy_api import (
     GENERIC_MODEL_BASES,
     LEGACY_MODEL_MEMBERS,
@@ -290,6 +291,33 @@ class _Analyzer:
         return out
 
     # -- constructor ----------------------------------------------------------------------
+    def _wrapped_output_checks(self, init: cst.FunctionDef) -> None:
+        """``num_outputs is None`` (the parameter or ``self.num_outputs``): the model was written
+        to be wrapped. RLlib's catalog built a custom model with ``num_outputs=None`` only for
+        ``use_lstm`` / ``use_attention`` (LSTMWrapper / AttentionWrapper: the model's features
+        into the recurrent layer, then the wrapper's logits and value heads). An RLModule is
+        never wrapped, so the rewrite of the class alone is not what such a run computed."""
+        a = self.a
+        param = a.ctor_params.get("num_outputs")
+        for node in _walk(init):
+            if not (isinstance(node, cst.Comparison) and len(node.comparisons) == 1
+                    and isinstance(node.comparisons[0].operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual))
+                    and isinstance(node.comparisons[0].comparator, cst.Name)
+                    and node.comparisons[0].comparator.value == "None"):
+                continue
+            left = node.left
+            if (param is not None and isinstance(left, cst.Name) and left.value == param.name.value) \
+                    or is_self_attr(left, a.self_name, "num_outputs"):
+                a.notes.append((node, REVIEW,
+                                f"{a.node.name.value} handles num_outputs=None, which RLlib's catalog "
+                                "passed only when it wrapped the model for use_lstm/use_attention "
+                                "(LSTMWrapper/AttentionWrapper: these features into the recurrent layer, "
+                                "then the wrapper's logits and value heads); an RLModule is never "
+                                "wrapped and sizes its head from the action distribution: where the "
+                                "model config sets use_lstm/use_attention, port the recurrent layer into "
+                                "the module (a stateful _forward with Columns.STATE_IN/STATE_OUT)"))
+                return
+
     def _constructor(self, init: cst.FunctionDef) -> None:
         a = self.a
         p = init.params
@@ -306,6 +334,7 @@ class _Analyzer:
             self.block(p.star_arg, "RLM001", "__init__(*args) cannot be mapped to model_config: custom arguments reach setup() "
                        "by name, as self.model_config[key]; give them names")
         a.star_kwargs = p.star_kwarg
+        self._wrapped_output_checks(init)
         self._inner_models(init)
         for stmt in _walk(init, into_functions=False):
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
