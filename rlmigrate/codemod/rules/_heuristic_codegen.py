@@ -57,7 +57,22 @@ def _obs_expression(ctx: FileContext, plan: HeuristicPlan) -> str:
     return "convert_to_numpy(batch[Columns.OBS])" + ("[:, -1]" if plan.stateful else "")
 
 
-class _Port(cst.CSTTransformer):
+class PolicyCodePort(cst.CSTTransformer):
+    """Base of the transformers that copy legacy policy methods into a generated module: RLlib's
+    ``@override(...)`` markers name legacy bases the module does not have, so they go."""
+
+    ctx: FileContext
+
+    def leave_Decorator(
+        self, original: cst.Decorator, updated: cst.Decorator
+    ) -> cst.Decorator | cst.RemovalSentinel:
+        target = original.decorator.func if isinstance(original.decorator, cst.Call) else original.decorator
+        if self.ctx.legacy_symbols(target) & {"override"}:
+            return cst.RemoveFromParent()
+        return updated
+
+
+class _Port(PolicyCodePort):
     """Rewrites copied policy code to run inside the module (original nodes decide)."""
 
     def __init__(
@@ -116,14 +131,6 @@ class _Port(cst.CSTTransformer):
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         if original in self.returns and self.convert_return is not None:
             return self.convert_return(updated)
-        return updated
-
-    def leave_Decorator(
-        self, original: cst.Decorator, updated: cst.Decorator
-    ) -> cst.Decorator | cst.RemovalSentinel:
-        target = original.decorator.func if isinstance(original.decorator, cst.Call) else original.decorator
-        if self.ctx.legacy_symbols(target) & {"override"}:
-            return cst.RemoveFromParent()
         return updated
 
 

@@ -28,6 +28,7 @@ import libcst as cst
 from rlmigrate.codemod import nodes as N
 from rlmigrate.codemod.context import FileContext
 from rlmigrate.codemod.rules._heuristic_analysis import own_returns, positional_params, references
+from rlmigrate.codemod.rules._heuristic_codegen import PolicyCodePort
 from rlmigrate.codemod.rules._wrapped_module import _CTOR_ROLES, _FORWARDS, WrapperPlan
 from rlmigrate.core.columns import Columns  # plain string constants: no torch import
 
@@ -35,7 +36,7 @@ _CTOR = ("def __init__(self, observation_space=None, action_space=None, *, model
          "**kwargs):\n    pass\n")
 
 
-class _Port(cst.CSTTransformer):
+class _Port(PolicyCodePort):
     """Rewrites copied policy code to run inside the generated module (original nodes decide).
 
     ``in_init``: ``self.<space>`` → the constructor's parameter, ``self.config`` →
@@ -79,14 +80,6 @@ class _Port(cst.CSTTransformer):
 
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         return self.convert_return(updated) if self.convert_return is not None else updated
-
-    def leave_Decorator(
-        self, original: cst.Decorator, updated: cst.Decorator
-    ) -> cst.Decorator | cst.RemovalSentinel:
-        target = original.decorator.func if isinstance(original.decorator, cst.Call) else original.decorator
-        if self.ctx.legacy_symbols(target) & {"override"}:
-            return cst.RemoveFromParent()
-        return updated
 
 
 def _init_names(ctx: FileContext, plan: WrapperPlan) -> dict[cst.CSTNode, str]:
